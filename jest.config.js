@@ -1,0 +1,28 @@
+// Jest runs the TypeScript sources as ES modules through ts-jest in transpile-only
+// mode (isolatedModules); type-checking is `npm run typecheck`.
+// Two projects: unit tests need no database; integration tests share one throwaway
+// cluster per PostgreSQL major, started once by the integration project's globalSetup
+// (Jest runs a project's globalSetup only when one of its tests is selected).
+const common = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }],
+  },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+};
+
+/** @type {import('jest').Config} */
+export default {
+  maxWorkers: 2,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/support/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
+    },
+  ],
+};

@@ -1,0 +1,89 @@
+/** Exit codes shared by every command. */
+export const ExitCode = {
+  ok: 0,
+  /** The work failed (a dump, the server, the disk); a retry may help. */
+  failed: 1,
+  /** Bad usage or configuration (profile, flags, credentials, missing database); fix it first. */
+  usage: 2,
+  /** A check found a problem (verify mismatch, compare found drift). */
+  check: 3,
+  /** Interrupted by SIGINT / SIGTERM (128 + signal number, as shells report it). */
+  sigint: 130,
+  sigterm: 143,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Stable machine-readable error codes; `--json` prints them. */
+export type ErrorCode =
+  | 'PROFILE_INVALID'
+  | 'PROFILE_NOT_FOUND'
+  | 'CONFIG_INVALID'
+  | 'USAGE'
+  | 'AUTH_FAILED'
+  | 'DATABASE_MISSING'
+  | 'CONNECT_FAILED'
+  | 'SERVER_ERROR'
+  | 'TOOL_NOT_FOUND'
+  | 'TOOL_INCOMPATIBLE'
+  | 'STEP_FAILED'
+  | 'OUTPUT_NOT_WRITABLE'
+  | 'LOCKED'
+  | 'INTERRUPTED'
+  | 'ARCHIVE_INVALID'
+  | 'INTERNAL';
+
+const exitCodeOf: Record<ErrorCode, ExitCodeValue> = {
+  PROFILE_INVALID: ExitCode.usage,
+  PROFILE_NOT_FOUND: ExitCode.usage,
+  CONFIG_INVALID: ExitCode.usage,
+  USAGE: ExitCode.usage,
+  AUTH_FAILED: ExitCode.usage,
+  DATABASE_MISSING: ExitCode.usage,
+  CONNECT_FAILED: ExitCode.failed,
+  SERVER_ERROR: ExitCode.failed,
+  TOOL_NOT_FOUND: ExitCode.failed,
+  TOOL_INCOMPATIBLE: ExitCode.failed,
+  STEP_FAILED: ExitCode.failed,
+  OUTPUT_NOT_WRITABLE: ExitCode.failed,
+  LOCKED: ExitCode.failed,
+  INTERRUPTED: ExitCode.sigint,
+  ARCHIVE_INVALID: ExitCode.failed,
+  INTERNAL: ExitCode.failed,
+};
+
+export interface PgbakErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** Overrides the exit code implied by the error code (e.g. 143 for SIGTERM). */
+  exitCode?: ExitCodeValue;
+}
+
+/**
+ * The one error type pgbak throws on purpose. `message` is a single line meant
+ * for the person at the terminal; `hint` says what to do about it. Neither ever
+ * contains a secret.
+ */
+export class PgbakError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly exitCode: ExitCodeValue;
+
+  constructor(code: ErrorCode, message: string, options: PgbakErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PgbakError';
+    this.code = code;
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? exitCodeOf[code];
+  }
+}
+
+export function isPgbakError(error: unknown): error is PgbakError {
+  return error instanceof PgbakError;
+}
+
+/** Wraps anything thrown into a PgbakError, keeping the original as `cause`. */
+export function toPgbakError(error: unknown): PgbakError {
+  if (isPgbakError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new PgbakError('INTERNAL', message, { cause: error });
+}
