@@ -1,0 +1,12 @@
+export { createHashCounter, HashCounter, type ContentDigest } from './hash-stream.js';
+export {
+  ZipWriter,
+  type EntryInfo,
+  type EntryOptions,
+  type FinishedArchive,
+  type ZipWriterOptions,
+} from './zip-writer.js';
+export { openZip, ZipReader, type ReadTextOptions, type ZipEntryInfo } from './zip-reader.js';
+export { verifyEntries, type EntryCheck, type ExpectedEntry } from './verify-entries.js';
+export { parseManifest, serializeManifest } from './manifest.js';
+export * from './manifest-types.js';

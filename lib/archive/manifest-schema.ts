@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import type { Manifest } from './manifest-types.js';
+
+// Plain (stripping) objects rather than strict ones: a later pgbak may add optional
+// fields within format 1, and this reader should still open its archives.
+// Key order here is the order serializeManifest writes.
+
+const isoUtc = z.iso.datetime();
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex sha256');
+const count = z.int().nonnegative();
+
+const entry = z.object({
+  name: z.string().min(1),
+  bytes: count,
+  sha256,
+  compressed: z.boolean(),
+});
+
+const step = z.object({
+  name: z.string().min(1),
+  kind: z.enum(['full', 'schema-only', 'data-only', 'tables', 'large-objects', 'globals-only']),
+  database: z.string().nullable(),
+  format: z.enum(['plain', 'custom', 'tar', 'directory']),
+  engine: z.enum(['pg_dump']),
+  tool: z.object({ name: z.string(), path: z.string(), version: z.string() }),
+  command: z.array(z.string()),
+  startedAt: isoUtc,
+  finishedAt: isoUtc,
+  snapshot: z.string().nullable(),
+  entries: z.array(entry),
+  rowCounts: z
+    .object({
+      mode: z.enum(['exact', 'estimate', 'off']),
+      tables: z.record(z.string(), count.nullable()),
+    })
+    .nullable(),
+  sequences: z.record(z.string(), z.object({ lastValue: z.string().nullable(), isCalled: z.boolean() })).nullable(),
+  largeObjects: count.nullable(),
+  warnings: z.array(z.string()),
+});
+
+/** Validates a manifest; the annotation keeps it in step with the documented types. */
+export const manifestSchema: z.ZodType<Manifest> = z.object({
+  formatVersion: z.literal(1),
+  pgbak: z.object({ version: z.string() }),
+  profile: z.object({
+    name: z.string(),
+    source: z.enum(['built-in', 'user']),
+    file: z.string(),
+    sha256,
+  }),
+  source: z.object({
+    host: z.string(),
+    port: z.int().min(1).max(65535),
+    user: z.string(),
+    database: z.string(),
+    sslmode: z.string().optional(),
+    serverVersion: z.object({ text: z.string(), major: count, minor: count }),
+  }),
+  startedAt: isoUtc,
+  finishedAt: isoUtc,
+  status: z.literal('complete'),
+  steps: z.array(step),
+  log: z.object({ entry: z.string().min(1) }),
+});

@@ -1,0 +1,138 @@
+// The manifest is `manifest.json` inside every archive: what was backed up, from
+// where, by which tool, and how to check it. It never contains a password.
+// Adding an optional field keeps formatVersion 1 (older readers ignore it); changing
+// or removing one bumps formatVersion.
+
+/** The manifest format this pgbak writes and reads. */
+export const MANIFEST_FORMAT_VERSION = 1;
+/** Name of the manifest entry inside the archive. */
+export const MANIFEST_ENTRY = 'manifest.json';
+/** Name of the run log entry inside the archive. */
+export const LOG_ENTRY = 'pgbak.log';
+
+/** What a step backs up (the profile step kinds). */
+export type StepKind = 'full' | 'schema-only' | 'data-only' | 'tables' | 'large-objects' | 'globals-only';
+/** pg_dump output format of a step. */
+export type DumpFormat = 'plain' | 'custom' | 'tar' | 'directory';
+/** What produced a step's output; the native engine will join this list. */
+export type DumpEngine = 'pg_dump';
+/** How row counts were taken: `exact` (count(*)), `estimate` (pg_class.reltuples), or not at all. */
+export type RowCountMode = 'exact' | 'estimate' | 'off';
+
+/** The whole manifest of one run. */
+export interface Manifest {
+  /** Manifest format; readers refuse a format they do not know. */
+  formatVersion: typeof MANIFEST_FORMAT_VERSION;
+  /** The pgbak that wrote the archive. */
+  pgbak: { /** pgbak's package version. */ version: string };
+  /** The profile the run followed. */
+  profile: ManifestProfile;
+  /** The server backed up. */
+  source: ManifestSource;
+  /** When the run started, ISO 8601 UTC (`…Z`). */
+  startedAt: string;
+  /** When the last step finished, ISO 8601 UTC. */
+  finishedAt: string;
+  /** Only complete runs get a manifest: a failed run leaves no archive. */
+  status: 'complete';
+  /** One record per profile step, in execution order. */
+  steps: ManifestStep[];
+  /** Where the run log is inside the archive. */
+  log: { /** Entry name of the log, normally `pgbak.log`. */ entry: string };
+}
+
+/** The profile a run followed. */
+export interface ManifestProfile {
+  /** Profile name as given on the command line. */
+  name: string;
+  /** Shipped with pgbak or written by the user. */
+  source: 'built-in' | 'user';
+  /** Path of the profile file (for built-ins, relative to the package). */
+  file: string;
+  /** sha256 of the profile file's text, to tell later whether it changed. */
+  sha256: string;
+}
+
+/** Connection facts about the server backed up; never a password. */
+export interface ManifestSource {
+  host: string;
+  port: number;
+  user: string;
+  /** The database connected to (for globals-only runs, the maintenance database). */
+  database: string;
+  /** libpq sslmode in effect, when one was set. */
+  sslmode?: string;
+  serverVersion: {
+    /** `server_version` as the server reports it, e.g. "16.4 (Debian 16.4-1)". */
+    text: string;
+    /** Major version, e.g. 16. */
+    major: number;
+    /** Minor version, e.g. 4. */
+    minor: number;
+  };
+}
+
+/** One executed step. */
+export interface ManifestStep {
+  /** Step name from the profile. */
+  name: string;
+  kind: StepKind;
+  /** Database dumped; null for cluster-wide steps (globals-only). */
+  database: string | null;
+  format: DumpFormat;
+  engine: DumpEngine;
+  /** The client program that ran. */
+  tool: {
+    /** e.g. `pg_dump` or `pg_dumpall`. */
+    name: string;
+    /** Absolute path of the executable. */
+    path: string;
+    /** Version it reported, e.g. "16.4". */
+    version: string;
+  };
+  /** argv as executed (program first), secrets never included. */
+  command: string[];
+  /** ISO 8601 UTC. */
+  startedAt: string;
+  /** ISO 8601 UTC. */
+  finishedAt: string;
+  /** Exported snapshot the step dumped from, when one was shared between steps. */
+  snapshot: string | null;
+  /** Archive entries this step produced (several for directory format). */
+  entries: ManifestEntry[];
+  /** Row counts taken at backup time, for verify; null when the step has no table data. */
+  rowCounts: ManifestRowCounts | null;
+  /** Sequence states at backup time, keyed by quoted `"schema"."sequence"`; null when not collected. */
+  sequences: Record<string, ManifestSequence> | null;
+  /** Number of large objects; null when not counted. */
+  largeObjects: number | null;
+  /** Warnings the tool printed or pgbak noticed, one line each. */
+  warnings: string[];
+}
+
+/** One archive entry with the facts needed to verify it. */
+export interface ManifestEntry {
+  /** Path inside the zip. */
+  name: string;
+  /** Uncompressed size in bytes. */
+  bytes: number;
+  /** sha256 of the uncompressed content, lowercase hex. */
+  sha256: string;
+  /** Deflated in the zip (false: stored, e.g. an already compressed custom-format dump). */
+  compressed: boolean;
+}
+
+/** Row counts per table. */
+export interface ManifestRowCounts {
+  mode: RowCountMode;
+  /** Keyed by the quoted identifier pair `"schema"."table"`; null when it could not be counted. */
+  tables: Record<string, number | null>;
+}
+
+/** A sequence's state. */
+export interface ManifestSequence {
+  /** `last_value` as text (bigint does not fit a JSON number); null if never read. */
+  lastValue: string | null;
+  /** `is_called`: whether nextval() returns lastValue + increment (true) or lastValue. */
+  isCalled: boolean;
+}

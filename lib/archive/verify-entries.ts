@@ -1,0 +1,61 @@
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createHashCounter } from './hash-stream.js';
+import type { ZipReader } from './zip-reader.js';
+
+/** What an entry should be, as recorded in the manifest. */
+export interface ExpectedEntry {
+  name: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** The verdict for one expected entry. */
+export interface EntryCheck {
+  name: string;
+  ok: boolean;
+  /** Why it is not ok: missing, size mismatch, digest mismatch or unreadable. */
+  reason?: string;
+}
+
+/**
+ * Reads every expected entry through sha256 and reports one result per entry, so
+ * one bad entry does not hide the others. Entries the archive has but nobody
+ * expected are not reported. Entries are read one after the other.
+ */
+export async function verifyEntries(reader: ZipReader, expected: readonly ExpectedEntry[]): Promise<EntryCheck[]> {
+  const results: EntryCheck[] = [];
+  for (const want of expected) results.push(await verifyEntry(reader, want));
+  return results;
+}
+
+async function verifyEntry(reader: ZipReader, want: ExpectedEntry): Promise<EntryCheck> {
+  const { name } = want;
+  const listed = reader.entries().find((entry) => entry.name === name);
+  if (listed === undefined) return { name, ok: false, reason: 'missing' };
+  // The central directory's size is checked against the data while reading, so a
+  // mismatch here needs no read at all.
+  if (listed.uncompressedSize !== want.bytes) {
+    return { name, ok: false, reason: `size mismatch: ${listed.uncompressedSize} bytes, expected ${want.bytes}` };
+  }
+  const counter = createHashCounter();
+  try {
+    await pipeline(await reader.openStream(name), counter, discard());
+  } catch (error) {
+    return { name, ok: false, reason: `unreadable: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const got = counter.digest();
+  if (got.bytes !== want.bytes) return { name, ok: false, reason: `size mismatch: ${got.bytes} bytes, expected ${want.bytes}` };
+  if (got.sha256 !== want.sha256) {
+    return { name, ok: false, reason: `digest mismatch: sha256 ${got.sha256}, expected ${want.sha256}` };
+  }
+  return { name, ok: true };
+}
+
+function discard(): Writable {
+  return new Writable({
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+  });
+}

@@ -1,0 +1,119 @@
+import type { Readable } from 'node:stream';
+import yauzl from 'yauzl';
+import { archiveInvalid } from './archive-invalid.js';
+
+/** One entry as listed in the zip's central directory. */
+export interface ZipEntryInfo {
+  /** Path inside the zip. */
+  name: string;
+  /** Bytes the entry occupies in the zip. */
+  compressedSize: number;
+  /** Bytes of the entry's content. */
+  uncompressedSize: number;
+  /** Whether the entry is deflated (compression method 8) rather than stored (0). */
+  compressed: boolean;
+}
+
+/** Options for {@link ZipReader.readText}. */
+export interface ReadTextOptions {
+  /** Refuse entries larger than this many bytes (default 16 MiB): readText is for the manifest and the log. */
+  maxBytes?: number;
+}
+
+const DEFLATE = 8;
+const DEFAULT_MAX_TEXT = 16 * 1024 * 1024;
+
+/** Read access to a finished archive. Close it when done: it holds a file descriptor. */
+export class ZipReader {
+  private readonly byName: Map<string, yauzl.Entry>;
+
+  constructor(
+    /** The archive's path, used in error messages. */
+    readonly path: string,
+    private readonly zip: yauzl.ZipFile,
+    entries: yauzl.Entry[],
+  ) {
+    this.byName = new Map(entries.map((entry) => [entry.fileName, entry]));
+  }
+
+  /** Every entry, in the order of the central directory. */
+  entries(): ZipEntryInfo[] {
+    return [...this.byName.values()].map((entry) => ({
+      name: entry.fileName,
+      compressedSize: entry.compressedSize,
+      uncompressedSize: entry.uncompressedSize,
+      compressed: entry.compressionMethod === DEFLATE,
+    }));
+  }
+
+  /** Whether the archive holds an entry called `name`. */
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** The entry's content decoded as UTF-8; for small entries only (see {@link ReadTextOptions}). */
+  async readText(name: string, options: ReadTextOptions = {}): Promise<string> {
+    const entry = this.entry(name);
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_TEXT;
+    if (entry.uncompressedSize > maxBytes) {
+      throw archiveInvalid(this.path, `${name} is ${entry.uncompressedSize} bytes, more than the ${maxBytes} expected`);
+    }
+    const chunks: Buffer[] = [];
+    try {
+      // yauzl checks the actual size against uncompressedSize, so this cannot outgrow maxBytes.
+      for await (const chunk of await this.zip.openReadStreamPromise(entry)) chunks.push(chunk as Buffer);
+    } catch (error) {
+      throw archiveInvalid(this.path, `cannot read ${name}: ${messageOf(error)}`, { cause: error });
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  /**
+   * The entry's decompressed content as a stream. Corruption inside the entry
+   * (bad deflate data, wrong size) surfaces as an 'error' on the stream; yauzl does
+   * not check CRC-32, so compare the sha256 from the manifest (see verifyEntries).
+   */
+  async openStream(name: string): Promise<Readable> {
+    const entry = this.entry(name);
+    try {
+      return await this.zip.openReadStreamPromise(entry);
+    } catch (error) {
+      throw archiveInvalid(this.path, `cannot read ${name}: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  /** Releases the file descriptor once open streams are done. Idempotent. */
+  close(): void {
+    this.zip.close();
+  }
+
+  private entry(name: string): yauzl.Entry {
+    const entry = this.byName.get(name);
+    if (entry === undefined) throw archiveInvalid(this.path, `it has no entry ${name}`);
+    return entry;
+  }
+}
+
+/** Opens an archive and reads its table of contents; anything not a sound zip is ARCHIVE_INVALID. */
+export async function openZip(path: string): Promise<ZipReader> {
+  let zip: yauzl.ZipFile | undefined;
+  try {
+    // lazyEntries + eachEntry reads the central directory one record at a time;
+    // autoClose off keeps the descriptor for openStream() after the listing.
+    zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: true });
+    const entries: yauzl.Entry[] = [];
+    for await (const entry of zip.eachEntry()) entries.push(entry);
+    return new ZipReader(path, zip, entries);
+  } catch (error) {
+    zip?.close();
+    throw archiveInvalid(path, messageOf(error), { cause: error });
+  }
+}
+
+function messageOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return error instanceof Error ? error.message : String(error);
+}

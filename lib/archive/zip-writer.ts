@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, type WriteStream } from 'node:fs';
+import { mkdir, rename, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
+import yazl from 'yazl';
+import { PgbakError } from '../errors.js';
+import { createPrivateFile, removeIfPresent, syncDirectory } from './atomic-file.js';
+import { createHashCounter, type HashCounter } from './hash-stream.js';
+import { outputNotWritable } from './output-error.js';
+
+/** Options for {@link ZipWriter.open}. */
+export interface ZipWriterOptions {
+  /** zlib level for compressed entries: 1 is fastest, 9 smallest, 0 stores everything. Default 6. */
+  compressionLevel?: number;
+}
+
+/** Options for one entry. */
+export interface EntryOptions {
+  /** Deflate the entry; pass false for data that is already compressed (custom-format dumps). */
+  compress: boolean;
+  /** Modification time recorded in the zip; defaults to now (to the file's mtime for addFile). */
+  mtime?: Date;
+}
+
+/** One entry as written: what the manifest records about it. */
+export interface EntryInfo {
+  /** Path inside the zip. */
+  name: string;
+  /** Uncompressed size in bytes. */
+  bytes: number;
+  /** sha256 of the uncompressed content, lowercase hex. */
+  sha256: string;
+  /** Whether the entry is deflated in the zip (false: stored as-is). */
+  compressed: boolean;
+}
+
+/** The archive once it is complete and durable under its final name. */
+export interface FinishedArchive {
+  path: string;
+  /** Size of the zip file in bytes. */
+  bytes: number;
+}
+
+type State = 'open' | 'finishing' | 'finished' | 'aborted';
+
+// Entries are extracted readable by their owner only: they hold a database's data.
+const ENTRY_MODE = 0o100600;
+
+/**
+ * Streams entries into `<path>.partial` and renames it to `<path>` only in
+ * {@link finish}, after an fsync: a file under the final name is always a complete
+ * backup. Memory stays flat: each entry flows source -> sha256 -> yazl -> disk with
+ * backpressure and is never held whole.
+ *
+ * Add one entry at a time: await each `add*` call before the next one or `finish()`
+ * (calling too early throws). After any rejection, call {@link abort}; it is
+ * idempotent and safe at any moment.
+ */
+export class ZipWriter {
+  /** Absolute path of the finished archive. */
+  readonly path: string;
+  /** Absolute path written while the archive is unfinished. */
+  readonly partialPath: string;
+
+  private readonly zip = new yazl.ZipFile();
+  private readonly file: WriteStream;
+  private readonly written: Promise<void>;
+  private readonly failed: Promise<never>;
+  private rejectFailed: (error: Error) => void = () => undefined;
+  private failure: Error | undefined;
+  private current: { name: string; counter: HashCounter } | undefined;
+  private state: State = 'open';
+  private finishing: Promise<FinishedArchive> | undefined;
+  private discarding: Promise<void> | undefined;
+
+  private constructor(
+    path: string,
+    private readonly handle: FileHandle,
+    private readonly compressionLevel: number,
+  ) {
+    this.path = path;
+    this.partialPath = `${path}.partial`;
+    this.failed = new Promise<never>((_, reject) => {
+      this.rejectFailed = reject;
+    });
+    // Whoever is waiting races against `failed`; when nobody is, the failure is
+    // still recorded and reported by the next call.
+    this.failed.catch(() => undefined);
+    // yazl reports its own errors (and, for addFile, read errors) as 'error' events on
+    // the ZipFile; without a listener they would crash the process.
+    this.zip.on('error', (error: Error) => this.fail(error));
+    // autoClose off: the same descriptor is fsync'ed in finish().
+    // flush: the stream fsyncs the descriptor before closing it, and pipeline()
+    // resolves only after that close. (Keeping the handle open for an fsync of our
+    // own does not work: FileHandle.close() waits for the stream to let go of it.)
+    this.file = handle.createWriteStream({ flush: true });
+    this.written = pipeline(this.zip.outputStream, this.file);
+    this.written.catch((error: unknown) => this.fail(outputNotWritable(dirname(path), error)));
+  }
+
+  /** Creates `<finalPath>.partial` (mode 0600, its directory if missing); never touches `finalPath`. */
+  static async open(finalPath: string, options: ZipWriterOptions = {}): Promise<ZipWriter> {
+    const level = options.compressionLevel ?? 6;
+    if (!Number.isInteger(level) || level < 0 || level > 9) {
+      throw new PgbakError('CONFIG_INVALID', `compression level must be an integer from 0 to 9, got ${level}`);
+    }
+    const path = resolve(finalPath);
+    const dir = dirname(path);
+    try {
+      await mkdir(dir, { recursive: true });
+      return new ZipWriter(path, await createPrivateFile(`${path}.partial`), level);
+    } catch (error) {
+      throw outputNotWritable(dir, error);
+    }
+  }
+
+  /**
+   * Streams `source` into the entry `name`. Resolves once the whole source has gone
+   * into the zip; rejects if the source errors (then the archive cannot be finished).
+   * A source that simply ends early (a killed child's stdout) is not an error here:
+   * the caller checks how its producer exited.
+   */
+  async addStream(name: string, source: Readable, options: EntryOptions): Promise<EntryInfo> {
+    this.assertReady(`add ${name}`);
+    const counter = createHashCounter();
+    // Throws synchronously on names a zip cannot hold ("../x", "/abs"): nothing is written then.
+    this.zip.addReadStream(counter, name, this.entryOptions(options));
+    this.current = { name, counter };
+    const consumed = Promise.all([pipeline(source, counter), finished(counter)]);
+    // If `failed` wins the race below, the pipeline still settles later (abort destroys it).
+    consumed.catch(() => undefined);
+    try {
+      await Promise.race([consumed, this.failed]);
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    } finally {
+      this.current = undefined;
+    }
+    return { name, ...counter.digest(), compressed: this.deflates(options) };
+  }
+
+  /** Adds a small in-memory entry (the manifest, the log). */
+  async addBuffer(name: string, data: Buffer, options: EntryOptions): Promise<EntryInfo> {
+    this.assertReady(`add ${name}`);
+    // yazl's addBuffer puts sizes in the local header, which the most naive unzip
+    // tools prefer; the data is already in memory, so there is nothing to stream.
+    this.zip.addBuffer(data, name, this.entryOptions(options));
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    return { name, bytes: data.length, sha256, compressed: this.deflates(options) };
+  }
+
+  /** Streams the file at `filePath` into the entry `name`; mtime defaults to the file's. */
+  async addFile(name: string, filePath: string, options: EntryOptions): Promise<EntryInfo> {
+    this.assertReady(`add ${name}`);
+    const stats = await stat(filePath);
+    if (!stats.isFile()) throw new PgbakError('INTERNAL', `cannot add ${filePath} to the archive: not a regular file`);
+    return this.addStream(name, createReadStream(filePath), { mtime: stats.mtime, ...options });
+  }
+
+  /**
+   * Writes the central directory, fsyncs the file, renames `.partial` to the final
+   * name and fsyncs the directory. On failure nothing is left under either name.
+   */
+  finish(): Promise<FinishedArchive> {
+    this.assertReady('finish');
+    this.state = 'finishing';
+    this.finishing = this.complete();
+    return this.finishing;
+  }
+
+  /**
+   * Stops writing and deletes the `.partial`; the source being read, if any, is
+   * destroyed. Idempotent. A finished archive is left alone; during `finish()` it
+   * waits for it and keeps the archive if it completed.
+   */
+  async abort(): Promise<void> {
+    if (this.state === 'finishing') await this.finishing?.catch(() => undefined);
+    if (this.state === 'finished') return;
+    this.state = 'aborted';
+    this.fail(new PgbakError('INTERRUPTED', `writing ${this.path} was aborted`));
+    await this.discard();
+  }
+
+  private async complete(): Promise<FinishedArchive> {
+    const dir = dirname(this.path);
+    try {
+      this.zip.end();
+      await Promise.race([this.written, this.failed]);
+      await rename(this.partialPath, this.path);
+    } catch (error) {
+      this.state = 'aborted';
+      await this.discard();
+      throw error instanceof PgbakError ? error : outputNotWritable(dir, error);
+    }
+    this.state = 'finished';
+    try {
+      await syncDirectory(dir);
+    } catch (error) {
+      // The archive is complete and its data synced; only the rename's durability is in doubt.
+      throw outputNotWritable(dir, error);
+    }
+    return { path: this.path, bytes: this.file.bytesWritten };
+  }
+
+  private discard(): Promise<void> {
+    this.discarding ??= (async () => {
+      // Destroying the counter makes pipeline() destroy the source too (a child's stdout).
+      this.current?.counter.destroy();
+      (this.zip.outputStream as Readable).destroy();
+      this.file.destroy();
+      await this.written.catch(() => undefined);
+      // Closing twice (after finish() closed it) only rejects; the handle is gone either way.
+      await this.handle.close().catch(() => undefined);
+      await removeIfPresent(this.partialPath);
+    })();
+    return this.discarding;
+  }
+
+  private fail(error: Error): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.rejectFailed(error);
+  }
+
+  private assertReady(action: string): void {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.state !== 'open') throw new PgbakError('INTERNAL', `cannot ${action}: ${this.path} is ${this.state}`);
+    if (this.current !== undefined) {
+      throw new PgbakError('INTERNAL', `cannot ${action} while ${this.current.name} is still being written`);
+    }
+  }
+
+  private deflates(options: EntryOptions): boolean {
+    return options.compress && this.compressionLevel > 0;
+  }
+
+  private entryOptions(options: EntryOptions): Partial<yazl.ReadStreamOptions> {
+    const common = { mtime: options.mtime ?? new Date(), mode: ENTRY_MODE };
+    // yazl asserts that `compress` and `compressionLevel` agree, so pass only one of them.
+    return this.deflates(options)
+      ? { ...common, compressionLevel: this.compressionLevel }
+      : { ...common, compress: false };
+  }
+}

@@ -1,0 +1,65 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ExitCode, PgbakError, type ExitCodeValue } from '../errors.js';
+import { createLogger, type PgbakLogger } from '../log/index.js';
+import { pgbakVersion } from '../version.js';
+import type { CommandContext } from './context.js';
+import { planCommand } from './plan.js';
+import { profilesCommand } from './profiles.js';
+import { describeError, errorJson, toPgbakError } from './report-error.js';
+import { runCommand } from './run.js';
+import { watchSignals } from './signals.js';
+
+/**
+ * The command-line shell: parses argv, runs one command, prints, and returns the
+ * exit code. The only place that writes the error report and decides the code.
+ */
+export async function main(argv: string[]): Promise<ExitCodeValue> {
+  const raw = hideBin(['node', 'pgbak', ...argv]);
+  const wantsJson = raw.includes('--json');
+  const debug = raw.includes('--debug');
+  let logger: PgbakLogger | undefined;
+  const signals = watchSignals((code) => process.exit(code));
+  const context = (): CommandContext => {
+    if (!logger) throw new Error('logger not ready');
+    return { logger, print: (text) => process.stdout.write(`${text}\n`), signal: signals.signal, interactive: Boolean(process.stderr.isTTY) };
+  };
+  try {
+    await yargs(raw)
+      .scriptName('pgbak')
+      .usage('$0 <command> [options]\n\nDeclarative PostgreSQL backups: profiles compiled to pg_dump, one zip per run.')
+      .parserConfiguration({ 'camel-case-expansion': false, 'strip-aliased': true, 'duplicate-arguments-array': true })
+      .option('env-file', { type: 'string', describe: 'read variables from this dotenv file (default: ./.env if present)', global: true })
+      .option('profiles-dir', { type: 'string', describe: 'user profiles folder (default ./profiles, or PGBAK_PROFILES_DIR)', global: true })
+      .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout', global: true })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'errors only on stderr', global: true })
+      .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'more detail, including pg_dump --verbose lines', global: true })
+      .option('debug', { type: 'boolean', default: false, describe: 'everything, stack traces included', global: true })
+      .middleware((args) => {
+        const level = args.debug ? 'debug' : args.verbose ? 'verbose' : args.quiet ? 'quiet' : 'normal';
+        logger = createLogger({ level, color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR });
+      })
+      .command(runCommand(context))
+      .command(planCommand(context))
+      .command(profilesCommand(context))
+      .demandCommand(1, 'name a command: run, plan or profiles (see --help)')
+      .strict()
+      .version(pgbakVersion)
+      .help()
+      .wrap(Math.min(110, process.stdout.columns ?? 100))
+      .fail((message, error) => {
+        throw error ?? new PgbakError('USAGE', message, { hint: 'see pgbak --help' });
+      })
+      .parseAsync();
+    return ExitCode.ok;
+  } catch (caught) {
+    const error = toPgbakError(caught);
+    const exitCode = signals.exitCode() ?? error.exitCode;
+    process.stderr.write(`${describeError(error, debug)}\n`);
+    if (wantsJson) process.stdout.write(`${JSON.stringify(errorJson(error, exitCode))}\n`);
+    return exitCode;
+  } finally {
+    signals.dispose();
+    await logger?.close();
+  }
+}

@@ -1,0 +1,59 @@
+import type { CommandModule } from 'yargs';
+import { quoteArgv } from '../log/index.js';
+import type { Plan } from '../plan/types.js';
+import { prepareRun } from '../run/prepare.js';
+import type { CommandContext } from './context.js';
+import { toRunOptions, withRunOptions, type RunArgs } from './run-options.js';
+
+/** `pgbak plan <profile>`: the dry run. */
+export function planCommand(ctx: () => CommandContext): CommandModule<object, RunArgs> {
+  return {
+    command: 'plan <profile>',
+    describe: 'Print the exact commands `run` would execute (password redacted); runs nothing',
+    builder: (yargs) => withRunOptions(yargs) as never,
+    handler: async (args) => {
+      const { logger, print } = ctx();
+      const { plan, connection } = await prepareRun(toRunOptions(args), logger);
+      const hasPassword = connection.password !== undefined;
+      print(args.json ? JSON.stringify(planJson(plan, hasPassword)) : describePlan(plan, hasPassword));
+    },
+  };
+}
+
+function planJson(plan: Plan, hasPassword: boolean) {
+  return {
+    ...plan,
+    steps: plan.steps.map((step) => ({
+      ...step,
+      env: { ...step.env, ...(hasPassword ? { PGPASSWORD: '<redacted>' } : {}) },
+      argv: [step.tool.path, ...runtimeArgs(step)],
+    })),
+  };
+}
+
+function describePlan(plan: Plan, hasPassword: boolean): string {
+  const c = plan.connection;
+  const lines = [
+    `profile   ${plan.profile.name} (${plan.profile.origin}: ${plan.profile.file})`,
+    `server    ${c.host}:${c.port} as ${c.user}, database ${c.database}, PostgreSQL ${plan.server.text}`,
+    `archive   ${plan.outputDir}/${plan.archiveName}`,
+    `rows      ${plan.rowCounts === 'off' ? 'not counted' : `${plan.rowCounts} counts`}`,
+    '',
+  ];
+  plan.steps.forEach((step, i) => {
+    const target = step.output.type === 'stream' ? `-> ${step.output.entry}${step.output.compress ? '' : ' (stored)'}` : `-> ${step.output.prefix}*`;
+    lines.push(`# ${i + 1}. ${step.step}: ${step.kind}${step.database === null ? '' : ` of ${step.database}`} ${target}`);
+    const env = Object.entries({ ...step.env, ...(hasPassword ? { PGPASSWORD: '<redacted>' } : {}) }).map(([k, v]) => `${k}=${quoteArgv([v])}`);
+    lines.push(`${env.join(' ')} ${quoteArgv([step.tool.path, ...runtimeArgs(step)])}`);
+  });
+  return lines.join('\n');
+}
+
+// The arguments only known at run time, shown as placeholders.
+function runtimeArgs(step: Plan['steps'][number]): string[] {
+  return [
+    ...step.args,
+    ...(step.snapshot ? ['--snapshot=<exported at run time>'] : []),
+    ...(step.output.type === 'directory' ? ['--file=<private temp dir>'] : []),
+  ];
+}

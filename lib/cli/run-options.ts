@@ -1,0 +1,55 @@
+import type { Argv } from 'yargs';
+import { dumpFormats, rowCountModes, type DumpFormat, type RowCountMode } from '../config/profile-schema.js';
+import type { RunOptions } from '../run/options.js';
+import type { GlobalArgs } from './context.js';
+
+/** Flags shared by `run` and `plan`: connection and step overrides. */
+export interface RunArgs extends GlobalArgs {
+  profile: string;
+  database?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  table?: string[];
+  'exclude-table'?: string[];
+  schema?: string[];
+  format?: DumpFormat;
+  jobs?: number;
+  'output-dir'?: string;
+  'row-counts'?: RowCountMode;
+}
+
+export function withRunOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .positional('profile', { type: 'string', demandOption: true, describe: 'profile name (./profiles, then built-in) or path to a YAML file' })
+    .option('database', { alias: 'd', type: 'string', describe: 'database to dump (overrides PGDATABASE, DATABASE_URL, the profile)', group: 'Connection:' })
+    .option('host', { type: 'string', describe: 'server host or socket directory', group: 'Connection:' })
+    .option('port', { alias: 'p', type: 'number', describe: 'server port', group: 'Connection:' })
+    .option('user', { alias: 'U', type: 'string', describe: 'role to connect as', group: 'Connection:' })
+    .option('table', { alias: 't', type: 'string', array: true, describe: 'only these tables (pg_dump --table pattern); repeat', group: 'Steps:' })
+    .option('exclude-table', { alias: 'T', type: 'string', array: true, describe: 'leave these tables out; repeat', group: 'Steps:' })
+    .option('schema', { alias: 'n', type: 'string', array: true, describe: 'only these schemas; repeat', group: 'Steps:' })
+    .option('format', { alias: 'F', choices: dumpFormats, describe: 'pg_dump output format', group: 'Steps:' })
+    .option('jobs', { alias: 'j', type: 'number', describe: 'parallel jobs (directory format)', group: 'Steps:' })
+    .option('row-counts', { choices: rowCountModes, describe: 'per-table row counts in the manifest', group: 'Steps:' })
+    .option('output-dir', { alias: 'o', type: 'string', describe: 'where the zip goes (default ./backups, or PGBAK_OUTPUT_DIR)' });
+}
+
+/** Turns parsed flags into the library's options. */
+export function toRunOptions(args: RunArgs): RunOptions {
+  return {
+    profile: args.profile,
+    envFile: args['env-file'],
+    profilesDir: args['profiles-dir'],
+    outputDir: args['output-dir'],
+    connection: { host: args.host, port: args.port, user: args.user, database: args.database },
+    overrides: {
+      tables: args.table,
+      excludeTables: args['exclude-table'],
+      schemas: args.schema,
+      format: args.format,
+      jobs: args.jobs,
+      rowCounts: args['row-counts'],
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { PgbakError } from '../errors.js';
+import type { Env } from './env-file.js';
+import { expandEnv, type ExpandProblem } from './expand-env.js';
+import type { ProfileDirs } from './profile-dirs.js';
+import { profileSchema, type Profile } from './profile-schema.js';
+
+/** A validated profile and where it came from. */
+export interface LoadedProfile {
+  name: string;
+  file: string;
+  origin: 'built-in' | 'user';
+  /** sha256 of the file as written (before `${VAR}` expansion), recorded in the manifest. */
+  sha256: string;
+  profile: Profile;
+}
+
+const profileName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const extensions = ['.yaml', '.yml'];
+
+/**
+ * Finds a profile by name (user folder first, then built-ins) or by path
+ * (anything with a slash or a .yaml/.yml ending), then parses and validates it.
+ */
+export async function loadProfile(nameOrPath: string, dirs: ProfileDirs, env: Env, cwd: string): Promise<LoadedProfile> {
+  const located = await locateProfile(nameOrPath, dirs, cwd);
+  const text = await readFile(located.file, 'utf8');
+  return { ...located, sha256: sha256(text), profile: parseProfile(text, located.file, env) };
+}
+
+async function locateProfile(nameOrPath: string, dirs: ProfileDirs, cwd: string) {
+  if (nameOrPath.includes('/') || extensions.includes(extname(nameOrPath))) {
+    const file = resolve(cwd, nameOrPath);
+    if (!(await exists(file))) throw notFound(`profile file ${file} does not exist`);
+    return { name: basename(file, extname(file)), file, origin: 'user' as const };
+  }
+  if (!profileName.test(nameOrPath)) {
+    throw new PgbakError('USAGE', `"${nameOrPath}" is not a profile name`, { hint: 'profile names use letters, digits, ".", "_" and "-"' });
+  }
+  for (const [dir, origin] of [[dirs.user, 'user'], [dirs.builtIn, 'built-in']] as const) {
+    for (const ext of extensions) {
+      const file = join(dir, nameOrPath + ext);
+      if (await exists(file)) return { name: nameOrPath, file, origin };
+    }
+  }
+  throw notFound(`no profile named "${nameOrPath}" in ${dirs.user} or the built-in profiles`);
+}
+
+/** Parses and validates profile text, reporting every problem with file and path at once. */
+export function parseProfile(text: string, file: string, env: Env): Profile {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => `${file}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: ${firstLine(e.message)}`);
+    throw invalidProfile(file, lines);
+  }
+  const problems: ExpandProblem[] = [];
+  const expanded = expandEnv(doc.toJS(), env, problems);
+  const lines = problems.map((p) => `${file}: ${formatPath(p.path)}: ${p.message}`);
+  const result = profileSchema.safeParse(expanded ?? {});
+  if (!result.success) {
+    for (const issue of result.error.issues) lines.push(`${file}: ${formatPath(issue.path)}: ${issue.message}`);
+  }
+  if (lines.length > 0 || !result.success) throw invalidProfile(file, lines);
+  return deepFreeze(result.data);
+}
+
+/** Every profile visible from the given folders, user ones shadowing built-ins of the same name. */
+export async function listProfiles(dirs: ProfileDirs, env: Env) {
+  const found = new Map<string, { name: string; file: string; origin: 'built-in' | 'user'; description?: string; error?: string }>();
+  for (const [dir, origin] of [[dirs.builtIn, 'built-in'], [dirs.user, 'user']] as const) {
+    for (const file of await yamlFiles(dir)) {
+      const name = basename(file, extname(file));
+      try {
+        const profile = parseProfile(await readFile(file, 'utf8'), file, env);
+        found.set(name, { name, file, origin, ...(profile.description ? { description: profile.description } : {}) });
+      } catch (error) {
+        found.set(name, { name, file, origin, error: (error as Error).message });
+      }
+    }
+  }
+  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  if (path.length === 0) return '(top level)';
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
+}
+
+function invalidProfile(file: string, lines: string[]): PgbakError {
+  const count = lines.length === 1 ? '1 problem' : `${lines.length} problems`;
+  return new PgbakError('PROFILE_INVALID', `profile ${file} is invalid (${count}):\n  ${lines.join('\n  ')}`, {
+    hint: 'see the profile reference in the README',
+  });
+}
+
+function notFound(message: string): PgbakError {
+  return new PgbakError('PROFILE_NOT_FOUND', message, { hint: 'list the available profiles with `pgbak profiles`' });
+}
+
+async function yamlFiles(dir: string): Promise<string[]> {
+  try {
+    const names = await readdir(dir);
+    return names.filter((n) => extensions.includes(extname(n))).sort().map((n) => join(dir, n));
+  } catch {
+    return [];
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,17 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Env } from './env-file.js';
+
+/** The folder of built-in profiles shipped with pgbak (`profiles/` beside `dist/`). */
+export const builtInProfilesDir = fileURLToPath(new URL('../../profiles/', import.meta.url));
+
+export interface ProfileDirs {
+  /** Searched first: `--profiles-dir`, else `PGBAK_PROFILES_DIR`, else `./profiles`. */
+  user: string;
+  builtIn: string;
+}
+
+export function resolveProfileDirs(options: { cwd: string; env: Env; profilesDir?: string | undefined }): ProfileDirs {
+  const user = options.profilesDir ?? options.env.PGBAK_PROFILES_DIR ?? 'profiles';
+  return { user: resolve(options.cwd, user), builtIn: resolve(builtInProfilesDir) };
+}

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { sslModes } from './connection-types.js';
+
+/** The six kinds of step a profile can hold. */
+export const stepKinds = ['full', 'schema-only', 'data-only', 'tables', 'large-objects', 'globals-only'] as const;
+export type StepKind = (typeof stepKinds)[number];
+
+export const dumpFormats = ['plain', 'custom', 'directory', 'tar'] as const;
+export type DumpFormat = (typeof dumpFormats)[number];
+
+export const rowCountModes = ['exact', 'estimate', 'off'] as const;
+export type RowCountMode = (typeof rowCountModes)[number];
+
+const name = z.string().min(1);
+const names = z.array(name).min(1);
+
+/** Connection fields a profile may set. The password never: use `passwordFile` or the environment. */
+const connectionSchema = z
+  .object({
+    /** Server host name or Unix socket directory. */
+    host: name.optional(),
+    /** Server port. */
+    port: z.number().int().min(1).max(65535).optional(),
+    /** Role to connect as. */
+    user: name.optional(),
+    /** Database the steps dump unless they name their own. */
+    database: name.optional(),
+    /** libpq sslmode. */
+    sslmode: z.enum(sslModes).optional(),
+    sslrootcert: name.optional(),
+    sslcert: name.optional(),
+    sslkey: name.optional(),
+    /** A file whose content (first line) is the password, e.g. a mounted secret. */
+    passwordFile: name.optional(),
+  })
+  .strict();
+
+/** One pg_dump / pg_dumpall invocation (or one per database). */
+export const stepSchema = z
+  .object({
+    /** Name of the step; prefixes its zip entries. Defaults to the kind. */
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-", starting with a letter or digit')
+      .optional(),
+    /** What the step dumps. */
+    kind: z.enum(stepKinds),
+    /** One database to dump (defaults to the connection's database). */
+    database: name.optional(),
+    /** Several databases, or `all` (every database that accepts connections, templates skipped). */
+    databases: z.union([z.literal('all'), names]).optional(),
+    /** Databases left out of `databases`. */
+    excludeDatabases: names.optional(),
+    /** pg_dump output format. Defaults: `custom` for full, tables and large-objects; `plain` otherwise. */
+    format: z.enum(dumpFormats).optional(),
+    /** `0`-`9` (gzip level), or `gzip[:level]`, `lz4[:level]`, `zstd[:level]` (pg_dump 16+), or `none`. */
+    compression: z.union([z.number().int().min(0).max(9), z.string().min(1)]).optional(),
+    /** Parallel jobs (directory format only). */
+    jobs: z.number().int().min(1).max(64).optional(),
+    /** Only these schemas (pg_dump `--schema` patterns). */
+    schemas: names.optional(),
+    /** Leave these schemas out (`--exclude-schema`). */
+    excludeSchemas: names.optional(),
+    /** Only these tables (`--table` patterns); kind `tables` needs them here or from `--table`. */
+    tables: names.optional(),
+    /** Leave these tables out (`--exclude-table`). */
+    excludeTables: names.optional(),
+    /** Dump these tables' definitions but not their rows (`--exclude-table-data`). */
+    excludeTableData: names.optional(),
+    /** Do not output ownership commands (`--no-owner`). */
+    noOwner: z.boolean().optional(),
+    /** Do not output GRANT/REVOKE (`--no-privileges`). */
+    noPrivileges: z.boolean().optional(),
+    /** Include large objects (`--blobs`) or leave them out (`false`: `--no-blobs`). */
+    blobs: z.boolean().optional(),
+    /** Globals only: leave out role passwords (`--no-role-passwords`), for non-superusers. */
+    noRolePasswords: z.boolean().optional(),
+    /** Fail instead of waiting longer than this for a table lock: `30s`, `2min`, `500ms` or milliseconds. */
+    lockWaitTimeout: z.union([z.number().int().positive(), z.string().regex(/^\d+\s*(ms|s|min|h)?$/)]).optional(),
+    /** Extra raw pg_dump / pg_dumpall arguments, passed last (escape hatch). */
+    extraArgs: z.array(z.string()).optional(),
+  })
+  .strict();
+
+/** A backup profile: what to dump, from where, and how. */
+export const profileSchema = z
+  .object({
+    /** One line shown by `pgbak profiles`. */
+    description: z.string().optional(),
+    /** Connection settings; flags and the environment may override them (see README). */
+    connection: connectionSchema.optional(),
+    /** Where the zip goes (default `./backups`, or `PGBAK_OUTPUT_DIR`). */
+    outputDir: name.optional(),
+    /** Per-table row counts in the manifest: exact `count(*)`, planner estimates, or none. */
+    rowCounts: z.enum(rowCountModes).optional(),
+    /** The steps, run in order into one zip. */
+    steps: z.array(stepSchema).min(1),
+  })
+  .strict()
+  .superRefine((profile, ctx) => {
+    const seen = new Set<string>();
+    profile.steps.forEach((step, index) => {
+      const path = ['steps', index];
+      const stepName = step.name ?? step.kind;
+      if (seen.has(stepName)) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'name'], message: `step name "${stepName}" is used twice; give each step a distinct name` });
+      }
+      seen.add(stepName);
+      if (step.database !== undefined && step.databases !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'databases'], message: 'set either database or databases, not both' });
+      }
+      if (step.excludeDatabases && step.databases !== 'all') {
+        ctx.addIssue({ code: 'custom', path: [...path, 'excludeDatabases'], message: 'excludeDatabases needs databases: all' });
+      }
+      if (step.jobs !== undefined && step.jobs > 1 && step.format !== 'directory') {
+        ctx.addIssue({ code: 'custom', path: [...path, 'jobs'], message: 'jobs > 1 needs format: directory (pg_dump runs parallel dumps only there)' });
+      }
+      if (step.kind === 'globals-only') {
+        for (const key of ['database', 'databases', 'format', 'jobs', 'schemas', 'excludeSchemas', 'tables', 'excludeTables', 'excludeTableData', 'blobs', 'compression'] as const) {
+          if (step[key] !== undefined) {
+            ctx.addIssue({ code: 'custom', path: [...path, key], message: `kind globals-only does not take ${key} (pg_dumpall --globals-only writes plain SQL for the whole cluster)` });
+          }
+        }
+      } else if (step.noRolePasswords !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'noRolePasswords'], message: 'noRolePasswords applies to kind globals-only only' });
+      }
+      if (step.kind === 'schema-only' && step.excludeTableData) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'excludeTableData'], message: 'kind schema-only dumps no data to exclude' });
+      }
+    });
+  });
+
+export type Profile = z.infer<typeof profileSchema>;
+export type ProfileStep = z.infer<typeof stepSchema>;

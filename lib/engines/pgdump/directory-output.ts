@@ -1,0 +1,30 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EntryInfo, ZipWriter } from '../../archive/index.js';
+
+// pg_dump -Fd compresses each table file itself; storing those again is wasted CPU.
+const alreadyCompressed = /\.(gz|lz4|zst)$/;
+
+/**
+ * Runs `fn` with a fresh 0700 directory inside `parent` (the output folder, so a
+ * big directory dump lands on the disk sized for backups, not on a tmpfs) and
+ * removes it afterwards, whatever happens.
+ */
+export async function withPrivateTempDir<T>(parent: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(parent, '.pgbak-tmp-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Adds every file of a pg_dump directory-format dump under `prefix`, toc.dat first. */
+export async function addDirectoryEntries(zip: ZipWriter, dir: string, prefix: string): Promise<EntryInfo[]> {
+  const names = (await readdir(dir)).sort((a, b) => (a === 'toc.dat' ? -1 : b === 'toc.dat' ? 1 : a.localeCompare(b)));
+  const entries: EntryInfo[] = [];
+  for (const name of names) {
+    entries.push(await zip.addFile(`${prefix}${name}`, join(dir, name), { compress: !alreadyCompressed.test(name) }));
+  }
+  return entries;
+}

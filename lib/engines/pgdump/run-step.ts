@@ -1,0 +1,122 @@
+import { pipeline } from 'node:stream/promises';
+import { execa, type ResultPromise } from 'execa';
+import type { Secret } from '../../config/secret.js';
+import type { EntryInfo, ZipWriter } from '../../archive/index.js';
+import { PgbakError } from '../../errors.js';
+import { parsePgDumpVerbose, quoteArgv, type PgbakLogger, type Progress } from '../../log/index.js';
+import type { PlanStep } from '../../plan/types.js';
+import { createByteCounter } from './count-bytes.js';
+import { explainingLine, followStderr, isVerboseChatter } from './stderr-tail.js';
+import { stepFailed } from './classify-failure.js';
+import { addDirectoryEntries, withPrivateTempDir } from './directory-output.js';
+
+/** What the executor needs besides the step: the world it talks to. */
+export interface StepContext {
+  zip: ZipWriter;
+  logger: PgbakLogger;
+  progress: Progress;
+  signal: AbortSignal;
+  password: Secret | undefined;
+  /** Folder for directory-format dumps (a private temp dir is made inside it). */
+  scratchDir: string;
+  /** Grace period between SIGTERM and SIGKILL for a child being stopped. */
+  killAfterMs?: number;
+}
+
+export interface StepRunResult {
+  /** argv as run (no secrets), for the manifest. */
+  command: string[];
+  entries: EntryInfo[];
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+/** Runs one pg_dump / pg_dumpall step, its output going into the zip as it is produced. */
+export async function runDumpStep(step: PlanStep, snapshotId: string | null, ctx: StepContext): Promise<StepRunResult> {
+  const startedAt = new Date();
+  const baseArgs = [...step.args, ...(snapshotId ? [`--snapshot=${snapshotId}`] : [])];
+  const label = step.database === null ? step.step : `${step.step} (${step.database})`;
+  if (step.output.type === 'directory') {
+    const output = step.output;
+    return withPrivateTempDir(ctx.scratchDir, async (dir) => {
+      const args = [...baseArgs, `--file=${dir}/dump`];
+      await runChild(step, args, label, ctx, null);
+      const entries = await addDirectoryEntries(ctx.zip, `${dir}/dump`, output.prefix);
+      return { command: [step.tool.path, ...args], entries, startedAt, finishedAt: new Date() };
+    });
+  }
+  const entry = await runChild(step, baseArgs, label, ctx, step.output);
+  return { command: [step.tool.path, ...baseArgs], entries: entry ? [entry] : [], startedAt, finishedAt: new Date() };
+}
+
+async function runChild(
+  step: PlanStep,
+  args: string[],
+  label: string,
+  ctx: StepContext,
+  output: { entry: string; compress: boolean } | null,
+): Promise<EntryInfo | null> {
+  const { logger } = ctx;
+  const argv = [step.tool.path, ...args];
+  logger.info(`${label}: running ${step.tool.name} ${step.tool.version.text}`);
+  logger.debug(`command: ${quoteArgv(argv)}`);
+  let table: string | undefined;
+  let bytes = 0;
+  const child: ResultPromise = execa(step.tool.path, args, {
+    env: { ...step.env, ...(ctx.password ? { PGPASSWORD: ctx.password.reveal() } : {}) },
+    stdin: 'ignore',
+    stdout: output ? 'pipe' : 'ignore',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    cleanup: true,
+    cancelSignal: ctx.signal,
+    forceKillAfterDelay: ctx.killAfterMs ?? 5_000,
+  });
+  const stderr = followStderr(child.stderr, {
+    onLine(line) {
+      const parsed = parsePgDumpVerbose(line);
+      if (parsed?.table) table = parsed.table;
+      if (isVerboseChatter(line)) logger.verbose(line, { step: step.step });
+      else logger.warn(line, { step: step.step });
+      ctx.progress.update({ step: label, bytes, ...(table ? { table } : {}) });
+    },
+  });
+  let entry: Promise<EntryInfo> | null = null;
+  if (output && child.stdout) {
+    const counter = createByteCounter((total) => {
+      bytes = total;
+      ctx.progress.update({ step: label, bytes, ...(table ? { table } : {}) });
+    });
+    // The counter feeds the zip entry; a failure on the zip side stops the child.
+    const piped = pipeline(child.stdout, counter).catch((error: unknown) => {
+      child.kill();
+      throw error;
+    });
+    entry = ctx.zip.addStream(output.entry, counter, { compress: output.compress });
+    entry.catch(() => child.kill());
+    piped.catch(() => undefined);
+  }
+  const [result, entryResult] = await Promise.allSettled([child, entry ?? Promise.resolve(null)]);
+  await stderr.done;
+  ctx.progress.clear();
+  const outcome = result.status === 'fulfilled' ? result.value : undefined;
+  if (ctx.signal.aborted || outcome?.isCanceled) {
+    throw new PgbakError('INTERRUPTED', `${label}: interrupted; ${step.tool.name} was stopped and the backup discarded`);
+  }
+  if (!outcome || outcome.failed) {
+    const line = explainingLine(stderr.tail);
+    const how = outcome?.signal
+      ? `was killed by ${outcome.signal}`
+      : outcome?.exitCode !== undefined
+        ? `exited with code ${outcome.exitCode}`
+        : `could not be started (${outcome?.originalMessage ?? (result.status === 'rejected' ? String(result.reason) : 'unknown')})`;
+    logger.error(`${step.tool.name} ${how}: ${quoteArgv(argv)}`);
+    for (const tailLine of stderr.tail) logger.error(`  ${tailLine}`);
+    throw stepFailed(`${label}: ${step.tool.name} ${how}${line ? `: ${line}` : ''}`, line, outcome);
+  }
+  if (entryResult.status === 'rejected') throw entryResult.reason;
+  const info = entryResult.value;
+  if (info) logger.info(`${label}: ${info.name} written, ${info.bytes} bytes, sha256 ${info.sha256.slice(0, 12)}…`);
+  return info;
+}

@@ -1,0 +1,187 @@
+import type { Connection } from '../config/connection-types.js';
+import { toPublicConnection } from '../config/connection-types.js';
+import type { LoadedProfile } from '../config/load-profile.js';
+import { formatPath } from '../config/load-profile.js';
+import { profileSchema, type DumpFormat, type Profile, type ProfileStep } from '../config/profile-schema.js';
+import { PgbakError } from '../errors.js';
+import { selectTool, type PgVersion, type ToolInventory } from '../tools/index.js';
+import { resolveCompression } from './compression.js';
+import { globalsOptionArgs, kindArgs, optionArgs } from './kind-args.js';
+import { archiveName, safeName } from './names.js';
+import { applyOverrides, type StepOverrides } from './overrides.js';
+import type { Plan, PlanStep, StepOutput, TableScope } from './types.js';
+
+/** What compile needs to know about the world, gathered beforehand. */
+export interface CompileFacts {
+  server: PgVersion;
+  /** Databases that accept connections and are not templates (for `databases: all`). */
+  databases: readonly string[];
+  tools: ToolInventory;
+}
+
+export interface CompileInput {
+  profile: LoadedProfile;
+  overrides?: StepOverrides;
+  connection: Connection;
+  facts: CompileFacts;
+  outputDir: string;
+  now: Date;
+}
+
+const defaultFormat: Record<ProfileStep['kind'], DumpFormat> = {
+  full: 'custom',
+  'schema-only': 'plain',
+  'data-only': 'custom',
+  tables: 'custom',
+  'large-objects': 'custom',
+  'globals-only': 'plain',
+};
+
+const extension: Record<DumpFormat, string> = { plain: 'sql', custom: 'dump', tar: 'tar', directory: '' };
+
+/**
+ * Turns a profile into the exact subprocesses a run executes. Pure: everything
+ * it depends on is in its input, so it is tested without a database.
+ */
+export function compile(input: CompileInput): Plan {
+  const profile = withOverrides(input.profile, input.overrides ?? {});
+  const { connection, facts } = input;
+  const steps: PlanStep[] = [];
+  profile.steps.forEach((step, index) => {
+    const where = `${input.profile.file}: steps[${index}]`;
+    if (step.kind === 'tables' && !step.tables?.length) {
+      throw new PgbakError('USAGE', `${where}: kind tables needs tables: list them in the profile or pass --table schema.table`);
+    }
+    if (step.kind === 'globals-only') {
+      steps.push(compileGlobals(step, connection, facts));
+      return;
+    }
+    for (const database of databasesOf(step, connection, facts, where)) {
+      steps.push(compileDump(step, database, connection, facts, where));
+    }
+  });
+  return {
+    profile: { name: input.profile.name, file: input.profile.file, origin: input.profile.origin, sha256: input.profile.sha256 },
+    connection: toPublicConnection(connection),
+    server: facts.server,
+    outputDir: input.outputDir,
+    archiveName: archiveName(input.profile.name, connection.database, input.now),
+    rowCounts: profile.rowCounts ?? 'exact',
+    steps,
+  };
+}
+
+function withOverrides(loaded: LoadedProfile, overrides: StepOverrides): Profile {
+  const result = profileSchema.safeParse(applyOverrides(loaded.profile, overrides));
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  throw new PgbakError('USAGE', `profile ${loaded.name} with the command-line options is invalid:\n  ${lines.join('\n  ')}`);
+}
+
+function compileDump(step: ProfileStep, database: string, connection: Connection, facts: CompileFacts, where: string): PlanStep {
+  const tool = selectTool(facts.tools, 'pg_dump', facts.server);
+  const format = step.format ?? defaultFormat[step.kind];
+  const compression = resolveCompression(step.compression, format, tool, `${where}.compression`);
+  const name = step.name ?? step.kind;
+  const args = [
+    ...connectionArgs(connection),
+    `--dbname=${dbnameArg(database)}`,
+    `--format=${format}`,
+    ...(compression.arg === null ? [] : [`--compress=${compression.arg}`]),
+    ...kindArgs(step, tool),
+    ...optionArgs(step),
+    '--verbose',
+    ...(step.extraArgs ?? []),
+  ];
+  const output: StepOutput =
+    format === 'directory'
+      ? { type: 'directory', prefix: `${name}/${safeName(database)}/` }
+      : {
+          type: 'stream',
+          entry: `${name}/${safeName(database)}.${extension[format]}${format === 'plain' && compression.compressed ? '.gz' : ''}`,
+          compress: !compression.compressed,
+        };
+  return {
+    step: name,
+    kind: step.kind,
+    database,
+    format,
+    tool,
+    args,
+    env: childEnv(connection),
+    output,
+    snapshot: true,
+    tableScope: step.kind === 'schema-only' || step.kind === 'large-objects' ? null : tableScope(step),
+    countLargeObjects: step.kind === 'large-objects' || (step.kind === 'full' && step.blobs !== false),
+  };
+}
+
+function compileGlobals(step: ProfileStep, connection: Connection, facts: CompileFacts): PlanStep {
+  const tool = selectTool(facts.tools, 'pg_dumpall', facts.server);
+  const name = step.name ?? step.kind;
+  return {
+    step: name,
+    kind: step.kind,
+    database: null,
+    format: 'plain',
+    tool,
+    args: [
+      ...connectionArgs(connection),
+      `--database=${dbnameArg(connection.database)}`,
+      ...kindArgs(step, tool),
+      ...globalsOptionArgs(step),
+      '--verbose',
+      ...(step.extraArgs ?? []),
+    ],
+    env: childEnv(connection),
+    output: { type: 'stream', entry: `${name}/globals.sql`, compress: true },
+    snapshot: false,
+    tableScope: null,
+    countLargeObjects: false,
+  };
+}
+
+function databasesOf(step: ProfileStep, connection: Connection, facts: CompileFacts, where: string): string[] {
+  if (step.databases === 'all') {
+    const excluded = new Set(step.excludeDatabases ?? []);
+    const list = facts.databases.filter((db) => !excluded.has(db));
+    if (list.length === 0) throw new PgbakError('USAGE', `${where}: databases: all leaves no database to dump`);
+    return list;
+  }
+  if (step.databases) return [...step.databases];
+  return [step.database ?? connection.database];
+}
+
+// Host, port and user go on the command line so that `plan` shows them; the
+// password never does (see childEnv / the executor). --no-password: never prompt.
+function connectionArgs(connection: Connection): string[] {
+  return [`--host=${connection.host}`, `--port=${connection.port}`, `--username=${connection.user}`, '--no-password'];
+}
+
+// libpq reads a dbname holding "=" (or a URI prefix) as a connection string, so
+// such names go in as a quoted conninfo keyword instead.
+export function dbnameArg(name: string): string {
+  if (!name.includes('=') && !/^postgres(ql)?:\/\//.test(name)) return name;
+  return `dbname='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** Environment for the child besides what it inherits; the executor adds PGPASSWORD. */
+function childEnv(connection: Connection): Record<string, string> {
+  const env: Record<string, string> = { PGAPPNAME: connection.applicationName, LC_MESSAGES: 'C', PGCONNECT_TIMEOUT: '15' };
+  if (connection.sslmode) env.PGSSLMODE = connection.sslmode;
+  if (connection.sslrootcert) env.PGSSLROOTCERT = connection.sslrootcert;
+  if (connection.sslcert) env.PGSSLCERT = connection.sslcert;
+  if (connection.sslkey) env.PGSSLKEY = connection.sslkey;
+  if (connection.passfile) env.PGPASSFILE = connection.passfile;
+  return env;
+}
+
+function tableScope(step: ProfileStep): TableScope {
+  return {
+    schemas: step.schemas ?? [],
+    excludeSchemas: step.excludeSchemas ?? [],
+    tables: step.tables ?? [],
+    excludeTables: step.excludeTables ?? [],
+    excludeTableData: step.excludeTableData ?? [],
+  };
+}

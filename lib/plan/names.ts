@@ -1,0 +1,31 @@
+/** Characters kept as they are in file and entry names; anything else becomes `_`. */
+const unsafe = /[^A-Za-z0-9._-]/g;
+
+/**
+ * A database name made safe for a file name. Names that needed changing get a
+ * short hash so that two different databases never share an entry name
+ * (the manifest keeps the real name).
+ */
+export function safeName(name: string): string {
+  const cleaned = name.replace(unsafe, '_').replace(/^\.+/, '_');
+  if (cleaned === name && cleaned.length > 0) return cleaned;
+  return `${cleaned.slice(0, 60)}-${fnv1a(name)}`;
+}
+
+/** `20261122T010000Z`: sortable, no colons (valid on every file system). */
+export function formatTimestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+
+export function archiveName(profile: string, database: string, now: Date): string {
+  return `${safeName(profile)}-${safeName(database)}-${formatTimestamp(now)}.zip`;
+}
+
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text, 'utf8')) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}

@@ -1,0 +1,30 @@
+import type { DumpFormat, Profile, RowCountMode } from '../config/profile-schema.js';
+
+/** Command-line options that change a profile's steps for one run. */
+export interface StepOverrides {
+  tables?: string[] | undefined;
+  excludeTables?: string[] | undefined;
+  schemas?: string[] | undefined;
+  format?: DumpFormat | undefined;
+  jobs?: number | undefined;
+  rowCounts?: RowCountMode | undefined;
+}
+
+/**
+ * Applies command-line overrides to every step that dumps a database (globals
+ * have no tables or format). A flag replaces the profile's value for that option.
+ * The result is plain data to validate again with the profile schema.
+ */
+export function applyOverrides(profile: Profile, overrides: StepOverrides): unknown {
+  const steps = profile.steps.map((step) => {
+    if (step.kind === 'globals-only') return step;
+    const next: Record<string, unknown> = { ...step };
+    if (overrides.tables?.length) next.tables = overrides.tables;
+    if (overrides.excludeTables?.length) next.excludeTables = overrides.excludeTables;
+    if (overrides.schemas?.length) next.schemas = overrides.schemas;
+    if (overrides.format) next.format = overrides.format;
+    if (overrides.jobs !== undefined) next.jobs = overrides.jobs;
+    return next;
+  });
+  return { ...profile, ...(overrides.rowCounts ? { rowCounts: overrides.rowCounts } : {}), steps };
+}

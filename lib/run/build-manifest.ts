@@ -1,0 +1,51 @@
+import type { Manifest, ManifestStep } from '../archive/index.js';
+import { LOG_ENTRY, MANIFEST_FORMAT_VERSION } from '../archive/index.js';
+import type { DataFacts } from '../db/row-counts.js';
+import type { StepRunResult } from '../engines/pgdump/run-step.js';
+import type { Plan, PlanStep } from '../plan/types.js';
+import { pgbakVersion } from '../version.js';
+
+export interface StepRecord {
+  step: PlanStep;
+  result: StepRunResult;
+  snapshot: string | null;
+  facts: DataFacts | null;
+}
+
+/** The manifest of a finished run: plan facts plus what each step produced. */
+export function buildManifest(plan: Plan, records: StepRecord[], startedAt: Date, finishedAt: Date): Manifest {
+  return {
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    pgbak: { version: pgbakVersion },
+    profile: { name: plan.profile.name, source: plan.profile.origin, file: plan.profile.file, sha256: plan.profile.sha256 },
+    source: {
+      ...plan.connection,
+      serverVersion: { text: plan.server.text, major: plan.server.major, minor: plan.server.minor },
+    },
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    status: 'complete',
+    steps: records.map(toManifestStep),
+    log: { entry: LOG_ENTRY },
+  };
+}
+
+function toManifestStep({ step, result, snapshot, facts }: StepRecord): ManifestStep {
+  return {
+    name: step.step,
+    kind: step.kind,
+    database: step.database,
+    format: step.format,
+    engine: 'pg_dump',
+    tool: { name: step.tool.name, path: step.tool.path, version: step.tool.version.text },
+    command: result.command,
+    startedAt: result.startedAt.toISOString(),
+    finishedAt: result.finishedAt.toISOString(),
+    snapshot,
+    entries: result.entries.map((e) => ({ name: e.name, bytes: e.bytes, sha256: e.sha256, compressed: e.compressed })),
+    rowCounts: facts?.rowCounts ?? null,
+    sequences: facts && step.tableScope ? facts.sequences : null,
+    largeObjects: facts?.largeObjects ?? null,
+    warnings: facts?.warnings ?? [],
+  };
+}

@@ -1,0 +1,53 @@
+import { resolve } from 'node:path';
+import type { Connection } from '../config/connection-types.js';
+import { loadEnv, type Env } from '../config/env-file.js';
+import { loadProfile, type LoadedProfile } from '../config/load-profile.js';
+import { resolveProfileDirs } from '../config/profile-dirs.js';
+import { resolveConnection } from '../config/resolve-connection.js';
+import { withClient } from '../db/client.js';
+import { readServerInfo } from '../db/server-info.js';
+import type { PgbakLogger } from '../log/index.js';
+import { compile } from '../plan/compile.js';
+import type { Plan } from '../plan/types.js';
+import { discoverTools } from '../tools/index.js';
+import type { RunOptions } from './options.js';
+
+export interface PreparedRun {
+  plan: Plan;
+  connection: Connection;
+  profile: LoadedProfile;
+  env: Env;
+}
+
+/**
+ * Loads the configuration once (env file, profile, connection), asks the server
+ * for its version and databases, finds the client tools, and compiles the plan.
+ * Shared by `plan` (which prints it) and `run` (which executes it).
+ */
+export async function prepareRun(options: RunOptions, logger: PgbakLogger): Promise<PreparedRun> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env });
+  const dirs = resolveProfileDirs({ cwd, env, profilesDir: options.profilesDir });
+  const profile = await loadProfile(options.profile, dirs, env, cwd);
+  const connection = await resolveConnection({ env, profile: profile.profile.connection, flags: options.connection });
+  if (connection.password) logger.addSecret(connection.password.reveal());
+  logger.debug(`profile ${profile.name} from ${profile.file}`);
+  logger.debug(`connecting to ${connection.host}:${connection.port} as ${connection.user}, database ${connection.database}`);
+
+  const [server, tools] = await Promise.all([
+    withClient(connection, connection.database, readServerInfo),
+    discoverTools({ env }),
+  ]);
+  for (const rejected of tools.rejected) logger.debug(`ignored ${rejected.path}: ${rejected.reason}`);
+  logger.verbose(`server ${connection.host}:${connection.port} runs PostgreSQL ${server.version.text}`);
+  const outputDir = resolve(cwd, options.outputDir ?? env.PGBAK_OUTPUT_DIR ?? profile.profile.outputDir ?? 'backups');
+  const plan = compile({
+    profile,
+    ...(options.overrides ? { overrides: options.overrides } : {}),
+    connection,
+    facts: { server: server.version, databases: server.databases, tools: tools.inventory },
+    outputDir,
+    now: (options.now ?? (() => new Date()))(),
+  });
+  return { plan, connection, profile, env };
+}

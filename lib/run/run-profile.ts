@@ -1,0 +1,174 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LOG_ENTRY, MANIFEST_ENTRY, serializeManifest, ZipWriter } from '../archive/index.js';
+import type { Connection } from '../config/connection-types.js';
+import { readDataFacts, type DataFacts } from '../db/row-counts.js';
+import { withExportedSnapshot } from '../db/snapshot.js';
+import { runDumpStep, type StepContext, type StepRunResult } from '../engines/pgdump/run-step.js';
+import { PgbakError } from '../errors.js';
+import { createLogger, createProgress, type PgbakLogger } from '../log/index.js';
+import type { Plan, PlanStep } from '../plan/types.js';
+import { buildManifest, type StepRecord } from './build-manifest.js';
+import { acquireRunLock } from './lock.js';
+import type { RunOptions } from './options.js';
+import { prepareRun } from './prepare.js';
+import { outputNotWritable } from '../archive/output-error.js';
+
+/** What a successful run reports (`--json` prints it). */
+export interface RunSummary {
+  ok: true;
+  profile: string;
+  archive: string;
+  log: string;
+  bytes: number;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  steps: Array<{ step: string; kind: string; database: string | null; entries: Array<{ name: string; bytes: number; sha256: string }>; tables: number | null; warnings: string[] }>;
+}
+
+/**
+ * Runs a profile: one zip in the output folder, finished atomically, or nothing
+ * that looks like a backup plus a log that says why.
+ */
+export async function runProfile(options: RunOptions): Promise<RunSummary> {
+  const logger = options.logger ?? createLogger({ level: 'quiet' });
+  const signal = options.signal ?? new AbortController().signal;
+  const { plan, connection } = await prepareRun(options, logger);
+  throwIfAborted(signal);
+  await ensureDir(plan.outputDir);
+  const lock = await acquireRunLock(plan.outputDir, plan.profile.name);
+  const archive = join(plan.outputDir, plan.archiveName);
+  const logPath = archive.replace(/\.zip$/, '.log');
+  try {
+    await logger.attachRunLog(logPath);
+    logger.info(`run of profile ${plan.profile.name} into ${archive}`);
+    return await writeArchive(plan, connection, archive, logPath, logger, signal, options.progress ?? false);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function writeArchive(
+  plan: Plan,
+  connection: Connection,
+  archive: string,
+  logPath: string,
+  logger: PgbakLogger,
+  signal: AbortSignal,
+  showProgress: boolean,
+): Promise<RunSummary> {
+  const startedAt = new Date();
+  const zip = await ZipWriter.open(archive);
+  const ctx: StepContext = {
+    zip,
+    logger,
+    progress: createProgress({ stream: process.stderr, enabled: showProgress }),
+    signal,
+    password: connection.password,
+    scratchDir: plan.outputDir,
+  };
+  try {
+    const records: StepRecord[] = [];
+    for (const step of plan.steps) {
+      throwIfAborted(signal);
+      records.push(await runStep(step, plan, connection, ctx));
+    }
+    const finishedAt = new Date();
+    await zip.addBuffer(MANIFEST_ENTRY, serializeManifest(buildManifest(plan, records, startedAt, finishedAt)), { compress: true });
+    const finished = await finishWithLog(zip, logger, archive);
+    return summarize(plan, records, archive, logPath, finished.bytes, startedAt, finishedAt);
+  } catch (error) {
+    await zip.abort();
+    const reason = error instanceof Error ? error.message : String(error);
+    logger.error(`run failed, no backup was written: ${reason}`);
+    throw error;
+  }
+}
+
+async function runStep(step: PlanStep, plan: Plan, connection: Connection, ctx: StepContext): Promise<StepRecord> {
+  if (!step.snapshot || step.database === null) {
+    return { step, result: await runDumpStep(step, null, ctx), snapshot: null, facts: null };
+  }
+  const database = step.database;
+  return withExportedSnapshot(connection, database, async ({ id, client }) => {
+    ctx.logger.debug(`${step.step} (${database}): exported snapshot ${id}`);
+    // Facts are read in the exported snapshot while pg_dump runs in it too; a
+    // savepoint keeps a failed count from ending the transaction pg_dump imports from.
+    const facts = readFactsSafely(client, step, plan, connection.user, ctx.logger);
+    let result: StepRunResult;
+    try {
+      result = await runDumpStep(step, id, ctx);
+    } finally {
+      await facts.catch(() => undefined);
+    }
+    return { step, result, snapshot: id, facts: await facts };
+  });
+}
+
+async function readFactsSafely(
+  client: Parameters<typeof readDataFacts>[0],
+  step: PlanStep,
+  plan: Plan,
+  user: string,
+  logger: PgbakLogger,
+): Promise<DataFacts> {
+  await client.query('SAVEPOINT pgbak_facts');
+  try {
+    const facts = await readDataFacts(client, {
+      scope: step.tableScope,
+      mode: plan.rowCounts,
+      user,
+      countLargeObjects: step.countLargeObjects,
+    });
+    for (const warning of facts.warnings) logger.warn(warning);
+    return facts;
+  } catch (error) {
+    await client.query('ROLLBACK TO SAVEPOINT pgbak_facts').catch(() => undefined);
+    const message = `row counts of ${step.database} could not be read: ${(error as Error).message}`;
+    logger.warn(message);
+    return { rowCounts: null, sequences: {}, largeObjects: null, warnings: [message] };
+  }
+}
+
+async function finishWithLog(zip: ZipWriter, logger: PgbakLogger, archive: string) {
+  logger.info(`finishing ${archive}`);
+  // The log inside the zip ends here; the file beside the zip goes on to the end.
+  await zip.addBuffer(LOG_ENTRY, Buffer.from(logger.runLogRecords(), 'utf8'), { compress: true });
+  const finished = await zip.finish();
+  logger.info(`backup complete: ${archive} (${finished.bytes} bytes)`);
+  return finished;
+}
+
+function summarize(plan: Plan, records: StepRecord[], archive: string, log: string, bytes: number, startedAt: Date, finishedAt: Date): RunSummary {
+  return {
+    ok: true,
+    profile: plan.profile.name,
+    archive,
+    log,
+    bytes,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    steps: records.map(({ step, result, facts }) => ({
+      step: step.step,
+      kind: step.kind,
+      database: step.database,
+      entries: result.entries.map(({ name, bytes: size, sha256 }) => ({ name, bytes: size, sha256 })),
+      tables: facts?.rowCounts ? Object.keys(facts.rowCounts.tables).length : null,
+      warnings: facts?.warnings ?? [],
+    })),
+  };
+}
+
+async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw outputNotWritable(dir, error);
+  }
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new PgbakError('INTERRUPTED', 'interrupted before the backup was complete; nothing was written');
+}
