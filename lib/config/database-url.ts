@@ -18,13 +18,14 @@ export function parseDatabaseUrl(url: string, origin: string): ConnectionLayer {
   }
   const layer: ConnectionLayer = {};
   const params = parsed.searchParams;
-  const host = params.get('host') ?? decodeURIComponent(parsed.hostname);
+  const decode = (part: string, what: string) => decodeUrlPart(part, what, origin);
+  const host = params.get('host') ?? decode(parsed.hostname, 'host');
   if (host) layer.host = host.replace(/^\[(.*)\]$/, '$1');
   const port = params.get('port') ?? parsed.port;
   if (port) layer.port = parsePort(port, origin);
-  if (parsed.username) layer.user = decodeURIComponent(parsed.username);
-  if (parsed.password) layer.password = new Secret(decodeURIComponent(parsed.password));
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (parsed.username) layer.user = decode(parsed.username, 'user name');
+  if (parsed.password) layer.password = new Secret(decode(parsed.password, 'password'));
+  const database = decode(parsed.pathname.replace(/^\//, ''), 'database name');
   if (database) layer.database = database;
   const sslmode = params.get('sslmode');
   if (sslmode) layer.sslmode = parseSslMode(sslmode, origin);
@@ -48,6 +49,16 @@ export function parsePort(value: string | number, origin: string): number {
 export function parseSslMode(value: string, origin: string): SslMode {
   if ((sslModes as readonly string[]).includes(value)) return value as SslMode;
   throw new PgbakError('CONFIG_INVALID', `${origin}: sslmode must be one of ${sslModes.join(', ')}, got "${value}"`);
+}
+
+// A stray "%" (an unencoded password character) makes decodeURIComponent throw a
+// bare URIError; report it as a configuration problem, naming the part, not its value.
+function decodeUrlPart(part: string, what: string, origin: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw invalid(origin, `its ${what} holds a malformed %-escape (write % as %25)`);
+  }
 }
 
 function invalid(origin: string, why: string): PgbakError {

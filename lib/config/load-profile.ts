@@ -40,13 +40,17 @@ async function locateProfile(nameOrPath: string, dirs: ProfileDirs, cwd: string)
   if (!profileName.test(nameOrPath)) {
     throw new PgbakError('USAGE', `"${nameOrPath}" is not a profile name`, { hint: 'profile names use letters, digits, ".", "_" and "-"' });
   }
-  for (const [dir, origin] of [[dirs.user, 'user'], [dirs.builtIn, 'built-in']] as const) {
+  for (const [dir, origin] of searchOrder(dirs)) {
     for (const ext of extensions) {
       const file = join(dir, nameOrPath + ext);
       if (await exists(file)) return { name: nameOrPath, file, origin };
     }
   }
-  throw notFound(`no profile named "${nameOrPath}" in ${dirs.user} or the built-in profiles`);
+  throw notFound(`no profile named "${nameOrPath}" in ${dirs.user ?? 'the profiles folder'} or the built-in profiles`);
+}
+
+function searchOrder(dirs: ProfileDirs): Array<[string, 'user' | 'built-in']> {
+  return dirs.user === null ? [[dirs.builtIn, 'built-in']] : [[dirs.user, 'user'], [dirs.builtIn, 'built-in']];
 }
 
 /** Parses and validates profile text, reporting every problem with file and path at once. */
@@ -70,7 +74,7 @@ export function parseProfile(text: string, file: string, env: Env): Profile {
 /** Every profile visible from the given folders, user ones shadowing built-ins of the same name. */
 export async function listProfiles(dirs: ProfileDirs, env: Env) {
   const found = new Map<string, { name: string; file: string; origin: 'built-in' | 'user'; description?: string; error?: string }>();
-  for (const [dir, origin] of [[dirs.builtIn, 'built-in'], [dirs.user, 'user']] as const) {
+  for (const [dir, origin] of searchOrder(dirs).reverse()) {
     for (const file of await yamlFiles(dir)) {
       const name = basename(file, extname(file));
       try {

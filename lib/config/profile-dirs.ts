@@ -6,12 +6,16 @@ import type { Env } from './env-file.js';
 export const builtInProfilesDir = fileURLToPath(new URL('../../profiles/', import.meta.url));
 
 export interface ProfileDirs {
-  /** Searched first: `--profiles-dir`, else `PGBAK_PROFILES_DIR`, else `./profiles`. */
-  user: string;
+  /**
+   * Searched first: `--profiles-dir`, else `PGBAK_PROFILES_DIR`, else `./profiles`;
+   * null when that is the built-in folder itself (running from pgbak's own checkout).
+   */
+  user: string | null;
   builtIn: string;
 }
 
 export function resolveProfileDirs(options: { cwd: string; env: Env; profilesDir?: string | undefined }): ProfileDirs {
-  const user = options.profilesDir ?? options.env.PGBAK_PROFILES_DIR ?? 'profiles';
-  return { user: resolve(options.cwd, user), builtIn: resolve(builtInProfilesDir) };
+  const user = resolve(options.cwd, options.profilesDir ?? options.env.PGBAK_PROFILES_DIR ?? 'profiles');
+  const builtIn = resolve(builtInProfilesDir);
+  return { user: user === builtIn ? null : user, builtIn };
 }

@@ -1,0 +1,39 @@
+// Runs a command and measures its wall time and the peak resident memory of the
+// process itself (VmHWM from /proc, sampled until it exits): for pgbak that is
+// the Node process alone, not the pg_dump child it streams from.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export function measure(file, args, { env, stdout = 'ignore' } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(file, args, { env, stdio: ['ignore', stdout, 'pipe'] });
+    let stderr = '';
+    let peakKiB = 0;
+    child.stderr.on('data', (chunk) => {
+      stderr = (stderr + chunk).slice(-4000);
+    });
+    const sample = () => {
+      try {
+        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
+      } catch {
+        // the process is gone; the last sample stands
+      }
+    };
+    const timer = setInterval(sample, 25);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) return reject(new Error(`${file} ${args.join(' ')} exited ${code}: ${stderr}`));
+      resolve({ seconds, peakMiB: peakKiB / 1024 });
+    });
+  });
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

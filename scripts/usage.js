@@ -1,0 +1,30 @@
+// Regenerates the README's command reference from the CLI's own --help, so the
+// two never drift apart: npm run docs:usage (tests/unit/readme-usage.test.ts
+// fails when the README is stale).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const readme = `${root}README.md`;
+export const commands = [[], ['profiles'], ['plan'], ['run']];
+
+export function renderUsage() {
+  const blocks = commands.map((args) => {
+    const help = execFileSync(process.execPath, [`${root}bin/pgbak.js`, ...args, '--help'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    return `### \`pgbak ${args.join(' ') || '--help'}\`\n\n\`\`\`\n${help.trimEnd()}\n\`\`\``;
+  });
+  return blocks.join('\n\n');
+}
+
+export function replaceUsage(text, usage) {
+  return text.replace(/(<!-- usage:start -->\n)[\s\S]*?(<!-- usage:end -->)/, `$1${usage}\n$2`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync(readme, replaceUsage(readFileSync(readme, 'utf8'), renderUsage()));
+  console.error('README.md: command reference updated');
+}
