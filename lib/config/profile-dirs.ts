@@ -1,9 +1,9 @@
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import type { Env } from './env-file.js';
 
 /** The folder of built-in profiles shipped with pgbak (`profiles/` beside `dist/`). */
-export const builtInProfilesDir = fileURLToPath(new URL('../../profiles/', import.meta.url));
+export const builtInProfilesDir = join(packageRoot, 'profiles');
 
 export interface ProfileDirs {
   /**

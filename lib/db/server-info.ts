@@ -12,7 +12,7 @@ export async function readServerInfo(client: QueryClient): Promise<ServerInfo> {
   const { rows } = await client.query<{ num: string; text: string; databases: string[] | null }>(
     `SELECT current_setting('server_version_num') AS num,
             current_setting('server_version') AS text,
-            (SELECT array_agg(datname ORDER BY datname) FROM pg_catalog.pg_database
+            (SELECT array_agg(datname::text ORDER BY datname) FROM pg_catalog.pg_database
               WHERE datallowconn AND NOT datistemplate) AS databases`,
   );
   const row = rows[0]!;

@@ -15,9 +15,13 @@ export function createScopeFilter(scope: TableScope, user: string) {
   return {
     /** The table's rows are in the dump. */
     includesData(schema: string, table: string): boolean {
-      if (tableIn.length > 0 && !tableIn.some((m) => m(schema, table))) return false;
-      if (tableIn.length === 0 && schemaIn.length > 0 && !schemaIn.some((m) => m(schema))) return false;
-      if (schemaOut.some((m) => m(schema))) return false;
+      if (tableIn.length > 0) {
+        // pg_dump: "-n and -N have no effect when -t is used"; only -T narrows -t.
+        if (!tableIn.some((m) => m(schema, table))) return false;
+      } else {
+        if (schemaIn.length > 0 && !schemaIn.some((m) => m(schema))) return false;
+        if (schemaOut.some((m) => m(schema))) return false;
+      }
       if (tableOut.some((m) => m(schema, table))) return false;
       return !dataOut.some((m) => m(schema, table));
     },

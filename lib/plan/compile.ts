@@ -98,7 +98,8 @@ function compileDump(step: ProfileStep, database: string, connection: Connection
       ? { type: 'directory', prefix: `${name}/${safeName(database)}/` }
       : {
           type: 'stream',
-          entry: `${name}/${safeName(database)}.${extension[format]}${format === 'plain' && compression.compressed ? '.gz' : ''}`,
+          // A compressed plain dump is a .sql.gz/.lz4/.zst file; archive formats keep their own name.
+          entry: `${name}/${safeName(database)}.${extension[format]}${format === 'plain' ? compression.suffix : ''}`,
           compress: !compression.compressed,
         };
   return {

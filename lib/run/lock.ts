@@ -1,6 +1,7 @@
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { outputNotWritable } from '../archive/output-error.js';
 import { PgbakError } from '../errors.js';
 import { safeName } from '../plan/names.js';
 
@@ -28,7 +29,7 @@ export async function acquireRunLock(outputDir: string, profile: string, now = n
       await writeFile(path, `${JSON.stringify(owner)}\n`, { flag: 'wx', mode: 0o600 });
       return { path, release: () => unlink(path).catch(() => undefined) };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw outputNotWritable(outputDir, error);
       const holder = await readOwner(path);
       if (holder && isAlive(holder)) {
         throw new PgbakError('LOCKED', `another run of profile "${profile}" is in progress (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOG_ENTRY, MANIFEST_ENTRY, serializeManifest, ZipWriter } from '../archive/index.js';
 import type { Connection } from '../config/connection-types.js';
@@ -38,9 +38,10 @@ export async function runProfile(options: RunOptions): Promise<RunSummary> {
   throwIfAborted(signal);
   await ensureDir(plan.outputDir);
   const lock = await acquireRunLock(plan.outputDir, plan.profile.name);
-  const archive = join(plan.outputDir, plan.archiveName);
-  const logPath = archive.replace(/\.zip$/, '.log');
   try {
+    // Two runs within one second would share a name; a finished backup is never replaced.
+    const archive = await freeArchivePath(plan.outputDir, plan.archiveName);
+    const logPath = archive.replace(/\.zip$/, '.log');
     await logger.attachRunLog(logPath);
     logger.info(`run of profile ${plan.profile.name} into ${archive}`);
     return await writeArchive(plan, connection, archive, logPath, logger, signal, options.progress ?? false);
@@ -159,6 +160,23 @@ function summarize(plan: Plan, records: StepRecord[], archive: string, log: stri
       warnings: facts?.warnings ?? [],
     })),
   };
+}
+
+async function freeArchivePath(dir: string, name: string): Promise<string> {
+  const base = name.replace(/\.zip$/, '');
+  for (let n = 1; ; n++) {
+    const candidate = join(dir, n === 1 ? name : `${base}-${n}.zip`);
+    if (!(await exists(candidate)) && !(await exists(candidate.replace(/\.zip$/, '.log')))) return candidate;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function ensureDir(dir: string): Promise<void> {

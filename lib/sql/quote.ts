@@ -2,9 +2,12 @@
  * Quotes an identifier for SQL: always double-quoted, embedded quotes doubled.
  * The one function through which every identifier pgbak writes into SQL passes.
  * NUL cannot appear in a PostgreSQL identifier; refuse it rather than truncate.
+ * An empty name is no identifier either; refuse it too.
  */
 export function quoteIdent(name: string): string {
   if (name.includes('\0')) throw new Error('identifier contains a NUL byte');
+  // `""` is a syntax error in PostgreSQL (zero-length delimited identifier): fail here, not in the server.
+  if (name === '') throw new Error('identifier is empty');
   return `"${name.replace(/"/g, '""')}"`;
 }
 

@@ -5,7 +5,8 @@ import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { jest } from '@jest/globals';
-import { runCli, startCli } from '../../support/cli.js';
+import { execa } from 'execa';
+import { pgbakBin, runCli, startCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, type TestDatabase } from '../../support/db.js';
 import {
   errorReport,
@@ -129,6 +130,30 @@ describe('pgbak run when it is interrupted', () => {
     await expectNoBackup(out);
     const [log] = await readRunLogs(out);
     expect(log?.text).toMatch(/interrupted/);
+  });
+  it('exits 130 and leaves nothing when Ctrl-C reaches the whole process group (pgbak and pg_dump)', async () => {
+    const database = await freshDatabase('sig_group');
+    const out = await dirs.make();
+    const pidFile = path.join(await dirs.make('pgbak-pid-'), 'pg_dump.pid');
+    // detached: pgbak leads its own process group, as in a terminal's foreground job.
+    const run = execa(process.execPath, [pgbakBin, 'run', 'schema-only', '--output-dir', out], {
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...fakeEnv(database, 'hang', pidFile) },
+      extendEnv: false,
+      cwd: out,
+      detached: true,
+      reject: false,
+      stdin: 'ignore',
+      timeout: 30_000,
+    });
+    const childPid = await waitForPid(pidFile);
+    strayPids.push(childPid);
+    process.kill(-(run.pid as number), 'SIGINT');
+    const result = await run;
+
+    expect(result.exitCode).toBe(130);
+    expect(processExists(childPid)).toBe(false);
+    errorReport(String(result.stderr));
+    await expectNoBackup(out);
   });
 });
 

@@ -1,6 +1,7 @@
 // Round trips of the full profile in each pg_dump output format, and the manifest's
 // row counts in each --row-counts mode.
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { SEEDED_SNAPSHOT, seedDatabase, snapshotDatabase, type DatabaseSnapshot } from '../../support/seed.js';
 import {
@@ -15,6 +16,9 @@ import {
   type Backup,
 } from '../../support/restore-helpers.js';
 import { expectSoundArchive } from './archive-checks.js';
+
+// jest.config.js sets testTimeout inside `projects`, where Jest ignores it (default 5 s).
+jest.setTimeout(60_000);
 
 const describeWithTools = hasClientTools() ? describe : describe.skip;
 const cluster = getCluster(15);

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import pg from 'pg';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
@@ -20,6 +21,9 @@ import {
   type Backup,
 } from '../../support/restore-helpers.js';
 import { expectSoundArchive } from './archive-checks.js';
+
+// jest.config.js sets testTimeout inside `projects`, where Jest ignores it (default 5 s).
+jest.setTimeout(60_000);
 
 const describeWithTools = hasClientTools() ? describe : describe.skip;
 const cluster = getCluster(15);
