@@ -10,12 +10,13 @@ const common = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }],
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testTimeout: 120_000,
 };
 
 /** @type {import('jest').Config} */
 export default {
   maxWorkers: 2,
+  // Only the top-level value reaches jest-circus; a per-project one is ignored.
+  testTimeout: 120_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
     {

@@ -1,4 +1,5 @@
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /**
  * Creates `path` for writing, readable by its owner only. O_EXCL means a symlink
@@ -38,5 +39,27 @@ export async function removeIfPresent(path: string): Promise<void> {
     await unlink(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/**
+ * `mkdir -p`. Not `mkdir(dir, { recursive: true })`: on Node 20 that spins forever
+ * where mkdir answers ENOENT although the parent exists (anything under /proc),
+ * and a backup must fail, not hang. Here a second ENOENT is final.
+ */
+export async function ensureDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw error;
+  }
+  await ensureDirectory(dirname(dir));
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }

@@ -6,7 +6,8 @@ import { MANIFEST_ENTRY, MANIFEST_FORMAT_VERSION, type Manifest } from './manife
 
 /**
  * The manifest as pretty JSON with keys in declared order, whatever order the
- * caller built the object in, so identical runs give identical manifests.
+ * caller built the object in, and table / sequence keys sorted, so identical runs
+ * give identical manifests.
  * Refuses to write a manifest this pgbak could not read back.
  */
 export function serializeManifest(manifest: Manifest): Buffer {
@@ -14,8 +15,14 @@ export function serializeManifest(manifest: Manifest): Buffer {
   if (!result.success) {
     throw new PgbakError('INTERNAL', `refusing to write an invalid manifest: ${describeIssues(result.error)}`);
   }
-  // zod rebuilds objects in schema order, which is what makes the key order stable.
-  return Buffer.from(`${JSON.stringify(result.data, null, 2)}\n`, 'utf8');
+  // zod rebuilds objects in schema order, which is what makes the key order stable;
+  // records have no declared order, so they are sorted.
+  const steps = result.data.steps.map((step) => ({
+    ...step,
+    rowCounts: step.rowCounts && { ...step.rowCounts, tables: sortKeys(step.rowCounts.tables) },
+    sequences: step.sequences && sortKeys(step.sequences),
+  }));
+  return Buffer.from(`${JSON.stringify({ ...result.data, steps }, null, 2)}\n`, 'utf8');
 }
 
 /** Parses and validates manifest text; `archivePath` names the archive in errors. */
@@ -39,6 +46,10 @@ export function parseManifest(text: string, archivePath = 'the archive'): Manife
     });
   }
   return result.data;
+}
+
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 // One line for the terminal: the first few problems, each with its path in the manifest.

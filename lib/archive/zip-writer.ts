@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, stat, type FileHandle } from 'node:fs/promises';
+import { rename, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { PgbakError } from '../errors.js';
-import { createPrivateFile, removeIfPresent, syncDirectory } from './atomic-file.js';
+import { createPrivateFile, ensureDirectory, removeIfPresent, syncDirectory } from './atomic-file.js';
 import { createHashCounter, type HashCounter } from './hash-stream.js';
 import { outputNotWritable } from './output-error.js';
 
@@ -109,7 +109,7 @@ export class ZipWriter {
     const path = resolve(finalPath);
     const dir = dirname(path);
     try {
-      await mkdir(dir, { recursive: true });
+      await ensureDirectory(dir);
       return new ZipWriter(path, await createPrivateFile(`${path}.partial`), level);
     } catch (error) {
       throw outputNotWritable(dir, error);
@@ -164,7 +164,7 @@ export class ZipWriter {
    * Writes the central directory, fsyncs the file, renames `.partial` to the final
    * name and fsyncs the directory. On failure nothing is left under either name.
    */
-  finish(): Promise<FinishedArchive> {
+  async finish(): Promise<FinishedArchive> {
     this.assertReady('finish');
     this.state = 'finishing';
     this.finishing = this.complete();

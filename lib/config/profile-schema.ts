@@ -12,6 +12,9 @@ export const rowCountModes = ['exact', 'estimate', 'off'] as const;
 export type RowCountMode = (typeof rowCountModes)[number];
 
 const name = z.string().min(1);
+// Whole numbers may also come as digit strings: ${PORT} expands to text.
+const wholeNumber = (min: number, max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v), z.number().int().min(min).max(max));
 const names = z.array(name).min(1);
 
 /** Connection fields a profile may set. The password never: use `passwordFile` or the environment. */
@@ -20,7 +23,7 @@ const connectionSchema = z
     /** Server host name or Unix socket directory. */
     host: name.optional(),
     /** Server port. */
-    port: z.number().int().min(1).max(65535).optional(),
+    port: wholeNumber(1, 65535).optional(),
     /** Role to connect as. */
     user: name.optional(),
     /** Database the steps dump unless they name their own. */
@@ -56,7 +59,7 @@ export const stepSchema = z
     /** `0`-`9` (gzip level), or `gzip[:level]`, `lz4[:level]`, `zstd[:level]` (pg_dump 16+), or `none`. */
     compression: z.union([z.number().int().min(0).max(9), z.string().min(1)]).optional(),
     /** Parallel jobs (directory format only). */
-    jobs: z.number().int().min(1).max(64).optional(),
+    jobs: wholeNumber(1, 64).optional(),
     /** Only these schemas (pg_dump `--schema` patterns). */
     schemas: names.optional(),
     /** Leave these schemas out (`--exclude-schema`). */

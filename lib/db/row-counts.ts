@@ -52,7 +52,13 @@ export async function readDataFacts(
     const tables = rows.filter((t) => filter.includesData(t.schema, t.name));
     rowCounts = { mode: options.mode, tables: await count(client, tables, options.mode, warnings) };
   }
-  const sequences = filter ? await readSequences(client, (schema) => filter.includesSchema(schema)) : {};
+  const sequences = filter
+    ? await readSequences(
+        client,
+        (row) => filter.includesSequence(row.schema, row.name, row.owner_table === null ? null : { schema: row.owner_schema!, table: row.owner_table }),
+        warnings,
+      )
+    : {};
   const largeObjects = options.countLargeObjects ? await countLargeObjects(client) : null;
   return { rowCounts, sequences, largeObjects, warnings };
 }
@@ -86,16 +92,57 @@ async function count(client: QueryClient, tables: TableRow[], mode: RowCountMode
   return result;
 }
 
-async function readSequences(client: QueryClient, include: (schema: string) => boolean) {
-  const { rows } = await client.query<{ schema: string; name: string; last_value: string | null }>(
-    `SELECT schemaname AS schema, sequencename AS name, last_value::text AS last_value
-       FROM pg_catalog.pg_sequences ORDER BY 1, 2`,
-  );
+// Sequences outside system schemas and extensions, with the table owning them
+// (serial and identity columns), which decides whether a table pattern covers them.
+const sequencesSql = `
+  SELECT n.nspname AS schema, c.relname AS name,
+         pg_catalog.has_sequence_privilege(c.oid, 'SELECT') AS readable,
+         tn.nspname AS owner_schema, t.relname AS owner_table
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_catalog.pg_depend d
+      ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
+     AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
+    LEFT JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
+    LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+   WHERE c.relkind = 'S'
+     AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                      WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')
+   ORDER BY 1, 2`;
+
+interface SequenceRow {
+  schema: string;
+  name: string;
+  readable: boolean;
+  owner_schema: string | null;
+  owner_table: string | null;
+}
+
+type SequenceFilter = (row: SequenceRow) => boolean;
+
+// Read from each sequence itself: pg_sequences shows NULL for a sequence set with
+// setval(…, false), losing the value a restore must bring back.
+async function readSequences(client: QueryClient, include: SequenceFilter, warnings: string[]) {
+  const { rows } = await client.query<SequenceRow>(sequencesSql);
   const out: DataFacts['sequences'] = {};
-  for (const row of rows) {
-    if (!include(row.schema)) continue;
-    // pg_sequences shows NULL before the first nextval() (is_called false) and without privilege.
-    out[displayName(row.schema, row.name)] = { lastValue: row.last_value, isCalled: row.last_value !== null };
+  const readable = rows.filter((row) => {
+    if (!include(row)) return false;
+    if (row.readable) return true;
+    out[displayName(row.schema, row.name)] = { lastValue: null, isCalled: false };
+    warnings.push(`no SELECT privilege on sequence ${displayName(row.schema, row.name)}: its value was not read`);
+    return false;
+  });
+  for (let i = 0; i < readable.length; i += batchSize) {
+    const batch = readable.slice(i, i + batchSize);
+    const sql = batch
+      .map((s, j) => `SELECT ${j} AS i, last_value::text AS last_value, is_called FROM ${quoteQualified(s.schema, s.name)}`)
+      .join(' UNION ALL ');
+    const result = await client.query<{ i: number; last_value: string; is_called: boolean }>(sql);
+    for (const row of result.rows) {
+      const seq = batch[row.i]!;
+      out[displayName(seq.schema, seq.name)] = { lastValue: row.last_value, isCalled: row.is_called };
+    }
   }
   return out;
 }

@@ -30,6 +30,18 @@ export function createScopeFilter(scope: TableScope, user: string) {
       if (schemaOut.some((m) => m(schema))) return false;
       return schemaIn.length === 0 || schemaIn.some((m) => m(schema));
     },
+    /**
+     * The sequence's value is in the dump: with table patterns, when a pattern names
+     * it or the table owning it (pg_dump dumps a selected table's owned sequences);
+     * otherwise when its schema is dumped and no exclusion names it.
+     */
+    includesSequence(schema: string, name: string, owner: { schema: string; table: string } | null): boolean {
+      if (schemaOut.some((m) => m(schema)) || tableOut.some((m) => m(schema, name))) return false;
+      if (tableIn.length > 0) {
+        return tableIn.some((m) => m(schema, name) || (owner !== null && m(owner.schema, owner.table)));
+      }
+      return schemaIn.length === 0 || schemaIn.some((m) => m(schema));
+    },
   };
 }
 

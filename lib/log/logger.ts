@@ -26,6 +26,11 @@ export interface PgbakLogger {
   info(message: string, meta?: Record<string, unknown>): void;
   verbose(message: string, meta?: Record<string, unknown>): void;
   debug(message: string, meta?: Record<string, unknown>): void;
+  /**
+   * Writes to the run log only: details (a failed tool's argv and stderr) that the
+   * console already sums up in the final error report.
+   */
+  record(level: LogLevel, message: string, meta?: Record<string, unknown>): void;
   /** From now on, `secret` is replaced by *** in every message and metadata value. */
   addSecret(secret: string): void;
   /** Starts the run log at `filePath` (created 0600, appended to), recording every level. */
@@ -63,10 +68,10 @@ export function createLogger(options: LoggerOptions): PgbakLogger {
     if (LEVELS[level] <= LEVELS[consoleLevel]) stderr.write(`${formatConsoleLine(level, message, meta, consoleOptions)}\n`);
   };
 
-  const log = (level: LogLevel, message: string, meta: Record<string, unknown> = {}) => {
+  const log = (level: LogLevel, message: string, meta: Record<string, unknown> = {}, toConsole = true) => {
     const safeMessage = redact(message);
     const safeMeta = redactMeta(meta, redact);
-    writeConsole(level, safeMessage, safeMeta);
+    if (toConsole) writeConsole(level, safeMessage, safeMeta);
     if (runLog && !closed) {
       const line = formatRunLogLine(new Date(), level, safeMessage, safeMeta);
       records.push(line);
@@ -80,6 +85,7 @@ export function createLogger(options: LoggerOptions): PgbakLogger {
     info: (message, meta) => log('info', message, meta),
     verbose: (message, meta) => log('verbose', message, meta),
     debug: (message, meta) => log('debug', message, meta),
+    record: (level, message, meta) => log(level, message, meta, false),
     addSecret(secret) {
       if (secret === '' || secrets.includes(secret)) return;
       secrets.push(secret);

@@ -44,14 +44,11 @@ const extension: Record<DumpFormat, string> = { plain: 'sql', custom: 'dump', ta
  * it depends on is in its input, so it is tested without a database.
  */
 export function compile(input: CompileInput): Plan {
-  const profile = withOverrides(input.profile, input.overrides ?? {});
+  const profile = checkProfile(input.profile, input.overrides ?? {});
   const { connection, facts } = input;
   const steps: PlanStep[] = [];
   profile.steps.forEach((step, index) => {
     const where = `${input.profile.file}: steps[${index}]`;
-    if (step.kind === 'tables' && !step.tables?.length) {
-      throw new PgbakError('USAGE', `${where}: kind tables needs tables: list them in the profile or pass --table schema.table`);
-    }
     if (step.kind === 'globals-only') {
       steps.push(compileGlobals(step, connection, facts));
       return;
@@ -71,11 +68,27 @@ export function compile(input: CompileInput): Plan {
   };
 }
 
-function withOverrides(loaded: LoadedProfile, overrides: StepOverrides): Profile {
+/**
+ * The profile as this run will use it (command-line overrides applied), checked
+ * for everything that needs no server: called before connecting, so a usage
+ * mistake is reported as one (exit 2) even when the server is down.
+ */
+export function checkProfile(loaded: LoadedProfile, overrides: StepOverrides): Profile {
   const result = profileSchema.safeParse(applyOverrides(loaded.profile, overrides));
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
-  throw new PgbakError('USAGE', `profile ${loaded.name} with the command-line options is invalid:\n  ${lines.join('\n  ')}`);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+    throw new PgbakError('USAGE', `profile ${loaded.name} with the command-line options is invalid:\n  ${lines.join('\n  ')}`, {
+      hint: 'see `pgbak run --help` and the profile reference in the README',
+    });
+  }
+  result.data.steps.forEach((step, index) => {
+    if (step.kind === 'tables' && !step.tables?.length) {
+      throw new PgbakError('USAGE', `${loaded.file}: steps[${index}]: kind tables needs tables: list them in the profile or pass --table`, {
+        hint: 'e.g. pgbak run tables --table public.orders --table billing.invoices',
+      });
+    }
+  });
+  return result.data;
 }
 
 function compileDump(step: ProfileStep, database: string, connection: Connection, facts: CompileFacts, where: string): PlanStep {
@@ -113,7 +126,7 @@ function compileDump(step: ProfileStep, database: string, connection: Connection
     output,
     snapshot: true,
     tableScope: step.kind === 'schema-only' || step.kind === 'large-objects' ? null : tableScope(step),
-    countLargeObjects: step.kind === 'large-objects' || (step.kind === 'full' && step.blobs !== false),
+    countLargeObjects: dumpsLargeObjects(step),
   };
 }
 
@@ -175,6 +188,16 @@ function childEnv(connection: Connection): Record<string, string> {
   if (connection.sslkey) env.PGSSLKEY = connection.sslkey;
   if (connection.passfile) env.PGPASSFILE = connection.passfile;
   return env;
+}
+
+// Mirrors kindArgs: whole-database kinds include large objects unless told not
+// to; narrowed kinds only when `blobs: true` asks for them.
+function dumpsLargeObjects(step: ProfileStep): boolean {
+  if (step.kind === 'large-objects' || step.kind === 'full') return step.blobs !== false;
+  if (step.kind === 'schema-only' || step.kind === 'globals-only') return false;
+  if (step.blobs !== undefined) return step.blobs;
+  // pg_dump's default: large objects go with an "everything" dump, not a narrowed one.
+  return step.kind === 'data-only' && !step.schemas?.length && !step.tables?.length;
 }
 
 function tableScope(step: ProfileStep): TableScope {

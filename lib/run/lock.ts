@@ -1,4 +1,5 @@
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { outputNotWritable } from '../archive/output-error.js';
@@ -24,27 +25,41 @@ interface LockOwner {
 export async function acquireRunLock(outputDir: string, profile: string, now = new Date()): Promise<RunLock> {
   const path = join(outputDir, `.pgbak-${safeName(profile)}.lock`);
   const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: now.toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(path, `${JSON.stringify(owner)}\n`, { flag: 'wx', mode: 0o600 });
-      return { path, release: () => unlink(path).catch(() => undefined) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw outputNotWritable(outputDir, error);
-      const holder = await readOwner(path);
+  // The lock appears with its content at once (write a private file, then link it):
+  // a run starting at the same moment never reads an empty lock and takes it for stale.
+  const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(draft, `${JSON.stringify(owner)}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    throw outputNotWritable(outputDir, error);
+  }
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(draft, path);
+        return { path, release: () => unlink(path).catch(() => undefined) };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw outputNotWritable(outputDir, error);
+      }
+      const seen = await readFile(path, 'utf8').catch(() => '');
+      const holder = parseOwner(seen);
       if (holder && isAlive(holder)) {
         throw new PgbakError('LOCKED', `another run of profile "${profile}" is in progress (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
           hint: `wait for it to finish; if that process is gone, remove ${path}`,
         });
       }
-      await unlink(path).catch(() => undefined);
+      // Stale: its owner died. Remove it only if it still is the lock we judged.
+      if ((await readFile(path, 'utf8').catch(() => null)) === seen) await unlink(path).catch(() => undefined);
     }
+    throw new PgbakError('LOCKED', `cannot take the lock ${path}`, { hint: 'another run may be starting at the same moment; retry' });
+  } finally {
+    await unlink(draft).catch(() => undefined);
   }
-  throw new PgbakError('LOCKED', `cannot take the lock ${path}`, { hint: 'another run may be starting at the same moment; retry' });
 }
 
-async function readOwner(path: string): Promise<LockOwner | null> {
+function parseOwner(text: string): LockOwner | null {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as LockOwner;
+    return JSON.parse(text) as LockOwner;
   } catch {
     return null;
   }

@@ -7,7 +7,7 @@ import { resolveConnection } from '../config/resolve-connection.js';
 import { withClient } from '../db/client.js';
 import { readServerInfo } from '../db/server-info.js';
 import type { PgbakLogger } from '../log/index.js';
-import { compile } from '../plan/compile.js';
+import { checkProfile, compile } from '../plan/compile.js';
 import type { Plan } from '../plan/types.js';
 import { discoverTools } from '../tools/index.js';
 import type { RunOptions } from './options.js';
@@ -29,6 +29,7 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger): Prom
   const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env });
   const dirs = resolveProfileDirs({ cwd, env, profilesDir: options.profilesDir });
   const profile = await loadProfile(options.profile, dirs, env, cwd);
+  checkProfile(profile, options.overrides ?? {});
   const connection = await resolveConnection({ env, profile: profile.profile.connection, flags: options.connection });
   if (connection.password) logger.addSecret(connection.password.reveal());
   logger.debug(`profile ${profile.name} from ${profile.file}`);

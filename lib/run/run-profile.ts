@@ -5,7 +5,7 @@ import type { Connection } from '../config/connection-types.js';
 import { readDataFacts, type DataFacts } from '../db/row-counts.js';
 import { withExportedSnapshot } from '../db/snapshot.js';
 import { runDumpStep, type StepContext, type StepRunResult } from '../engines/pgdump/run-step.js';
-import { PgbakError } from '../errors.js';
+import { PgbakError, toPgbakError } from '../errors.js';
 import { createLogger, createProgress, type PgbakLogger } from '../log/index.js';
 import type { Plan, PlanStep } from '../plan/types.js';
 import { buildManifest, type StepRecord } from './build-manifest.js';
@@ -81,9 +81,14 @@ async function writeArchive(
     return summarize(plan, records, archive, logPath, finished.bytes, startedAt, finishedAt);
   } catch (error) {
     await zip.abort();
-    const reason = error instanceof Error ? error.message : String(error);
-    logger.error(`run failed, no backup was written: ${reason}`);
-    throw error;
+    const failure = toPgbakError(error);
+    logger.record('error', `run failed, no backup was written: ${failure.message}`);
+    // The console shows the one-line report; point to the log that has the rest.
+    throw new PgbakError(failure.code, failure.message, {
+      hint: `${failure.hint ? `${failure.hint}; ` : ''}details in ${logPath}`,
+      cause: failure.cause ?? error,
+      exitCode: failure.exitCode,
+    });
   }
 }
 

@@ -122,8 +122,8 @@ export function expectedManifestFacts(snapshot: DatabaseSnapshot, matviews: read
   }
   const sequences: Record<string, { lastValue: string | null; isCalled: boolean }> = {};
   for (const [key, state] of Object.entries(snapshot.sequences)) {
-    // pg_sequences.last_value is NULL while is_called is false.
-    sequences[displayKey(key)] = { lastValue: state.is_called ? String(state.last_value) : null, isCalled: state.is_called };
+    // Read from the sequence itself: setval(…, false) keeps its value with is_called false.
+    sequences[displayKey(key)] = { lastValue: String(state.last_value), isCalled: state.is_called };
   }
   return { tables, sequences, largeObjects: snapshot.largeObjects };
 }

@@ -25,7 +25,7 @@ export function classifyFailure(line: string | undefined): { code: ErrorCode; hi
   if (/permission denied/i.test(text)) {
     return { code: 'STEP_FAILED', hint: 'the role lacks a privilege pg_dump needs; grant it, or narrow the profile' };
   }
-  return { code: 'STEP_FAILED', hint: 'the run log beside the backup folder has the full output of the tool' };
+  return { code: 'STEP_FAILED', hint: 'the tool\'s last lines are in the run log' };
 }
 
 export function stepFailed(message: string, line: string | undefined, cause?: unknown): PgbakError {

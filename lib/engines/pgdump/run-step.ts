@@ -78,6 +78,8 @@ async function runChild(
       const parsed = parsePgDumpVerbose(line);
       if (parsed?.table) table = parsed.table;
       if (isVerboseChatter(line)) logger.verbose(line, { step: step.step });
+      // Errors reach the console once, in the final report; the run log keeps them all.
+      else if (/\berror:|FATAL:/.test(line)) logger.record('error', line, { step: step.step });
       else logger.warn(line, { step: step.step });
       ctx.progress.update({ step: label, bytes, ...(table ? { table } : {}) });
     },
@@ -111,8 +113,8 @@ async function runChild(
       : outcome?.exitCode !== undefined
         ? `exited with code ${outcome.exitCode}`
         : `could not be started (${outcome?.originalMessage ?? (result.status === 'rejected' ? String(result.reason) : 'unknown')})`;
-    logger.error(`${step.tool.name} ${how}: ${quoteArgv(argv)}`);
-    for (const tailLine of stderr.tail) logger.error(`  ${tailLine}`);
+    logger.record('error', `${step.tool.name} ${how}: ${quoteArgv(argv)}`);
+    for (const tailLine of stderr.tail) logger.record('error', `  ${tailLine}`);
     throw stepFailed(`${label}: ${step.tool.name} ${how}${line ? `: ${line}` : ''}`, line, outcome);
   }
   if (entryResult.status === 'rejected') throw entryResult.reason;

@@ -87,10 +87,7 @@ describe('pgbak run with a bad profile or bad flags', () => {
     expect(await listTree(out)).toEqual([]);
   });
 
-  // Known bug (reported): flag/profile combinations are validated in compile(), after
-  // prepareRun() has connected, so a down server hides a usage error behind exit 1.
-  // Flip to it() once lib/run/prepare.ts validates the overrides before connecting.
-  it.failing('refuses --jobs 4 with the custom format before connecting (exit 2 even when the server is down)', async () => {
+  it('refuses --jobs 4 with the custom format before connecting (exit 2 even when the server is down)', async () => {
     const out = await dirs.make();
     const env = { ...pgEnv(cluster, 'postgres'), PGPORT: String(await closedPort()) };
 

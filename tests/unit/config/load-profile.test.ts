@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { listProfiles, loadProfile, parseProfile } from '../../../lib/config/load-profile.js';
 import { builtInProfilesDir, resolveProfileDirs, type ProfileDirs } from '../../../lib/config/profile-dirs.js';
 import { createTempDir, rejection, thrown, type TempDir } from './support.js';
@@ -69,6 +69,14 @@ describe('resolveProfileDirs', () => {
     expect(resolveProfileDirs({ cwd: '/work', env: { PGBAK_PROFILES_DIR: '/etc/pgbak' } }).user).toBe('/etc/pgbak');
     expect(resolveProfileDirs({ cwd: '/work', env: {} }).user).toBe('/work/profiles');
     expect(resolveProfileDirs({ cwd: '/work', env: {} }).builtIn).toBe(resolve(builtInProfilesDir));
+  });
+
+  it('has no user folder when ./profiles is the built-in folder itself, so built-ins stay built-in', async () => {
+    const dirs = resolveProfileDirs({ cwd: dirname(resolve(builtInProfilesDir)), env: {} });
+    expect(dirs.user).toBeNull();
+    const list = await listProfiles(dirs, {});
+    expect(list.map((p) => p.origin)).toEqual(builtInNames.map(() => 'built-in'));
+    expect((await loadProfile('full', dirs, {}, '/')).origin).toBe('built-in');
   });
 });
 

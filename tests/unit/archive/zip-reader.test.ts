@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { verifyEntries } from '../../../lib/archive/verify-entries.js';
+import { openZip } from '../../../lib/archive/zip-reader.js';
+import { ZipWriter, type EntryInfo } from '../../../lib/archive/zip-writer.js';
+import { sha256Of, useTempDir } from './support.js';
+
+const tempDir = useTempDir();
+
+async function writeArchive(path: string): Promise<EntryInfo[]> {
+  const writer = await ZipWriter.open(path);
+  const entries = [
+    await writer.addStream('app/app.sql', Readable.from([Buffer.from('SELECT 1;\n'.repeat(5000))]), { compress: true }),
+    await writer.addStream('app/app.dump', Readable.from([randomBytes(100_000)]), { compress: false }),
+    await writer.addBuffer('manifest.json', Buffer.from('{"formatVersion":1}\n'), { compress: true }),
+  ];
+  await writer.finish();
+  return entries;
+}
+
+describe('openZip', () => {
+  it('lists entries with their sizes and whether they are deflated', async () => {
+    const path = join(tempDir(), 'b.zip');
+    await writeArchive(path);
+    const reader = await openZip(path);
+    try {
+      const entries = reader.entries();
+      expect(entries.map((e) => [e.name, e.uncompressedSize, e.compressed])).toEqual([
+        ['app/app.sql', 50_000, true],
+        ['app/app.dump', 100_000, false],
+        ['manifest.json', 20, true],
+      ]);
+      expect(entries[0]!.compressedSize).toBeLessThan(50_000);
+      expect(entries[1]!.compressedSize).toBe(100_000);
+      expect(reader.has('manifest.json')).toBe(true);
+      expect(reader.has('nope')).toBe(false);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('streams an entry', async () => {
+    const path = join(tempDir(), 'b.zip');
+    const [sql] = await writeArchive(path);
+    const reader = await openZip(path);
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await reader.openStream('app/app.sql')) chunks.push(chunk as Buffer);
+      expect(sha256Of(Buffer.concat(chunks))).toBe(sql!.sha256);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('reports a missing entry as ARCHIVE_INVALID', async () => {
+    const path = join(tempDir(), 'b.zip');
+    await writeArchive(path);
+    const reader = await openZip(path);
+    try {
+      await expect(reader.readText('nope.sql')).rejects.toMatchObject({
+        code: 'ARCHIVE_INVALID',
+        message: `${path} is not a readable pgbak archive: it has no entry nope.sql`,
+      });
+      await expect(reader.openStream('nope.sql')).rejects.toMatchObject({ code: 'ARCHIVE_INVALID' });
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('refuses to read a large entry as text', async () => {
+    const path = join(tempDir(), 'b.zip');
+    await writeArchive(path);
+    const reader = await openZip(path);
+    try {
+      await expect(reader.readText('app/app.dump', { maxBytes: 1000 })).rejects.toMatchObject({
+        code: 'ARCHIVE_INVALID',
+        message: expect.stringContaining('app/app.dump is 100000 bytes'),
+      });
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('reports a truncated archive as ARCHIVE_INVALID with a hint', async () => {
+    const path = join(tempDir(), 'b.zip');
+    await writeArchive(path);
+    await truncate(path, (await stat(path)).size - 100);
+    await expect(openZip(path)).rejects.toMatchObject({
+      code: 'ARCHIVE_INVALID',
+      message: expect.stringMatching(new RegExp(`^${path} is not a readable pgbak archive: .+`)),
+      hint: expect.stringContaining('.partial'),
+    });
+  });
+
+  it('reports random bytes as ARCHIVE_INVALID', async () => {
+    const path = join(tempDir(), 'noise.zip');
+    await writeFile(path, randomBytes(4096));
+    await expect(openZip(path)).rejects.toMatchObject({ code: 'ARCHIVE_INVALID' });
+  });
+
+  it('reports a file that does not exist as ARCHIVE_INVALID', async () => {
+    const path = join(tempDir(), 'missing.zip');
+    await expect(openZip(path)).rejects.toMatchObject({
+      code: 'ARCHIVE_INVALID',
+      message: `${path} is not a readable pgbak archive: no such file`,
+    });
+  });
+
+  it('reports damaged entry data as an error of the entry stream', async () => {
+    const path = join(tempDir(), 'b.zip');
+    await writeArchive(path);
+    const bytes = await readFile(path);
+    // Overwrite the first (deflated) entry's data, which follows its 30-byte local header
+    // and its name; the central directory stays intact.
+    const dataStart = 30 + 'app/app.sql'.length;
+    bytes.fill(0xff, dataStart, dataStart + 40);
+    await writeFile(path, bytes);
+    const reader = await openZip(path);
+    try {
+      await expect(reader.readText('app/app.sql')).rejects.toMatchObject({ code: 'ARCHIVE_INVALID' });
+    } finally {
+      reader.close();
+    }
+  });
+});
+
+describe('verifyEntries', () => {
+  it('confirms every entry of an intact archive', async () => {
+    const path = join(tempDir(), 'b.zip');
+    const entries = await writeArchive(path);
+    const reader = await openZip(path);
+    try {
+      expect(await verifyEntries(reader, entries)).toEqual(entries.map(({ name }) => ({ name, ok: true })));
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('reports a tampered digest, a wrong size and a missing entry, one result each', async () => {
+    const path = join(tempDir(), 'b.zip');
+    const [sql, dump, manifest] = (await writeArchive(path)) as [EntryInfo, EntryInfo, EntryInfo];
+    const reader = await openZip(path);
+    try {
+      const results = await verifyEntries(reader, [
+        { ...sql, sha256: sha256Of('something else') },
+        { ...dump, bytes: dump.bytes + 1 },
+        { name: 'app/globals.sql', bytes: 1, sha256: sha256Of('x') },
+        manifest,
+      ]);
+      expect(results).toEqual([
+        { name: 'app/app.sql', ok: false, reason: expect.stringMatching(/^digest mismatch/) },
+        { name: 'app/app.dump', ok: false, reason: 'size mismatch: 100000 bytes, expected 100001' },
+        { name: 'app/globals.sql', ok: false, reason: 'missing' },
+        { name: 'manifest.json', ok: true },
+      ]);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('detects content changed inside a stored entry, which the zip itself does not check', async () => {
+    const path = join(tempDir(), 'b.zip');
+    const entries = await writeArchive(path);
+    const bytes = await readFile(path);
+    // Flip bytes inside the stored dump: same size, so only the digest can tell.
+    const start = bytes.indexOf(Buffer.from('app/app.dump')) + 'app/app.dump'.length + 1000;
+    bytes.fill(0, start, start + 64);
+    await writeFile(path, bytes);
+    const reader = await openZip(path);
+    try {
+      const results = await verifyEntries(reader, entries);
+      expect(results[1]).toEqual({ name: 'app/app.dump', ok: false, reason: expect.stringMatching(/^digest mismatch/) });
+      expect(results[0]).toEqual({ name: 'app/app.sql', ok: true });
+    } finally {
+      reader.close();
+    }
+  });
+});
