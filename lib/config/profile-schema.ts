@@ -16,6 +16,7 @@ const name = z.string().min(1);
 const wholeNumber = (min: number, max: number) =>
   z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v), z.number().int().min(min).max(max));
 const names = z.array(name).min(1);
+const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 
 /** Connection fields a profile may set. The password never: use `passwordFile` or the environment. */
 const connectionSchema = z
@@ -33,7 +34,7 @@ const connectionSchema = z
     sslrootcert: name.optional(),
     sslcert: name.optional(),
     sslkey: name.optional(),
-    /** A file whose content (first line) is the password, e.g. a mounted secret. */
+    /** A file holding the password (one trailing newline ignored), e.g. a mounted secret; relative to the profile's folder. */
     passwordFile: name.optional(),
   })
   .strict();
@@ -71,13 +72,13 @@ export const stepSchema = z
     /** Dump these tables' definitions but not their rows (`--exclude-table-data`). */
     excludeTableData: names.optional(),
     /** Do not output ownership commands (`--no-owner`). */
-    noOwner: z.boolean().optional(),
+    noOwner: flag.optional(),
     /** Do not output GRANT/REVOKE (`--no-privileges`). */
-    noPrivileges: z.boolean().optional(),
+    noPrivileges: flag.optional(),
     /** Include large objects (`--blobs`) or leave them out (`false`: `--no-blobs`). */
-    blobs: z.boolean().optional(),
+    blobs: flag.optional(),
     /** Globals only: leave out role passwords (`--no-role-passwords`), for non-superusers. */
-    noRolePasswords: z.boolean().optional(),
+    noRolePasswords: flag.optional(),
     /** Fail instead of waiting longer than this for a table lock: `30s`, `2min`, `500ms` or milliseconds. */
     lockWaitTimeout: z.union([z.number().int().positive(), z.string().regex(/^\d+\s*(ms|s|min|h)?$/)]).optional(),
     /** Extra raw pg_dump / pg_dumpall arguments, passed last (escape hatch). */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
 import { PgbakError } from '../errors.js';
 import type { Connection, ConnectionField, ConnectionLayer } from './connection-types.js';
 import { parseDatabaseUrl, parsePort, parseSslMode } from './database-url.js';
@@ -38,6 +39,8 @@ export interface ConnectionFlags {
 export async function resolveConnection(input: {
   env: Env;
   profile?: ProfileConnection | undefined;
+  /** The profile file's folder: a relative passwordFile is read from there. */
+  profileDir?: string | undefined;
   flags?: ConnectionFlags | undefined;
 }): Promise<Connection> {
   const { env } = input;
@@ -49,7 +52,7 @@ export async function resolveConnection(input: {
     const password = await readPasswordFile(env.PGBAK_PASSWORD_FILE, 'PGBAK_PASSWORD_FILE');
     layers.push(['PGBAK_PASSWORD_FILE', { password }]);
   }
-  if (input.profile) layers.push(['profile', await readProfileLayer(input.profile)]);
+  if (input.profile) layers.push(['profile', await readProfileLayer(input.profile, input.profileDir)]);
   if (input.flags) layers.push(['flag', compact(input.flags)]);
 
   const merged: ConnectionLayer = {};
@@ -94,10 +97,13 @@ function readPgEnv(env: Env): ConnectionLayer {
   return layer;
 }
 
-async function readProfileLayer(profile: ProfileConnection): Promise<ConnectionLayer> {
+async function readProfileLayer(profile: ProfileConnection, profileDir: string | undefined): Promise<ConnectionLayer> {
   const { passwordFile, ...rest } = profile;
   const layer: ConnectionLayer = compact(rest);
-  if (passwordFile) layer.password = await readPasswordFile(passwordFile, 'profile connection.passwordFile');
+  if (passwordFile) {
+    const file = profileDir ? resolve(profileDir, passwordFile) : passwordFile;
+    layer.password = await readPasswordFile(file, 'profile connection.passwordFile');
+  }
   return layer;
 }
 

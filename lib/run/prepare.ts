@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Connection } from '../config/connection-types.js';
 import { loadEnv, type Env } from '../config/env-file.js';
 import { loadProfile, type LoadedProfile } from '../config/load-profile.js';
@@ -9,7 +9,7 @@ import { readServerInfo } from '../db/server-info.js';
 import type { PgbakLogger } from '../log/index.js';
 import { checkProfile, compile } from '../plan/compile.js';
 import type { Plan } from '../plan/types.js';
-import { discoverTools } from '../tools/index.js';
+import { discoverTools, type ToolName } from '../tools/index.js';
 import type { RunOptions } from './options.js';
 
 export interface PreparedRun {
@@ -30,14 +30,20 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger): Prom
   const dirs = resolveProfileDirs({ cwd, env, profilesDir: options.profilesDir });
   const profile = await loadProfile(options.profile, dirs, env, cwd);
   checkProfile(profile, options.overrides ?? {});
-  const connection = await resolveConnection({ env, profile: profile.profile.connection, flags: options.connection });
+  const connection = await resolveConnection({
+    env,
+    profile: profile.profile.connection,
+    profileDir: dirname(profile.file),
+    flags: options.connection,
+  });
   if (connection.password) logger.addSecret(connection.password.reveal());
   logger.debug(`profile ${profile.name} from ${profile.file}`);
   logger.debug(`connecting to ${connection.host}:${connection.port} as ${connection.user}, database ${connection.database}`);
 
   const [server, tools] = await Promise.all([
     withClient(connection, connection.database, readServerInfo),
-    discoverTools({ env }),
+    // Only the programs this profile runs: every --version probe is a process start.
+    discoverTools({ env, names: toolsFor(profile) }),
   ]);
   for (const rejected of tools.rejected) logger.debug(`ignored ${rejected.path}: ${rejected.reason}`);
   logger.verbose(`server ${connection.host}:${connection.port} runs PostgreSQL ${server.version.text}`);
@@ -51,4 +57,8 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger): Prom
     now: (options.now ?? (() => new Date()))(),
   });
   return { plan, connection, profile, env };
+}
+
+function toolsFor(profile: LoadedProfile): ToolName[] {
+  return [...new Set(profile.profile.steps.map((step) => (step.kind === 'globals-only' ? 'pg_dumpall' : 'pg_dump') as ToolName))];
 }
