@@ -89,9 +89,10 @@ async function sql(text) {
   }
 }
 
-// The same pg_dump pgbak would pick: PATH first, then Debian's versioned folder.
+// The same binary pgbak picks for a PostgreSQL 15 server: Debian's versioned folder
+// (not the /usr/bin Perl wrapper, which pgbak skips), else PATH.
 function findTool(name) {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/lib/postgresql/15/bin']) {
+  for (const dir of ['/usr/lib/postgresql/15/bin', ...(process.env.PATH ?? '').split(':')]) {
     if (dir && existsSync(join(dir, name))) return join(dir, name);
   }
   throw new Error(`${name} not found: install the PostgreSQL 15 client tools`);

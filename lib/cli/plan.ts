@@ -13,7 +13,8 @@ export function planCommand(ctx: () => CommandContext): CommandModule<object, Ru
     builder: (yargs) => withRunOptions(yargs) as never,
     handler: async (args) => {
       const { logger, print } = ctx();
-      const { plan, connection } = await prepareRun(toRunOptions(args), logger);
+      const { plan, connection, sessions } = await prepareRun(toRunOptions(args), logger);
+      await sessions.close();
       const hasPassword = connection.password !== undefined;
       print(args.json ? JSON.stringify(planJson(plan, hasPassword)) : describePlan(plan, hasPassword));
     },

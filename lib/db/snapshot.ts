@@ -1,5 +1,5 @@
-import type { Connection } from '../config/connection-types.js';
-import { connect, type QueryClient } from './client.js';
+import type { QueryClient } from './client.js';
+import type { Sessions } from './sessions.js';
 import { describePgError } from './errors.js';
 
 /** An open REPEATABLE READ transaction whose snapshot other sessions may import. */
@@ -13,20 +13,26 @@ export interface ExportedSnapshot {
  * runs: pg_dump imports it with `--snapshot`, pgbak counts rows in it, and both
  * see exactly the same data. The transaction is always ended afterwards.
  */
-export async function withExportedSnapshot<T>(connection: Connection, database: string, fn: (snapshot: ExportedSnapshot) => Promise<T>): Promise<T> {
-  const client = await connect(connection, database);
-  try {
+export async function withExportedSnapshot<T>(sessions: Sessions, database: string, fn: (snapshot: ExportedSnapshot) => Promise<T>): Promise<T> {
+  return sessions.use(database, async (client) => {
     let id: string;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       const { rows } = await client.query<{ id: string }>('SELECT pg_catalog.pg_export_snapshot() AS id');
       id = rows[0]!.id;
     } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
       throw describePgError(error, `exporting a snapshot of "${database}": `);
     }
-    return await fn({ id, client });
-  } finally {
-    await client.query('ROLLBACK').catch(() => undefined);
-    await client.end().catch(() => undefined);
-  }
+    let result: T;
+    try {
+      result = await fn({ id, client });
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    // A failed ROLLBACK (connection lost) fails the session, which is then discarded.
+    await client.query('ROLLBACK');
+    return result;
+  });
 }

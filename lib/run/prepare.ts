@@ -4,7 +4,7 @@ import { loadEnv, type Env } from '../config/env-file.js';
 import { loadProfile, type LoadedProfile } from '../config/load-profile.js';
 import { resolveProfileDirs } from '../config/profile-dirs.js';
 import { resolveConnection } from '../config/resolve-connection.js';
-import { withClient } from '../db/client.js';
+import { Sessions } from '../db/sessions.js';
 import { readServerInfo } from '../db/server-info.js';
 import type { PgbakLogger } from '../log/index.js';
 import { checkProfile, compile } from '../plan/compile.js';
@@ -15,6 +15,8 @@ import type { RunOptions } from './options.js';
 export interface PreparedRun {
   plan: Plan;
   connection: Connection;
+  /** Open driver connections for the run to reuse; the caller closes them. */
+  sessions: Sessions;
   profile: LoadedProfile;
   env: Env;
 }
@@ -40,23 +42,29 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger): Prom
   logger.debug(`profile ${profile.name} from ${profile.file}`);
   logger.debug(`connecting to ${connection.host}:${connection.port} as ${connection.user}, database ${connection.database}`);
 
-  const [server, tools] = await Promise.all([
-    withClient(connection, connection.database, readServerInfo),
-    // Only the programs this profile runs: every --version probe is a process start.
-    discoverTools({ env, names: toolsFor(profile) }),
-  ]);
-  for (const rejected of tools.rejected) logger.debug(`ignored ${rejected.path}: ${rejected.reason}`);
-  logger.verbose(`server ${connection.host}:${connection.port} runs PostgreSQL ${server.version.text}`);
-  const outputDir = resolve(cwd, options.outputDir ?? env.PGBAK_OUTPUT_DIR ?? profile.profile.outputDir ?? 'backups');
-  const plan = compile({
-    profile,
-    ...(options.overrides ? { overrides: options.overrides } : {}),
-    connection,
-    facts: { server: server.version, databases: server.databases, tools: tools.inventory },
-    outputDir,
-    now: (options.now ?? (() => new Date()))(),
-  });
-  return { plan, connection, profile, env };
+  const sessions = new Sessions(connection);
+  try {
+    const [server, tools] = await Promise.all([
+      sessions.use(connection.database, readServerInfo),
+      // Only the programs this profile runs: every --version probe is a process start.
+      discoverTools({ env, names: toolsFor(profile) }),
+    ]);
+    for (const rejected of tools.rejected) logger.debug(`ignored ${rejected.path}: ${rejected.reason}`);
+    logger.verbose(`server ${connection.host}:${connection.port} runs PostgreSQL ${server.version.text}`);
+    const outputDir = resolve(cwd, options.outputDir ?? env.PGBAK_OUTPUT_DIR ?? profile.profile.outputDir ?? 'backups');
+    const plan = compile({
+      profile,
+      ...(options.overrides ? { overrides: options.overrides } : {}),
+      connection,
+      facts: { server: server.version, databases: server.databases, tools: tools.inventory },
+      outputDir,
+      now: (options.now ?? (() => new Date()))(),
+    });
+    return { plan, connection, sessions, profile, env };
+  } catch (error) {
+    await sessions.close();
+    throw error;
+  }
 }
 
 function toolsFor(profile: LoadedProfile): ToolName[] {

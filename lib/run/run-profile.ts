@@ -4,6 +4,7 @@ import { LOG_ENTRY, MANIFEST_ENTRY, serializeManifest, ZipWriter } from '../arch
 import type { Connection } from '../config/connection-types.js';
 import { readDataFacts, type DataFacts } from '../db/row-counts.js';
 import { withExportedSnapshot } from '../db/snapshot.js';
+import type { Sessions } from '../db/sessions.js';
 import { runDumpStep, type StepContext, type StepRunResult } from '../engines/pgdump/run-step.js';
 import { PgbakError, toPgbakError } from '../errors.js';
 import { createLogger, createProgress, type PgbakLogger } from '../log/index.js';
@@ -34,9 +35,24 @@ export interface RunSummary {
 export async function runProfile(options: RunOptions): Promise<RunSummary> {
   const logger = options.logger ?? createLogger({ level: 'quiet' });
   const signal = options.signal ?? new AbortController().signal;
-  const { plan, connection } = await prepareRun(options, logger);
-  throwIfAborted(signal);
-  await ensureDir(plan.outputDir);
+  const { plan, connection, sessions } = await prepareRun(options, logger);
+  try {
+    throwIfAborted(signal);
+    await ensureDir(plan.outputDir);
+    return await runLocked(plan, connection, sessions, logger, signal, options.progress ?? false);
+  } finally {
+    await sessions.close();
+  }
+}
+
+async function runLocked(
+  plan: Plan,
+  connection: Connection,
+  sessions: Sessions,
+  logger: PgbakLogger,
+  signal: AbortSignal,
+  showProgress: boolean,
+): Promise<RunSummary> {
   const lock = await acquireRunLock(plan.outputDir, plan.profile.name);
   try {
     // Two runs within one second would share a name; a finished backup is never replaced.
@@ -44,7 +60,7 @@ export async function runProfile(options: RunOptions): Promise<RunSummary> {
     const logPath = archive.replace(/\.zip$/, '.log');
     await logger.attachRunLog(logPath);
     logger.info(`run of profile ${plan.profile.name} into ${archive}`);
-    return await writeArchive(plan, connection, archive, logPath, logger, signal, options.progress ?? false);
+    return await writeArchive(plan, connection, sessions, archive, logPath, logger, signal, showProgress);
   } finally {
     await lock.release();
   }
@@ -53,6 +69,7 @@ export async function runProfile(options: RunOptions): Promise<RunSummary> {
 async function writeArchive(
   plan: Plan,
   connection: Connection,
+  sessions: Sessions,
   archive: string,
   logPath: string,
   logger: PgbakLogger,
@@ -73,7 +90,7 @@ async function writeArchive(
     const records: StepRecord[] = [];
     for (const step of plan.steps) {
       throwIfAborted(signal);
-      records.push(await runStep(step, plan, connection, ctx));
+      records.push(await runStep(step, plan, connection.user, sessions, ctx));
     }
     const finishedAt = new Date();
     await zip.addBuffer(MANIFEST_ENTRY, serializeManifest(buildManifest(plan, records, startedAt, finishedAt)), { compress: true });
@@ -92,16 +109,16 @@ async function writeArchive(
   }
 }
 
-async function runStep(step: PlanStep, plan: Plan, connection: Connection, ctx: StepContext): Promise<StepRecord> {
+async function runStep(step: PlanStep, plan: Plan, user: string, sessions: Sessions, ctx: StepContext): Promise<StepRecord> {
   if (!step.snapshot || step.database === null) {
     return { step, result: await runDumpStep(step, null, ctx), snapshot: null, facts: null };
   }
   const database = step.database;
-  return withExportedSnapshot(connection, database, async ({ id, client }) => {
+  return withExportedSnapshot(sessions, database, async ({ id, client }) => {
     ctx.logger.debug(`${step.step} (${database}): exported snapshot ${id}`);
     // Facts are read in the exported snapshot while pg_dump runs in it too; a
     // savepoint keeps a failed count from ending the transaction pg_dump imports from.
-    const facts = readFactsSafely(client, step, plan, connection.user, ctx.logger);
+    const facts = readFactsSafely(client, step, plan, user, ctx.logger);
     let result: StepRunResult;
     try {
       result = await runDumpStep(step, id, ctx);

@@ -66,10 +66,18 @@ export async function discoverTools(options: DiscoverToolsOptions): Promise<Tool
   return { inventory, rejected };
 }
 
+// Debian's /usr/bin/pg_dump is a link to pg_wrapper, a Perl script that picks one
+// of the real binaries in /usr/lib/postgresql/<major>/bin by rules of its own.
+// When those are found too, pgbak chooses among them itself: the wrapper adds a
+// Perl start per call and would hide which binary really ran.
+const debianWrapper = /[\\/]postgresql-common[\\/]pg_wrapper$/;
+
 async function dropSameFile(candidates: Candidate[], fs: ToolFs): Promise<Candidate[]> {
   const realPaths = await Promise.all(candidates.map((c) => fs.realpath(c.path).catch(() => c.path)));
   const seen = new Set<string>();
+  const direct = new Set(candidates.filter((c, i) => !debianWrapper.test(realPaths[i] ?? '')).map((c) => c.name));
   return candidates.filter((candidate, index) => {
+    if (debianWrapper.test(realPaths[index] ?? '') && direct.has(candidate.name)) return false;
     const key = `${candidate.name}\0${realPaths[index] ?? candidate.path}`;
     if (seen.has(key)) return false;
     seen.add(key);
