@@ -39,6 +39,23 @@ const connectionSchema = z
   })
   .strict();
 
+/**
+ * Grandfather-father-son retention over the backups' UTC timestamps, per profile
+ * and database: the newest backup of each of the last N days, weeks, months and
+ * years is kept, plus the last N backups. The newest verified (or newest) backup
+ * is always kept.
+ */
+export const retentionSchema = z
+  .object({
+    'keep-last': wholeNumber(0, 100_000).optional(),
+    'keep-daily': wholeNumber(0, 100_000).optional(),
+    'keep-weekly': wholeNumber(0, 100_000).optional(),
+    'keep-monthly': wholeNumber(0, 100_000).optional(),
+    'keep-yearly': wholeNumber(0, 100_000).optional(),
+  })
+  .strict();
+export type RetentionPolicy = z.infer<typeof retentionSchema>;
+
 /** One pg_dump / pg_dumpall invocation (or one per database). */
 export const stepSchema = z
   .object({
@@ -97,6 +114,15 @@ export const profileSchema = z
     outputDir: name.optional(),
     /** Per-table row counts in the manifest: exact `count(*)`, planner estimates, or none. */
     rowCounts: z.enum(rowCountModes).optional(),
+    /**
+     * Deflate level for zip entries that pg_dump did not compress (plain SQL, tar,
+     * toc.dat): 0 stores them, 1 (default) is fast, 9 is smallest.
+     */
+    zipCompressionLevel: wholeNumber(0, 9).optional(),
+    /** Restore-test every backup of this profile right after it is written. */
+    verify: flag.optional(),
+    /** Which backups of this profile to keep; applied after each successful run and by `pgbak prune`. */
+    retention: retentionSchema.optional(),
     /** The steps, run in order into one zip. */
     steps: z.array(stepSchema).min(1),
   })

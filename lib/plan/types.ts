@@ -49,5 +49,7 @@ export interface Plan {
   /** File name of the finished zip inside outputDir. */
   archiveName: string;
   rowCounts: RowCountMode;
+  /** Deflate level for entries pg_dump left uncompressed (0 stores them). */
+  zipCompressionLevel: number;
   steps: readonly PlanStep[];
 }

@@ -77,7 +77,7 @@ async function writeArchive(
   showProgress: boolean,
 ): Promise<RunSummary> {
   const startedAt = new Date();
-  const zip = await ZipWriter.open(archive);
+  const zip = await ZipWriter.open(archive, { compressionLevel: plan.zipCompressionLevel });
   const ctx: StepContext = {
     zip,
     logger,
