@@ -252,7 +252,7 @@ steps:
 
   it('refuses unknown keys at the top level, in connection and in a step', () => {
     const message = problems(`
-retention: 7
+keepForever: 7
 connection:
   password: hunter2
 steps:
@@ -260,7 +260,7 @@ steps:
     compresion: 9
 `);
     expect(message).toContain('3 problems');
-    expect(message).toMatch(/\(top level\): .*retention/);
+    expect(message).toMatch(/\(top level\): .*keepForever/);
     expect(message).toMatch(/connection: .*password/);
     expect(message).toMatch(/steps\[0\]: .*compresion/);
   });

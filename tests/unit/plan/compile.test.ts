@@ -31,6 +31,7 @@ describe('compile', () => {
         outputDir: '/backups',
         archiveName: 'test-app-20261122T010000Z.zip',
         rowCounts: 'exact',
+        zipCompressionLevel: 1,
         steps: 1,
       });
     });
