@@ -32,3 +32,13 @@ export function stepFailed(message: string, line: string | undefined, cause?: un
   const { code, hint } = classifyFailure(line);
   return new PgbakError(code, message, { hint, cause });
 }
+
+/** How a child ended, as the tail of "pg_dump …": killed, exit code, or never started. */
+export function describeExit(
+  outcome: { signal?: string | undefined; exitCode?: number | undefined; originalMessage?: string | undefined } | undefined,
+  rejection: unknown,
+): string {
+  if (outcome?.signal) return `was killed by ${outcome.signal}`;
+  if (outcome?.exitCode !== undefined) return `exited with code ${outcome.exitCode}`;
+  return `could not be started (${outcome?.originalMessage ?? (rejection === undefined ? 'unknown reason' : String(rejection))})`;
+}

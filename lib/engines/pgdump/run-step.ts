@@ -7,7 +7,7 @@ import { parsePgDumpVerbose, quoteArgv, type PgbakLogger, type Progress } from '
 import type { PlanStep } from '../../plan/types.js';
 import { createByteCounter } from './count-bytes.js';
 import { explainingLine, followStderr, isVerboseChatter } from './stderr-tail.js';
-import { stepFailed } from './classify-failure.js';
+import { describeExit, stepFailed } from './classify-failure.js';
 import { addDirectoryEntries, withPrivateTempDir } from './directory-output.js';
 
 /** What the executor needs besides the step: the world it talks to. */
@@ -108,11 +108,7 @@ async function runChild(
   }
   if (!outcome || outcome.failed) {
     const line = explainingLine(stderr.tail);
-    const how = outcome?.signal
-      ? `was killed by ${outcome.signal}`
-      : outcome?.exitCode !== undefined
-        ? `exited with code ${outcome.exitCode}`
-        : `could not be started (${outcome?.originalMessage ?? (result.status === 'rejected' ? String(result.reason) : 'unknown')})`;
+    const how = describeExit(outcome, result.status === 'rejected' ? result.reason : undefined);
     logger.record('error', `${step.tool.name} ${how}: ${quoteArgv(argv)}`);
     for (const tailLine of stderr.tail) logger.record('error', `  ${tailLine}`);
     throw stepFailed(`${label}: ${step.tool.name} ${how}${line ? `: ${line}` : ''}`, line, outcome);
