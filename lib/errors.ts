@@ -30,6 +30,10 @@ export type ErrorCode =
   | 'LOCKED'
   | 'INTERRUPTED'
   | 'ARCHIVE_INVALID'
+  | 'OUTPUT_UNREADABLE'
+  | 'STALE_BACKUP'
+  | 'TARGET_NOT_EMPTY'
+  | 'VERIFY_MISMATCH'
   | 'INTERNAL';
 
 const exitCodeOf: Record<ErrorCode, ExitCodeValue> = {
@@ -48,6 +52,10 @@ const exitCodeOf: Record<ErrorCode, ExitCodeValue> = {
   LOCKED: ExitCode.failed,
   INTERRUPTED: ExitCode.sigint,
   ARCHIVE_INVALID: ExitCode.failed,
+  OUTPUT_UNREADABLE: ExitCode.failed,
+  STALE_BACKUP: ExitCode.check,
+  TARGET_NOT_EMPTY: ExitCode.usage,
+  VERIFY_MISMATCH: ExitCode.check,
   INTERNAL: ExitCode.failed,
 };
 

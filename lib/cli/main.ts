@@ -4,10 +4,15 @@ import { ExitCode, PgbakError, type ExitCodeValue } from '../errors.js';
 import { createLogger, type PgbakLogger } from '../log/index.js';
 import { pgbakVersion } from '../version.js';
 import type { CommandContext } from './context.js';
+import { listCommand } from './list.js';
 import { planCommand } from './plan.js';
 import { profilesCommand } from './profiles.js';
+import { restoreCommand } from './restore.js';
+import { verifyCommand } from './verify.js';
+import { pruneCommand } from './prune.js';
 import { describeError, errorJson, toPgbakError } from './report-error.js';
 import { runCommand } from './run.js';
+import { statusCommand } from './status.js';
 import { watchSignals } from './signals.js';
 
 /**
@@ -42,7 +47,12 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
       .command(runCommand(context))
       .command(planCommand(context))
       .command(profilesCommand(context))
-      .demandCommand(1, 'name a command: run, plan or profiles (see --help)')
+      .command(restoreCommand(context))
+      .command(verifyCommand(context))
+      .command(listCommand(context))
+      .command(pruneCommand(context))
+      .command(statusCommand(context))
+      .demandCommand(1, 'name a command: run, plan, profiles, restore, verify, list, prune or status (see --help)')
       .strict()
       .version(pgbakVersion)
       .help()

@@ -39,6 +39,8 @@ function describePlan(plan: Plan, hasPassword: boolean): string {
     `server    ${c.host}:${c.port} as ${c.user}, database ${c.database}, PostgreSQL ${plan.server.text}`,
     `archive   ${plan.outputDir}/${plan.archiveName}`,
     `rows      ${plan.rowCounts === 'off' ? 'not counted' : `${plan.rowCounts} counts`}`,
+    `verify    ${plan.verify ? 'yes: restore-test into a scratch database after the run' : 'no'}`,
+    `retention ${plan.retention ? describeRetention(plan.retention) : 'none: every backup is kept'}`,
     '',
   ];
   plan.steps.forEach((step, i) => {
@@ -48,6 +50,11 @@ function describePlan(plan: Plan, hasPassword: boolean): string {
     lines.push(`${env.join(' ')} ${quoteArgv([step.tool.path, ...runtimeArgs(step)])}`);
   });
   return lines.join('\n');
+}
+
+function describeRetention(policy: NonNullable<Plan['retention']>): string {
+  const rules = Object.entries(policy).filter(([, n]) => n !== undefined && n > 0).map(([rule, n]) => `${rule} ${n}`);
+  return rules.length > 0 ? rules.join(', ') : 'none: every backup is kept';
 }
 
 // The arguments only known at run time, shown as placeholders.

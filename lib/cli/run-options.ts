@@ -17,6 +17,7 @@ export interface RunArgs extends GlobalArgs {
   jobs?: number;
   'output-dir'?: string;
   'row-counts'?: RowCountMode;
+  verify?: boolean;
 }
 
 export function withRunOptions<T>(yargs: Argv<T>) {
@@ -32,6 +33,7 @@ export function withRunOptions<T>(yargs: Argv<T>) {
     .option('format', { alias: 'F', choices: dumpFormats, describe: 'pg_dump output format', group: 'Steps:' })
     .option('jobs', { alias: 'j', type: 'number', describe: 'parallel jobs (directory format)', group: 'Steps:' })
     .option('row-counts', { choices: rowCountModes, describe: 'per-table row counts in the manifest', group: 'Steps:' })
+    .option('verify', { type: 'boolean', describe: 'restore-test the backup right after writing it (exit 3 on a mismatch); --no-verify skips a profile\'s verify: true' })
     .option('output-dir', { alias: 'o', type: 'string', describe: 'where the zip goes (default ./backups, or PGBAK_OUTPUT_DIR)' });
 }
 
@@ -50,6 +52,7 @@ export function toRunOptions(args: RunArgs): RunOptions {
       format: args.format,
       jobs: args.jobs,
       rowCounts: args['row-counts'],
+      verify: args.verify,
     },
   };
 }

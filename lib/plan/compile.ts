@@ -67,6 +67,8 @@ export function compile(input: CompileInput): Plan {
     // Fast deflate by default: level 6 cost twice pg_dump's own time on plain dumps
     // for a few percent smaller zips (BENCHMARKS.md).
     zipCompressionLevel: profile.zipCompressionLevel ?? 1,
+    verify: input.overrides?.verify ?? profile.verify ?? false,
+    retention: profile.retention ?? null,
     steps,
   };
 }

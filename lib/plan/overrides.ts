@@ -8,6 +8,8 @@ export interface StepOverrides {
   format?: DumpFormat | undefined;
   jobs?: number | undefined;
   rowCounts?: RowCountMode | undefined;
+  /** `run --verify` / `--no-verify`: overrides the profile's `verify`. */
+  verify?: boolean | undefined;
 }
 
 /**

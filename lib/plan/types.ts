@@ -1,5 +1,5 @@
 import type { PublicConnection } from '../config/connection-types.js';
-import type { DumpFormat, RowCountMode, StepKind } from '../config/profile-schema.js';
+import type { DumpFormat, RetentionPolicy, RowCountMode, StepKind } from '../config/profile-schema.js';
 import type { PgVersion, ToolInfo } from '../tools/index.js';
 
 /** Where a step's output goes in the zip. */
@@ -51,5 +51,9 @@ export interface Plan {
   rowCounts: RowCountMode;
   /** Deflate level for entries pg_dump left uncompressed (0 stores them). */
   zipCompressionLevel: number;
+  /** Restore-test the backup right after writing it (profile `verify`, or `run --verify`). */
+  verify: boolean;
+  /** The profile's retention, applied after a successful (and, if asked, verified) run. */
+  retention: RetentionPolicy | null;
   steps: readonly PlanStep[];
 }

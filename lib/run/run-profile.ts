@@ -13,6 +13,8 @@ import { buildManifest, type StepRecord } from './build-manifest.js';
 import { acquireRunLock } from './lock.js';
 import type { RunOptions } from './options.js';
 import { prepareRun } from './prepare.js';
+import { verifyArchive } from '../restore/index.js';
+import { applyRetention } from '../retention/index.js';
 import { outputNotWritable } from '../archive/output-error.js';
 
 /** What a successful run reports (`--json` prints it). */
@@ -26,6 +28,10 @@ export interface RunSummary {
   finishedAt: string;
   durationMs: number;
   steps: Array<{ step: string; kind: string; database: string | null; entries: Array<{ name: string; bytes: number; sha256: string }>; tables: number | null; warnings: string[] }>;
+  /** Set when the run verified its backup (`--verify` or the profile's `verify: true`). */
+  verify?: { ok: true; record: string | null };
+  /** What the profile's retention removed after the run; null without retention. */
+  retention?: { deleted: string[]; failed: number; error?: string } | null;
 }
 
 /**
@@ -60,9 +66,43 @@ async function runLocked(
     const logPath = archive.replace(/\.zip$/, '.log');
     await logger.attachRunLog(logPath);
     logger.info(`run of profile ${plan.profile.name} into ${archive}`);
-    return await writeArchive(plan, connection, sessions, archive, logPath, logger, signal, showProgress);
+    const summary = await writeArchive(plan, connection, sessions, archive, logPath, logger, signal, showProgress);
+    if (plan.verify) summary.verify = await verifyWritten(archive, connection, logger, signal);
+    summary.retention = await retain(plan, logger);
+    return summary;
   } finally {
     await lock.release();
+  }
+}
+
+// run --verify: the backup just written is restored into a scratch database and
+// checked; a mismatch fails the run with exit 3 (and retention does not run).
+async function verifyWritten(archive: string, connection: Connection, logger: PgbakLogger, signal: AbortSignal) {
+  logger.info(`verifying ${archive}`);
+  const result = await verifyArchive({ archive, connection, logger, signal });
+  if (!result.ok) {
+    const first = result.mismatches[0];
+    throw new PgbakError('VERIFY_MISMATCH', `the backup was written but does not verify: ${result.mismatches.length} mismatch(es)${first ? `, first: ${first.check} of ${first.object}: expected ${first.expected}, found ${first.found}` : ''}`, {
+      hint: `details in ${result.recordPath ?? archive}`,
+    });
+  }
+  logger.info(`verified: row counts, sequences and large objects match the manifest`);
+  return { ok: true as const, record: result.recordPath };
+}
+
+// Retention never fails a run whose backup is complete: a problem is a warning
+// (and in --json), so that a retry does not pile up more backups.
+async function retain(plan: Plan, logger: PgbakLogger): Promise<RunSummary['retention']> {
+  if (!plan.retention) return null;
+  try {
+    const result = await applyRetention({ outputDir: plan.outputDir, profile: plan.profile.name, policy: plan.retention, logger });
+    if (!result) return null;
+    const deleted = result.items.filter((item) => item.action === 'deleted').map((item) => item.file);
+    if (result.failed > 0) logger.warn(`retention: ${result.failed} backup(s) could not be deleted; see the log`);
+    return { deleted, failed: result.failed };
+  } catch (error) {
+    logger.warn(`retention was not applied: ${toPgbakError(error).message}`);
+    return { deleted: [], failed: 0, error: toPgbakError(error).message };
   }
 }
 

@@ -32,6 +32,8 @@ describe('compile', () => {
         archiveName: 'test-app-20261122T010000Z.zip',
         rowCounts: 'exact',
         zipCompressionLevel: 1,
+        verify: false,
+        retention: null,
         steps: 1,
       });
     });

@@ -1,0 +1,58 @@
+import type { CommandModule } from 'yargs';
+import { formatBytes } from '../log/index.js';
+import { formatAge, formatUtc } from '../retention/format-time.js';
+import { renderTable } from '../retention/format-table.js';
+import { openFolderContext } from '../retention/output-folder.js';
+import { scanBackups, type BackupInfo } from '../retention/scan.js';
+import type { CommandContext, GlobalArgs } from './context.js';
+
+/** Flags of `pgbak list`. */
+export interface ListArgs extends GlobalArgs {
+  'output-dir'?: string;
+  profile?: string;
+}
+
+/** `pgbak list`: the backups in the output folder. */
+export function listCommand(ctx: () => CommandContext): CommandModule<object, ListArgs> {
+  return {
+    command: 'list',
+    describe: 'List the backups in the output folder: profile, database, UTC time, age, size, verified?',
+    builder: (yargs) =>
+      yargs
+        .option('output-dir', { alias: 'o', type: 'string', describe: 'the backups folder (default ./backups, or PGBAK_OUTPUT_DIR)' })
+        .option('profile', { type: 'string', describe: "only this profile's backups (and its outputDir as the folder)" }) as never,
+    handler: async (args) => {
+      const { logger, print } = ctx();
+      const folder = await openFolderContext({
+        cwd: process.cwd(),
+        env: process.env,
+        envFile: args['env-file'],
+        profilesDir: args['profiles-dir'],
+        outputDir: args['output-dir'],
+        profile: args.profile,
+      });
+      const scan = await scanBackups(folder.outputDir);
+      const now = Date.now();
+      const backups = scan.backups.filter((b) => args.profile === undefined || b.profile === args.profile).sort(byGroupThenTime);
+      for (const file of scan.ignored) logger.info(`ignored ${file.file}: ${file.reason}`);
+      for (const backup of backups) if (backup.verificationProblem) logger.warn(backup.verificationProblem);
+      if (args.json) {
+        const listed = backups.map((b) => ({ ...b, ageMs: now - Date.parse(b.startedAt) }));
+        return print(JSON.stringify({ outputDir: scan.outputDir, backups: listed, ignored: scan.ignored }));
+      }
+      if (backups.length === 0) return logger.info(`no backups in ${scan.outputDir}`);
+      print(renderTable(['PROFILE', 'DATABASE', 'STARTED (UTC)', 'AGE', 'SIZE', 'VERIFIED', 'FILE'], backups.map((b) => row(b, now))));
+    },
+  };
+}
+
+function row(backup: BackupInfo, now: number): string[] {
+  const verified = backup.verification === null ? 'no' : backup.verification.ok ? 'yes' : 'FAILED';
+  return [backup.profile, backup.database, formatUtc(backup.startedAt), formatAge(now - Date.parse(backup.startedAt)), formatBytes(backup.size), verified, backup.file];
+}
+
+// Grouped like the retention rule sees them; oldest first so the newest ends up
+// next to the prompt.
+function byGroupThenTime(a: BackupInfo, b: BackupInfo): number {
+  return a.profile.localeCompare(b.profile) || a.database.localeCompare(b.database) || Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.file.localeCompare(b.file);
+}

@@ -1,0 +1,112 @@
+import type { CommandModule } from 'yargs';
+import type { RetentionPolicy } from '../config/profile-schema.js';
+import { PgbakError } from '../errors.js';
+import { formatUtc } from '../retention/format-time.js';
+import { openFolderContext } from '../retention/output-folder.js';
+import { profilePolicies } from '../retention/profile-policies.js';
+import { pruneBackups, type PolicySource, type PruneGroup, type PruneItem, type PruneResult } from '../retention/prune.js';
+import { describeReasons } from '../retention/select.js';
+import type { CommandContext, GlobalArgs } from './context.js';
+
+const keepFlags = ['keep-last', 'keep-daily', 'keep-weekly', 'keep-monthly', 'keep-yearly'] as const;
+
+/** Flags of `pgbak prune`. */
+export interface PruneArgs extends GlobalArgs {
+  'output-dir'?: string;
+  profile?: string;
+  database?: string;
+  'dry-run': boolean;
+  'keep-last'?: number;
+  'keep-daily'?: number;
+  'keep-weekly'?: number;
+  'keep-monthly'?: number;
+  'keep-yearly'?: number;
+}
+
+/** `pgbak prune`: delete the backups no retention rule keeps. */
+export function pruneCommand(ctx: () => CommandContext): CommandModule<object, PruneArgs> {
+  return {
+    command: 'prune',
+    describe: "Delete backups no retention rule keeps (flags, or each profile's own retention:)",
+    builder: (yargs) =>
+      yargs
+        .option('keep-last', { type: 'number', describe: 'keep the N newest backups', group: 'Retention:' })
+        .option('keep-daily', { type: 'number', describe: 'keep the newest backup of each of the last N days with backups (UTC)', group: 'Retention:' })
+        .option('keep-weekly', { type: 'number', describe: 'the same per ISO week', group: 'Retention:' })
+        .option('keep-monthly', { type: 'number', describe: 'the same per month', group: 'Retention:' })
+        .option('keep-yearly', { type: 'number', describe: 'the same per year', group: 'Retention:' })
+        .option('profile', { type: 'string', describe: "only this profile's backups (and its outputDir as the folder)" })
+        .option('database', { alias: 'd', type: 'string', describe: 'only backups of this database' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'show what would be deleted; delete nothing' })
+        .option('output-dir', { alias: 'o', type: 'string', describe: 'the backups folder (default ./backups, or PGBAK_OUTPUT_DIR)' }) as never,
+    handler: async (args) => {
+      const { logger, print } = ctx();
+      const flags = policyFromFlags(args);
+      const folder = await openFolderContext({
+        cwd: process.cwd(),
+        env: process.env,
+        envFile: args['env-file'],
+        profilesDir: args['profiles-dir'],
+        outputDir: args['output-dir'],
+        profile: args.profile,
+      });
+      const policy: PolicySource = flags ?? profilePolicies(folder);
+      const result = await pruneBackups({ outputDir: folder.outputDir, policy, profile: args.profile, database: args.database, dryRun: args['dry-run'], logger });
+      for (const file of result.ignored) logger.verbose(`never deleted: ${file.file} (${file.reason})`);
+      // --json prints one object: after a failed deletion it is the error report (deletions are logged on stderr).
+      if (result.failed === 0) return print(args.json ? JSON.stringify(result) : describePrune(result));
+      if (!args.json) print(describePrune(result));
+      const first = result.items.find((item) => item.action === 'failed')!;
+      throw new PgbakError('OUTPUT_NOT_WRITABLE', `${result.failed} of ${result.failed + result.deleted} backups could not be deleted (first: ${first.message ?? first.file})`, {
+        hint: `check the permissions of ${result.outputDir}`,
+      });
+    },
+  };
+}
+
+/** The policy the keep-* flags spell, or null when none was given (then each profile's own applies). */
+export function policyFromFlags(args: Partial<Record<(typeof keepFlags)[number], unknown>>): RetentionPolicy | null {
+  const policy: RetentionPolicy = {};
+  for (const flag of keepFlags) {
+    const value = args[flag];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new PgbakError('USAGE', `--${flag} must be a whole number, 0 or more; got ${String(value)}`, { hint: 'e.g. --keep-daily 7 --keep-weekly 4' });
+    }
+    policy[flag] = value;
+  }
+  return Object.keys(policy).length > 0 ? policy : null;
+}
+
+function describePrune(result: PruneResult): string {
+  if (result.groups.length === 0) return `no backups in ${result.outputDir}`;
+  const lines: string[] = [];
+  for (const group of result.groups) {
+    lines.push(`${group.profile}/${group.database}: ${describePolicy(group)}`);
+    const items = result.items.filter((item) => item.profile === group.profile && item.database === group.database);
+    for (const item of items) lines.push(`  ${label(item).padEnd(12)}  ${formatUtc(item.startedAt)}  ${item.file}${detail(item)}`);
+  }
+  const gone = result.items.filter((i) => i.action === (result.dryRun ? 'would-delete' : 'deleted')).length;
+  const kept = result.items.filter((i) => i.action === 'kept' || i.action === 'skipped').length;
+  lines.push(result.dryRun ? `dry run: ${gone} would be deleted, ${kept} kept` : `${gone} deleted, ${kept} kept${result.failed ? `, ${result.failed} FAILED` : ''}`);
+  return lines.join('\n');
+}
+
+function describePolicy(group: PruneGroup): string {
+  if (group.skipped) return `SKIPPED: ${group.skipped}`;
+  if (!group.policy) return `keeping everything (${group.policySource})`;
+  const rules = Object.entries(group.policy)
+    .filter(([, n]) => typeof n === 'number' && n > 0)
+    .map(([rule, n]) => `${rule} ${n}`);
+  return `${rules.join(', ')} (${group.policySource})`;
+}
+
+function label(item: PruneItem): string {
+  return { kept: 'keep', deleted: 'deleted', 'would-delete': 'would delete', failed: 'FAILED', skipped: 'skipped' }[item.action];
+}
+
+function detail(item: PruneItem): string {
+  if (item.action === 'kept') return `  (${describeReasons(item.reasons)})`;
+  if (item.action === 'failed') return `  ${item.message ?? ''}`;
+  return '';
+}

@@ -1,0 +1,144 @@
+import type { Argv, CommandModule } from 'yargs';
+import { loadEnv } from '../config/env-file.js';
+import { formatBytes, quoteArgv } from '../log/index.js';
+import { listArchive, type ArchiveListing } from '../restore/list-archive.js';
+import { restoreArchive } from '../restore/restore-archive.js';
+import type { RestoreSummary } from '../restore/types.js';
+import type { CommandContext, GlobalArgs } from './context.js';
+
+/** Flags of `pgbak restore`. */
+export interface RestoreArgs extends GlobalArgs {
+  zip: string;
+  target?: string;
+  entry?: string;
+  database?: string;
+  globals: boolean;
+  create: boolean;
+  clean: boolean;
+  'data-only': boolean;
+  'schema-only': boolean;
+  table?: string[];
+  schema?: string[];
+  'no-owner': boolean;
+  'no-privileges': boolean;
+  'disable-triggers': boolean;
+  jobs?: number;
+  'no-single-transaction': boolean;
+  force: boolean;
+  'dry-run': boolean;
+  list: boolean;
+  host?: string;
+  port?: number;
+  user?: string;
+  'maintenance-db'?: string;
+}
+
+/** Connection flags shared by `restore` and `verify`. */
+export function withServerOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option('host', { type: 'string', describe: 'server host or socket directory', group: 'Connection:' })
+    .option('port', { alias: 'p', type: 'number', describe: 'server port', group: 'Connection:' })
+    .option('user', { alias: 'U', type: 'string', describe: 'role to connect as (password: PGPASSWORD, .env, ~/.pgpass)', group: 'Connection:' })
+    .option('maintenance-db', { type: 'string', describe: 'database for CREATE/DROP DATABASE and globals (default postgres)', group: 'Connection:' });
+}
+
+// `--no-owner` is a flag of its own here, as in pg_restore, not the negation of `--owner`.
+const parserConfig = { 'camel-case-expansion': false, 'strip-aliased': true, 'duplicate-arguments-array': true, 'boolean-negation': false };
+
+/** `pgbak restore <zip>`: check the archive, then restore it with pg_restore or psql. */
+export function restoreCommand(ctx: () => CommandContext): CommandModule<object, RestoreArgs> {
+  return {
+    command: 'restore <zip>',
+    describe: 'Restore a backup zip (sha256 checked first) with pg_restore or psql',
+    builder: (yargs) =>
+      withServerOptions(
+        yargs
+          .parserConfiguration(parserConfig)
+          .positional('zip', { type: 'string', demandOption: true, describe: 'the backup archive' })
+          .option('target', { type: 'string', describe: 'database to restore into (default: the one backed up)', group: 'What:' })
+          .option('database', { alias: 'd', type: 'string', describe: 'restore only the entries of this backed-up database', group: 'What:' })
+          .option('entry', { type: 'string', describe: 'restore only this entry (name in the zip, see --list)', group: 'What:' })
+          .option('globals', { type: 'boolean', default: false, describe: 'restore roles and tablespaces (globals entry) with psql; errors such as "role exists" are counted as warnings', group: 'What:' })
+          .option('table', { alias: 't', type: 'string', array: true, describe: 'only this table (pg_restore --table; schema.table allowed); repeat', group: 'What:' })
+          .option('schema', { alias: 'n', type: 'string', array: true, describe: 'only this schema (pg_restore --schema); repeat', group: 'What:' })
+          .option('data-only', { type: 'boolean', default: false, describe: 'data only, into existing tables', group: 'What:' })
+          .option('schema-only', { type: 'boolean', default: false, describe: 'definitions only, no data', group: 'What:' })
+          .option('create', { type: 'boolean', default: false, describe: 'create the target database if it does not exist', group: 'How:' })
+          .option('clean', { type: 'boolean', default: false, describe: 'drop archived objects before recreating them (--clean --if-exists)', group: 'How:' })
+          .option('force', { type: 'boolean', default: false, describe: 'restore into a database that already holds tables', group: 'How:' })
+          .option('no-owner', { type: 'boolean', default: false, describe: 'do not set object owners', group: 'How:' })
+          .option('no-privileges', { type: 'boolean', default: false, describe: 'do not restore GRANT/REVOKE', group: 'How:' })
+          .option('disable-triggers', { type: 'boolean', default: false, describe: 'with --data-only: skip triggers and foreign key checks while loading (superuser)', group: 'How:' })
+          .option('jobs', { alias: 'j', type: 'number', describe: 'parallel pg_restore jobs (custom/directory; extracts to a private temp dir)', group: 'How:' })
+          .option('no-single-transaction', { type: 'boolean', default: false, describe: 'plain SQL: do not wrap the script in one transaction', group: 'How:' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'print the commands (password redacted), run nothing', group: 'How:' })
+          .option('list', { type: 'boolean', default: false, describe: 'show what the archive holds; needs no database', group: 'How:' }),
+      ) as never,
+    handler: async (args) => {
+      const { logger, print, signal } = ctx();
+      if (args.list) {
+        const env = await loadEnv({ envFile: args['env-file'], cwd: process.cwd(), env: process.env });
+        const listing = await listArchive(args.zip, { env, logger, signal });
+        return print(args.json ? JSON.stringify(listing) : describeListing(listing));
+      }
+      const summary = await restoreArchive({
+        archive: args.zip,
+        target: args.target,
+        entry: args.entry,
+        database: args.database,
+        globals: args.globals,
+        create: args.create,
+        clean: args.clean,
+        dataOnly: args['data-only'],
+        schemaOnly: args['schema-only'],
+        tables: args.table ?? [],
+        schemas: args.schema ?? [],
+        noOwner: args['no-owner'],
+        noPrivileges: args['no-privileges'],
+        disableTriggers: args['disable-triggers'],
+        jobs: args.jobs,
+        noSingleTransaction: args['no-single-transaction'],
+        force: args.force,
+        dryRun: args['dry-run'],
+        maintenanceDb: args['maintenance-db'],
+        envFile: args['env-file'],
+        connection: { host: args.host, port: args.port, user: args.user },
+        logger,
+        signal,
+      });
+      print(args.json ? JSON.stringify(summary) : describeSummary(summary));
+    },
+  };
+}
+
+function describeSummary(summary: RestoreSummary): string {
+  if (summary.dryRun) {
+    const lines = [`# ${summary.archive}: sha256 of every entry checked; nothing was run`];
+    for (const sql of summary.sql) lines.push(`${sql};`);
+    for (const command of summary.commands) {
+      const env = Object.entries(command.env).map(([k, v]) => `${k}=${quoteArgv([v])}`);
+      const stdin = command.stdin === null ? '' : `  < ${command.stdin}`;
+      lines.push(`${env.join(' ')} ${quoteArgv(command.argv)}${stdin}`);
+    }
+    return lines.join('\n');
+  }
+  return summary.items
+    .map((item) => `${item.step}${item.database === null ? '' : ` (${item.database})`} -> ${item.target}\t${(item.durationMs / 1000).toFixed(1)}s${item.warnings.length ? `\t${item.warnings.length} warning(s)` : ''}`)
+    .join('\n');
+}
+
+function describeListing(listing: ArchiveListing): string {
+  const m = listing.manifest;
+  const lines = [
+    `archive   ${listing.archive}`,
+    `profile   ${m.profile.name} (${m.profile.source}), pgbak ${m.pgbak.version}`,
+    `source    ${m.source.host}:${m.source.port} as ${m.source.user}, database ${m.source.database}, PostgreSQL ${m.source.serverVersion.text}`,
+    `taken     ${m.startedAt} .. ${m.finishedAt}`,
+  ];
+  for (const step of listing.steps) {
+    lines.push('', `# ${step.step}: ${step.kind}${step.database === null ? '' : ` of ${step.database}`}, ${step.format} format, by ${step.tool}${step.tables === null ? '' : `, ${step.tables} tables counted`}`);
+    for (const entry of step.entries) lines.push(`  ${entry.name}\t${formatBytes(entry.bytes)}\t(${formatBytes(entry.stored)} in the zip)`);
+    if (step.toc !== null) lines.push(...step.toc.trimEnd().split('\n').map((line) => `  ${line}`));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,66 @@
+import type { CommandModule } from 'yargs';
+import { PgbakError } from '../errors.js';
+import { parseDuration } from '../retention/duration.js';
+import { formatAge, formatUtc } from '../retention/format-time.js';
+import { renderTable } from '../retention/format-table.js';
+import { openFolderContext } from '../retention/output-folder.js';
+import { backupStatus, type GroupStatus, type StatusReport } from '../retention/status.js';
+import type { CommandContext, GlobalArgs } from './context.js';
+
+/** Flags of `pgbak status`. */
+export interface StatusArgs extends GlobalArgs {
+  'output-dir'?: string;
+  profile?: string;
+  'max-age'?: string;
+}
+
+/** `pgbak status`: the monitoring hook; exit 3 when backups stopped arriving. */
+export function statusCommand(ctx: () => CommandContext): CommandModule<object, StatusArgs> {
+  return {
+    command: 'status',
+    describe: 'Last successful and last verified backup per profile and database; exit 3 when one is older than --max-age',
+    builder: (yargs) =>
+      yargs
+        .option('max-age', { type: 'string', describe: 'stale when the newest backup is older than this: 90m, 26h, 7d, 1w' })
+        .option('profile', { type: 'string', describe: "only this profile (and its outputDir as the folder)" })
+        .option('output-dir', { alias: 'o', type: 'string', describe: 'the backups folder (default ./backups, or PGBAK_OUTPUT_DIR)' }) as never,
+    handler: async (args) => {
+      const { logger, print } = ctx();
+      // Bad flags fail before anything is read.
+      const maxAgeMs = args['max-age'] === undefined ? undefined : parseDuration(args['max-age']);
+      const folder = await openFolderContext({
+        cwd: process.cwd(),
+        env: process.env,
+        envFile: args['env-file'],
+        profilesDir: args['profiles-dir'],
+        outputDir: args['output-dir'],
+        profile: args.profile,
+      });
+      const report = await backupStatus({ outputDir: folder.outputDir, maxAgeMs, profile: args.profile });
+      for (const file of report.ignored) logger.verbose(`ignored ${file.file}: ${file.reason}`);
+      // --json prints one object: when stale, it is the error report (naming every stale group).
+      if (!report.stale) return print(args.json ? JSON.stringify(report) : describeStatus(report));
+      if (!args.json) print(describeStatus(report));
+      const stale = report.groups.filter((group) => group.stale);
+      // One clear line per stale group on stderr; the error sums them up.
+      if (!args.json) for (const problem of report.problems.slice(0, stale.length)) logger.error(problem);
+      const summary = stale.length > 0 ? `${stale.length} of ${report.groups.length} backup groups in ${report.outputDir} are stale` : report.problems[0]!;
+      throw new PgbakError('STALE_BACKUP', args.json && stale.length > 0 ? `${summary}: ${report.problems.join('; ')}` : summary, {
+        hint: 'check that the scheduled backup still runs (cron, CronJob) and read its last log',
+      });
+    },
+  };
+}
+
+function describeStatus(report: StatusReport): string {
+  if (report.groups.length === 0) return `no backups in ${report.outputDir}`;
+  const rows = report.groups.map((group) => row(group));
+  return renderTable(['PROFILE', 'DATABASE', 'BACKUPS', 'LAST SUCCESS (UTC)', 'AGE', 'LAST VERIFIED (UTC)', 'STATE'], rows);
+}
+
+function row(group: GroupStatus): string[] {
+  const success = group.lastSuccess;
+  const verified = group.lastVerified ? `${formatUtc(group.lastVerified.startedAt)} (${formatAge(group.lastVerified.ageMs)})` : 'never';
+  const state = group.stale ? 'STALE' : group.lastFailedVerification ? 'ok, newest FAILED verify' : 'ok';
+  return [group.profile, group.database, String(group.count), formatUtc(success.startedAt), formatAge(success.ageMs), verified, state];
+}

@@ -1,0 +1,75 @@
+import { resolve } from 'node:path';
+import type { Manifest } from '../archive/index.js';
+import type { Env } from '../config/env-file.js';
+import type { PgbakLogger } from '../log/index.js';
+import { chooseTools } from './choose-tools.js';
+import { extractInput, withRestoreTempDir } from './extract.js';
+import { openArchive } from './open-archive.js';
+import { runTool } from './run-tool.js';
+import { inputOf } from './select-items.js';
+import type { RestoreItem } from './types.js';
+
+/** What `pgbak restore --list` shows. */
+export interface ArchiveListing {
+  archive: string;
+  manifest: Pick<Manifest, 'pgbak' | 'profile' | 'source' | 'startedAt' | 'finishedAt'>;
+  steps: Array<{
+    step: string;
+    kind: string;
+    database: string | null;
+    format: string;
+    tool: string;
+    entries: Array<{ name: string; bytes: number; stored: number }>;
+    tables: number | null;
+    /** `pg_restore --list` of custom, tar and directory entries (null for plain SQL). */
+    toc: string | null;
+  }>;
+}
+
+/**
+ * Lists what an archive holds without a database: the manifest's summary, each
+ * entry with its sizes, and pg_restore's table of contents. Entries are not
+ * checked against their sha256 here (restore and verify do that).
+ */
+export async function listArchive(path: string, options: { env: Env; logger: PgbakLogger; signal: AbortSignal; cwd?: string }): Promise<ArchiveListing> {
+  const archive = await openArchive(resolve(options.cwd ?? process.cwd(), path), { check: false });
+  try {
+    const { manifest, reader } = archive;
+    const stored = new Map(reader.entries().map((entry) => [entry.name, entry.compressedSize]));
+    const items: RestoreItem[] = manifest.steps
+      .filter((step) => step.entries.length > 0 && step.format !== 'plain')
+      .map((step) => ({ step: step.name, database: step.database, format: step.format, input: inputOf(step), target: '', dumpVersion: step.tool.version }));
+    const tools = items.length > 0 ? await chooseTools(items, options.env, null, options.logger) : new Map();
+    const tocs = new Map<string, string>();
+    for (const item of items) {
+      const tool = tools.get(item)!;
+      const ctx = { logger: options.logger, signal: options.signal };
+      const label = `listing ${item.step}`;
+      const outcome =
+        item.input.type === 'directory'
+          ? await withRestoreTempDir(options.env, async (dir) => {
+              // The table of contents is all pg_restore --list reads.
+              const folder = await extractInput(reader, item.input, dir, options.signal, (file) => file === 'toc.dat');
+              return runTool({ tool, args: ['--list', folder], env: {}, stdin: null, label }, ctx, true);
+            })
+          : await runTool({ tool, args: ['--list'], env: {}, stdin: await reader.openStream(item.input.name), label }, ctx, true);
+      tocs.set(item.step, outcome.stdout);
+    }
+    return {
+      archive: archive.path,
+      manifest: { pgbak: manifest.pgbak, profile: manifest.profile, source: manifest.source, startedAt: manifest.startedAt, finishedAt: manifest.finishedAt },
+      steps: manifest.steps.map((step) => ({
+        step: step.name,
+        kind: step.kind,
+        database: step.database,
+        format: step.format,
+        tool: `${step.tool.name} ${step.tool.version}`,
+        entries: step.entries.map((e) => ({ name: e.name, bytes: e.bytes, stored: stored.get(e.name) ?? 0 })),
+        tables: step.rowCounts ? Object.keys(step.rowCounts.tables).length : null,
+        toc: tocs.get(step.name) ?? null,
+      })),
+    };
+  } finally {
+    archive.reader.close();
+  }
+}

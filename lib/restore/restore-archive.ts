@@ -1,0 +1,97 @@
+import { resolve } from 'node:path';
+import { loadEnv } from '../config/env-file.js';
+import { resolveConnection } from '../config/resolve-connection.js';
+import { withClient } from '../db/client.js';
+import { readServerInfo } from '../db/server-info.js';
+import { PgbakError } from '../errors.js';
+import { createLogger } from '../log/index.js';
+import { quoteIdent } from '../sql/quote.js';
+import { checkFlags, tableSelection, type RestoreFlags } from './build-argv.js';
+import { checkTargets } from './check-targets.js';
+import { chooseTools } from './choose-tools.js';
+import { openArchive } from './open-archive.js';
+import { describeCommand, restoreItem } from './restore-item.js';
+import { selectItems } from './select-items.js';
+import { createDatabase, createDatabaseSql, ensureSchemas } from './target-db.js';
+import type { RestoredItem, RestoreOptions, RestoreSummary } from './types.js';
+
+/**
+ * Restores a pgbak archive: the manifest is read and every entry checked against
+ * its sha256 first; then the targets are checked (missing, not empty) and created;
+ * then each selected entry is streamed into pg_restore or psql. Nothing touches a
+ * database before the archive is known to be intact.
+ */
+export async function restoreArchive(options: RestoreOptions): Promise<RestoreSummary> {
+  const started = Date.now();
+  const logger = options.logger ?? createLogger({ level: 'quiet' });
+  const signal = options.signal ?? new AbortController().signal;
+  const cwd = options.cwd ?? process.cwd();
+  const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env });
+  const maintenanceDb = options.maintenanceDb ?? 'postgres';
+  const connection = await resolveConnection({ env, flags: { ...options.connection, database: maintenanceDb } });
+  if (connection.password) logger.addSecret(connection.password.reveal());
+  const flags: RestoreFlags = options;
+
+  const archive = await openArchive(resolve(cwd, options.archive), { check: true, logger });
+  try {
+    const items = selectItems(archive.manifest, { ...options, maintenanceDb });
+    for (const item of items) checkFlags(item, flags);
+    throwIfAborted(signal);
+    if (options.dryRun) {
+      const tools = await chooseTools(items, env, null, logger);
+      const sql = options.create ? [...new Set(items.filter((i) => i.database !== null).map((i) => `${createDatabaseSql(i.target)}  -- if missing`))] : [];
+      const commands = items.map((item) => describeCommand(item, tools.get(item)!, connection, flags));
+      return { ok: true, archive: archive.path, dryRun: true, sql, commands, items: [], durationMs: Date.now() - started };
+    }
+    const { toCreate, server } = await withClient(connection, maintenanceDb, async (client) => {
+      const info = await readServerInfo(client);
+      const missing = await checkTargets(client, connection, items, options);
+      for (const name of missing) {
+        throwIfAborted(signal);
+        logger.info(`creating database ${quoteIdent(name)}`);
+        await createDatabase(client, name);
+      }
+      return { toCreate: missing, server: info.version };
+    });
+    const schemas = tableSelection(options.tables ?? [], options.schemas ?? []).schemas;
+    if (schemas.length > 0 && !options.dataOnly) {
+      for (const target of new Set(items.filter((i) => i.database !== null && i.format !== 'plain').map((i) => i.target))) {
+        await withClient(connection, target, (client) => ensureSchemas(client, schemas));
+      }
+    }
+    const tools = await chooseTools(items, env, server, logger);
+    const restored: RestoredItem[] = [];
+    for (const item of items) {
+      throwIfAborted(signal);
+      const tool = tools.get(item)!;
+      const itemStarted = Date.now();
+      logger.info(`${item.step}${item.database === null ? '' : ` (${item.database})`}: restoring into "${item.target}" with ${tool.name} ${tool.version.text}`);
+      const outcome = await restoreItem(item, archive.reader, tool, connection, flags, env, { logger, signal });
+      const warnings = item.database === null && outcome.errors > 0
+        ? [`psql reported ${outcome.errors} error${outcome.errors === 1 ? '' : 's'} replaying the globals (expected for roles that already exist); first: ${outcome.stderr.find((l) => /ERROR:/.test(l)) ?? ''}`]
+        : outcome.stderr.filter((line) => /warning/i.test(line) && !expectedWarning.test(line));
+      for (const warning of warnings) logger.warn(warning);
+      restored.push({
+        step: item.step,
+        database: item.database,
+        target: item.target,
+        format: item.format,
+        tool: tool.path,
+        created: toCreate.includes(item.target),
+        durationMs: Date.now() - itemStarted,
+        warnings,
+      });
+    }
+    return { ok: true, archive: archive.path, dryRun: false, sql: [], commands: [], items: restored, durationMs: Date.now() - started };
+  } finally {
+    archive.reader.close();
+  }
+}
+
+// A plain dump with large objects brackets them in BEGIN/COMMIT, which psql
+// --single-transaction answers with these two notices: harmless, and not news.
+const expectedWarning = /there is (already a|no) transaction in progress/;
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new PgbakError('INTERRUPTED', 'restore interrupted');
+}

@@ -1,0 +1,105 @@
+import type { ConnectionFlags } from '../config/resolve-connection.js';
+import type { Env } from '../config/env-file.js';
+import type { PgbakLogger } from '../log/index.js';
+import type { DumpFormat } from '../archive/index.js';
+
+/** What `restoreArchive` accepts; the CLI fills it from flags. */
+export interface RestoreOptions {
+  /** Path of the backup zip. */
+  archive: string;
+  /** Target database; default: the database the entry was dumped from. Only with one selected database. */
+  target?: string | undefined;
+  /** Restore only this entry (its name in the zip, or a directory dump's prefix). */
+  entry?: string | undefined;
+  /** Restore only the entries of this source database. */
+  database?: string | undefined;
+  /** Restore the globals-only entry (roles, tablespaces) into the maintenance database. */
+  globals?: boolean;
+  /** Create the target database when it does not exist. */
+  create?: boolean;
+  /** Drop objects before recreating them (pg_restore --clean --if-exists). */
+  clean?: boolean;
+  dataOnly?: boolean;
+  schemaOnly?: boolean;
+  /** pg_restore --table (a bare name, or `schema.table`); repeatable. */
+  tables?: readonly string[];
+  /** pg_restore --schema; repeatable. */
+  schemas?: readonly string[];
+  noOwner?: boolean;
+  noPrivileges?: boolean;
+  /** pg_restore --disable-triggers: a data-only restore into tables with foreign keys (superuser). */
+  disableTriggers?: boolean;
+  /** Parallel pg_restore jobs (custom or directory entries; the entry is extracted first). */
+  jobs?: number | undefined;
+  /** Plain SQL: run without --single-transaction. */
+  noSingleTransaction?: boolean;
+  /** Restore into a database that already holds user tables. */
+  force?: boolean;
+  /** Print the commands, run nothing. */
+  dryRun?: boolean;
+  /** Database to connect to for CREATE DATABASE, checks and globals (default `postgres`). */
+  maintenanceDb?: string | undefined;
+  cwd?: string;
+  env?: Env;
+  envFile?: string | undefined;
+  connection?: ConnectionFlags;
+  logger?: PgbakLogger;
+  /** Aborting stops the tool (SIGTERM, then SIGKILL) and removes temp dirs. */
+  signal?: AbortSignal;
+}
+
+/** One unit of restore work: one manifest step of the archive. */
+export interface RestoreItem {
+  /** Step name in the manifest. */
+  step: string;
+  /** Source database, or null for the globals entry. */
+  database: string | null;
+  format: DumpFormat;
+  /** Where the step's output lies in the zip. */
+  input: RestoreInput;
+  /** Database restored into (the maintenance database for globals). */
+  target: string;
+  /** pg_dump version that wrote it (pg_restore must be at least as new). */
+  dumpVersion: string;
+}
+
+/** A step's output inside the zip: one entry, or a directory dump under a prefix. */
+export type RestoreInput =
+  | { type: 'entry'; name: string; /** gunzip while streaming (a plain `.sql.gz`). */ gunzip: boolean }
+  | { type: 'directory'; prefix: string; entries: string[] };
+
+/** One command a restore runs (or, with --dry-run, would run). */
+export interface RestoreCommand {
+  /** argv, program first; never holds a secret. */
+  argv: string[];
+  /** Environment added for the child, PGPASSWORD shown as `<redacted>` when one is set. */
+  env: Record<string, string>;
+  /** Where stdin comes from: an entry of the zip, or nothing. */
+  stdin: string | null;
+}
+
+/** The outcome of one restored item. */
+export interface RestoredItem {
+  step: string;
+  database: string | null;
+  target: string;
+  format: DumpFormat;
+  tool: string;
+  created: boolean;
+  durationMs: number;
+  /** Non-fatal problems (psql errors of a globals restore, pg_restore warnings). */
+  warnings: string[];
+}
+
+/** What `restoreArchive` reports (`--json` prints it). */
+export interface RestoreSummary {
+  ok: true;
+  archive: string;
+  dryRun: boolean;
+  /** With --dry-run: SQL run on the maintenance database before the tools (CREATE DATABASE). */
+  sql: string[];
+  /** With --dry-run: what would run. */
+  commands: RestoreCommand[];
+  items: RestoredItem[];
+  durationMs: number;
+}

@@ -1,0 +1,29 @@
+// Which backups to keep: listing the output folder, the retention rule, pruning, status.
+export { scanBackups, type BackupInfo, type IgnoredFile, type ScanResult } from './scan.js';
+export { readVerification, verificationPath, type Verification } from './verification.js';
+export {
+  selectToKeep,
+  groupBackups,
+  hasRetention,
+  describeReasons,
+  type KeepReason,
+  type KeepRule,
+  type RetentionCandidate,
+  type RetentionDecision,
+} from './select.js';
+export { periodKey, isoWeek, type Period } from './periods.js';
+export {
+  pruneBackups,
+  type PolicyChoice,
+  type PolicySource,
+  type PruneGroup,
+  type PruneItem,
+  type PruneOptions,
+  type PruneResult,
+} from './prune.js';
+export { applyRetention, type ApplyRetentionOptions } from './apply-retention.js';
+export { backupStatus, type GroupStatus, type StatusBackup, type StatusOptions, type StatusReport } from './status.js';
+export { parseDuration } from './duration.js';
+export { formatAge, formatUtc } from './format-time.js';
+export { openFolderContext, resolveOutputFolder, type FolderChoice, type FolderContext } from './output-folder.js';
+export { profilePolicies } from './profile-policies.js';

@@ -1,0 +1,141 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { MANIFEST_ENTRY, openZip, parseManifest, type Manifest } from '../archive/index.js';
+import { describeFsError } from '../archive/output-error.js';
+import { PgbakError } from '../errors.js';
+import { readVerification, type Verification } from './verification.js';
+
+/** One finished pgbak backup found in the output folder. */
+export interface BackupInfo {
+  /** Absolute path of the zip. */
+  path: string;
+  /** The zip's file name. */
+  file: string;
+  /** Bytes on disk. */
+  size: number;
+  /** Profile name from the manifest. */
+  profile: string;
+  /** Profile file recorded in the manifest (for built-ins, relative to the package). */
+  profileFile: string;
+  /**
+   * The database the run connected to (manifest `source.database`): the same name
+   * the archive name carries, and the retention group with `profile`.
+   */
+  database: string;
+  /** Every database the steps dumped, in step order (a multi-database run lists several). */
+  databases: string[];
+  /** When the run started, ISO 8601 UTC (the retention rule's clock). */
+  startedAt: string;
+  /** When the last step finished, ISO 8601 UTC. */
+  finishedAt: string;
+  /** One per step: name, kind and database (null for cluster-wide steps). */
+  steps: Array<{ name: string; kind: string; database: string | null }>;
+  /** `<zip>.verified.json`, when present and readable. */
+  verification: Verification | null;
+  /** Why a present verification record was not understood. */
+  verificationProblem?: string;
+}
+
+/** A file that looks like a backup but is not a candidate for anything. */
+export interface IgnoredFile {
+  path: string;
+  file: string;
+  reason: string;
+}
+
+/** What an output folder holds. */
+export interface ScanResult {
+  /** Absolute path of the folder scanned. */
+  outputDir: string;
+  /** Readable pgbak backups, newest first. */
+  backups: BackupInfo[];
+  /** Zips without a readable manifest (foreign or damaged) and unfinished `.partial` files: never deleted. */
+  ignored: IgnoredFile[];
+}
+
+/**
+ * Lists the backups in `outputDir` (not its subfolders). Only zips whose manifest
+ * pgbak can read are backups; everything else zip-like is reported as ignored.
+ * A folder that does not exist holds no backups.
+ */
+export async function scanBackups(outputDir: string): Promise<ScanResult> {
+  const dir = resolve(outputDir);
+  const names = await listFolder(dir);
+  const backups: BackupInfo[] = [];
+  const ignored: IgnoredFile[] = [];
+  for (const file of names.sort()) {
+    const path = join(dir, file);
+    if (file.endsWith('.zip.partial')) {
+      ignored.push({ path, file, reason: 'unfinished (.partial): a run in progress or one that was killed' });
+    } else if (file.endsWith('.zip')) {
+      const found = await readBackup(path, file);
+      if ('reason' in found) ignored.push(found);
+      else backups.push(found);
+    }
+  }
+  backups.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
+  return { outputDir: dir, backups, ignored };
+}
+
+async function readBackup(path: string, file: string): Promise<BackupInfo | IgnoredFile> {
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) return { path, file, reason: 'not a regular file' };
+    size = info.size;
+  } catch (error) {
+    return { path, file, reason: `cannot read it: ${(error as Error).message}` };
+  }
+  let manifest: Manifest;
+  try {
+    manifest = await readManifest(path);
+  } catch (error) {
+    return { path, file, reason: reasonOf(error, path) };
+  }
+  const { verification, problem } = await readVerification(path, size);
+  const steps = manifest.steps.map((step) => ({ name: step.name, kind: step.kind, database: step.database }));
+  return {
+    path,
+    file,
+    size,
+    profile: manifest.profile.name,
+    profileFile: manifest.profile.file,
+    database: manifest.source.database,
+    databases: [...new Set(steps.flatMap((step) => (step.database === null ? [] : [step.database])))],
+    startedAt: manifest.startedAt,
+    finishedAt: manifest.finishedAt,
+    steps,
+    verification,
+    ...(problem ? { verificationProblem: problem } : {}),
+  };
+}
+
+async function readManifest(path: string): Promise<Manifest> {
+  const reader = await openZip(path);
+  try {
+    if (!reader.has(MANIFEST_ENTRY)) throw new PgbakError('ARCHIVE_INVALID', `no ${MANIFEST_ENTRY}: not written by pgbak`);
+    // A pgbak manifest is a few kilobytes even with thousands of tables.
+    return parseManifest(await reader.readText(MANIFEST_ENTRY, { maxBytes: 64 * 1024 * 1024 }), path);
+  } finally {
+    reader.close();
+  }
+}
+
+// The archive errors start with "<path> is not a readable pgbak archive: "; the
+// listing already names the file.
+function reasonOf(error: unknown, path: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(`${path} is not a readable pgbak archive: `, '');
+}
+
+async function listFolder(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new PgbakError('OUTPUT_UNREADABLE', `cannot read the output folder ${dir}: ${describeFsError(error)}`, {
+      hint: 'check --output-dir (or PGBAK_OUTPUT_DIR) and the folder\'s permissions',
+      cause: error,
+    });
+  }
+}

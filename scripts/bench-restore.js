@@ -1,0 +1,84 @@
+// node scripts/bench-restore.js: `pgbak restore --jobs 2` against bare createdb +
+// `pg_restore -j 2` of the same custom-format dump, on one throwaway PostgreSQL
+// (pgbench -i -s $PGBAK_BENCH_SCALE, default 50). Runs alternate so drift hits
+// both alike. pgbak's time includes what bare pg_restore does not do: the sha256
+// check of every entry and the extraction of the dump from the zip (a parallel
+// restore needs a seekable file); the bare run's dump is extracted beforehand.
+// Prints a Markdown report (also .bench/restore-report.md) for BENCHMARKS.md.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measure, median } from './lib/measure.js';
+import { startThrowawayPostgres } from './lib/throwaway-postgres.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const scale = Number(process.env.PGBAK_BENCH_SCALE ?? 50);
+const reps = Number(process.env.PGBAK_BENCH_REPS ?? 3);
+const work = join(root, '.bench', 'restore');
+const pgbakBin = join(root, 'bin', 'pgbak.js');
+const bin = '/usr/lib/postgresql/15/bin';
+
+const pg = await startThrowawayPostgres({ settings: ['fsync=off', 'synchronous_commit=off', 'max_wal_size=4GB', 'shared_buffers=512MB'] });
+const env = { ...process.env, ...pg.env, PGDATABASE: 'postgres', PGBAK_PG_BIN: bin, NO_COLOR: '1' };
+const lines = [];
+const say = (line = '') => {
+  lines.push(line);
+  console.log(line);
+};
+try {
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  await pg.createDatabase('bench');
+  console.error(`bench-restore: pgbench -i -s ${scale} (this takes a while)…`);
+  run(tool('pgbench'), ['-i', '-s', String(scale), '-q', 'bench']);
+  const backup = spawnSync(process.execPath, [pgbakBin, 'run', 'full', '--database', 'bench', '--output-dir', join(work, 'zip'), '--row-counts', 'off', '--json', '--quiet'], { env, encoding: 'utf8' });
+  if (backup.status !== 0) throw new Error(`pgbak run failed: ${backup.stderr}`);
+  const archive = JSON.parse(backup.stdout).archive;
+  // The same dump, outside the zip, for the bare pg_restore.
+  run('unzip', ['-q', '-o', archive, 'full/bench.dump', '-d', work]);
+  const dump = join(work, 'full', 'bench.dump');
+  const dumpBytes = (await stat(dump)).size;
+
+  say(`## pgbak restore --jobs 2 vs bare pg_restore -j 2 — ${new Date().toISOString().slice(0, 10)}`);
+  say();
+  say(`Command: \`PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} node scripts/bench-restore.js\``);
+  say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; PostgreSQL 15 (embedded), ${bin}/pg_restore`);
+  say(`Dump: pgbench scale ${scale}, custom format, ${(dumpBytes / 2 ** 20).toFixed(0)} MiB. Median of ${reps} alternating runs.`);
+  say('pgbak\'s time includes the sha256 check of the archive and extracting the dump to a private temp dir; the bare run reads an already extracted file.');
+  say();
+  say('| case | bare createdb + pg_restore -j 2 | pgbak restore --create --jobs 2 | pgbak / bare | pgbak peak RSS |');
+  say('|---|---|---|---|---|');
+  const bare = [];
+  const wrapped = [];
+  for (let i = 0; i < reps; i++) {
+    const created = await measure(tool('createdb'), [`b${i}`], { env });
+    const restored = await measure(tool('pg_restore'), ['-j', '2', '-d', `b${i}`, dump], { env });
+    bare.push(created.seconds + restored.seconds);
+    wrapped.push(await measure(process.execPath, [pgbakBin, 'restore', archive, '--target', `r${i}`, '--create', '--jobs', '2', '--quiet'], { env: { ...env, PGBAK_TMPDIR: work } }));
+    run(tool('dropdb'), [`b${i}`]);
+    run(tool('dropdb'), [`r${i}`]);
+  }
+  const b = median(bare);
+  const w = median(wrapped.map((r) => r.seconds));
+  say(`| custom, scale ${scale} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB |`);
+  const left = (await readdir(work)).filter((name) => name.startsWith('pgbak-restore-'));
+  if (left.length > 0) throw new Error(`pgbak left temp dirs behind: ${left.join(', ')}`);
+  await mkdir(join(root, '.bench'), { recursive: true });
+  await writeFile(join(root, '.bench', 'restore-report.md'), `${lines.join('\n')}\n`);
+} finally {
+  await pg.stop();
+}
+
+function run(file, args) {
+  const result = spawnSync(file, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error(`${file} ${args.join(' ')} failed`);
+}
+
+function tool(name) {
+  const path = join(bin, name);
+  if (!existsSync(path)) throw new Error(`${path} not found: install the PostgreSQL 15 client tools`);
+  return path;
+}
