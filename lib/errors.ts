@@ -64,6 +64,8 @@ export interface PgbakErrorOptions {
   cause?: unknown;
   /** Overrides the exit code implied by the error code (e.g. 143 for SIGTERM). */
   exitCode?: ExitCodeValue;
+  /** The command's full result when a check fails (verify, status): `--json` prints it. */
+  details?: unknown;
 }
 
 /**
@@ -75,6 +77,7 @@ export class PgbakError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly exitCode: ExitCodeValue;
+  readonly details: unknown;
 
   constructor(code: ErrorCode, message: string, options: PgbakErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -82,6 +85,7 @@ export class PgbakError extends Error {
     this.code = code;
     this.hint = options.hint;
     this.exitCode = options.exitCode ?? exitCodeOf[code];
+    this.details = options.details;
   }
 }
 

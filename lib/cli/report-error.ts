@@ -10,7 +10,12 @@ export function describeError(error: PgbakError, debug: boolean): string {
 }
 
 export function errorJson(error: PgbakError, exitCode: ExitCodeValue) {
-  return { ok: false, exitCode, error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
+  return {
+    ok: false,
+    exitCode,
+    error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) },
+    ...(error.details === undefined ? {} : { details: error.details }),
+  };
 }
 
 export { toPgbakError };

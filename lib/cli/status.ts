@@ -45,8 +45,9 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
       // One clear line per stale group on stderr; the error sums them up.
       if (!args.json) for (const problem of report.problems.slice(0, stale.length)) logger.error(problem);
       const summary = stale.length > 0 ? `${stale.length} of ${report.groups.length} backup groups in ${report.outputDir} are stale` : report.problems[0]!;
-      throw new PgbakError('STALE_BACKUP', args.json && stale.length > 0 ? `${summary}: ${report.problems.join('; ')}` : summary, {
+      throw new PgbakError('STALE_BACKUP', summary, {
         hint: 'check that the scheduled backup still runs (cron, CronJob) and read its last log',
+        details: report,
       });
     },
   };

@@ -40,11 +40,12 @@ export function verifyCommand(ctx: () => CommandContext): CommandModule<object, 
         signal,
       });
       if (result.ok) return print(args.json ? JSON.stringify(result) : describeResult(result));
-      // --json prints one object: on a mismatch it is the error report (the details are in the record).
+      // --json prints one object: on a mismatch, the error report with the result as its details.
       if (!args.json) print(describeResult(result));
       const first = result.mismatches[0]!;
       throw new PgbakError('VERIFY_MISMATCH', `verification found ${result.mismatches.length} mismatch${result.mismatches.length === 1 ? '' : 'es'} (first: ${first.check} of ${first.object}: expected ${first.expected}, found ${first.found})`, {
         hint: `the backup does not hold what its manifest says; details in ${result.recordPath ?? 'the output above'}`,
+        details: result,
       });
     },
   };

@@ -7,6 +7,7 @@ import { PgbakError } from '../errors.js';
 import { selectTool, type PgVersion, type ToolInventory } from '../tools/index.js';
 import { resolveCompression } from './compression.js';
 import { globalsOptionArgs, kindArgs, optionArgs } from './kind-args.js';
+import { childEnv } from '../config/child-env.js';
 import { archiveName, safeName } from './names.js';
 import { applyOverrides, type StepOverrides } from './overrides.js';
 import type { Plan, PlanStep, StepOutput, TableScope } from './types.js';
@@ -182,17 +183,6 @@ function connectionArgs(connection: Connection): string[] {
 export function dbnameArg(name: string): string {
   if (!name.includes('=') && !/^postgres(ql)?:\/\//.test(name)) return name;
   return `dbname='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/** Environment for the child besides what it inherits; the executor adds PGPASSWORD. */
-function childEnv(connection: Connection): Record<string, string> {
-  const env: Record<string, string> = { PGAPPNAME: connection.applicationName, LC_MESSAGES: 'C', PGCONNECT_TIMEOUT: '15' };
-  if (connection.sslmode) env.PGSSLMODE = connection.sslmode;
-  if (connection.sslrootcert) env.PGSSLROOTCERT = connection.sslrootcert;
-  if (connection.sslcert) env.PGSSLCERT = connection.sslcert;
-  if (connection.sslkey) env.PGSSLKEY = connection.sslkey;
-  if (connection.passfile) env.PGPASSFILE = connection.passfile;
-  return env;
 }
 
 // Mirrors kindArgs: whole-database kinds include large objects unless told not

@@ -4,7 +4,7 @@ import type { Env } from '../config/env-file.js';
 import type { ZipReader } from '../archive/index.js';
 import type { ToolInfo } from '../tools/index.js';
 import { buildPgRestoreArgs, buildPsqlArgs, type RestoreFlags } from './build-argv.js';
-import { secretEnv, shownEnv } from './child-env.js';
+import { secretEnv, shownEnv } from '../config/child-env.js';
 import { extractInput, withRestoreTempDir } from './extract.js';
 import { runTool, type ToolContext, type ToolOutcome } from './run-tool.js';
 import type { RestoreCommand, RestoreItem } from './types.js';

@@ -225,12 +225,19 @@ describe('pgbak status', () => {
     ]);
   });
 
-  it('prints one error object naming every stale group in --json', async () => {
+  it('prints one error object with the whole status report as its details in --json', async () => {
     const cli = await runCli(['status', '--output-dir', dir, '--max-age', '26h', '--json']);
     expect(cli.exitCode).toBe(3);
-    const error = JSON.parse(cli.stdout) as { ok: boolean; exitCode: number; error: { code: string; message: string } };
+    const error = JSON.parse(cli.stdout) as {
+      ok: boolean;
+      exitCode: number;
+      error: { code: string; message: string };
+      details: { groups: Array<{ profile: string; stale: boolean }>; problems: string[] };
+    };
     expect(error).toMatchObject({ ok: false, exitCode: 3, error: { code: 'STALE_BACKUP' } });
-    expect(error.error.message).toMatch(/^1 of 2 backup groups in .* are stale: STALE weekly\/app: newest backup weekly-app-\S+\.zip is 2d 2h old, limit 26h$/);
+    expect(error.error.message).toMatch(/^1 of 2 backup groups in .* are stale$/);
+    expect(error.details.groups.filter((g) => g.stale).map((g) => g.profile)).toEqual(['weekly']);
+    expect(error.details.problems.join('\n')).toMatch(/STALE weekly\/app: newest backup weekly-app-\S+\.zip is 2d 2h old, limit 26h/);
   });
 
   it('exits 3 when the folder holds no backup at all', async () => {

@@ -1,8 +1,9 @@
 import type { Connection } from '../config/connection-types.js';
 
 /**
- * The libpq environment for pg_restore / psql, password included (never argv).
- * LC_MESSAGES=C keeps the tools' messages in English so their errors can be read.
+ * The libpq environment for a client tool (pg_dump, pg_restore, psql…) besides
+ * what it inherits; never the password (see secretEnv). LC_MESSAGES=C keeps the
+ * tools' messages in English so their errors and progress can be read.
  */
 export function childEnv(connection: Connection): Record<string, string> {
   const env: Record<string, string> = { PGAPPNAME: connection.applicationName, LC_MESSAGES: 'C', PGCONNECT_TIMEOUT: '15' };
