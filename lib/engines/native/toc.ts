@@ -1,0 +1,85 @@
+// The native engine's table of contents, modelled on pg_dump's: every object the
+// catalog readers find becomes one entry with the SQL that creates it, the
+// section it belongs to and what it depends on. The orderer sorts entries
+// (section, then dependencies, then a stable kind/name order) and the writer
+// prints them; readers never print anything themselves.
+
+/** A catalog object by its pg_depend identity: the catalog (classid) and the row (objid). */
+export interface ObjectRef {
+  /** OID of the system catalog holding the object (pg_class, pg_proc, pg_type…). */
+  classid: number;
+  objid: number;
+}
+
+/** pg_dump's three sections: restoring them in order needs no superuser tricks. */
+export type Section = 'pre-data' | 'data' | 'post-data';
+
+/** What kind of object an entry creates; also the tie-break order within a section. */
+export const entryKinds = [
+  'SCHEMA',
+  'EXTENSION',
+  'COLLATION',
+  'TYPE',
+  'DOMAIN',
+  'FUNCTION',
+  'PROCEDURE',
+  'AGGREGATE',
+  'SEQUENCE',
+  'TABLE',
+  'TABLE ATTACH',
+  'DEFAULT',
+  'SEQUENCE OWNED BY',
+  'VIEW',
+  'MATERIALIZED VIEW',
+  'TABLE DATA',
+  'SEQUENCE SET',
+  'LARGE OBJECT',
+  'CONSTRAINT',
+  'INDEX',
+  'INDEX ATTACH',
+  'FK CONSTRAINT',
+  'TRIGGER',
+  'RULE',
+  'POLICY',
+  'ROW SECURITY',
+  'MATERIALIZED VIEW DATA',
+  'COMMENT',
+  'OWNER',
+  'ACL',
+] as const;
+export type EntryKind = (typeof entryKinds)[number];
+
+/** One entry of the dump. */
+export interface TocEntry {
+  /** Unique within a dump, stable across runs: `TABLE "public"."orders"`. */
+  id: string;
+  kind: EntryKind;
+  section: Section;
+  /** Schema of the object, null for schemas, extensions, large objects, database-level entries. */
+  schema: string | null;
+  /** Object name as PostgreSQL shows it (unquoted), used for ordering and messages. */
+  name: string;
+  /** The catalog object this entry creates (null for entries that only decorate another). */
+  ref: ObjectRef | null;
+  /** Objects that must exist first (from pg_depend and what the reader knows). */
+  dependsOn: ObjectRef[];
+  /** Extra ordering when a ref does not say it all: ids of entries that must come first. */
+  after?: string[];
+  /** Complete SQL statements, each ending with `;` and a newline. Empty for data entries. */
+  sql: string;
+  /** For `TABLE DATA`: the table to COPY and its column list (generated columns left out). */
+  copy?: { schema: string; table: string; columns: string[]; estimatedBytes: number };
+}
+
+/** Options every catalog reader honours. */
+export interface ReadOptions {
+  /** Leave out ALTER … OWNER TO (pg_dump --no-owner). */
+  noOwner: boolean;
+  /** Leave out GRANT/REVOKE (pg_dump --no-privileges). */
+  noPrivileges: boolean;
+  /** Decides which schemas and tables are in the dump (profile schemas/tables patterns). */
+  includesSchema(schema: string): boolean;
+  includesTable(schema: string, table: string): boolean;
+  /** The server's major version, for catalog columns that differ between versions. */
+  serverMajor: number;
+}
