@@ -83,3 +83,11 @@ export interface ReadOptions {
   /** The server's major version, for catalog columns that differ between versions. */
   serverMajor: number;
 }
+
+/**
+ * Reads one family of catalog objects into entries. Runs inside the dump's
+ * REPEATABLE READ snapshot with `search_path = ''` (so the server's own
+ * pg_get_*def functions qualify every name). `ref` must be set on entries that
+ * create a catalog object: the orderer resolves dependencies from pg_depend by it.
+ */
+export type CatalogReader = (client: import('../../db/client.js').QueryClient, options: ReadOptions) => Promise<TocEntry[]>;
