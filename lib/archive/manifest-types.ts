@@ -14,8 +14,8 @@ export const LOG_ENTRY = 'pgbak.log';
 export type StepKind = 'full' | 'schema-only' | 'data-only' | 'tables' | 'large-objects' | 'globals-only';
 /** pg_dump output format of a step. */
 export type DumpFormat = 'plain' | 'custom' | 'tar' | 'directory';
-/** What produced a step's output; the native engine will join this list. */
-export type DumpEngine = 'pg_dump';
+/** What produced a step's output: the PostgreSQL client tool, or pgbak's own catalog reader. */
+export type DumpEngine = 'pg_dump' | 'native';
 /** How row counts were taken: `exact` (count(*)), `estimate` (pg_class.reltuples), or not at all. */
 export type RowCountMode = 'exact' | 'estimate' | 'off';
 
@@ -81,7 +81,11 @@ export interface ManifestStep {
   database: string | null;
   format: DumpFormat;
   engine: DumpEngine;
-  /** The client program that ran. */
+  /** Why this engine ran when it was not the one asked for (auto fell back to native). */
+  engineReason?: string;
+  /** What could not be read and so is not in the dump (native engine: role passwords, skipped tables). */
+  omitted?: string[];
+  /** The client program that ran (`pgbak` for the native engine). */
   tool: {
     /** e.g. `pg_dump` or `pg_dumpall`. */
     name: string;

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { quoteArgv } from '../log/index.js';
-import type { Plan } from '../plan/types.js';
+import type { NativePlanStep, PgDumpPlanStep, Plan } from '../plan/types.js';
 import { prepareRun } from '../run/prepare.js';
 import type { CommandContext } from './context.js';
 import { toRunOptions, withRunOptions, type RunArgs } from './run-options.js';
@@ -24,11 +24,15 @@ export function planCommand(ctx: () => CommandContext): CommandModule<object, Ru
 function planJson(plan: Plan, hasPassword: boolean) {
   return {
     ...plan,
-    steps: plan.steps.map((step) => ({
-      ...step,
-      env: { ...step.env, ...(hasPassword ? { PGPASSWORD: '<redacted>' } : {}) },
-      argv: [step.tool.path, ...runtimeArgs(step)],
-    })),
+    steps: plan.steps.map((step) =>
+      step.engine === 'native'
+        ? step
+        : {
+            ...step,
+            env: { ...step.env, ...(hasPassword ? { PGPASSWORD: '<redacted>' } : {}) },
+            argv: [step.tool.path, ...runtimeArgs(step)],
+          },
+    ),
   };
 }
 
@@ -46,6 +50,10 @@ function describePlan(plan: Plan, hasPassword: boolean): string {
   plan.steps.forEach((step, i) => {
     const target = step.output.type === 'stream' ? `-> ${step.output.entry}${step.output.compress ? '' : ' (stored)'}` : `-> ${step.output.prefix}*`;
     lines.push(`# ${i + 1}. ${step.step}: ${step.kind}${step.database === null ? '' : ` of ${step.database}`} ${target}`);
+    if (step.engine === 'native') {
+      lines.push(describeNative(step));
+      return;
+    }
     const env = Object.entries({ ...step.env, ...(hasPassword ? { PGPASSWORD: '<redacted>' } : {}) }).map(([k, v]) => `${k}=${quoteArgv([v])}`);
     lines.push(`${env.join(' ')} ${quoteArgv([step.tool.path, ...runtimeArgs(step)])}`);
   });
@@ -57,8 +65,14 @@ function describeRetention(policy: NonNullable<Plan['retention']>): string {
   return rules.length > 0 ? rules.join(', ') : 'none: every backup is kept';
 }
 
+function describeNative(step: NativePlanStep): string {
+  const what = step.database === null ? 'roles, memberships, settings and tablespaces from the catalog' : `catalog and COPY data in one snapshot, ${step.options.jobs} job${step.options.jobs === 1 ? '' : 's'}`;
+  const why = step.reason === null ? 'asked for' : step.reason;
+  return `pgbak native engine (${what}); why: ${why}`;
+}
+
 // The arguments only known at run time, shown as placeholders.
-function runtimeArgs(step: Plan['steps'][number]): string[] {
+function runtimeArgs(step: PgDumpPlanStep): string[] {
   return [
     ...step.args,
     ...(step.snapshot ? ['--snapshot=<exported at run time>'] : []),

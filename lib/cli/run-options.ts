@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { dumpFormats, rowCountModes, type DumpFormat, type RowCountMode } from '../config/profile-schema.js';
+import { dumpFormats, engines, rowCountModes, type DumpFormat, type EngineChoice, type RowCountMode } from '../config/profile-schema.js';
 import type { RunOptions } from '../run/options.js';
 import type { GlobalArgs } from './context.js';
 
@@ -18,6 +18,7 @@ export interface RunArgs extends GlobalArgs {
   'output-dir'?: string;
   'row-counts'?: RowCountMode;
   verify?: boolean;
+  engine?: EngineChoice;
 }
 
 export function withRunOptions<T>(yargs: Argv<T>) {
@@ -33,6 +34,7 @@ export function withRunOptions<T>(yargs: Argv<T>) {
     .option('format', { alias: 'F', choices: dumpFormats, describe: 'pg_dump output format', group: 'Steps:' })
     .option('jobs', { alias: 'j', type: 'number', describe: 'parallel jobs (directory format)', group: 'Steps:' })
     .option('row-counts', { choices: rowCountModes, describe: 'per-table row counts in the manifest', group: 'Steps:' })
+    .option('engine', { choices: engines, describe: 'pg_dump, native (catalog + COPY through the driver), or auto: pg_dump when a compatible one is installed', group: 'Steps:' })
     .option('verify', { type: 'boolean', describe: 'restore-test the backup right after writing it (exit 3 on a mismatch); --no-verify skips a profile\'s verify: true' })
     .option('output-dir', { alias: 'o', type: 'string', describe: 'where the zip goes (default ./backups, or PGBAK_OUTPUT_DIR)' });
 }
@@ -53,6 +55,7 @@ export function toRunOptions(args: RunArgs): RunOptions {
       jobs: args.jobs,
       rowCounts: args['row-counts'],
       verify: args.verify,
+      engine: args.engine,
     },
   };
 }

@@ -9,6 +9,10 @@ export const dumpFormats = ['plain', 'custom', 'directory', 'tar'] as const;
 export type DumpFormat = (typeof dumpFormats)[number];
 
 export const rowCountModes = ['exact', 'estimate', 'off'] as const;
+
+/** Which engine dumps: pg_dump/pg_dumpall, pgbak's own catalog reader, or pg_dump when a compatible one exists. */
+export const engines = ['auto', 'pg_dump', 'native'] as const;
+export type EngineChoice = (typeof engines)[number];
 export type RowCountMode = (typeof rowCountModes)[number];
 
 const name = z.string().min(1);
@@ -98,8 +102,12 @@ export const stepSchema = z
     noRolePasswords: flag.optional(),
     /** Fail instead of waiting longer than this for a table lock: `30s`, `2min`, `500ms` or milliseconds. */
     lockWaitTimeout: z.union([z.number().int().positive(), z.string().regex(/^\d+\s*(ms|s|min|h)?$/)]).optional(),
-    /** Extra raw pg_dump / pg_dumpall arguments, passed last (escape hatch). */
+    /** Extra raw pg_dump / pg_dumpall arguments, passed last (escape hatch; pg_dump engine only). */
     extraArgs: z.array(z.string()).optional(),
+    /** Engine for this step; overrides the profile's. */
+    engine: z.enum(engines).optional(),
+    /** Native engine: leave out tables the role cannot read (recorded in the manifest) instead of refusing. */
+    skipUnreadable: flag.optional(),
   })
   .strict();
 
@@ -119,6 +127,8 @@ export const profileSchema = z
      * toc.dat): 0 stores them, 1 (default) is fast, 9 is smallest.
      */
     zipCompressionLevel: wholeNumber(0, 9).optional(),
+    /** `auto` (default): pg_dump when a compatible one is installed, else the native engine. */
+    engine: z.enum(engines).optional(),
     /** Restore-test every backup of this profile right after it is written. */
     verify: flag.optional(),
     /** Which backups of this profile to keep; applied after each successful run and by `pgbak prune`. */
@@ -142,8 +152,8 @@ export const profileSchema = z
       if (step.excludeDatabases && step.databases !== 'all') {
         ctx.addIssue({ code: 'custom', path: [...path, 'excludeDatabases'], message: 'excludeDatabases needs databases: all' });
       }
-      if (step.jobs !== undefined && step.jobs > 1 && step.format !== 'directory') {
-        ctx.addIssue({ code: 'custom', path: [...path, 'jobs'], message: 'jobs > 1 needs format: directory (pg_dump runs parallel dumps only there)' });
+      if (step.jobs !== undefined && step.jobs > 1 && step.format !== 'directory' && (step.engine ?? profile.engine) !== 'native') {
+        ctx.addIssue({ code: 'custom', path: [...path, 'jobs'], message: 'jobs > 1 needs format: directory (pg_dump runs parallel dumps only there) or engine: native' });
       }
       if (step.kind === 'globals-only') {
         for (const key of ['database', 'databases', 'format', 'jobs', 'schemas', 'excludeSchemas', 'tables', 'excludeTables', 'excludeTableData', 'blobs', 'compression'] as const) {

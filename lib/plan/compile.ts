@@ -3,8 +3,8 @@ import { toPublicConnection } from '../config/connection-types.js';
 import type { LoadedProfile } from '../config/load-profile.js';
 import { formatPath } from '../config/load-profile.js';
 import { profileSchema, type DumpFormat, type Profile, type ProfileStep } from '../config/profile-schema.js';
-import { PgbakError } from '../errors.js';
-import { selectTool, type PgVersion, type ToolInventory } from '../tools/index.js';
+import { isPgbakError, PgbakError } from '../errors.js';
+import { selectTool, type PgVersion, type ToolInfo, type ToolInventory } from '../tools/index.js';
 import { resolveCompression } from './compression.js';
 import { globalsOptionArgs, kindArgs, optionArgs } from './kind-args.js';
 import { childEnv } from '../config/child-env.js';
@@ -50,12 +50,13 @@ export function compile(input: CompileInput): Plan {
   const steps: PlanStep[] = [];
   profile.steps.forEach((step, index) => {
     const where = `${input.profile.file}: steps[${index}]`;
+    const engine = chooseEngine(step.engine ?? profile.engine ?? 'auto', step.kind === 'globals-only' ? 'pg_dumpall' : 'pg_dump', facts);
     if (step.kind === 'globals-only') {
-      steps.push(compileGlobals(step, connection, facts));
+      steps.push(engine.engine === 'native' ? compileNative(step, null, engine.reason) : compileGlobals(step, connection, engine.tool, engine.auto));
       return;
     }
     for (const database of databasesOf(step, connection, facts, where)) {
-      steps.push(compileDump(step, database, connection, facts, where));
+      steps.push(engine.engine === 'native' ? compileNative(step, database, engine.reason) : compileDump(step, database, connection, engine.tool, engine.auto, where));
     }
   });
   return {
@@ -97,8 +98,52 @@ export function checkProfile(loaded: LoadedProfile, overrides: StepOverrides): P
   return result.data;
 }
 
-function compileDump(step: ProfileStep, database: string, connection: Connection, facts: CompileFacts, where: string): PlanStep {
-  const tool = selectTool(facts.tools, 'pg_dump', facts.server);
+type EngineChoice = { engine: 'pg_dump'; tool: ToolInfo; auto: boolean } | { engine: 'native'; reason: string | null };
+
+/**
+ * `native` when asked for; `pg_dump` when asked for (no compatible tool is an
+ * error); `auto`: pg_dump when a compatible one is installed, else native, with
+ * the reason recorded (the selection error names the server and the tools found).
+ */
+function chooseEngine(wanted: 'auto' | 'pg_dump' | 'native', toolName: 'pg_dump' | 'pg_dumpall', facts: CompileFacts): EngineChoice {
+  if (wanted === 'native') return { engine: 'native', reason: null };
+  try {
+    return { engine: 'pg_dump', tool: selectTool(facts.tools, toolName, facts.server), auto: wanted === 'auto' };
+  } catch (error) {
+    if (wanted === 'auto' && isPgbakError(error) && (error.code === 'TOOL_NOT_FOUND' || error.code === 'TOOL_INCOMPATIBLE')) {
+      return { engine: 'native', reason: `no usable ${toolName}: ${error.message}` };
+    }
+    throw error;
+  }
+}
+
+function compileNative(step: ProfileStep, database: string | null, reason: string | null): PlanStep {
+  const name = step.name ?? step.kind;
+  const entry = database === null ? `${name}/globals.sql` : `${name}/${safeName(database)}.sql`;
+  return {
+    engine: 'native',
+    reason,
+    step: name,
+    kind: step.kind,
+    database,
+    // The native engine writes one self-contained plain SQL file, whatever format the profile names.
+    format: 'plain',
+    output: { type: 'stream', entry, compress: true },
+    snapshot: database !== null,
+    tableScope: database === null || step.kind === 'schema-only' || step.kind === 'large-objects' ? null : tableScope(step),
+    countLargeObjects: database !== null && dumpsLargeObjects(step),
+    options: {
+      noOwner: step.noOwner ?? false,
+      noPrivileges: step.noPrivileges ?? false,
+      jobs: step.jobs ?? 1,
+      skipUnreadable: step.skipUnreadable ?? false,
+      noRolePasswords: step.noRolePasswords ?? false,
+      lockWaitTimeout: step.lockWaitTimeout === undefined ? null : String(step.lockWaitTimeout),
+    },
+  };
+}
+
+function compileDump(step: ProfileStep, database: string, connection: Connection, tool: ToolInfo, fallback: boolean, where: string): PlanStep {
   const format = step.format ?? defaultFormat[step.kind];
   const compression = resolveCompression(step.compression, format, tool, `${where}.compression`);
   const name = step.name ?? step.kind;
@@ -122,6 +167,7 @@ function compileDump(step: ProfileStep, database: string, connection: Connection
           compress: !compression.compressed,
         };
   return {
+    engine: 'pg_dump',
     step: name,
     kind: step.kind,
     database,
@@ -129,6 +175,7 @@ function compileDump(step: ProfileStep, database: string, connection: Connection
     tool,
     args,
     env: childEnv(connection),
+    fallback,
     output,
     snapshot: true,
     tableScope: step.kind === 'schema-only' || step.kind === 'large-objects' ? null : tableScope(step),
@@ -136,10 +183,10 @@ function compileDump(step: ProfileStep, database: string, connection: Connection
   };
 }
 
-function compileGlobals(step: ProfileStep, connection: Connection, facts: CompileFacts): PlanStep {
-  const tool = selectTool(facts.tools, 'pg_dumpall', facts.server);
+function compileGlobals(step: ProfileStep, connection: Connection, tool: ToolInfo, fallback: boolean): PlanStep {
   const name = step.name ?? step.kind;
   return {
+    engine: 'pg_dump',
     step: name,
     kind: step.kind,
     database: null,
@@ -154,6 +201,7 @@ function compileGlobals(step: ProfileStep, connection: Connection, facts: Compil
       ...(step.extraArgs ?? []),
     ],
     env: childEnv(connection),
+    fallback,
     output: { type: 'stream', entry: `${name}/globals.sql`, compress: true },
     snapshot: false,
     tableScope: null,

@@ -1,4 +1,4 @@
-import type { DumpFormat, Profile, RowCountMode } from '../config/profile-schema.js';
+import type { DumpFormat, EngineChoice, Profile, RowCountMode } from '../config/profile-schema.js';
 
 /** Command-line options that change a profile's steps for one run. */
 export interface StepOverrides {
@@ -10,6 +10,8 @@ export interface StepOverrides {
   rowCounts?: RowCountMode | undefined;
   /** `run --verify` / `--no-verify`: overrides the profile's `verify`. */
   verify?: boolean | undefined;
+  /** `--engine`: overrides the engine of every step. */
+  engine?: EngineChoice | undefined;
 }
 
 /**
@@ -19,13 +21,14 @@ export interface StepOverrides {
  */
 export function applyOverrides(profile: Profile, overrides: StepOverrides): unknown {
   const steps = profile.steps.map((step) => {
-    if (step.kind === 'globals-only') return step;
+    if (step.kind === 'globals-only') return overrides.engine ? { ...step, engine: overrides.engine } : step;
     const next: Record<string, unknown> = { ...step };
     if (overrides.tables?.length) next.tables = overrides.tables;
     if (overrides.excludeTables?.length) next.excludeTables = overrides.excludeTables;
     if (overrides.schemas?.length) next.schemas = overrides.schemas;
     if (overrides.format) next.format = overrides.format;
     if (overrides.jobs !== undefined) next.jobs = overrides.jobs;
+    if (overrides.engine) next.engine = overrides.engine;
     return next;
   });
   return { ...profile, ...(overrides.rowCounts ? { rowCounts: overrides.rowCounts } : {}), steps };

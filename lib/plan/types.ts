@@ -18,27 +18,51 @@ export interface TableScope {
   excludeTableData: readonly string[];
 }
 
-/** One subprocess: a step of the profile for one database (or the cluster). */
-export interface PlanStep {
+interface PlanStepBase {
   /** Step name from the profile. */
   step: string;
   kind: StepKind;
   /** The database dumped, or null for cluster-wide globals. */
   database: string | null;
   format: DumpFormat;
-  tool: ToolInfo;
-  /** argv after the program, without the run-time arguments (snapshot, directory path). */
-  args: readonly string[];
-  /** Environment added for the child; never holds a secret (PGPASSWORD is added by the executor). */
-  env: Readonly<Record<string, string>>;
   output: StepOutput;
-  /** Export a snapshot on a pgbak connection and pass `--snapshot` so row counts match the dump. */
+  /** Export a snapshot on a pgbak connection so row counts (and native reads) match the dump. */
   snapshot: boolean;
   /** Null when the step dumps no table data. */
   tableScope: TableScope | null;
   /** Count large objects for the manifest. */
   countLargeObjects: boolean;
 }
+
+/** A step run by pg_dump / pg_dumpall as a subprocess. */
+export interface PgDumpPlanStep extends PlanStepBase {
+  engine: 'pg_dump';
+  tool: ToolInfo;
+  /** argv after the program, without the run-time arguments (snapshot, directory path). */
+  args: readonly string[];
+  /** Environment added for the child; never holds a secret (PGPASSWORD is added by the executor). */
+  env: Readonly<Record<string, string>>;
+  /** Engine `auto`: when the tool fails for lack of privilege, fall back (globals: --no-role-passwords, then native). */
+  fallback: boolean;
+}
+
+/** A step run by pgbak's native engine: catalog and COPY through the driver, plain SQL out. */
+export interface NativePlanStep extends PlanStepBase {
+  engine: 'native';
+  /** Why native runs when the profile said auto (no compatible pg_dump…); null when asked for. */
+  reason: string | null;
+  options: {
+    noOwner: boolean;
+    noPrivileges: boolean;
+    jobs: number;
+    skipUnreadable: boolean;
+    noRolePasswords: boolean;
+    lockWaitTimeout: string | null;
+  };
+}
+
+/** One unit of work: a step of the profile for one database (or the cluster). */
+export type PlanStep = PgDumpPlanStep | NativePlanStep;
 
 /** What `run` will do: pure data, printed by `plan`, executed by the engine. */
 export interface Plan {

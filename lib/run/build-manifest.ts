@@ -10,6 +10,8 @@ export interface StepRecord {
   result: StepRunResult;
   snapshot: string | null;
   facts: DataFacts | null;
+  /** Native engine: what could not be read and is not in the dump. */
+  omitted?: string[];
 }
 
 /** The manifest of a finished run: plan facts plus what each step produced. */
@@ -30,14 +32,19 @@ export function buildManifest(plan: Plan, records: StepRecord[], startedAt: Date
   };
 }
 
-function toManifestStep({ step, result, snapshot, facts }: StepRecord): ManifestStep {
+function toManifestStep({ step, result, snapshot, facts, omitted }: StepRecord): ManifestStep {
   return {
     name: step.step,
     kind: step.kind,
     database: step.database,
     format: step.format,
-    engine: 'pg_dump',
-    tool: { name: step.tool.name, path: step.tool.path, version: step.tool.version.text },
+    engine: step.engine,
+    ...(step.engine === 'native' && step.reason ? { engineReason: step.reason } : {}),
+    ...(omitted?.length ? { omitted } : {}),
+    tool:
+      step.engine === 'native'
+        ? { name: 'pgbak', path: 'native engine', version: pgbakVersion }
+        : { name: step.tool.name, path: step.tool.path, version: step.tool.version.text },
     command: result.command,
     startedAt: result.startedAt.toISOString(),
     finishedAt: result.finishedAt.toISOString(),

@@ -8,11 +8,13 @@ import type { Sessions } from '../db/sessions.js';
 import { runDumpStep, type StepContext, type StepRunResult } from '../engines/pgdump/run-step.js';
 import { PgbakError, toPgbakError } from '../errors.js';
 import { createLogger, createProgress, type PgbakLogger } from '../log/index.js';
-import type { Plan, PlanStep } from '../plan/types.js';
+import type { NativePlanStep, Plan, PlanStep } from '../plan/types.js';
+import { runNativeDump, runNativeGlobals } from '../engines/native/run-native-step.js';
 import { buildManifest, type StepRecord } from './build-manifest.js';
 import { acquireRunLock } from './lock.js';
 import type { RunOptions } from './options.js';
 import { prepareRun } from './prepare.js';
+import { runGlobalsWithFallback } from './globals-fallback.js';
 import { verifyArchive } from '../restore/index.js';
 import { applyRetention } from '../retention/index.js';
 import { outputNotWritable } from '../archive/output-error.js';
@@ -150,6 +152,10 @@ async function writeArchive(
 }
 
 async function runStep(step: PlanStep, plan: Plan, user: string, sessions: Sessions, ctx: StepContext): Promise<StepRecord> {
+  if (step.engine === 'native') return runNativeStep(step, plan, user, sessions, ctx);
+  if (step.kind === 'globals-only' && step.fallback) {
+    return runGlobalsWithFallback(step, sessions, plan.connection.database, plan.server.major, ctx);
+  }
   if (!step.snapshot || step.database === null) {
     return { step, result: await runDumpStep(step, null, ctx), snapshot: null, facts: null };
   }
@@ -166,6 +172,22 @@ async function runStep(step: PlanStep, plan: Plan, user: string, sessions: Sessi
       await facts.catch(() => undefined);
     }
     return { step, result, snapshot: id, facts: await facts };
+  });
+}
+
+// The native engine reads the catalog, the data and the facts in one snapshot of
+// its own; the facts first, as they share the connection with the dump.
+async function runNativeStep(step: NativePlanStep, plan: Plan, user: string, sessions: Sessions, ctx: StepContext): Promise<StepRecord> {
+  if (step.reason) ctx.logger.warn(`${step.step}: native engine instead of pg_dump: ${step.reason}`);
+  if (step.database === null) {
+    const { result, omitted } = await runNativeGlobals(step, sessions, plan.connection.database, plan.server.major, ctx);
+    return { step, result, snapshot: null, facts: null, omitted };
+  }
+  const database = step.database;
+  return withExportedSnapshot(sessions, database, async ({ id, client }) => {
+    const facts = await readFactsSafely(client, step, plan, user, ctx.logger);
+    const { result, omitted } = await runNativeDump(step, { client, snapshotId: id, connection: sessions.connection, serverMajor: plan.server.major }, ctx);
+    return { step, result, snapshot: id, facts, omitted };
   });
 }
 

@@ -4,7 +4,7 @@ import type { Secret } from '../../config/secret.js';
 import type { EntryInfo, ZipWriter } from '../../archive/index.js';
 import { PgbakError } from '../../errors.js';
 import { parsePgDumpVerbose, quoteArgv, type PgbakLogger, type Progress } from '../../log/index.js';
-import type { PlanStep } from '../../plan/types.js';
+import type { PgDumpPlanStep as PlanStep } from '../../plan/types.js';
 import { createByteCounter } from './count-bytes.js';
 import { explainingLine, followStderr, isVerboseChatter } from './stderr-tail.js';
 import { describeExit, stepFailed } from './classify-failure.js';
@@ -49,6 +49,24 @@ export async function runDumpStep(step: PlanStep, snapshotId: string | null, ctx
   return { command: [step.tool.path, ...baseArgs], entries: entry ? [entry] : [], startedAt, finishedAt: new Date() };
 }
 
+/**
+ * Runs a small step (pg_dumpall --globals-only) into a private file first and adds
+ * it to the zip only when the tool succeeded, so that a failed attempt leaves no
+ * entry behind and the step can be retried another way.
+ */
+export async function runDumpStepViaFile(step: PlanStep, extraArgs: readonly string[], ctx: StepContext): Promise<StepRunResult> {
+  const startedAt = new Date();
+  if (step.output.type !== 'stream') throw new Error('runDumpStepViaFile writes one entry');
+  const output = step.output;
+  return withPrivateTempDir(ctx.scratchDir, async (dir) => {
+    const args = [...step.args, ...extraArgs, `--file=${dir}/out`];
+    await runChild(step, args, step.step, ctx, null);
+    const entry = await ctx.zip.addFile(output.entry, `${dir}/out`, { compress: output.compress });
+    ctx.logger.info(`${step.step}: ${entry.name} written, ${entry.bytes} bytes`);
+    return { command: [step.tool.path, ...args.filter((a) => !a.startsWith('--file='))], entries: [entry], startedAt, finishedAt: new Date() };
+  });
+}
+
 async function runChild(
   step: PlanStep,
   args: string[],
@@ -79,7 +97,7 @@ async function runChild(
       if (parsed?.table) table = parsed.table;
       if (isVerboseChatter(line)) logger.verbose(line, { step: step.step });
       // Errors reach the console once, in the final report; the run log keeps them all.
-      else if (/\berror:|FATAL:/.test(line)) logger.record('error', line, { step: step.step });
+      else if (/\berror:|FATAL:|^pg_dump(all)?: (detail|hint):/.test(line)) logger.record('error', line, { step: step.step });
       else logger.warn(line, { step: step.step });
       ctx.progress.update({ step: label, bytes, ...(table ? { table } : {}) });
     },

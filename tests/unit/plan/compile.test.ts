@@ -1,14 +1,23 @@
 import { inspect } from 'node:util';
 import { PgbakError } from '../../../lib/errors.js';
 import { dbnameArg } from '../../../lib/plan/compile.js';
-import type { Plan, PlanStep } from '../../../lib/plan/types.js';
+import type { PgDumpPlanStep, Plan } from '../../../lib/plan/types.js';
 import { thrown } from '../config/support.js';
-import { CONN, PASSWORD, compileProfile, connection, inventory, profileOf, stepProfile, tool, type CompileOptions } from './support.js';
+import { CONN, PASSWORD, compileProfile as compileAny, connection, inventory, profileOf, stepProfile, tool, type CompileOptions } from './support.js';
+
+// These tests are about pg_dump argument vectors: every step must be a pg_dump one
+// (engine choice has its own tests in engine.test.ts).
+type PgDumpPlan = Omit<Plan, 'steps'> & { steps: PgDumpPlanStep[] };
+function compileProfile(...args: Parameters<typeof compileAny>): PgDumpPlan {
+  const plan = compileAny(...args);
+  for (const step of plan.steps) if (step.engine !== 'pg_dump') throw new Error(`expected a pg_dump step, got ${step.engine}`);
+  return plan as PgDumpPlan;
+}
 
 const BASE_ENV = { PGAPPNAME: 'pgbak', LC_MESSAGES: 'C', PGCONNECT_TIMEOUT: '15' };
 
 /** The one step of a one-step profile. */
-function onlyStep(stepYaml: string, options?: CompileOptions): PlanStep {
+function onlyStep(stepYaml: string, options?: CompileOptions): PgDumpPlanStep {
   const plan = compileProfile(stepProfile(stepYaml), options);
   expect(plan.steps).toHaveLength(1);
   return plan.steps[0]!;
@@ -46,6 +55,7 @@ describe('compile', () => {
   describe('kinds', () => {
     it('compiles full to a custom-format pg_dump with large objects', () => {
       expect(onlyStep('kind: full')).toEqual({
+        engine: 'pg_dump',
         step: 'full',
         kind: 'full',
         database: 'app',
@@ -127,6 +137,7 @@ describe('compile', () => {
 
     it('compiles globals-only to pg_dumpall --globals-only on the connection database, without a snapshot', () => {
       expect(onlyStep('kind: globals-only')).toEqual({
+        engine: 'pg_dump',
         step: 'globals-only',
         kind: 'globals-only',
         database: null,
@@ -458,7 +469,8 @@ extraArgs: [--no-comments, --quote-all-identifiers]
     });
 
     it('refuses a server newer than every pg_dump with TOOL_INCOMPATIBLE', () => {
-      const error = compileError('kind: full', { server: '17.2', tools: inventory('15.8') });
+      // engine: pg_dump — with the default auto, the native engine takes over instead
+      const error = compileError('kind: full\nengine: pg_dump', { server: '17.2', tools: inventory('15.8') });
       expect(error.code).toBe('TOOL_INCOMPATIBLE');
       expect(error.message).toContain('PostgreSQL 17.2');
       expect(error.message).toContain('15.8');
@@ -467,7 +479,7 @@ extraArgs: [--no-comments, --quote-all-identifiers]
 
     it('reports a missing pg_dumpall with TOOL_NOT_FOUND', () => {
       const tools = { ...inventory('15.8'), pg_dumpall: [] };
-      expect(compileError('kind: globals-only', { tools }).code).toBe('TOOL_NOT_FOUND');
+      expect(compileError('kind: globals-only\nengine: pg_dump', { tools }).code).toBe('TOOL_NOT_FOUND');
     });
   });
 
@@ -550,7 +562,7 @@ steps:
   - kind: globals-only
 `);
 
-    function expectNoPassword(plan: Plan) {
+    function expectNoPassword(plan: PgDumpPlan) {
       expect(JSON.stringify(plan)).not.toContain(PASSWORD);
       expect(inspect(plan, { depth: 20 })).not.toContain(PASSWORD);
       for (const step of plan.steps) {

@@ -1,0 +1,27 @@
+// Entry ids and signatures shared by the readers of functions, triggers,
+// rules, policies and their decorations. Ids follow the engine's agreed form
+// `KIND "schema"."name"`; routines add their identity arguments.
+import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
+import type { ObjectRef, TocEntry } from '../toc.js';
+
+/** `"schema"."name"(identity arguments)`, as COMMENT/ALTER/GRANT name a routine. */
+export function routineSignature(schema: string, name: string, identityArgs: string, aggregate = false): string {
+  // An aggregate without arguments is written `agg(*)`.
+  return `${quoteQualified(schema, name)}(${aggregate && identityArgs === '' ? '*' : identityArgs})`;
+}
+
+/** `"schema"."table"."name"`: a trigger, rule or policy is unique per table only. */
+export function tableMemberId(schema: string, table: string, name: string): string {
+  return `${quoteQualified(schema, table)}.${quoteIdent(name)}`;
+}
+
+/** A pg_depend identity from a query row (bigint comes back as a string). */
+export function toRef(classid: number | string, objid: number | string): ObjectRef {
+  return { classid: Number(classid), objid: Number(objid) };
+}
+
+/** An entry with the fields most readers leave empty filled in. */
+export function makeEntry(entry: Omit<TocEntry, 'dependsOn'> & { dependsOn?: ObjectRef[] }): TocEntry {
+  const { after, ...rest } = entry;
+  return { ...rest, dependsOn: entry.dependsOn ?? [], ...(after && after.length > 0 ? { after } : {}) };
+}

@@ -1,0 +1,94 @@
+// Pure builders of a table's DDL in pg_dump's layout: CREATE TABLE with its
+// columns and validated CHECK constraints, then the per-column ALTERs pg_dump
+// puts in the same entry (NOT NULL of inherited columns, statistics, storage,
+// compression, options) and the replica identity.
+import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
+import { formatReloptions } from './table-sql.js';
+
+export interface ColumnParts {
+  name: string;
+  /** format_type(atttypid, atttypmod). */
+  type: string;
+  notNull: boolean;
+  /** The column is written in CREATE TABLE (local, or the table is a partition). */
+  printed: boolean;
+  /** A parent has NOT NULL on this column (inherited columns only). */
+  inheritsNotNull: boolean;
+  /** Expression of a stored generated column, else null. */
+  generated: string | null;
+  /** Quoted, qualified collation when not the type's default, else null. */
+  collation: string | null;
+  statistics: number;
+  /** attstorage when it differs from the type's typstorage, else null. */
+  storage: string | null;
+  /** attcompression: 'p', 'l' or '' (default). */
+  compression: string;
+  /** attoptions (n_distinct=…). */
+  options: string[] | null;
+}
+
+export interface TableParts {
+  schema: string;
+  name: string;
+  unlogged: boolean;
+  columns: ColumnParts[];
+  /** Validated CHECK constraints written inside CREATE TABLE. */
+  checks: Array<{ name: string; definition: string }>;
+  /** Quoted, qualified parents in inhseqno order (plain inheritance, not partitions). */
+  inherits: string[];
+  /** pg_get_partkeydef for a partitioned table, else null. */
+  partitionBy: string | null;
+  /** Table access method when it is not heap. */
+  accessMethod: string | null;
+  reloptions: string[] | null;
+  toastReloptions: string[] | null;
+  /** relreplident: 'd' default, 'n' nothing, 'f' full, 'i' index (written with the index). */
+  replicaIdentity: string;
+}
+
+const storageNames: Record<string, string> = { p: 'PLAIN', e: 'EXTERNAL', m: 'MAIN', x: 'EXTENDED' };
+const compressionNames: Record<string, string> = { p: 'pglz', l: 'lz4' };
+
+export function buildColumnDefinition(column: ColumnParts): string {
+  let sql = `${quoteIdent(column.name)} ${column.type}`;
+  if (column.generated !== null) sql += ` GENERATED ALWAYS AS (${column.generated}) STORED`;
+  if (column.notNull) sql += ' NOT NULL';
+  if (column.collation !== null) sql += ` COLLATE ${column.collation}`;
+  return sql;
+}
+
+export function buildCreateTable(table: TableParts): string {
+  const qualified = quoteQualified(table.schema, table.name);
+  const items = [
+    ...table.columns.filter((c) => c.printed).map(buildColumnDefinition),
+    ...table.checks.map((check) => `CONSTRAINT ${quoteIdent(check.name)} ${check.definition}`),
+  ];
+  let sql = `CREATE ${table.unlogged ? 'UNLOGGED ' : ''}TABLE ${qualified} (\n${items.map((i) => `    ${i}`).join(',\n')}${items.length > 0 ? '\n' : ''})`;
+  if (table.inherits.length > 0) sql += `\nINHERITS (${table.inherits.join(', ')})`;
+  if (table.partitionBy !== null) sql += `\nPARTITION BY ${table.partitionBy}`;
+  if (table.accessMethod !== null) sql += `\nUSING ${quoteIdent(table.accessMethod)}`;
+  const options = [...formatReloptions(table.reloptions), ...formatReloptions(table.toastReloptions, 'toast.')];
+  if (options.length > 0) sql += `\nWITH (${options.join(', ')})`;
+  sql += ';\n';
+  for (const column of table.columns) sql += buildColumnAlters(qualified, column);
+  if (table.replicaIdentity === 'n') sql += `ALTER TABLE ONLY ${qualified} REPLICA IDENTITY NOTHING;\n`;
+  if (table.replicaIdentity === 'f') sql += `ALTER TABLE ONLY ${qualified} REPLICA IDENTITY FULL;\n`;
+  return sql;
+}
+
+function buildColumnAlters(qualified: string, column: ColumnParts): string {
+  const alter = `ALTER TABLE ONLY ${qualified} ALTER COLUMN ${quoteIdent(column.name)}`;
+  let sql = '';
+  if (!column.printed && column.notNull && !column.inheritsNotNull) sql += `${alter} SET NOT NULL;\n`;
+  if (column.statistics >= 0) sql += `${alter} SET STATISTICS ${column.statistics};\n`;
+  if (column.storage !== null) sql += `${alter} SET STORAGE ${storageNames[column.storage] ?? column.storage};\n`;
+  const compression = compressionNames[column.compression];
+  if (compression) sql += `${alter} SET COMPRESSION ${compression};\n`;
+  const options = formatReloptions(column.options);
+  if (options.length > 0) sql += `${alter} SET (${options.join(', ')});\n`;
+  return sql;
+}
+
+export function buildSetDefault(schema: string, table: string, column: string, expression: string): string {
+  return `ALTER TABLE ONLY ${quoteQualified(schema, table)} ALTER COLUMN ${quoteIdent(column)} SET DEFAULT ${expression};\n`;
+}

@@ -1,0 +1,99 @@
+// Columns and validated CHECK constraints of every user table, one query each,
+// grouped by table oid.
+import type { QueryClient } from '../../../db/client.js';
+import { quoteQualified } from '../../../sql/quote.js';
+import type { ReadOptions } from '../toc.js';
+import type { ColumnParts } from './table-build.js';
+import { userSchema } from './table-sql.js';
+
+export interface TableColumn extends ColumnParts {
+  typeOid: number;
+}
+
+interface ColumnRow {
+  attrelid: number;
+  attname: string;
+  type: string;
+  atttypid: number;
+  attnotnull: boolean;
+  attislocal: boolean;
+  relispartition: boolean;
+  generated: string | null;
+  coll_nsp: string | null;
+  coll_name: string | null;
+  statistics: number;
+  storage: string | null;
+  compression: string;
+  attoptions: string[] | null;
+  inh_notnull: boolean;
+}
+
+/** Table oid -> its live columns in attnum order. */
+export async function readTableColumns(client: QueryClient, options: ReadOptions): Promise<Map<number, TableColumn[]>> {
+  const compression = options.serverMajor >= 14 ? 'a.attcompression::text' : "''::text";
+  const { rows } = await client.query<ColumnRow>(
+    `SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.atttypid,
+            a.attnotnull, a.attislocal, c.relispartition,
+            CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
+            cn.nspname AS coll_nsp, co.collname AS coll_name,
+            COALESCE(a.attstattarget::int, -1) AS statistics,
+            CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END AS storage,
+            ${compression} AS compression, a.attoptions,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
+                      JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
+                     WHERE i.inhrelid = a.attrelid AND pa.attnotnull) AS inh_notnull
+       FROM pg_catalog.pg_attribute a
+       JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+       LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+       LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation
+       LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+      WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND ${userSchema('n.nspname')}
+      ORDER BY a.attrelid, a.attnum`,
+  );
+  const byTable = new Map<number, TableColumn[]>();
+  for (const row of rows) {
+    const list = byTable.get(Number(row.attrelid)) ?? [];
+    list.push({
+      name: row.attname,
+      type: row.type,
+      typeOid: Number(row.atttypid),
+      notNull: row.attnotnull,
+      // pg_dump writes every column of a partition: it is created as a plain table, then attached.
+      printed: row.attislocal || row.relispartition,
+      inheritsNotNull: row.inh_notnull,
+      generated: row.generated,
+      collation: row.coll_nsp !== null && row.coll_name !== null ? quoteQualified(row.coll_nsp, row.coll_name) : null,
+      statistics: Number(row.statistics),
+      storage: row.storage,
+      compression: row.compression ?? '',
+      options: row.attoptions,
+    });
+    byTable.set(Number(row.attrelid), list);
+  }
+  return byTable;
+}
+
+/**
+ * Table oid -> the validated CHECK constraints written inside its CREATE TABLE:
+ * local ones, and for partitions also inherited ones (ATTACH PARTITION expects them).
+ */
+export async function readInlineChecks(client: QueryClient): Promise<Map<number, Array<{ name: string; definition: string }>>> {
+  const { rows } = await client.query<{ conrelid: number; conname: string; def: string }>(
+    `SELECT k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid) AS def
+       FROM pg_catalog.pg_constraint k
+       JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE k.contype = 'c' AND k.convalidated AND (k.conislocal OR c.relispartition)
+        AND c.relkind IN ('r', 'p') AND ${userSchema('n.nspname')}
+      ORDER BY k.conrelid, k.conname`,
+  );
+  const byTable = new Map<number, Array<{ name: string; definition: string }>>();
+  for (const row of rows) {
+    const list = byTable.get(Number(row.conrelid)) ?? [];
+    list.push({ name: row.conname, definition: row.def });
+    byTable.set(Number(row.conrelid), list);
+  }
+  return byTable;
+}

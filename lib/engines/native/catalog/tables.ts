@@ -1,0 +1,107 @@
+// TABLE entries (ordinary, unlogged, inheritance children, partitioned tables
+// and partitions — a partition is created as a plain table and attached by a
+// TABLE ATTACH entry, see partitions.ts), their DEFAULT entries, and one
+// TABLE DATA entry per table holding rows (leaf tables: relkind 'r').
+import type { QueryClient } from '../../../db/client.js';
+import { quoteQualified } from '../../../sql/quote.js';
+import type { CatalogReader, ObjectRef, TocEntry } from '../toc.js';
+import { buildCreateTable } from './table-build.js';
+import { readInlineChecks, readTableColumns } from './table-columns.js';
+import { readDefaults } from './table-defaults.js';
+import { entryId, notExtensionMember, ref, userSchema } from './table-sql.js';
+
+interface TableRow {
+  oid: number;
+  nspname: string;
+  nspoid: number;
+  relname: string;
+  relkind: string;
+  relpersistence: string;
+  relispartition: boolean;
+  reloptions: string[] | null;
+  toast_reloptions: string[] | null;
+  partkey: string | null;
+  relreplident: string;
+  am: string | null;
+  size: string;
+  /** [schema, name, oid] of each parent, by inhseqno. */
+  parents: Array<[string, string, number]> | null;
+}
+
+export const readTables: CatalogReader = async (client: QueryClient, options) => {
+  const { rows } = await client.query<TableRow>(
+    `SELECT c.oid, n.nspname, n.oid AS nspoid, c.relname, c.relkind, c.relpersistence, c.relispartition,
+            c.reloptions, tc.reloptions AS toast_reloptions,
+            CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
+            c.relreplident, CASE WHEN am.amname <> 'heap' THEN am.amname END AS am,
+            CASE WHEN c.relkind = 'r' THEN pg_catalog.pg_relation_size(c.oid) ELSE 0 END::text AS size,
+            (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(pn.nspname, p.relname, p.oid) ORDER BY i.inhseqno)
+               FROM pg_catalog.pg_inherits i
+               JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+               JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+              WHERE i.inhrelid = c.oid) AS parents
+       FROM pg_catalog.pg_class c
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
+       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+      WHERE c.relkind IN ('r', 'p') AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_class', 'c.oid')}
+      ORDER BY n.nspname, c.relname`,
+  );
+  const tables = rows.filter((row) => options.includesTable(row.nspname, row.relname));
+  const columns = await readTableColumns(client, options);
+  const checks = await readInlineChecks(client);
+  const entries: TocEntry[] = [];
+  for (const row of tables) {
+    const oid = Number(row.oid);
+    const tableColumns = columns.get(oid) ?? [];
+    const parents = row.parents ?? [];
+    const id = entryId('TABLE', row.nspname, row.relname);
+    const typeRefs = [...new Set(tableColumns.map((c) => c.typeOid))].map((typeOid) => ref('pg_type', typeOid));
+    const parentRefs: ObjectRef[] = row.relispartition ? [] : parents.map(([, , parentOid]) => ref('pg_class', parentOid));
+    entries.push({
+      id,
+      kind: 'TABLE',
+      section: 'pre-data',
+      schema: row.nspname,
+      name: row.relname,
+      ref: ref('pg_class', oid),
+      dependsOn: [ref('pg_namespace', row.nspoid), ...parentRefs, ...typeRefs],
+      ...(row.relispartition || parents.length === 0 ? {} : { after: parents.map(([s, n]) => entryId('TABLE', s, n)) }),
+      sql: buildCreateTable({
+        schema: row.nspname,
+        name: row.relname,
+        unlogged: row.relpersistence === 'u',
+        columns: tableColumns,
+        checks: checks.get(oid) ?? [],
+        // A partition's parent is attached later (TABLE ATTACH), not inherited.
+        inherits: row.relispartition ? [] : parents.map(([s, n]) => quoteQualified(s, n)),
+        partitionBy: row.partkey,
+        accessMethod: row.am,
+        reloptions: row.reloptions,
+        toastReloptions: row.toast_reloptions,
+        replicaIdentity: row.relreplident,
+      }),
+    });
+    if (row.relkind === 'r') {
+      entries.push({
+        id: entryId('TABLE DATA', row.nspname, row.relname),
+        kind: 'TABLE DATA',
+        section: 'data',
+        schema: row.nspname,
+        name: row.relname,
+        ref: null,
+        dependsOn: [ref('pg_class', oid)],
+        after: [id],
+        sql: '',
+        copy: {
+          schema: row.nspname,
+          table: row.relname,
+          columns: tableColumns.filter((c) => c.generated === null).map((c) => c.name),
+          estimatedBytes: Number(row.size),
+        },
+      });
+    }
+  }
+  entries.push(...(await readDefaults(client, options)));
+  return entries;
+};

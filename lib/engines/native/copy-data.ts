@@ -1,0 +1,57 @@
+import type { Readable } from 'node:stream';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { QueryClient } from '../../db/client.js';
+import { describePgError } from '../../db/errors.js';
+import { quoteIdent, quoteQualified } from '../../sql/quote.js';
+import type { DumpSink } from './dump-sink.js';
+import { isRowSecurityError, rowSecurityError } from './session-setup.js';
+import type { TocEntry } from './toc.js';
+
+/** What a TABLE DATA entry copies. */
+export type CopySpec = NonNullable<TocEntry['copy']>;
+
+/** `COPY "s"."t" ("a", "b") FROM stdin;` — the line that opens a data block. */
+export function copyFromStatement(copy: CopySpec): string {
+  return `COPY ${quoteQualified(copy.schema, copy.table)}${columnList(copy)} FROM stdin;\n`;
+}
+
+/** `COPY "s"."t" ("a", "b") TO STDOUT`: reads this table only (never its children), generated columns left out by the list. */
+export function copyToStatement(copy: CopySpec): string {
+  return `COPY ${quoteQualified(copy.schema, copy.table)}${columnList(copy)} TO STDOUT`;
+}
+
+/** The line that closes a data block (plus pg_dump's blank lines). */
+export const copyEndMarker = '\\.\n\n\n';
+
+// A table without columns (or with only generated ones) has no list: `()` is a syntax error.
+function columnList(copy: CopySpec): string {
+  return copy.columns.length === 0 ? '' : ` (${copy.columns.map(quoteIdent).join(', ')})`;
+}
+
+/**
+ * Starts `COPY … TO STDOUT` for a table on `client` and returns the rows as a
+ * stream (pg-copy-streams: it pauses the socket when the reader stops reading,
+ * so memory stays flat). Errors are turned into one-line PgbakErrors.
+ */
+export function startCopyOut(client: QueryClient, copy: CopySpec): Readable {
+  // QueryClient is pg.Client underneath; the structural type leaves out the streaming overload.
+  const stream = (client as unknown as pg.Client).query(copyTo(copyToStatement(copy)));
+  return stream;
+}
+
+/** Streams one table's rows into the sink, waiting whenever the output is full. */
+export async function streamTableRows(client: QueryClient, copy: CopySpec, sink: DumpSink, role: string): Promise<void> {
+  try {
+    await sink.writeFrom(startCopyOut(client, copy));
+  } catch (error) {
+    throw describeCopyError(error, copy, role);
+  }
+}
+
+/** A failed COPY as a PgbakError naming the table (RLS gets its own message). */
+export function describeCopyError(error: unknown, copy: CopySpec, role: string): Error {
+  if (isRowSecurityError(error)) return rowSecurityError([{ schema: copy.schema, table: copy.table }], role, error);
+  if ((error as { code?: string }).code === undefined) return error as Error;
+  return describePgError(error, `reading ${quoteQualified(copy.schema, copy.table)}: `);
+}

@@ -1,0 +1,102 @@
+import type { QueryClient } from '../../db/client.js';
+import { PgbakError } from '../../errors.js';
+import { quoteIdent, quoteLiteral, quoteQualified } from '../../sql/quote.js';
+import type { TocEntry } from './toc.js';
+
+interface SequenceRow {
+  oid: number;
+  schema: string;
+  name: string;
+  readable: boolean;
+  identity_of: number | null;
+}
+
+const pgClass = 1259;
+
+// Every sequence, with the table an identity sequence belongs to ('i'): identity
+// sequences often have no entry of their own (the table's DDL creates them).
+const sequencesSql = `
+  SELECT c.oid, n.nspname AS schema, c.relname AS name,
+         pg_catalog.has_sequence_privilege(c.oid, 'SELECT') AS readable,
+         (SELECT d.refobjid FROM pg_catalog.pg_depend d
+           WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+             AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'i' LIMIT 1) AS identity_of
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relkind = 'S'
+   ORDER BY 2, 3`;
+
+const batchSize = 200;
+
+export interface SequenceSetResult {
+  entries: TocEntry[];
+  /** Sequences left out because the role cannot read them (only with skipUnreadable). */
+  skipped: string[];
+}
+
+/**
+ * One `SEQUENCE SET` entry per dumped sequence — those with a SEQUENCE entry,
+ * and the identity sequences of dumped tables — each
+ * `SELECT pg_catalog.setval('"s"."seq"', last_value, is_called);` with the values
+ * read from the sequence itself in the dump's snapshot (pg_sequences shows NULL
+ * for a sequence reset with is_called false). A sequence the role cannot read
+ * fails the dump, naming the GRANT that fixes it, unless `skipUnreadable`.
+ */
+export async function readSequenceSets(
+  client: QueryClient,
+  entries: readonly TocEntry[],
+  options: { role: string; skipUnreadable: boolean },
+): Promise<SequenceSetResult> {
+  const sequenceRefs = new Set(entries.filter((e) => e.kind === 'SEQUENCE' && e.ref?.classid === pgClass).map((e) => e.ref!.objid));
+  const tableRefs = new Set(entries.filter((e) => e.kind === 'TABLE' && e.ref?.classid === pgClass).map((e) => e.ref!.objid));
+  const existing = new Set(entries.filter((e) => e.kind === 'SEQUENCE SET').map((e) => e.id));
+  if (sequenceRefs.size === 0 && tableRefs.size === 0) return { entries: [], skipped: [] };
+  const { rows } = await client.query<SequenceRow>(sequencesSql);
+  const dumped = rows.filter(
+    (row) =>
+      (sequenceRefs.has(Number(row.oid)) || (row.identity_of !== null && tableRefs.has(Number(row.identity_of)))) &&
+      !existing.has(sequenceSetId(row.schema, row.name)),
+  );
+  const unreadable = dumped.filter((row) => !row.readable);
+  if (unreadable.length > 0 && !options.skipUnreadable) throw unreadableSequences(unreadable, options.role);
+  const readable = dumped.filter((row) => row.readable);
+  const out: TocEntry[] = [];
+  for (let i = 0; i < readable.length; i += batchSize) {
+    const batch = readable.slice(i, i + batchSize);
+    const sql = batch
+      .map((s, j) => `SELECT ${j} AS i, last_value::text AS last_value, is_called FROM ${quoteQualified(s.schema, s.name)}`)
+      .join(' UNION ALL ');
+    const result = await client.query<{ i: number; last_value: string; is_called: boolean }>(sql);
+    for (const row of [...result.rows].sort((a, b) => a.i - b.i)) {
+      const seq = batch[row.i]!;
+      out.push(sequenceSetEntry(seq, row.last_value, row.is_called));
+    }
+  }
+  return { entries: out, skipped: unreadable.map((row) => quoteQualified(row.schema, row.name)) };
+}
+
+export function sequenceSetId(schema: string, name: string): string {
+  return `SEQUENCE SET ${quoteQualified(schema, name)}`;
+}
+
+function sequenceSetEntry(seq: SequenceRow, lastValue: string, isCalled: boolean): TocEntry {
+  if (!/^-?\d+$/.test(lastValue)) throw new Error(`unexpected last_value ${lastValue} of ${quoteQualified(seq.schema, seq.name)}`);
+  return {
+    id: sequenceSetId(seq.schema, seq.name),
+    kind: 'SEQUENCE SET',
+    section: 'data',
+    schema: seq.schema,
+    name: seq.name,
+    ref: null,
+    dependsOn: [{ classid: pgClass, objid: Number(seq.oid) }],
+    sql: `SELECT pg_catalog.setval(${quoteLiteral(quoteQualified(seq.schema, seq.name))}, ${lastValue}, ${isCalled});\n`,
+  };
+}
+
+function unreadableSequences(rows: SequenceRow[], role: string): PgbakError {
+  const names = rows.map((row) => quoteQualified(row.schema, row.name));
+  const grant = `GRANT SELECT ON SEQUENCE ${names.join(', ')} TO ${quoteIdent(role)};`;
+  return new PgbakError('STEP_FAILED', `role "${role}" cannot read ${names.length === 1 ? 'sequence' : `${names.length} sequences`}: ${names.join(', ')}`, {
+    hint: `${grant} (or skipUnreadable: true to leave their values out)`,
+  });
+}

@@ -1,0 +1,58 @@
+import { PgbakError } from '../../../lib/errors.js';
+import { compileProfile, inventory, profileOf, stepProfile } from './support.js';
+
+describe('compile: choosing the engine', () => {
+  it('uses pg_dump by default when a compatible one is installed', () => {
+    const plan = compileProfile(stepProfile('kind: full'), { server: '15.8', tools: inventory('15.8') });
+    expect(plan.steps[0]!.engine).toBe('pg_dump');
+  });
+
+  it('falls back to the native engine when every pg_dump is older than the server, and says why', () => {
+    const plan = compileProfile(profileOf('steps:\n  - kind: full\n  - kind: globals-only\n'), { server: '17.2', tools: inventory('15.8') });
+    expect(plan.steps.map((s) => s.engine)).toEqual(['native', 'native']);
+    const [dump, globals] = plan.steps;
+    if (dump?.engine !== 'native' || globals?.engine !== 'native') throw new Error('unreachable');
+    expect(dump.reason).toMatch(/^no usable pg_dump: .*17\.2.*15\.8/);
+    expect(globals.reason).toMatch(/^no usable pg_dumpall/);
+    // one self-contained plain SQL file per database, streamed into the zip deflated
+    expect(dump.format).toBe('plain');
+    expect(dump.output).toEqual({ type: 'stream', entry: 'full/app.sql', compress: true });
+    expect(globals.output).toEqual({ type: 'stream', entry: 'globals-only/globals.sql', compress: true });
+    expect(dump.snapshot).toBe(true);
+  });
+
+  it('falls back when no pg_dump is installed at all', () => {
+    const plan = compileProfile(stepProfile('kind: schema-only'), { tools: inventory() });
+    expect(plan.steps[0]!.engine).toBe('native');
+  });
+
+  it('runs native when the profile or --engine asks for it, with no reason to report', () => {
+    const fromProfile = compileProfile(profileOf('engine: native\nsteps:\n  - kind: full\n'));
+    const fromFlag = compileProfile(stepProfile('kind: full'), { overrides: { engine: 'native' } });
+    for (const plan of [fromProfile, fromFlag]) {
+      const step = plan.steps[0]!;
+      expect(step.engine).toBe('native');
+      if (step.engine === 'native') expect(step.reason).toBeNull();
+    }
+  });
+
+  it('refuses engine: pg_dump when no compatible pg_dump exists, naming the server version', () => {
+    expect(() => compileProfile(profileOf('engine: pg_dump\nsteps:\n  - kind: full\n'), { server: '17.2', tools: inventory('15.8') })).toThrow(PgbakError);
+    expect(() => compileProfile(profileOf('engine: pg_dump\nsteps:\n  - kind: full\n'), { server: '17.2', tools: inventory('15.8') })).toThrow(/17\.2/);
+  });
+
+  it('lets a native step take jobs without the directory format', () => {
+    const plan = compileProfile(profileOf('engine: native\nsteps:\n  - kind: full\n    jobs: 2\n'));
+    const step = plan.steps[0]!;
+    expect(step.engine === 'native' && step.options.jobs).toBe(2);
+  });
+
+  it('passes the native options on: owner, privileges, unreadable tables, role passwords', () => {
+    const plan = compileProfile(
+      profileOf('engine: native\nsteps:\n  - kind: full\n    noOwner: true\n    noPrivileges: true\n    skipUnreadable: true\n    lockWaitTimeout: 30s\n  - kind: globals-only\n    noRolePasswords: true\n'),
+    );
+    const [dump, globals] = plan.steps;
+    expect(dump?.engine === 'native' && dump.options).toEqual({ noOwner: true, noPrivileges: true, jobs: 1, skipUnreadable: true, noRolePasswords: false, lockWaitTimeout: '30s' });
+    expect(globals?.engine === 'native' && globals.options.noRolePasswords).toBe(true);
+  });
+});
