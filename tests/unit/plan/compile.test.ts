@@ -56,6 +56,7 @@ describe('compile', () => {
     it('compiles full to a custom-format pg_dump with large objects', () => {
       expect(onlyStep('kind: full')).toEqual({
         engine: 'pg_dump',
+        fallback: true,
         step: 'full',
         kind: 'full',
         database: 'app',
@@ -138,6 +139,7 @@ describe('compile', () => {
     it('compiles globals-only to pg_dumpall --globals-only on the connection database, without a snapshot', () => {
       expect(onlyStep('kind: globals-only')).toEqual({
         engine: 'pg_dump',
+        fallback: true,
         step: 'globals-only',
         kind: 'globals-only',
         database: null,
