@@ -24,6 +24,7 @@ export interface RestoreArgs extends GlobalArgs {
   'disable-triggers': boolean;
   jobs?: number;
   'no-single-transaction': boolean;
+  loader: 'auto' | 'native';
   force: boolean;
   'dry-run': boolean;
   list: boolean;
@@ -71,6 +72,7 @@ export function restoreCommand(ctx: () => CommandContext): CommandModule<object,
           .option('disable-triggers', { type: 'boolean', default: false, describe: 'with --data-only: skip triggers and foreign key checks while loading (superuser)', group: 'How:' })
           .option('jobs', { alias: 'j', type: 'number', describe: 'parallel pg_restore jobs (custom/directory; extracts to a private temp dir)', group: 'How:' })
           .option('no-single-transaction', { type: 'boolean', default: false, describe: 'plain SQL: do not wrap the script in one transaction', group: 'How:' })
+          .option('loader', { choices: ['auto', 'native'] as const, default: 'auto' as const, describe: "plain SQL: run by psql, or by pgbak's native loader (no client tools needed); auto: psql when installed", group: 'How:' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'print the commands (password redacted), run nothing', group: 'How:' })
           .option('list', { type: 'boolean', default: false, describe: 'show what the archive holds; needs no database', group: 'How:' }),
       ) as never,
@@ -98,6 +100,7 @@ export function restoreCommand(ctx: () => CommandContext): CommandModule<object,
         disableTriggers: args['disable-triggers'],
         jobs: args.jobs,
         noSingleTransaction: args['no-single-transaction'],
+        loader: args.loader,
         force: args.force,
         dryRun: args['dry-run'],
         maintenanceDb: args['maintenance-db'],
@@ -116,6 +119,11 @@ function describeSummary(summary: RestoreSummary): string {
     const lines = [`# ${summary.archive}: sha256 of every entry checked; nothing was run`];
     for (const sql of summary.sql) lines.push(`${sql};`);
     for (const command of summary.commands) {
+      if (command.loader) {
+        const how = [command.loader.singleTransaction ? 'in one transaction' : '', command.loader.stopOnError ? 'stopping at the first error' : 'going on after errors'].filter(Boolean).join(', ');
+        lines.push(`${command.loader.name}: into ${quoteArgv([command.loader.database])} as ${command.loader.server}, ${how}  < ${command.stdin ?? ''}`);
+        continue;
+      }
       const env = Object.entries(command.env).map(([k, v]) => `${k}=${quoteArgv([v])}`);
       const stdin = command.stdin === null ? '' : `  < ${command.stdin}`;
       lines.push(`${env.join(' ')} ${quoteArgv(command.argv)}${stdin}`);

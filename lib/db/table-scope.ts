@@ -25,6 +25,13 @@ export function createScopeFilter(scope: TableScope, user: string) {
       if (tableOut.some((m) => m(schema, table))) return false;
       return !dataOut.some((m) => m(schema, table));
     },
+    /** The table's definition is in the dump (its rows may still be excluded). */
+    includesTable(schema: string, table: string): boolean {
+      if (tableIn.length > 0 && !tableIn.some((m) => m(schema, table))) return false;
+      if (tableIn.length === 0 && schemaIn.length > 0 && !schemaIn.some((m) => m(schema))) return false;
+      if (tableIn.length === 0 && schemaOut.some((m) => m(schema))) return false;
+      return !tableOut.some((m) => m(schema, table));
+    },
     /** The schema may hold dumped objects (for sequences). */
     includesSchema(schema: string): boolean {
       if (schemaOut.some((m) => m(schema))) return false;

@@ -123,6 +123,7 @@ function compileNative(step: ProfileStep, database: string | null, reason: strin
   return {
     engine: 'native',
     reason,
+    scope: tableScope(step),
     step: name,
     kind: step.kind,
     database,

@@ -51,6 +51,8 @@ export interface NativePlanStep extends PlanStepBase {
   engine: 'native';
   /** Why native runs when the profile said auto (no compatible pg_dump…); null when asked for. */
   reason: string | null;
+  /** Which schemas and tables are dumped (the pg_dump patterns of the profile), whatever the kind. */
+  scope: TableScope;
   options: {
     noOwner: boolean;
     noPrivileges: boolean;

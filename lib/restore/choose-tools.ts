@@ -1,7 +1,9 @@
 import type { Env } from '../config/env-file.js';
 import type { PgbakLogger } from '../log/index.js';
-import { discoverTools, parseToolVersion, selectTool, type PgVersion, type ToolInfo, type ToolName } from '../tools/index.js';
-import type { RestoreItem } from './types.js';
+import { isPgbakError } from '../errors.js';
+import { discoverTools, parseToolVersion, selectTool, type PgVersion, type ToolInfo, type ToolInventory, type ToolName } from '../tools/index.js';
+import { NATIVE_LOADER } from './native-loader-glue.js';
+import type { RestoreItem, RestoreLoader } from './types.js';
 
 /** The tool that restores an item: psql for plain SQL, pg_restore for the archive formats. */
 export function toolNameFor(item: RestoreItem): ToolName {
@@ -11,18 +13,48 @@ export function toolNameFor(item: RestoreItem): ToolName {
 /**
  * Finds pg_restore / psql for each item: at least as new as the server restored
  * into (when known) and, for pg_restore, as the pg_dump that wrote the entry
- * (pg_restore cannot read archives of a newer pg_dump).
+ * (pg_restore cannot read archives of a newer pg_dump). Plain SQL entries get
+ * NATIVE_LOADER (pgbak runs them itself) with `loader: 'native'`, or when no
+ * psql is installed at all.
  */
-export async function chooseTools(items: RestoreItem[], env: Env, server: PgVersion | null, logger: PgbakLogger): Promise<Map<RestoreItem, ToolInfo>> {
-  const names = [...new Set(items.map(toolNameFor))];
+export async function chooseTools(
+  items: RestoreItem[],
+  env: Env,
+  server: PgVersion | null,
+  logger: PgbakLogger,
+  options: { loader?: RestoreLoader | undefined } = {},
+): Promise<Map<RestoreItem, ToolInfo>> {
+  const native = (item: RestoreItem) => item.format === 'plain' && item.input.type === 'entry';
+  const forced = (item: RestoreItem) => options.loader === 'native' && native(item);
+  const names = [...new Set(items.filter((item) => !forced(item)).map(toolNameFor))];
   const { inventory, rejected } = await discoverTools({ env, names });
   for (const tool of rejected) logger.debug(`ignored ${tool.path}: ${tool.reason}`);
   const chosen = new Map<RestoreItem, ToolInfo>();
   for (const item of items) {
     const dumpedBy = parseToolVersion(item.dumpVersion) ?? { major: 0, minor: 0, text: item.dumpVersion };
     const floor = server ?? dumpedBy;
-    const tool = toolNameFor(item) === 'pg_restore' ? selectTool(inventory, 'pg_restore', floor, { atLeast: dumpedBy }) : selectTool(inventory, 'psql', floor);
+    // No psql installed: pgbak runs plain SQL itself.
+    const tool = forced(item) || (native(item) && inventory.psql.length === 0)
+      ? NATIVE_LOADER
+      : toolNameFor(item) === 'pg_restore' ? selectTool(inventory, 'pg_restore', floor, { atLeast: dumpedBy }) : choosePsql(inventory, floor, logger);
     chosen.set(item, tool);
   }
+  if (options.loader !== 'native' && [...chosen.values()].includes(NATIVE_LOADER)) {
+    logger.info("psql not found in PGBAK_PG_BIN, PATH or the usual install folders: plain SQL is restored by pgbak's native loader");
+  }
   return chosen;
+}
+
+// psql only sends the file's SQL: an older psql restores into a newer server all
+// the same (pg_restore, which must read the archive format, cannot). Prefer one
+// at least as new as the server, else take the newest installed.
+function choosePsql(inventory: ToolInventory, server: PgVersion, logger: PgbakLogger): ToolInfo {
+  try {
+    return selectTool(inventory, 'psql', server);
+  } catch (error) {
+    const newest = [...inventory.psql].sort((a, b) => b.version.major - a.version.major || b.version.minor - a.version.minor)[0];
+    if (!newest || !isPgbakError(error) || error.code !== 'TOOL_INCOMPATIBLE') throw error;
+    logger.debug(`psql ${newest.version.text} is older than the server ${server.text}; plain SQL restores with it all the same`);
+    return newest;
+  }
 }

@@ -6,6 +6,7 @@ import type { ToolInfo } from '../tools/index.js';
 import { buildPgRestoreArgs, buildPsqlArgs, type RestoreFlags } from './build-argv.js';
 import { secretEnv, shownEnv } from '../config/child-env.js';
 import { extractInput, withRestoreTempDir } from './extract.js';
+import { describeNativeLoad, restoreWithNativeLoader, usesNativeLoader, type NativeLoaderFlags } from './native-loader-glue.js';
 import { runTool, type ToolContext, type ToolOutcome } from './run-tool.js';
 import type { RestoreCommand, RestoreItem } from './types.js';
 
@@ -19,7 +20,8 @@ export function needsExtraction(item: RestoreItem, flags: RestoreFlags): boolean
 }
 
 /** The command that restores `item`, as `--dry-run` prints it. */
-export function describeCommand(item: RestoreItem, tool: ToolInfo, connection: Connection, flags: RestoreFlags): RestoreCommand {
+export function describeCommand(item: RestoreItem, tool: ToolInfo, connection: Connection, flags: RestoreFlags & NativeLoaderFlags): RestoreCommand {
+  if (usesNativeLoader(item, tool, flags)) return describeNativeLoad(item, connection, flags);
   const extracted = needsExtraction(item, flags);
   const input = item.input.type === 'directory' ? '<private temp dir>/dump' : `<private temp dir>/${item.input.name.split('/').pop()}`;
   const args = item.format === 'plain' ? buildPsqlArgs(item, connection, flags) : buildPgRestoreArgs(item, connection, flags, extracted ? input : null);
@@ -27,16 +29,21 @@ export function describeCommand(item: RestoreItem, tool: ToolInfo, connection: C
   return { argv: [tool.path, ...args], env: shownEnv(connection), stdin };
 }
 
-/** Restores one item: streamed from the zip into the tool, or extracted to a private temp dir first. */
+/**
+ * Restores one item: streamed from the zip into the tool, or extracted to a
+ * private temp dir first; plain SQL through pgbak's native loader when psql is
+ * missing or `flags.loader` is `native`.
+ */
 export async function restoreItem(
   item: RestoreItem,
   reader: ZipReader,
   tool: ToolInfo,
   connection: Connection,
-  flags: RestoreFlags,
+  flags: RestoreFlags & NativeLoaderFlags,
   env: Env,
   ctx: ToolContext,
 ): Promise<ToolOutcome> {
+  if (usesNativeLoader(item, tool, flags)) return restoreWithNativeLoader(item, reader, connection, flags, ctx);
   const label = `${item.step}${item.database === null ? '' : ` (${item.database})`} -> ${item.target}`;
   const common = { tool, env: secretEnv(connection), label, tolerateErrors: item.database === null };
   if (needsExtraction(item, flags)) {

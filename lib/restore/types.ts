@@ -33,6 +33,11 @@ export interface RestoreOptions {
   jobs?: number | undefined;
   /** Plain SQL: run without --single-transaction. */
   noSingleTransaction?: boolean;
+  /**
+   * Who runs plain SQL entries: `auto` (default) uses psql when a usable one is
+   * installed and pgbak's native loader otherwise; `native` always uses the loader.
+   */
+  loader?: RestoreLoader | undefined;
   /** Restore into a database that already holds user tables. */
   force?: boolean;
   /** Print the commands, run nothing. */
@@ -47,6 +52,9 @@ export interface RestoreOptions {
   /** Aborting stops the tool (SIGTERM, then SIGKILL) and removes temp dirs. */
   signal?: AbortSignal;
 }
+
+/** Who runs plain SQL entries (see {@link RestoreOptions.loader}). */
+export type RestoreLoader = 'auto' | 'native';
 
 /** One unit of restore work: one manifest step of the archive. */
 export interface RestoreItem {
@@ -76,6 +84,15 @@ export interface RestoreCommand {
   env: Record<string, string>;
   /** Where stdin comes from: an entry of the zip, or nothing. */
   stdin: string | null;
+  /** Set when pgbak's native loader runs the entry instead of a program (argv and env are then empty). */
+  loader?: {
+    name: 'pgbak native loader';
+    database: string;
+    /** `user@host:port`, no secret. */
+    server: string;
+    singleTransaction: boolean;
+    stopOnError: boolean;
+  };
 }
 
 /** The outcome of one restored item. */

@@ -42,6 +42,7 @@ function nativeFrom(step: PgDumpPlanStep, reason: string): NativePlanStep {
   return {
     engine: 'native',
     reason,
+    scope: { schemas: [], excludeSchemas: [], tables: [], excludeTables: [], excludeTableData: [] },
     step: step.step,
     kind: step.kind,
     database: step.database,

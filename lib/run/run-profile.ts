@@ -186,8 +186,8 @@ async function runNativeStep(step: NativePlanStep, plan: Plan, user: string, ses
   const database = step.database;
   return withExportedSnapshot(sessions, database, async ({ id, client }) => {
     const facts = await readFactsSafely(client, step, plan, user, ctx.logger);
-    const { result, omitted } = await runNativeDump(step, { client, snapshotId: id, connection: sessions.connection, serverMajor: plan.server.major }, ctx);
-    return { step, result, snapshot: id, facts, omitted };
+    const { result, omitted, warnings } = await runNativeDump(step, { client, snapshotId: id, connection: sessions.connection, serverMajor: plan.server.major, user }, ctx);
+    return { step, result, snapshot: id, facts: { ...facts, warnings: [...facts.warnings, ...warnings] }, omitted };
   });
 }
 

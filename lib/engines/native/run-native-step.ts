@@ -5,6 +5,8 @@ import type { Sessions } from '../../db/sessions.js';
 import type { NativePlanStep } from '../../plan/types.js';
 import type { StepContext, StepRunResult } from '../pgdump/run-step.js';
 import { PgbakError } from '../../errors.js';
+import { createScopeFilter } from '../../db/table-scope.js';
+import { dumpNative } from './dump-native.js';
 import { dumpNativeGlobals } from './globals.js';
 
 /** What a native step produced, plus what it could not read. */
@@ -36,13 +38,58 @@ export async function runNativeGlobals(
 /** A native database dump streamed into its zip entry as it is written. */
 export async function runNativeDump(
   step: NativePlanStep,
-  session: { client: QueryClient; snapshotId: string; connection: Connection; serverMajor: number },
+  session: { client: QueryClient; snapshotId: string; connection: Connection; serverMajor: number; user: string },
   ctx: StepContext,
-): Promise<NativeStepResult> {
-  void session;
-  void ctx;
-  void PassThrough;
-  throw new PgbakError('TOOL_NOT_FOUND', `${step.step}: the native engine does not dump databases yet${step.reason ? ` (${step.reason})` : ''}`, {
-    hint: 'install pg_dump at least as new as the server, or point PGBAK_PG_BIN at it',
-  });
+): Promise<NativeStepResult & { warnings: string[] }> {
+  if (step.output.type !== 'stream' || step.database === null || step.kind === 'globals-only') {
+    throw new PgbakError('INTERNAL', `${step.step}: not a native database step`);
+  }
+  const startedAt = new Date();
+  const filter = createScopeFilter(step.scope, session.user);
+  const pass = new PassThrough();
+  const entry = ctx.zip.addStream(step.output.entry, pass, { compress: step.output.compress });
+  // A rejected entry (disk full) surfaces below through dumpNative's writes stalling; never unhandled.
+  entry.catch(() => undefined);
+  ctx.logger.info(`${step.step} (${step.database}): native engine, ${step.options.jobs} job${step.options.jobs === 1 ? '' : 's'}`);
+  let dumped;
+  try {
+    dumped = await dumpNative({
+      client: session.client,
+      database: step.database,
+      snapshotId: session.snapshotId,
+      connection: session.connection,
+      output: pass,
+      kind: step.kind,
+      readOptions: {
+        noOwner: step.options.noOwner,
+        noPrivileges: step.options.noPrivileges,
+        serverMajor: session.serverMajor,
+        includesSchema: (schema) => filter.includesSchema(schema),
+        includesTable: (schema, table) => filter.includesTable(schema, table),
+        includesData: (schema, table) => filter.includesData(schema, table),
+      },
+      jobs: step.options.jobs,
+      skipUnreadable: step.options.skipUnreadable,
+      largeObjects: step.countLargeObjects,
+      lockWaitTimeout: step.options.lockWaitTimeout,
+      scratchDir: ctx.scratchDir,
+      logger: ctx.logger,
+      signal: ctx.signal,
+    });
+  } catch (error) {
+    pass.destroy();
+    throw error;
+  }
+  pass.end();
+  const info = await entry;
+  ctx.logger.info(`${step.step} (${step.database}): ${info.name} written, ${info.bytes} bytes, ${dumped.tables} tables`);
+  const omitted = [
+    ...dumped.skipped.tables.map((t) => `table ${t}: not readable by the role (skipUnreadable)`),
+    ...dumped.skipped.sequences.map((q) => `sequence ${q}: not readable by the role`),
+  ];
+  return {
+    result: { command: ['pgbak', 'native', `--jobs=${step.options.jobs}`], entries: [info], startedAt, finishedAt: new Date() },
+    omitted,
+    warnings: dumped.warnings,
+  };
 }

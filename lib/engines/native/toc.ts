@@ -80,6 +80,8 @@ export interface ReadOptions {
   /** Decides which schemas and tables are in the dump (profile schemas/tables patterns). */
   includesSchema(schema: string): boolean;
   includesTable(schema: string, table: string): boolean;
+  /** The table's rows are dumped (false for exclude-table-data); defaults to includesTable. */
+  includesData?(schema: string, table: string): boolean;
   /** The server's major version, for catalog columns that differ between versions. */
   serverMajor: number;
 }

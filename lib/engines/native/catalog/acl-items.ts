@@ -154,3 +154,11 @@ export function describePrivileges(
   if (allWithoutGrantOption) return { plain: `ALL${suffix}`, withGrantOption: '' };
   return { plain: plain.join(','), withGrantOption: grantable.join(',') };
 }
+
+/**
+ * A role name as aclitem text writes it (the server's putid): bare when every
+ * character is an ASCII letter, digit or `_`, else double-quoted with `""` for a quote.
+ */
+export function formatAclRole(name: string): string {
+  return /^[A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}

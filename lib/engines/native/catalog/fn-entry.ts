@@ -10,12 +10,12 @@ export function routineSignature(schema: string, name: string, identityArgs: str
   return `${quoteQualified(schema, name)}(${aggregate && identityArgs === '' ? '*' : identityArgs})`;
 }
 
-/** `"schema"."table"."name"`: a trigger, rule or policy is unique per table only. */
+/** `"schema"."table" "name"` (the table family's form for constraints): a trigger, rule or policy is unique per table only. */
 export function tableMemberId(schema: string, table: string, name: string): string {
-  return `${quoteQualified(schema, table)}.${quoteIdent(name)}`;
+  return `${quoteQualified(schema, table)} ${quoteIdent(name)}`;
 }
 
-/** A pg_depend identity from a query row (bigint comes back as a string). */
+/** A pg_depend identity from a query row. */
 export function toRef(classid: number | string, objid: number | string): ObjectRef {
   return { classid: Number(classid), objid: Number(objid) };
 }

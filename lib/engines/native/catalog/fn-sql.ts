@@ -16,5 +16,5 @@ export function isNotExtensionMember(catalog: string, oid: string): string {
 
 /** SQL expression: the OID of catalog `catalog` as an integer, for ObjectRef.classid. */
 export function catalogOid(catalog: string): string {
-  return `'pg_catalog.${catalog}'::pg_catalog.regclass::pg_catalog.oid::pg_catalog.int8`;
+  return `'pg_catalog.${catalog}'::pg_catalog.regclass::pg_catalog.oid`;
 }

@@ -1,12 +1,10 @@
-// SEQUENCE entries (standalone, serial and identity sequences), SEQUENCE OWNED BY
-// entries for serial-style ownership, and SEQUENCE SET entries (the value, in
-// the data section). Identity sequences are created with their column, as
-// pg_dump does: ALTER TABLE … ADD GENERATED … AS IDENTITY (SEQUENCE NAME …).
+// SEQUENCE entries (standalone, serial and identity sequences) and SEQUENCE
+// OWNED BY entries for serial-style ownership (the values: ../sequence-values.ts).
+// Identity sequences are created with their column, as pg_dump does: ALTER TABLE … ADD GENERATED … AS IDENTITY (SEQUENCE NAME …).
 import type { QueryClient } from '../../../db/client.js';
-import { quoteQualified } from '../../../sql/quote.js';
 import type { CatalogReader, TocEntry } from '../toc.js';
 import { entryId, notExtensionMember, ref, userSchema } from './table-sql.js';
-import { buildAddIdentity, buildCreateSequence, buildOwnedBy, buildSetval, type SequenceParts } from './type-sequence-build.js';
+import { buildAddIdentity, buildCreateSequence, buildOwnedBy, type SequenceParts } from './type-sequence-build.js';
 
 interface SequenceRow {
   oid: number;
@@ -29,9 +27,6 @@ interface SequenceRow {
   column_name: string | null;
   attidentity: string | null;
 }
-
-// How many sequences one value query reads (a UNION ALL of one SELECT each).
-const VALUE_BATCH = 500;
 
 export const readSequences: CatalogReader = async (client: QueryClient, options) => {
   const { rows } = await client.query<SequenceRow>(
@@ -56,9 +51,7 @@ export const readSequences: CatalogReader = async (client: QueryClient, options)
       ? options.includesTable(row.table_schema, row.table_name)
       : options.includesTable(row.nspname, row.relname),
   );
-  const entries = included.flatMap((row) => sequenceEntries(row));
-  entries.push(...(await readSequenceValues(client, included)));
-  return entries;
+  return included.flatMap((row) => sequenceEntries(row));
 };
 
 function sequenceEntries(row: SequenceRow): TocEntry[] {
@@ -105,31 +98,4 @@ function sequenceEntries(row: SequenceRow): TocEntry[] {
     sql: buildOwnedBy(seq, owner),
   };
   return [create, ownedBy];
-}
-
-/** SEQUENCE SET entries: the current value of each sequence, read in batches. */
-async function readSequenceValues(client: QueryClient, rows: SequenceRow[]): Promise<TocEntry[]> {
-  const entries: TocEntry[] = [];
-  for (let i = 0; i < rows.length; i += VALUE_BATCH) {
-    const batch = rows.slice(i, i + VALUE_BATCH);
-    const sql = batch
-      .map((row, index) => `SELECT ${index} AS i, last_value::text AS value, is_called FROM ${quoteQualified(row.nspname, row.relname)}`)
-      .join(' UNION ALL ');
-    const { rows: values } = await client.query<{ i: number; value: string; is_called: boolean }>(sql);
-    for (const value of values) {
-      const row = batch[value.i]!;
-      entries.push({
-        id: entryId('SEQUENCE SET', row.nspname, row.relname),
-        kind: 'SEQUENCE SET',
-        section: 'data',
-        schema: row.nspname,
-        name: row.relname,
-        ref: null,
-        dependsOn: [ref('pg_class', row.oid)],
-        after: [entryId('SEQUENCE', row.nspname, row.relname)],
-        sql: buildSetval(row.nspname, row.relname, value.value, value.is_called),
-      });
-    }
-  }
-  return entries;
 }

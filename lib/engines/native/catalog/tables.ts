@@ -82,7 +82,7 @@ export const readTables: CatalogReader = async (client: QueryClient, options) =>
         replicaIdentity: row.relreplident,
       }),
     });
-    if (row.relkind === 'r') {
+    if (row.relkind === 'r' && (options.includesData?.(row.nspname, row.relname) ?? true)) {
       entries.push({
         id: entryId('TABLE DATA', row.nspname, row.relname),
         kind: 'TABLE DATA',

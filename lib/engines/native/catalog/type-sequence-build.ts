@@ -1,7 +1,7 @@
 // Pure builders of sequence DDL in pg_dump's layout: CREATE SEQUENCE for
 // standalone and serial sequences, ALTER TABLE … ADD GENERATED … AS IDENTITY
-// for identity sequences (created with their column), and setval.
-import { quoteIdent, quoteLiteral, quoteQualified } from '../../../sql/quote.js';
+// for identity sequences (created with their column), OWNED BY.
+import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
 
 export interface SequenceParts {
   /** format_type of seqtypid: smallint, integer or bigint. */
@@ -53,8 +53,4 @@ export function buildAddIdentity(
 
 export function buildOwnedBy(sequence: { schema: string; name: string }, table: { schema: string; name: string; column: string }): string {
   return `ALTER SEQUENCE ${quoteQualified(sequence.schema, sequence.name)} OWNED BY ${quoteQualified(table.schema, table.name)}.${quoteIdent(table.column)};\n`;
-}
-
-export function buildSetval(schema: string, name: string, value: string, isCalled: boolean): string {
-  return `SELECT pg_catalog.setval(${quoteLiteral(quoteQualified(schema, name))}, ${value}, ${isCalled});\n`;
 }

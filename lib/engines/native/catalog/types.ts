@@ -15,8 +15,8 @@ interface TypeRow {
   typname: string;
 }
 
-const userTypes = (typtype: string) => `
-  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+const userTypes = (typtype: string, joins = '') => `
+  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace ${joins}
  WHERE t.typtype = '${typtype}' AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_type', 't.oid')}`;
 
 function typeEntry(kind: 'TYPE' | 'DOMAIN', row: TypeRow, sql: string, dependsOn: number[]): TocEntry {
@@ -89,7 +89,7 @@ async function readRanges(client: QueryClient, options: ReadOptions): Promise<To
             CASE WHEN NOT opc.opcdefault THEN opcn.nspname END AS opc_nsp, CASE WHEN NOT opc.opcdefault THEN opc.opcname END AS opc_name,
             cn.nspname AS coll_nsp, co.collname AS coll_name,
             pcn.nspname AS canon_nsp, pc.proname AS canon_name, pdn.nspname AS diff_nsp, pd.proname AS diff_name
-     ${userTypes('r')}
+     ${userTypes('r', `
        JOIN pg_catalog.pg_range r ON r.rngtypid = t.oid
        JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype
        LEFT JOIN pg_catalog.pg_type mt ON mt.oid = ${multirange}
@@ -102,6 +102,7 @@ async function readRanges(client: QueryClient, options: ReadOptions): Promise<To
        LEFT JOIN pg_catalog.pg_namespace pcn ON pcn.oid = pc.pronamespace
        LEFT JOIN pg_catalog.pg_proc pd ON pd.oid = r.rngsubdiff
        LEFT JOIN pg_catalog.pg_namespace pdn ON pdn.oid = pd.pronamespace
+     `)}
      ORDER BY n.nspname, t.typname`,
   );
   return rows.map((row) =>
@@ -136,10 +137,11 @@ async function readDomains(client: QueryClient): Promise<TocEntry[]> {
             pg_catalog.format_type(t.typbasetype, t.typtypmod) AS basetype, t.typbasetype AS basetypeoid,
             t.typnotnull, pg_catalog.pg_get_expr(t.typdefaultbin, 0) AS typdefault,
             cn.nspname AS coll_nsp, co.collname AS coll_name
-     ${userTypes('d')}
+     ${userTypes('d', `
        JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
        LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation AND t.typcollation <> bt.typcollation
        LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+     `)}
      ORDER BY n.nspname, t.typname`,
   );
   const checks = await readDomainChecks(client);

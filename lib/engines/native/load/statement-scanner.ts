@@ -51,6 +51,8 @@ export class StatementScanner {
   line = 1;
   /** Whether the statement holds anything besides whitespace and comments. */
   hasContent = false;
+  /** The line of the statement's first token (kept after the statement ends). */
+  statementLine = 1;
   /** `standard_conforming_strings`: off makes `\` an escape in plain '' strings. */
   standardStrings = true;
 
@@ -102,7 +104,7 @@ export class StatementScanner {
    */
   finish(): OpenConstruct | null {
     if (this.state === Dash || this.state === Slash) {
-      this.hasContent = true;
+      this.markContent();
       this.state = Normal;
     }
     if (this.state === Word || this.state === DollarTag || this.state === SquoteQuote || this.state === EstringQuote || this.state === DquoteQuote) {
@@ -110,6 +112,11 @@ export class StatementScanner {
     }
     const what = openConstructs[this.state];
     return what === undefined ? null : { what, line: this.openedOn };
+  }
+
+  private markContent(): void {
+    if (!this.hasContent) this.statementLine = this.line;
+    this.hasContent = true;
   }
 
   private step(c: number): ScanStop {
@@ -123,7 +130,7 @@ export class StatementScanner {
             this.state = LineComment;
             return null;
           }
-          this.hasContent = true;
+          this.markContent();
           this.state = Normal;
           continue;
         case Slash:
@@ -133,7 +140,7 @@ export class StatementScanner {
             this.openedOn = this.line;
             return null;
           }
-          this.hasContent = true;
+          this.markContent();
           this.state = Normal;
           continue;
         case LineComment:
@@ -254,7 +261,7 @@ export class StatementScanner {
       case BACKSLASH:
         return 'meta';
     }
-    this.hasContent = true;
+    this.markContent();
     switch (c) {
       case 0x3b:
         if (this.parenDepth === 0 && this.beginDepth === 0) {

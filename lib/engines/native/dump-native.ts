@@ -1,0 +1,208 @@
+import type { Writable } from 'node:stream';
+import type { Connection } from '../../config/connection-types.js';
+import { connect, type QueryClient } from '../../db/client.js';
+import { describePgError } from '../../db/errors.js';
+import { PgbakError, isPgbakError } from '../../errors.js';
+import type { PgbakLogger } from '../../log/index.js';
+import { quoteQualified } from '../../sql/quote.js';
+import { pgbakVersion } from '../../version.js';
+import { catalogReaders } from './catalog/index.js';
+import { orderDataByForeignKeys } from './data-order.js';
+import { readDependencies } from './dependencies.js';
+import { DumpSink, throwIfAborted } from './dump-sink.js';
+import { orderEntries } from './order.js';
+import { withParallelTableData, type FetchedTableData } from './parallel-data.js';
+import { defaultLargeObjects, kindHasData, selectEntries, type NativeDumpKind } from './select-entries.js';
+import { readSequenceSets } from './sequence-values.js';
+import { configureDumpSession, lockTables, rowSecurityError, type TableName } from './session-setup.js';
+import { checkTableAccess, unreadableTablesError } from './table-access.js';
+import type { CatalogReader, ReadOptions, TocEntry } from './toc.js';
+import { writeDump } from './write-dump.js';
+
+/** What `dumpNative` needs: the world it talks to and what to dump. */
+export interface NativeDumpOptions {
+  /** The leader's connection, already inside the dump's REPEATABLE READ transaction (withExportedSnapshot). */
+  client: QueryClient;
+  /** The dumped database's name (header; worker connections). */
+  database: string;
+  /** The snapshot `client` exported; workers join it. Required when jobs > 1. */
+  snapshotId: string | null;
+  /** How worker connections reach the server (jobs > 1). */
+  connection?: Connection;
+  /** Where the SQL goes; written with backpressure, never ended here. */
+  output: Writable;
+  kind: NativeDumpKind;
+  readOptions: ReadOptions;
+  /** Parallel table readers (worker connections); 1 streams every table on `client`. */
+  jobs?: number;
+  /** Leave out tables and sequences the role cannot read (listed in `warnings`) instead of refusing. */
+  skipUnreadable?: boolean;
+  /** Dump large objects; pg_dump's default for the kind when absent (full, data-only, large-objects). */
+  largeObjects?: boolean;
+  /** lock_timeout for taking the ACCESS SHARE table locks (pg_dump --lock-wait-timeout). */
+  lockWaitTimeout?: number | string | null;
+  /** Take ACCESS SHARE locks on the dumped tables first, as pg_dump does (default true). */
+  lockTables?: boolean;
+  /** Folder for the parallel workers' private temp dir (default: the OS temp dir). */
+  scratchDir?: string;
+  logger?: PgbakLogger;
+  signal?: AbortSignal;
+  /** The catalog readers to run; the registry by default. */
+  readers?: readonly CatalogReader[];
+  /** Opens a worker connection; `connect(connection, database)` by default. */
+  connectWorker?: () => Promise<QueryClient>;
+}
+
+export interface NativeDumpResult {
+  /** Bytes written to `output`. */
+  bytes: number;
+  /** Tables whose rows were written. */
+  tables: number;
+  /** What the manifest and the log should say: left-out objects, dependency loops. */
+  warnings: string[];
+  /** Tables and sequences left out as unreadable (skipUnreadable), quoted `"s"."t"`. */
+  skipped: { tables: string[]; sequences: string[] };
+}
+
+/**
+ * Writes one self-contained plain SQL dump of a database without pg_dump: runs
+ * every catalog reader in the caller's snapshot, orders the entries as pg_dump
+ * does, and writes header, pre-data, data (COPY blocks, then sequence values,
+ * then large object contents), post-data, grants, refreshes and a footer. The
+ * file restores with `psql -v ON_ERROR_STOP=1 -f` into an empty database.
+ */
+export async function dumpNative(options: NativeDumpOptions): Promise<NativeDumpResult> {
+  const { client, kind, logger, signal } = options;
+  const jobs = Math.max(1, Math.floor(options.jobs ?? 1));
+  if (jobs > 1 && options.snapshotId === null) throw new PgbakError('INTERNAL', 'a parallel native dump needs the exported snapshot id');
+  if (jobs > 1 && !options.connection && !options.connectWorker) throw new PgbakError('INTERNAL', 'a parallel native dump needs a connection for its workers');
+  const largeObjects = options.largeObjects ?? defaultLargeObjects(kind);
+  const warnings: string[] = [];
+  const session = { lockWaitTimeout: options.lockWaitTimeout ?? null };
+
+  await configureDumpSession(client, session);
+  const { role, serverVersion } = await readSessionFacts(client);
+  if (options.lockTables !== false && kind !== 'large-objects') {
+    await lockTables(client, await lockableTables(client, options.readOptions), session);
+  }
+  throwIfAborted(signal);
+
+  let entries = await readCatalog(client, options.readers ?? catalogReaders, options.readOptions, logger);
+  throwIfAborted(signal);
+  const skipped = { tables: [] as string[], sequences: [] as string[] };
+  if (kindHasData(kind)) {
+    entries = await excludeUnreadableData(client, entries, role, options.skipUnreadable === true, skipped, warnings);
+    const sets = await readSequenceSets(client, entries, { role, skipUnreadable: options.skipUnreadable === true });
+    entries.push(...sets.entries);
+    skipped.sequences = sets.skipped;
+    for (const name of sets.skipped) warnings.push(`no SELECT privilege on sequence ${name}: its value was left out`);
+    if (kind === 'data-only') entries = await orderDataByForeignKeys(client, entries);
+  }
+  const selected = selectEntries(entries, kind, largeObjects);
+  const ordered = orderEntries(selected, await readDependencies(client));
+  for (const warning of ordered.warnings) logger?.warn(`native dump: ${warning}`);
+  warnings.push(...ordered.warnings);
+  const largeObjectOids = kindHasData(kind)
+    ? ordered.entries.filter((e) => e.kind === 'LARGE OBJECT' && e.ref).map((e) => e.ref!.objid)
+    : [];
+
+  const sink = new DumpSink(options.output, signal);
+  const write = (parallel: FetchedTableData | null) =>
+    writeDump({
+      entries: ordered.entries,
+      sink,
+      header: { database: options.database, serverVersion, pgbakVersion, kind },
+      client,
+      role,
+      largeObjects: largeObjectOids,
+      parallel,
+      ...(logger ? { logger } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  const dataEntries = ordered.entries.filter((e) => e.kind === 'TABLE DATA' && e.copy);
+  let result: { tables: number };
+  if (jobs > 1 && dataEntries.length > 1) {
+    const connection = options.connection;
+    result = await withParallelTableData(
+      {
+        connect: options.connectWorker ?? (() => connect(connection!, options.database)),
+        snapshotId: options.snapshotId!,
+        jobs,
+        tables: dataEntries.map((e) => ({ id: e.id, copy: e.copy! })),
+        role,
+        session,
+        ...(options.scratchDir ? { scratchDir: options.scratchDir } : {}),
+        ...(signal ? { signal } : {}),
+        ...(logger ? { logger } : {}),
+      },
+      write,
+    );
+  } else {
+    result = await write(null);
+  }
+  logger?.info(`native dump of ${options.database}: ${result.tables} tables, ${sink.bytes} bytes`);
+  return { bytes: sink.bytes, tables: result.tables, warnings, skipped };
+}
+
+async function readSessionFacts(client: QueryClient): Promise<{ role: string; serverVersion: string }> {
+  const { rows } = await client.query<{ role: string; version: string }>(
+    "SELECT current_user::text AS role, pg_catalog.current_setting('server_version') AS version",
+  );
+  return { role: rows[0]!.role, serverVersion: rows[0]!.version };
+}
+
+// Tables the role can lock (LOCK needs SELECT and USAGE on the schema); the
+// access check reports the others by name before any row is read.
+const lockableSql = `
+  SELECT n.nspname AS schema, c.relname AS "table"
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relkind IN ('r', 'p')
+     AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+     AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')
+     AND pg_catalog.has_table_privilege(c.oid, 'SELECT')
+     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'e')
+   ORDER BY 1, 2`;
+
+async function lockableTables(client: QueryClient, readOptions: ReadOptions): Promise<TableName[]> {
+  const { rows } = await client.query<TableName>(lockableSql);
+  return rows.filter((t) => readOptions.includesSchema(t.schema) && readOptions.includesTable(t.schema, t.table));
+}
+
+async function readCatalog(client: QueryClient, readers: readonly CatalogReader[], readOptions: ReadOptions, logger: PgbakLogger | undefined): Promise<TocEntry[]> {
+  const entries: TocEntry[] = [];
+  for (const reader of readers) {
+    try {
+      entries.push(...(await reader(client, readOptions)));
+    } catch (error) {
+      if (isPgbakError(error)) throw error;
+      const name = reader.name || 'a catalog reader';
+      if ((error as { code?: string }).code) throw describePgError(error, `reading the catalog (${name}): `);
+      throw new PgbakError('INTERNAL', `reading the catalog (${name}) failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  logger?.verbose(`native dump: ${entries.length} catalog entries`);
+  return entries;
+}
+
+// Refuses (or, with skipUnreadable, leaves out) tables the role cannot read, and
+// always refuses tables whose row-level security would hide rows.
+async function excludeUnreadableData(
+  client: QueryClient,
+  entries: TocEntry[],
+  role: string,
+  skipUnreadable: boolean,
+  skipped: NativeDumpResult['skipped'],
+  warnings: string[],
+): Promise<TocEntry[]> {
+  const data = entries.filter((e) => e.kind === 'TABLE DATA' && e.copy);
+  const access = await checkTableAccess(client, data.map((e) => ({ schema: e.copy!.schema, table: e.copy!.table })));
+  if (access.unreadable.length > 0 && !skipUnreadable) throw unreadableTablesError(access, role);
+  if (access.rowSecurity.length > 0) throw rowSecurityError(access.rowSecurity, role);
+  if (access.unreadable.length === 0) return entries;
+  const out = new Set(access.unreadable.map((t) => `${t.schema}\0${t.table}`));
+  skipped.tables = access.unreadable.map((t) => quoteQualified(t.schema, t.table));
+  for (const name of skipped.tables) warnings.push(`no SELECT privilege on ${name}: its rows were left out`);
+  return entries.filter((e) => !(e.kind === 'TABLE DATA' && e.copy && out.has(`${e.copy.schema}\0${e.copy.table}`)));
+}

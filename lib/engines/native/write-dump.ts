@@ -1,0 +1,73 @@
+import { createReadStream } from 'node:fs';
+import type { QueryClient } from '../../db/client.js';
+import type { PgbakLogger } from '../../log/index.js';
+import { copyEndMarker, copyFromStatement, streamTableRows } from './copy-data.js';
+import { throwIfAborted, type DumpSink } from './dump-sink.js';
+import { dumpCompleteFooter, renderEntryComment, renderHeader, type HeaderInfo } from './header.js';
+import { writeLargeObjectData } from './large-object-data.js';
+import { phaseOf, phases } from './order.js';
+import type { FetchedTableData } from './parallel-data.js';
+import type { TocEntry } from './toc.js';
+
+export interface WriteDumpOptions {
+  /** Entries in their final order (orderEntries). */
+  entries: readonly TocEntry[];
+  sink: DumpSink;
+  header: HeaderInfo;
+  /** The leader's connection, in the dump's snapshot: reads rows (jobs 1) and large objects. */
+  client: QueryClient;
+  role: string;
+  /** Large objects whose contents follow the table data (their LARGE OBJECT entries are pre-data). */
+  largeObjects: readonly number[];
+  /** Table rows already fetched by parallel workers; null streams them from `client`. */
+  parallel: FetchedTableData | null;
+  logger?: PgbakLogger;
+  signal?: AbortSignal;
+}
+
+const dataPhase = phases.indexOf('data');
+
+/**
+ * Writes the dump: header, the entries in order (a TABLE DATA entry becomes a
+ * `COPY … FROM stdin;` block with its rows), the large objects' contents at the
+ * end of the data section, and the footer that marks the file complete.
+ */
+export async function writeDump(options: WriteDumpOptions): Promise<{ tables: number }> {
+  const { sink } = options;
+  await sink.write(renderHeader(options.header));
+  let tables = 0;
+  let largeObjectsWritten = false;
+  const writeLargeObjects = async () => {
+    if (largeObjectsWritten) return;
+    largeObjectsWritten = true;
+    await writeLargeObjectData(options.client, options.largeObjects, sink, options.role);
+  };
+  for (const entry of options.entries) {
+    throwIfAborted(options.signal);
+    if (phases.indexOf(phaseOf(entry)) > dataPhase) await writeLargeObjects();
+    if (entry.kind === 'TABLE DATA' && entry.copy) {
+      await writeTableData(entry, options);
+      tables++;
+    } else if (entry.sql.trim() !== '') {
+      await sink.write(`${renderEntryComment(entry)}${entry.sql.endsWith('\n') ? entry.sql : `${entry.sql}\n`}\n\n`);
+    }
+  }
+  await writeLargeObjects();
+  await sink.write(dumpCompleteFooter);
+  return { tables };
+}
+
+async function writeTableData(entry: TocEntry, options: WriteDumpOptions): Promise<void> {
+  const copy = entry.copy!;
+  const { sink } = options;
+  options.logger?.verbose(`native dump: writing ${entry.id}`);
+  await sink.write(`${renderEntryComment(entry)}${copyFromStatement(copy)}`);
+  if (options.parallel) {
+    const file = await options.parallel.file(entry.id);
+    await sink.writeFrom(createReadStream(file));
+    await options.parallel.release(entry.id);
+  } else {
+    await streamTableRows(options.client, copy, sink, options.role);
+  }
+  await sink.write(copyEndMarker);
+}
