@@ -74,16 +74,58 @@ try {
   const b = median(bare.map((r) => r.seconds));
   const w = median(wrapped.map((r) => r.seconds));
   say(`| empty database (start-up cost), custom | ${b.toFixed(3)} s | ${w.toFixed(3)} s | +${(w - b).toFixed(3)} s | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB | |`);
+  await benchNative(pgDump);
   await writeFile(join(work, 'report.md'), `${lines.join('\n')}\n`);
 } finally {
   await pg.stop();
+}
+
+// The native engine (catalog + COPY through the driver) against pg_dump -Fp, after
+// adding wide rows (JSONB, bytea) to the pgbench data. Row counts off, so both
+// sides do the same work; pgbak's zip deflates the SQL at level 1 (default) or
+// stores it (zipCompressionLevel: 0, a profile of its own).
+async function benchNative(pgDump) {
+  await sql(`CREATE TABLE wide AS SELECT g AS id,
+      jsonb_build_object('n', g, 'tags', jsonb_build_array('a' || g, 'b' || g), 'text', repeat(md5(g::text), 8)) AS doc,
+      decode(repeat(md5((g * 7)::text), 32), 'hex') AS blob
+    FROM generate_series(1, ${Math.max(1000, scale * 4000)}) g`);
+  const size = await sql(`SELECT pg_size_pretty(pg_database_size('bench'))`);
+  const profiles = join(work, 'profiles');
+  await mkdir(profiles, { recursive: true });
+  await writeFile(join(profiles, 'stored.yaml'), 'zipCompressionLevel: 0\nsteps:\n  - kind: full\n');
+  say();
+  say(`### native engine vs pg_dump -Fp (database with wide JSONB/bytea rows added: ${size})`);
+  say();
+  say('| case | pg_dump -Fp | pgbak native | native / pg_dump | pg_dump peak RSS | pgbak peak RSS |');
+  say('|---|---|---|---|---|---|');
+  const cases = [
+    ['jobs 1, zip deflate level 1', ['full', '--jobs', '1']],
+    ['jobs 1, zip stored', ['stored', '--profiles-dir', profiles, '--jobs', '1']],
+    ['jobs 2, zip deflate level 1', ['full', '--jobs', '2']],
+  ];
+  for (const [label, profileArgs] of cases) {
+    const bare = [];
+    const native = [];
+    for (let i = 0; i < reps; i++) {
+      const out = join(work, 'bare.sql');
+      bare.push(await measure(pgDump, ['--format', 'plain', '--file', out, 'bench'], { env }));
+      await rm(out, { force: true });
+      const dir = join(work, `native-${i}`);
+      native.push(await measure(process.execPath, [pgbakBin, 'run', ...profileArgs, '--engine', 'native', '--database', 'bench', '--row-counts', 'off', '--output-dir', dir, '--quiet'], { env }));
+      await rm(dir, { recursive: true, force: true });
+    }
+    const b = median(bare.map((r) => r.seconds));
+    const w = median(native.map((r) => r.seconds));
+    say(`| ${label} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...native.map((r) => r.peakMiB)).toFixed(0)} MiB |`);
+  }
 }
 
 async function sql(text) {
   const client = pg.client('bench');
   await client.connect();
   try {
-    return Object.values((await client.query(text)).rows[0])[0];
+    const [row] = (await client.query(text)).rows;
+    return row ? Object.values(row)[0] : null;
   } finally {
     await client.end();
   }
