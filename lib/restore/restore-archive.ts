@@ -8,6 +8,7 @@ import { createLogger } from '../log/index.js';
 import { quoteIdent } from '../sql/quote.js';
 import { checkFlags, tableSelection, type RestoreFlags } from './build-argv.js';
 import { checkTargets } from './check-targets.js';
+import { NATIVE_LOADER } from './native-loader-glue.js';
 import { chooseTools } from './choose-tools.js';
 import { openArchive } from './open-archive.js';
 import { describeCommand, restoreItem } from './restore-item.js';
@@ -38,7 +39,7 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreSu
     for (const item of items) checkFlags(item, flags);
     throwIfAborted(signal);
     if (options.dryRun) {
-      const tools = await chooseTools(items, env, null, logger);
+      const tools = await chooseTools(items, env, null, logger, { loader: options.loader });
       const sql = options.create ? [...new Set(items.filter((i) => i.database !== null).map((i) => `${createDatabaseSql(i.target)}  -- if missing`))] : [];
       const commands = items.map((item) => describeCommand(item, tools.get(item)!, connection, flags));
       return { ok: true, archive: archive.path, dryRun: true, sql, commands, items: [], durationMs: Date.now() - started };
@@ -59,13 +60,13 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreSu
         await withClient(connection, target, (client) => ensureSchemas(client, schemas));
       }
     }
-    const tools = await chooseTools(items, env, server, logger);
+    const tools = await chooseTools(items, env, server, logger, { loader: options.loader });
     const restored: RestoredItem[] = [];
     for (const item of items) {
       throwIfAborted(signal);
       const tool = tools.get(item)!;
       const itemStarted = Date.now();
-      logger.info(`${item.step}${item.database === null ? '' : ` (${item.database})`}: restoring into "${item.target}" with ${tool.name} ${tool.version.text}`);
+      logger.info(`${item.step}${item.database === null ? '' : ` (${item.database})`}: restoring into "${item.target}" with ${tool === NATIVE_LOADER ? "pgbak's native loader" : `${tool.name} ${tool.version.text}`}`);
       const outcome = await restoreItem(item, archive.reader, tool, connection, flags, env, { logger, signal });
       const warnings = item.database === null && outcome.errors > 0
         ? [`psql reported ${outcome.errors} error${outcome.errors === 1 ? '' : 's'} replaying the globals (expected for roles that already exist); first: ${outcome.stderr.find((l) => /ERROR:/.test(l)) ?? ''}`]

@@ -32,7 +32,11 @@ export interface ListCandidateDirsOptions {
 export async function listCandidateDirs(options: ListCandidateDirsOptions): Promise<CandidateDir[]> {
   const { env, platform, fs } = options;
   const paths = platform === 'win32' ? path.win32 : path.posix;
-  const installPatterns = options.installDirs ?? (platform === 'win32' ? WINDOWS_INSTALL_DIRS : POSIX_INSTALL_DIRS);
+  // PGBAK_PG_INSTALL_DIRS replaces the usual install folders (path-delimited
+  // patterns; empty: none), e.g. to make sure only PGBAK_PG_BIN and PATH count.
+  const fromEnv = env.PGBAK_PG_INSTALL_DIRS;
+  const envPatterns = fromEnv === undefined ? undefined : fromEnv.split(platform === 'win32' ? ';' : ':').filter((p) => p !== '');
+  const installPatterns = options.installDirs ?? envPatterns ?? (platform === 'win32' ? WINDOWS_INSTALL_DIRS : POSIX_INSTALL_DIRS);
   const pathVar = platform === 'win32' ? (env.PATH ?? env.Path ?? '') : (env.PATH ?? '');
 
   const installDirs: string[] = [];

@@ -56,4 +56,24 @@ describe.each([15, 17])('native engine on PostgreSQL %i', (major) => {
     expect(verify.exitCode).toBe(0);
     expect((JSON.parse(verify.stdout) as { ok: boolean }).ok).toBe(true);
   });
+
+  it('backs up and restores on a machine without any PostgreSQL client tool', async () => {
+    // PATH holds nothing and the usual install folders are switched off: no pg_dump, no psql.
+    const bare = await mkdtemp(path.join(os.tmpdir(), 'pgbak-notools-'));
+    const noTools = { PATH: bare, PGBAK_PG_INSTALL_DIRS: '' };
+    const copy = `${restored}_notools`;
+    try {
+      const run = await runCli(['run', 'full', '--output-dir', path.join(out, 'notools'), '--json'], { env: { ...pgEnv(cluster, source.name), ...noTools } });
+      expect(run.exitCode).toBe(0);
+      expect(run.stderr).toMatch(/native engine instead of pg_dump: no usable pg_dump/);
+      const archive = (JSON.parse(run.stdout) as { archive: string }).archive;
+      const restore = await runCli(['restore', archive, '--target', copy, '--create'], { env: { ...pgEnv(cluster, 'postgres'), ...noTools } });
+      expect(restore.stderr).toContain("pgbak's native loader");
+      expect(restore.exitCode).toBe(0);
+      expect(await snapshotDatabase(cluster, copy)).toEqual(await snapshotDatabase(cluster, source.name));
+    } finally {
+      await query(cluster, 'postgres', `DROP DATABASE IF EXISTS ${copy} WITH (FORCE)`);
+      await rm(bare, { recursive: true, force: true });
+    }
+  });
 });

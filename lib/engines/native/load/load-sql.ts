@@ -81,9 +81,13 @@ export async function loadSql(options: LoadSqlOptions): Promise<LoadSqlResult> {
   const outcome = singleTransaction ? 'nothing was restored: the script runs in one transaction, rolled back' : 'the statements before it stay committed';
 
   let running = false;
+  let copying: CopyStreamQuery | null = null;
   const cancel = options.cancel ?? (() => client.end());
   const onAbort = () => {
-    if (running) void cancel().catch(() => undefined);
+    // A COPY is stopped from this side (CopyFail): a server waiting for data that
+    // does not come would only see a cancel request when the next row arrives.
+    if (copying) copying.destroy(new Error('interrupted'));
+    else if (running) void cancel().catch(() => undefined);
   };
   signal.addEventListener('abort', onAbort);
   const run = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -109,7 +113,14 @@ export async function loadSql(options: LoadSqlOptions): Promise<LoadSqlResult> {
       try {
         if (item.type === 'copy') {
           options.onStatement?.({ type: 'copy', line: item.line, sql: item.sql, skipped: false });
-          result.rows += await run(() => copyIn(client, item.sql, item.data));
+          const copy = client.query(copyFrom(item.sql));
+          copying = copy;
+          try {
+            await run(() => pipeline(item.data, copy));
+          } finally {
+            copying = null;
+          }
+          result.rows += copy.rowCount;
           result.copies++;
           continue;
         }
@@ -147,13 +158,6 @@ export async function loadSql(options: LoadSqlOptions): Promise<LoadSqlResult> {
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
-}
-
-/** Streams one COPY block's data into the server; resolves with the rows loaded. */
-async function copyIn(client: LoaderClient, sql: string, data: NodeJS.ReadableStream): Promise<number> {
-  const copy = client.query(copyFrom(sql));
-  await pipeline(data, copy);
-  return copy.rowCount;
 }
 
 // The driver talks UTF-8 to the server: a script in another encoding would be

@@ -78,10 +78,14 @@ class SqlSplitter {
   private buf: Buffer = EMPTY;
   private pos = 0;
   private eof = false;
+  private pulling = false;
   private held = 0;
   private copy: CopyBlock | null = null;
 
-  constructor(source: AsyncIterable<Uint8Array | string>, options: SplitSqlOptions) {
+  constructor(
+    private readonly source: AsyncIterable<Uint8Array | string>,
+    options: SplitSqlOptions,
+  ) {
     this.iterator = source[Symbol.asyncIterator]();
     this.maxStatementBytes = options.maxStatementBytes ?? 256 * MiB;
     this.stats = options.stats ?? { bytesRead: 0, maxBufferedBytes: 0 };
@@ -105,9 +109,19 @@ class SqlSplitter {
     } finally {
       if (this.copy && !this.copy.done) this.copy.stream.destroy();
       this.copy = null;
-      // Closes the source (a Readable is destroyed) when the script was not read to its end.
-      if (!this.eof) await this.iterator.return?.().catch(() => undefined);
+      if (!this.eof) await this.closeSource();
     }
+  }
+
+  /**
+   * Stops reading a script that was not read to its end. A Readable is destroyed
+   * first: its iterator queues return() behind a pending next(), which for a
+   * stalled source would never come.
+   */
+  private async closeSource(): Promise<void> {
+    if (isDestroyable(this.source)) this.source.destroy();
+    const closing = this.iterator.return?.()?.catch(() => undefined);
+    if (!this.pulling) await closing;
   }
 
   /** The next statement, or null at the end of the script. */
@@ -267,7 +281,13 @@ class SqlSplitter {
   private async pull(): Promise<boolean> {
     if (this.eof) return false;
     const rest = this.buf.subarray(this.pos);
-    const next = await this.iterator.next();
+    this.pulling = true;
+    let next: IteratorResult<Uint8Array | string>;
+    try {
+      next = await this.iterator.next();
+    } finally {
+      this.pulling = false;
+    }
     if (next.done) {
       this.eof = true;
       return false;
@@ -284,6 +304,10 @@ class SqlSplitter {
     const held = this.held + this.buf.length - this.pos;
     if (held > this.stats.maxBufferedBytes) this.stats.maxBufferedBytes = held;
   }
+}
+
+function isDestroyable(source: unknown): source is { destroy(): void } {
+  return typeof (source as { destroy?: unknown }).destroy === 'function';
 }
 
 /** A COPY block's data, read from the script only as fast as it is consumed. */

@@ -212,6 +212,26 @@ describe('loadSql', () => {
     expect(await userTables(cluster, target.name)).toEqual([]);
   });
 
+  it('stops a COPY whose source stalls when aborted, without waiting for more data', async () => {
+    const target = await fresh('load_abort_stall');
+    const controller = new AbortController();
+    const stalled = new Readable({ read() {} });
+    stalled.push('CREATE TABLE a (id int);\nCOPY a FROM stdin;\n1\n');
+    const cancelled: number[] = [];
+    const client = await connectTo(cluster, target.name);
+    const loading = loadSql({ client, source: stalled, singleTransaction: true, signal: controller.signal, cancel: async () => void cancelled.push(1) });
+    await sleep(300);
+    controller.abort();
+
+    await expect(loading).rejects.toMatchObject({ code: 'INTERRUPTED' });
+    // The COPY was failed from the client side; the session is usable and idle.
+    expect(cancelled).toEqual([]);
+    expect(await client.query('SELECT 1 AS ok')).toMatchObject({ rows: [{ ok: 1 }] });
+    await client.end();
+    expect(stalled.destroyed).toBe(true);
+    expect(await userTables(cluster, target.name)).toEqual([]);
+  });
+
   it('refuses a psql meta-command with its line before running anything after it', async () => {
     const target = await fresh('load_meta');
     await expect(load(target.name, 'CREATE TABLE a (id int);\n\\connect other\nCREATE TABLE b (id int);')).rejects.toThrow(/^line 2: the script switches databases with \\connect/);

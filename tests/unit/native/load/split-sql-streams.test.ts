@@ -125,6 +125,20 @@ describe('splitSql COPY data stream', () => {
     expect(script.destroyed).toBe(true);
   });
 
+  it('stops at once when the iteration ends while a COPY waits on a stalled source', async () => {
+    const stalled = new Readable({ read() {} });
+    stalled.push('COPY t FROM stdin;\n1\n');
+    const items = splitSql(stalled);
+    const copy = await firstItem(items);
+    if (copy.type !== 'copy') throw new Error('expected a copy');
+    copy.data.resume();
+    await sleep(20);
+    // A stalled source must not hold up the end of the iteration (return() queued behind next()).
+    await Promise.race([items.return(undefined), sleep(2000).then(() => Promise.reject(new Error('return() hung')))]);
+    expect(stalled.destroyed).toBe(true);
+    expect(copy.data.destroyed).toBe(true);
+  });
+
   it('destroys the source when the consumer stops between statements', async () => {
     const source = new PassThrough();
     source.write('SELECT 1;\nSELECT 2;\n');
