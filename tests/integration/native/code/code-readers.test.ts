@@ -125,6 +125,7 @@ describe.each([15, 17])('function, trigger, policy, comment, owner and grant rea
     expect(withoutOids(await readEntries(cluster, target.name))).toEqual(withoutOids(sourceEntries));
   });
 
+  // Only on 15: the installed pg_dump 15 refuses a PostgreSQL 17 server (the check above covers 17).
   (major === 15 && canDump ? it : it.skip)('gives a restored database that pg_dump cannot tell from the source', async () => {
     // Runs after the restore above (Jest runs a file's tests in order).
     expect(await pgDump(cluster, target.name)).toEqual(await pgDump(cluster, source.name));
