@@ -1,6 +1,6 @@
 // One SQL view of every object a dump can decorate with COMMENT, OWNER and
 // GRANT, with the columns of DecoratedObject (acl-objects.ts).
-import { catalogOid, isNotExtensionMember, isUserSchema } from './fn-sql.js';
+import { catalogOid, isNotExtensionMember, isNotInternalPart, isUserSchema } from './fn-sql.js';
 
 const pgClass = catalogOid('pg_class');
 const pgType = catalogOid('pg_type');
@@ -74,7 +74,7 @@ export const decoratedObjectsCte = `objects AS (
          CASE WHEN p.prokind = 'a' THEN COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format_type(a.t, NULL), ', ' ORDER BY a.i)
            FROM pg_catalog.unnest(p.proargtypes) WITH ORDINALITY AS a(t, i)), '') END
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_proc', 'p.oid')}
+  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_proc', 'p.oid')} AND ${isNotInternalPart('pg_proc', 'p.oid')}
   UNION ALL
   SELECT CASE WHEN con.contypid <> 0 THEN 'DOMAIN CONSTRAINT' ELSE 'CONSTRAINT' END,
          ${catalogOid('pg_constraint')}, con.oid, n.nspname, con.conname, NULL,

@@ -14,6 +14,18 @@ export function isNotExtensionMember(catalog: string, oid: string): string {
   );
 }
 
+/**
+ * SQL condition: the object is not an internal part of another (deptype 'i'),
+ * e.g. the constructor functions PostgreSQL creates with every range type: the
+ * owning object's CREATE makes them again.
+ */
+export function isNotInternalPart(catalog: string, oid: string): string {
+  return (
+    `NOT EXISTS (SELECT FROM pg_catalog.pg_depend internal WHERE internal.classid = 'pg_catalog.${catalog}'::pg_catalog.regclass ` +
+    `AND internal.objid = ${oid} AND internal.deptype = 'i')`
+  );
+}
+
 /** SQL expression: the OID of catalog `catalog` as an integer, for ObjectRef.classid. */
 export function catalogOid(catalog: string): string {
   return `'pg_catalog.${catalog}'::pg_catalog.regclass::pg_catalog.oid`;

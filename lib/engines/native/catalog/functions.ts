@@ -4,7 +4,7 @@
 import type { QueryClient } from '../../../db/client.js';
 import type { CatalogReader, TocEntry } from '../toc.js';
 import { makeEntry, routineSignature, toRef } from './fn-entry.js';
-import { catalogOid, isNotExtensionMember, isUserSchema } from './fn-sql.js';
+import { catalogOid, isNotExtensionMember, isNotInternalPart, isUserSchema } from './fn-sql.js';
 
 interface FunctionRow {
   classid: number;
@@ -25,7 +25,7 @@ const functionsQuery = `SELECT ${catalogOid('pg_proc')} AS classid, p.oid, ${cat
   pg_catalog.pg_get_functiondef(p.oid) AS definition
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-WHERE p.prokind IN ('f', 'p', 'w') AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_proc', 'p.oid')}
+WHERE p.prokind IN ('f', 'p', 'w') AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_proc', 'p.oid')} AND ${isNotInternalPart('pg_proc', 'p.oid')}
 ORDER BY n.nspname, p.proname, args`;
 
 /** `FUNCTION "s"."f"(a integer)` / `PROCEDURE …`: the id of a routine's entry. */
