@@ -46,18 +46,35 @@ try {
   say();
   say(`Command: \`PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} node scripts/bench-restore.js\``);
   say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; PostgreSQL 15 (embedded), ${bin}/pg_restore`);
-  say(`Dump: pgbench scale ${scale}, custom format, ${(dumpBytes / 2 ** 20).toFixed(0)} MiB. Median of ${reps} alternating runs.`);
+  say(`Dump: pgbench scale ${scale}, custom format, ${(dumpBytes / 2 ** 20).toFixed(0)} MiB. Median of ${reps} runs, the order swapped each time, a CHECKPOINT before each.`);
   say('pgbak\'s time includes the sha256 check of the archive and extracting the dump to a private temp dir; the bare run reads an already extracted file.');
   say();
   say('| case | bare createdb + pg_restore -j 2 | pgbak restore --create --jobs 2 | pgbak / bare | pgbak peak RSS |');
   say('|---|---|---|---|---|');
   const bare = [];
   const wrapped = [];
-  for (let i = 0; i < reps; i++) {
+  // A restore leaves hundreds of MB of dirty buffers; whichever ran next would pay
+  // for flushing them. A CHECKPOINT before each measured run, and the order
+  // swapped every repetition, give both the same start.
+  const checkpoint = () => run(tool('psql'), ['-X', '-q', '-c', 'CHECKPOINT', 'postgres']);
+  const runBare = async (i) => {
+    checkpoint();
     const created = await measure(tool('createdb'), [`b${i}`], { env });
     const restored = await measure(tool('pg_restore'), ['-j', '2', '-d', `b${i}`, dump], { env });
     bare.push(created.seconds + restored.seconds);
+  };
+  const runPgbak = async (i) => {
+    checkpoint();
     wrapped.push(await measure(process.execPath, [pgbakBin, 'restore', archive, '--target', `r${i}`, '--create', '--jobs', '2', '--quiet'], { env: { ...env, PGBAK_TMPDIR: work } }));
+  };
+  for (let i = 0; i < reps; i++) {
+    if (i % 2 === 0) {
+      await runBare(i);
+      await runPgbak(i);
+    } else {
+      await runPgbak(i);
+      await runBare(i);
+    }
     run(tool('dropdb'), [`b${i}`]);
     run(tool('dropdb'), [`r${i}`]);
   }
