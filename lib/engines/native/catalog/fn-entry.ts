@@ -2,7 +2,7 @@
 // rules, policies and their decorations. Ids follow the engine's agreed form
 // `KIND "schema"."name"`; routines add their identity arguments.
 import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
-import type { ObjectRef, TocEntry } from '../toc.js';
+import type { EntryKind, ObjectRef, ReadOptions, TocEntry } from '../toc.js';
 
 /** `"schema"."name"(identity arguments)`, as COMMENT/ALTER/GRANT name a routine. */
 export function routineSignature(schema: string, name: string, identityArgs: string, aggregate = false): string {
@@ -24,4 +24,42 @@ export function toRef(classid: number | string, objid: number | string): ObjectR
 export function makeEntry(entry: Omit<TocEntry, 'dependsOn'> & { dependsOn?: ObjectRef[] }): TocEntry {
   const { after, ...rest } = entry;
   return { ...rest, dependsOn: entry.dependsOn ?? [], ...(after && after.length > 0 ? { after } : {}) };
+}
+
+/** The columns every query of table members (triggers, rules, policies) returns. */
+export interface TableMemberRow {
+  classid: number | string;
+  oid: number | string;
+  table_classid: number | string;
+  table_oid: number | string;
+  schema: string;
+  table: string;
+  name: string;
+}
+
+/**
+ * One post-data entry per member of a dumped table: the shared shape of the
+ * trigger, rule and policy readers. `extra` adds dependencies beyond the table.
+ */
+export function tableMemberEntries<R extends TableMemberRow>(
+  rows: readonly R[],
+  options: ReadOptions,
+  kind: Extract<EntryKind, 'TRIGGER' | 'RULE' | 'POLICY'>,
+  sql: (row: R) => string,
+  extra: (row: R) => ObjectRef[] = () => [],
+): TocEntry[] {
+  return rows
+    .filter((row) => options.includesTable(row.schema, row.table))
+    .map((row) =>
+      makeEntry({
+        id: `${kind} ${tableMemberId(row.schema, row.table, row.name)}`,
+        kind,
+        section: 'post-data',
+        schema: row.schema,
+        name: `${row.table} ${row.name}`,
+        ref: toRef(row.classid, row.oid),
+        dependsOn: [toRef(row.table_classid, row.table_oid), ...extra(row)],
+        sql: sql(row),
+      }),
+    );
 }

@@ -3,7 +3,7 @@
 import type { QueryClient } from '../../../db/client.js';
 import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
 import type { CatalogReader, TocEntry } from '../toc.js';
-import { makeEntry, tableMemberId, toRef } from './fn-entry.js';
+import { makeEntry, tableMemberEntries, tableMemberId, toRef } from './fn-entry.js';
 import { catalogOid, isNotExtensionMember, isUserSchema } from './fn-sql.js';
 
 /** One pg_policy row with its expressions deparsed and its roles by name ('' for PUBLIC). */
@@ -43,23 +43,7 @@ export function policyEntryId(schema: string, table: string, name: string): stri
 /** One entry per policy on a dumped table. */
 export const readPolicies: CatalogReader = async (client: QueryClient, options) => {
   const { rows } = await client.query<PolicyRow>(policiesQuery);
-  const entries: TocEntry[] = [];
-  for (const row of rows) {
-    if (!options.includesTable(row.schema, row.table)) continue;
-    entries.push(
-      makeEntry({
-        id: policyEntryId(row.schema, row.table, row.name),
-        kind: 'POLICY',
-        section: 'post-data',
-        schema: row.schema,
-        name: `${row.table} ${row.name}`,
-        ref: toRef(row.classid, row.oid),
-        dependsOn: [toRef(row.table_classid, row.table_oid)],
-        sql: policySql(row),
-      }),
-    );
-  }
-  return entries;
+  return tableMemberEntries(rows, options, 'POLICY', policySql);
 };
 
 const commands = { '*': '', r: ' FOR SELECT', a: ' FOR INSERT', w: ' FOR UPDATE', d: ' FOR DELETE' } as const;

@@ -2,8 +2,8 @@
 // (which is the view itself), with their ENABLE/DISABLE state as pg_dump writes it.
 import type { QueryClient } from '../../../db/client.js';
 import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
-import type { CatalogReader, TocEntry } from '../toc.js';
-import { makeEntry, tableMemberId, toRef } from './fn-entry.js';
+import type { CatalogReader } from '../toc.js';
+import { tableMemberEntries, tableMemberId } from './fn-entry.js';
 import { catalogOid, isNotExtensionMember, isUserSchema } from './fn-sql.js';
 
 interface RuleRow {
@@ -35,23 +35,7 @@ export function ruleEntryId(schema: string, table: string, name: string): string
 /** One entry per rule on a dumped table or view. */
 export const readRules: CatalogReader = async (client: QueryClient, options) => {
   const { rows } = await client.query<RuleRow>(rulesQuery);
-  const entries: TocEntry[] = [];
-  for (const row of rows) {
-    if (!options.includesTable(row.schema, row.table)) continue;
-    entries.push(
-      makeEntry({
-        id: ruleEntryId(row.schema, row.table, row.name),
-        kind: 'RULE',
-        section: 'post-data',
-        schema: row.schema,
-        name: `${row.table} ${row.name}`,
-        ref: toRef(row.classid, row.oid),
-        dependsOn: [toRef(row.table_classid, row.table_oid)],
-        sql: ruleSql(row),
-      }),
-    );
-  }
-  return entries;
+  return tableMemberEntries(rows, options, 'RULE', ruleSql);
 };
 
 const enableClauses = { D: 'DISABLE RULE', A: 'ENABLE ALWAYS RULE', R: 'ENABLE REPLICA RULE' } as const;

@@ -3,8 +3,8 @@
 // partitioned table (tgparentid <> 0) come back with the parent's, as in pg_dump.
 import type { QueryClient } from '../../../db/client.js';
 import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
-import type { CatalogReader, TocEntry } from '../toc.js';
-import { makeEntry, tableMemberId, toRef } from './fn-entry.js';
+import type { CatalogReader } from '../toc.js';
+import { tableMemberEntries, tableMemberId, toRef } from './fn-entry.js';
 import { catalogOid, isNotExtensionMember, isUserSchema } from './fn-sql.js';
 
 interface TriggerRow {
@@ -40,23 +40,7 @@ export function triggerEntryId(schema: string, table: string, name: string): str
 /** One entry per user trigger on a dumped table. */
 export const readTriggers: CatalogReader = async (client: QueryClient, options) => {
   const { rows } = await client.query<TriggerRow>(triggersQuery);
-  const entries: TocEntry[] = [];
-  for (const row of rows) {
-    if (!options.includesTable(row.schema, row.table)) continue;
-    entries.push(
-      makeEntry({
-        id: triggerEntryId(row.schema, row.table, row.name),
-        kind: 'TRIGGER',
-        section: 'post-data',
-        schema: row.schema,
-        name: `${row.table} ${row.name}`,
-        ref: toRef(row.classid, row.oid),
-        dependsOn: [toRef(row.table_classid, row.table_oid), toRef(row.function_classid, row.function_oid)],
-        sql: triggerSql(row),
-      }),
-    );
-  }
-  return entries;
+  return tableMemberEntries(rows, options, 'TRIGGER', triggerSql, (row) => [toRef(row.function_classid, row.function_oid)]);
 };
 
 const enableClauses = { D: 'DISABLE TRIGGER', A: 'ENABLE ALWAYS TRIGGER', R: 'ENABLE REPLICA TRIGGER' } as const;
