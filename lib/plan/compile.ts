@@ -10,7 +10,7 @@ import { globalsOptionArgs, kindArgs, optionArgs } from './kind-args.js';
 import { childEnv } from '../config/child-env.js';
 import { archiveName, safeName } from './names.js';
 import { applyOverrides, type StepOverrides } from './overrides.js';
-import type { Plan, PlanStep, StepOutput, TableScope } from './types.js';
+import type { NativeOptions, Plan, PlanStep, StepOutput, TableScope } from './types.js';
 
 /** What compile needs to know about the world, gathered beforehand. */
 export interface CompileFacts {
@@ -133,14 +133,18 @@ function compileNative(step: ProfileStep, database: string | null, reason: strin
     snapshot: database !== null,
     tableScope: database === null || step.kind === 'schema-only' || step.kind === 'large-objects' ? null : tableScope(step),
     countLargeObjects: database !== null && dumpsLargeObjects(step),
-    options: {
-      noOwner: step.noOwner ?? false,
-      noPrivileges: step.noPrivileges ?? false,
-      jobs: step.jobs ?? 1,
-      skipUnreadable: step.skipUnreadable ?? false,
-      noRolePasswords: step.noRolePasswords ?? false,
-      lockWaitTimeout: step.lockWaitTimeout === undefined ? null : String(step.lockWaitTimeout),
-    },
+    options: nativeOptionsOf(step),
+  };
+}
+
+function nativeOptionsOf(step: ProfileStep): NativeOptions {
+  return {
+    noOwner: step.noOwner ?? false,
+    noPrivileges: step.noPrivileges ?? false,
+    jobs: step.jobs ?? 1,
+    skipUnreadable: step.skipUnreadable ?? false,
+    noRolePasswords: step.noRolePasswords ?? false,
+    lockWaitTimeout: step.lockWaitTimeout === undefined ? null : String(step.lockWaitTimeout),
   };
 }
 
@@ -177,7 +181,9 @@ function compileDump(step: ProfileStep, database: string, connection: Connection
     args,
     env: childEnv(connection),
     fallback,
+    nativeOptions: nativeOptionsOf(step),
     output,
+    scope: tableScope(step),
     snapshot: true,
     tableScope: step.kind === 'schema-only' || step.kind === 'large-objects' ? null : tableScope(step),
     countLargeObjects: dumpsLargeObjects(step),
@@ -203,7 +209,9 @@ function compileGlobals(step: ProfileStep, connection: Connection, tool: ToolInf
     ],
     env: childEnv(connection),
     fallback,
+    nativeOptions: nativeOptionsOf(step),
     output: { type: 'stream', entry: `${name}/globals.sql`, compress: true },
+    scope: tableScope(step),
     snapshot: false,
     tableScope: null,
     countLargeObjects: false,

@@ -30,8 +30,20 @@ interface PlanStepBase {
   snapshot: boolean;
   /** Null when the step dumps no table data. */
   tableScope: TableScope | null;
+  /** Which schemas and tables are dumped (the pg_dump patterns of the profile), whatever the kind. */
+  scope: TableScope;
   /** Count large objects for the manifest. */
   countLargeObjects: boolean;
+}
+
+/** How the native engine runs a step (also kept on pg_dump steps, for the fallback). */
+export interface NativeOptions {
+  noOwner: boolean;
+  noPrivileges: boolean;
+  jobs: number;
+  skipUnreadable: boolean;
+  noRolePasswords: boolean;
+  lockWaitTimeout: string | null;
 }
 
 /** A step run by pg_dump / pg_dumpall as a subprocess. */
@@ -44,6 +56,8 @@ export interface PgDumpPlanStep extends PlanStepBase {
   env: Readonly<Record<string, string>>;
   /** Engine `auto`: when the tool fails for lack of privilege, fall back (globals: --no-role-passwords, then native). */
   fallback: boolean;
+  /** What the native engine would use if it took over. */
+  nativeOptions: NativeOptions;
 }
 
 /** A step run by pgbak's native engine: catalog and COPY through the driver, plain SQL out. */
@@ -51,16 +65,7 @@ export interface NativePlanStep extends PlanStepBase {
   engine: 'native';
   /** Why native runs when the profile said auto (no compatible pg_dump…); null when asked for. */
   reason: string | null;
-  /** Which schemas and tables are dumped (the pg_dump patterns of the profile), whatever the kind. */
-  scope: TableScope;
-  options: {
-    noOwner: boolean;
-    noPrivileges: boolean;
-    jobs: number;
-    skipUnreadable: boolean;
-    noRolePasswords: boolean;
-    lockWaitTimeout: string | null;
-  };
+  options: NativeOptions;
 }
 
 /** One unit of work: a step of the profile for one database (or the cluster). */

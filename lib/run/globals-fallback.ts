@@ -1,8 +1,8 @@
 import type { Sessions } from '../db/sessions.js';
 import { runNativeGlobals } from '../engines/native/run-native-step.js';
 import { runDumpStepViaFile, type StepContext } from '../engines/pgdump/run-step.js';
-import { isPgbakError } from '../errors.js';
-import type { NativePlanStep, PgDumpPlanStep } from '../plan/types.js';
+import type { PgDumpPlanStep } from '../plan/types.js';
+import { lacksPrivilege, nativeFrom } from './fallback.js';
 import type { StepRecord } from './build-manifest.js';
 
 const rolePasswordsOmitted = 'role passwords: pg_authid is readable by superusers only';
@@ -32,25 +32,4 @@ export async function runGlobalsWithFallback(step: PgDumpPlanStep, sessions: Ses
     const { result, omitted } = await runNativeGlobals(native, sessions, database, serverMajor, ctx);
     return { step: native, result, snapshot: null, facts: null, omitted };
   }
-}
-
-function lacksPrivilege(error: unknown): boolean {
-  return isPgbakError(error) && /permission denied|must be superuser|insufficient privilege/i.test(error.message);
-}
-
-function nativeFrom(step: PgDumpPlanStep, reason: string): NativePlanStep {
-  return {
-    engine: 'native',
-    reason,
-    scope: { schemas: [], excludeSchemas: [], tables: [], excludeTables: [], excludeTableData: [] },
-    step: step.step,
-    kind: step.kind,
-    database: step.database,
-    format: 'plain',
-    output: step.output,
-    snapshot: false,
-    tableScope: null,
-    countLargeObjects: false,
-    options: { noOwner: false, noPrivileges: false, jobs: 1, skipUnreadable: false, noRolePasswords: true, lockWaitTimeout: null },
-  };
 }

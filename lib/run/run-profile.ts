@@ -8,7 +8,8 @@ import type { Sessions } from '../db/sessions.js';
 import { runDumpStep, type StepContext, type StepRunResult } from '../engines/pgdump/run-step.js';
 import { PgbakError, toPgbakError } from '../errors.js';
 import { createLogger, createProgress, type PgbakLogger } from '../log/index.js';
-import type { NativePlanStep, Plan, PlanStep } from '../plan/types.js';
+import type { NativePlanStep, PgDumpPlanStep, Plan, PlanStep } from '../plan/types.js';
+import { lacksPrivilege, leftNoOutput, nativeFrom } from './fallback.js';
 import { runNativeDump, runNativeGlobals } from '../engines/native/run-native-step.js';
 import { buildManifest, type StepRecord } from './build-manifest.js';
 import { acquireRunLock } from './lock.js';
@@ -156,6 +157,19 @@ async function runStep(step: PlanStep, plan: Plan, user: string, sessions: Sessi
   if (step.kind === 'globals-only' && step.fallback) {
     return runGlobalsWithFallback(step, sessions, plan.connection.database, plan.server.major, ctx);
   }
+  try {
+    return await runPgDumpStep(step, plan, user, sessions, ctx);
+  } catch (error) {
+    // Engine auto: pg_dump refused for want of a privilege before writing anything
+    // (typically LOCK TABLE on a table the role may only SELECT): the native
+    // engine needs no more than SELECT, so it takes over, and says so.
+    if (!step.fallback || !lacksPrivilege(error) || !leftNoOutput(error)) throw error;
+    const reason = `pg_dump failed for lack of privilege: ${(error as Error).message}`;
+    return runNativeStep(nativeFrom(step, reason), plan, user, sessions, ctx);
+  }
+}
+
+async function runPgDumpStep(step: PgDumpPlanStep, plan: Plan, user: string, sessions: Sessions, ctx: StepContext): Promise<StepRecord> {
   if (!step.snapshot || step.database === null) {
     return { step, result: await runDumpStep(step, null, ctx), snapshot: null, facts: null };
   }

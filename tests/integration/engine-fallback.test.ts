@@ -1,6 +1,6 @@
 // Engine auto: pg_dump when it can, and what happens when it cannot — a role
 // without superuser rights (globals), a server newer than the client tools.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -46,6 +46,21 @@ describe('engine auto', () => {
     expect(globals.engine).toBe('pg_dump');
     expect(globals.command).toContain('--no-role-passwords');
     expect(globals.omitted).toEqual(['role passwords: pg_authid is readable by superusers only']);
+  });
+
+  it('hands a database step to the native engine when pg_dump is refused a table lock, leaving out what the role cannot read', async () => {
+    await query(cluster, db.name, 'CREATE TABLE public.secret (id int); INSERT INTO public.secret VALUES (1)');
+    const profiles = path.join(out, 'profiles');
+    await mkdir(profiles, { recursive: true });
+    await writeFile(path.join(profiles, 'partial.yaml'), 'steps:\n  - kind: full\n    skipUnreadable: true\n');
+    const env = { ...pgEnv(cluster, db.name), PGUSER: role, PGPASSWORD: 'pw' };
+    const result = await runCli(['run', 'partial', '--profiles-dir', profiles, '--output-dir', path.join(out, 'partial'), '--json'], { env });
+    expect(result.stderr).toMatch(/native engine instead of pg_dump: pg_dump failed for lack of privilege: .*permission denied for table secret/);
+    expect(result.exitCode).toBe(0);
+    const manifest = await manifestOf((JSON.parse(result.stdout) as { archive: string }).archive);
+    expect(manifest.steps[0]).toMatchObject({ engine: 'native', format: 'plain', entries: [{ name: expect.stringMatching(/\.sql$/) }] });
+    expect(manifest.steps[0]!.omitted).toEqual([expect.stringContaining('secret')]);
+    await query(cluster, db.name, 'DROP TABLE public.secret');
   });
 
   it('uses the native engine for globals when asked, and records it in the manifest', async () => {

@@ -28,9 +28,14 @@ export function classifyFailure(line: string | undefined): { code: ErrorCode; hi
   return { code: 'STEP_FAILED', hint: 'the tool\'s last lines are in the run log' };
 }
 
-export function stepFailed(message: string, line: string | undefined, cause?: unknown): PgbakError {
+/** What a failed step leaves behind; `wroteOutput: false` means nothing reached the zip. */
+export interface StepFailureDetails {
+  wroteOutput: boolean;
+}
+
+export function stepFailed(message: string, line: string | undefined, cause?: unknown, details?: StepFailureDetails): PgbakError {
   const { code, hint } = classifyFailure(line);
-  return new PgbakError(code, message, { hint, cause });
+  return new PgbakError(code, message, { hint, cause, ...(details ? { details } : {}) });
 }
 
 /** How a child ended, as the tail of "pg_dump …": killed, exit code, or never started. */

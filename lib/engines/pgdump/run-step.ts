@@ -103,13 +103,19 @@ async function runChild(
     },
   });
   let entry: Promise<EntryInfo> | null = null;
-  if (output && child.stdout) {
+  // The zip entry opens on the tool's first byte: a tool that fails before
+  // writing anything (no privilege to lock a table…) leaves no entry, so the
+  // step can still be done another way.
+  const stdout = child.stdout;
+  const first = output && stdout ? await firstChunk(stdout) : null;
+  if (output && stdout && first !== null) {
+    stdout.unshift(first);
     const counter = createByteCounter((total) => {
       bytes = total;
       ctx.progress.update({ step: label, bytes, ...(table ? { table } : {}) });
     });
     // The counter feeds the zip entry; a failure on the zip side stops the child.
-    const piped = pipeline(child.stdout, counter).catch((error: unknown) => {
+    const piped = pipeline(stdout, counter).catch((error: unknown) => {
       child.kill();
       throw error;
     });
@@ -129,10 +135,35 @@ async function runChild(
     const how = describeExit(outcome, result.status === 'rejected' ? result.reason : undefined);
     logger.record('error', `${step.tool.name} ${how}: ${quoteArgv(argv)}`);
     for (const tailLine of stderr.tail) logger.record('error', `  ${tailLine}`);
-    throw stepFailed(`${label}: ${step.tool.name} ${how}${line ? `: ${line}` : ''}`, line, outcome);
+    throw stepFailed(`${label}: ${step.tool.name} ${how}${line ? `: ${line}` : ''}`, line, outcome, { wroteOutput: entry !== null });
   }
   if (entryResult.status === 'rejected') throw entryResult.reason;
   const info = entryResult.value;
   if (info) logger.info(`${label}: ${info.name} written, ${info.bytes} bytes, sha256 ${info.sha256.slice(0, 12)}…`);
   return info;
+}
+
+/** The first chunk a child writes, or null when it ends (or fails) without writing. */
+function firstChunk(stream: NodeJS.ReadableStream & { pause(): unknown }): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const onData = (chunk: Buffer) => {
+      cleanup();
+      stream.pause();
+      resolve(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(null);
+    };
+    const cleanup = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('close', onEnd);
+      stream.off('error', onEnd);
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('close', onEnd);
+    stream.on('error', onEnd);
+  });
 }

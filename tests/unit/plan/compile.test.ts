@@ -57,6 +57,8 @@ describe('compile', () => {
       expect(onlyStep('kind: full')).toEqual({
         engine: 'pg_dump',
         fallback: true,
+        nativeOptions: { noOwner: false, noPrivileges: false, jobs: 1, skipUnreadable: false, noRolePasswords: false, lockWaitTimeout: null },
+        scope: { schemas: [], excludeSchemas: [], tables: [], excludeTables: [], excludeTableData: [] },
         step: 'full',
         kind: 'full',
         database: 'app',
@@ -140,6 +142,8 @@ describe('compile', () => {
       expect(onlyStep('kind: globals-only')).toEqual({
         engine: 'pg_dump',
         fallback: true,
+        nativeOptions: { noOwner: false, noPrivileges: false, jobs: 1, skipUnreadable: false, noRolePasswords: false, lockWaitTimeout: null },
+        scope: { schemas: [], excludeSchemas: [], tables: [], excludeTables: [], excludeTableData: [] },
         step: 'globals-only',
         kind: 'globals-only',
         database: null,
