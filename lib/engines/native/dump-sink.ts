@@ -7,6 +7,8 @@ import { PgbakError } from '../../errors.js';
  * waits for `drain`) and the byte count is exact. The output is never ended
  * here: the caller owns it.
  */
+const batchBytes = 64 * 1024;
+
 export class DumpSink {
   #bytes = 0;
 
@@ -32,15 +34,63 @@ export class DumpSink {
     if (!this.output.write(buffer)) await waitForDrain(this.output);
   }
 
-  /** Copies a readable into the output chunk by chunk (memory stays at one chunk). */
+  /**
+   * Copies a readable into the output. COPY streams arrive one row per chunk;
+   * they are gathered into ~64 KiB writes (a per-row write and await cost more
+   * than the rows themselves), and the source is paused whenever the output is
+   * full, so memory stays at a batch or two.
+   */
   async writeFrom(source: Readable): Promise<void> {
-    const onAbort = () => source.destroy(abortError());
-    this.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      for await (const chunk of source) await this.write(chunk as Buffer);
-    } finally {
-      this.signal?.removeEventListener('abort', onAbort);
-    }
+    throwIfAborted(this.signal);
+    const output = this.output;
+    await new Promise<void>((resolve, reject) => {
+      let parts: Buffer[] = [];
+      let size = 0;
+      let done = false;
+      const finish = (error?: Error) => {
+        if (done) return;
+        done = true;
+        source.off('data', onData);
+        source.off('end', onEnd);
+        source.off('error', finish);
+        output.off('drain', onDrain);
+        output.off('error', finish);
+        output.off('close', onClose);
+        this.signal?.removeEventListener('abort', onAbort);
+        if (error) {
+          source.destroy();
+          reject(error);
+        } else resolve();
+      };
+      const flush = (): boolean => {
+        if (size === 0) return true;
+        const buffer = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+        parts = [];
+        size = 0;
+        this.#bytes += buffer.length;
+        return output.write(buffer);
+      };
+      const onData = (chunk: Buffer) => {
+        parts.push(chunk);
+        size += chunk.length;
+        if (size >= batchBytes && !flush()) source.pause();
+      };
+      const onDrain = () => source.resume();
+      const onEnd = () => {
+        if (flush()) return finish();
+        output.once('drain', () => finish());
+      };
+      const onClose = () => finish(new PgbakError('STEP_FAILED', 'the dump output was closed before the dump was complete'));
+      const onAbort = () => finish(abortError());
+      if (output.destroyed || output.writableEnded) return onClose();
+      source.on('data', onData);
+      source.on('end', onEnd);
+      source.on('error', finish);
+      output.on('drain', onDrain);
+      output.on('error', finish);
+      output.on('close', onClose);
+      this.signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 }
 
