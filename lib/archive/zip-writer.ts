@@ -1,3 +1,4 @@
+import './fast-crc32.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, type WriteStream } from 'node:fs';
 import { rename, stat, type FileHandle } from 'node:fs/promises';
