@@ -75,7 +75,7 @@ const debianWrapper = /[\\/]postgresql-common[\\/]pg_wrapper$/;
 async function dropSameFile(candidates: Candidate[], fs: ToolFs): Promise<Candidate[]> {
   const realPaths = await Promise.all(candidates.map((c) => fs.realpath(c.path).catch(() => c.path)));
   const seen = new Set<string>();
-  const direct = new Set(candidates.filter((c, i) => !debianWrapper.test(realPaths[i] ?? '')).map((c) => c.name));
+  const direct = new Set(candidates.filter((_, i) => !debianWrapper.test(realPaths[i] ?? '')).map((c) => c.name));
   return candidates.filter((candidate, index) => {
     if (debianWrapper.test(realPaths[index] ?? '') && direct.has(candidate.name)) return false;
     const key = `${candidate.name}\0${realPaths[index] ?? candidate.path}`;
