@@ -16,7 +16,7 @@ function slowSink() {
         callback();
       }, 1);
     },
-    writev(chunks, callback) {
+    writev(chunks, _callback) {
       throw new Error(`batched ${chunks.length} chunks`);
     },
   });
