@@ -21,7 +21,9 @@ const work = join(root, '.bench', 'restore');
 const pgbakBin = join(root, 'bin', 'pgbak.js');
 const bin = '/usr/lib/postgresql/15/bin';
 
-const pg = await startThrowawayPostgres({ settings: ['fsync=off', 'synchronous_commit=off', 'max_wal_size=4GB', 'shared_buffers=512MB'] });
+// autovacuum off: a database just restored (750 MB of fresh rows) gets vacuumed and
+// analyzed while the next measured restore runs, slowing whichever comes second.
+const pg = await startThrowawayPostgres({ settings: ['fsync=off', 'synchronous_commit=off', 'max_wal_size=4GB', 'shared_buffers=512MB', 'autovacuum=off'] });
 const env = { ...process.env, ...pg.env, PGDATABASE: 'postgres', PGBAK_PG_BIN: bin, NO_COLOR: '1' };
 const lines = [];
 const say = (line = '') => {
@@ -46,7 +48,7 @@ try {
   say();
   say(`Command: \`PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} node scripts/bench-restore.js\``);
   say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; PostgreSQL 15 (embedded), ${bin}/pg_restore`);
-  say(`Dump: pgbench scale ${scale}, custom format, ${(dumpBytes / 2 ** 20).toFixed(0)} MiB. Median of ${reps} runs, the order swapped each time, a CHECKPOINT before each.`);
+  say(`Dump: pgbench scale ${scale}, custom format, ${(dumpBytes / 2 ** 20).toFixed(0)} MiB. Median of ${reps} runs, the order swapped each time, a CHECKPOINT before each, each restored database dropped at once, autovacuum off.`);
   say('pgbak\'s time includes the sha256 check of the archive and extracting the dump to a private temp dir; the bare run reads an already extracted file.');
   say();
   say('| case | bare createdb + pg_restore -j 2 | pgbak restore --create --jobs 2 | pgbak / bare | pgbak peak RSS |');
@@ -62,10 +64,12 @@ try {
     const created = await measure(tool('createdb'), [`b${i}`], { env });
     const restored = await measure(tool('pg_restore'), ['-j', '2', '-d', `b${i}`, dump], { env });
     bare.push(created.seconds + restored.seconds);
+    run(tool('dropdb'), [`b${i}`]);
   };
   const runPgbak = async (i) => {
     checkpoint();
     wrapped.push(await measure(process.execPath, [pgbakBin, 'restore', archive, '--target', `r${i}`, '--create', '--jobs', '2', '--quiet'], { env: { ...env, PGBAK_TMPDIR: work } }));
+    run(tool('dropdb'), [`r${i}`]);
   };
   for (let i = 0; i < reps; i++) {
     if (i % 2 === 0) {
@@ -75,8 +79,6 @@ try {
       await runPgbak(i);
       await runBare(i);
     }
-    run(tool('dropdb'), [`b${i}`]);
-    run(tool('dropdb'), [`r${i}`]);
   }
   const b = median(bare);
   const w = median(wrapped.map((r) => r.seconds));
