@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { openZip, parseManifest, verifyEntries, type Manifest, type ZipReader } from '../../lib/archive/index.js';
 import { runCli, type CliResult } from './cli.js';
 import type { ClusterInfo } from './cluster-info.js';
-import { pgEnv } from './db.js';
+import { createTestDatabase, pgEnv, type TestDatabase } from './db.js';
 import type { DatabaseSnapshot } from './seed.js';
 
 /** A finished run: the CLI's `--json` summary plus the opened archive. */
@@ -34,6 +34,31 @@ export async function makeTempDir(prefix = 'pgbak-roundtrip-'): Promise<string> 
 
 export async function removeTempDirs(): Promise<void> {
   await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+/**
+ * What a round-trip test file creates — fresh databases, opened archives, temp
+ * folders — kept so that one `release()` in afterAll removes it all.
+ */
+export function trackTestResources(cluster: ClusterInfo) {
+  const created: TestDatabase[] = [];
+  const opened: Backup[] = [];
+  return {
+    async freshDatabase(prefix: string): Promise<TestDatabase> {
+      const database = await createTestDatabase(cluster, prefix);
+      created.push(database);
+      return database;
+    },
+    keep(backup: Backup): Backup {
+      opened.push(backup);
+      return backup;
+    },
+    async release(): Promise<void> {
+      for (const backup of opened.splice(0)) backup.reader.close();
+      await Promise.all(created.splice(0).map((database) => database.drop()));
+      await removeTempDirs();
+    },
+  };
 }
 
 /**

@@ -4,7 +4,6 @@ import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { jest } from '@jest/globals';
 import { execa } from 'execa';
 import { pgbakBin, runCli, startCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, type TestDatabase } from '../../support/db.js';
@@ -19,9 +18,6 @@ import {
   tempDirs,
   waitForPid,
 } from './helpers.js';
-
-// jest.config.js sets testTimeout inside `projects`, where Jest ignores it (default 5 s).
-jest.setTimeout(30_000);
 
 const cluster = getCluster(15);
 const dirs = tempDirs();

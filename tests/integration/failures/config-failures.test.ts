@@ -3,13 +3,9 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { jest } from '@jest/globals';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { closedPort, errorReport, expectNoBackup, fakePgBin, listTree, readRunLogs, tempDirs } from './helpers.js';
-
-// jest.config.js sets testTimeout inside `projects`, where Jest ignores it (default 5 s).
-jest.setTimeout(30_000);
 
 const cluster = getCluster(15);
 const dirs = tempDirs();

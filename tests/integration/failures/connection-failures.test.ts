@@ -2,13 +2,9 @@
 // ends with a short error, the right exit code and nothing that looks like a backup.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { jest } from '@jest/globals';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, type TestDatabase } from '../../support/db.js';
 import { closedPort, errorReport, expectNoBackup, listTree, readRunLogs, tempDirs } from './helpers.js';
-
-// jest.config.js sets testTimeout inside `projects`, where Jest ignores it (default 5 s).
-jest.setTimeout(30_000);
 
 const cluster = getCluster(15);
 const dirs = tempDirs();

@@ -1,8 +1,7 @@
 // Round trips of the full profile in each pg_dump output format, and the manifest's
 // row counts in each --row-counts mode.
 import { join } from 'node:path';
-import { jest } from '@jest/globals';
-import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
+import { getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { SEEDED_SNAPSHOT, seedDatabase, snapshotDatabase, type DatabaseSnapshot } from '../../support/seed.js';
 import {
   expectedManifestFacts,
@@ -11,29 +10,20 @@ import {
   makeTempDir,
   pgRestore,
   psqlFile,
-  removeTempDirs,
+  trackTestResources,
   runBackup,
   type Backup,
 } from '../../support/restore-helpers.js';
 import { expectSoundArchive } from './archive-checks.js';
 
-// jest.config.js sets testTimeout inside `projects`, where Jest ignores it (default 5 s).
-jest.setTimeout(60_000);
-
 const describeWithTools = hasClientTools() ? describe : describe.skip;
 const cluster = getCluster(15);
-const created: TestDatabase[] = [];
-const opened: Backup[] = [];
-
-async function freshDatabase(prefix: string): Promise<TestDatabase> {
-  const database = await createTestDatabase(cluster, prefix);
-  created.push(database);
-  return database;
-}
+const resources = trackTestResources(cluster);
+const freshDatabase = (prefix: string) => resources.freshDatabase(prefix);
 
 async function backup(args: string[]): Promise<Backup> {
   const result = await runBackup(args, pgEnv(cluster, source.name));
-  opened.push(result);
+  resources.keep(result);
   return result;
 }
 
@@ -55,9 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const result of opened) result.reader.close();
-  await Promise.all(created.map((database) => database.drop()));
-  await removeTempDirs();
+  await resources.release();
 });
 
 describeWithTools('round trip of the full profile in each output format', () => {

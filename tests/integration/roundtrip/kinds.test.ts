@@ -3,10 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jest } from '@jest/globals';
 import pg from 'pg';
 import { runCli } from '../../support/cli.js';
-import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
+import { getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { SEEDED_SNAPSHOT, seedDatabase, snapshotDatabase, type DatabaseSnapshot } from '../../support/seed.js';
 import {
   expectedManifestFacts,
@@ -15,30 +14,21 @@ import {
   pgRestore,
   pgRestoreList,
   psqlFile,
-  removeTempDirs,
+  trackTestResources,
   runBackup,
   withRowCounts,
   type Backup,
 } from '../../support/restore-helpers.js';
 import { expectSoundArchive } from './archive-checks.js';
 
-// jest.config.js sets testTimeout inside `projects`, where Jest ignores it (default 5 s).
-jest.setTimeout(60_000);
-
 const describeWithTools = hasClientTools() ? describe : describe.skip;
 const cluster = getCluster(15);
-const created: TestDatabase[] = [];
-const opened: Backup[] = [];
-
-async function freshDatabase(prefix: string): Promise<TestDatabase> {
-  const database = await createTestDatabase(cluster, prefix);
-  created.push(database);
-  return database;
-}
+const resources = trackTestResources(cluster);
+const freshDatabase = (prefix: string) => resources.freshDatabase(prefix);
 
 async function backup(args: string[], database: string): Promise<Backup> {
   const result = await runBackup(args, pgEnv(cluster, database));
-  opened.push(result);
+  resources.keep(result);
   return result;
 }
 
@@ -85,10 +75,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const result of opened) result.reader.close();
-  await Promise.all(created.map((database) => database.drop()));
+  await resources.release();
   for (const role of roles) await query(cluster, 'postgres', `DROP ROLE IF EXISTS ${pg.escapeIdentifier(role)}`);
-  await removeTempDirs();
 });
 
 describeWithTools('round trip of each built-in profile kind', () => {

@@ -2,26 +2,16 @@
 // all` with exclusions, and `${VAR}` expansion fed by an --env-file.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jest } from '@jest/globals';
 import { runCli } from '../../support/cli.js';
-import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
+import { getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { SEEDED_SNAPSHOT, seedDatabase, snapshotDatabase, type DatabaseSnapshot } from '../../support/seed.js';
-import { extractEntry, makeTempDir, pgRestore, removeTempDirs, runBackup, type Backup } from '../../support/restore-helpers.js';
+import { extractEntry, makeTempDir, pgRestore, runBackup, trackTestResources, type Backup } from '../../support/restore-helpers.js';
 import { expectSoundArchive } from './archive-checks.js';
-
-// jest.config.js sets testTimeout inside `projects`, where Jest ignores it (default 5 s).
-jest.setTimeout(60_000);
 
 const describeWithTools = hasClientTools() ? describe : describe.skip;
 const cluster = getCluster(15);
-const created: TestDatabase[] = [];
-const opened: Backup[] = [];
-
-async function freshDatabase(prefix: string): Promise<TestDatabase> {
-  const database = await createTestDatabase(cluster, prefix);
-  created.push(database);
-  return database;
-}
+const resources = trackTestResources(cluster);
+const freshDatabase = (prefix: string) => resources.freshDatabase(prefix);
 
 /** A --profiles-dir holding one profile file. */
 async function profilesDir(name: string, yaml: string): Promise<string> {
@@ -32,7 +22,7 @@ async function profilesDir(name: string, yaml: string): Promise<string> {
 
 async function backup(args: string[], env: Record<string, string>, options: { cwd?: string } = {}): Promise<Backup> {
   const result = await runBackup(args, env, options);
-  opened.push(result);
+  resources.keep(result);
   return result;
 }
 
@@ -64,9 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const result of opened) result.reader.close();
-  await Promise.all(created.map((database) => database.drop()));
-  await removeTempDirs();
+  await resources.release();
 });
 
 describeWithTools('round trip of user profiles', () => {
