@@ -1,0 +1,108 @@
+// Reads one database into a SchemaModel with the native engine's catalog
+// readers: the same queries, ids and pg_dump-form SQL a native backup uses, in
+// one REPEATABLE READ snapshot, needing only a SELECT-only role.
+import type { QueryClient } from '../db/client.js';
+import { describePgError } from '../db/errors.js';
+import { catalogReaders } from '../engines/native/catalog/index.js';
+import { readDependencies } from '../engines/native/dependencies.js';
+import { orderEntries } from '../engines/native/order.js';
+import { configureDumpSession } from '../engines/native/session-setup.js';
+import type { CatalogReader, EntryKind, ReadOptions, TocEntry } from '../engines/native/toc.js';
+import { isPgbakError, PgbakError } from '../errors.js';
+import { readInspectedDetails, type InspectedDetails } from './inspect-details.js';
+import { SCHEMA_MODEL_VERSION, type ModelObject, type SchemaModel } from './model.js';
+
+export interface InspectOptions {
+  /** Only these schemas (null or empty: every user schema). */
+  schemas?: readonly string[] | null;
+  /** The database name recorded in the model. */
+  database: string;
+}
+
+/** Entries that carry data or its state, not the schema's shape. */
+const dataKinds: ReadonlySet<EntryKind> = new Set(['TABLE DATA', 'SEQUENCE SET', 'LARGE OBJECT', 'MATERIALIZED VIEW DATA']);
+
+/**
+ * Reads the schema model of the database `client` is connected to. `client`
+ * must be inside a transaction (the caller's snapshot): the session is set up
+ * as the native engine's (empty search_path, pg_dump's settings) for its
+ * duration only.
+ */
+export async function inspectSchema(client: QueryClient, options: InspectOptions): Promise<SchemaModel> {
+  await configureDumpSession(client);
+  const { rows } = await client.query<{ version: string; num: string }>(
+    "SELECT pg_catalog.current_setting('server_version') AS version, pg_catalog.current_setting('server_version_num') AS num",
+  );
+  const serverVersion = rows[0]!.version;
+  const serverMajor = Math.floor(Number(rows[0]!.num) / 10000);
+  const schemas = options.schemas && options.schemas.length > 0 ? [...new Set(options.schemas)].sort() : null;
+  const includesSchema = (schema: string) => schemas === null || schemas.includes(schema);
+  const readOptions: ReadOptions = {
+    noOwner: false,
+    noPrivileges: false,
+    includesSchema,
+    includesTable: (schema) => includesSchema(schema),
+    includesData: () => false,
+    serverMajor,
+  };
+  const entries = await readEntries(client, catalogReaders, readOptions);
+  const ordered = orderEntries(entries, await readDependencies(client)).entries;
+  const details = await readInspectedDetails(client, includesSchema);
+  return {
+    modelVersion: SCHEMA_MODEL_VERSION,
+    database: options.database,
+    serverVersion,
+    serverMajor,
+    schemas,
+    readAt: new Date().toISOString(),
+    objects: ordered.filter((entry) => !dataKinds.has(entry.kind) && !isLargeObjectDecoration(entry)).map((entry) => toModelObject(entry, details)),
+  };
+}
+
+/**
+ * Opens a REPEATABLE READ, READ ONLY transaction on `client`, reads the model
+ * and ends the transaction: what `compare` does with a live database.
+ */
+export async function inspectDatabase(client: QueryClient, options: InspectOptions): Promise<SchemaModel> {
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+  } catch (error) {
+    throw describePgError(error, `reading the schema of "${options.database}": `);
+  }
+  try {
+    return await inspectSchema(client, options);
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+  }
+}
+
+async function readEntries(client: QueryClient, readers: readonly CatalogReader[], readOptions: ReadOptions): Promise<TocEntry[]> {
+  const entries: TocEntry[] = [];
+  for (const reader of readers) {
+    try {
+      entries.push(...(await reader(client, readOptions)));
+    } catch (error) {
+      if (isPgbakError(error)) throw error;
+      const name = reader.name || 'a catalog reader';
+      if ((error as { code?: string }).code) throw describePgError(error, `reading the catalog (${name}): `);
+      throw new PgbakError('INTERNAL', `reading the catalog (${name}) failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return entries;
+}
+
+// Comments, owners and grants of large objects describe data, like the objects themselves.
+function isLargeObjectDecoration(entry: TocEntry): boolean {
+  return (entry.kind === 'COMMENT' || entry.kind === 'OWNER' || entry.kind === 'ACL') && entry.id.startsWith(`${entry.kind} LARGE OBJECT `);
+}
+
+function toModelObject(entry: TocEntry, facts: InspectedDetails): ModelObject {
+  const object: ModelObject = { id: entry.id, kind: entry.kind, schema: entry.schema, name: entry.name, sql: entry.sql };
+  const columns = entry.kind === 'TABLE' ? facts.columns.get(entry.id) : undefined;
+  if (columns) object.columns = columns;
+  const details = facts.details.get(entry.id);
+  if (details && (entry.kind === 'TABLE' || entry.kind === 'EXTENSION' || entry.kind === 'TYPE' || entry.kind === 'SEQUENCE')) object.details = details;
+  const table = entry.kind === 'DEFAULT' ? facts.defaultOwners.get(entry.id) : undefined;
+  if (table) object.table = table;
+  return object;
+}
