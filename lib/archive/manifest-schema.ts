@@ -30,6 +30,15 @@ const step = z.object({
   finishedAt: isoUtc,
   snapshot: z.string().nullable(),
   entries: z.array(entry),
+  schemaModel: z
+    .object({
+      entry: z.string().min(1),
+      bytes: count,
+      sha256,
+      objects: count,
+      schemas: z.array(z.string()).nullable(),
+    })
+    .optional(),
   rowCounts: z
     .object({
       mode: z.enum(['exact', 'estimate', 'off']),

@@ -102,8 +102,15 @@ export interface ManifestStep {
   finishedAt: string;
   /** Exported snapshot the step dumped from, when one was shared between steps. */
   snapshot: string | null;
-  /** Archive entries this step produced (several for directory format). */
+  /** Archive entries this step produced (several for directory format); restore reads these. */
   entries: ManifestEntry[];
+  /**
+   * The schema model of the database as the step saw it (same snapshot), stored
+   * beside the dump for `pgbak compare`; restore ignores it. Absent for globals and
+   * large-object steps, when it could not be read (see `warnings`), and in archives
+   * of a pgbak that did not store it.
+   */
+  schemaModel?: ManifestSchemaModel;
   /** Row counts taken at backup time, for verify; null when the step has no table data. */
   rowCounts: ManifestRowCounts | null;
   /** Sequence states at backup time, keyed by quoted `"schema"."sequence"`; null when not collected. */
@@ -124,6 +131,20 @@ export interface ManifestEntry {
   sha256: string;
   /** Deflated in the zip (false: stored, e.g. an already compressed custom-format dump). */
   compressed: boolean;
+}
+
+/** Where a step's schema model is in the archive, with the facts needed to trust it. */
+export interface ManifestSchemaModel {
+  /** Path inside the zip, `<step>/<database>.schema-model.json`; deflated JSON. */
+  entry: string;
+  /** Uncompressed size in bytes. */
+  bytes: number;
+  /** sha256 of the uncompressed content, lowercase hex. */
+  sha256: string;
+  /** Number of objects in the model. */
+  objects: number;
+  /** The schemas the model was limited to (the step's schema filter); null: every user schema. */
+  schemas: string[] | null;
 }
 
 /** Row counts per table. */

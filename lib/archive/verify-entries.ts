@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHashCounter } from './hash-stream.js';
+import type { Manifest } from './manifest-types.js';
 import type { ZipReader } from './zip-reader.js';
 
 /** What an entry should be, as recorded in the manifest. */
@@ -16,6 +17,18 @@ export interface EntryCheck {
   ok: boolean;
   /** Why it is not ok: missing, size mismatch, digest mismatch or unreadable. */
   reason?: string;
+}
+
+/**
+ * Every entry the manifest vouches for with a sha256: each step's dump entries
+ * and, when stored, its schema model (a tampered model must be caught like a
+ * tampered dump, as compare trusts it).
+ */
+export function manifestEntries(manifest: Manifest): ExpectedEntry[] {
+  return manifest.steps.flatMap((step) => [
+    ...step.entries,
+    ...(step.schemaModel ? [{ name: step.schemaModel.entry, sha256: step.schemaModel.sha256, bytes: step.schemaModel.bytes }] : []),
+  ]);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { MANIFEST_ENTRY, openZip, parseManifest, verifyEntries, type Manifest, type ZipReader } from '../archive/index.js';
+import { manifestEntries, MANIFEST_ENTRY, openZip, parseManifest, verifyEntries, type Manifest, type ZipReader } from '../archive/index.js';
 import { archiveInvalid } from '../archive/archive-invalid.js';
 import type { PgbakLogger } from '../log/index.js';
 
@@ -12,9 +12,9 @@ export interface OpenedArchive {
 
 /**
  * Opens `path`, reads the manifest first, then (with `check`) reads every dump
- * entry through sha256 before anything else happens: a damaged or altered
- * archive is refused as a whole, with every bad entry named, and nothing has
- * been touched yet. The caller closes the reader.
+ * entry and schema model through sha256 before anything else happens: a damaged
+ * or altered archive is refused as a whole, with every bad entry named, and
+ * nothing has been touched yet. The caller closes the reader.
  */
 export async function openArchive(path: string, options: { check: boolean; logger?: PgbakLogger }): Promise<OpenedArchive> {
   const absolute = resolve(path);
@@ -23,7 +23,7 @@ export async function openArchive(path: string, options: { check: boolean; logge
     if (!reader.has(MANIFEST_ENTRY)) throw archiveInvalid(absolute, `it has no ${MANIFEST_ENTRY}: not written by pgbak, or unfinished`);
     const manifest = parseManifest(await reader.readText(MANIFEST_ENTRY), absolute);
     if (options.check) {
-      const expected = manifest.steps.flatMap((step) => step.entries);
+      const expected = manifestEntries(manifest);
       const started = Date.now();
       const bad = (await verifyEntries(reader, expected)).filter((check) => !check.ok);
       if (bad.length > 0) {

@@ -1,4 +1,4 @@
-import type { Manifest, ManifestStep } from '../archive/index.js';
+import type { Manifest, ManifestSchemaModel, ManifestStep } from '../archive/index.js';
 import { LOG_ENTRY, MANIFEST_FORMAT_VERSION } from '../archive/index.js';
 import type { DataFacts } from '../db/row-counts.js';
 import type { StepRunResult } from '../engines/pgdump/run-step.js';
@@ -12,6 +12,8 @@ export interface StepRecord {
   facts: DataFacts | null;
   /** Native engine: what could not be read and is not in the dump. */
   omitted?: string[];
+  /** The schema model stored beside the dump, when one was read. */
+  schemaModel?: ManifestSchemaModel;
 }
 
 /** The manifest of a finished run: plan facts plus what each step produced. */
@@ -32,7 +34,7 @@ export function buildManifest(plan: Plan, records: StepRecord[], startedAt: Date
   };
 }
 
-function toManifestStep({ step, result, snapshot, facts, omitted }: StepRecord): ManifestStep {
+function toManifestStep({ step, result, snapshot, facts, omitted, schemaModel }: StepRecord): ManifestStep {
   return {
     name: step.step,
     kind: step.kind,
@@ -50,6 +52,7 @@ function toManifestStep({ step, result, snapshot, facts, omitted }: StepRecord):
     finishedAt: result.finishedAt.toISOString(),
     snapshot,
     entries: result.entries.map((e) => ({ name: e.name, bytes: e.bytes, sha256: e.sha256, compressed: e.compressed })),
+    ...(schemaModel ? { schemaModel } : {}),
     rowCounts: facts?.rowCounts ?? null,
     sequences: facts && step.tableScope ? facts.sequences : null,
     largeObjects: facts?.largeObjects ?? null,

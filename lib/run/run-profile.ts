@@ -16,6 +16,7 @@ import { acquireRunLock } from './lock.js';
 import type { RunOptions } from './options.js';
 import { prepareRun } from './prepare.js';
 import { runGlobalsWithFallback } from './globals-fallback.js';
+import { readSchemaModelSafely, storeSchemaModel, type ModelRead } from './schema-model.js';
 import { verifyArchive } from '../restore/index.js';
 import { applyRetention } from '../retention/index.js';
 import { outputNotWritable } from '../archive/output-error.js';
@@ -176,16 +177,19 @@ async function runPgDumpStep(step: PgDumpPlanStep, plan: Plan, user: string, ses
   const database = step.database;
   return withExportedSnapshot(sessions, database, async ({ id, client }) => {
     ctx.logger.debug(`${step.step} (${database}): exported snapshot ${id}`);
-    // Facts are read in the exported snapshot while pg_dump runs in it too; a
-    // savepoint keeps a failed count from ending the transaction pg_dump imports from.
+    // Facts and then the schema model are read in the exported snapshot while
+    // pg_dump runs in it too; savepoints keep a failed read from ending the
+    // transaction pg_dump imports from. One after the other: they share the client.
     const facts = readFactsSafely(client, step, plan, user, ctx.logger);
+    const model = facts.catch(() => undefined).then(() => readSchemaModelSafely(client, step, user, ctx.logger));
     let result: StepRunResult;
     try {
       result = await runDumpStep(step, id, ctx);
     } finally {
-      await facts.catch(() => undefined);
+      await model;
     }
-    return { step, result, snapshot: id, facts: await facts };
+    // The model goes into the zip once the dump's entry is complete: one entry at a time.
+    return { step, result, snapshot: id, ...(await withModel(await facts, await model, step, ctx)) };
   });
 }
 
@@ -200,9 +204,17 @@ async function runNativeStep(step: NativePlanStep, plan: Plan, user: string, ses
   const database = step.database;
   return withExportedSnapshot(sessions, database, async ({ id, client }) => {
     const facts = await readFactsSafely(client, step, plan, user, ctx.logger);
+    const model = await readSchemaModelSafely(client, step, user, ctx.logger);
     const { result, omitted, warnings } = await runNativeDump(step, { client, snapshotId: id, connection: sessions.connection, serverMajor: plan.server.major, user }, ctx);
-    return { step, result, snapshot: id, facts: { ...facts, warnings: [...facts.warnings, ...warnings] }, omitted };
+    return { step, result, snapshot: id, ...(await withModel({ ...facts, warnings: [...facts.warnings, ...warnings] }, model, step, ctx)), omitted };
   });
+}
+
+// Stores the model read for the step, if any; why there is none is among the step's warnings.
+async function withModel(facts: DataFacts, read: ModelRead, step: PlanStep, ctx: StepContext): Promise<Pick<StepRecord, 'facts' | 'schemaModel'>> {
+  const withWarnings = { ...facts, warnings: [...facts.warnings, ...read.warnings] };
+  if (read.model === null) return { facts: withWarnings };
+  return { facts: withWarnings, schemaModel: await storeSchemaModel(ctx.zip, step, read.model, ctx.logger) };
 }
 
 async function readFactsSafely(
