@@ -85,8 +85,10 @@ function describe(object: ModelObject): DriftObject {
 
 function compareObject(source: ModelObject, target: ModelObject): DriftChange[] {
   if (source.kind === 'TABLE') return [...compareColumns(source.columns ?? [], target.columns ?? []), ...compareDetails(source, target)];
-  // Enum labels and sequence options are compared one by one; the SQL would say the same less clearly.
-  if (source.kind === 'SEQUENCE' || source.details?.labels !== undefined || target.details?.labels !== undefined) {
+  // A sequence is its options (its SQL also says which column an identity belongs to, and how: the column tells that).
+  if (source.kind === 'SEQUENCE') return compareDetails(source, target);
+  // Enum labels are compared as a list; the SQL would say the same less clearly.
+  if (source.details?.labels !== undefined || target.details?.labels !== undefined) {
     const labels = compareDetails(source, target);
     return labels.length > 0 ? labels : compareSql(source, target);
   }
