@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'STALE_BACKUP'
   | 'TARGET_NOT_EMPTY'
   | 'VERIFY_MISMATCH'
+  | 'SCHEMA_DRIFT'
   | 'INTERNAL';
 
 const exitCodeOf: Record<ErrorCode, ExitCodeValue> = {
@@ -56,6 +57,7 @@ const exitCodeOf: Record<ErrorCode, ExitCodeValue> = {
   STALE_BACKUP: ExitCode.check,
   TARGET_NOT_EMPTY: ExitCode.usage,
   VERIFY_MISMATCH: ExitCode.check,
+  SCHEMA_DRIFT: ExitCode.check,
   INTERNAL: ExitCode.failed,
 };
 

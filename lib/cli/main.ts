@@ -4,6 +4,7 @@ import { ExitCode, PgbakError, type ExitCodeValue } from '../errors.js';
 import { createLogger, type PgbakLogger } from '../log/index.js';
 import { pgbakVersion } from '../version.js';
 import type { CommandContext } from './context.js';
+import { compareCommand } from './compare.js';
 import { listCommand } from './list.js';
 import { planCommand } from './plan.js';
 import { profilesCommand } from './profiles.js';
@@ -52,7 +53,8 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
       .command(listCommand(context))
       .command(pruneCommand(context))
       .command(statusCommand(context))
-      .demandCommand(1, 'name a command: run, plan, profiles, restore, verify, list, prune or status (see --help)')
+      .command(compareCommand(context))
+      .demandCommand(1, 'name a command: run, plan, profiles, restore, verify, list, prune, status or compare (see --help)')
       .strict()
       .version(pgbakVersion)
       .help()
