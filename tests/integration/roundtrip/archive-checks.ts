@@ -2,14 +2,16 @@
 import { access, readFile } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
 import { execa } from 'execa';
+import { verifyEntries } from '../../../lib/archive/index.js';
 import type { ClusterInfo } from '../../support/db.js';
 import { fileMode, listOutputDir, verifyManifestEntries, type Backup } from '../../support/restore-helpers.js';
 
 /**
  * The archive is finished and sound: 0600, no .partial or temp folder beside it,
  * the log inside and beside it, every manifest entry matching its bytes and
- * sha256, the source described without its password, and each tool recorded as
- * the executable that reports that version.
+ * sha256, the source described without its password, each tool recorded as
+ * the executable that reports that version, and the schema model of every
+ * database step stored and matching its sha256.
  */
 export async function expectSoundArchive(backup: Backup, cluster: ClusterInfo, expected: { profile: string; database: string; origin?: 'built-in' | 'user' }): Promise<void> {
   const { manifest, reader } = backup;
@@ -49,4 +51,12 @@ export async function expectSoundArchive(backup: Backup, cluster: ClusterInfo, e
   const checks = await verifyManifestEntries(backup);
   expect(checks.filter((check) => !check.ok)).toEqual([]);
   expect(checks.length).toBe(manifest.steps.reduce((n, step) => n + step.entries.length, 0));
+
+  // Every step that dumps a database's schema stores its model for compare, apart from the dump entries.
+  const models = manifest.steps.flatMap((step) => (step.schemaModel ? [step.schemaModel] : []));
+  expect(manifest.steps.filter((step) => step.schemaModel === undefined).map((step) => step.kind)).toEqual(
+    manifest.steps.filter((step) => step.database === null || step.kind === 'large-objects').map((step) => step.kind),
+  );
+  const modelChecks = await verifyEntries(reader, models.map((model) => ({ name: model.entry, bytes: model.bytes, sha256: model.sha256 })));
+  expect(modelChecks.filter((check) => !check.ok)).toEqual([]);
 }
