@@ -64,7 +64,7 @@ export function diffModels(source: SchemaModel, target: SchemaModel, options: Di
       drift.missing.push(describe(object));
       continue;
     }
-    const changes = compareObject(object, other);
+    const changes = compareObject(object, other, viewQualifiersDiffer(source, target));
     if (changes.length > 0) drift.different.push({ ...describe(object), changes });
   }
   for (const object of targetById.values()) if (!sourceIds.has(object.id)) drift.extra.push(describe(object));
@@ -83,7 +83,7 @@ function describe(object: ModelObject): DriftObject {
   return { id: object.id, kind: object.kind, schema: object.schema, name: object.name };
 }
 
-function compareObject(source: ModelObject, target: ModelObject): DriftChange[] {
+function compareObject(source: ModelObject, target: ModelObject, viewQualifiers: boolean): DriftChange[] {
   if (source.kind === 'TABLE') return [...compareColumns(source.columns ?? [], target.columns ?? []), ...compareDetails(source, target)];
   // A sequence is its options (its SQL also says which column an identity belongs to, and how: the column tells that).
   if (source.kind === 'SEQUENCE') return compareDetails(source, target);
@@ -92,7 +92,23 @@ function compareObject(source: ModelObject, target: ModelObject): DriftChange[] 
     const labels = compareDetails(source, target);
     return labels.length > 0 ? labels : compareSql(source, target);
   }
+  if (viewQualifiers && (source.kind === 'VIEW' || source.kind === 'MATERIALIZED VIEW') && unqualified(source.sql) === unqualified(target.sql)) {
+    return compareDetails(source, target);
+  }
   return [...compareSql(source, target), ...compareDetails(source, target)];
+}
+
+/**
+ * PostgreSQL 16 changed pg_get_viewdef: a column of a query over one table is no
+ * longer written `orders.total` but `total`. Between a server before 16 and one
+ * from 16 on, view definitions are compared without such qualifiers.
+ */
+function viewQualifiersDiffer(source: SchemaModel, target: SchemaModel): boolean {
+  return Math.min(source.serverMajor, target.serverMajor) < 16 && Math.max(source.serverMajor, target.serverMajor) >= 16;
+}
+
+function unqualified(sql: string): string {
+  return normalizeSql(sql.replace(/(?:"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)\.(?=["A-Za-z_])/g, ''));
 }
 
 function compareSql(source: ModelObject, target: ModelObject): DriftChange[] {

@@ -54,3 +54,25 @@ describe('inspectDatabase', () => {
     expect(m.objects.some((o) => o.id === 'TABLE "Billing Dept"."Invoice ""Lines"""')).toBe(true);
   });
 });
+
+describe('inspectDatabase across major versions', () => {
+  it('finds no drift between the same schema on PostgreSQL 15 and 17', async () => {
+    const newer = getCluster(17);
+    const db17 = await createTestDatabase(newer, 'compare17');
+    try {
+      await withClient(newer, db17.name, async (client) => {
+        for (const statement of baseStatements) await client.query(statement);
+      });
+      const on17 = await withClient(newer, db17.name, (client: pg.Client) => inspectDatabase(client as unknown as QueryClient, { database: db17.name }));
+      const on15 = await model(await databaseWith(baseStatements));
+      expect(on17.serverMajor).toBe(17);
+      const drift = diffModels(on15, on17);
+      // Only the extension's version may differ between the two servers' contrib packages.
+      expect(drift.missing).toEqual([]);
+      expect(drift.extra).toEqual([]);
+      expect(drift.different.filter((d) => d.kind !== 'EXTENSION')).toEqual([]);
+    } finally {
+      await db17.drop();
+    }
+  });
+});
