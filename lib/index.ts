@@ -15,3 +15,8 @@ export { createLogger, type PgbakLogger } from './log/index.js';
 export { scanBackups, selectToKeep, pruneBackups, applyRetention, backupStatus, parseDuration, type BackupInfo, type RetentionDecision, type KeepReason, type PruneResult, type PruneItem, type ApplyRetentionOptions, type StatusReport, type GroupStatus } from './retention/index.js';
 export type { RetentionPolicy } from './config/profile-schema.js';
 export { PgbakError, ExitCode } from './errors.js';
+export { compareSchemas, readSide, type CompareInput, type CompareResult, type SideSummary } from './compare/compare.js';
+export { resolveSide, configuredSide, type SideInput, type ResolvedSide } from './compare/sides.js';
+export { inspectDatabase, inspectSchema } from './compare/inspect.js';
+export { diffModels, type Drift, type DriftChange, type DriftObject, type DiffOptions } from './compare/diff.js';
+export type { SchemaModel, ModelObject, ModelColumn } from './compare/model.js';
