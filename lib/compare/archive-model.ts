@@ -11,7 +11,7 @@ import { SCHEMA_MODEL_VERSION, schemaModelSchema, type SchemaModel } from './mod
 export interface ArchiveModelOptions {
   /** Which database's model, when the backup holds several. */
   database?: string;
-  /** The option that sets `database`, named in errors (default `--database`). */
+  /** How the user sets `database`, named in error hints (default: compare's `--s-db or --t-db`). */
   databaseFlag?: string;
 }
 
@@ -50,7 +50,7 @@ function chooseStep(path: string, manifest: Manifest, options: ArchiveModelOptio
   const withModel = manifest.steps.filter((step): step is ModelStep => step.database !== null && step.schemaModel !== undefined);
   if (withModel.length === 0) throw noModel(path, manifest);
   const databases = [...new Set(withModel.map((step) => step.database))];
-  const flag = options.databaseFlag ?? '--database';
+  const flag = options.databaseFlag ?? '--s-db or --t-db';
   if (options.database === undefined && databases.length > 1) {
     throw new PgbakError('USAGE', `${path} holds the schemas of ${databases.length} databases: ${databases.join(', ')}`, {
       hint: `choose one with ${flag} <name>`,

@@ -136,7 +136,7 @@ describe('readArchiveModel', () => {
     const ambiguous = await readArchiveModel(result.archive, { databaseFlag: '--source-database' }).catch((caught: unknown) => caught);
     expect(ambiguous).toMatchObject({ code: 'USAGE', exitCode: 2, message: expect.stringContaining(`${source.name}, ${other.name}`), hint: expect.stringContaining('--source-database') });
     const missing = await readArchiveModel(result.archive, { database: 'nope' }).catch((caught: unknown) => caught);
-    expect(missing).toMatchObject({ code: 'USAGE', message: expect.stringMatching(/no schema model of the database "nope"/) });
+    expect(missing).toMatchObject({ code: 'USAGE', message: expect.stringMatching(/no schema model of the database "nope"/), hint: expect.stringContaining('--s-db or --t-db') });
 
     const chosen = await readArchiveModel(result.archive, { database: other.name });
     expect(chosen).toMatchObject({ step: 'dbs', database: other.name });
