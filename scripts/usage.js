@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const readme = `${root}README.md`;
-export const commands = [[], ['profiles'], ['plan'], ['run'], ['restore'], ['verify'], ['list'], ['prune'], ['status']];
+export const commands = [[], ['profiles'], ['plan'], ['run'], ['restore'], ['verify'], ['list'], ['prune'], ['status'], ['compare']];
 
 export function renderUsage() {
   const blocks = commands.map((args) => {

@@ -76,3 +76,25 @@ describe('inspectDatabase across major versions', () => {
     }
   });
 });
+
+describe('inspectDatabase privileges', () => {
+  it('needs no privilege on the tables: a role with only LOGIN reads the same model', async () => {
+    const db = await databaseWith(baseStatements);
+    const role = `compare_ro_${db.name.slice(-6)}`;
+    await withClient(cluster, db.name, (client) => client.query(`CREATE ROLE ${role} LOGIN PASSWORD 'ro-pass'`));
+    try {
+      const client = new pg.Client({ host: cluster.host, port: cluster.port, user: role, password: 'ro-pass', database: db.name });
+      await client.connect();
+      let asRole;
+      try {
+        asRole = await inspectDatabase(client as unknown as QueryClient, { database: db.name });
+      } finally {
+        await client.end();
+      }
+      expect(diffModels(await model(db), asRole, { includeComments: true })).toEqual({ missing: [], extra: [], different: [] });
+    } finally {
+      await db.drop();
+      await withClient(cluster, 'postgres', (client) => client.query(`DROP ROLE IF EXISTS ${role}`));
+    }
+  });
+});
