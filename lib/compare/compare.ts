@@ -42,7 +42,10 @@ export interface CompareResult {
 }
 
 export async function compareSchemas(input: CompareInput): Promise<CompareResult> {
-  const [source, target] = await Promise.all([readSide(input.source, 'source'), readSide(input.target, 'target')]);
+  const read = await Promise.all([readSide(input.source, 'source'), readSide(input.target, 'target')]);
+  // A backup limited to some schemas can only speak for those: the other side is narrowed to match.
+  const source = read[1].schemas !== null && read[0].schemas === null ? limitToSchemas(read[0], read[1].schemas) : read[0];
+  const target = read[0].schemas !== null && read[1].schemas === null ? limitToSchemas(read[1], read[0].schemas) : read[1];
   const drift = diffModels(source, target, input);
   const result: CompareResult = {
     identical: isEmptyDrift(drift),

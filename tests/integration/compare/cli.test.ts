@@ -88,6 +88,13 @@ describe('pgbak compare', () => {
     expect(byFlags.exitCode).toBe(0);
   });
 
+  it('narrows the other side to the schemas one side is limited to', async () => {
+    const result = await runCli(['compare', '--source', prod.url, '--s-schema', 'app', '--target', drifted.url], { env: noEnv });
+    expect(result.exitCode).toBe(3);
+    expect(result.stdout).not.toContain('Billing Dept');
+    expect(result.stdout).toContain('Drift: 1 missing in target, 0 extra in target, 1 different.');
+  });
+
   it('compares against the configured connection when no target is named', async () => {
     const result = await runCli(['compare', '--source', prod.url], { env: pgEnv(cluster, drifted.name) });
     expect(result.exitCode).toBe(3);
