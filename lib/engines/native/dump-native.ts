@@ -10,6 +10,7 @@ import { catalogReaders } from './catalog/index.js';
 import { orderDataByForeignKeys } from './data-order.js';
 import { readDependencies } from './dependencies.js';
 import { DumpSink, throwIfAborted } from './dump-sink.js';
+import { noteMissingDependencies } from './missing-dependencies.js';
 import { orderEntries } from './order.js';
 import { withParallelTableData, type FetchedTableData } from './parallel-data.js';
 import { defaultLargeObjects, kindHasData, selectEntries, type NativeDumpKind } from './select-entries.js';
@@ -99,7 +100,13 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
     if (kind === 'data-only') entries = await orderDataByForeignKeys(client, entries);
   }
   const selected = selectEntries(entries, kind, largeObjects);
-  const ordered = orderEntries(selected, await readDependencies(client));
+  const graph = await readDependencies(client);
+  if (kind === 'tables') {
+    const notes = await noteMissingDependencies(client, selected, graph);
+    for (const note of notes) logger?.warn(`native dump: ${note}`);
+    warnings.push(...notes);
+  }
+  const ordered = orderEntries(selected, graph);
   for (const warning of ordered.warnings) logger?.warn(`native dump: ${warning}`);
   warnings.push(...ordered.warnings);
   const largeObjectOids = kindHasData(kind)
