@@ -66,7 +66,8 @@ export async function compareSchemas(input: CompareInput): Promise<CompareResult
 export async function readSide(side: ResolvedSide, name: 'source' | 'target'): Promise<SchemaModel> {
   try {
     if (side.kind === 'backup') {
-      const { model } = await readArchiveModel(side.path, side.database === undefined ? {} : { database: side.database });
+      const flag = name === 'source' ? '--s-db' : '--t-db';
+      const { model } = await readArchiveModel(side.path, { databaseFlag: flag, ...(side.database === undefined ? {} : { database: side.database }) });
       return limitToSchemas(model, side.schemas);
     }
     const { connection } = side;
