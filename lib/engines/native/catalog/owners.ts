@@ -7,6 +7,7 @@ import type { CatalogReader, TocEntry } from '../toc.js';
 import {
   decoratedObjectsCte,
   decorationOrder,
+  decorationSection,
   isDecoratedObjectIncluded,
   objectSqlName,
   type DecoratedKind,
@@ -36,6 +37,8 @@ const alterKeyword: Partial<Record<DecoratedKind, string>> = {
   PROCEDURE: 'PROCEDURE',
   AGGREGATE: 'AGGREGATE',
   'LARGE OBJECT': 'LARGE OBJECT',
+  STATISTICS: 'STATISTICS',
+  LANGUAGE: 'LANGUAGE',
 };
 
 /** ALTER … OWNER TO for each owned object in the dump; nothing with noOwner. */
@@ -52,7 +55,7 @@ export const readOwners: CatalogReader = async (client: QueryClient, options) =>
       makeEntry({
         id: ownerEntryId(row),
         kind: 'OWNER',
-        section: 'pre-data',
+        section: decorationSection(row.kind),
         schema: row.schema,
         name: row.name,
         ref: null,

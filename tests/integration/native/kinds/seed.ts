@@ -1,0 +1,72 @@
+// Objects of the kinds outside the table and code families — statistics
+// objects, casts, event triggers, languages… — with hostile names (quotes,
+// spaces, upper case, unicode), for the native engine's round-trip tests.
+
+/** The schema every seeded kind lives in, quoted. */
+export const S = `"Kö ""k"" S"`;
+
+/** A table the statistics objects describe. */
+const tableSql = `
+CREATE SCHEMA ${S};
+CREATE TABLE ${S}."T a" (a int, "B b" int, c text);
+INSERT INTO ${S}."T a" SELECT g, g % 7, g::text FROM generate_series(1, 50) g;
+`;
+
+/** Extended statistics: several kinds, an expression, a set target, a comment, another schema than its table. */
+export const statisticsSeed = `
+CREATE STATISTICS ${S}."St ""1"" É" (dependencies, ndistinct) ON a, "B b" FROM ${S}."T a";
+CREATE STATISTICS ${S}.st_expr ON (a + 1), c FROM ${S}."T a";
+ALTER STATISTICS ${S}.st_expr SET STATISTICS 50;
+COMMENT ON STATISTICS ${S}."St ""1"" É" IS 'stats ''quoted''';
+CREATE SCHEMA "Other St";
+CREATE STATISTICS "Other St"."mcv ""x""" (mcv) ON a, c FROM ${S}."T a";
+`;
+
+/** Casts: with a function (assignment), WITH INOUT (implicit, commented), WITHOUT FUNCTION between
+ * binary-coercible built-in types (which only a superuser, owning them, may create). */
+export const castSeed = `
+CREATE TYPE ${S}."Pair ""p""" AS (a int, b int);
+CREATE FUNCTION ${S}."pair text"(${S}."Pair ""p""") RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT $1.a || ',' || $1.b$$;
+CREATE CAST (${S}."Pair ""p""" AS text) WITH FUNCTION ${S}."pair text"(${S}."Pair ""p""") AS ASSIGNMENT;
+CREATE CAST (int8 AS ${S}."Pair ""p""") WITH INOUT AS IMPLICIT;
+COMMENT ON CAST (int8 AS ${S}."Pair ""p""") IS 'inout';
+CREATE CAST (regrole AS regnamespace) WITHOUT FUNCTION;
+-- Its range-to-multirange cast is part of the type: no CREATE CAST of its own.
+CREATE TYPE ${S}."Text R" AS RANGE (subtype = text);
+`;
+
+/** Statistics objects and casts (restored by a superuser: only one may cast between built-in types). */
+export function ownerKindsSeed(): string {
+  return tableSql + statisticsSeed + castSeed;
+}
+
+/**
+ * Event triggers (one per event, tags, each non-default state, a comment, an
+ * owner that is not the creator) and a hand-made language: only a superuser
+ * may create them.
+ */
+export function superuserKindsSeed(owner: string): string {
+  return `
+CREATE SCHEMA IF NOT EXISTS ${S};
+CREATE FUNCTION ${S}."Evt fn"() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN END$$;
+CREATE EVENT TRIGGER "Evt ""1"" ü" ON ddl_command_start WHEN TAG IN ('CREATE TABLE', 'DROP TABLE') EXECUTE FUNCTION ${S}."Evt fn"();
+CREATE EVENT TRIGGER evt_drop ON sql_drop EXECUTE FUNCTION ${S}."Evt fn"();
+ALTER EVENT TRIGGER evt_drop DISABLE;
+COMMENT ON EVENT TRIGGER evt_drop IS 'drop ''watch''';
+CREATE EVENT TRIGGER evt_end ON ddl_command_end EXECUTE FUNCTION ${S}."Evt fn"();
+ALTER EVENT TRIGGER evt_end ENABLE REPLICA;
+CREATE EVENT TRIGGER evt_rewrite ON table_rewrite EXECUTE FUNCTION ${S}."Evt fn"();
+ALTER EVENT TRIGGER evt_rewrite ENABLE ALWAYS;
+ALTER EVENT TRIGGER evt_rewrite OWNER TO ${owner};
+CREATE FUNCTION ${S}."Pl handler"() RETURNS language_handler AS '$libdir/plpgsql', 'plpgsql_call_handler' LANGUAGE c;
+CREATE FUNCTION ${S}."Pl inline"(internal) RETURNS void AS '$libdir/plpgsql', 'plpgsql_inline_handler' LANGUAGE c STRICT;
+CREATE FUNCTION ${S}."Pl validator"(oid) RETURNS void AS '$libdir/plpgsql', 'plpgsql_validator' LANGUAGE c STRICT;
+CREATE TRUSTED LANGUAGE "My PL ""x""" HANDLER ${S}."Pl handler" INLINE ${S}."Pl inline" VALIDATOR ${S}."Pl validator";
+COMMENT ON LANGUAGE "My PL ""x""" IS 'a copy of plpgsql';
+ALTER LANGUAGE "My PL ""x""" OWNER TO ${owner};
+REVOKE USAGE ON LANGUAGE "My PL ""x""" FROM PUBLIC;
+GRANT USAGE ON LANGUAGE "My PL ""x""" TO ${owner};
+CREATE LANGUAGE "Untrusted pl" HANDLER ${S}."Pl handler";
+CREATE FUNCTION ${S}."in my pl"() RETURNS int LANGUAGE "My PL ""x""" AS $$BEGIN RETURN 1; END$$;
+`;
+}
