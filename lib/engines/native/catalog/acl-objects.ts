@@ -34,7 +34,11 @@ export type DecoratedKind =
   | 'LARGE OBJECT'
   | 'STATISTICS'
   | 'LANGUAGE'
-  | 'CAST';
+  | 'CAST'
+  | 'TEXT SEARCH PARSER'
+  | 'TEXT SEARCH TEMPLATE'
+  | 'TEXT SEARCH DICTIONARY'
+  | 'TEXT SEARCH CONFIGURATION';
 
 /** One row of the decorated-objects view. */
 export interface DecoratedObject {

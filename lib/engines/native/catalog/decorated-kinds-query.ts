@@ -1,6 +1,6 @@
 // The branches of the decorated-objects view (acl-objects-query.ts) for the
 // kinds outside the table and code families: statistics objects, languages,
-// casts. Each selects the columns of DecoratedObject in the view's order:
+// casts, text search objects. Each selects the columns of DecoratedObject in the view's order:
 // kind, classid, objid, schema, name, args, parent, parent_classid,
 // parent_objid, constraint_objid, owner, acl, base, identity_sequence,
 // grant_args, parent_schema.
@@ -38,5 +38,20 @@ const casts = `SELECT 'CAST', ${catalogOid('pg_cast')}, c.oid, NULL,
   FROM pg_catalog.pg_cast c
   WHERE ${dumpedCast}`;
 
+/** A branch for objects named `schema.name` with an owner (or none) and no privileges. */
+function schemaObject(kind: string, catalog: string, prefix: string, owner: boolean): string {
+  return `SELECT '${kind}', ${catalogOid(catalog)}, o.oid, n.nspname, o.${prefix}name, NULL, NULL, NULL, NULL, NULL,
+         ${owner ? `pg_catalog.pg_get_userbyid(o.${prefix}owner)` : 'NULL'}, NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.${catalog} o JOIN pg_catalog.pg_namespace n ON n.oid = o.${prefix}namespace
+  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember(catalog, 'o.oid')}`;
+}
+
+const textSearch = [
+  schemaObject('TEXT SEARCH PARSER', 'pg_ts_parser', 'prs', false),
+  schemaObject('TEXT SEARCH TEMPLATE', 'pg_ts_template', 'tmpl', false),
+  schemaObject('TEXT SEARCH DICTIONARY', 'pg_ts_dict', 'dict', true),
+  schemaObject('TEXT SEARCH CONFIGURATION', 'pg_ts_config', 'cfg', true),
+];
+
 /** `UNION ALL` and the branches above, to follow the view's last branch. */
-export const decoratedKindsBranches = [statistics, languages, casts].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');
+export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');

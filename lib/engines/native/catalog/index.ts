@@ -22,6 +22,8 @@ import { readCasts } from './casts.js';
 import { readEventTriggers } from './event-triggers.js';
 import { readLanguages } from './languages.js';
 import { readStatistics } from './statistics.js';
+import { readTextSearch } from './text-search.js';
+import { readTextSearchParsers } from './text-search-parsers.js';
 
 /**
  * Every catalog reader of the native engine, one per object family. The order
@@ -52,4 +54,6 @@ export const catalogReaders: CatalogReader[] = [
   readEventTriggers,
   readCasts,
   readLanguages,
+  readTextSearchParsers,
+  readTextSearch,
 ];

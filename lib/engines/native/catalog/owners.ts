@@ -39,6 +39,8 @@ const alterKeyword: Partial<Record<DecoratedKind, string>> = {
   'LARGE OBJECT': 'LARGE OBJECT',
   STATISTICS: 'STATISTICS',
   LANGUAGE: 'LANGUAGE',
+  'TEXT SEARCH DICTIONARY': 'TEXT SEARCH DICTIONARY',
+  'TEXT SEARCH CONFIGURATION': 'TEXT SEARCH CONFIGURATION',
 };
 
 /** ALTER … OWNER TO for each owned object in the dump; nothing with noOwner. */

@@ -1,14 +1,14 @@
-// Statistics objects and casts through the whole native engine: the dump
-// restores with stock psql into an empty database, and pg_dump --schema-only
-// (or, on a server newer than it, a second native dump) cannot tell the copy
-// from the source. A dump narrowed by patterns leaves out what pg_dump's would.
+// Statistics objects, casts, text search dictionaries and configurations
+// through the whole native engine: the dump restores with stock psql into an
+// empty database, and pg_dump --schema-only (or, on a server newer than it, a
+// second native dump) cannot tell the copy from the source. A dump narrowed by patterns leaves out what pg_dump's would.
 import { createTestDatabase, getCluster, hasClientTools, query, type ClusterInfo, type TestDatabase } from '../../../support/db.js';
 import { expectNativeRoundTrip, nativeDumpToFile, removeNativeDumpDirs } from '../../../support/native-fidelity.js';
 import { ownerKindsSeed } from './seed.js';
 
 const describeWithTools = hasClientTools(['pg_dump', 'psql']) ? describe : describe.skip;
 
-describeWithTools.each([15, 17])('a native dump of statistics objects and casts on PostgreSQL %i', (major) => {
+describeWithTools.each([15, 17])('a native dump of statistics objects, casts and text search objects on PostgreSQL %i', (major) => {
   let cluster: ClusterInfo;
   let source: TestDatabase;
 
@@ -30,6 +30,9 @@ describeWithTools.each([15, 17])('a native dump of statistics objects and casts 
     expect(dump.text).toContain('ALTER STATISTICS "Kö ""k"" S"."st_expr" SET STATISTICS 50;');
     expect(dump.text).toContain('CREATE CAST (bigint AS "Kö ""k"" S"."Pair ""p""") WITH INOUT AS IMPLICIT;');
     expect(dump.text).toContain('CREATE CAST (regrole AS regnamespace) WITHOUT FUNCTION;');
+    expect(dump.text).toContain(`CREATE TEXT SEARCH DICTIONARY "Kö ""k"" S"."Dict ""É""" (\n    TEMPLATE = "pg_catalog"."simple",\n    stopwords = 'english', accept = 'false' );`);
+    expect(dump.text).toContain('ADD MAPPING FOR "int" WITH "Kö ""k"" S".syn, "Kö ""k"" S"."Dict ""É""", english_stem;');
+    expect(dump.text).toContain(`COMMENT ON TEXT SEARCH CONFIGURATION "Kö ""k"" S"."empty" IS 'no mappings';`);
     expect(dump.result.warnings).toEqual([]);
   });
 

@@ -35,15 +35,29 @@ CREATE CAST (regrole AS regnamespace) WITHOUT FUNCTION;
 CREATE TYPE ${S}."Text R" AS RANGE (subtype = text);
 `;
 
-/** Statistics objects and casts (restored by a superuser: only one may cast between built-in types). */
+/**
+ * Text search dictionaries (options, another one's template) and configurations
+ * (copied mappings, reserved-word token names, several dictionaries per token, none).
+ */
+export const textSearchSeed = `
+CREATE TEXT SEARCH DICTIONARY ${S}."Dict ""É""" (TEMPLATE = pg_catalog.simple, STOPWORDS = english, ACCEPT = false);
+CREATE TEXT SEARCH DICTIONARY ${S}.syn (TEMPLATE = synonym, SYNONYMS = synonym_sample);
+COMMENT ON TEXT SEARCH DICTIONARY ${S}.syn IS 'synonyms';
+CREATE TEXT SEARCH CONFIGURATION ${S}."Cfg ""1""" (COPY = pg_catalog.english);
+ALTER TEXT SEARCH CONFIGURATION ${S}."Cfg ""1""" ALTER MAPPING FOR asciiword, "int" WITH ${S}.syn, ${S}."Dict ""É""", english_stem;
+CREATE TEXT SEARCH CONFIGURATION ${S}.empty (PARSER = default);
+COMMENT ON TEXT SEARCH CONFIGURATION ${S}.empty IS 'no mappings';
+`;
+
+/** Statistics objects, casts and text search objects (restored by a superuser: only one may cast between built-in types). */
 export function ownerKindsSeed(): string {
-  return tableSql + statisticsSeed + castSeed;
+  return tableSql + statisticsSeed + castSeed + textSearchSeed;
 }
 
 /**
  * Event triggers (one per event, tags, each non-default state, a comment, an
- * owner that is not the creator) and a hand-made language: only a superuser
- * may create them.
+ * owner that is not the creator), hand-made languages, text search parsers
+ * and templates: only a superuser may create them.
  */
 export function superuserKindsSeed(owner: string): string {
   return `
@@ -68,5 +82,13 @@ REVOKE USAGE ON LANGUAGE "My PL ""x""" FROM PUBLIC;
 GRANT USAGE ON LANGUAGE "My PL ""x""" TO ${owner};
 CREATE LANGUAGE "Untrusted pl" HANDLER ${S}."Pl handler";
 CREATE FUNCTION ${S}."in my pl"() RETURNS int LANGUAGE "My PL ""x""" AS $$BEGIN RETURN 1; END$$;
+CREATE TEXT SEARCH TEMPLATE ${S}."Tmpl ""t""" (INIT = dsimple_init, LEXIZE = dsimple_lexize);
+CREATE TEXT SEARCH TEMPLATE ${S}.lexize_only (LEXIZE = dsimple_lexize);
+COMMENT ON TEXT SEARCH TEMPLATE ${S}.lexize_only IS 'no init';
+CREATE TEXT SEARCH PARSER ${S}."Prs ü" (START = prsd_start, GETTOKEN = prsd_nexttoken, END = prsd_end, LEXTYPES = prsd_lextype, HEADLINE = prsd_headline);
+COMMENT ON TEXT SEARCH PARSER ${S}."Prs ü" IS 'the default parser again';
+CREATE TEXT SEARCH DICTIONARY ${S}.d3 (TEMPLATE = ${S}."Tmpl ""t""");
+CREATE TEXT SEARCH CONFIGURATION ${S}.c3 (PARSER = ${S}."Prs ü");
+ALTER TEXT SEARCH CONFIGURATION ${S}.c3 ADD MAPPING FOR word, "int" WITH ${S}.d3, simple;
 `;
 }

@@ -1,6 +1,6 @@
-// Event triggers and hand-made procedural languages: a role with only CONNECT
-// and SELECT can dump them (pg_event_trigger and pg_language are readable by
-// all), only a superuser can restore them — as with pg_dump. The round trip
+// Event triggers, hand-made procedural languages, text search parsers and
+// templates: a role with only CONNECT and SELECT can dump them (their catalogs
+// are readable by all), only a superuser can restore them — as with pg_dump. The round trip
 // must compare identical, and the event triggers come last, after the grants,
 // so they fire on none of the restore's own DDL.
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,7 @@ import { superuserKindsSeed } from './seed.js';
 
 const describeWithTools = hasClientTools(['pg_dump', 'psql']) ? describe : describe.skip;
 
-describeWithTools.each([15, 17])('a native dump of event triggers and languages on PostgreSQL %i', (major) => {
+describeWithTools.each([15, 17])('a native dump of event triggers, languages and text search parsers on PostgreSQL %i', (major) => {
   const suffix = randomBytes(3).toString('hex');
   const reader = `kinds_reader_${suffix}`;
   const owner = quoteIdent(`Evt "owner" ${suffix}`);
@@ -44,6 +44,8 @@ describeWithTools.each([15, 17])('a native dump of event triggers and languages 
     expect(dump.text).toContain('CREATE PROCEDURAL LANGUAGE "Untrusted pl" HANDLER');
     expect(dump.text).toContain(`COMMENT ON LANGUAGE "My PL ""x""" IS 'a copy of plpgsql';`);
     expect(dump.text).toContain('REVOKE ALL ON LANGUAGE "My PL ""x""" FROM PUBLIC;');
+    expect(dump.text).toContain('CREATE TEXT SEARCH PARSER "Kö ""k"" S"."Prs ü" (\n    START = prsd_start,\n    GETTOKEN = prsd_nexttoken,\n    END = prsd_end,\n    HEADLINE = prsd_headline,\n    LEXTYPES = prsd_lextype );');
+    expect(dump.text).toContain('CREATE TEXT SEARCH TEMPLATE "Kö ""k"" S"."lexize_only" (\n    LEXIZE = dsimple_lexize );');
     expect(dump.result.warnings).toEqual([]);
   });
 
