@@ -4,6 +4,7 @@
 import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
 import type { ObjectRef, ReadOptions, Section } from '../toc.js';
 import type { AclObjectType } from './acl-items.js';
+import { operatorName } from './operators.js';
 import { includesDatabaseObjects, routineSignature, tableMemberId } from './fn-entry.js';
 
 export { decoratedObjectsCte } from './acl-objects-query.js';
@@ -38,7 +39,8 @@ export type DecoratedKind =
   | 'TEXT SEARCH PARSER'
   | 'TEXT SEARCH TEMPLATE'
   | 'TEXT SEARCH DICTIONARY'
-  | 'TEXT SEARCH CONFIGURATION';
+  | 'TEXT SEARCH CONFIGURATION'
+  | 'OPERATOR';
 
 /** One row of the decorated-objects view. */
 export interface DecoratedObject {
@@ -116,6 +118,8 @@ export function objectSqlName(object: DecoratedObject): string {
       return object.name;
     case 'CAST':
       return `(${object.name})`;
+    case 'OPERATOR':
+      return `${operatorName(schema, object.name)} (${object.args ?? ''})`;
     case 'FUNCTION':
     case 'PROCEDURE':
       return routineSignature(schema, object.name, object.args ?? '');

@@ -1,9 +1,10 @@
 // The branches of the decorated-objects view (acl-objects-query.ts) for the
 // kinds outside the table and code families: statistics objects, languages,
-// casts, text search objects. Each selects the columns of DecoratedObject in the view's order:
+// casts, text search objects, operators. Each selects the columns of DecoratedObject in the view's order:
 // kind, classid, objid, schema, name, args, parent, parent_classid,
 // parent_objid, constraint_objid, owner, acl, base, identity_sequence,
 // grant_args, parent_schema.
+import { operatorArgs } from './operators.js';
 import { catalogOid, isNotExtensionMember, isNotInternalPart, isUserSchema } from './fn-sql.js';
 
 // FirstNormalObjectId: objects below it were made by initdb and exist in every database.
@@ -53,5 +54,11 @@ const textSearch = [
   schemaObject('TEXT SEARCH CONFIGURATION', 'pg_ts_config', 'cfg', true),
 ];
 
+// An operator's args column holds its identity arguments (`integer, integer`, `NONE, integer`).
+const operators = `SELECT 'OPERATOR', ${catalogOid('pg_operator')}, o.oid, n.nspname, o.oprname, ${operatorArgs('o')}, NULL, NULL, NULL, NULL,
+         pg_catalog.pg_get_userbyid(o.oprowner), NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+  WHERE o.oprcode <> 0 AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_operator', 'o.oid')}`;
+
 /** `UNION ALL` and the branches above, to follow the view's last branch. */
-export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');
+export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch, operators].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');

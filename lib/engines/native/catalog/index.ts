@@ -21,6 +21,7 @@ import { readTriggers } from './triggers.js';
 import { readCasts } from './casts.js';
 import { readEventTriggers } from './event-triggers.js';
 import { readLanguages } from './languages.js';
+import { readOperators } from './operators.js';
 import { readStatistics } from './statistics.js';
 import { readTextSearch } from './text-search.js';
 import { readTextSearchParsers } from './text-search-parsers.js';
@@ -56,4 +57,5 @@ export const catalogReaders: CatalogReader[] = [
   readLanguages,
   readTextSearchParsers,
   readTextSearch,
+  readOperators,
 ];

@@ -41,6 +41,7 @@ const alterKeyword: Partial<Record<DecoratedKind, string>> = {
   LANGUAGE: 'LANGUAGE',
   'TEXT SEARCH DICTIONARY': 'TEXT SEARCH DICTIONARY',
   'TEXT SEARCH CONFIGURATION': 'TEXT SEARCH CONFIGURATION',
+  OPERATOR: 'OPERATOR',
 };
 
 /** ALTER … OWNER TO for each owned object in the dump; nothing with noOwner. */

@@ -1,14 +1,15 @@
-// Statistics objects, casts, text search dictionaries and configurations
-// through the whole native engine: the dump restores with stock psql into an
-// empty database, and pg_dump --schema-only (or, on a server newer than it, a
-// second native dump) cannot tell the copy from the source. A dump narrowed by patterns leaves out what pg_dump's would.
+// Statistics objects, casts, operators, text search dictionaries and
+// configurations through the whole native engine: the dump restores with stock
+// psql into an empty database, and pg_dump --schema-only (or, on a server newer
+// than it, a second native dump) cannot tell the copy from the source. A dump
+// narrowed by patterns leaves out what pg_dump's would.
 import { createTestDatabase, getCluster, hasClientTools, query, type ClusterInfo, type TestDatabase } from '../../../support/db.js';
 import { expectNativeRoundTrip, nativeDumpToFile, removeNativeDumpDirs } from '../../../support/native-fidelity.js';
 import { ownerKindsSeed } from './seed.js';
 
 const describeWithTools = hasClientTools(['pg_dump', 'psql']) ? describe : describe.skip;
 
-describeWithTools.each([15, 17])('a native dump of statistics objects, casts and text search objects on PostgreSQL %i', (major) => {
+describeWithTools.each([15, 17])('a native dump of statistics objects, casts, operators and text search objects on PostgreSQL %i', (major) => {
   let cluster: ClusterInfo;
   let source: TestDatabase;
 
@@ -33,6 +34,9 @@ describeWithTools.each([15, 17])('a native dump of statistics objects, casts and
     expect(dump.text).toContain(`CREATE TEXT SEARCH DICTIONARY "Kö ""k"" S"."Dict ""É""" (\n    TEMPLATE = "pg_catalog"."simple",\n    stopwords = 'english', accept = 'false' );`);
     expect(dump.text).toContain('ADD MAPPING FOR "int" WITH "Kö ""k"" S".syn, "Kö ""k"" S"."Dict ""É""", english_stem;');
     expect(dump.text).toContain(`COMMENT ON TEXT SEARCH CONFIGURATION "Kö ""k"" S"."empty" IS 'no mappings';`);
+    expect(dump.text).toContain('CREATE OPERATOR "Kö ""k"" S".~~~ (\n    FUNCTION = "Kö ""k"" S".f_neg,\n    RIGHTARG = integer\n);');
+    expect(dump.text).toContain(`COMMENT ON OPERATOR "Kö ""k"" S".~~~ (NONE, integer) IS 'prefix ''minus''';`);
+    expect(dump.text).not.toContain('CREATE OPERATOR "Kö ""k"" S".!==');
     expect(dump.result.warnings).toEqual([]);
   });
 

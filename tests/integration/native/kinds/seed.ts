@@ -49,9 +49,22 @@ CREATE TEXT SEARCH CONFIGURATION ${S}.empty (PARSER = default);
 COMMENT ON TEXT SEARCH CONFIGURATION ${S}.empty IS 'no mappings';
 `;
 
-/** Statistics objects, casts and text search objects (restored by a superuser: only one may cast between built-in types). */
+/** Operators: infix with commutator (itself), negator (a shell), estimators, MERGES, HASHES; prefix; comments. */
+export const operatorSeed = `
+CREATE FUNCTION ${S}."f eq"(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT $1 = $2';
+CREATE FUNCTION ${S}."f ne"(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT $1 <> $2';
+CREATE FUNCTION ${S}.f_neg(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT -$1';
+CREATE OPERATOR ${S}.=== (FUNCTION = ${S}."f eq", LEFTARG = int, RIGHTARG = int, COMMUTATOR = OPERATOR(${S}.===),
+  NEGATOR = OPERATOR(${S}.!==), RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR ${S}.<~> (FUNCTION = ${S}."f ne", LEFTARG = int, RIGHTARG = int, COMMUTATOR = OPERATOR(${S}.<~>));
+CREATE OPERATOR ${S}.~~~ (FUNCTION = ${S}.f_neg, RIGHTARG = int);
+COMMENT ON OPERATOR ${S}.~~~ (NONE, int) IS 'prefix ''minus''';
+COMMENT ON OPERATOR ${S}.=== (int, int) IS 'equal';
+`;
+
+/** Statistics objects, casts, operators and text search objects (restored by a superuser: only one may cast between built-in types). */
 export function ownerKindsSeed(): string {
-  return tableSql + statisticsSeed + castSeed + textSearchSeed;
+  return tableSql + statisticsSeed + castSeed + textSearchSeed + operatorSeed;
 }
 
 /**
