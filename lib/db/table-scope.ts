@@ -32,6 +32,14 @@ export function createScopeFilter(scope: TableScope, user: string) {
       if (tableIn.length === 0 && schemaOut.some((m) => m(schema))) return false;
       return !tableOut.some((m) => m(schema, table));
     },
+    /**
+     * No schema or table pattern narrows the dump, so objects outside schemas
+     * (casts, languages, event triggers…) are in it: pg_dump's include_everything,
+     * which exclusions alone do not clear.
+     */
+    includesDatabaseObjects(): boolean {
+      return schemaIn.length === 0 && tableIn.length === 0;
+    },
     /** The schema may hold dumped objects (for sequences). */
     includesSchema(schema: string): boolean {
       if (schemaOut.some((m) => m(schema))) return false;

@@ -6,13 +6,15 @@ import { entryKinds, type EntryKind, type ObjectRef, type TocEntry } from './toc
  * restore also runs last: GRANT/REVOKE after everything (an owner revoking its
  * own INSERT must not break the data load), and materialized view refreshes
  * after the grants (a refresh runs the query with the owner's privileges).
+ * Event triggers join that last pass (pg_dump's RESTORE_PASS_POST_ACL): created
+ * earlier, they would fire on the restore's own DDL.
  */
 export const phases = ['pre-data', 'data', 'post-data', 'acl', 'refresh'] as const;
 export type Phase = (typeof phases)[number];
 
 export function phaseOf(entry: TocEntry): Phase {
   if (entry.kind === 'ACL') return 'acl';
-  if (entry.kind === 'MATERIALIZED VIEW DATA') return 'refresh';
+  if (entry.kind === 'MATERIALIZED VIEW DATA' || entry.kind === 'EVENT TRIGGER') return 'refresh';
   return entry.section;
 }
 
@@ -29,9 +31,9 @@ type SortKey = readonly (string | number)[];
 
 /**
  * Orders entries as pg_dump does: by phase (pre-data, data, post-data, grants,
- * refreshes), and within a phase topologically over what each entry depends on
- * (its `dependsOn` refs, its `after` ids, and pg_depend through `graph`), ties
- * broken by kind (`entryKinds`), schema, name and id, so the same database
+ * event triggers and refreshes), and within a phase topologically over what
+ * each entry depends on (its `dependsOn` refs, its `after` ids, and pg_depend
+ * through `graph`), ties broken by kind (`entryKinds`), schema, name and id, so the same database
  * always gives the same file. A decorator sorts as its target, so a COMMENT
  * follows the object it comments. Loops are broken deterministically (the
  * smallest entry of the loop goes first) and reported.

@@ -67,6 +67,7 @@ export async function runNativeDump(
         includesSchema: (schema) => filter.includesSchema(schema),
         includesTable: (schema, table) => filter.includesTable(schema, table),
         includesData: (schema, table) => filter.includesData(schema, table),
+        includesDatabaseObjects: filter.includesDatabaseObjects(),
       },
       jobs: step.options.jobs,
       skipUnreadable: step.options.skipUnreadable,

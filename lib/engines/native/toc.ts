@@ -18,14 +18,27 @@ export type Section = 'pre-data' | 'data' | 'post-data';
 export const entryKinds = [
   'SCHEMA',
   'EXTENSION',
+  'PROCEDURAL LANGUAGE',
   'COLLATION',
   'TYPE',
   'DOMAIN',
   'FUNCTION',
   'PROCEDURE',
   'AGGREGATE',
+  'CAST',
+  'OPERATOR',
+  'OPERATOR FAMILY',
+  'OPERATOR CLASS',
+  'TEXT SEARCH PARSER',
+  'TEXT SEARCH TEMPLATE',
+  'TEXT SEARCH DICTIONARY',
+  'TEXT SEARCH CONFIGURATION',
+  'FOREIGN DATA WRAPPER',
+  'SERVER',
+  'USER MAPPING',
   'SEQUENCE',
   'TABLE',
+  'FOREIGN TABLE',
   'TABLE ATTACH',
   'DEFAULT',
   'SEQUENCE OWNED BY',
@@ -37,11 +50,16 @@ export const entryKinds = [
   'CONSTRAINT',
   'INDEX',
   'INDEX ATTACH',
+  'STATISTICS',
   'FK CONSTRAINT',
   'TRIGGER',
   'RULE',
   'POLICY',
   'ROW SECURITY',
+  'PUBLICATION',
+  'PUBLICATION TABLE',
+  /** Written after the grants (pg_dump's post-ACL pass), so it fires on none of the restore's own DDL. */
+  'EVENT TRIGGER',
   'MATERIALIZED VIEW DATA',
   'COMMENT',
   'OWNER',
@@ -84,6 +102,12 @@ export interface ReadOptions {
   includesData?(schema: string, table: string): boolean;
   /** The server's major version, for catalog columns that differ between versions. */
   serverMajor: number;
+  /**
+   * No schema or table pattern narrows the dump (pg_dump's include_everything):
+   * objects outside schemas — casts, languages, event triggers, foreign data
+   * wrappers and servers, publications — are in it. Defaults to true.
+   */
+  includesDatabaseObjects?: boolean;
 }
 
 /**

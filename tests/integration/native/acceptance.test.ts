@@ -1,6 +1,7 @@
 // The native engine's acceptance bar (issue 4): one database holding every kind of
-// object the engine covers — the table family, code, decorations and grants, the
-// shared seed with its hostile identifiers (quotes, spaces, upper case, unicode,
+// object the engine covers — the table family, code, decorations and grants,
+// statistics objects and casts (kinds/seed.ts; event triggers and languages need
+// a superuser and are tested apart), the shared seed with its hostile identifiers (quotes, spaces, upper case, unicode,
 // reserved words) — backed up by a role with only CONNECT, USAGE and SELECT
 // (plus BYPASSRLS: without it, the tables with row-level security are refused
 // rather than dumped filtered, as they should be), restored into an empty
@@ -14,6 +15,7 @@ import { createTestDatabase, getCluster, hasClientTools, query, type ClusterInfo
 import { expectNativeRoundTrip, removeNativeDumpDirs } from '../../support/native-fidelity.js';
 import { seedDatabase } from '../../support/seed.js';
 import { BASE_SQL, codeRoles, codeSql } from './code/seed.js';
+import { ownerKindsSeed } from './kinds/seed.js';
 
 const tableFamily = fileURLToPath(new URL('./tables/fixtures/table-family.sql', import.meta.url));
 // Skipped only where psql/pg_dump are missing (hasClientTools prints which).
@@ -32,6 +34,7 @@ describeWithTools.each([15, 17])('native engine acceptance on PostgreSQL %i', (m
     await query(cluster, source.name, await readFile(tableFamily, 'utf8'));
     await seedDatabase(cluster, source.name);
     await query(cluster, source.name, BASE_SQL + codeSql(roles, major));
+    await query(cluster, source.name, ownerKindsSeed());
     // Only what reading needs: CONNECT, USAGE on every schema, SELECT on tables, sequences, large objects.
     await query(
       cluster,

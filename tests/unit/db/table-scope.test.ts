@@ -156,6 +156,17 @@ describe('createScopeFilter', () => {
   });
 });
 
+describe('includesDatabaseObjects', () => {
+  const whole = (partial: Partial<TableScope>) => createScopeFilter(scope(partial), 'backup').includesDatabaseObjects();
+
+  it('holds casts, languages and event triggers only when no schema or table pattern narrows the dump', () => {
+    expect(whole({})).toBe(true);
+    expect(whole({ excludeSchemas: ['audit'], excludeTables: ['public.tmp_*'], excludeTableData: ['x'] })).toBe(true);
+    expect(whole({ schemas: ['public'] })).toBe(false);
+    expect(whole({ tables: ['public.orders'] })).toBe(false);
+  });
+});
+
 describe('splitPattern', () => {
   it('splits at unquoted dots and converts wildcards', () => {
     expect(splitPattern('Public.T*')).toEqual(['public', 't.*']);

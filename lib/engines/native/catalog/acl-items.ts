@@ -18,6 +18,9 @@ export type AclObjectType =
   | 'SCHEMA'
   | 'TYPE'
   | 'LARGE OBJECT'
+  | 'LANGUAGE'
+  | 'FOREIGN DATA WRAPPER'
+  | 'FOREIGN SERVER'
   | 'TABLES'
   | 'SEQUENCES'
   | 'FUNCTIONS'
@@ -68,6 +71,9 @@ export function privilegesOf(type: AclObjectType, options: { column: boolean; se
       ];
     case 'TYPE':
     case 'TYPES':
+    case 'LANGUAGE':
+    case 'FOREIGN DATA WRAPPER':
+    case 'FOREIGN SERVER':
       return [['U', 'USAGE']];
     case 'LARGE OBJECT':
       return [

@@ -1,5 +1,6 @@
 // One SQL view of every object a dump can decorate with COMMENT, OWNER and
 // GRANT, with the columns of DecoratedObject (acl-objects.ts).
+import { decoratedKindsBranches } from './decorated-kinds-query.js';
 import { catalogOid, isNotExtensionMember, isNotInternalPart, isUserSchema } from './fn-sql.js';
 
 const pgClass = catalogOid('pg_class');
@@ -7,7 +8,7 @@ const pgType = catalogOid('pg_type');
 
 /**
  * SQL for a CTE named `objects` holding every object of a user schema (or a
- * large object, or an extension) that is not an extension member, with the
+ * large object, an extension, a language or a cast) that is not an extension member, with the
  * columns of DecoratedObject. Objects the dump does not re-create — array and
  * row types, trigger clones on partitions, views' `_RETURN` rules, internal
  * triggers — are left out.
@@ -18,11 +19,11 @@ export const decoratedObjectsCte = `objects AS (
          NULL::pg_catalog.text AS parent, NULL::pg_catalog.oid AS parent_classid, NULL::pg_catalog.oid AS parent_objid,
          NULL::pg_catalog.oid AS constraint_objid, pg_catalog.pg_get_userbyid(n.nspowner)::pg_catalog.text AS owner,
          n.nspacl::pg_catalog.text[] AS acl, pg_catalog.acldefault('n', n.nspowner)::pg_catalog.text[] AS base,
-         false AS identity_sequence, NULL::pg_catalog.text AS grant_args
+         false AS identity_sequence, NULL::pg_catalog.text AS grant_args, NULL::pg_catalog.text AS parent_schema
   FROM pg_catalog.pg_namespace n
   WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_namespace', 'n.oid')}
   UNION ALL
-  SELECT 'EXTENSION', ${catalogOid('pg_extension')}, x.oid, n.nspname, x.extname, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, NULL
+  SELECT 'EXTENSION', ${catalogOid('pg_extension')}, x.oid, n.nspname, x.extname, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
   -- As pg_dump: extensions made by initdb (plpgsql) are part of every database, never dumped.
   WHERE x.oid >= 16384
@@ -44,7 +45,7 @@ export const decoratedObjectsCte = `objects AS (
          CASE WHEN c.relkind NOT IN ('i', 'I', 'c') THEN c.relacl::pg_catalog.text[] END,
          pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner)::pg_catalog.text[],
          c.relkind = 'S' AND EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = ${pgClass}
-           AND d.objid = c.oid AND d.refclassid = ${pgClass} AND d.deptype = 'i'), NULL
+           AND d.objid = c.oid AND d.refclassid = ${pgClass} AND d.deptype = 'i'), NULL, NULL
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
@@ -54,7 +55,7 @@ export const decoratedObjectsCte = `objects AS (
   UNION ALL
   SELECT CASE WHEN t.typtype = 'd' THEN 'DOMAIN' ELSE 'TYPE' END, ${pgType}, t.oid, n.nspname, t.typname,
          NULL, NULL, NULL, NULL, NULL, pg_catalog.pg_get_userbyid(t.typowner),
-         t.typacl::pg_catalog.text[], pg_catalog.acldefault('T', t.typowner)::pg_catalog.text[], false, NULL
+         t.typacl::pg_catalog.text[], pg_catalog.acldefault('T', t.typowner)::pg_catalog.text[], false, NULL, NULL
   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
   WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r')
     AND (t.typtype <> 'c' OR (SELECT r.relkind FROM pg_catalog.pg_class r WHERE r.oid = t.typrelid) = 'c')
@@ -62,7 +63,7 @@ export const decoratedObjectsCte = `objects AS (
     AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_type', 't.oid')}
   UNION ALL
   SELECT 'COLLATION', ${catalogOid('pg_collation')}, co.oid, n.nspname, co.collname, NULL, NULL, NULL, NULL, NULL,
-         pg_catalog.pg_get_userbyid(co.collowner), NULL, NULL, false, NULL
+         pg_catalog.pg_get_userbyid(co.collowner), NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
   WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_collation', 'co.oid')}
   UNION ALL
@@ -72,14 +73,14 @@ export const decoratedObjectsCte = `objects AS (
          p.proacl::pg_catalog.text[], pg_catalog.acldefault('f', p.proowner)::pg_catalog.text[], false,
          -- GRANT has no aggregate syntax: an aggregate is granted as a function of its argument types.
          CASE WHEN p.prokind = 'a' THEN COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format_type(a.t, NULL), ', ' ORDER BY a.i)
-           FROM pg_catalog.unnest(p.proargtypes) WITH ORDINALITY AS a(t, i)), '') END
+           FROM pg_catalog.unnest(p.proargtypes) WITH ORDINALITY AS a(t, i)), '') END, NULL
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_proc', 'p.oid')} AND ${isNotInternalPart('pg_proc', 'p.oid')}
   UNION ALL
   SELECT CASE WHEN con.contypid <> 0 THEN 'DOMAIN CONSTRAINT' ELSE 'CONSTRAINT' END,
          ${catalogOid('pg_constraint')}, con.oid, n.nspname, con.conname, NULL,
          COALESCE(r.relname, ty.typname), CASE WHEN con.contypid <> 0 THEN ${pgType} ELSE ${pgClass} END,
-         CASE WHEN con.contypid <> 0 THEN con.contypid ELSE con.conrelid END, NULL, NULL, NULL, NULL, false, NULL
+         CASE WHEN con.contypid <> 0 THEN con.contypid ELSE con.conrelid END, NULL, NULL, NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_constraint con
   JOIN pg_catalog.pg_namespace n ON n.oid = con.connamespace
   LEFT JOIN pg_catalog.pg_class r ON r.oid = con.conrelid
@@ -88,7 +89,7 @@ export const decoratedObjectsCte = `objects AS (
     AND ${isNotExtensionMember('pg_class', 'con.conrelid')} AND ${isNotExtensionMember('pg_type', 'con.contypid')}
   UNION ALL
   SELECT 'TRIGGER', ${catalogOid('pg_trigger')}, tg.oid, n.nspname, tg.tgname, NULL, r.relname, ${pgClass}, r.oid,
-         NULL, NULL, NULL, NULL, false, NULL
+         NULL, NULL, NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_trigger tg
   JOIN pg_catalog.pg_class r ON r.oid = tg.tgrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
@@ -96,14 +97,14 @@ export const decoratedObjectsCte = `objects AS (
     AND ${isNotExtensionMember('pg_class', 'r.oid')}
   UNION ALL
   SELECT 'POLICY', ${catalogOid('pg_policy')}, pol.oid, n.nspname, pol.polname, NULL, r.relname, ${pgClass}, r.oid,
-         NULL, NULL, NULL, NULL, false, NULL
+         NULL, NULL, NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_policy pol
   JOIN pg_catalog.pg_class r ON r.oid = pol.polrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
   WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_class', 'r.oid')}
   UNION ALL
   SELECT 'RULE', ${catalogOid('pg_rewrite')}, rw.oid, n.nspname, rw.rulename, NULL, r.relname, ${pgClass}, r.oid,
-         NULL, NULL, NULL, NULL, false, NULL
+         NULL, NULL, NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_rewrite rw
   JOIN pg_catalog.pg_class r ON r.oid = rw.ev_class
   JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
@@ -111,6 +112,7 @@ export const decoratedObjectsCte = `objects AS (
   UNION ALL
   SELECT 'LARGE OBJECT', ${catalogOid('pg_largeobject')}, lo.oid, NULL, lo.oid::pg_catalog.text, NULL, NULL, NULL, NULL,
          NULL, pg_catalog.pg_get_userbyid(lo.lomowner),
-         lo.lomacl::pg_catalog.text[], pg_catalog.acldefault('L', lo.lomowner)::pg_catalog.text[], false, NULL
+         lo.lomacl::pg_catalog.text[], pg_catalog.acldefault('L', lo.lomowner)::pg_catalog.text[], false, NULL, NULL
   FROM pg_catalog.pg_largeobject_metadata lo
+${decoratedKindsBranches}
 )`;

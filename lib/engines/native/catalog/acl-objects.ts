@@ -4,7 +4,8 @@
 import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
 import type { ObjectRef, ReadOptions, Section } from '../toc.js';
 import type { AclObjectType } from './acl-items.js';
-import { routineSignature, tableMemberId } from './fn-entry.js';
+import { operatorName } from './operators.js';
+import { includesDatabaseObjects, routineSignature, tableMemberId } from './fn-entry.js';
 
 export { decoratedObjectsCte } from './acl-objects-query.js';
 
@@ -31,7 +32,15 @@ export type DecoratedKind =
   | 'TRIGGER'
   | 'POLICY'
   | 'RULE'
-  | 'LARGE OBJECT';
+  | 'LARGE OBJECT'
+  | 'STATISTICS'
+  | 'LANGUAGE'
+  | 'CAST'
+  | 'TEXT SEARCH PARSER'
+  | 'TEXT SEARCH TEMPLATE'
+  | 'TEXT SEARCH DICTIONARY'
+  | 'TEXT SEARCH CONFIGURATION'
+  | 'OPERATOR';
 
 /** One row of the decorated-objects view. */
 export interface DecoratedObject {
@@ -58,6 +67,8 @@ export interface DecoratedObject {
   identity_sequence: boolean;
   /** An aggregate's argument types (`integer, text`; '' for `agg(*)`), the form GRANT … ON FUNCTION needs. */
   grant_args: string | null;
+  /** The schema of `parent` where it may differ from the object's (a statistics object's table). */
+  parent_schema: string | null;
 }
 
 /**
@@ -85,6 +96,11 @@ export function isDecoratedObjectIncluded(object: DecoratedObject, options: Read
     case 'POLICY':
     case 'RULE':
       return options.includesTable(object.schema ?? '', object.parent ?? '');
+    case 'STATISTICS':
+      return options.includesSchema(object.schema ?? '') && options.includesTable(object.parent_schema ?? '', object.parent ?? '');
+    case 'LANGUAGE':
+    case 'CAST':
+      return includesDatabaseObjects(options);
     default:
       return options.includesSchema(object.schema ?? '');
   }
@@ -96,9 +112,14 @@ export function objectSqlName(object: DecoratedObject): string {
   switch (object.kind) {
     case 'SCHEMA':
     case 'EXTENSION':
+    case 'LANGUAGE':
       return quoteIdent(object.name);
     case 'LARGE OBJECT':
       return object.name;
+    case 'CAST':
+      return `(${object.name})`;
+    case 'OPERATOR':
+      return `${operatorName(schema, object.name)} (${object.args ?? ''})`;
     case 'FUNCTION':
     case 'PROCEDURE':
       return routineSignature(schema, object.name, object.args ?? '');
@@ -133,6 +154,8 @@ export function objectEntryId(object: DecoratedObject): string {
     case 'SCHEMA':
     case 'EXTENSION':
       return `${object.kind} ${quoteIdent(object.name)}`;
+    case 'LANGUAGE':
+      return `PROCEDURAL LANGUAGE ${quoteIdent(object.name)}`;
     case 'LARGE OBJECT':
       return `LARGE OBJECT ${object.name}`;
     case 'COMPOSITE':
@@ -173,7 +196,7 @@ const PG_CONSTRAINT_OID = 2606;
 
 /** Post-data for what lives on a table after its data (indexes, constraints, triggers…), else pre-data. */
 export function decorationSection(kind: DecoratedKind): Section {
-  return kind === 'INDEX' || kind === 'CONSTRAINT' || kind === 'TRIGGER' || kind === 'POLICY' || kind === 'RULE'
+  return kind === 'INDEX' || kind === 'CONSTRAINT' || kind === 'TRIGGER' || kind === 'POLICY' || kind === 'RULE' || kind === 'STATISTICS'
     ? 'post-data'
     : 'pre-data';
 }
@@ -200,6 +223,8 @@ export function aclObjectType(kind: DecoratedKind): AclObjectType | null {
       return 'PROCEDURE';
     case 'LARGE OBJECT':
       return 'LARGE OBJECT';
+    case 'LANGUAGE':
+      return 'LANGUAGE';
     default:
       return null;
   }

@@ -15,6 +15,11 @@ export function tableMemberId(schema: string, table: string, name: string): stri
   return `${quoteQualified(schema, table)} ${quoteIdent(name)}`;
 }
 
+/** Whether the dump holds objects outside schemas (casts, languages, event triggers…): no pattern narrows it. */
+export function includesDatabaseObjects(options: ReadOptions): boolean {
+  return options.includesDatabaseObjects ?? true;
+}
+
 /** A pg_depend identity from a query row. */
 export function toRef(classid: number | string, objid: number | string): ObjectRef {
   return { classid: Number(classid), objid: Number(objid) };

@@ -18,6 +18,13 @@ import { readOwners } from './owners.js';
 import { readPolicies, readRowSecurity } from './policies.js';
 import { readRules } from './rules.js';
 import { readTriggers } from './triggers.js';
+import { readCasts } from './casts.js';
+import { readEventTriggers } from './event-triggers.js';
+import { readLanguages } from './languages.js';
+import { readOperators } from './operators.js';
+import { readStatistics } from './statistics.js';
+import { readTextSearch } from './text-search.js';
+import { readTextSearchParsers } from './text-search-parsers.js';
 
 /**
  * Every catalog reader of the native engine, one per object family. The order
@@ -44,4 +51,11 @@ export const catalogReaders: CatalogReader[] = [
   readOwners,
   readAcls,
   readLargeObjects,
+  readStatistics,
+  readEventTriggers,
+  readCasts,
+  readLanguages,
+  readTextSearchParsers,
+  readTextSearch,
+  readOperators,
 ];

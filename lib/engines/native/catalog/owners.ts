@@ -7,6 +7,7 @@ import type { CatalogReader, TocEntry } from '../toc.js';
 import {
   decoratedObjectsCte,
   decorationOrder,
+  decorationSection,
   isDecoratedObjectIncluded,
   objectSqlName,
   type DecoratedKind,
@@ -36,6 +37,11 @@ const alterKeyword: Partial<Record<DecoratedKind, string>> = {
   PROCEDURE: 'PROCEDURE',
   AGGREGATE: 'AGGREGATE',
   'LARGE OBJECT': 'LARGE OBJECT',
+  STATISTICS: 'STATISTICS',
+  LANGUAGE: 'LANGUAGE',
+  'TEXT SEARCH DICTIONARY': 'TEXT SEARCH DICTIONARY',
+  'TEXT SEARCH CONFIGURATION': 'TEXT SEARCH CONFIGURATION',
+  OPERATOR: 'OPERATOR',
 };
 
 /** ALTER … OWNER TO for each owned object in the dump; nothing with noOwner. */
@@ -52,7 +58,7 @@ export const readOwners: CatalogReader = async (client: QueryClient, options) =>
       makeEntry({
         id: ownerEntryId(row),
         kind: 'OWNER',
-        section: 'pre-data',
+        section: decorationSection(row.kind),
         schema: row.schema,
         name: row.name,
         ref: null,

@@ -166,6 +166,7 @@ const object = (fields: Partial<DecoratedObject>): DecoratedObject => ({
   base: null,
   identity_sequence: false,
   grant_args: null,
+  parent_schema: null,
   ...fields,
 });
 

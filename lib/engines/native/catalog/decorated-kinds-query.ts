@@ -1,0 +1,64 @@
+// The branches of the decorated-objects view (acl-objects-query.ts) for the
+// kinds outside the table and code families: statistics objects, languages,
+// casts, text search objects, operators. Each selects the columns of DecoratedObject in the view's order:
+// kind, classid, objid, schema, name, args, parent, parent_classid,
+// parent_objid, constraint_objid, owner, acl, base, identity_sequence,
+// grant_args, parent_schema.
+import { operatorArgs } from './operators.js';
+import { catalogOid, isNotExtensionMember, isNotInternalPart, isUserSchema } from './fn-sql.js';
+
+// FirstNormalObjectId: objects below it were made by initdb and exist in every database.
+const FIRST_NORMAL_OID = 16384;
+
+/**
+ * SQL condition on `pg_cast c`: a cast a dump re-creates (pg_dump's
+ * selectDumpableCast), not the range-to-multirange cast CREATE TYPE … AS RANGE makes.
+ */
+export const dumpedCast = `c.oid >= ${FIRST_NORMAL_OID} AND ${isNotExtensionMember('pg_cast', 'c.oid')} AND ${isNotInternalPart('pg_cast', 'c.oid')}`;
+
+/** SQL condition on `pg_language l`: a procedural language a dump re-creates (not initdb's, not an extension's). */
+export const dumpedLanguage = `l.lanispl AND l.oid >= ${FIRST_NORMAL_OID} AND ${isNotExtensionMember('pg_language', 'l.oid')}`;
+
+const statistics = `SELECT 'STATISTICS', ${catalogOid('pg_statistic_ext')}, s.oid, n.nspname, s.stxname, NULL, t.relname,
+         ${catalogOid('pg_class')}, t.oid, NULL, pg_catalog.pg_get_userbyid(s.stxowner), NULL, NULL, false, NULL, tn.nspname
+  FROM pg_catalog.pg_statistic_ext s
+  JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
+  JOIN pg_catalog.pg_class t ON t.oid = s.stxrelid
+  JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_statistic_ext', 's.oid')}`;
+
+const languages = `SELECT 'LANGUAGE', ${catalogOid('pg_language')}, l.oid, NULL, l.lanname, NULL, NULL, NULL, NULL, NULL,
+         pg_catalog.pg_get_userbyid(l.lanowner), l.lanacl::pg_catalog.text[],
+         pg_catalog.acldefault('l', l.lanowner)::pg_catalog.text[], false, NULL, NULL
+  FROM pg_catalog.pg_language l
+  WHERE ${dumpedLanguage}`;
+
+const casts = `SELECT 'CAST', ${catalogOid('pg_cast')}, c.oid, NULL,
+         pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL),
+         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.pg_cast c
+  WHERE ${dumpedCast}`;
+
+/** A branch for objects named `schema.name` with an owner (or none) and no privileges. */
+function schemaObject(kind: string, catalog: string, prefix: string, owner: boolean): string {
+  return `SELECT '${kind}', ${catalogOid(catalog)}, o.oid, n.nspname, o.${prefix}name, NULL, NULL, NULL, NULL, NULL,
+         ${owner ? `pg_catalog.pg_get_userbyid(o.${prefix}owner)` : 'NULL'}, NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.${catalog} o JOIN pg_catalog.pg_namespace n ON n.oid = o.${prefix}namespace
+  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember(catalog, 'o.oid')}`;
+}
+
+const textSearch = [
+  schemaObject('TEXT SEARCH PARSER', 'pg_ts_parser', 'prs', false),
+  schemaObject('TEXT SEARCH TEMPLATE', 'pg_ts_template', 'tmpl', false),
+  schemaObject('TEXT SEARCH DICTIONARY', 'pg_ts_dict', 'dict', true),
+  schemaObject('TEXT SEARCH CONFIGURATION', 'pg_ts_config', 'cfg', true),
+];
+
+// An operator's args column holds its identity arguments (`integer, integer`, `NONE, integer`).
+const operators = `SELECT 'OPERATOR', ${catalogOid('pg_operator')}, o.oid, n.nspname, o.oprname, ${operatorArgs('o')}, NULL, NULL, NULL, NULL,
+         pg_catalog.pg_get_userbyid(o.oprowner), NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+  WHERE o.oprcode <> 0 AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_operator', 'o.oid')}`;
+
+/** `UNION ALL` and the branches above, to follow the view's last branch. */
+export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch, operators].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');
