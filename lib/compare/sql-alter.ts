@@ -23,6 +23,15 @@ const recreatedKinds: ReadonlySet<string> = new Set([
   'DOMAIN',
   'TYPE',
   'TABLE ATTACH',
+  'PROCEDURAL LANGUAGE',
+  'CAST',
+  'OPERATOR',
+  'TEXT SEARCH PARSER',
+  'TEXT SEARCH TEMPLATE',
+  'TEXT SEARCH DICTIONARY',
+  'TEXT SEARCH CONFIGURATION',
+  'STATISTICS',
+  'EVENT TRIGGER',
 ]);
 
 export interface AlterStatements {

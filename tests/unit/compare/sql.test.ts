@@ -33,6 +33,13 @@ describe('dropStatements', () => {
     expect(dropStatements(object('CONSTRAINT', '"s"."d" "c"', 'ALTER DOMAIN "s"."d" ADD CONSTRAINT "c" CHECK (VALUE > 0) NOT VALID;'))[0]!.sql).toBe('ALTER DOMAIN "s"."d" DROP CONSTRAINT IF EXISTS "c";');
   });
 
+  it('drops the database-wide and text search kinds by their own keyword', () => {
+    expect(dropStatements(object('CAST', '("s"."a" AS "s"."b")'))[0]!.sql).toBe('DROP CAST IF EXISTS ("s"."a" AS "s"."b");');
+    expect(dropStatements(object('PROCEDURAL LANGUAGE', '"pl x"'))[0]!.sql).toBe('DROP LANGUAGE IF EXISTS "pl x";');
+    expect(dropStatements(object('OPERATOR', '"s".===(integer, integer)'))[0]!.sql).toBe('DROP OPERATOR IF EXISTS "s".===(integer, integer);');
+    expect(dropStatements(object('TEXT SEARCH CONFIGURATION', '"s"."c"'))[0]!.sql).toBe('DROP TEXT SEARCH CONFIGURATION IF EXISTS "s"."c";');
+  });
+
   it('drops an identity sequence by dropping the identity', () => {
     const seq = { ...object('SEQUENCE', '"s"."t_id_seq"'), details: { 'identity of': '"s"."t" ALTER COLUMN "id"' } };
     expect(dropStatements(seq)[0]!.sql).toBe('ALTER TABLE "s"."t" ALTER COLUMN "id" DROP IDENTITY IF EXISTS;');
