@@ -54,10 +54,13 @@ export function startCopyOut(client: QueryClient, copy: CopySpec): Readable {
   return stream;
 }
 
-/** Streams one table's rows into the sink, waiting whenever the output is full. */
-export async function streamTableRows(client: QueryClient, copy: CopySpec, sink: DumpSink, role: string): Promise<void> {
+/**
+ * Streams one table's rows into the sink, waiting whenever the output is full;
+ * `signal` (besides the sink's own) stops it early.
+ */
+export async function streamTableRows(client: QueryClient, copy: CopySpec, sink: DumpSink, role: string, signal?: AbortSignal): Promise<void> {
   try {
-    await sink.writeFrom(startCopyOut(client, copy));
+    await sink.writeFrom(startCopyOut(client, copy), signal);
   } catch (error) {
     throw describeCopyError(error, copy, role);
   }
