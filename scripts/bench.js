@@ -2,6 +2,7 @@
 // on one throwaway PostgreSQL (pgbench -i -s $PGBAK_BENCH_SCALE, default 50, about
 // 750 MB). Runs alternate (bare, pgbak, bare, pgbak…) so drift hits both alike.
 // Prints a Markdown report (also written to .bench/report.md) for BENCHMARKS.md.
+// PGBAK_BENCH_ONLY=native runs only the native engine vs pg_dump -Fp section.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -14,6 +15,8 @@ import { startThrowawayPostgres } from './lib/throwaway-postgres.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scale = Number(process.env.PGBAK_BENCH_SCALE ?? 50);
 const reps = Number(process.env.PGBAK_BENCH_REPS ?? 3);
+const only = process.env.PGBAK_BENCH_ONLY ?? '';
+if (only !== '' && only !== 'native') throw new Error(`PGBAK_BENCH_ONLY: expected native, got ${only}`);
 const work = join(root, '.bench');
 const pgbakBin = join(root, 'bin', 'pgbak.js');
 
@@ -36,44 +39,50 @@ try {
   if (init.status !== 0) throw new Error('pgbench -i failed');
   const size = await sql(`SELECT pg_size_pretty(pg_database_size('bench'))`);
 
-  say(`## pgbak run vs bare pg_dump — ${new Date().toISOString().slice(0, 10)}`);
-  say();
-  say(`Command: \`PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} npm run bench\``);
-  say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; PostgreSQL 15 (embedded), ${pgDump}`);
-  say(`Database: pgbench scale ${scale}, ${size}. Median of ${reps} alternating runs; peak memory is the VmHWM of the measured process itself.`);
-  say();
-  say('| case | bare pg_dump | pgbak run | pgbak / bare | bare peak RSS | pgbak peak RSS | output |');
-  say('|---|---|---|---|---|---|---|');
-  for (const format of ['custom', 'plain']) {
-    for (const rowCounts of format === 'custom' ? ['exact', 'estimate', 'off'] : ['exact']) {
-      const bare = [];
-      const wrapped = [];
-      let bytes = 0;
-      for (let i = 0; i < reps; i++) {
-        const out = join(work, `bare.${format}`);
-        bare.push(await measure(pgDump, ['--format', format, '--blobs', '--file', out, 'bench'], { env }));
-        const zipBytes = (await stat(out)).size;
-        await rm(out, { force: true });
-        const dir = join(work, `pgbak-${i}`);
-        wrapped.push(await measure(process.execPath, [pgbakBin, 'run', 'full', '--database', 'bench', '--format', format, '--row-counts', rowCounts, '--output-dir', dir, '--quiet'], { env }));
-        bytes = zipBytes;
-        await rm(dir, { recursive: true, force: true });
+  if (only !== 'native') {
+    say(`## pgbak run vs bare pg_dump — ${new Date().toISOString().slice(0, 10)}`);
+    say();
+    say(`Command: \`PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} npm run bench\``);
+    say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; PostgreSQL 15 (embedded), ${pgDump}`);
+    say(`Database: pgbench scale ${scale}, ${size}. Median of ${reps} alternating runs; peak memory is the VmHWM of the measured process itself.`);
+    say();
+    say('| case | bare pg_dump | pgbak run | pgbak / bare | bare peak RSS | pgbak peak RSS | output |');
+    say('|---|---|---|---|---|---|---|');
+    for (const format of ['custom', 'plain']) {
+      for (const rowCounts of format === 'custom' ? ['exact', 'estimate', 'off'] : ['exact']) {
+        const bare = [];
+        const wrapped = [];
+        let bytes = 0;
+        for (let i = 0; i < reps; i++) {
+          const out = join(work, `bare.${format}`);
+          bare.push(await measure(pgDump, ['--format', format, '--blobs', '--file', out, 'bench'], { env }));
+          const zipBytes = (await stat(out)).size;
+          await rm(out, { force: true });
+          const dir = join(work, `pgbak-${i}`);
+          wrapped.push(await measure(process.execPath, [pgbakBin, 'run', 'full', '--database', 'bench', '--format', format, '--row-counts', rowCounts, '--output-dir', dir, '--quiet'], { env }));
+          bytes = zipBytes;
+          await rm(dir, { recursive: true, force: true });
+        }
+        const b = median(bare.map((r) => r.seconds));
+        const w = median(wrapped.map((r) => r.seconds));
+        say(`| ${format}, row counts ${rowCounts} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB | ${(bytes / 2 ** 20).toFixed(0)} MiB |`);
       }
-      const b = median(bare.map((r) => r.seconds));
-      const w = median(wrapped.map((r) => r.seconds));
-      say(`| ${format}, row counts ${rowCounts} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB | ${(bytes / 2 ** 20).toFixed(0)} MiB |`);
     }
+    // Fixed start-up cost: both on an empty database; the difference is pgbak's own cost.
+    const bare = [];
+    const wrapped = [];
+    for (let i = 0; i < 5; i++) {
+      bare.push(await measure(pgDump, ['--format', 'custom', '--file', join(work, 'empty.dump'), 'empty'], { env }));
+      wrapped.push(await measure(process.execPath, [pgbakBin, 'run', 'full', '--database', 'empty', '--output-dir', join(work, 'empty'), '--quiet'], { env }));
+    }
+    const b = median(bare.map((r) => r.seconds));
+    const w = median(wrapped.map((r) => r.seconds));
+    say(`| empty database (start-up cost), custom | ${b.toFixed(3)} s | ${w.toFixed(3)} s | +${(w - b).toFixed(3)} s | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB | |`);
   }
-  // Fixed start-up cost: both on an empty database; the difference is pgbak's own cost.
-  const bare = [];
-  const wrapped = [];
-  for (let i = 0; i < 5; i++) {
-    bare.push(await measure(pgDump, ['--format', 'custom', '--file', join(work, 'empty.dump'), 'empty'], { env }));
-    wrapped.push(await measure(process.execPath, [pgbakBin, 'run', 'full', '--database', 'empty', '--output-dir', join(work, 'empty'), '--quiet'], { env }));
+  if (only === 'native') {
+    say(`Command: \`PGBAK_BENCH_ONLY=native PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} node scripts/bench.js\` (after npm run build)`);
+    say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; PostgreSQL 15 (embedded), ${pgDump}`);
   }
-  const b = median(bare.map((r) => r.seconds));
-  const w = median(wrapped.map((r) => r.seconds));
-  say(`| empty database (start-up cost), custom | ${b.toFixed(3)} s | ${w.toFixed(3)} s | +${(w - b).toFixed(3)} s | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB | |`);
   await benchNative(pgDump);
   await writeFile(join(work, 'report.md'), `${lines.join('\n')}\n`);
 } finally {

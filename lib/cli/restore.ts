@@ -43,6 +43,9 @@ export function withServerOptions<T>(yargs: Argv<T>) {
     .option('maintenance-db', { type: 'string', describe: 'database for CREATE/DROP DATABASE and globals (default postgres)', group: 'Connection:' });
 }
 
+/** `--loader` of `restore` and `verify`. */
+export const LOADER_DESCRIPTION = "plain SQL: run by psql, or by pgbak's native loader (no client tools needed); auto: psql when installed";
+
 // `--no-owner` is a flag of its own here, as in pg_restore, not the negation of `--owner`.
 const parserConfig = { 'camel-case-expansion': false, 'strip-aliased': true, 'duplicate-arguments-array': true, 'boolean-negation': false };
 
@@ -72,7 +75,7 @@ export function restoreCommand(ctx: () => CommandContext): CommandModule<object,
           .option('disable-triggers', { type: 'boolean', default: false, describe: 'with --data-only: skip triggers and foreign key checks while loading (superuser)', group: 'How:' })
           .option('jobs', { alias: 'j', type: 'number', describe: 'parallel pg_restore jobs (custom/directory; extracts to a private temp dir)', group: 'How:' })
           .option('no-single-transaction', { type: 'boolean', default: false, describe: 'plain SQL: do not wrap the script in one transaction', group: 'How:' })
-          .option('loader', { choices: ['auto', 'native'] as const, default: 'auto' as const, describe: "plain SQL: run by psql, or by pgbak's native loader (no client tools needed); auto: psql when installed", group: 'How:' })
+          .option('loader', { choices: ['auto', 'native'] as const, default: 'auto' as const, describe: LOADER_DESCRIPTION, group: 'How:' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'print the commands (password redacted), run nothing', group: 'How:' })
           .option('list', { type: 'boolean', default: false, describe: 'show what the archive holds; needs no database', group: 'How:' }),
       ) as never,

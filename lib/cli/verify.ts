@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { PgbakError } from '../errors.js';
 import { verifyArchive, type VerifyResult } from '../restore/verify-archive.js';
 import type { CommandContext, GlobalArgs } from './context.js';
-import { withServerOptions } from './restore.js';
+import { LOADER_DESCRIPTION, withServerOptions } from './restore.js';
 
 /** Flags of `pgbak verify`. */
 export interface VerifyArgs extends GlobalArgs {
@@ -13,6 +13,7 @@ export interface VerifyArgs extends GlobalArgs {
   user?: string;
   'maintenance-db'?: string;
   jobs?: number;
+  loader: 'auto' | 'native';
 }
 
 /** `pgbak verify <zip>`: restore into scratch databases, compare with the manifest, drop them. */
@@ -25,7 +26,8 @@ export function verifyCommand(ctx: () => CommandContext): CommandModule<object, 
         yargs
           .positional('zip', { type: 'string', demandOption: true, describe: 'the backup archive' })
           .option('server', { type: 'string', describe: 'verify on this host[:port] (default: the server backed up)', group: 'Connection:' })
-          .option('jobs', { alias: 'j', type: 'number', describe: 'parallel pg_restore jobs (custom/directory entries)' }),
+          .option('jobs', { alias: 'j', type: 'number', describe: 'parallel pg_restore jobs (custom/directory entries)' })
+          .option('loader', { choices: ['auto', 'native'] as const, default: 'auto' as const, describe: LOADER_DESCRIPTION }),
       ) as never,
     handler: async (args) => {
       const { logger, print, signal } = ctx();
@@ -35,6 +37,7 @@ export function verifyCommand(ctx: () => CommandContext): CommandModule<object, 
         connectionFlags: { host: args.host, port: args.port, user: args.user },
         maintenanceDb: args['maintenance-db'],
         jobs: args.jobs,
+        loader: args.loader,
         envFile: args['env-file'],
         logger,
         signal,

@@ -9,15 +9,17 @@ import { readDataFacts } from '../db/row-counts.js';
 import { readServerInfo } from '../db/server-info.js';
 import { isPgbakError, PgbakError } from '../errors.js';
 import { createLogger, type PgbakLogger } from '../log/index.js';
+import type { ToolInfo } from '../tools/index.js';
 import { pgbakVersion } from '../version.js';
 import { chooseTools } from './choose-tools.js';
+import { NATIVE_LOADER } from './native-loader-glue.js';
 import { compareFacts, type Mismatch, type StepChecks } from './compare-facts.js';
 import { openArchive } from './open-archive.js';
 import { restoreItem } from './restore-item.js';
 import { scratchDatabaseName } from './scratch-name.js';
 import { inputOf } from './select-items.js';
 import { createDatabase, dropDatabase } from './target-db.js';
-import type { RestoreItem } from './types.js';
+import type { RestoreItem, RestoreLoader } from './types.js';
 import { verifiedRecordPath, writeVerifiedRecord, type VerifiedRecord } from './verified-record.js';
 import { resolveVerifyConnection } from './verify-connection.js';
 
@@ -38,6 +40,11 @@ export interface VerifyOptions {
   maintenanceDb?: string | undefined;
   /** Parallel pg_restore jobs for custom and directory entries. */
   jobs?: number | undefined;
+  /**
+   * Who runs plain SQL entries, as for `restore`: `auto` (default) uses psql when a
+   * usable one is installed and pgbak's native loader otherwise; `native` always uses the loader.
+   */
+  loader?: RestoreLoader | undefined;
   /** Write `<zip>.verified.json` (default true). */
   record?: boolean;
   cwd?: string;
@@ -89,7 +96,7 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyResul
     const server = await withClient(connection, connection.database, readServerInfo);
     const plans = groups.map((steps) => ({ steps, scratch: scratchDatabaseName(manifest.profile.name) }));
     const items = plans.flatMap(({ steps, scratch }) => steps.map((step) => toItem(step, scratch)));
-    const tools = await chooseTools(items, env, server.version, logger);
+    const tools = await chooseTools(items, env, server.version, logger, { loader: options.loader });
     logger.info(`verifying ${archive.path} on ${connection.host}:${connection.port} (PostgreSQL ${server.version.text})`);
 
     const databases: VerifiedDatabase[] = [];
@@ -98,7 +105,7 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyResul
     for (const plan of plans) {
       if (signal.aborted) throw new PgbakError('INTERRUPTED', 'verify interrupted; the scratch databases were dropped');
       try {
-        const result = await verifyGroup(plan, items, tools, reader, connection, env, options.jobs, logger, signal);
+        const result = await verifyGroup(plan, items, tools, reader, connection, env, { jobs: options.jobs, loader: options.loader }, logger, signal);
         databases.push(result.database);
         mismatches.push(...result.mismatches);
       } catch (error) {
@@ -147,7 +154,7 @@ async function verifyGroup(
   reader: Parameters<typeof restoreItem>[1],
   connection: Connection,
   env: Env,
-  jobs: number | undefined,
+  { jobs, loader }: { jobs: number | undefined; loader: RestoreLoader | undefined },
   logger: PgbakLogger,
   signal: AbortSignal,
 ): Promise<{ database: VerifiedDatabase; mismatches: Mismatch[] }> {
@@ -159,10 +166,11 @@ async function verifyGroup(
       await createDatabase(client, scratch);
       created = true;
     });
-    logger.info(`${database}: restoring ${steps.map((s) => s.name).join(' + ')} into scratch database ${scratch}`);
-    for (const item of items.filter((i) => i.target === scratch)) {
+    const mine = items.filter((i) => i.target === scratch);
+    logger.info(`${database}: restoring ${mine.map((i) => `${i.step} with ${describeTool(tools.get(i)!)}`).join(' + ')} into scratch database ${scratch}`);
+    for (const item of mine) {
       // Owners and grants may name roles the verifying server lacks; they are not what is compared.
-      const flags = item.format === 'plain' ? {} : { noOwner: true, noPrivileges: true, ...(jobs && item.format !== 'tar' ? { jobs } : {}) };
+      const flags = item.format === 'plain' ? { loader } : { noOwner: true, noPrivileges: true, ...(jobs && item.format !== 'tar' ? { jobs } : {}) };
       await restoreItem(item, reader, tools.get(item)!, connection, flags, env, { logger, signal });
     }
     if (signal.aborted) throw new PgbakError('INTERRUPTED', 'verify interrupted; the scratch databases were dropped');
@@ -206,4 +214,8 @@ export function groupSteps(steps: readonly ManifestStep[]): ManifestStep[][] {
 
 function toItem(step: ManifestStep, scratch: string): RestoreItem {
   return { step: step.name, database: step.database, format: step.format, input: inputOf(step), target: scratch, dumpVersion: step.tool.version };
+}
+
+function describeTool(tool: ToolInfo): string {
+  return tool === NATIVE_LOADER ? "pgbak's native loader" : `${tool.name} ${tool.version.text}`;
 }

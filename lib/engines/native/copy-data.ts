@@ -32,18 +32,35 @@ function columnList(copy: CopySpec): string {
 /**
  * Starts `COPY … TO STDOUT` for a table on `client` and returns the rows as a
  * stream (pg-copy-streams: it pauses the socket when the reader stops reading,
- * so memory stays flat). Errors are turned into one-line PgbakErrors.
+ * so memory stays flat).
+ *
+ * A stream destroyed before its end (interrupted, or a parallel worker failed)
+ * closes `client`: the protocol cannot stop a COPY OUT midway, and the rows
+ * left in the socket would make every later query on it (the ROLLBACK) wait
+ * for ever.
  */
 export function startCopyOut(client: QueryClient, copy: CopySpec): Readable {
   // QueryClient is pg.Client underneath; the structural type leaves out the streaming overload.
-  const stream = (client as unknown as pg.Client).query(copyTo(copyToStatement(copy)));
+  const stream: Readable = (client as unknown as pg.Client).query(copyTo(copyToStatement(copy)));
+  let failed = false;
+  // Also keeps the "Connection terminated" the closed client reports to a destroyed stream from crashing the process.
+  stream.on('error', () => {
+    failed = true;
+  });
+  stream.on('close', () => {
+    // After a server error the connection is healthy again (ReadyForQuery follows).
+    if (!stream.readableEnded && !failed) client.end().catch(() => undefined);
+  });
   return stream;
 }
 
-/** Streams one table's rows into the sink, waiting whenever the output is full. */
-export async function streamTableRows(client: QueryClient, copy: CopySpec, sink: DumpSink, role: string): Promise<void> {
+/**
+ * Streams one table's rows into the sink, waiting whenever the output is full;
+ * `signal` (besides the sink's own) stops it early.
+ */
+export async function streamTableRows(client: QueryClient, copy: CopySpec, sink: DumpSink, role: string, signal?: AbortSignal): Promise<void> {
   try {
-    await sink.writeFrom(startCopyOut(client, copy));
+    await sink.writeFrom(startCopyOut(client, copy), signal);
   } catch (error) {
     throw describeCopyError(error, copy, role);
   }

@@ -7,7 +7,7 @@ import { PgbakError } from '../../errors.js';
  * waits for `drain`) and the byte count is exact. The output is never ended
  * here: the caller owns it.
  */
-const batchBytes = 64 * 1024;
+const batchBytes = 256 * 1024;
 
 export class DumpSink {
   #bytes = 0;
@@ -36,12 +36,14 @@ export class DumpSink {
 
   /**
    * Copies a readable into the output. COPY streams arrive one row per chunk;
-   * they are gathered into ~64 KiB writes (a per-row write and await cost more
+   * they are gathered into ~256 KiB writes (a per-row write and await cost more
    * than the rows themselves), and the source is paused whenever the output is
-   * full, so memory stays at a batch or two.
+   * full, so memory stays at a batch or two. Aborting `signal` (besides the
+   * sink's own) stops the copy with the signal's reason.
    */
-  async writeFrom(source: Readable): Promise<void> {
+  async writeFrom(source: Readable, signal?: AbortSignal): Promise<void> {
     throwIfAborted(this.signal);
+    if (signal?.aborted) throw signal.reason;
     const output = this.output;
     await new Promise<void>((resolve, reject) => {
       let parts: Buffer[] = [];
@@ -57,6 +59,7 @@ export class DumpSink {
         output.off('error', finish);
         output.off('close', onClose);
         this.signal?.removeEventListener('abort', onAbort);
+        signal?.removeEventListener('abort', onStop);
         if (error) {
           source.destroy();
           reject(error);
@@ -82,6 +85,7 @@ export class DumpSink {
       };
       const onClose = () => finish(new PgbakError('STEP_FAILED', 'the dump output was closed before the dump was complete'));
       const onAbort = () => finish(abortError());
+      const onStop = () => finish(signal!.reason instanceof Error ? signal!.reason : abortError());
       if (output.destroyed || output.writableEnded) return onClose();
       source.on('data', onData);
       source.on('end', onEnd);
@@ -90,6 +94,7 @@ export class DumpSink {
       output.on('error', finish);
       output.on('close', onClose);
       this.signal?.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener('abort', onStop, { once: true });
     });
   }
 }

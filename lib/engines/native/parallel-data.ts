@@ -7,20 +7,19 @@ import type { QueryClient } from '../../db/client.js';
 import type { PgbakLogger } from '../../log/index.js';
 import { describeCopyError, startCopyOut, type CopySpec } from './copy-data.js';
 import { abortError } from './dump-sink.js';
+import { claimTable, createSchedule, nextWorkerTable, type ParallelTable } from './parallel-schedule.js';
 import { beginDumpTransaction, lockTableNowait, type SessionOptions } from './session-setup.js';
 
-/** One table for the workers: the TABLE DATA entry's id and what it copies. */
-export interface ParallelTable {
-  id: string;
-  copy: CopySpec;
-}
+export type { ParallelTable } from './parallel-schedule.js';
 
 export interface ParallelDataOptions {
   /** Opens one worker connection to the dumped database. */
   connect: () => Promise<QueryClient>;
   /** The leader's exported snapshot: every worker reads exactly what the leader sees. */
   snapshotId: string;
+  /** Tables read at once: the leader's connection plus `jobs - 1` workers. */
   jobs: number;
+  /** The TABLE DATA entries in the order the writer writes them. */
   tables: readonly ParallelTable[];
   /** Where the private temp dir goes (the output's folder keeps big dumps off a small /tmp). */
   scratchDir?: string;
@@ -30,12 +29,18 @@ export interface ParallelDataOptions {
   logger?: PgbakLogger;
 }
 
-/** Files the workers have written, handed out in whatever order the writer asks for them. */
+/** What the writer asks for each table, in its own order. */
 export interface FetchedTableData {
-  /** Resolves with the file holding the table's COPY rows once a worker has written it. */
-  file(id: string): Promise<string>;
+  /**
+   * Claims the table the writer is at: null when no worker has taken it (the
+   * writer streams it from the leader's connection, as with jobs 1), else the
+   * worker's file once it is complete.
+   */
+  claim(id: string): Promise<string | null>;
   /** Deletes a file once written into the dump, so disk use shrinks as the dump grows. */
   release(id: string): Promise<void>;
+  /** Aborted when a worker fails or the dump is interrupted: stops the writer's own COPY too. */
+  readonly signal: AbortSignal;
 }
 
 interface Slot {
@@ -45,19 +50,25 @@ interface Slot {
   file: string;
 }
 
+// Workers write their files in big pieces: fewer system calls, same memory bound.
+const fileWriteBytes = 256 * 1024;
+
 /**
- * Streams tables in parallel, largest first, each worker connection in the
- * leader's snapshot (REPEATABLE READ, READ ONLY, SET TRANSACTION SNAPSHOT), each
- * table into its own file in a private (0700) temp dir, while `fn` writes them
- * into the dump in its own stable order — so the output is byte-identical to a
- * jobs=1 dump. The first failure stops every worker; the temp dir and the
- * connections are always removed.
+ * Reads tables in parallel, every worker connection in the leader's snapshot
+ * (REPEATABLE READ, READ ONLY, SET TRANSACTION SNAPSHOT). The writer streams the
+ * table it is at straight from the leader's connection; the workers meanwhile
+ * take the other tables, largest first, each into its own file in a private
+ * (0700) temp dir, which the writer copies in when it gets there — so the output
+ * is byte-identical to a jobs=1 dump, and only the tables read ahead touch the
+ * disk. The first failure stops every worker and the writer; the temp dir and
+ * the connections are always removed.
  */
 export async function withParallelTableData<T>(options: ParallelDataOptions, fn: (data: FetchedTableData) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(options.scratchDir ?? tmpdir(), '.pgbak-native-'));
   const stop = new AbortController();
   const slots = new Map<string, Slot>();
   options.tables.forEach((table, index) => slots.set(table.id, createSlot(join(dir, `${index}.copy`))));
+  const schedule = createSchedule(options.tables);
   let failure: unknown;
   const fail = (error: unknown) => {
     if (failure !== undefined) return;
@@ -69,29 +80,27 @@ export async function withParallelTableData<T>(options: ParallelDataOptions, fn:
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
 
-  // Largest first keeps one huge table from starting last; ties in entry order.
-  const queue = options.tables
-    .map((table, index) => ({ table, index }))
-    .sort((a, b) => b.table.copy.estimatedBytes - a.table.copy.estimatedBytes || a.index - b.index)
-    .map(({ table }) => table);
-  const workerCount = Math.max(1, Math.min(options.jobs, queue.length));
-  const workers = Array.from({ length: queue.length === 0 ? 0 : workerCount }, (_, n) =>
-    runWorker(n, queue, slots, options, stop.signal).catch(fail),
-  );
+  // The leader reads the writer's next table itself: one worker fewer than jobs.
+  const workerCount = Math.max(0, Math.min(options.jobs - 1, options.tables.length - 1));
+  const workers = Array.from({ length: workerCount }, (_, n) => runWorker(n, schedule, slots, options, stop.signal).catch(fail));
   try {
     return await fn({
-      file: (id) => {
+      claim: async (id) => {
         const slot = slots.get(id);
-        return slot ? slot.promise : Promise.reject(new Error(`no parallel data for ${id}`));
+        if (!slot) throw new Error(`no parallel data for ${id}`);
+        if (failure !== undefined) throw failure;
+        return claimTable(schedule, id) === 'writer' ? null : slot.promise;
       },
       release: async (id) => {
         const slot = slots.get(id);
         if (slot) await rm(slot.file, { force: true });
       },
+      signal: stop.signal,
     });
   } catch (error) {
     fail(error);
-    throw error;
+    // The first failure is the cause: a worker's error that stopped the writer, or the writer's own.
+    throw failure;
   } finally {
     // The writer is done (or failed): workers still running have nothing left to do.
     if (failure === undefined) fail(new Error('parallel data no longer needed'));
@@ -101,21 +110,22 @@ export async function withParallelTableData<T>(options: ParallelDataOptions, fn:
   }
 }
 
-async function runWorker(n: number, queue: ParallelTable[], slots: Map<string, Slot>, options: ParallelDataOptions, signal: AbortSignal): Promise<void> {
+async function runWorker(
+  n: number,
+  schedule: ReturnType<typeof createSchedule>,
+  slots: Map<string, Slot>,
+  options: ParallelDataOptions,
+  signal: AbortSignal,
+): Promise<void> {
   if (signal.aborted) return;
   const client = await options.connect();
   let clean = false;
   try {
     await beginDumpTransaction(client, options.snapshotId, options.session ?? {});
-    for (let table = queue.shift(); table && !signal.aborted; table = queue.shift()) {
+    for (let table = nextWorkerTable(schedule); table && !signal.aborted; table = nextWorkerTable(schedule)) {
       const slot = slots.get(table.id)!;
       options.logger?.verbose(`native dump worker ${n + 1}: reading ${table.id}`);
-      try {
-        await lockTableNowait(client, table.copy);
-        await pipeline(startCopyOut(client, table.copy), createWriteStream(slot.file, { mode: 0o600 }), { signal });
-      } catch (error) {
-        throw signal.aborted ? signal.reason : describeCopyError(error, table.copy, options.role);
-      }
+      await fetchTable(client, table.copy, slot.file, options.role, signal);
       slot.resolve(slot.file);
     }
     clean = !signal.aborted;
@@ -126,6 +136,15 @@ async function runWorker(n: number, queue: ParallelTable[], slots: Map<string, S
   }
 }
 
+async function fetchTable(client: QueryClient, copy: CopySpec, file: string, role: string, signal: AbortSignal): Promise<void> {
+  try {
+    await lockTableNowait(client, copy);
+    await pipeline(startCopyOut(client, copy), createWriteStream(file, { mode: 0o600, highWaterMark: fileWriteBytes }), { signal });
+  } catch (error) {
+    throw signal.aborted ? signal.reason : describeCopyError(error, copy, role);
+  }
+}
+
 function createSlot(file: string): Slot {
   let resolve!: (file: string) => void;
   let reject!: (error: unknown) => void;
@@ -133,7 +152,7 @@ function createSlot(file: string): Slot {
     resolve = res;
     reject = rej;
   });
-  // Failures reach the writer through file(); an unawaited slot must not crash the process.
+  // Failures reach the writer through claim(); an unawaited slot must not crash the process.
   promise.catch(() => undefined);
   return { promise, resolve, reject, file };
 }

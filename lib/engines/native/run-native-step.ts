@@ -46,7 +46,7 @@ export async function runNativeDump(
   }
   const startedAt = new Date();
   const filter = createScopeFilter(step.scope, session.user);
-  const pass = new PassThrough();
+  const pass = new PassThrough({ highWaterMark: 256 * 1024 });
   const entry = ctx.zip.addStream(step.output.entry, pass, { compress: step.output.compress });
   // A rejected entry (disk full) surfaces below through dumpNative's writes stalling; never unhandled.
   entry.catch(() => undefined);

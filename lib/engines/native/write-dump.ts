@@ -19,13 +19,15 @@ export interface WriteDumpOptions {
   role: string;
   /** Large objects whose contents follow the table data (their LARGE OBJECT entries are pre-data). */
   largeObjects: readonly number[];
-  /** Table rows already fetched by parallel workers; null streams them from `client`. */
+  /** Parallel workers' tables (jobs > 1); null streams every table from `client`. */
   parallel: FetchedTableData | null;
   logger?: PgbakLogger;
   signal?: AbortSignal;
 }
 
 const dataPhase = phases.indexOf('data');
+// A worker's file is read in big pieces: the zip's deflate and hashing cost less per byte.
+const fileReadBytes = 256 * 1024;
 
 /**
  * Writes the dump: header, the entries in order (a TABLE DATA entry becomes a
@@ -62,12 +64,12 @@ async function writeTableData(entry: TocEntry, options: WriteDumpOptions): Promi
   const { sink } = options;
   options.logger?.verbose(`native dump: writing ${entry.id}`);
   await sink.write(`${renderEntryComment(entry)}${copyFromStatement(copy)}`);
-  if (options.parallel) {
-    const file = await options.parallel.file(entry.id);
-    await sink.writeFrom(createReadStream(file));
-    await options.parallel.release(entry.id);
+  const file = options.parallel ? await options.parallel.claim(entry.id) : null;
+  if (file === null) {
+    await streamTableRows(options.client, copy, sink, options.role, options.parallel?.signal);
   } else {
-    await streamTableRows(options.client, copy, sink, options.role);
+    await sink.writeFrom(createReadStream(file, { highWaterMark: fileReadBytes }));
+    await options.parallel!.release(entry.id);
   }
   await sink.write(copyEndMarker);
 }

@@ -1,8 +1,10 @@
 // Shared by the restore and verify tests: a seeded source database, backups of it
 // made by the real CLI, and `pgbak restore` / `pgbak verify` run the same way.
+import { chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { runCli, type CliResult } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
-import { runBackup, type Backup } from '../../support/restore-helpers.js';
+import { makeTempDir, runBackup, type Backup } from '../../support/restore-helpers.js';
 import { seedDatabase } from '../../support/seed.js';
 
 export const cluster = getCluster(15);
@@ -63,4 +65,13 @@ export async function scratchDatabases(): Promise<string[]> {
 export async function tableCount(database: string): Promise<number> {
   const rows = await query<{ n: number }>(cluster, database, "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')");
   return rows[0]!.n;
+}
+
+/** A psql that answers --version like psql 15 and fails (leaving a mark) when run for real. */
+export async function trapPsql(): Promise<{ dir: string; mark: string }> {
+  const dir = await makeTempDir('pgbak-trap-psql-');
+  const mark = join(dir, 'psql-was-run');
+  await writeFile(join(dir, 'psql'), `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "psql (PostgreSQL) 15.99"; exit 0; fi\ntouch '${mark}'\necho "psql: error: the trap psql ran" >&2\nexit 2\n`);
+  await chmod(join(dir, 'psql'), 0o755);
+  return { dir, mark };
 }

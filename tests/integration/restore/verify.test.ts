@@ -1,12 +1,13 @@
 // `pgbak verify`: restore into a scratch database, compare with the manifest, drop
 // it — on success, on a tampered dump, and when interrupted mid-restore.
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { jest } from '@jest/globals';
 import { startCli } from '../../support/cli.js';
 import { hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { removeTempDirs } from '../../support/restore-helpers.js';
 import { errorReport } from '../failures/helpers.js';
-import { cluster, pgbak, scratchDatabases, testState } from './helpers.js';
+import { cluster, pgbak, scratchDatabases, testState, trapPsql } from './helpers.js';
 import { dropCopyRows, rewriteEntry } from './tamper.js';
 
 jest.setTimeout(120_000);
@@ -78,6 +79,28 @@ describeWithTools('pgbak verify', () => {
     const result = await child;
 
     expect(result.exitCode).toBe(130);
+    expect(await scratchDatabases()).toEqual([]);
+  });
+});
+
+// Needs no client tools: the native engine dumps, the native loader restores.
+describe('pgbak verify --loader native', () => {
+  it('verifies a native-engine backup without running psql, and says the native loader restored it', async () => {
+    const backup = await state.backup(source, ['full', '--engine', 'native']);
+    const trap = await trapPsql();
+
+    const result = await pgbak(['verify', backup.archive, '--loader', 'native', '--json'], { PGBAK_PG_BIN: trap.dir });
+
+    expect(result.exitCode).toBe(0);
+    expect(existsSync(trap.mark)).toBe(false);
+    expect(result.stderr).toContain(`${source.name}: restoring full with pgbak's native loader into scratch database`);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, mismatches: [], databases: [{ database: source.name, steps: ['full'] }] });
+    expect(await scratchDatabases()).toEqual([]);
+
+    // The trap shows the test means something: left to choose, verify runs the installed psql.
+    const viaPsql = await pgbak(['verify', backup.archive], { PGBAK_PG_BIN: trap.dir });
+    expect(viaPsql.exitCode).toBe(1);
+    expect(existsSync(trap.mark)).toBe(true);
     expect(await scratchDatabases()).toEqual([]);
   });
 });

@@ -1,7 +1,10 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, getCluster, type TestDatabase } from '../../../support/db.js';
+import pg from 'pg';
+import type { QueryClient } from '../../../../lib/db/client.js';
+import { startCopyOut } from '../../../../lib/engines/native/copy-data.js';
+import { connectionInfo, createTestDatabase, getCluster, query, type TestDatabase } from '../../../support/db.js';
 import { nativeDumpToFile, removeNativeDumpDirs } from '../../../support/native-fidelity.js';
 import { minimalReaders } from './minimal-readers.js';
 import { seedCore } from './seed-core.js';
@@ -50,6 +53,37 @@ describe('parallel native dump', () => {
       expect(await readdir(scratch)).toEqual([]);
     } finally {
       await db.drop();
+    }
+  });
+
+  it('closes the connection of a COPY stopped midway instead of leaving the ROLLBACK after it waiting for ever', async () => {
+    await query(cluster, source.name, 'CREATE TABLE app.copy_stopped AS SELECT g AS id, repeat(md5(g::text), 4) AS pad FROM generate_series(1, 200000) g');
+    const client = new pg.Client(connectionInfo(cluster, source.name));
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      const rows = startCopyOut(client as unknown as QueryClient, { schema: 'app', table: 'copy_stopped', columns: [], estimatedBytes: 0 });
+      await new Promise<void>((resolve) => rows.once('data', () => resolve()));
+      rows.destroy();
+
+      // Before the fix this query never settled; now the closed connection refuses it at once.
+      await expect(client.query('ROLLBACK')).rejects.toThrow(/not queryable|terminated/);
+    } finally {
+      await client.end().catch(() => undefined);
+      await query(cluster, source.name, 'DROP TABLE app.copy_stopped');
+    }
+  });
+
+  it('keeps the connection of a COPY the server refused', async () => {
+    const client = new pg.Client(connectionInfo(cluster, source.name));
+    await client.connect();
+    try {
+      const rows = startCopyOut(client as unknown as QueryClient, { schema: 'app', table: 'no_such_table', columns: [], estimatedBytes: 0 });
+      await expect(new Promise((resolve, reject) => rows.on('error', reject).on('end', resolve).resume())).rejects.toThrow(/does not exist/);
+
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.end();
     }
   });
 });

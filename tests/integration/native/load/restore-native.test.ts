@@ -1,13 +1,13 @@
 // `pgbak restore --loader native` through the real CLI: plain SQL backups made by
 // pg_dump restore completely without psql, behind the same checks as a psql
 // restore (sha256 first, refusing a non-empty target, one transaction).
-import { chmod, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasClientTools, query } from '../../../support/db.js';
 import { makeTempDir, removeTempDirs } from '../../../support/restore-helpers.js';
 import { SEEDED_SNAPSHOT, snapshotDatabase } from '../../../support/seed.js';
-import { cluster, databaseExists, pgbak, testState } from '../../restore/helpers.js';
+import { cluster, databaseExists, pgbak, testState, trapPsql } from '../../restore/helpers.js';
 import { contentHashes, userTables } from './helpers.js';
 
 const describeWithTools = hasClientTools(['pg_dump']) ? describe : describe.skip;
@@ -17,15 +17,6 @@ afterAll(async () => {
   await state.cleanUp();
   await removeTempDirs();
 });
-
-/** A psql that answers --version like psql 15 and fails (leaving a mark) when run for real. */
-async function trapPsql(): Promise<{ dir: string; mark: string }> {
-  const dir = await makeTempDir('pgbak-trap-psql-');
-  const mark = join(dir, 'psql-was-run');
-  await writeFile(join(dir, 'psql'), `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "psql (PostgreSQL) 15.99"; exit 0; fi\ntouch '${mark}'\necho "psql: error: the trap psql ran" >&2\nexit 2\n`);
-  await chmod(join(dir, 'psql'), 0o755);
-  return { dir, mark };
-}
 
 describeWithTools('pgbak restore --loader native', () => {
   let source: Awaited<ReturnType<typeof state.seeded>>;

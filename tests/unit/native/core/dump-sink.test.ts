@@ -54,4 +54,20 @@ describe('DumpSink', () => {
     controller.abort();
     await expect(aborted.write('x')).rejects.toMatchObject({ code: 'INTERRUPTED' });
   });
+
+  it("stops copying with the stop signal's reason and destroys the source", async () => {
+    const output = new PassThrough();
+    output.resume();
+    const sink = new DumpSink(output);
+    // Pushes a row per turn of the event loop, for ever.
+    const endless = new Readable({ read() { setImmediate(() => this.push(Buffer.alloc(1024))); } });
+    const stop = new AbortController();
+    const copying = sink.writeFrom(endless, stop.signal);
+    setImmediate(() => stop.abort(new Error('a worker failed')));
+
+    await expect(copying).rejects.toThrow('a worker failed');
+    expect(endless.destroyed).toBe(true);
+    expect(output.writableEnded).toBe(false);
+    await expect(sink.writeFrom(Readable.from([Buffer.from('x')]), stop.signal)).rejects.toThrow('a worker failed');
+  });
 });
