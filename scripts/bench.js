@@ -105,8 +105,10 @@ async function benchNative(pgDump) {
   say();
   say(`### native engine vs pg_dump -Fp (database with wide JSONB/bytea rows added: ${size})`);
   say();
-  say('| case | pg_dump -Fp | pgbak native | native / pg_dump | pg_dump peak RSS | pgbak peak RSS |');
-  say('|---|---|---|---|---|---|');
+  say(`Machine CPU-s: busy time of all ${cpus().length} cores during the run (the server backends included); ÷ ${cpus().length} it is the least wall time any parallelism can reach.`);
+  say();
+  say('| case | pg_dump -Fp | pgbak native | native / pg_dump | pg_dump peak RSS | pgbak peak RSS | machine CPU-s pg_dump | machine CPU-s native | native floor (CPU-s ÷ cores) |');
+  say('|---|---|---|---|---|---|---|---|---|');
   const cases = [
     ['jobs 1, zip deflate level 1', ['full', '--jobs', '1']],
     ['jobs 1, zip stored', ['stored', '--profiles-dir', profiles, '--jobs', '1']],
@@ -125,7 +127,9 @@ async function benchNative(pgDump) {
     }
     const b = median(bare.map((r) => r.seconds));
     const w = median(native.map((r) => r.seconds));
-    say(`| ${label} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...native.map((r) => r.peakMiB)).toFixed(0)} MiB |`);
+    const cpuBare = median(bare.map((r) => r.cpuSeconds));
+    const cpuNative = median(native.map((r) => r.cpuSeconds));
+    say(`| ${label} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...native.map((r) => r.peakMiB)).toFixed(0)} MiB | ${cpuBare.toFixed(2)} | ${cpuNative.toFixed(2)} | ${(cpuNative / cpus().length).toFixed(2)} s |`);
   }
 }
 

@@ -17,6 +17,7 @@ export interface RunArgs extends GlobalArgs {
   jobs?: number;
   'output-dir'?: string;
   'row-counts'?: RowCountMode;
+  'schema-model'?: boolean;
   verify?: boolean;
   engine?: EngineChoice;
 }
@@ -34,6 +35,7 @@ export function withRunOptions<T>(yargs: Argv<T>) {
     .option('format', { alias: 'F', choices: dumpFormats, describe: 'pg_dump output format', group: 'Steps:' })
     .option('jobs', { alias: 'j', type: 'number', describe: 'parallel jobs (directory format)', group: 'Steps:' })
     .option('row-counts', { choices: rowCountModes, describe: 'per-table row counts in the manifest', group: 'Steps:' })
+    .option('schema-model', { type: 'boolean', describe: "store each database's schema model for pgbak compare (default); --no-schema-model skips it", group: 'Steps:' })
     .option('engine', { choices: engines, describe: 'pg_dump, native (catalog + COPY through the driver), or auto: pg_dump when a compatible one is installed', group: 'Steps:' })
     .option('verify', { type: 'boolean', describe: 'restore-test the backup right after writing it (exit 3 on a mismatch); --no-verify skips a profile\'s verify: true' })
     .option('output-dir', { alias: 'o', type: 'string', describe: 'where the zip goes (default ./backups, or PGBAK_OUTPUT_DIR)' });
@@ -54,6 +56,7 @@ export function toRunOptions(args: RunArgs): RunOptions {
       format: args.format,
       jobs: args.jobs,
       rowCounts: args['row-counts'],
+      schemaModel: args['schema-model'],
       verify: args.verify,
       engine: args.engine,
     },

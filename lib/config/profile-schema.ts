@@ -122,6 +122,8 @@ export const profileSchema = z
     outputDir: name.optional(),
     /** Per-table row counts in the manifest: exact `count(*)`, planner estimates, or none. */
     rowCounts: z.enum(rowCountModes).optional(),
+    /** Store each database's schema model for `pgbak compare` (default true). */
+    schemaModel: flag.optional(),
     /**
      * Deflate level for zip entries that pg_dump did not compress (plain SQL, tar,
      * toc.dat): 0 stores them, 1 (default) is fast, 9 is smallest.

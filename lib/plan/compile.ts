@@ -66,6 +66,7 @@ export function compile(input: CompileInput): Plan {
     outputDir: input.outputDir,
     archiveName: archiveName(input.profile.name, connection.database, input.now),
     rowCounts: profile.rowCounts ?? 'exact',
+    schemaModel: profile.schemaModel ?? true,
     // Fast deflate by default: level 6 cost twice pg_dump's own time on plain dumps
     // for a few percent smaller zips (BENCHMARKS.md).
     zipCompressionLevel: profile.zipCompressionLevel ?? 1,

@@ -8,6 +8,8 @@ export interface StepOverrides {
   format?: DumpFormat | undefined;
   jobs?: number | undefined;
   rowCounts?: RowCountMode | undefined;
+  /** `--schema-model` / `--no-schema-model`: overrides the profile's `schemaModel`. */
+  schemaModel?: boolean | undefined;
   /** `run --verify` / `--no-verify`: overrides the profile's `verify`. */
   verify?: boolean | undefined;
   /** `--engine`: overrides the engine of every step. */
@@ -31,5 +33,10 @@ export function applyOverrides(profile: Profile, overrides: StepOverrides): unkn
     if (overrides.engine) next.engine = overrides.engine;
     return next;
   });
-  return { ...profile, ...(overrides.rowCounts ? { rowCounts: overrides.rowCounts } : {}), steps };
+  return {
+    ...profile,
+    ...(overrides.rowCounts ? { rowCounts: overrides.rowCounts } : {}),
+    ...(overrides.schemaModel !== undefined ? { schemaModel: overrides.schemaModel } : {}),
+    steps,
+  };
 }

@@ -80,6 +80,8 @@ export interface Plan {
   /** File name of the finished zip inside outputDir. */
   archiveName: string;
   rowCounts: RowCountMode;
+  /** Store each dumped database's schema model for `pgbak compare` (profile `schemaModel`, `--no-schema-model`). */
+  schemaModel: boolean;
   /** Deflate level for entries pg_dump left uncompressed (0 stores them). */
   zipCompressionLevel: number;
   /** Restore-test the backup right after writing it (profile `verify`, or `run --verify`). */

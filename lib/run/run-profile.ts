@@ -2,6 +2,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOG_ENTRY, MANIFEST_ENTRY, serializeManifest, ZipWriter } from '../archive/index.js';
 import type { Connection } from '../config/connection-types.js';
+import type { QueryClient } from '../db/client.js';
 import { readDataFacts, type DataFacts } from '../db/row-counts.js';
 import { withExportedSnapshot } from '../db/snapshot.js';
 import type { Sessions } from '../db/sessions.js';
@@ -181,7 +182,7 @@ async function runPgDumpStep(step: PgDumpPlanStep, plan: Plan, user: string, ses
     // pg_dump runs in it too; savepoints keep a failed read from ending the
     // transaction pg_dump imports from. One after the other: they share the client.
     const facts = readFactsSafely(client, step, plan, user, ctx.logger);
-    const model = facts.catch(() => undefined).then(() => readSchemaModelSafely(client, step, user, ctx.logger));
+    const model = facts.catch(() => undefined).then(() => readModelIfAsked(client, step, plan, user, ctx));
     let result: StepRunResult;
     try {
       result = await runDumpStep(step, id, ctx);
@@ -204,10 +205,15 @@ async function runNativeStep(step: NativePlanStep, plan: Plan, user: string, ses
   const database = step.database;
   return withExportedSnapshot(sessions, database, async ({ id, client }) => {
     const facts = await readFactsSafely(client, step, plan, user, ctx.logger);
-    const model = await readSchemaModelSafely(client, step, user, ctx.logger);
+    const model = await readModelIfAsked(client, step, plan, user, ctx);
     const { result, omitted, warnings } = await runNativeDump(step, { client, snapshotId: id, connection: sessions.connection, serverMajor: plan.server.major, user }, ctx);
     return { step, result, snapshot: id, ...(await withModel({ ...facts, warnings: [...facts.warnings, ...warnings] }, model, step, ctx)), omitted };
   });
+}
+
+function readModelIfAsked(client: QueryClient, step: PlanStep, plan: Plan, user: string, ctx: StepContext): Promise<ModelRead> {
+  if (!plan.schemaModel) return Promise.resolve({ model: null, warnings: [] });
+  return readSchemaModelSafely(client, step, user, ctx.logger);
 }
 
 // Stores the model read for the step, if any; why there is none is among the step's warnings.

@@ -11,7 +11,7 @@ import { inspectDatabase } from '../../../lib/compare/inspect.js';
 import type { SchemaModel } from '../../../lib/compare/model.js';
 import type { QueryClient } from '../../../lib/db/client.js';
 import { runCli } from '../../support/cli.js';
-import { getCluster, hasClientTools, pgEnv, withClient, type TestDatabase } from '../../support/db.js';
+import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, withClient, type TestDatabase } from '../../support/db.js';
 import { makeTempDir, runBackup, trackTestResources, type Backup } from '../../support/restore-helpers.js';
 import { errorReport } from '../failures/helpers.js';
 import { rewriteEntry } from '../restore/tamper.js';
@@ -155,5 +155,25 @@ describe('readArchiveModel', () => {
     const file = join(await makeTempDir('pgbak-notzip-'), 'backup.zip');
     await writeFile(file, 'not a zip');
     await expect(readArchiveModel(file)).rejects.toMatchObject({ code: 'ARCHIVE_INVALID', message: expect.stringContaining('not a readable pgbak archive') });
+  });
+});
+
+describe('schemaModel: false', () => {
+  it('stores no model when the run says --no-schema-model, and the backup is otherwise whole', async () => {
+    const cluster15 = getCluster(15);
+    const db = await createTestDatabase(cluster15, 'no_model');
+    try {
+      await query(cluster15, db.name, 'CREATE TABLE t (id int PRIMARY KEY)');
+      const backup = await runBackup(['schema-only', '--no-schema-model'], pgEnv(cluster15, db.name));
+      try {
+        expect(backup.manifest.steps[0]!.schemaModel).toBeUndefined();
+        expect(backup.reader.entries().some((entry) => entry.name.endsWith('.schema-model.json'))).toBe(false);
+        expect(backup.manifest.steps[0]!.entries).toHaveLength(1);
+      } finally {
+        backup.reader.close();
+      }
+    } finally {
+      await db.drop();
+    }
   });
 });

@@ -40,11 +40,16 @@ describe('compile', () => {
         outputDir: '/backups',
         archiveName: 'test-app-20261122T010000Z.zip',
         rowCounts: 'exact',
+        schemaModel: true,
         zipCompressionLevel: 1,
         verify: false,
         retention: null,
         steps: 1,
       });
+    });
+
+    it('takes schemaModel from the profile (stored unless it says false)', () => {
+      expect(compileProfile(profileOf('schemaModel: false\nsteps:\n  - kind: full\n')).schemaModel).toBe(false);
     });
 
     it('takes rowCounts from the profile', () => {
