@@ -5,7 +5,7 @@
 import type { QueryClient } from '../db/client.js';
 import { quoteIdent, quoteQualified } from '../sql/quote.js';
 import { entryId, userSchema } from '../engines/native/catalog/table-sql.js';
-import { sequenceOptionLines } from '../engines/native/catalog/type-sequence-build.js';
+import { sequenceOptionLines, type SequenceParts } from '../engines/native/catalog/type-sequence-build.js';
 import type { ModelColumn } from './model.js';
 
 /** Facts keyed by the native entry id of the object they belong to. */
@@ -164,16 +164,9 @@ async function readInlineChecks(client: QueryClient, includesSchema: (schema: st
   }
 }
 
-interface SequenceRow {
+interface SequenceRow extends SequenceParts {
   nspname: string;
   relname: string;
-  type: string;
-  start: string;
-  increment: string;
-  min: string;
-  max: string;
-  cache: string;
-  cycle: boolean;
   identity_column: string | null;
 }
 

@@ -7,8 +7,8 @@ import { catalogReaders } from '../engines/native/catalog/index.js';
 import { readDependencies } from '../engines/native/dependencies.js';
 import { orderEntries } from '../engines/native/order.js';
 import { configureDumpSession } from '../engines/native/session-setup.js';
-import type { CatalogReader, EntryKind, ReadOptions, TocEntry } from '../engines/native/toc.js';
-import { isPgbakError, PgbakError } from '../errors.js';
+import { readCatalog } from '../engines/native/dump-native.js';
+import type { EntryKind, ReadOptions, TocEntry } from '../engines/native/toc.js';
 import { readInspectedDetails, type InspectedDetails } from './inspect-details.js';
 import { SCHEMA_MODEL_VERSION, type ModelObject, type SchemaModel } from './model.js';
 
@@ -45,7 +45,7 @@ export async function inspectSchema(client: QueryClient, options: InspectOptions
     includesData: () => false,
     serverMajor,
   };
-  const entries = await readEntries(client, catalogReaders, readOptions);
+  const entries = await readCatalog(client, catalogReaders, readOptions);
   const ordered = orderEntries(entries, await readDependencies(client)).entries;
   const details = await readInspectedDetails(client, includesSchema);
   return {
@@ -74,21 +74,6 @@ export async function inspectDatabase(client: QueryClient, options: InspectOptio
   } finally {
     await client.query('ROLLBACK').catch(() => undefined);
   }
-}
-
-async function readEntries(client: QueryClient, readers: readonly CatalogReader[], readOptions: ReadOptions): Promise<TocEntry[]> {
-  const entries: TocEntry[] = [];
-  for (const reader of readers) {
-    try {
-      entries.push(...(await reader(client, readOptions)));
-    } catch (error) {
-      if (isPgbakError(error)) throw error;
-      const name = reader.name || 'a catalog reader';
-      if ((error as { code?: string }).code) throw describePgError(error, `reading the catalog (${name}): `);
-      throw new PgbakError('INTERNAL', `reading the catalog (${name}) failed: ${(error as Error).message}`, { cause: error });
-    }
-  }
-  return entries;
 }
 
 // Comments, owners and grants of large objects describe data, like the objects themselves.

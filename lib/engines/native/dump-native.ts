@@ -177,7 +177,8 @@ async function lockableTables(client: QueryClient, readOptions: ReadOptions): Pr
   return rows.filter((t) => readOptions.includesSchema(t.schema) && readOptions.includesTable(t.schema, t.table));
 }
 
-async function readCatalog(client: QueryClient, readers: readonly CatalogReader[], readOptions: ReadOptions, logger: PgbakLogger | undefined): Promise<TocEntry[]> {
+/** Runs every reader in the caller's snapshot; a failure names the reader (compare's inspector reads the same way). */
+export async function readCatalog(client: QueryClient, readers: readonly CatalogReader[], readOptions: ReadOptions, logger?: PgbakLogger): Promise<TocEntry[]> {
   const entries: TocEntry[] = [];
   for (const reader of readers) {
     try {
