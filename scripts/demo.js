@@ -1,5 +1,6 @@
 // npm run demo: start a throwaway PostgreSQL, seed a small shop database, run
-// `pgbak run nightly` against it, and show what the backup holds.
+// `pgbak run nightly` against it, show what the backup holds, and compare the
+// backup's schema with the database before and after a change.
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -50,6 +51,20 @@ try {
     console.log(`  step ${step.name}: ${step.tool.name} ${step.tool.version}${tables ? `, rows: ${tables}` : ''}`);
   }
   zip.close();
+
+  // The backup also holds the database's schema model: compare it with the live
+  // database (no drift, exit 0), then change the database and compare again (exit 3).
+  console.error(`\ndemo: $ pgbak compare --source ${newest}   # target: the configured database`);
+  const same = pgbak('compare', '--source', join(outputDir, newest));
+  if (same.status !== 0) throw new Error(`pgbak compare exited with ${same.status} on an unchanged database`);
+  const alter = pg.client('app');
+  await alter.connect();
+  await alter.query('ALTER TABLE public.orders ADD COLUMN coupon text');
+  await alter.end();
+  console.error('\ndemo: ALTER TABLE public.orders ADD COLUMN coupon text; then the same compare:');
+  const drift = pgbak('compare', '--source', join(outputDir, newest));
+  if (drift.status !== 3) throw new Error(`pgbak compare exited with ${drift.status} after a change (expected 3: drift)`);
+  console.error('demo: exit 3 — a CI step would fail here');
 } finally {
   await pg.stop();
 }
