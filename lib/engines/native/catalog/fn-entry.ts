@@ -68,3 +68,13 @@ export function tableMemberEntries<R extends TableMemberRow>(
       }),
     );
 }
+
+/** The columns every reader of a schema-qualified object selects: its ref, its schema's ref, and its names. */
+export interface SchemaObjectRow {
+  classid: string;
+  oid: string;
+  namespace_classid: string;
+  namespace: string;
+  schema: string;
+  name: string;
+}

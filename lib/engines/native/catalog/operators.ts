@@ -7,16 +7,10 @@
 import type { QueryClient } from '../../../db/client.js';
 import { quoteIdent } from '../../../sql/quote.js';
 import type { CatalogReader } from '../toc.js';
-import { makeEntry, toRef } from './fn-entry.js';
+import { makeEntry, toRef, type SchemaObjectRow } from './fn-entry.js';
 import { catalogOid, isNotExtensionMember, isUserSchema } from './fn-sql.js';
 
-export interface OperatorRow {
-  classid: string;
-  oid: string;
-  namespace_classid: string;
-  namespace: string;
-  schema: string;
-  name: string;
+export interface OperatorRow extends SchemaObjectRow {
   /** `integer, integer`, `NONE, integer`: the identity COMMENT and ALTER name it by. */
   args: string;
   function: string;

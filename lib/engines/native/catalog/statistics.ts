@@ -5,16 +5,10 @@
 import type { QueryClient } from '../../../db/client.js';
 import { quoteQualified } from '../../../sql/quote.js';
 import type { CatalogReader } from '../toc.js';
-import { makeEntry, toRef } from './fn-entry.js';
+import { makeEntry, toRef, type SchemaObjectRow } from './fn-entry.js';
 import { catalogOid, isNotExtensionMember, isUserSchema } from './fn-sql.js';
 
-interface StatisticsRow {
-  classid: string;
-  oid: string;
-  namespace_classid: string;
-  namespace: string;
-  schema: string;
-  name: string;
+interface StatisticsRow extends SchemaObjectRow {
   table_classid: string;
   table_oid: string;
   table_schema: string;

@@ -4,17 +4,11 @@
 import type { QueryClient } from '../../../db/client.js';
 import { quoteQualified } from '../../../sql/quote.js';
 import type { CatalogReader } from '../toc.js';
-import { makeEntry, toRef } from './fn-entry.js';
+import { makeEntry, toRef, type SchemaObjectRow } from './fn-entry.js';
 import { catalogOid, isNotExtensionMember, isUserSchema } from './fn-sql.js';
 
-interface ParserRow {
+interface ParserRow extends SchemaObjectRow {
   kind: 'TEXT SEARCH PARSER' | 'TEXT SEARCH TEMPLATE';
-  classid: string;
-  oid: string;
-  namespace_classid: string;
-  namespace: string;
-  schema: string;
-  name: string;
   /** [keyword, function] pairs in pg_dump's order; a null function is left out. */
   functions: Array<[string, string | null]>;
 }

@@ -6,16 +6,10 @@
 import type { QueryClient } from '../../../db/client.js';
 import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
 import type { CatalogReader, TocEntry } from '../toc.js';
-import { makeEntry, toRef } from './fn-entry.js';
+import { makeEntry, toRef, type SchemaObjectRow } from './fn-entry.js';
 import { catalogOid, isNotExtensionMember, isUserSchema } from './fn-sql.js';
 
-interface TsRow {
-  classid: string;
-  oid: string;
-  namespace_classid: string;
-  namespace: string;
-  schema: string;
-  name: string;
+interface TsRow extends SchemaObjectRow {
 }
 
 interface DictionaryRow extends TsRow {
