@@ -26,6 +26,8 @@ const recreatedKinds: ReadonlySet<string> = new Set([
   'PROCEDURAL LANGUAGE',
   'CAST',
   'OPERATOR',
+  'OPERATOR FAMILY',
+  'OPERATOR CLASS',
   'TEXT SEARCH PARSER',
   'TEXT SEARCH TEMPLATE',
   'TEXT SEARCH DICTIONARY',

@@ -52,6 +52,24 @@ const dependSql = `
 // Which kind of link makes a good "part of" translation, best first.
 const ownerRank: Record<string, number> = { i: 0, e: 1, a: 2 };
 
+// Catalog OIDs (fixed in every release): an operator class's or family's members and their owners.
+const PG_AMOP = 2602;
+const PG_AMPROC = 2603;
+const PG_OPCLASS = 2616;
+const PG_OPFAMILY = 2753;
+
+/**
+ * Whether the link may name what the object is part of. A loose member of an
+ * operator family links 'a' to its operator or function as well as to the
+ * family: it is part of the family, and needs the function first.
+ */
+function canOwn(row: DependRow): boolean {
+  const classid = Number(row.classid);
+  if (classid !== PG_AMOP && classid !== PG_AMPROC) return true;
+  const refclassid = Number(row.refclassid);
+  return refclassid === PG_OPCLASS || refclassid === PG_OPFAMILY;
+}
+
 /** Reads pg_depend once (inside the dump's snapshot) into a DependencyGraph. */
 export async function readDependencies(client: QueryClient): Promise<DependencyGraph> {
   const { rows } = await client.query<DependRow>(dependSql);
@@ -68,7 +86,7 @@ export function buildDependencyGraph(rows: readonly DependRow[]): DependencyGrap
     const key = refKey(from);
     if (key === refKey(to)) continue;
     const rank = ownerRank[row.deptype];
-    if (rank !== undefined && !row.owned_sequence && rank < (ownerRankOf.get(key) ?? Infinity)) {
+    if (rank !== undefined && !row.owned_sequence && canOwn(row) && rank < (ownerRankOf.get(key) ?? Infinity)) {
       graph.ownerOf.set(key, to);
       ownerRankOf.set(key, rank);
     }

@@ -5,6 +5,7 @@ import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
 import type { ObjectRef, ReadOptions, Section } from '../toc.js';
 import type { AclObjectType } from './acl-items.js';
 import { operatorName } from './operators.js';
+import { operatorClassName } from './operator-classes.js';
 import { includesDatabaseObjects, routineSignature, tableMemberId } from './fn-entry.js';
 
 export { decoratedObjectsCte } from './acl-objects-query.js';
@@ -40,7 +41,9 @@ export type DecoratedKind =
   | 'TEXT SEARCH TEMPLATE'
   | 'TEXT SEARCH DICTIONARY'
   | 'TEXT SEARCH CONFIGURATION'
-  | 'OPERATOR';
+  | 'OPERATOR'
+  | 'OPERATOR FAMILY'
+  | 'OPERATOR CLASS';
 
 /** One row of the decorated-objects view. */
 export interface DecoratedObject {
@@ -50,7 +53,7 @@ export interface DecoratedObject {
   /** The object's schema (an extension's: the one it was installed in); null for schemas and large objects. */
   schema: string | null;
   name: string;
-  /** Identity arguments of a routine. */
+  /** Identity arguments of a routine or an operator; an operator class's or family's access method. */
   args: string | null;
   /** The table (or domain) a constraint, index, trigger, rule or policy belongs to; a sequence's owning table. */
   parent: string | null;
@@ -120,6 +123,9 @@ export function objectSqlName(object: DecoratedObject): string {
       return `(${object.name})`;
     case 'OPERATOR':
       return `${operatorName(schema, object.name)} (${object.args ?? ''})`;
+    case 'OPERATOR FAMILY':
+    case 'OPERATOR CLASS':
+      return operatorClassName(schema, object.name, object.args ?? '');
     case 'FUNCTION':
     case 'PROCEDURE':
       return routineSignature(schema, object.name, object.args ?? '');

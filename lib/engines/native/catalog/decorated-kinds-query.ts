@@ -1,10 +1,11 @@
 // The branches of the decorated-objects view (acl-objects-query.ts) for the
 // kinds outside the table and code families: statistics objects, languages,
-// casts, text search objects, operators. Each selects the columns of DecoratedObject in the view's order:
+// casts, text search objects, operators, operator classes and families. Each selects the columns of DecoratedObject in the view's order:
 // kind, classid, objid, schema, name, args, parent, parent_classid,
 // parent_objid, constraint_objid, owner, acl, base, identity_sequence,
 // grant_args, parent_schema.
 import { operatorArgs } from './operators.js';
+import { dumpedOperatorClass, dumpedOperatorFamily } from './operator-classes.js';
 import { catalogOid, isNotExtensionMember, isNotInternalPart, isUserSchema } from './fn-sql.js';
 
 // FirstNormalObjectId: objects below it were made by initdb and exist in every database.
@@ -60,5 +61,16 @@ const operators = `SELECT 'OPERATOR', ${catalogOid('pg_operator')}, o.oid, n.nsp
   FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
   WHERE o.oprcode <> 0 AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_operator', 'o.oid')}`;
 
+// An operator class's or family's args column holds its access method (its name is unique per method only).
+const operatorFamilies = `SELECT 'OPERATOR FAMILY', ${catalogOid('pg_opfamily')}, f.oid, n.nspname, f.opfname, am.amname, NULL, NULL, NULL, NULL,
+         pg_catalog.pg_get_userbyid(f.opfowner), NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod
+  WHERE ${dumpedOperatorFamily}`;
+
+const operatorClasses = `SELECT 'OPERATOR CLASS', ${catalogOid('pg_opclass')}, c.oid, n.nspname, c.opcname, am.amname, NULL, NULL, NULL, NULL,
+         pg_catalog.pg_get_userbyid(c.opcowner), NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod
+  WHERE ${dumpedOperatorClass}`;
+
 /** `UNION ALL` and the branches above, to follow the view's last branch. */
-export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch, operators].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');
+export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch, operators, operatorFamilies, operatorClasses].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');

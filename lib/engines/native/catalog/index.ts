@@ -22,6 +22,7 @@ import { readCasts } from './casts.js';
 import { readEventTriggers } from './event-triggers.js';
 import { readLanguages } from './languages.js';
 import { readOperators } from './operators.js';
+import { readOperatorClasses, readOperatorFamilies } from './operator-classes.js';
 import { readStatistics } from './statistics.js';
 import { readTextSearch } from './text-search.js';
 import { readTextSearchParsers } from './text-search-parsers.js';
@@ -58,4 +59,6 @@ export const catalogReaders: CatalogReader[] = [
   readTextSearchParsers,
   readTextSearch,
   readOperators,
+  readOperatorFamilies,
+  readOperatorClasses,
 ];

@@ -42,6 +42,8 @@ const alterKeyword: Partial<Record<DecoratedKind, string>> = {
   'TEXT SEARCH DICTIONARY': 'TEXT SEARCH DICTIONARY',
   'TEXT SEARCH CONFIGURATION': 'TEXT SEARCH CONFIGURATION',
   OPERATOR: 'OPERATOR',
+  'OPERATOR FAMILY': 'OPERATOR FAMILY',
+  'OPERATOR CLASS': 'OPERATOR CLASS',
 };
 
 /** ALTER … OWNER TO for each owned object in the dump; nothing with noOwner. */

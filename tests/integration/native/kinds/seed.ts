@@ -105,3 +105,40 @@ CREATE TEXT SEARCH CONFIGURATION ${S}.c3 (PARSER = ${S}."Prs ü");
 ALTER TEXT SEARCH CONFIGURATION ${S}.c3 ADD MAPPING FOR word, "int" WITH ${S}.d3, simple;
 `;
 }
+
+/**
+ * Operator classes and families: a btree class over int with its own ordering
+ * (by absolute value: operators, a comparison function, a comment) that an index
+ * uses; a hash family with a loose member (ALTER OPERATOR FAMILY … ADD) and a
+ * class in it (FAMILY …), used by a hash index.
+ */
+export const operatorClassSeed = `
+CREATE SCHEMA IF NOT EXISTS ${S};
+CREATE FUNCTION ${S}."abs cmp"(int, int) RETURNS int LANGUAGE sql IMMUTABLE STRICT
+  AS 'SELECT CASE WHEN abs($1) < abs($2) THEN -1 WHEN abs($1) > abs($2) THEN 1 ELSE 0 END';
+CREATE FUNCTION ${S}.abs_lt(int, int) RETURNS bool LANGUAGE sql IMMUTABLE STRICT AS 'SELECT abs($1) < abs($2)';
+CREATE FUNCTION ${S}.abs_le(int, int) RETURNS bool LANGUAGE sql IMMUTABLE STRICT AS 'SELECT abs($1) <= abs($2)';
+CREATE FUNCTION ${S}.abs_eq(int, int) RETURNS bool LANGUAGE sql IMMUTABLE STRICT AS 'SELECT abs($1) = abs($2)';
+CREATE FUNCTION ${S}.abs_ge(int, int) RETURNS bool LANGUAGE sql IMMUTABLE STRICT AS 'SELECT abs($1) >= abs($2)';
+CREATE FUNCTION ${S}.abs_gt(int, int) RETURNS bool LANGUAGE sql IMMUTABLE STRICT AS 'SELECT abs($1) > abs($2)';
+CREATE FUNCTION ${S}."abs hash"(int) RETURNS int LANGUAGE sql IMMUTABLE STRICT AS 'SELECT hashint4(abs($1))';
+CREATE FUNCTION ${S}.abs_hash_ext(int, bigint) RETURNS bigint LANGUAGE sql IMMUTABLE STRICT AS 'SELECT hashint4extended(abs($1), $2)';
+CREATE OPERATOR ${S}.<| (FUNCTION = ${S}.abs_lt, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR ${S}.<|= (FUNCTION = ${S}.abs_le, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR ${S}.=| (FUNCTION = ${S}.abs_eq, LEFTARG = int, RIGHTARG = int, COMMUTATOR = OPERATOR(${S}.=|), HASHES, MERGES);
+CREATE OPERATOR ${S}.|>= (FUNCTION = ${S}.abs_ge, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR ${S}.|> (FUNCTION = ${S}.abs_gt, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR CLASS ${S}."Abs ""ops"" é" FOR TYPE int USING btree AS
+  OPERATOR 1 ${S}.<|, OPERATOR 2 ${S}.<|=, OPERATOR 3 ${S}.=|, OPERATOR 4 ${S}.|>=, OPERATOR 5 ${S}.|>,
+  FUNCTION 1 ${S}."abs cmp"(int, int);
+COMMENT ON OPERATOR CLASS ${S}."Abs ""ops"" é" USING btree IS 'by ''absolute'' value';
+CREATE OPERATOR FAMILY ${S}."Fam ü" USING hash;
+COMMENT ON OPERATOR FAMILY ${S}."Fam ü" USING hash IS 'hash by absolute value';
+CREATE OPERATOR CLASS ${S}.abs_hash FOR TYPE int USING hash FAMILY ${S}."Fam ü" AS
+  OPERATOR 1 ${S}.=|, FUNCTION 1 ${S}."abs hash"(int);
+ALTER OPERATOR FAMILY ${S}."Fam ü" USING hash ADD FUNCTION 2 (int, int) ${S}.abs_hash_ext(int, bigint);
+CREATE TABLE ${S}.nums (n int);
+INSERT INTO ${S}.nums SELECT g * (CASE WHEN g % 2 = 0 THEN 1 ELSE -1 END) FROM generate_series(1, 100) g;
+CREATE INDEX "Nums abs" ON ${S}.nums (n ${S}."Abs ""ops"" é");
+CREATE INDEX nums_hash ON ${S}.nums USING hash (n ${S}.abs_hash);
+`;
