@@ -58,6 +58,20 @@ describe('orderEntries', () => {
     expect(ids(orderEntries(withDefault, graph).entries)).toEqual(['TABLE s.a', 'VIEW s.f', 'DEFAULT s.a x']);
   });
 
+  it('writes a loose operator family member\'s function before the family, not the family before the function', () => {
+    // ALTER OPERATOR FAMILY … ADD FUNCTION: pg_amproc 50 links 'a' to its function (9) and to the family (70).
+    const pgAmproc = 2603;
+    const pgOpfamily = 2753;
+    const graph = buildDependencyGraph([dep(pgAmproc, 50, pgProc, 9, 'a'), dep(pgAmproc, 50, pgOpfamily, 70, 'a')]);
+    const entries = [
+      entry('OPERATOR FAMILY', 'fam', { ref: { classid: pgOpfamily, objid: 70 } }),
+      entry('FUNCTION', 'z', { ref: { classid: pgProc, objid: 9 } }),
+    ];
+    const { entries: ordered, warnings } = orderEntries(entries, graph);
+    expect(ids(ordered)).toEqual(['FUNCTION s.z', 'OPERATOR FAMILY s.fam']);
+    expect(warnings).toEqual([]);
+  });
+
   it('does not make a serial sequence wait for its table (OWNED BY is its own entry)', () => {
     const graph = buildDependencyGraph([
       { ...dep(pgClass, 2, pgClass, 1, 'a'), owned_sequence: true },
