@@ -1,6 +1,7 @@
 // Operator classes and families through the whole native engine: the dump
 // restores with stock psql into an empty database (building the indexes that
 // use the classes), and pg_dump --schema-only cannot tell the copy from the source.
+// An extension's own classes are left to CREATE EXTENSION.
 import { createTestDatabase, getCluster, hasClientTools, query, type ClusterInfo, type TestDatabase } from '../../../support/db.js';
 import { expectNativeRoundTrip, nativeDumpToFile, removeNativeDumpDirs } from '../../../support/native-fidelity.js';
 import { operatorClassSeed } from './seed.js';
@@ -15,6 +16,8 @@ describeWithTools.each([15, 17])('a native dump of operator classes and families
     cluster = getCluster(major);
     source = await createTestDatabase(cluster, `kinds_opclass_${major}`);
     await query(cluster, source.name, operatorClassSeed);
+    // An extension's classes and families (gin_trgm_ops, gist_trgm_ops…): CREATE EXTENSION makes them.
+    await query(cluster, source.name, 'CREATE EXTENSION pg_trgm; CREATE INDEX nums_trgm ON "Kö ""k"" S".nums USING gin ((n::text) gin_trgm_ops);');
   });
 
   afterAll(async () => {
@@ -49,6 +52,8 @@ describeWithTools.each([15, 17])('a native dump of operator classes and families
     expect(dump.text).toContain('CREATE OPERATOR CLASS "Kö ""k"" S"."abs_hash" FOR TYPE integer USING "hash" FAMILY "Kö ""k"" S"."Fam ü" AS');
     expect(dump.text).toContain(`COMMENT ON OPERATOR CLASS "Kö ""k"" S"."Abs ""ops"" é" USING "btree" IS 'by ''absolute'' value';`);
     expect(dump.text).toContain(`COMMENT ON OPERATOR FAMILY "Kö ""k"" S"."Fam ü" USING "hash" IS 'hash by absolute value';`);
+    expect(dump.text).not.toContain('trgm_ops"');
+    expect(dump.text).toContain('gin_trgm_ops');
     expect(dump.result.warnings).toEqual([]);
   });
 

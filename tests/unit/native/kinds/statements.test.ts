@@ -1,8 +1,9 @@
 // The pure SQL builders of the statistics, event trigger, cast, language, text
-// search and operator readers, with hostile names.
+// search, operator, operator class and family readers, with hostile names.
 import { castSql } from '../../../../lib/engines/native/catalog/casts.js';
 import { eventTriggerSql } from '../../../../lib/engines/native/catalog/event-triggers.js';
 import { languageSql } from '../../../../lib/engines/native/catalog/languages.js';
+import { operatorClassSql, operatorFamilySql } from '../../../../lib/engines/native/catalog/operator-classes.js';
 import { operatorName, operatorSql } from '../../../../lib/engines/native/catalog/operators.js';
 import { statisticsSql } from '../../../../lib/engines/native/catalog/statistics.js';
 import { parserSql } from '../../../../lib/engines/native/catalog/text-search-parsers.js';
@@ -85,5 +86,46 @@ describe('event trigger ordering', () => {
     const kinds = ['MATERIALIZED VIEW DATA', 'EVENT TRIGGER', 'ACL', 'FUNCTION', 'INDEX'] as const;
     const entries = kinds.map((kind) => entry(kind, kind.toLowerCase(), kind === 'EVENT TRIGGER' || kind === 'ACL' ? { section: 'post-data' } : {}));
     expect(orderEntries(entries).entries.map((e) => e.kind)).toEqual(['FUNCTION', 'INDEX', 'ACL', 'EVENT TRIGGER', 'MATERIALIZED VIEW DATA']);
+  });
+});
+
+describe('operatorClassSql', () => {
+  const row = {
+    schema: 'S "1"', name: 'c', method: 'gist', is_default: false, type: 'integer', storage: null, family_schema: 'S "1"', family: 'c',
+    operators: [{ strategy: 15, operator: '"S ""1""".<->(integer,integer)', sort_schema: 'pg_catalog', sort_family: 'integer_ops' }],
+    functions: [{ number: 1, left: 'integer', right: 'integer', function: '"S ""1""".f(internal,integer,smallint,oid,internal)' }],
+  };
+
+  it('lists operators (with FOR ORDER BY), functions and STORAGE, and joins the family of its own name without FAMILY', () => {
+    expect(operatorClassSql({ ...row, is_default: true, storage: 'bigint' })).toBe(
+      'CREATE OPERATOR CLASS "S ""1"""."c" DEFAULT FOR TYPE integer USING "gist" AS\n' +
+        '    OPERATOR 15 "S ""1""".<->(integer,integer) FOR ORDER BY "pg_catalog"."integer_ops",\n' +
+        '    FUNCTION 1 (integer, integer) "S ""1""".f(internal,integer,smallint,oid,internal),\n' +
+        '    STORAGE bigint;\n',
+    );
+  });
+
+  it('names a family of another name or schema, and keeps a class without members valid', () => {
+    expect(operatorClassSql({ ...row, family_schema: 'o', family: 'c', operators: [], functions: [] })).toBe(
+      'CREATE OPERATOR CLASS "S ""1"""."c" FOR TYPE integer USING "gist" FAMILY "o"."c" AS\n    STORAGE integer;\n',
+    );
+  });
+});
+
+describe('operatorFamilySql', () => {
+  const row = { schema: 's', name: 'F é', method: 'hash', operators: [], functions: [] };
+
+  it('creates a family and adds its loose members', () => {
+    expect(operatorFamilySql(row)).toBe('CREATE OPERATOR FAMILY "s"."F é" USING "hash";\n');
+    expect(
+      operatorFamilySql({
+        ...row,
+        operators: [{ strategy: 1, operator: 's.=(integer,bigint)', sort_schema: null, sort_family: null }],
+        functions: [{ number: 2, left: 'integer', right: 'integer', function: 's.h(integer,bigint)' }],
+      }),
+    ).toBe(
+      'CREATE OPERATOR FAMILY "s"."F é" USING "hash";\nALTER OPERATOR FAMILY "s"."F é" USING "hash" ADD\n' +
+        '    OPERATOR 1 s.=(integer,bigint),\n    FUNCTION 2 (integer, integer) s.h(integer,bigint);\n',
+    );
   });
 });
