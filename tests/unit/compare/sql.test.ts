@@ -40,6 +40,11 @@ describe('dropStatements', () => {
     expect(dropStatements(object('TEXT SEARCH CONFIGURATION', '"s"."c"'))[0]!.sql).toBe('DROP TEXT SEARCH CONFIGURATION IF EXISTS "s"."c";');
   });
 
+  it('drops an operator class or family with the access method its id carries', () => {
+    expect(dropStatements(object('OPERATOR CLASS', '"s"."c" USING "btree"'))[0]!.sql).toBe('DROP OPERATOR CLASS IF EXISTS "s"."c" USING "btree";');
+    expect(dropStatements(object('OPERATOR FAMILY', '"s"."f" USING "hash"'))[0]!.sql).toBe('DROP OPERATOR FAMILY IF EXISTS "s"."f" USING "hash";');
+  });
+
   it('drops an identity sequence by dropping the identity', () => {
     const seq = { ...object('SEQUENCE', '"s"."t_id_seq"'), details: { 'identity of': '"s"."t" ALTER COLUMN "id"' } };
     expect(dropStatements(seq)[0]!.sql).toBe('ALTER TABLE "s"."t" ALTER COLUMN "id" DROP IDENTITY IF EXISTS;');
