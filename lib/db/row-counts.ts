@@ -1,8 +1,7 @@
 import type { RowCountMode } from '../config/profile-schema.js';
-import type { TableScope } from '../plan/types.js';
 import { displayName, quoteQualified } from '../sql/quote.js';
 import type { QueryClient } from './client.js';
-import { createScopeFilter } from './table-scope.js';
+import type { ScopeFilter } from './table-scope.js';
 
 /** What the manifest records about the data of one dumped database. */
 export interface DataFacts {
@@ -38,14 +37,15 @@ const batchSize = 200;
 /**
  * Reads row counts, sequence values and the number of large objects inside the
  * caller's transaction (the exported snapshot), so they describe exactly what
- * pg_dump wrote. Tables the role cannot read are counted as null with a warning.
+ * pg_dump wrote. `filter` is the step's resolved scope (null: the step dumps no
+ * table data). Tables the role cannot read are counted as null with a warning.
  */
 export async function readDataFacts(
   client: QueryClient,
-  options: { scope: TableScope | null; mode: RowCountMode; user: string; countLargeObjects: boolean },
+  options: { filter: ScopeFilter | null; mode: RowCountMode; countLargeObjects: boolean },
 ): Promise<DataFacts> {
   const warnings: string[] = [];
-  const filter = options.scope ? createScopeFilter(options.scope, options.user) : null;
+  const filter = options.filter;
   let rowCounts: DataFacts['rowCounts'] = null;
   if (filter && options.mode !== 'off') {
     const { rows } = await client.query<TableRow>(tablesSql);

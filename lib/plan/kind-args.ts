@@ -33,6 +33,10 @@ export function kindArgs(step: ProfileStep, tool: ToolInfo): string[] {
 /** Filters and options shared by the pg_dump kinds, in pg_dump's own order of documentation. */
 export function optionArgs(step: ProfileStep): string[] {
   const args: string[] = [];
+  // A --schema/--table pattern that matches nothing is an error, never a smaller
+  // dump (kind tables says so among its own arguments); pgbak resolves the
+  // patterns the same way before pg_dump starts, for both engines.
+  if (step.kind !== 'tables' && ((step.schemas?.length ?? 0) > 0 || (step.tables?.length ?? 0) > 0)) args.push('--strict-names');
   for (const schema of step.schemas ?? []) args.push(`--schema=${schema}`);
   for (const schema of step.excludeSchemas ?? []) args.push(`--exclude-schema=${schema}`);
   for (const table of step.tables ?? []) args.push(`--table=${table}`);

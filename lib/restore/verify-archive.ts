@@ -6,6 +6,7 @@ import { loadEnv, type Env } from '../config/env-file.js';
 import type { ConnectionFlags } from '../config/resolve-connection.js';
 import { withClient } from '../db/client.js';
 import { readDataFacts } from '../db/row-counts.js';
+import { createScopeFilter } from '../db/table-scope.js';
 import { readServerInfo } from '../db/server-info.js';
 import { isPgbakError, PgbakError } from '../errors.js';
 import { createLogger, type PgbakLogger } from '../log/index.js';
@@ -176,7 +177,7 @@ async function verifyGroup(
     if (signal.aborted) throw new PgbakError('INTERRUPTED', 'verify interrupted; the scratch databases were dropped');
     const countLargeObjects = steps.some((s) => s.largeObjects !== null);
     const facts = await withClient(connection, scratch, (client) =>
-      readDataFacts(client, { scope: everything, mode: 'exact', user: connection.user, countLargeObjects }),
+      readDataFacts(client, { filter: createScopeFilter(null), mode: 'exact', countLargeObjects }),
     );
     const compared = steps.map((step) => compareFacts(step, facts));
     const mismatches = compared.flatMap((c) => c.mismatches);
@@ -192,8 +193,6 @@ async function verifyGroup(
     }
   }
 }
-
-const everything = { schemas: [], excludeSchemas: [], tables: [], excludeTables: [], excludeTableData: [] };
 
 /**
  * One scratch database per database step, except that a data-only step goes into

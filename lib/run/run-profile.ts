@@ -4,6 +4,8 @@ import { LOG_ENTRY, MANIFEST_ENTRY, serializeManifest, ZipWriter } from '../arch
 import type { Connection } from '../config/connection-types.js';
 import type { QueryClient } from '../db/client.js';
 import { readDataFacts, type DataFacts } from '../db/row-counts.js';
+import { isUnscoped, resolveScope } from '../db/resolve-scope.js';
+import { createScopeFilter, type ScopeFilter } from '../db/table-scope.js';
 import { withExportedSnapshot } from '../db/snapshot.js';
 import type { Sessions } from '../db/sessions.js';
 import { runDumpStep, type StepContext, type StepRunResult } from '../engines/pgdump/run-step.js';
@@ -135,7 +137,7 @@ async function writeArchive(
     const records: StepRecord[] = [];
     for (const step of plan.steps) {
       throwIfAborted(signal);
-      records.push(await runStep(step, plan, connection.user, sessions, ctx));
+      records.push(await runStep(step, plan, sessions, ctx));
     }
     const finishedAt = new Date();
     await zip.addBuffer(MANIFEST_ENTRY, serializeManifest(buildManifest(plan, records, startedAt, finishedAt)), { compress: true });
@@ -154,35 +156,38 @@ async function writeArchive(
   }
 }
 
-async function runStep(step: PlanStep, plan: Plan, user: string, sessions: Sessions, ctx: StepContext): Promise<StepRecord> {
-  if (step.engine === 'native') return runNativeStep(step, plan, user, sessions, ctx);
+async function runStep(step: PlanStep, plan: Plan, sessions: Sessions, ctx: StepContext): Promise<StepRecord> {
+  if (step.engine === 'native') return runNativeStep(step, plan, sessions, ctx);
   if (step.kind === 'globals-only' && step.fallback) {
     return runGlobalsWithFallback(step, sessions, plan.connection.database, plan.server.major, ctx);
   }
   try {
-    return await runPgDumpStep(step, plan, user, sessions, ctx);
+    return await runPgDumpStep(step, plan, sessions, ctx);
   } catch (error) {
     // Engine auto: pg_dump refused for want of a privilege before writing anything
     // (typically LOCK TABLE on a table the role may only SELECT): the native
     // engine needs no more than SELECT, so it takes over, and says so.
     if (!step.fallback || !lacksPrivilege(error) || !leftNoOutput(error)) throw error;
     const reason = `pg_dump failed for lack of privilege: ${(error as Error).message}`;
-    return runNativeStep(nativeFrom(step, reason), plan, user, sessions, ctx);
+    return runNativeStep(nativeFrom(step, reason), plan, sessions, ctx);
   }
 }
 
-async function runPgDumpStep(step: PgDumpPlanStep, plan: Plan, user: string, sessions: Sessions, ctx: StepContext): Promise<StepRecord> {
+async function runPgDumpStep(step: PgDumpPlanStep, plan: Plan, sessions: Sessions, ctx: StepContext): Promise<StepRecord> {
   if (!step.snapshot || step.database === null) {
     return { step, result: await runDumpStep(step, null, ctx), snapshot: null, facts: null };
   }
   const database = step.database;
   return withExportedSnapshot(sessions, database, async ({ id, client }) => {
     ctx.logger.debug(`${step.step} (${database}): exported snapshot ${id}`);
+    // The patterns are resolved before pg_dump starts: one that pg_dump would
+    // refuse (or that matches nothing) stops the step with pg_dump's own message.
+    const filter = await resolveStepScope(client, step, plan);
     // Facts and then the schema model are read in the exported snapshot while
     // pg_dump runs in it too; savepoints keep a failed read from ending the
     // transaction pg_dump imports from. One after the other: they share the client.
-    const facts = readFactsSafely(client, step, plan, user, ctx.logger);
-    const model = facts.catch(() => undefined).then(() => readModelIfAsked(client, step, plan, user, ctx));
+    const facts = readFactsSafely(client, step, plan, filter, ctx.logger);
+    const model = facts.catch(() => undefined).then(() => readModelIfAsked(client, step, plan, filter, ctx));
     let result: StepRunResult;
     try {
       result = await runDumpStep(step, id, ctx);
@@ -196,7 +201,7 @@ async function runPgDumpStep(step: PgDumpPlanStep, plan: Plan, user: string, ses
 
 // The native engine reads the catalog, the data and the facts in one snapshot of
 // its own; the facts first, as they share the connection with the dump.
-async function runNativeStep(step: NativePlanStep, plan: Plan, user: string, sessions: Sessions, ctx: StepContext): Promise<StepRecord> {
+async function runNativeStep(step: NativePlanStep, plan: Plan, sessions: Sessions, ctx: StepContext): Promise<StepRecord> {
   if (step.reason) ctx.logger.warn(`${step.step}: native engine instead of pg_dump: ${step.reason}`);
   if (step.database === null) {
     const { result, omitted } = await runNativeGlobals(step, sessions, plan.connection.database, plan.server.major, ctx);
@@ -204,16 +209,24 @@ async function runNativeStep(step: NativePlanStep, plan: Plan, user: string, ses
   }
   const database = step.database;
   return withExportedSnapshot(sessions, database, async ({ id, client }) => {
-    const facts = await readFactsSafely(client, step, plan, user, ctx.logger);
-    const model = await readModelIfAsked(client, step, plan, user, ctx);
-    const { result, omitted, warnings } = await runNativeDump(step, { client, snapshotId: id, connection: sessions.connection, serverMajor: plan.server.major, user }, ctx);
+    const filter = await resolveStepScope(client, step, plan);
+    const facts = await readFactsSafely(client, step, plan, filter, ctx.logger);
+    const model = await readModelIfAsked(client, step, plan, filter, ctx);
+    const { result, omitted, warnings } = await runNativeDump(step, { client, snapshotId: id, connection: sessions.connection, serverMajor: plan.server.major, filter }, ctx);
     return { step, result, snapshot: id, ...(await withModel({ ...facts, warnings: [...facts.warnings, ...warnings] }, model, step, ctx)), omitted };
   });
 }
 
-function readModelIfAsked(client: QueryClient, step: PlanStep, plan: Plan, user: string, ctx: StepContext): Promise<ModelRead> {
+// The step's patterns, resolved once on the server in its snapshot as pg_dump
+// resolves them: the same tables for the dump, the row counts and the model.
+async function resolveStepScope(client: QueryClient, step: PlanStep, plan: Plan): Promise<ScopeFilter> {
+  if (isUnscoped(step.scope)) return createScopeFilter(null);
+  return createScopeFilter(await resolveScope(client, step.scope, plan.server.major));
+}
+
+function readModelIfAsked(client: QueryClient, step: PlanStep, plan: Plan, filter: ScopeFilter, ctx: StepContext): Promise<ModelRead> {
   if (!plan.schemaModel) return Promise.resolve({ model: null, warnings: [] });
-  return readSchemaModelSafely(client, step, user, ctx.logger);
+  return readSchemaModelSafely(client, step, filter, ctx.logger);
 }
 
 // Stores the model read for the step, if any; why there is none is among the step's warnings.
@@ -227,15 +240,15 @@ async function readFactsSafely(
   client: Parameters<typeof readDataFacts>[0],
   step: PlanStep,
   plan: Plan,
-  user: string,
+  filter: ScopeFilter,
   logger: PgbakLogger,
 ): Promise<DataFacts> {
   await client.query('SAVEPOINT pgbak_facts');
   try {
     const facts = await readDataFacts(client, {
-      scope: step.tableScope,
+      // tableScope is null when the step dumps no table data.
+      filter: step.tableScope ? filter : null,
       mode: plan.rowCounts,
-      user,
       countLargeObjects: step.countLargeObjects,
     });
     for (const warning of facts.warnings) logger.warn(warning);

@@ -2,7 +2,7 @@
 // the step's exported snapshot, written beside the dump as its own entry.
 import type { ManifestSchemaModel, ZipWriter } from '../archive/index.js';
 import type { QueryClient } from '../db/client.js';
-import { createScopeFilter } from '../db/table-scope.js';
+import type { ScopeFilter } from '../db/table-scope.js';
 import { inspectSchema } from '../compare/inspect.js';
 import type { SchemaModel } from '../compare/model.js';
 import type { PgbakLogger } from '../log/index.js';
@@ -27,13 +27,13 @@ export function storesSchemaModel(step: PlanStep): boolean {
  * settings inspectSchema makes (SET LOCAL), and a failed query, so the
  * transaction goes on as before for the dump and the facts.
  */
-export async function readSchemaModelSafely(client: QueryClient, step: PlanStep, user: string, logger: PgbakLogger): Promise<ModelRead> {
+export async function readSchemaModelSafely(client: QueryClient, step: PlanStep, filter: ScopeFilter, logger: PgbakLogger): Promise<ModelRead> {
   if (!storesSchemaModel(step) || step.database === null) return { model: null, warnings: [] };
   const database = step.database;
   try {
     await client.query('SAVEPOINT pgbak_model');
     try {
-      const schemas = await schemasOf(client, step, user);
+      const schemas = await schemasOf(client, step, filter);
       if (schemas !== null && schemas.length === 0) {
         return warn(logger, `no schema model of ${database} was stored: no schema matches the step's schema filter`);
       }
@@ -55,11 +55,10 @@ export async function storeSchemaModel(zip: ZipWriter, step: PlanStep, model: Sc
   return { entry: name, bytes: entry.bytes, sha256: entry.sha256, objects: model.objects.length, schemas: model.schemas };
 }
 
-// The profile's schema filter is a list of pg_dump patterns (and exclusions);
-// the model takes names, so the patterns are matched against the schemas that exist.
-async function schemasOf(client: QueryClient, step: PlanStep, user: string): Promise<string[] | null> {
+// The profile's schema filter is a list of pg_dump patterns (and exclusions),
+// resolved by the step; the model takes names, so the schemas that exist are filtered.
+async function schemasOf(client: QueryClient, step: PlanStep, filter: ScopeFilter): Promise<string[] | null> {
   if (step.scope.schemas.length === 0 && step.scope.excludeSchemas.length === 0) return null;
-  const filter = createScopeFilter(step.scope, user);
   const { rows } = await client.query<{ name: string }>(
     "SELECT nspname AS name FROM pg_catalog.pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_(toast|temp_)' ORDER BY 1",
   );

@@ -5,7 +5,7 @@ import type { Sessions } from '../../db/sessions.js';
 import type { NativePlanStep } from '../../plan/types.js';
 import type { StepContext, StepRunResult } from '../pgdump/run-step.js';
 import { PgbakError } from '../../errors.js';
-import { createScopeFilter } from '../../db/table-scope.js';
+import type { ScopeFilter } from '../../db/table-scope.js';
 import { dumpNative } from './dump-native.js';
 import { dumpNativeGlobals } from './globals.js';
 
@@ -38,14 +38,14 @@ export async function runNativeGlobals(
 /** A native database dump streamed into its zip entry as it is written. */
 export async function runNativeDump(
   step: NativePlanStep,
-  session: { client: QueryClient; snapshotId: string; connection: Connection; serverMajor: number; user: string },
+  session: { client: QueryClient; snapshotId: string; connection: Connection; serverMajor: number; filter: ScopeFilter },
   ctx: StepContext,
 ): Promise<NativeStepResult & { warnings: string[] }> {
   if (step.output.type !== 'stream' || step.database === null || step.kind === 'globals-only') {
     throw new PgbakError('INTERNAL', `${step.step}: not a native database step`);
   }
   const startedAt = new Date();
-  const filter = createScopeFilter(step.scope, session.user);
+  const filter = session.filter;
   const pass = new PassThrough({ highWaterMark: 256 * 1024 });
   const entry = ctx.zip.addStream(step.output.entry, pass, { compress: step.output.compress });
   // A rejected entry (disk full) surfaces below through dumpNative's writes stalling; never unhandled.

@@ -1,5 +1,12 @@
-import { createScopeFilter, splitPattern } from '../../../lib/db/table-scope.js';
+import { patternToRegex } from '../../../lib/db/name-pattern.js';
+import { relationKey, type ResolvedScope } from '../../../lib/db/resolve-scope.js';
+import { createScopeFilter } from '../../../lib/db/table-scope.js';
 import type { TableScope } from '../../../lib/plan/types.js';
+
+// pg_dump's selection rules over a scope resolved the way the server resolves
+// it (tests/integration/db/resolve-scope.test.ts checks that against pg_dump
+// itself): here JavaScript's RegExp stands in for the server's, and an
+// unqualified pattern sees "$user" and public, the default search_path.
 
 const scope = (partial: Partial<TableScope>): TableScope => ({
   schemas: [],
@@ -10,9 +17,36 @@ const scope = (partial: Partial<TableScope>): TableScope => ({
   ...partial,
 });
 
+function resolveHere(s: TableScope, tables: Array<[string, string]>, user: string): ResolvedScope {
+  const schemaNames = [...new Set(tables.map(([schema]) => schema))];
+  const schemas = (patterns: readonly string[]) =>
+    new Set(patterns.flatMap((p) => schemaNames.filter((name) => new RegExp(patternToRegex(p, 1).name, 's').test(name))));
+  const relations = (patterns: readonly string[]) =>
+    new Set(
+      patterns.flatMap((p) => {
+        const re = patternToRegex(p, 3);
+        const name = new RegExp(re.name, 's');
+        const schema = re.schema === null ? null : new RegExp(re.schema, 's');
+        return tables
+          .filter(([sch, t]) => name.test(t) && (schema ? schema.test(sch) : sch === user || sch === 'public'))
+          .map(([sch, t]) => relationKey(sch, t));
+      }),
+    );
+  return {
+    schemas: s.schemas.length ? schemas(s.schemas) : null,
+    excludedSchemas: schemas(s.excludeSchemas),
+    tables: s.tables.length ? relations(s.tables) : null,
+    excludedTables: relations(s.excludeTables),
+    excludedTableData: relations(s.excludeTableData),
+  };
+}
+
+const filterOf = (partial: Partial<TableScope>, tables: Array<[string, string]> = catalog, user = 'backup') =>
+  createScopeFilter(resolveHere(scope(partial), tables, user));
+
 /** Which of the given schema.table pairs have their rows in the dump. */
 function dumped(partial: Partial<TableScope>, tables: Array<[string, string]>, user = 'backup'): string[] {
-  const filter = createScopeFilter(scope(partial), user);
+  const filter = filterOf(partial, tables, user);
   return tables.filter(([s, t]) => filter.includesData(s, t)).map(([s, t]) => `${s}.${t}`);
 }
 
@@ -33,7 +67,7 @@ const catalog: Array<[string, string]> = [
 describe('createScopeFilter', () => {
   it('includes every table when nothing narrows the step', () => {
     expect(dumped({}, catalog)).toEqual(catalog.map(([s, t]) => `${s}.${t}`));
-    expect(createScopeFilter(scope({}), 'u').includesSchema('anything')).toBe(true);
+    expect(createScopeFilter(null).includesSchema('anything')).toBe(true);
   });
 
   describe('table patterns', () => {
@@ -80,15 +114,33 @@ describe('createScopeFilter', () => {
       expect(dumped({ tables: ['public."say ""hi"""'] }, [['public', 'say "hi"'], ['public', 'say hi']])).toEqual(['public.say "hi"']);
     });
 
-    it('takes regular-expression characters other than * and ? literally', () => {
+    it('reads ( ) [ ] | + outside quotes as regular-expression syntax, as pg_dump does', () => {
+      const tables: Array<[string, string]> = [
+        ['public', 'plain'],
+        ['public', 'plai[n]'],
+        ['public', 'a|b'],
+        ['public', 'a'],
+        ['public', 'b'],
+        ['public', 'aaa'],
+      ];
+      expect(dumped({ tables: ['plai[n]'] }, tables)).toEqual(['public.plain']);
+      expect(dumped({ tables: ['a|b'] }, tables)).toEqual(['public.a', 'public.b']);
+      expect(dumped({ tables: ['(a)+'] }, tables)).toEqual(['public.a', 'public.aaa']);
+      expect(dumped({ excludeTables: ['plai[n]'] }, tables)).not.toContain('public.plain');
+    });
+
+    it('takes regular-expression characters literally inside quotes, and $ everywhere', () => {
       const tables: Array<[string, string]> = [
         ['public', 'price$usd'],
         ['public', 'priceusd'],
         ['public', 'a|b'],
         ['public', 'a'],
+        ['public', 'plai[n]'],
+        ['public', 'plain'],
       ];
       expect(dumped({ tables: ['public.price$usd'] }, tables)).toEqual(['public.price$usd']);
       expect(dumped({ tables: ['"public"."a|b"'] }, tables)).toEqual(['public.a|b']);
+      expect(dumped({ tables: ['"plai[n]"'] }, tables)).toEqual(['public.plai[n]']);
     });
 
     it('matches an unqualified pattern in public and in the schema named after the user only', () => {
@@ -97,7 +149,7 @@ describe('createScopeFilter', () => {
       expect(dumped({ tables: ['log'] }, catalog, 'audit')).toEqual(['audit.log']);
     });
 
-    it('uses the last two parts of a database.schema.table pattern', () => {
+    it('matches the schema and name parts of a database.schema.table pattern', () => {
       expect(dumped({ tables: ['app.sales.orders'] }, catalog)).toEqual(['sales.orders']);
     });
   });
@@ -110,7 +162,7 @@ describe('createScopeFilter', () => {
     });
 
     it('says which schemas may hold dumped objects', () => {
-      const filter = createScopeFilter(scope({ schemas: ['sales', 'a*'], excludeSchemas: ['audit'] }), 'u');
+      const filter = filterOf({ schemas: ['sales', 'a*'], excludeSchemas: ['audit'] }, [...catalog, ['archive', 'x']]);
       expect(filter.includesSchema('sales')).toBe(true);
       expect(filter.includesSchema('archive')).toBe(true);
       expect(filter.includesSchema('audit')).toBe(false);
@@ -157,22 +209,12 @@ describe('createScopeFilter', () => {
 });
 
 describe('includesDatabaseObjects', () => {
-  const whole = (partial: Partial<TableScope>) => createScopeFilter(scope(partial), 'backup').includesDatabaseObjects();
+  const whole = (partial: Partial<TableScope>) => filterOf(partial).includesDatabaseObjects();
 
   it('holds casts, languages and event triggers only when no schema or table pattern narrows the dump', () => {
     expect(whole({})).toBe(true);
     expect(whole({ excludeSchemas: ['audit'], excludeTables: ['public.tmp_*'], excludeTableData: ['x'] })).toBe(true);
     expect(whole({ schemas: ['public'] })).toBe(false);
     expect(whole({ tables: ['public.orders'] })).toBe(false);
-  });
-});
-
-describe('splitPattern', () => {
-  it('splits at unquoted dots and converts wildcards', () => {
-    expect(splitPattern('Public.T*')).toEqual(['public', 't.*']);
-    expect(splitPattern('a.b?')).toEqual(['a', 'b.']);
-    expect(splitPattern('"a.b".c')).toEqual(['a\\.b', 'c']);
-    expect(splitPattern('"A""B"')).toEqual(['A"B']);
-    expect(splitPattern('db.s.t')).toEqual(['db', 's', 't']);
   });
 });

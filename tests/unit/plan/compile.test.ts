@@ -116,6 +116,13 @@ describe('compile', () => {
       expect(step.tableScope?.tables).toEqual(['public.orders', '"Billing"."Invoices"', 'audit.*']);
     });
 
+    it('passes --strict-names to every kind a --schema or --table pattern narrows, not to exclusions alone', () => {
+      expect(onlyStep('kind: full\nschemas: [app]').args).toContain('--strict-names');
+      expect(onlyStep('kind: schema-only\ntables: [orders]').args).toContain('--strict-names');
+      expect(onlyStep('kind: data-only\nschemas: [app]').args).toContain('--strict-names');
+      expect(onlyStep('kind: full\nexcludeSchemas: [audit]\nexcludeTables: [tmp]').args).not.toContain('--strict-names');
+    });
+
     it('refuses kind tables without any table, pointing at --table', () => {
       const error = compileError('kind: tables');
       expect(error.code).toBe('USAGE');
@@ -313,6 +320,7 @@ extraArgs: [--no-comments, --quote-all-identifiers]
         '--dbname=app',
         '--format=custom',
         '--blobs',
+        '--strict-names',
         '--schema=public',
         '--schema=Sales',
         '--exclude-schema=audit',
