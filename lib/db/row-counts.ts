@@ -9,6 +9,8 @@ export interface DataFacts {
   sequences: Record<string, { lastValue: string | null; isCalled: boolean }>;
   largeObjects: number | null;
   warnings: string[];
+  /** How many tables have their rows in the dump (whatever the row-count mode); absent when not read. */
+  dumpedTables?: number;
 }
 
 interface TableRow {
@@ -47,10 +49,12 @@ export async function readDataFacts(
   const warnings: string[] = [];
   const filter = options.filter;
   let rowCounts: DataFacts['rowCounts'] = null;
-  if (filter && options.mode !== 'off') {
+  let dumpedTables: number | undefined;
+  if (filter) {
     const { rows } = await client.query<TableRow>(tablesSql);
     const tables = rows.filter((t) => filter.includesData(t.schema, t.name));
-    rowCounts = { mode: options.mode, tables: await count(client, tables, options.mode, warnings) };
+    dumpedTables = tables.length;
+    if (options.mode !== 'off') rowCounts = { mode: options.mode, tables: await count(client, tables, options.mode, warnings) };
   }
   const sequences = filter
     ? await readSequences(
@@ -60,7 +64,7 @@ export async function readDataFacts(
       )
     : {};
   const largeObjects = options.countLargeObjects ? await countLargeObjects(client) : null;
-  return { rowCounts, sequences, largeObjects, warnings };
+  return { rowCounts, sequences, largeObjects, warnings, ...(dumpedTables === undefined ? {} : { dumpedTables }) };
 }
 
 async function count(client: QueryClient, tables: TableRow[], mode: RowCountMode, warnings: string[]) {

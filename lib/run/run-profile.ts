@@ -15,6 +15,7 @@ import type { NativePlanStep, PgDumpPlanStep, Plan, PlanStep } from '../plan/typ
 import { lacksPrivilege, leftNoOutput, nativeFrom } from './fallback.js';
 import { runNativeDump, runNativeGlobals } from '../engines/native/run-native-step.js';
 import { buildManifest, type StepRecord } from './build-manifest.js';
+import { guardEmptySteps } from './empty-step-guard.js';
 import { acquireRunLock } from './lock.js';
 import type { RunOptions } from './options.js';
 import { prepareRun } from './prepare.js';
@@ -37,8 +38,11 @@ export interface RunSummary {
   steps: Array<{ step: string; kind: string; database: string | null; entries: Array<{ name: string; bytes: number; sha256: string }>; tables: number | null; warnings: string[] }>;
   /** Set when the run verified its backup (`--verify` or the profile's `verify: true`). */
   verify?: { ok: true; record: string | null };
-  /** What the profile's retention removed after the run; null without retention. */
-  retention?: { deleted: string[]; failed: number; error?: string } | null;
+  /**
+   * What the profile's retention removed after the run; null without retention.
+   * `held`: why it deleted nothing (a step dumped no table where the previous backup had some).
+   */
+  retention?: { deleted: string[]; failed: number; error?: string; held?: string } | null;
 }
 
 /**
@@ -73,9 +77,9 @@ async function runLocked(
     const logPath = archive.replace(/\.zip$/, '.log');
     await logger.attachRunLog(logPath);
     logger.info(`run of profile ${plan.profile.name} into ${archive}`);
-    const summary = await writeArchive(plan, connection, sessions, archive, logPath, logger, signal, showProgress);
+    const { summary, held } = await writeArchive(plan, connection, sessions, archive, logPath, logger, signal, showProgress);
     if (plan.verify) summary.verify = await verifyWritten(archive, connection, logger, signal);
-    summary.retention = await retain(plan, logger);
+    summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger);
     return summary;
   } finally {
     await lock.release();
@@ -95,6 +99,13 @@ async function verifyWritten(archive: string, connection: Connection, logger: Pg
   }
   logger.info(`verified: row counts, sequences and large objects match the manifest`);
   return { ok: true as const, record: result.recordPath };
+}
+
+// The run dumped less than the last one (guardEmptySteps): the good backups stay.
+function holdRetention(plan: Plan, held: string[], logger: PgbakLogger): RunSummary['retention'] {
+  if (!plan.retention) return null;
+  logger.warn(`retention not applied: ${held.length === 1 ? 'a step' : `${held.length} steps`} dumped no table where the previous backup had tables`);
+  return { deleted: [], failed: 0, held: held.join('; ') };
 }
 
 // Retention never fails a run whose backup is complete: a problem is a warning
@@ -122,7 +133,7 @@ async function writeArchive(
   logger: PgbakLogger,
   signal: AbortSignal,
   showProgress: boolean,
-): Promise<RunSummary> {
+): Promise<{ summary: RunSummary; held: string[] }> {
   const startedAt = new Date();
   const zip = await ZipWriter.open(archive, { compressionLevel: plan.zipCompressionLevel });
   const ctx: StepContext = {
@@ -139,10 +150,12 @@ async function writeArchive(
       throwIfAborted(signal);
       records.push(await runStep(step, plan, sessions, ctx));
     }
+    // Before the manifest: its steps carry the warning.
+    const held = await guardEmptySteps(plan, records, logger);
     const finishedAt = new Date();
     await zip.addBuffer(MANIFEST_ENTRY, serializeManifest(buildManifest(plan, records, startedAt, finishedAt)), { compress: true });
     const finished = await finishWithLog(zip, logger, archive);
-    return summarize(plan, records, archive, logPath, finished.bytes, startedAt, finishedAt);
+    return { summary: summarize(plan, records, archive, logPath, finished.bytes, startedAt, finishedAt), held };
   } catch (error) {
     await zip.abort();
     const failure = toPgbakError(error);
