@@ -1,4 +1,5 @@
 import type { Connection } from '../config/connection-types.js';
+import { sslPasswordEnv } from './ssl-password-file.js';
 
 /**
  * The libpq environment for a client tool (pg_dump, pg_restore, psql…) besides
@@ -32,9 +33,13 @@ export function childEnv(connection: Connection): Record<string, string> {
   return env;
 }
 
-/** childEnv plus PGPASSWORD, for the child only. */
+/** childEnv plus PGPASSWORD (and sslpassword's service file), for the child only. */
 export function secretEnv(connection: Connection): Record<string, string> {
-  return { ...childEnv(connection), ...(connection.password ? { PGPASSWORD: connection.password.reveal() } : {}) };
+  return {
+    ...childEnv(connection),
+    ...(connection.password ? { PGPASSWORD: connection.password.reveal() } : {}),
+    ...(connection.sslpassword ? sslPasswordEnv(connection.sslpassword) : {}),
+  };
 }
 
 /** What `--dry-run` shows of the environment: the password replaced. */

@@ -25,6 +25,12 @@ export function checkTlsSettings(connection: Connection): void {
       hint: `sslnegotiation comes from ${where('sslnegotiation')}`,
     });
   }
+  // libpq's client tools get it through a service file line, which cannot hold these.
+  if (connection.sslpassword && /[\r\n]|\s$/.test(connection.sslpassword.reveal())) {
+    throw new PgbakError('CONFIG_INVALID', 'sslpassword ends with a blank or holds a line break: pg_dump and psql cannot be given it', {
+      hint: 'choose a pass phrase for the key without them',
+    });
+  }
   const min = connection.sslMinProtocolVersion;
   const max = connection.sslMaxProtocolVersion;
   if (min && max && tlsVersions.indexOf(min) > tlsVersions.indexOf(max)) {

@@ -10,6 +10,7 @@ import { resolveConnection } from '../../../lib/config/resolve-connection.js';
 import { connect } from '../../../lib/db/client.js';
 import { PgbakError } from '../../../lib/errors.js';
 import { runCli } from '../../support/cli.js';
+import { getCluster } from '../../support/db.js';
 import { startTlsCluster, type ServerCert, type TlsCluster } from '../../support/tls-cluster.js';
 
 let server: TlsCluster;
@@ -53,7 +54,7 @@ function urlOf(setting: Setting): string {
   return `postgresql://${user}@${setting.host ?? '127.0.0.1'}:${server.port}/postgres${query ? `?${query}` : ''}`;
 }
 
-function envOf(setting: Setting, home: string): Record<string, string> {
+function envOf(_setting: Setting, home: string): Record<string, string> {
   return { HOME: home, PGPASSWORD: server.password, PGCONNECT_TIMEOUT: '10' };
 }
 
@@ -294,6 +295,18 @@ describe('pgbak run --engine native over TLS', () => {
     }
   });
 
+  it('passes sslpassword to pg_dump too: an encrypted client key with --engine pg_dump', async () => {
+    const url = urlOf({
+      user: 'certuser',
+      params: { sslmode: 'verify-full', sslrootcert: server.files.ca, sslcert: server.files.clientCert, sslkey: server.files.clientKeyEncrypted, sslpassword: server.files.clientKeyPassword },
+    });
+    const result = await runCli(['run', 'schema-only', '--engine', 'pg_dump', '--json', '-o', out], { env: { HOME: makeHome(), DATABASE_URL: url } });
+    expect(result.stderr).not.toContain(server.files.clientKeyPassword);
+    expect(result.stdout).not.toContain(server.files.clientKeyPassword);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true });
+  });
+
   it('refuses an unknown DATABASE_URL parameter (exit 2, naming it), as libpq does', async () => {
     const url = `${urlOf({})}?sslmodee=require`;
     const home = makeHome();
@@ -303,5 +316,41 @@ describe('pgbak run --engine native over TLS', () => {
     const result = await run(url, home);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/invalid URI query parameter "sslmodee"/);
+  });
+});
+
+describe('?ssl=true against a server without TLS (the shared plain-TCP cluster)', () => {
+  it('is sslmode=require: psql refuses, and so does pgbak (exit 2) instead of backing up in the clear', async () => {
+    const cluster = getCluster(15);
+    const url = `postgresql://${cluster.user}@${cluster.host}:${cluster.port}/postgres?ssl=true`;
+    const home = makeHome();
+    const env = { HOME: home, PGPASSWORD: cluster.password };
+    const psql = await execa('psql', ['-X', '-w', '-c', 'select 1', url], { env: { PATH: process.env.PATH ?? '', LC_MESSAGES: 'C', ...env }, extendEnv: false, reject: false, stdin: 'ignore' });
+    expect(String(psql.stderr)).toMatch(/server does not support SSL, but SSL was required/);
+    const out = mkdtempSync(path.join(scratch, 'plain-'));
+    const result = await runCli(['run', 'schema-only', '--engine', 'native', '-o', out], { env: { ...env, DATABASE_URL: url } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/server does not support SSL, but SSL was required/);
+    expect(readdirSync(out).filter((name) => name.endsWith('.zip'))).toEqual([]);
+  });
+});
+
+describe('sslrootcert=system (libpq 16: the system\'s trusted roots, verify-full)', () => {
+  // psql 15 reads "system" as a file name: no oracle here, libpq 16's documented rules instead.
+  beforeAll(() => server.useServerCert('ip'));
+
+  it('verifies against SSL_CERT_FILE, OpenSSL\'s override of the system bundle', async () => {
+    const connection = await resolveConnection({
+      env: { HOME: makeHome(), PGPASSWORD: server.password, SSL_CERT_FILE: server.files.ca, DATABASE_URL: urlOf({ params: { sslrootcert: 'system' } }) },
+    });
+    const client = await connect(connection);
+    await client.end();
+  });
+
+  it('refuses a server whose CA the system does not trust', async () => {
+    const connection = await resolveConnection({
+      env: { HOME: makeHome(), PGPASSWORD: server.password, SSL_CERT_FILE: server.files.otherCa, DATABASE_URL: urlOf({ params: { sslrootcert: 'system' } }) },
+    });
+    await expect(connect(connection)).rejects.toMatchObject({ code: 'TLS_FAILED' });
   });
 });
