@@ -15,16 +15,16 @@ export interface QueryClient {
  */
 export async function connect(connection: Connection, database = connection.database): Promise<QueryClient> {
   const attempts = sslAttempts(connection);
-  const errors: unknown[] = [];
+  const failures: Array<{ attempt: Attempt; error: unknown }> = [];
   for (const [index, attempt] of attempts.entries()) {
     try {
       return await open(connection, database, attempt);
     } catch (error) {
-      errors.push(error);
+      failures.push({ attempt, error });
       if (index === attempts.length - 1 || !retriesAfter(error, attempt)) break;
     }
   }
-  throw toConnectError(errorToReport(errors), connection, database);
+  throw toConnectError(errorToReport(failures), connection, database);
 }
 
 async function open(connection: Connection, database: string, attempt: Attempt): Promise<QueryClient> {

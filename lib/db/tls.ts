@@ -42,9 +42,15 @@ export function retriesAfter(error: unknown, failed: Attempt): boolean {
   return isServerRefusal(error);
 }
 
-/** The error to report when every attempt failed: the TLS failure when there was one. */
-export function errorToReport(errors: unknown[]): unknown {
-  return errors.find((error) => isTlsFailure(error) && !isNoSslOnServer(error)) ?? errors[errors.length - 1];
+/**
+ * The error to report when every attempt failed: the TLS attempt's, unless the
+ * server has no TLS at all (then the plain attempt's). In allow/prefer mode the
+ * plain attempt on a hostssl-only server fails with "no encryption", which says
+ * less than what went wrong over TLS (a certificate, a password).
+ */
+export function errorToReport(failures: Array<{ attempt: Attempt; error: unknown }>): unknown {
+  const tls = failures.find((failure) => failure.attempt === 'tls' && !isNoSslOnServer(failure.error));
+  return (tls ?? failures[failures.length - 1])?.error;
 }
 
 /** Node's TLS options for a TLS attempt, built as libpq's initialize_SSL builds its context. */

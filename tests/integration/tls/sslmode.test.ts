@@ -34,6 +34,7 @@ interface Setting {
   home?: HomeFiles;
   user?: 'postgres' | 'certuser';
   host?: string;
+  password?: string;
 }
 
 let homes = 0;
@@ -54,8 +55,8 @@ function urlOf(setting: Setting): string {
   return `postgresql://${user}@${setting.host ?? '127.0.0.1'}:${server.port}/postgres${query ? `?${query}` : ''}`;
 }
 
-function envOf(_setting: Setting, home: string): Record<string, string> {
-  return { HOME: home, PGPASSWORD: server.password, PGCONNECT_TIMEOUT: '10' };
+function envOf(setting: Setting, home: string): Record<string, string> {
+  return { HOME: home, PGPASSWORD: setting.password ?? server.password, PGCONNECT_TIMEOUT: '10' };
 }
 
 /** psql's verdict: did libpq connect with these settings? */
@@ -111,6 +112,12 @@ describe('libpq sslmode rules on a TLS-only server (psql is the oracle)', () => 
     it('prefer and allow reach a TLS-only server', async () => {
       await agree({ params: { sslmode: 'prefer' } }, 'connects');
       await agree({ params: { sslmode: 'allow' } }, 'connects');
+    });
+
+    it('prefer with a wrong password reports the password, not the plain retry\'s "no encryption"', async () => {
+      const error = await agree({ params: { sslmode: 'prefer' }, password: 'wrong' }, 'refuses');
+      expect(error?.code).toBe('AUTH_FAILED');
+      expect(error?.message).toMatch(/password authentication failed/);
     });
 
     it('disable is refused by a hostssl-only server', async () => {
