@@ -20,6 +20,8 @@ export interface ProfileConnection {
   sslrootcert?: string | undefined;
   sslcert?: string | undefined;
   sslkey?: string | undefined;
+  sslcrl?: string | undefined;
+  sslcrldir?: string | undefined;
   passwordFile?: string | undefined;
 }
 

@@ -114,6 +114,11 @@ describe('PG* variables for libpq TLS settings', () => {
     expect(connection).toMatchObject({ sslcrl: '/c/root.crl', sslcrldir: '/c/crl', sslMinProtocolVersion: 'TLSv1.3', sslcertmode: 'disable', postgresqlDir: '/home/u/.postgresql' });
   });
 
+  it('takes sslcrl and sslcrldir from a profile\'s connection too', async () => {
+    const connection = await resolveConnection({ env: {}, profile: { sslcrl: '/p/root.crl', sslcrldir: '/p/crl' } });
+    expect(connection).toMatchObject({ sslcrl: '/p/root.crl', sslcrldir: '/p/crl', origin: { sslcrl: 'profile', sslcrldir: 'profile' } });
+  });
+
   it('refuses PGSERVICE and PGREQUIREPEER, which pg_dump would honour and the driver cannot', async () => {
     expect((await rejection(() => resolveConnection({ env: { PGSERVICE: 'prod' } }))).message).toMatch(/^PGSERVICE: service=prod/);
     expect((await rejection(() => resolveConnection({ env: { PGREQUIREPEER: 'postgres' } }))).exitCode).toBe(2);
