@@ -1,6 +1,7 @@
 // The checks libpq makes on its TLS settings before it connects, made once when
 // the connection is resolved so that a bad combination is a configuration error
 // (exit 2) whatever later connects: the driver or pg_dump.
+import { join } from 'node:path';
 import { PgbakError } from '../errors.js';
 import { tlsVersions, type Connection, type SslMode } from './connection-types.js';
 
@@ -12,6 +13,13 @@ export function effectiveSslMode(connection: Pick<Connection, 'sslmode' | 'sslro
   return connection.sslmode ?? (connection.sslrootcert === 'system' ? 'verify-full' : 'prefer');
 }
 
+/** Where libpq looks for the root certificate: sslrootcert, else ~/.postgresql/root.crt. */
+export function rootCertPath(connection: Connection): string | undefined {
+  if (connection.sslrootcert) return connection.sslrootcert;
+  return connection.postgresqlDir ? join(connection.postgresqlDir, 'root.crt') : undefined;
+}
+
+/** libpq's cross-checks of the TLS settings; throws CONFIG_INVALID (exit 2). */
 export function checkTlsSettings(connection: Connection): void {
   const mode = effectiveSslMode(connection);
   const where = (field: 'sslmode' | 'sslrootcert' | 'sslnegotiation') => connection.origin[field] ?? 'default';

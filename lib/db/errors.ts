@@ -1,6 +1,6 @@
 import type { Connection } from '../config/connection-types.js';
 import { PgbakError } from '../errors.js';
-import { describeTlsFailure } from './tls.js';
+import { describeTlsFailure } from './tls-failure.js';
 
 interface PgErrorFields {
   code?: string;
