@@ -3,7 +3,7 @@
 // must connect where psql connects and refuse where psql refuses — and a few
 // cases go through `pgbak run --engine native` as an operator would.
 import { execa } from 'execa';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveConnection } from '../../../lib/config/resolve-connection.js';
@@ -312,6 +312,14 @@ describe('pgbak run --engine native over TLS', () => {
     expect(result.stdout).not.toContain(server.files.clientKeyPassword);
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true });
+    // No key material in the run logs either: neither the pass phrase nor a key.
+    const logs = readdirSync(out).filter((name) => name.endsWith('.log'));
+    expect(logs.length).toBeGreaterThan(0);
+    for (const log of logs) {
+      const text = readFileSync(path.join(out, log), 'utf8');
+      expect(text).not.toContain(server.files.clientKeyPassword);
+      expect(text).not.toMatch(/PRIVATE KEY/);
+    }
   });
 
   it('refuses an unknown DATABASE_URL parameter (exit 2, naming it), as libpq does', async () => {
