@@ -166,7 +166,15 @@ function ownerOf(dir: string): { uid: number; gid: number } {
 
 function makeCertificates(dir: string): TlsFiles {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const openssl = (...args: string[]) => {
+    try {
+      return execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      const err = error as NodeJS.ErrnoException & { stderr?: Buffer };
+      if (err.code === 'ENOENT') throw new Error('the TLS tests make their certificates with the openssl command, which is not on PATH (apt-get install openssl)');
+      throw new Error(`openssl ${args[0]} failed: ${err.stderr?.toString().trim() ?? err.message}`);
+    }
+  };
   const file = (name: string) => path.join(dir, name);
   const selfSigned = (name: string, cn: string) =>
     openssl('req', '-x509', '-new', '-nodes', '-newkey', 'rsa:2048', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '3650', '-subj', `/CN=${cn}`,
