@@ -1,7 +1,7 @@
 // libpq's sslmode rules for the driver's connections, in one place (libpq's
 // fe-connect.c and fe-secure-openssl.c are the reference): which attempts are
-// made in which order, which files are read, what is verified, and how a TLS
-// failure reads. pg_dump and psql get the same settings through childEnv.
+// made in which order, which files are read and what is verified (how a failure
+// reads: tls-failure.ts). pg_dump and psql get the same settings through childEnv.
 import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { checkServerIdentity, rootCertificates, type ConnectionOptions } from 'node:tls';
