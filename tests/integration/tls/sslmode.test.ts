@@ -35,6 +35,8 @@ interface Setting {
   user?: 'postgres' | 'certuser';
   host?: string;
   password?: string;
+  /** libpq variables (PGSSLCRL…) for psql and pgbak alike. */
+  env?: Record<string, string>;
 }
 
 let homes = 0;
@@ -56,7 +58,7 @@ function urlOf(setting: Setting): string {
 }
 
 function envOf(setting: Setting, home: string): Record<string, string> {
-  return { HOME: home, PGPASSWORD: setting.password ?? server.password, PGCONNECT_TIMEOUT: '10' };
+  return { HOME: home, PGPASSWORD: setting.password ?? server.password, PGCONNECT_TIMEOUT: '10', ...setting.env };
 }
 
 /** psql's verdict: did libpq connect with these settings? */
@@ -203,6 +205,10 @@ describe('libpq sslmode rules on a TLS-only server (psql is the oracle)', () => 
       await agree({ params: { sslmode: 'verify-ca' }, home: { 'root.crt': server.files.ca, 'root.crl': server.files.crl } }, 'refuses');
     });
 
+    it('PGSSLCRL and PGSSLROOTCERT in the environment (the CRL was ignored)', async () => {
+      await agree({ params: { sslmode: 'verify-full' }, env: { PGSSLROOTCERT: server.files.ca, PGSSLCRL: server.files.crl } }, 'refuses');
+    });
+
     it('sslcrldir: a hashed CRL folder', async () => {
       await agree({ params: { sslmode: 'verify-ca', sslrootcert: server.files.ca, sslcrldir: server.files.crlDir } }, 'refuses');
     });
@@ -289,6 +295,14 @@ describe('pgbak run --engine native over TLS', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'TLS_FAILED' } });
     expect(result.stderr).not.toMatch(/check that the server runs/);
     expect(zips()).toBe(before);
+  });
+
+  it('refuses verify-full without a root certificate even when NODE_EXTRA_CA_CERTS trusts the CA (no Node trust store)', async () => {
+    const result = await runCli(['run', 'schema-only', '--engine', 'native', '-o', out], {
+      env: { HOME: makeHome(), PGPASSWORD: server.password, NODE_EXTRA_CA_CERTS: server.files.ca, DATABASE_URL: urlOf({ params: { sslmode: 'verify-full' } }) },
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/root certificate file ".*root\.crt" does not exist/);
   });
 
   it('refuses (exit 2) a revoked server certificate given sslcrl in DATABASE_URL', async () => {
