@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'AUTH_FAILED'
   | 'DATABASE_MISSING'
   | 'CONNECT_FAILED'
+  | 'TLS_FAILED'
   | 'SERVER_ERROR'
   | 'TOOL_NOT_FOUND'
   | 'TOOL_INCOMPATIBLE'
@@ -45,6 +46,8 @@ const exitCodeOf: Record<ErrorCode, ExitCodeValue> = {
   AUTH_FAILED: ExitCode.usage,
   DATABASE_MISSING: ExitCode.usage,
   CONNECT_FAILED: ExitCode.failed,
+  /** The TLS settings and the server's certificates disagree (sslmode, root certificate, CRL, client key). */
+  TLS_FAILED: ExitCode.usage,
   SERVER_ERROR: ExitCode.failed,
   TOOL_NOT_FOUND: ExitCode.failed,
   TOOL_INCOMPATIBLE: ExitCode.failed,

@@ -3,6 +3,10 @@ import type { Secret } from './secret.js';
 export const sslModes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof sslModes)[number];
 
+/** libpq's ssl_min_protocol_version / ssl_max_protocol_version values. */
+export const tlsVersions = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+export type TlsVersion = (typeof tlsVersions)[number];
+
 /** One layer of connection settings (environment, DATABASE_URL, profile or flags). */
 export interface ConnectionLayer {
   host?: string;
@@ -14,6 +18,27 @@ export interface ConnectionLayer {
   sslrootcert?: string;
   sslcert?: string;
   sslkey?: string;
+  /** libpq sslcrl / PGSSLCRL: a file of revoked certificates. */
+  sslcrl?: string;
+  /** libpq sslcrldir / PGSSLCRLDIR: a folder of hashed CRL files (`openssl rehash`). */
+  sslcrldir?: string;
+  /** libpq sslpassword: the pass phrase of an encrypted client key. */
+  sslpassword?: Secret;
+  /** libpq sslcertmode: `disable` never sends a client certificate. */
+  sslcertmode?: 'disable' | 'allow';
+  /** libpq sslnegotiation (17): `direct` starts TLS without asking first. */
+  sslnegotiation?: 'postgres' | 'direct';
+  sslMinProtocolVersion?: TlsVersion;
+  sslMaxProtocolVersion?: TlsVersion;
+  /** libpq channel_binding (`require` is refused: the driver cannot insist on it). */
+  channelBinding?: 'disable' | 'prefer';
+  /** libpq connect_timeout, seconds (0: wait for ever). */
+  connectTimeout?: number;
+  /** libpq options: command-line options sent to the server (`-c name=value`). */
+  options?: string;
+  /** libpq keepalives (on by default) and keepalives_idle (seconds). */
+  keepalives?: boolean;
+  keepalivesIdle?: number;
   applicationName?: string;
 }
 
@@ -31,6 +56,25 @@ export interface Connection {
   readonly sslrootcert: string | undefined;
   readonly sslcert: string | undefined;
   readonly sslkey: string | undefined;
+  readonly sslcrl?: string | undefined;
+  readonly sslcrldir?: string | undefined;
+  readonly sslpassword?: Secret | undefined;
+  readonly sslcertmode?: 'disable' | 'allow' | undefined;
+  readonly sslnegotiation?: 'postgres' | 'direct' | undefined;
+  readonly sslMinProtocolVersion?: TlsVersion | undefined;
+  readonly sslMaxProtocolVersion?: TlsVersion | undefined;
+  readonly channelBinding?: 'disable' | 'prefer' | undefined;
+  readonly connectTimeout?: number | undefined;
+  readonly options?: string | undefined;
+  readonly keepalives?: boolean | undefined;
+  readonly keepalivesIdle?: number | undefined;
+  /**
+   * libpq's `~/.postgresql` (from HOME): where root.crt, root.crl,
+   * postgresql.crt and postgresql.key are looked for when not named.
+   */
+  readonly postgresqlDir?: string | undefined;
+  /** SSL_CERT_FILE, for sslrootcert=system (OpenSSL's default bundle otherwise). */
+  readonly systemCaFile?: string | undefined;
   readonly applicationName: string;
   /** `PGPASSFILE` as given, passed on to children and read by the driver. */
   readonly passfile: string | undefined;

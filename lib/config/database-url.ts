@@ -1,5 +1,6 @@
 import { PgbakError } from '../errors.js';
 import { sslModes, type ConnectionLayer, type SslMode } from './connection-types.js';
+import { applyUrlParam, isLibpqParam } from './libpq-params.js';
 import { Secret } from './secret.js';
 
 /**
@@ -17,25 +18,58 @@ export function parseDatabaseUrl(url: string, origin: string): ConnectionLayer {
     throw invalid(origin, `scheme ${parsed.protocol} is not postgres:// or postgresql://`);
   }
   const layer: ConnectionLayer = {};
-  const params = parsed.searchParams;
+  const params = parseQuery(parsed.search, origin);
   const decode = (part: string, what: string) => decodeUrlPart(part, what, origin);
   const host = params.get('host') ?? decode(parsed.hostname, 'host');
   if (host) layer.host = host.replace(/^\[(.*)\]$/, '$1');
   const port = params.get('port') ?? parsed.port;
   if (port) layer.port = parsePort(port, origin);
-  if (parsed.username) layer.user = decode(parsed.username, 'user name');
-  if (parsed.password) layer.password = new Secret(decode(parsed.password, 'password'));
-  const database = decode(parsed.pathname.replace(/^\//, ''), 'database name');
+  const user = params.get('user') ?? (parsed.username ? decode(parsed.username, 'user name') : '');
+  if (user) layer.user = user;
+  const password = params.get('password') ?? (parsed.password ? decode(parsed.password, 'password') : '');
+  if (password) layer.password = new Secret(password);
+  const database = params.get('dbname') ?? decode(parsed.pathname.replace(/^\//, ''), 'database name');
   if (database) layer.database = database;
-  const sslmode = params.get('sslmode');
-  if (sslmode) layer.sslmode = parseSslMode(sslmode, origin);
-  for (const key of ['sslrootcert', 'sslcert', 'sslkey'] as const) {
-    const value = params.get(key);
-    if (value) layer[key] = value;
+  for (const [name, value] of params) {
+    if (!uriKeys.has(name)) applyUrlParam(name, value, layer, origin);
   }
-  const app = params.get('application_name');
-  if (app) layer.applicationName = app;
   return layer;
+}
+
+// Handled above, from the URL's parts or their query-parameter equivalents.
+const uriKeys = new Set(['host', 'port', 'user', 'password', 'dbname']);
+
+/**
+ * The query string as libpq reads it: `key=value` pairs joined by `&`, each
+ * %-decoded (a `+` stays a `+`), every key a libpq keyword — libpq refuses any
+ * other ("invalid URI query parameter") — and `ssl=true` read as
+ * sslmode=require, libpq's nod to JDBC URLs. The last of a repeated key wins.
+ */
+function parseQuery(search: string, origin: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const query = search.replace(/^\?/, '');
+  if (query === '') return out;
+  for (const pair of query.split('&')) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    if (equals < 0) throw invalid(origin, 'a query parameter has no key/value separator "="');
+    if (pair.indexOf('=', equals + 1) >= 0) throw invalid(origin, `extra key/value separator "=" in query parameter "${shown(pair.slice(0, equals))}"`);
+    let key = decodeUrlPart(pair.slice(0, equals), 'query parameter name', origin);
+    let value = decodeUrlPart(pair.slice(equals + 1), `${key} value`, origin);
+    if (key === 'ssl' && value === 'true') [key, value] = ['sslmode', 'require'];
+    if (!isLibpqParam(key)) {
+      throw new PgbakError('CONFIG_INVALID', `${origin}: invalid URI query parameter "${shown(key)}"`, {
+        hint: 'libpq accepts its connection parameters only (sslmode, sslrootcert, sslcrl, application_name, …), as pg_dump would',
+      });
+    }
+    out.set(key, value);
+  }
+  return out;
+}
+
+// A parameter name as typed, cut short: it is not a secret, but keep messages one line.
+function shown(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 export function parsePort(value: string | number, origin: string): number {

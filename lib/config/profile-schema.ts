@@ -38,6 +38,10 @@ const connectionSchema = z
     sslrootcert: name.optional(),
     sslcert: name.optional(),
     sslkey: name.optional(),
+    /** libpq sslcrl: revoked certificates (a revoked server certificate is refused). */
+    sslcrl: name.optional(),
+    /** libpq sslcrldir: a folder of hashed CRL files. */
+    sslcrldir: name.optional(),
     /** A file holding the password (one trailing newline ignored), e.g. a mounted secret; relative to the profile's folder. */
     passwordFile: name.optional(),
   })

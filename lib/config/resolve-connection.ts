@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PgbakError } from '../errors.js';
 import type { Connection, ConnectionField, ConnectionLayer } from './connection-types.js';
-import { parseDatabaseUrl, parsePort, parseSslMode } from './database-url.js';
+import { checkTlsSettings } from './tls-settings.js';
+import { parseDatabaseUrl, parsePort } from './database-url.js';
+import { applyPgEnv } from './libpq-params.js';
 import type { Env } from './env-file.js';
 import { Secret } from './secret.js';
 
@@ -18,6 +20,8 @@ export interface ProfileConnection {
   sslrootcert?: string | undefined;
   sslcert?: string | undefined;
   sslkey?: string | undefined;
+  sslcrl?: string | undefined;
+  sslcrldir?: string | undefined;
   passwordFile?: string | undefined;
 }
 
@@ -66,7 +70,9 @@ export async function resolveConnection(input: {
   }
   const user = merged.user ?? osUser();
   const port = merged.port ?? 5432;
-  return Object.freeze({
+  const { host: _host, port: _port, user: _user, database: _database, applicationName, ...rest } = merged;
+  const connection: Connection = Object.freeze({
+    ...rest,
     host: merged.host ?? defaultHost(port),
     port,
     user,
@@ -76,10 +82,29 @@ export async function resolveConnection(input: {
     sslrootcert: merged.sslrootcert,
     sslcert: merged.sslcert,
     sslkey: merged.sslkey,
-    applicationName: merged.applicationName ?? 'pgbak',
+    postgresqlDir: postgresqlDir(env),
+    systemCaFile: env.SSL_CERT_FILE || undefined,
+    applicationName: applicationName ?? 'pgbak',
     passfile: env.PGPASSFILE,
     origin: Object.freeze(origin),
   });
+  checkTlsSettings(connection);
+  return connection;
+}
+
+// libpq looks for root.crt, root.crl, postgresql.crt and postgresql.key in
+// ~/.postgresql, HOME first, the password database's home otherwise.
+function postgresqlDir(env: Env): string | undefined {
+  const home = env.HOME || safeHomedir();
+  return home ? join(home, '.postgresql') : undefined;
+}
+
+function safeHomedir(): string | undefined {
+  try {
+    return userInfo().homedir || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readPgEnv(env: Env): ConnectionLayer {
@@ -89,11 +114,8 @@ function readPgEnv(env: Env): ConnectionLayer {
   if (env.PGUSER) layer.user = env.PGUSER;
   if (env.PGDATABASE) layer.database = env.PGDATABASE;
   if (env.PGPASSWORD) layer.password = new Secret(env.PGPASSWORD);
-  if (env.PGSSLMODE) layer.sslmode = parseSslMode(env.PGSSLMODE, 'PGSSLMODE');
-  if (env.PGSSLROOTCERT) layer.sslrootcert = env.PGSSLROOTCERT;
-  if (env.PGSSLCERT) layer.sslcert = env.PGSSLCERT;
-  if (env.PGSSLKEY) layer.sslkey = env.PGSSLKEY;
-  if (env.PGAPPNAME) layer.applicationName = env.PGAPPNAME;
+  // sslmode, sslrootcert, sslcrl, application_name…: libpq's other variables, refused where the driver cannot honour them.
+  applyPgEnv(env, layer);
   return layer;
 }
 

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Connection } from '../config/connection-types.js';
 import { toConnectError } from './errors.js';
+import { errorToReport, retriesAfter, sslAttempts, tlsOptions, type Attempt } from './tls.js';
 
 /** The part of a `pg` client pgbak uses: small enough to fake in a unit test. */
 export interface QueryClient {
@@ -9,43 +9,52 @@ export interface QueryClient {
   end(): Promise<void>;
 }
 
-/** Opens a driver connection to `database` (default: the connection's). */
+/**
+ * Opens a driver connection to `database` (default: the connection's), with
+ * libpq's sslmode rules (see tls.ts): the attempts it would make, in its order.
+ */
 export async function connect(connection: Connection, database = connection.database): Promise<QueryClient> {
-  const attempt = async (ssl: pg.ClientConfig['ssl']) => {
-    const client = new pg.Client({
-      host: connection.host,
-      port: connection.port,
-      user: connection.user,
-      database,
-      // Without a password the driver reads PGPASSFILE / ~/.pgpass, as libpq does.
-      ...(connection.password ? { password: connection.password.reveal() } : {}),
-      ssl,
-      application_name: connection.applicationName,
-      connectionTimeoutMillis: 15_000,
-    });
-    client.on('error', () => {
-      // A connection lost after connect surfaces through the pending query; this
-      // listener only keeps an idle client's late error from crashing the process.
-    });
-    await client.connect();
-    return client as unknown as QueryClient;
-  };
-  const mode = connection.sslmode ?? 'prefer';
-  try {
-    if (mode === 'disable' || connection.host.startsWith('/')) return await attempt(false);
-    if (mode === 'prefer' || mode === 'allow') {
-      try {
-        return await attempt({ rejectUnauthorized: false });
-      } catch (error) {
-        // libpq's "prefer": fall back to plain TCP when the server has no SSL.
-        if (!/does not support SSL/i.test((error as Error).message)) throw error;
-        return await attempt(false);
-      }
+  const attempts = sslAttempts(connection);
+  const failures: Array<{ attempt: Attempt; error: unknown }> = [];
+  for (const [index, attempt] of attempts.entries()) {
+    try {
+      return await open(connection, database, attempt);
+    } catch (error) {
+      failures.push({ attempt, error });
+      if (index === attempts.length - 1 || !retriesAfter(error, attempt)) break;
     }
-    return await attempt(sslConfig(connection, mode));
-  } catch (error) {
-    throw toConnectError(error, connection, database);
   }
+  throw toConnectError(errorToReport(failures), connection, database);
+}
+
+async function open(connection: Connection, database: string, attempt: Attempt): Promise<QueryClient> {
+  const ssl = attempt === 'tls' ? tlsOptions(connection) : false;
+  const timeout = connection.connectTimeout;
+  const client = new pg.Client({
+    host: connection.host,
+    port: connection.port,
+    user: connection.user,
+    database,
+    // Without a password the driver reads PGPASSFILE / ~/.pgpass, as libpq does.
+    ...(connection.password ? { password: connection.password.reveal() } : {}),
+    ssl,
+    // Given always: the driver would read PGSSLNEGOTIATION from the process environment otherwise.
+    sslnegotiation: attempt === 'tls' ? (connection.sslnegotiation ?? 'postgres') : 'postgres',
+    ...(connection.options ? { options: connection.options } : {}),
+    ...(connection.channelBinding === 'prefer' ? { enableChannelBinding: true } : {}),
+    // libpq keeps TCP keep-alives on unless keepalives=0.
+    keepAlive: connection.keepalives !== false,
+    ...(connection.keepalivesIdle ? { keepAliveInitialDelayMillis: connection.keepalivesIdle * 1000 } : {}),
+    application_name: connection.applicationName,
+    // libpq: connect_timeout 0 (or less) waits for ever; 1 counts as 2.
+    connectionTimeoutMillis: timeout === undefined ? 15_000 : timeout <= 0 ? 0 : Math.max(timeout, 2) * 1000,
+  } as pg.ClientConfig);
+  client.on('error', () => {
+    // A connection lost after connect surfaces through the pending query; this
+    // listener only keeps an idle client's late error from crashing the process.
+  });
+  await client.connect();
+  return client as unknown as QueryClient;
 }
 
 /** Runs `fn` with a connected client and always closes it. */
@@ -56,16 +65,4 @@ export async function withClient<T>(connection: Connection, database: string | u
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-function sslConfig(connection: Connection, mode: 'require' | 'verify-ca' | 'verify-full'): pg.ClientConfig['ssl'] {
-  const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
-  const ca = read(connection.sslrootcert);
-  const cert = read(connection.sslcert);
-  const key = read(connection.sslkey);
-  const files = { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
-  // libpq's "require" encrypts without checking the certificate, unless a root cert is given.
-  if (mode === 'require') return { ...files, rejectUnauthorized: ca !== undefined };
-  if (mode === 'verify-ca') return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-  return { ...files, rejectUnauthorized: true };
 }

@@ -1,5 +1,6 @@
 import type { Connection } from '../config/connection-types.js';
 import { PgbakError } from '../errors.js';
+import { describeTlsFailure } from './tls-failure.js';
 
 interface PgErrorFields {
   code?: string;
@@ -11,6 +12,9 @@ interface PgErrorFields {
 
 /** Maps a failed connection attempt to a one-line PgbakError with a hint. */
 export function toConnectError(error: unknown, connection: Connection, database: string): PgbakError {
+  const tls = describeTlsFailure(error, connection);
+  if (tls) return tls;
+  if (error instanceof PgbakError) return error;
   const err = error as PgErrorFields & { errno?: string };
   const where = `${connection.host}:${connection.port}`;
   const who = `user "${connection.user}"`;

@@ -31,6 +31,7 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreSu
   const maintenanceDb = options.maintenanceDb ?? 'postgres';
   const connection = await resolveConnection({ env, flags: { ...options.connection, database: maintenanceDb } });
   if (connection.password) logger.addSecret(connection.password.reveal());
+  if (connection.sslpassword) logger.addSecret(connection.sslpassword.reveal());
   const flags: RestoreFlags = options;
 
   const archive = await openArchive(resolve(cwd, options.archive), { check: true, logger });

@@ -92,6 +92,7 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyResul
       options.connection ??
       (await resolveVerifyConnection(manifest, { env, server: options.server, flags: options.connectionFlags, maintenanceDb: options.maintenanceDb ?? 'postgres' }));
     if (connection.password) logger.addSecret(connection.password.reveal());
+    if (connection.sslpassword) logger.addSecret(connection.sslpassword.reveal());
     const groups = groupSteps(manifest.steps);
     if (groups.length === 0) throw new PgbakError('USAGE', `${archive.path} has no database entry to verify`, { hint: 'a globals-only backup cannot be verified by restoring it' });
     const server = await withClient(connection, connection.database, readServerInfo);

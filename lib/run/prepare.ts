@@ -39,6 +39,7 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger): Prom
     flags: options.connection,
   });
   if (connection.password) logger.addSecret(connection.password.reveal());
+  if (connection.sslpassword) logger.addSecret(connection.sslpassword.reveal());
   logger.debug(`profile ${profile.name} from ${profile.file}`);
   logger.debug(`connecting to ${connection.host}:${connection.port} as ${connection.user}, database ${connection.database}`);
 

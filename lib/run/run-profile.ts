@@ -142,6 +142,7 @@ async function writeArchive(
     progress: createProgress({ stream: process.stderr, enabled: showProgress }),
     signal,
     password: connection.password,
+    sslpassword: connection.sslpassword,
     scratchDir: plan.outputDir,
   };
   try {

@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { execa, type ResultPromise } from 'execa';
 import type { Secret } from '../../config/secret.js';
+import { sslPasswordEnv } from '../../config/ssl-password-file.js';
 import type { EntryInfo, ZipWriter } from '../../archive/index.js';
 import { PgbakError } from '../../errors.js';
 import { parsePgDumpVerbose, quoteArgv, type PgbakLogger, type Progress } from '../../log/index.js';
@@ -17,6 +18,8 @@ export interface StepContext {
   progress: Progress;
   signal: AbortSignal;
   password: Secret | undefined;
+  /** The client key's pass phrase (libpq sslpassword), when one was given. */
+  sslpassword?: Secret | undefined;
   /** Folder for directory-format dumps (a private temp dir is made inside it). */
   scratchDir: string;
   /** Grace period between SIGTERM and SIGKILL for a child being stopped. */
@@ -81,7 +84,11 @@ async function runChild(
   let table: string | undefined;
   let bytes = 0;
   const child: ResultPromise = execa(step.tool.path, args, {
-    env: { ...step.env, ...(ctx.password ? { PGPASSWORD: ctx.password.reveal() } : {}) },
+    env: {
+      ...step.env,
+      ...(ctx.password ? { PGPASSWORD: ctx.password.reveal() } : {}),
+      ...(ctx.sslpassword ? sslPasswordEnv(ctx.sslpassword) : {}),
+    },
     stdin: 'ignore',
     stdout: output ? 'pipe' : 'ignore',
     stderr: 'pipe',
