@@ -5,6 +5,7 @@ import type { Sessions } from '../../db/sessions.js';
 import type { NativePlanStep } from '../../plan/types.js';
 import type { StepContext, StepRunResult } from '../pgdump/run-step.js';
 import { PgbakError } from '../../errors.js';
+import { isOutputFailure } from '../../archive/index.js';
 import { createScopeFilter } from '../../db/table-scope.js';
 import { dumpNative } from './dump-native.js';
 import { dumpNativeGlobals } from './globals.js';
@@ -48,7 +49,7 @@ export async function runNativeDump(
   const filter = createScopeFilter(step.scope, session.user);
   const pass = new PassThrough({ highWaterMark: 256 * 1024 });
   const entry = ctx.zip.addStream(step.output.entry, pass, { compress: step.output.compress });
-  // A rejected entry (disk full) surfaces below through dumpNative's writes stalling; never unhandled.
+  // A rejected entry (disk full) destroys `pass`, which fails dumpNative's next write; never unhandled.
   entry.catch(() => undefined);
   ctx.logger.info(`${step.step} (${step.database}): native engine, ${step.options.jobs} job${step.options.jobs === 1 ? '' : 's'}`);
   let dumped;
@@ -79,7 +80,9 @@ export async function runNativeDump(
     });
   } catch (error) {
     pass.destroy();
-    throw error;
+    // When the archive failed first (disk full), that is the reason, not the closed stream it left.
+    const written = await entry.then(() => null, (reason: unknown) => reason);
+    throw isOutputFailure(written) ? written : error;
   }
   pass.end();
   const info = await entry;

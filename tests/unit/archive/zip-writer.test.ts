@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { chmod, readdir, stat, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { lstat, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import yauzl from 'yauzl';
@@ -176,17 +176,34 @@ describe('ZipWriter', () => {
     expect((await stat(path)).isFile()).toBe(true);
   });
 
-  it('replaces a stale .partial with a fresh private one and never touches the final name', async () => {
+  it('refuses a .partial that is already there (a stale file or a symlink) and leaves it and the final name alone', async () => {
     const dir = tempDir();
     const finalPath = join(dir, 'b.zip');
+    const victim = join(dir, 'victim');
     await writeFile(finalPath, 'an older backup');
-    await writeFile(`${finalPath}.partial`, 'left by a crashed run');
-    await chmod(`${finalPath}.partial`, 0o644);
-    const writer = await ZipWriter.open(finalPath);
-    expect((await stat(writer.partialPath)).mode & 0o777).toBe(0o600);
-    expect((await stat(writer.partialPath)).size).toBe(0);
-    await writer.abort();
-    expect(await readdir(dir)).toEqual(['b.zip']);
+    await writeFile(victim, 'not pgbak\'s');
+    await symlink(victim, `${finalPath}.partial`);
+    await expect(ZipWriter.open(finalPath)).rejects.toMatchObject({ code: 'OUTPUT_NOT_WRITABLE', message: expect.stringContaining('b.zip.partial: already exists (EEXIST)') });
+    expect(await readFile(victim, 'utf8')).toBe('not pgbak\'s');
+    expect((await lstat(`${finalPath}.partial`)).isSymbolicLink()).toBe(true);
+    await rm(`${finalPath}.partial`);
+    await symlink(join(dir, 'nowhere'), `${finalPath}.partial`);
+    await expect(ZipWriter.open(finalPath)).rejects.toMatchObject({ code: 'OUTPUT_NOT_WRITABLE' });
+    expect(existsSync(join(dir, 'nowhere'))).toBe(false);
+    expect(await readFile(finalPath, 'utf8')).toBe('an older backup');
+  });
+
+  it('creates missing folders 0700 even when the umask is permissive', async () => {
+    const dir = tempDir();
+    const old = process.umask(0o000);
+    try {
+      const writer = await ZipWriter.open(join(dir, 'new', 'deeper', 'b.zip'));
+      await writer.abort();
+    } finally {
+      process.umask(old);
+    }
+    expect((await stat(join(dir, 'new'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(dir, 'new', 'deeper'))).mode & 0o777).toBe(0o700);
   });
 
   it('reports OUTPUT_NOT_WRITABLE when the output directory cannot exist', async () => {
