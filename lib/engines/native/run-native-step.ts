@@ -48,6 +48,8 @@ export async function runNativeDump(
   const startedAt = new Date();
   const filter = createScopeFilter(step.scope, session.user);
   const pass = new PassThrough({ highWaterMark: 256 * 1024 });
+  // The zip destroys `pass` with its error when it fails; dumpNative's next write then fails.
+  pass.on('error', () => undefined);
   const entry = ctx.zip.addStream(step.output.entry, pass, { compress: step.output.compress });
   // A rejected entry (disk full) destroys `pass`, which fails dumpNative's next write; never unhandled.
   entry.catch(() => undefined);

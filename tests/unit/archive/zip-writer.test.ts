@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { lstat, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { PgbakError } from '../../../lib/errors.js';
 import { verifyEntries } from '../../../lib/archive/verify-entries.js';
 import { openZip } from '../../../lib/archive/zip-reader.js';
 import { ZipWriter } from '../../../lib/archive/zip-writer.js';
+import { mountSmallTmpfs } from '../../support/small-tmpfs.js';
 import { endlessSource, generatedSource, sha256Of, useTempDir } from './support.js';
 
 const tempDir = useTempDir();
@@ -239,6 +241,39 @@ describe('ZipWriter', () => {
     await expect(writer.addStream('../escape.sql', Readable.from([]), { compress: true })).rejects.toThrow();
     await writer.addBuffer('ok', Buffer.from('ok'), { compress: true });
     await writer.finish();
+  });
+
+  describe('on a full disk', () => {
+    it('rejects with "no space left on device" naming the folder and destroys the source, so a paused producer cannot hang', async () => {
+      const tmpfs = await mountSmallTmpfs('1m');
+      if ('skipped' in tmpfs) return void console.warn(`skipped: ${tmpfs.skipped}`);
+      try {
+        const writer = await ZipWriter.open(join(tmpfs.dir, 'b.zip'));
+        // Random bytes stored as they are: 1 MB of disk fills after about 1 MB.
+        const source = new PassThrough({ highWaterMark: 64 * 1024 });
+        const closed = new Promise((resolve) => source.once('close', resolve));
+        const sourceError = new Promise((resolve) => source.once('error', resolve));
+        const feeding = (async () => {
+          for (let i = 0; i < 64 && !source.destroyed; i++) {
+            if (!source.write(randomBytes(64 * 1024))) await new Promise((resolve) => (source.once('drain', resolve), source.once('close', resolve)));
+          }
+          source.end();
+        })();
+        const adding = writer.addStream('data.bin', source, { compress: false });
+        await expect(adding).rejects.toMatchObject({
+          code: 'OUTPUT_NOT_WRITABLE',
+          message: `cannot write to ${tmpfs.dir}: no space left on device (ENOSPC)`,
+        });
+        const leftOpen = new Promise((_, reject) => setTimeout(() => reject(new Error('the source was left open: its producer would wait for ever')), 5000).unref());
+        await Promise.race([closed, leftOpen]);
+        await expect(sourceError).resolves.toMatchObject({ code: 'OUTPUT_NOT_WRITABLE' });
+        await feeding;
+        await writer.abort();
+        expect(await readdir(tmpfs.dir)).toEqual([]);
+      } finally {
+        await tmpfs.unmount();
+      }
+    });
   });
 
   describe('abort', () => {
