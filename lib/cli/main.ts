@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
       .option('env-file', { type: 'string', describe: 'read variables from this dotenv file (default: ./.env if present)', global: true })
       .option('profiles-dir', { type: 'string', describe: 'user profiles folder (default ./profiles, or PGBAK_PROFILES_DIR)', global: true })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout', global: true })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing on success (errors only, on stderr; --json still prints)', global: true })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing on success; errors on stderr', global: true })
       .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'more detail, including pg_dump --verbose lines', global: true })
       .option('debug', { type: 'boolean', default: false, describe: 'everything, stack traces included', global: true })
       .middleware((args) => {
