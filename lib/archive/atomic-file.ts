@@ -1,20 +1,7 @@
-import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, unlink } from 'node:fs/promises';
+import { ensurePrivateDirectory } from '../private-fs.js';
 
-/**
- * Creates `path` for writing, readable by its owner only. O_EXCL means a symlink
- * planted at `path` is refused rather than followed; a stale file left by a run
- * that died (an unfinished `.partial`, never a backup) is replaced.
- */
-export async function createPrivateFile(path: string): Promise<FileHandle> {
-  try {
-    return await open(path, 'wx', 0o600);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    await unlink(path);
-    return await open(path, 'wx', 0o600);
-  }
-}
+export { createPrivateFile, isAlreadyThere, isTaken } from '../private-fs.js';
 
 /**
  * Makes a rename inside `dir` durable: without it a crash right after the rename
@@ -42,24 +29,5 @@ export async function removeIfPresent(path: string): Promise<void> {
   }
 }
 
-/**
- * `mkdir -p`. Not `mkdir(dir, { recursive: true })`: on Node 20 that spins forever
- * where mkdir answers ENOENT although the parent exists (anything under /proc),
- * and a backup must fail, not hang. Here a second ENOENT is final.
- */
-export async function ensureDirectory(dir: string): Promise<void> {
-  try {
-    await mkdir(dir);
-    return;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return;
-    if (code !== 'ENOENT' || dirname(dir) === dir) throw error;
-  }
-  await ensureDirectory(dirname(dir));
-  try {
-    await mkdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-}
+/** `mkdir -p`, every folder it creates 0700. */
+export const ensureDirectory = ensurePrivateDirectory;

@@ -10,3 +10,4 @@ export { openZip, ZipReader, type ReadTextOptions, type ZipEntryInfo } from './z
 export { manifestEntries, verifyEntries, type EntryCheck, type ExpectedEntry } from './verify-entries.js';
 export { parseManifest, serializeManifest } from './manifest.js';
 export * from './manifest-types.js';
+export { describeFsError, isOutputFailure, outputNotWritable } from './output-error.js';

@@ -23,7 +23,12 @@ export function describeFsError(error: unknown): string {
 /** The error every write failure of the archive turns into: where, why, and what to do. */
 export function outputNotWritable(dir: string, cause: unknown): PgbakError {
   return new PgbakError('OUTPUT_NOT_WRITABLE', `cannot write to ${dir}: ${describeFsError(cause)}`, {
-    hint: 'Choose an output directory that exists or can be created, is writable by this user and has free space.',
+    hint: 'Choose an output directory that exists or can be created, is writable by this user and has free space',
     cause,
   });
+}
+
+/** Whether `error` is the archive's own write failure (disk full, permissions) rather than its producer's. */
+export function isOutputFailure(error: unknown): error is PgbakError {
+  return error instanceof PgbakError && error.code === 'OUTPUT_NOT_WRITABLE';
 }

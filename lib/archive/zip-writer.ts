@@ -101,7 +101,11 @@ export class ZipWriter {
     this.written.catch((error: unknown) => this.fail(outputNotWritable(dirname(path), error)));
   }
 
-  /** Creates `<finalPath>.partial` (mode 0600, its directory if missing); never touches `finalPath`. */
+  /**
+   * Creates `<finalPath>.partial` (mode 0600, its directory 0700 if missing); never touches
+   * `finalPath`. Anything already at the `.partial` path (a stale file, a symlink) is left
+   * alone and refused: OUTPUT_NOT_WRITABLE with EEXIST as its cause (see isAlreadyThere).
+   */
   static async open(finalPath: string, options: ZipWriterOptions = {}): Promise<ZipWriter> {
     const level = options.compressionLevel ?? 6;
     if (!Number.isInteger(level) || level < 0 || level > 9) {
@@ -111,9 +115,13 @@ export class ZipWriter {
     const dir = dirname(path);
     try {
       await ensureDirectory(dir);
-      return new ZipWriter(path, await createPrivateFile(`${path}.partial`), level);
     } catch (error) {
       throw outputNotWritable(dir, error);
+    }
+    try {
+      return new ZipWriter(path, await createPrivateFile(`${path}.partial`), level);
+    } catch (error) {
+      throw outputNotWritable((error as NodeJS.ErrnoException).code === 'EEXIST' ? `${path}.partial` : dir, error);
     }
   }
 
@@ -224,6 +232,10 @@ export class ZipWriter {
     if (this.failure !== undefined) return;
     this.failure = error;
     this.rejectFailed(error);
+    // The entry being written stops too: its pipeline destroys the source (a child's
+    // stdout, the native engine's stream), so that a producer paused by backpressure
+    // errors out instead of waiting for ever for a drain that can no longer come.
+    this.current?.counter.destroy(error);
   }
 
   private assertReady(action: string): void {

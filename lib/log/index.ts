@@ -12,3 +12,4 @@ export {
   type ProgressState,
   type VerboseEvent,
 } from './progress.js';
+export { guardConsoleStream, isConsoleWritable, writeConsole } from './console-stream.js';

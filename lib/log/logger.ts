@@ -1,11 +1,12 @@
-import { chmod, open } from 'node:fs/promises';
-import winston from 'winston';
+import type { WriteStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { PgbakError } from '../errors.js';
+import { createPrivateFile } from '../private-fs.js';
+import { guardConsoleStream, writeConsole } from './console-stream.js';
 import { formatConsoleLine, type LogLevel } from './format-console.js';
 import { formatRunLogLine } from './format-run-log.js';
 import { redactMeta } from './redact-meta.js';
 import { createRedactor, type Redactor } from './redact.js';
-import { createSerialWriter, type SerialWriter } from './serial-writer.js';
 
 /** How much reaches the console; the run log always records everything. */
 export type ConsoleLevel = 'quiet' | 'normal' | 'verbose' | 'debug';
@@ -33,7 +34,10 @@ export interface PgbakLogger {
   record(level: LogLevel, message: string, meta?: Record<string, unknown>): void;
   /** From now on, `secret` is replaced by *** in every message and metadata value. */
   addSecret(secret: string): void;
-  /** Starts the run log at `filePath` (created 0600, appended to), recording every level. */
+  /**
+   * Starts the run log at `filePath`, created 0600 and exclusively (a path that exists, a
+   * symlink included, is refused: OUTPUT_NOT_WRITABLE, EEXIST in its cause), recording every level.
+   */
   attachRunLog(filePath: string): Promise<void>;
   /** The run-log lines written since attachRunLog, newline-terminated; complete at every moment. */
   runLogRecords(): string;
@@ -43,39 +47,37 @@ export interface PgbakLogger {
 
 const CONSOLE_LEVEL: Record<ConsoleLevel, LogLevel> = { quiet: 'error', normal: 'info', verbose: 'verbose', debug: 'debug' };
 const LEVELS: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, verbose: 3, debug: 4 };
-// winston transports write `info[MESSAGE]`, the line a format would have produced.
-const MESSAGE = Symbol.for('message');
 
 /**
  * Creates a logger. Console lines are written synchronously as they are logged,
- * in order with anything else on stderr. The run log is a winston File transport
- * fed directly, one entry at a time (see createSerialWriter), not through a winston
- * Logger: Logger#end() ends its transports before its own buffer has drained into
- * them, which loses the last lines.
+ * in order with anything else on stderr, and best effort (see console-stream.ts).
+ * The run log is a file pgbak creates itself (exclusively: never through an
+ * existing path or a symlink) and writes through one fs stream; a write that fails
+ * (disk full) is said once on the console and stops the run log, never the run.
  */
 export function createLogger(options: LoggerOptions): PgbakLogger {
-  const stderr = options.stderr ?? process.stderr;
+  const stderr = guardConsoleStream(options.stderr ?? process.stderr);
   const consoleLevel = CONSOLE_LEVEL[options.level];
   const consoleOptions = { color: options.color === true, showMeta: consoleLevel === 'debug' };
   const secrets: string[] = [];
   let redact: Redactor = createRedactor(secrets);
   const records: string[] = [];
-  let runLog: SerialWriter | undefined;
+  let runLog: WriteStream | undefined;
   let runLogFailed = false;
   let closed = false;
 
-  const writeConsole = (level: LogLevel, message: string, meta: Record<string, unknown>) => {
-    if (LEVELS[level] <= LEVELS[consoleLevel]) stderr.write(`${formatConsoleLine(level, message, meta, consoleOptions)}\n`);
+  const toConsole = (level: LogLevel, message: string, meta: Record<string, unknown>) => {
+    if (LEVELS[level] <= LEVELS[consoleLevel]) writeConsole(stderr, `${formatConsoleLine(level, message, meta, consoleOptions)}\n`);
   };
 
-  const log = (level: LogLevel, message: string, meta: Record<string, unknown> = {}, toConsole = true) => {
+  const log = (level: LogLevel, message: string, meta: Record<string, unknown> = {}, show = true) => {
     const safeMessage = redact(message);
     const safeMeta = redactMeta(meta, redact);
-    if (toConsole) writeConsole(level, safeMessage, safeMeta);
+    if (show) toConsole(level, safeMessage, safeMeta);
     if (runLog && !closed) {
       const line = formatRunLogLine(new Date(), level, safeMessage, safeMeta);
       records.push(line);
-      runLog.write({ level, message: safeMessage, [MESSAGE]: line });
+      if (!runLogFailed) runLog.write(`${line}\n`);
     }
   };
 
@@ -93,38 +95,46 @@ export function createLogger(options: LoggerOptions): PgbakLogger {
     },
     async attachRunLog(filePath) {
       if (runLog || closed) throw new PgbakError('INTERNAL', 'the run log can be attached once, before close()');
-      await createPrivateFile(filePath);
-      // No level on the transport: it records everything, and outside a winston
-      // Logger it has no level table to filter with.
-      const transport = new winston.transports.File({ filename: filePath, options: { flags: 'a', mode: 0o600 } });
-      runLog = createSerialWriter(transport);
-      transport.on('error', (error: unknown) => {
+      const stream = (await createRunLogFile(filePath)).createWriteStream();
+      stream.on('error', (error: unknown) => {
         // A broken run log (disk full) must not take the backup down: say it once.
         if (runLogFailed) return;
         runLogFailed = true;
-        writeConsole('warn', `run log ${filePath}: ${error instanceof Error ? error.message : String(error)}`, {});
+        toConsole('warn', `run log ${filePath}: ${describeWriteError(error)}`, {});
       });
+      runLog = stream;
     },
     runLogRecords: () => records.map((line) => `${line}\n`).join(''),
     async close() {
       if (closed) return;
       closed = true;
-      // The File transport's 'finish' comes after its file stream has finished writing
-      // (its _final waits for that); the descriptor is closed right after, on its own.
-      await runLog?.end();
+      const stream = runLog;
+      if (!stream || stream.closed) return;
+      // 'close' comes after the last write and the descriptor's close, and after an error too.
+      await new Promise<void>((resolve) => {
+        stream.once('close', () => resolve());
+        if (stream.destroyed) return;
+        stream.end();
+      });
     },
   };
 }
 
-async function createPrivateFile(filePath: string): Promise<void> {
+/**
+ * Creates the run log 0600 (exclusively: a path that exists, a symlink included,
+ * is refused with EEXIST in the error's cause), so an unwritable path fails here,
+ * as a clear error, not later in a stream.
+ */
+async function createRunLogFile(filePath: string): Promise<FileHandle> {
   try {
-    // Create it ourselves so the mode is 0600 from the first byte (umask can only narrow it)
-    // and so an unwritable path fails here, as a clear error, not later in a stream.
-    const handle = await open(filePath, 'a', 0o600);
-    await handle.close();
-    await chmod(filePath, 0o600);
+    return await createPrivateFile(filePath);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new PgbakError('OUTPUT_NOT_WRITABLE', `cannot write the run log ${filePath}: ${reason}`, { cause: error });
+    throw new PgbakError('OUTPUT_NOT_WRITABLE', `cannot write the run log ${filePath}: ${describeWriteError(error)}`, { cause: error });
   }
+}
+
+function describeWriteError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC') return 'no space left on device (ENOSPC)';
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,3 +1,4 @@
+import { writeConsole } from './console-stream.js';
 import { formatBytes } from './format-bytes.js';
 
 export { formatBytes } from './format-bytes.js';
@@ -44,7 +45,7 @@ export function createProgress(options: ProgressOptions): Progress {
   let finished = false;
 
   const draw = (state: ProgressState) => {
-    stream.write(`${ERASE_LINE}${fitToWidth(renderProgressLine(state), stream.columns)}`);
+    writeConsole(stream, `${ERASE_LINE}${fitToWidth(renderProgressLine(state), stream.columns)}`);
     drawnAt = now();
     shown = true;
   };
@@ -57,7 +58,7 @@ export function createProgress(options: ProgressOptions): Progress {
     },
     clear() {
       if (finished || !shown) return;
-      stream.write(ERASE_LINE);
+      writeConsole(stream, ERASE_LINE);
       shown = false;
       drawnAt = Number.NEGATIVE_INFINITY;
     },
@@ -66,7 +67,7 @@ export function createProgress(options: ProgressOptions): Progress {
       finished = true;
       if (last) {
         draw(last);
-        stream.write('\n');
+        writeConsole(stream, '\n');
       }
     },
   };

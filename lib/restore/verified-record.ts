@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { syncDirectory } from '../archive/atomic-file.js';
+import { createPrivateFile, syncDirectory } from '../archive/atomic-file.js';
 import { outputNotWritable } from '../archive/output-error.js';
 import type { Mismatch } from './compare-facts.js';
 
@@ -34,7 +34,7 @@ export async function writeVerifiedRecord(record: VerifiedRecord): Promise<strin
   const path = verifiedRecordPath(record.archive);
   const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const handle = await open(draft, 'wx', 0o600);
+    const handle = await createPrivateFile(draft);
     try {
       await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`);
       await handle.sync();

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { link, open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { createPrivateFile } from '../archive/atomic-file.js';
 import { outputNotWritable } from '../archive/output-error.js';
 import { PgbakError } from '../errors.js';
 import { safeName } from '../plan/names.js';
@@ -29,8 +31,14 @@ export async function acquireRunLock(outputDir: string, profile: string, now = n
   // a run starting at the same moment never reads an empty lock and takes it for stale.
   const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
-    await writeFile(draft, `${JSON.stringify(owner)}\n`, { flag: 'wx', mode: 0o600 });
+    const handle = await createPrivateFile(draft);
+    try {
+      await handle.writeFile(`${JSON.stringify(owner)}\n`);
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
+    await unlink(draft).catch(() => undefined);
     throw outputNotWritable(outputDir, error);
   }
   try {
@@ -41,7 +49,7 @@ export async function acquireRunLock(outputDir: string, profile: string, now = n
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw outputNotWritable(outputDir, error);
       }
-      const seen = await readFile(path, 'utf8').catch(() => '');
+      const seen = await readLock(path);
       const holder = parseOwner(seen);
       if (holder && isAlive(holder)) {
         throw new PgbakError('LOCKED', `another run of profile "${profile}" is in progress (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
@@ -49,12 +57,40 @@ export async function acquireRunLock(outputDir: string, profile: string, now = n
         });
       }
       // Stale: its owner died. Remove it only if it still is the lock we judged.
-      if ((await readFile(path, 'utf8').catch(() => null)) === seen) await unlink(path).catch(() => undefined);
+      if ((await readLock(path).catch(() => null)) === seen) await unlink(path).catch(() => undefined);
     }
     throw new PgbakError('LOCKED', `cannot take the lock ${path}`, { hint: 'another run may be starting at the same moment; retry' });
   } finally {
     await unlink(draft).catch(() => undefined);
   }
+}
+
+/**
+ * The lock's text, read without following a symlink: a link at the lock's name (even a
+ * dangling one) is not a lock pgbak made, and is neither read through nor removed.
+ */
+async function readLock(path: string): Promise<string> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return '';
+    if (code === 'ELOOP') throw notALock(path, 'a symbolic link');
+    throw outputNotWritable(dirname(path), error);
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw notALock(path, 'not a regular file');
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+function notALock(path: string, what: string): PgbakError {
+  return new PgbakError('LOCKED', `the run lock ${path} is ${what}, not a lock pgbak made: refusing to run`, {
+    hint: 'someone else can write to the output folder: check who made it, remove it, and make the folder writable by this user only',
+  });
 }
 
 function parseOwner(text: string): LockOwner | null {

@@ -1,5 +1,4 @@
-import { access, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LOG_ENTRY, MANIFEST_ENTRY, serializeManifest, ZipWriter } from '../archive/index.js';
 import type { Connection } from '../config/connection-types.js';
 import type { QueryClient } from '../db/client.js';
@@ -24,6 +23,7 @@ import { readSchemaModelSafely, storeSchemaModel, type ModelRead } from './schem
 import { verifyArchive } from '../restore/index.js';
 import { applyRetention } from '../retention/index.js';
 import { outputNotWritable } from '../archive/output-error.js';
+import { ensureDirectory, isAlreadyThere, isTaken } from '../archive/atomic-file.js';
 
 /** What a successful run reports (`--json` prints it). */
 export interface RunSummary {
@@ -72,12 +72,10 @@ async function runLocked(
 ): Promise<RunSummary> {
   const lock = await acquireRunLock(plan.outputDir, plan.profile.name);
   try {
-    // Two runs within one second would share a name; a finished backup is never replaced.
-    const archive = await freeArchivePath(plan.outputDir, plan.archiveName);
-    const logPath = archive.replace(/\.zip$/, '.log');
-    await logger.attachRunLog(logPath);
+    const { zip, logPath } = await openRunFiles(plan, logger);
+    const archive = zip.path;
     logger.info(`run of profile ${plan.profile.name} into ${archive}`);
-    const { summary, held } = await writeArchive(plan, connection, sessions, archive, logPath, logger, signal, showProgress);
+    const { summary, held } = await writeArchive(plan, connection, sessions, zip, logPath, logger, signal, showProgress);
     if (plan.verify) summary.verify = await verifyWritten(archive, connection, logger, signal);
     summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger);
     return summary;
@@ -128,14 +126,14 @@ async function writeArchive(
   plan: Plan,
   connection: Connection,
   sessions: Sessions,
-  archive: string,
+  zip: ZipWriter,
   logPath: string,
   logger: PgbakLogger,
   signal: AbortSignal,
   showProgress: boolean,
 ): Promise<{ summary: RunSummary; held: string[] }> {
   const startedAt = new Date();
-  const zip = await ZipWriter.open(archive, { compressionLevel: plan.zipCompressionLevel });
+  const archive = zip.path;
   const ctx: StepContext = {
     zip,
     logger,
@@ -305,26 +303,53 @@ function summarize(plan: Plan, records: StepRecord[], archive: string, log: stri
   };
 }
 
-async function freeArchivePath(dir: string, name: string): Promise<string> {
-  const base = name.replace(/\.zip$/, '');
-  for (let n = 1; ; n++) {
-    const candidate = join(dir, n === 1 ? name : `${base}-${n}.zip`);
-    if (!(await exists(candidate)) && !(await exists(candidate.replace(/\.zip$/, '.log')))) return candidate;
+/**
+ * Claims the run's names: `<name>.zip.partial` and the log beside it, both created
+ * exclusively. A name is free when nothing is at the zip, the `.partial` or the log —
+ * a symlink, even a dangling one, is something: in a folder others can write to, a
+ * link planted at the next names must never be written through. Taken names (two runs
+ * within one second, a leftover, a planted link) move on to `-2`, `-3`, …
+ */
+async function openRunFiles(plan: Plan, logger: PgbakLogger): Promise<{ zip: ZipWriter; logPath: string }> {
+  const base = plan.archiveName.replace(/\.zip$/, '');
+  for (let n = 1; n <= MAX_NAME_ATTEMPTS; n++) {
+    const archive = join(plan.outputDir, n === 1 ? plan.archiveName : `${base}-${n}.zip`);
+    const logPath = archive.replace(/\.zip$/, '.log');
+    if ((await isTakenSafely(archive)) || (await isTakenSafely(logPath))) continue;
+    let zip: ZipWriter;
+    try {
+      zip = await ZipWriter.open(archive, { compressionLevel: plan.zipCompressionLevel });
+    } catch (error) {
+      if (isAlreadyThere(error)) continue;
+      throw error;
+    }
+    try {
+      await logger.attachRunLog(logPath);
+      return { zip, logPath };
+    } catch (error) {
+      await zip.abort();
+      if (isAlreadyThere(error)) continue;
+      throw error;
+    }
   }
+  throw new PgbakError('OUTPUT_NOT_WRITABLE', `cannot find a free name for ${plan.archiveName} in ${plan.outputDir} (${MAX_NAME_ATTEMPTS} taken)`, {
+    hint: 'remove the leftover .partial/.log files and links there, and keep the output folder writable by this user only',
+  });
 }
 
-async function exists(path: string): Promise<boolean> {
+const MAX_NAME_ATTEMPTS = 100;
+
+async function isTakenSafely(path: string): Promise<boolean> {
   try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
+    return await isTaken(path);
+  } catch (error) {
+    throw outputNotWritable(dirname(path), error);
   }
 }
 
 async function ensureDir(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await ensureDirectory(dir);
   } catch (error) {
     throw outputNotWritable(dir, error);
   }

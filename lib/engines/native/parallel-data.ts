@@ -1,7 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { outputNotWritable } from '../../archive/index.js';
 import { pipeline } from 'node:stream/promises';
 import type { QueryClient } from '../../db/client.js';
 import type { PgbakLogger } from '../../log/index.js';
@@ -139,10 +140,17 @@ async function runWorker(
 async function fetchTable(client: QueryClient, copy: CopySpec, file: string, role: string, signal: AbortSignal): Promise<void> {
   try {
     await lockTableNowait(client, copy);
-    await pipeline(startCopyOut(client, copy), createWriteStream(file, { mode: 0o600, highWaterMark: fileWriteBytes }), { signal });
+    await pipeline(startCopyOut(client, copy), createWriteStream(file, { flags: 'wx', mode: 0o600, highWaterMark: fileWriteBytes }), { signal });
   } catch (error) {
-    throw signal.aborted ? signal.reason : describeCopyError(error, copy, role);
+    if (signal.aborted) throw signal.reason;
+    // The scratch file could not be written (disk full): that is the output's failure, not the table's.
+    if (isDiskError(error)) throw outputNotWritable(dirname(file), error);
+    throw describeCopyError(error, copy, role);
   }
+}
+
+function isDiskError(error: unknown): boolean {
+  return ['ENOSPC', 'EDQUOT', 'EROFS', 'EIO'].includes((error as NodeJS.ErrnoException | undefined)?.code ?? '');
 }
 
 function createSlot(file: string): Slot {

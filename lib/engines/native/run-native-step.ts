@@ -6,6 +6,7 @@ import type { NativePlanStep } from '../../plan/types.js';
 import type { StepContext, StepRunResult } from '../pgdump/run-step.js';
 import { PgbakError } from '../../errors.js';
 import type { ScopeFilter } from '../../db/table-scope.js';
+import { isOutputFailure } from '../../archive/index.js';
 import { dumpNative } from './dump-native.js';
 import { dumpNativeGlobals } from './globals.js';
 
@@ -47,8 +48,10 @@ export async function runNativeDump(
   const startedAt = new Date();
   const filter = session.filter;
   const pass = new PassThrough({ highWaterMark: 256 * 1024 });
+  // The zip destroys `pass` with its error when it fails; dumpNative's next write then fails.
+  pass.on('error', () => undefined);
   const entry = ctx.zip.addStream(step.output.entry, pass, { compress: step.output.compress });
-  // A rejected entry (disk full) surfaces below through dumpNative's writes stalling; never unhandled.
+  // A rejected entry (disk full) destroys `pass`, which fails dumpNative's next write; never unhandled.
   entry.catch(() => undefined);
   ctx.logger.info(`${step.step} (${step.database}): native engine, ${step.options.jobs} job${step.options.jobs === 1 ? '' : 's'}`);
   let dumped;
@@ -79,7 +82,9 @@ export async function runNativeDump(
     });
   } catch (error) {
     pass.destroy();
-    throw error;
+    // When the archive failed first (disk full), that is the reason, not the closed stream it left.
+    const written = await entry.then(() => null, (reason: unknown) => reason);
+    throw isOutputFailure(written) ? written : error;
   }
   pass.end();
   const info = await entry;

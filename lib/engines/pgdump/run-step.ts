@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { execa, type ResultPromise } from 'execa';
 import type { Secret } from '../../config/secret.js';
 import { sslPasswordEnv } from '../../config/ssl-password-file.js';
-import type { EntryInfo, ZipWriter } from '../../archive/index.js';
+import { isOutputFailure, type EntryInfo, type ZipWriter } from '../../archive/index.js';
 import { PgbakError } from '../../errors.js';
 import { parsePgDumpVerbose, quoteArgv, type PgbakLogger, type Progress } from '../../log/index.js';
 import type { PgDumpPlanStep as PlanStep } from '../../plan/types.js';
@@ -127,7 +127,12 @@ async function runChild(
       throw error;
     });
     entry = ctx.zip.addStream(output.entry, counter, { compress: output.compress });
-    entry.catch(() => child.kill());
+    // The archive could not take more (disk full): stop the tool, and destroy its
+    // stdout so that nothing waits for a paused pipe to end.
+    entry.catch(() => {
+      child.kill();
+      stdout.destroy();
+    });
     piped.catch(() => undefined);
   }
   const [result, entryResult] = await Promise.allSettled([child, entry ?? Promise.resolve(null)]);
@@ -137,6 +142,8 @@ async function runChild(
   if (ctx.signal.aborted || outcome?.isCanceled) {
     throw new PgbakError('INTERRUPTED', `${label}: interrupted; ${step.tool.name} was stopped and the backup discarded`);
   }
+  // The archive failing (disk full) made the tool fail: say so, not "pg_dump was killed".
+  if (entryResult.status === 'rejected' && isOutputFailure(entryResult.reason)) throw entryResult.reason;
   if (!outcome || outcome.failed) {
     const line = explainingLine(stderr.tail);
     const how = describeExit(outcome, result.status === 'rejected' ? result.reason : undefined);

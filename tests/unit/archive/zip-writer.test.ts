@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { chmod, readdir, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { lstat, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import yauzl from 'yauzl';
@@ -8,6 +9,7 @@ import { PgbakError } from '../../../lib/errors.js';
 import { verifyEntries } from '../../../lib/archive/verify-entries.js';
 import { openZip } from '../../../lib/archive/zip-reader.js';
 import { ZipWriter } from '../../../lib/archive/zip-writer.js';
+import { mountSmallTmpfs } from '../../support/small-tmpfs.js';
 import { endlessSource, generatedSource, sha256Of, useTempDir } from './support.js';
 
 const tempDir = useTempDir();
@@ -176,17 +178,34 @@ describe('ZipWriter', () => {
     expect((await stat(path)).isFile()).toBe(true);
   });
 
-  it('replaces a stale .partial with a fresh private one and never touches the final name', async () => {
+  it('refuses a .partial that is already there (a stale file or a symlink) and leaves it and the final name alone', async () => {
     const dir = tempDir();
     const finalPath = join(dir, 'b.zip');
+    const victim = join(dir, 'victim');
     await writeFile(finalPath, 'an older backup');
-    await writeFile(`${finalPath}.partial`, 'left by a crashed run');
-    await chmod(`${finalPath}.partial`, 0o644);
-    const writer = await ZipWriter.open(finalPath);
-    expect((await stat(writer.partialPath)).mode & 0o777).toBe(0o600);
-    expect((await stat(writer.partialPath)).size).toBe(0);
-    await writer.abort();
-    expect(await readdir(dir)).toEqual(['b.zip']);
+    await writeFile(victim, 'not pgbak\'s');
+    await symlink(victim, `${finalPath}.partial`);
+    await expect(ZipWriter.open(finalPath)).rejects.toMatchObject({ code: 'OUTPUT_NOT_WRITABLE', message: expect.stringContaining('b.zip.partial: already exists (EEXIST)') });
+    expect(await readFile(victim, 'utf8')).toBe('not pgbak\'s');
+    expect((await lstat(`${finalPath}.partial`)).isSymbolicLink()).toBe(true);
+    await rm(`${finalPath}.partial`);
+    await symlink(join(dir, 'nowhere'), `${finalPath}.partial`);
+    await expect(ZipWriter.open(finalPath)).rejects.toMatchObject({ code: 'OUTPUT_NOT_WRITABLE' });
+    expect(existsSync(join(dir, 'nowhere'))).toBe(false);
+    expect(await readFile(finalPath, 'utf8')).toBe('an older backup');
+  });
+
+  it('creates missing folders 0700 even when the umask is permissive', async () => {
+    const dir = tempDir();
+    const old = process.umask(0o000);
+    try {
+      const writer = await ZipWriter.open(join(dir, 'new', 'deeper', 'b.zip'));
+      await writer.abort();
+    } finally {
+      process.umask(old);
+    }
+    expect((await stat(join(dir, 'new'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(dir, 'new', 'deeper'))).mode & 0o777).toBe(0o700);
   });
 
   it('reports OUTPUT_NOT_WRITABLE when the output directory cannot exist', async () => {
@@ -222,6 +241,39 @@ describe('ZipWriter', () => {
     await expect(writer.addStream('../escape.sql', Readable.from([]), { compress: true })).rejects.toThrow();
     await writer.addBuffer('ok', Buffer.from('ok'), { compress: true });
     await writer.finish();
+  });
+
+  describe('on a full disk', () => {
+    it('rejects with "no space left on device" naming the folder and destroys the source, so a paused producer cannot hang', async () => {
+      const tmpfs = await mountSmallTmpfs('1m');
+      if ('skipped' in tmpfs) return void console.warn(`skipped: ${tmpfs.skipped}`);
+      try {
+        const writer = await ZipWriter.open(join(tmpfs.dir, 'b.zip'));
+        // Random bytes stored as they are: 1 MB of disk fills after about 1 MB.
+        const source = new PassThrough({ highWaterMark: 64 * 1024 });
+        const closed = new Promise((resolve) => source.once('close', resolve));
+        const sourceError = new Promise((resolve) => source.once('error', resolve));
+        const feeding = (async () => {
+          for (let i = 0; i < 64 && !source.destroyed; i++) {
+            if (!source.write(randomBytes(64 * 1024))) await new Promise((resolve) => (source.once('drain', resolve), source.once('close', resolve)));
+          }
+          source.end();
+        })();
+        const adding = writer.addStream('data.bin', source, { compress: false });
+        await expect(adding).rejects.toMatchObject({
+          code: 'OUTPUT_NOT_WRITABLE',
+          message: `cannot write to ${tmpfs.dir}: no space left on device (ENOSPC)`,
+        });
+        const leftOpen = new Promise((_, reject) => setTimeout(() => reject(new Error('the source was left open: its producer would wait for ever')), 5000).unref());
+        await Promise.race([closed, leftOpen]);
+        await expect(sourceError).resolves.toMatchObject({ code: 'OUTPUT_NOT_WRITABLE' });
+        await feeding;
+        await writer.abort();
+        expect(await readdir(tmpfs.dir)).toEqual([]);
+      } finally {
+        await tmpfs.unmount();
+      }
+    });
   });
 
   describe('abort', () => {

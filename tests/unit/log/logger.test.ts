@@ -1,10 +1,12 @@
 import { jest } from '@jest/globals';
-import { mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { PgbakError } from '../../../lib/errors.js';
 import { createLogger, type ConsoleLevel } from '../../../lib/log/logger.js';
+import { mountSmallTmpfs } from '../../support/small-tmpfs.js';
 
 function captureStream() {
   const lines: string[] = [];
@@ -79,6 +81,26 @@ describe('createLogger console output', () => {
       'pgbak: login as app with *** (conninfo=password=*** host=db, detail=x ***)',
       'pgbak: warning: dsn postgres://app:***@db/app',
     ]);
+  });
+});
+
+describe('createLogger console is best effort', () => {
+  it('keeps logging, without throwing, after its console stream broke (EPIPE) or was destroyed', async () => {
+    const broken = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const logger = createLogger({ level: 'normal', stderr: broken });
+    logger.info('one');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(broken.destroyed).toBe(true);
+    expect(() => logger.warn('two')).not.toThrow();
+    const gone = captureStream();
+    gone.stream.destroy();
+    const other = createLogger({ level: 'normal', stderr: gone.stream });
+    expect(() => other.info('three')).not.toThrow();
+    expect(gone.lines).toEqual([]);
   });
 });
 
@@ -177,6 +199,39 @@ describe('createLogger run log', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const openFiles = await listOpenFiles();
     if (openFiles) expect(openFiles).not.toContain(file);
+  });
+
+  it('refuses to create the run log where anything is, a symlink (dangling or not) included, leaving its target alone', async () => {
+    const victim = path.join(dir, 'victim');
+    await writeFile(victim, 'precious\n');
+    await symlink(victim, path.join(dir, 'linked.log'));
+    await symlink(path.join(dir, 'nowhere'), path.join(dir, 'dangling.log'));
+    for (const name of ['linked.log', 'dangling.log']) {
+      const logger = createLogger({ level: 'quiet', stderr: captureStream().stream });
+      const attempt = logger.attachRunLog(path.join(dir, name));
+      await expect(attempt).rejects.toMatchObject({ code: 'OUTPUT_NOT_WRITABLE', cause: expect.objectContaining({ code: 'EEXIST' }) });
+      logger.info('nothing goes anywhere');
+      await logger.close();
+    }
+    expect(await readFile(victim, 'utf8')).toBe('precious\n');
+    expect(existsSync(path.join(dir, 'nowhere'))).toBe(false);
+  });
+
+  it('says once that a full disk stopped the run log, and close() still resolves (it never settled)', async () => {
+    const tmpfs = await mountSmallTmpfs('1m');
+    if ('skipped' in tmpfs) return void console.warn(`skipped: ${tmpfs.skipped}`);
+    try {
+      await writeFile(path.join(tmpfs.dir, 'filler'), Buffer.alloc(1024 * 1024)).catch(() => undefined);
+      const out = captureStream();
+      const logger = createLogger({ level: 'normal', stderr: out.stream });
+      await logger.attachRunLog(path.join(tmpfs.dir, 'run.log'));
+      for (let i = 0; i < 2000; i += 1) logger.verbose(`line ${i} ${'x'.repeat(200)}`);
+      await logger.close();
+      expect(out.lines).toEqual([expect.stringMatching(/^pgbak: warning: run log .*run\.log: no space left on device \(ENOSPC\)$/)]);
+      expect(logger.runLogRecords().split('\n')).toHaveLength(2001);
+    } finally {
+      await tmpfs.unmount();
+    }
   });
 
   it('closes cleanly when no run log was attached', async () => {
