@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sslModes } from './connection-types.js';
+import { checkExtraArgs } from './extra-args.js';
 
 /** The six kinds of step a profile can hold. */
 export const stepKinds = ['full', 'schema-only', 'data-only', 'tables', 'large-objects', 'globals-only'] as const;
@@ -102,7 +103,11 @@ export const stepSchema = z
     noRolePasswords: flag.optional(),
     /** Fail instead of waiting longer than this for a table lock: `30s`, `2min`, `500ms` or milliseconds. */
     lockWaitTimeout: z.union([z.number().int().positive(), z.string().regex(/^\d+\s*(ms|s|min|h)?$/)]).optional(),
-    /** Extra raw pg_dump / pg_dumpall arguments, passed last (escape hatch; pg_dump engine only). */
+    /**
+     * Extra raw pg_dump / pg_dumpall arguments, passed last (escape hatch; pg_dump engine only).
+     * Arguments that change where or in which format the dump goes, or that pgbak sets from
+     * the profile (connection, snapshot, format, compression, jobs, kind, table selection), are refused.
+     */
     extraArgs: z.array(z.string()).optional(),
     /** Engine for this step; overrides the profile's. */
     engine: z.enum(engines).optional(),
@@ -165,6 +170,9 @@ export const profileSchema = z
         }
       } else if (step.noRolePasswords !== undefined) {
         ctx.addIssue({ code: 'custom', path: [...path, 'noRolePasswords'], message: 'noRolePasswords applies to kind globals-only only' });
+      }
+      for (const problem of checkExtraArgs(step.extraArgs ?? [], step.kind === 'globals-only' ? 'pg_dumpall' : 'pg_dump')) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'extraArgs', problem.index], message: problem.message });
       }
       if (step.kind === 'schema-only' && step.excludeTableData) {
         ctx.addIssue({ code: 'custom', path: [...path, 'excludeTableData'], message: 'kind schema-only dumps no data to exclude' });

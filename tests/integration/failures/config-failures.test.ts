@@ -139,6 +139,27 @@ describe('pgbak run with a bad profile or bad flags', () => {
   });
 });
 
+describe('pgbak run with extraArgs that would send the dump elsewhere', () => {
+  it('refuses extraArgs: [--file=…] at validation (exit 2, file and path named), and nothing is written anywhere', async () => {
+    const tmp = await dirs.make();
+    const file = path.join(tmp, 'escape.yaml');
+    const elsewhere = path.join(tmp, 'elsewhere.dump');
+    await writeFile(file, `steps:\n  - kind: full\n    extraArgs: ["--no-comments", "--fil=${elsewhere}"]\n`);
+    const out = path.join(tmp, 'out');
+    const pidFile = path.join(tmp, 'pg_dump.pid');
+    const env = { ...pgEnv(cluster, 'postgres'), PGBAK_PG_BIN: fakePgBin, FAKE_PG_DUMP_PIDFILE: pidFile };
+
+    const result = await runCli(['run', file, '--output-dir', out], { env, cwd: tmp });
+
+    expect(result.exitCode).toBe(2);
+    const report = errorReport(result.stderr, { detail: true });
+    expect(report.message).toContain(`${file}: steps[0].extraArgs[1]: "--fil=${elsewhere}" is an abbreviation of -f/--file: pgbak writes the dump into the archive itself`);
+    expect(existsSync(pidFile)).toBe(false);
+    expect(existsSync(elsewhere)).toBe(false);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('pgbak run with a table that does not exist', () => {
   it('exits 2 with CONFIG_INVALID when --table matches no table (pg_dump --strict-names)', async () => {
     const database = await freshDatabase('no_such_table');
