@@ -61,7 +61,7 @@ export function parseProfile(text: string, file: string, env: Env): Profile {
     throw invalidProfile(file, lines);
   }
   const problems: ExpandProblem[] = [];
-  const expanded = expandEnv(doc.toJS(), env, problems);
+  const expanded = expandEnv(toPlainValue(doc, file), env, problems);
   const lines = problems.map((p) => `${file}: ${formatPath(p.path)}: ${p.message}`);
   const result = profileSchema.safeParse(expanded ?? {});
   if (!result.success) {
@@ -69,6 +69,22 @@ export function parseProfile(text: string, file: string, env: Env): Profile {
   }
   if (lines.length > 0 || !result.success) throw invalidProfile(file, lines);
   return deepFreeze(result.data);
+}
+
+// A profile needs few aliases; many that nest ("billion laughs") would expand to
+// gigabytes. yaml throws a ReferenceError past maxAliasCount: report it as the
+// profile's problem.
+const maxAliasCount = 100;
+
+function toPlainValue(doc: ReturnType<typeof parseDocument>, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount });
+  } catch (error) {
+    if (error instanceof ReferenceError) {
+      throw invalidProfile(file, [`${file}: ${error.message}: a profile may expand at most ${maxAliasCount} aliases (*name)`]);
+    }
+    throw error;
+  }
 }
 
 /** Every profile visible from the given folders, user ones shadowing built-ins of the same name. */

@@ -139,6 +139,41 @@ describe('pgbak run with a bad profile or bad flags', () => {
   });
 });
 
+describe('pgbak with an empty output folder or a YAML alias bomb', () => {
+  it("refuses -o '' (exit 2) instead of writing into the current folder", async () => {
+    const database = await freshDatabase('emptyout');
+    const cwd = await dirs.make();
+
+    const result = await runCli(['run', 'full', '-o', ''], { env: pgEnv(cluster, database.name), cwd });
+
+    expect(result.exitCode).toBe(2);
+    expect(errorReport(result.stderr).message).toBe('--output-dir is empty');
+    expect(await listTree(cwd)).toEqual([]);
+  });
+
+  it("refuses list -o '' too", async () => {
+    const cwd = await dirs.make();
+    const result = await runCli(['list', '-o', ''], { env: {}, cwd });
+    expect(result.exitCode).toBe(2);
+    expect(errorReport(result.stderr).message).toBe('--output-dir is empty');
+  });
+
+  it('refuses a profile holding a billion-laughs alias bomb with exit 2, naming the file', async () => {
+    const tmp = await dirs.make();
+    const file = path.join(tmp, 'bomb.yaml');
+    const levels = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+    const lines = levels.map((name, i) => `${name}: &${name} [${Array(9).fill(i === 0 ? '"lol"' : `*${levels[i - 1]}`).join(', ')}]`);
+    await writeFile(file, `${lines.join('\n')}\nsteps:\n  - kind: full\n`);
+
+    const result = await runCli(['plan', file], { env: pgEnv(cluster, 'postgres'), cwd: tmp });
+
+    expect(result.exitCode).toBe(2);
+    const report = errorReport(result.stderr, { detail: true });
+    expect(report.message).toContain(`profile ${file} is invalid`);
+    expect(report.message).toContain(`${file}: Excessive alias count`);
+  });
+});
+
 describe('pgbak run with extraArgs that would send the dump elsewhere', () => {
   it('refuses extraArgs: [--file=…] at validation (exit 2, file and path named), and nothing is written anywhere', async () => {
     const tmp = await dirs.make();

@@ -275,6 +275,19 @@ steps:
     expect(message).toMatch(/\/profiles\/test\.yaml:3:\d+: /);
   });
 
+  it('refuses a YAML alias bomb (billion laughs) as an invalid profile naming the file', () => {
+    const levels = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+    const lines = levels.map((name, i) => `${name}: &${name} [${Array(9).fill(i === 0 ? '"lol"' : `*${levels[i - 1]}`).join(', ')}]`);
+    const message = problems(`${lines.join('\n')}\nsteps:\n  - kind: full\n`);
+    expect(message).toMatch(/^profile \/profiles\/test\.yaml is invalid \(1 problem\):/);
+    expect(message).toContain(`${file}: Excessive alias count`);
+  });
+
+  it('still resolves a few aliases', () => {
+    const profile = parse('steps:\n  - kind: full\n    schemas: &mine [public, app]\n  - kind: schema-only\n    schemas: *mine\n');
+    expect(profile.steps[1]?.schemas).toEqual(['public', 'app']);
+  });
+
   it('refuses duplicate keys as a YAML error', () => {
     const message = problems('steps:\n  - kind: full\n    kind: schema-only\n');
     expect(message).toMatch(/\/profiles\/test\.yaml:3:\d+: .*[Mm]ap keys must be unique/);
