@@ -154,7 +154,16 @@ async function writeArchive(
   }
 }
 
+// A step's warnings (row counts, schema model, native engine) reach the console
+// once, when the step is done: a pg_dump step handed to the native engine reads
+// its facts twice, and the first reading's warnings belong to no backup.
 async function runStep(step: PlanStep, plan: Plan, user: string, sessions: Sessions, ctx: StepContext): Promise<StepRecord> {
+  const record = await runStepOnce(step, plan, user, sessions, ctx);
+  for (const warning of new Set(record.facts?.warnings ?? [])) ctx.logger.warn(warning);
+  return record;
+}
+
+async function runStepOnce(step: PlanStep, plan: Plan, user: string, sessions: Sessions, ctx: StepContext): Promise<StepRecord> {
   if (step.engine === 'native') return runNativeStep(step, plan, user, sessions, ctx);
   if (step.kind === 'globals-only' && step.fallback) {
     return runGlobalsWithFallback(step, sessions, plan.connection.database, plan.server.major, ctx);
@@ -181,8 +190,8 @@ async function runPgDumpStep(step: PgDumpPlanStep, plan: Plan, user: string, ses
     // Facts and then the schema model are read in the exported snapshot while
     // pg_dump runs in it too; savepoints keep a failed read from ending the
     // transaction pg_dump imports from. One after the other: they share the client.
-    const facts = readFactsSafely(client, step, plan, user, ctx.logger);
-    const model = facts.catch(() => undefined).then(() => readModelIfAsked(client, step, plan, user, ctx));
+    const facts = readFactsSafely(client, step, plan, user);
+    const model = facts.catch(() => undefined).then(() => readModelIfAsked(client, step, plan, user));
     let result: StepRunResult;
     try {
       result = await runDumpStep(step, id, ctx);
@@ -204,16 +213,21 @@ async function runNativeStep(step: NativePlanStep, plan: Plan, user: string, ses
   }
   const database = step.database;
   return withExportedSnapshot(sessions, database, async ({ id, client }) => {
-    const facts = await readFactsSafely(client, step, plan, user, ctx.logger);
-    const model = await readModelIfAsked(client, step, plan, user, ctx);
+    const facts = await readFactsSafely(client, step, plan, user);
+    const model = await readModelIfAsked(client, step, plan, user);
     const { result, omitted, warnings } = await runNativeDump(step, { client, snapshotId: id, connection: sessions.connection, serverMajor: plan.server.major, user }, ctx);
-    return { step, result, snapshot: id, ...(await withModel({ ...facts, warnings: [...facts.warnings, ...warnings] }, model, step, ctx)), omitted };
+    // The native engine refuses what the role cannot read, or leaves it out and says so:
+    // the row counts' "not counted" for the same tables would say it twice.
+    const counted = facts.warnings.filter((warning) => !unreadableByCounts.test(warning));
+    return { step, result, snapshot: id, ...(await withModel({ ...facts, warnings: [...counted, ...warnings] }, model, step, ctx)), omitted };
   });
 }
 
-function readModelIfAsked(client: QueryClient, step: PlanStep, plan: Plan, user: string, ctx: StepContext): Promise<ModelRead> {
+const unreadableByCounts = /^no SELECT privilege on .*: its (rows were not counted|value was not read)$/;
+
+function readModelIfAsked(client: QueryClient, step: PlanStep, plan: Plan, user: string): Promise<ModelRead> {
   if (!plan.schemaModel) return Promise.resolve({ model: null, warnings: [] });
-  return readSchemaModelSafely(client, step, user, ctx.logger);
+  return readSchemaModelSafely(client, step, user);
 }
 
 // Stores the model read for the step, if any; why there is none is among the step's warnings.
@@ -228,7 +242,6 @@ async function readFactsSafely(
   step: PlanStep,
   plan: Plan,
   user: string,
-  logger: PgbakLogger,
 ): Promise<DataFacts> {
   await client.query('SAVEPOINT pgbak_facts');
   try {
@@ -238,12 +251,10 @@ async function readFactsSafely(
       user,
       countLargeObjects: step.countLargeObjects,
     });
-    for (const warning of facts.warnings) logger.warn(warning);
     return facts;
   } catch (error) {
     await client.query('ROLLBACK TO SAVEPOINT pgbak_facts').catch(() => undefined);
     const message = `row counts of ${step.database} could not be read: ${(error as Error).message}`;
-    logger.warn(message);
     return { rowCounts: null, sequences: {}, largeObjects: null, warnings: [message] };
   }
 }

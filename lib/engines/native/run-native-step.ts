@@ -87,6 +87,7 @@ export async function runNativeDump(
   const omitted = [
     ...dumped.skipped.tables.map((t) => `table ${t}: not readable by the role (skipUnreadable)`),
     ...dumped.skipped.sequences.map((q) => `sequence ${q}: not readable by the role`),
+    ...dumped.skipped.largeObjects.map((oid) => `large object ${oid}: not readable by the role`),
   ];
   return {
     result: { command: ['pgbak', 'native', `--jobs=${step.options.jobs}`], entries: [info], startedAt, finishedAt: new Date() },

@@ -1,7 +1,6 @@
 // Reading a step's schema model never fails a backup: a failure is a warning,
 // and the savepoint leaves the dump's transaction as it was.
 import type { QueryClient } from '../../../lib/db/client.js';
-import { createLogger } from '../../../lib/log/index.js';
 import type { NativePlanStep } from '../../../lib/plan/types.js';
 import { readSchemaModelSafely, storesSchemaModel } from '../../../lib/run/schema-model.js';
 
@@ -39,12 +38,11 @@ function fakeClient(fail: RegExp, rows: Record<string, unknown>[] = []) {
   return { client, sent };
 }
 
-const logger = createLogger({ level: 'quiet' });
 
 describe('readSchemaModelSafely', () => {
   it('returns a warning instead of throwing when the catalog cannot be read, and rolls back to its savepoint', async () => {
     const { client, sent } = fakeClient(/search_path/);
-    const read = await readSchemaModelSafely(client, step(), 'backup', logger);
+    const read = await readSchemaModelSafely(client, step(), 'backup');
     expect(read.model).toBeNull();
     expect(read.warnings).toEqual([expect.stringMatching(/^the schema model of app could not be read .*permission denied for table pg_proc/)]);
     expect(sent[0]).toBe('SAVEPOINT pgbak_model');
@@ -53,7 +51,7 @@ describe('readSchemaModelSafely', () => {
 
   it('warns and stores no model when the step\'s schema filter matches no schema', async () => {
     const { client, sent } = fakeClient(/^$/, [{ name: 'public' }]);
-    const read = await readSchemaModelSafely(client, step({ scope: { ...noScope, schemas: ['missing'] } }), 'backup', logger);
+    const read = await readSchemaModelSafely(client, step({ scope: { ...noScope, schemas: ['missing'] } }), 'backup');
     expect(read).toEqual({ model: null, warnings: [expect.stringMatching(/no schema matches the step's schema filter/)] });
     expect(sent.at(-2)).toBe('ROLLBACK TO SAVEPOINT pgbak_model');
   });
@@ -62,7 +60,7 @@ describe('readSchemaModelSafely', () => {
     const { client, sent } = fakeClient(/^$/);
     expect(storesSchemaModel(step({ kind: 'large-objects' }))).toBe(false);
     expect(storesSchemaModel(step({ kind: 'globals-only', database: null }))).toBe(false);
-    expect(await readSchemaModelSafely(client, step({ kind: 'large-objects' }), 'backup', logger)).toEqual({ model: null, warnings: [] });
+    expect(await readSchemaModelSafely(client, step({ kind: 'large-objects' }), 'backup')).toEqual({ model: null, warnings: [] });
     expect(sent).toEqual([]);
   });
 });
