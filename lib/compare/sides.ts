@@ -62,8 +62,12 @@ export async function resolveSide(name: 'source' | 'target', input: SideInput, o
   let env: Record<string, string | undefined> = { ...options.env };
   if (input.envFile !== undefined) env = { ...withoutConnectionVariables(options.env), ...(await readEnvFile(options.cwd, input.envFile, `${flag}-env`)) };
   if (input.value !== undefined) env.DATABASE_URL = input.value;
+  // A bad URL is named after the flag that gave it, not after a variable the user never set.
+  const databaseUrlOrigin =
+    input.value !== undefined ? flag : input.envFile !== undefined && env.DATABASE_URL !== undefined ? `DATABASE_URL in ${flag}-env ${input.envFile}` : undefined;
   const connection = await resolveConnection({
     env,
+    databaseUrlOrigin,
     flags: {
       host: input.host,
       port: input.port === undefined ? undefined : parsePort(input.port, `${prefix}port`),

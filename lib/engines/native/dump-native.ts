@@ -164,7 +164,7 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
   } else {
     result = await write(null);
   }
-  logger?.info(`native dump of ${options.database}: ${result.tables} tables, ${sink.bytes} bytes`);
+  logger?.info(`native dump of ${options.database}: ${result.tables} table${result.tables === 1 ? '' : 's'}, ${sink.bytes} bytes`);
   return { bytes: sink.bytes, tables: result.tables, warnings, skipped };
 }
 

@@ -83,7 +83,7 @@ export async function runNativeDump(
   }
   pass.end();
   const info = await entry;
-  ctx.logger.info(`${step.step} (${step.database}): ${info.name} written, ${info.bytes} bytes, ${dumped.tables} tables`);
+  ctx.logger.info(`${step.step} (${step.database}): ${info.name} written, ${info.bytes} bytes, ${dumped.tables} table${dumped.tables === 1 ? '' : 's'}`);
   const omitted = [
     ...dumped.skipped.tables.map((t) => `table ${t}: not readable by the role (skipUnreadable)`),
     ...dumped.skipped.sequences.map((q) => `sequence ${q}: not readable by the role`),
