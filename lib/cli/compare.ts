@@ -31,7 +31,7 @@ export function compareCommand(ctx: () => CommandContext): CommandModule<object,
     handler: async (args) => {
       const { logger, print } = ctx();
       const cwd = process.cwd();
-      const env = await loadEnv({ envFile: args['env-file'], cwd, env: process.env });
+      const env = await loadEnv({ envFile: args['env-file'], cwd, env: process.env, warn: (message) => logger.warn(message) });
       const schemas = args.schema ?? [];
       const source = await resolveSide('source', sideInput(args, 'source', 's'), { env, cwd, schemas });
       if (!source) throw new PgbakError('USAGE', 'name the source: --source URL|backup.zip, --source-env FILE or --s-host/--s-db…', { hint: 'see pgbak compare --help' });

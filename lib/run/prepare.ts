@@ -29,7 +29,7 @@ export interface PreparedRun {
  */
 export async function prepareRun(options: RunOptions, logger: PgbakLogger): Promise<PreparedRun> {
   const cwd = options.cwd ?? process.cwd();
-  const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env });
+  const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env, warn: (message) => logger.warn(message) });
   const dirs = resolveProfileDirs({ cwd, env, profilesDir: options.profilesDir });
   const profile = await loadProfile(options.profile, dirs, env, cwd);
   checkProfile(profile, options.overrides ?? {});

@@ -1,7 +1,7 @@
 // Bad profiles, flags and table names: exit 2 (fix the configuration first), a
 // message that names what is wrong, and no backup-looking file.
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
@@ -171,6 +171,22 @@ describe('pgbak with an empty output folder or a YAML alias bomb', () => {
     const report = errorReport(result.stderr, { detail: true });
     expect(report.message).toContain(`profile ${file} is invalid`);
     expect(report.message).toContain(`${file}: Excessive alias count`);
+  });
+});
+
+describe('a .env holding a password that others may read', () => {
+  it('warns once, as libpq does for .pgpass, and goes on', async () => {
+    const cwd = await dirs.make();
+    const env = pgEnv(cluster, 'postgres');
+    const file = path.join(cwd, '.env');
+    await writeFile(file, `PGPASSWORD=${env.PGPASSWORD ?? 'unused'}\n`, { mode: 0o644 });
+    await chmod(file, 0o644);
+
+    const result = await runCli(['plan', 'full'], { env, cwd });
+
+    expect(result.exitCode).toBe(0);
+    const warnings = result.stderr.split('\n').filter((line) => line.includes('group or world access'));
+    expect(warnings).toEqual([`pgbak: warning: env file ${file} holds a password and has group or world access; permissions should be u=rw (0600) or less (chmod 600 ${file})`]);
   });
 });
 
