@@ -24,7 +24,7 @@ const names = z.array(name).min(1);
 const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 
 /** Connection fields a profile may set. The password never: use `passwordFile` or the environment. */
-const connectionSchema = z
+export const connectionSchema = z
   .object({
     /** Server host name or Unix socket directory. */
     host: name.optional(),
@@ -52,13 +52,26 @@ const connectionSchema = z
  */
 export const retentionSchema = z
   .object({
-    'keep-last': wholeNumber(0, 100_000).optional(),
-    'keep-daily': wholeNumber(0, 100_000).optional(),
-    'keep-weekly': wholeNumber(0, 100_000).optional(),
-    'keep-monthly': wholeNumber(0, 100_000).optional(),
-    'keep-yearly': wholeNumber(0, 100_000).optional(),
+    /** Keep the N newest backups. */
+    keepLast: wholeNumber(0, 100_000).optional(),
+    /** Keep the newest backup of each of the last N days that have backups (UTC). */
+    keepDaily: wholeNumber(0, 100_000).optional(),
+    /** The same per ISO week. */
+    keepWeekly: wholeNumber(0, 100_000).optional(),
+    /** The same per month. */
+    keepMonthly: wholeNumber(0, 100_000).optional(),
+    /** The same per year. */
+    keepYearly: wholeNumber(0, 100_000).optional(),
   })
   .strict();
+/** Retention keys and the rule (and `pgbak prune` flag) each spells; the kebab-case spelling was the profile key before 0.2. */
+export const retentionRules = {
+  keepLast: 'keep-last',
+  keepDaily: 'keep-daily',
+  keepWeekly: 'keep-weekly',
+  keepMonthly: 'keep-monthly',
+  keepYearly: 'keep-yearly',
+} as const;
 export type RetentionPolicy = z.infer<typeof retentionSchema>;
 
 /** One pg_dump / pg_dumpall invocation (or one per database). */

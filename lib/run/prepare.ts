@@ -32,6 +32,7 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger): Prom
   const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env, warn: (message) => logger.warn(message) });
   const dirs = resolveProfileDirs({ cwd, env, profilesDir: options.profilesDir });
   const profile = await loadProfile(options.profile, dirs, env, cwd);
+  for (const line of profile.deprecations ?? []) logger.warn(line);
   checkProfile(profile, options.overrides ?? {});
   const outputDir = resolveOutputDir({ cwd, env, flag: options.outputDir, profile: profile.profile.outputDir });
   const connection = await resolveConnection({

@@ -118,6 +118,19 @@ describe('pgbak run with a bad profile or bad flags', () => {
     expect(await listTree(tmp)).toEqual([]);
   });
 
+  it('suggests the closest profile name for a typo (built-in or user)', async () => {
+    const tmp = await dirs.make();
+    await writeFile(path.join(tmp, 'billing-nightly.yaml'), 'steps:\n  - kind: full\n');
+
+    const builtIn = await runCli(['run', 'nigthly', '--profiles-dir', tmp, '--output-dir', tmp], { env: pgEnv(cluster, 'postgres'), cwd: tmp });
+    const user = await runCli(['plan', 'biling-nightly', '--profiles-dir', tmp], { env: pgEnv(cluster, 'postgres'), cwd: tmp });
+
+    expect(builtIn.exitCode).toBe(2);
+    expect(errorReport(builtIn.stderr).message).toBe(`no profile named "nigthly" in ${tmp} or the built-in profiles (did you mean "nightly"?)`);
+    expect(user.exitCode).toBe(2);
+    expect(errorReport(user.stderr).message).toMatch(/\(did you mean "billing-nightly"\?\)$/);
+  });
+
   it('exits 2 for a profile path that does not exist', async () => {
     const tmp = await dirs.make();
 
