@@ -35,10 +35,14 @@ export async function loadEnv(options: { envFile?: string | undefined; cwd: stri
     });
   }
   const fromFile = dotenv.parse(text);
-  if ((mode & 0o077) !== 0 && holdsPassword(fromFile) && process.platform !== 'win32') {
-    options.warn?.(`env file ${file} holds a password and has group or world access; permissions should be u=rw (0600) or less (chmod 600 ${file})`);
-  }
+  warnIfExposed(file, mode, fromFile, options.warn);
   return Object.freeze({ ...fromFile, ...definedOnly(options.env) });
+}
+
+/** libpq's `.pgpass` warning, for a dotenv file that holds a password and that group or others may access. */
+export function warnIfExposed(file: string, mode: number, vars: Record<string, string>, warn: ((message: string) => void) | undefined): void {
+  if ((mode & 0o077) === 0 || !holdsPassword(vars) || process.platform === 'win32') return;
+  warn?.(`env file ${file} holds a password and has group or world access; permissions should be u=rw (0600) or less (chmod 600 ${file})`);
 }
 
 function holdsPassword(vars: Record<string, string>): boolean {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveSide } from '../../../lib/compare/sides.js';
@@ -40,5 +40,20 @@ describe('resolveSide with a bad URL', () => {
   it('still names DATABASE_URL when the environment gave it', async () => {
     const error = await refusal(resolveSide('source', { database: 'app' }, { env: { DATABASE_URL: 'postgres://ro:p%zz@prod/app' }, cwd: '/', schemas: [] }));
     expect(error.message).toMatch(/^DATABASE_URL cannot be used: /);
+  });
+
+  it('warns when a --source-env file holding a password may be read by others (as libpq does for .pgpass)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pgbak-sides-'));
+    try {
+      const file = path.join(dir, 'prod.env');
+      await writeFile(file, 'DATABASE_URL=postgres://ro:secret@prod:70000/app\n');
+      await chmod(file, 0o644);
+      const warnings: string[] = [];
+      // The port makes resolution fail after the file is read: no server is needed.
+      await refusal(resolveSide('source', { envFile: 'prod.env' }, { env: {}, cwd: dir, schemas: [], warn: (m) => warnings.push(m) }));
+      expect(warnings).toEqual([`env file ${file} holds a password and has group or world access; permissions should be u=rw (0600) or less (chmod 600 ${file})`]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
