@@ -131,6 +131,20 @@ describe('pgbak run with a bad profile or bad flags', () => {
     expect(errorReport(user.stderr).message).toMatch(/\(did you mean "billing-nightly"\?\)$/);
   });
 
+  it('plans a profile whose retention uses the old kebab-case keys, with one deprecation warning per key', async () => {
+    const tmp = await dirs.make();
+    const file = path.join(tmp, 'old.yaml');
+    await writeFile(file, 'retention:\n  keep-last: 3\n  keep-daily: 7\nsteps:\n  - kind: schema-only\n');
+
+    const result = await runCli(['plan', file], { env: pgEnv(cluster, 'postgres'), cwd: tmp });
+
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr.split('\n').filter((line) => line.includes('deprecated'))).toEqual([
+      `pgbak: warning: ${file}: retention.keep-last is deprecated: write keepLast`,
+      `pgbak: warning: ${file}: retention.keep-daily is deprecated: write keepDaily`,
+    ]);
+  });
+
   it('exits 2 for a profile path that does not exist', async () => {
     const tmp = await dirs.make();
 
