@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'USAGE'
   | 'AUTH_FAILED'
   | 'DATABASE_MISSING'
+  | 'PRIVILEGES_MISSING'
   | 'CONNECT_FAILED'
   | 'TLS_FAILED'
   | 'SERVER_ERROR'
@@ -45,6 +46,8 @@ const exitCodeOf: Record<ErrorCode, ExitCodeValue> = {
   USAGE: ExitCode.usage,
   AUTH_FAILED: ExitCode.usage,
   DATABASE_MISSING: ExitCode.usage,
+  /** The role may not read what the profile asks to dump: GRANTs to make, not a retry. */
+  PRIVILEGES_MISSING: ExitCode.usage,
   CONNECT_FAILED: ExitCode.failed,
   /** The TLS settings and the server's certificates disagree (sslmode, root certificate, CRL, client key). */
   TLS_FAILED: ExitCode.usage,

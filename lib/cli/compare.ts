@@ -31,11 +31,12 @@ export function compareCommand(ctx: () => CommandContext): CommandModule<object,
     handler: async (args) => {
       const { logger, print } = ctx();
       const cwd = process.cwd();
-      const env = await loadEnv({ envFile: args['env-file'], cwd, env: process.env });
+      const warn = (message: string) => logger.warn(message);
+      const env = await loadEnv({ envFile: args['env-file'], cwd, env: process.env, warn });
       const schemas = args.schema ?? [];
-      const source = await resolveSide('source', sideInput(args, 'source', 's'), { env, cwd, schemas });
+      const source = await resolveSide('source', sideInput(args, 'source', 's'), { env, cwd, schemas, warn });
       if (!source) throw new PgbakError('USAGE', 'name the source: --source URL|backup.zip, --source-env FILE or --s-host/--s-db…', { hint: 'see pgbak compare --help' });
-      const target = (await resolveSide('target', sideInput(args, 'target', 't'), { env, cwd, schemas })) ?? (await configuredSide(env, schemas));
+      const target = (await resolveSide('target', sideInput(args, 'target', 't'), { env, cwd, schemas, warn })) ?? (await configuredSide(env, schemas));
       logger.info(`comparing ${source.label} (source) with ${target.label} (target)`);
       const result = await compareSchemas({
         source,

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import type { RetentionPolicy } from '../config/profile-schema.js';
+import { retentionRules, type RetentionPolicy } from '../config/profile-schema.js';
 import { PgbakError } from '../errors.js';
 import { formatUtc } from '../retention/format-time.js';
 import { openFolderContext } from '../retention/output-folder.js';
@@ -50,7 +50,7 @@ export function pruneCommand(ctx: () => CommandContext): CommandModule<object, P
         outputDir: args['output-dir'],
         profile: args.profile,
       });
-      const policy: PolicySource = flags ?? profilePolicies(folder);
+      const policy: PolicySource = flags ?? profilePolicies({ ...folder, warn: (message) => logger.warn(message) });
       const result = await pruneBackups({ outputDir: folder.outputDir, policy, profile: args.profile, database: args.database, dryRun: args['dry-run'], logger });
       for (const file of result.ignored) logger.verbose(`never deleted: ${file.file} (${file.reason})`);
       // --json prints one object: after a failed deletion it is the error report (deletions are logged on stderr).
@@ -73,7 +73,7 @@ export function policyFromFlags(args: Partial<Record<(typeof keepFlags)[number],
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
       throw new PgbakError('USAGE', `--${flag} must be a whole number, 0 or more; got ${String(value)}`, { hint: 'e.g. --keep-daily 7 --keep-weekly 4' });
     }
-    policy[flag] = value;
+    policy[policyKeyOf[flag]] = value;
   }
   return Object.keys(policy).length > 0 ? policy : null;
 }
@@ -92,12 +92,15 @@ function describePrune(result: PruneResult): string {
   return lines.join('\n');
 }
 
+const policyKeyOf = Object.fromEntries(Object.entries(retentionRules).map(([key, rule]) => [rule, key])) as Record<(typeof keepFlags)[number], keyof RetentionPolicy>;
+
+// Rules by the names of the flags that set them: `keep-daily 7, keep-weekly 4`.
 function describePolicy(group: PruneGroup): string {
   if (group.skipped) return `SKIPPED: ${group.skipped}`;
   if (!group.policy) return `keeping everything (${group.policySource})`;
   const rules = Object.entries(group.policy)
     .filter(([, n]) => typeof n === 'number' && n > 0)
-    .map(([rule, n]) => `${rule} ${n}`);
+    .map(([key, n]) => `${retentionRules[key as keyof RetentionPolicy]} ${n}`);
   return `${rules.join(', ')} (${group.policySource})`;
 }
 

@@ -2,12 +2,12 @@
 // discrete flags, or the configured connection) or a pgbak backup zip. Decided
 // from the flags alone, before anything is opened, so usage errors come first.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import dotenv from 'dotenv';
 import type { Connection } from '../config/connection-types.js';
 import { parsePort } from '../config/database-url.js';
-import type { Env } from '../config/env-file.js';
+import { warnIfExposed, type Env } from '../config/env-file.js';
 import { resolveConnection } from '../config/resolve-connection.js';
 import { PgbakError } from '../errors.js';
 
@@ -40,7 +40,11 @@ const connectionVariable = /^(PG[A-Z]+|DATABASE_URL)$/;
  * password never comes from a flag: from the URL, the environment or libpq's
  * passfile.
  */
-export async function resolveSide(name: 'source' | 'target', input: SideInput, options: { env: Env; cwd: string; schemas: readonly string[] }): Promise<ResolvedSide | null> {
+export async function resolveSide(
+  name: 'source' | 'target',
+  input: SideInput,
+  options: { env: Env; cwd: string; schemas: readonly string[]; warn?: ((message: string) => void) | undefined },
+): Promise<ResolvedSide | null> {
   const flag = name === 'source' ? '--source' : '--target';
   const prefix = name === 'source' ? '--s-' : '--t-';
   const schemas = pickSchemas(input.schemas, options.schemas);
@@ -60,10 +64,14 @@ export async function resolveSide(name: 'source' | 'target', input: SideInput, o
   }
   if (input.value === undefined && input.envFile === undefined && !hasConnectionFlags && input.database === undefined) return null;
   let env: Record<string, string | undefined> = { ...options.env };
-  if (input.envFile !== undefined) env = { ...withoutConnectionVariables(options.env), ...(await readEnvFile(options.cwd, input.envFile, `${flag}-env`)) };
+  if (input.envFile !== undefined) env = { ...withoutConnectionVariables(options.env), ...(await readEnvFile(options.cwd, input.envFile, `${flag}-env`, options.warn)) };
   if (input.value !== undefined) env.DATABASE_URL = input.value;
+  // A bad URL is named after the flag that gave it, not after a variable the user never set.
+  const databaseUrlOrigin =
+    input.value !== undefined ? flag : input.envFile !== undefined && env.DATABASE_URL !== undefined ? `DATABASE_URL in ${flag}-env ${input.envFile}` : undefined;
   const connection = await resolveConnection({
     env,
+    databaseUrlOrigin,
     flags: {
       host: input.host,
       port: input.port === undefined ? undefined : parsePort(input.port, `${prefix}port`),
@@ -95,10 +103,18 @@ function withoutConnectionVariables(env: Env): Record<string, string | undefined
   return Object.fromEntries(Object.entries(env).filter(([key]) => !connectionVariable.test(key)));
 }
 
-async function readEnvFile(cwd: string, file: string, flag: string): Promise<Record<string, string>> {
+async function readEnvFile(cwd: string, file: string, flag: string, warn: ((message: string) => void) | undefined): Promise<Record<string, string>> {
   const path = resolve(cwd, file);
   try {
-    return dotenv.parse(await readFile(path, 'utf8'));
+    const handle = await open(path, 'r');
+    try {
+      const mode = (await handle.stat()).mode;
+      const vars = dotenv.parse(await handle.readFile('utf8'));
+      warnIfExposed(path, mode, vars, warn);
+      return vars;
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     throw new PgbakError('CONFIG_INVALID', `${flag} ${file}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
       hint: `check the ${flag} path`,

@@ -6,7 +6,8 @@ import { PgbakError } from '../errors.js';
 import type { Env } from './env-file.js';
 import { expandEnv, type ExpandProblem } from './expand-env.js';
 import type { ProfileDirs } from './profile-dirs.js';
-import { profileSchema, type Profile } from './profile-schema.js';
+import { connectionSchema, profileSchema, retentionRules, retentionSchema, stepSchema, type Profile } from './profile-schema.js';
+import { didYouMean } from './suggest.js';
 
 /** A validated profile and where it came from. */
 export interface LoadedProfile {
@@ -16,6 +17,8 @@ export interface LoadedProfile {
   /** sha256 of the file as written (before `${VAR}` expansion), recorded in the manifest. */
   sha256: string;
   profile: Profile;
+  /** Deprecated spellings the file uses (`retention.keep-last`), one line each with the file: for the log. */
+  deprecations?: readonly string[];
 }
 
 const profileName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -28,7 +31,9 @@ const extensions = ['.yaml', '.yml'];
 export async function loadProfile(nameOrPath: string, dirs: ProfileDirs, env: Env, cwd: string): Promise<LoadedProfile> {
   const located = await locateProfile(nameOrPath, dirs, cwd);
   const text = await readFile(located.file, 'utf8');
-  return { ...located, sha256: sha256(text), profile: parseProfile(text, located.file, env) };
+  const deprecations: string[] = [];
+  const profile = parseProfile(text, located.file, env, deprecations);
+  return { ...located, sha256: sha256(text), profile, ...(deprecations.length > 0 ? { deprecations } : {}) };
 }
 
 async function locateProfile(nameOrPath: string, dirs: ProfileDirs, cwd: string) {
@@ -46,29 +51,92 @@ async function locateProfile(nameOrPath: string, dirs: ProfileDirs, cwd: string)
       if (await exists(file)) return { name: nameOrPath, file, origin };
     }
   }
-  throw notFound(`no profile named "${nameOrPath}" in ${dirs.user ?? 'the profiles folder'} or the built-in profiles`);
+  const known = new Set<string>();
+  for (const [dir] of searchOrder(dirs)) for (const file of await yamlFiles(dir)) known.add(basename(file, extname(file)));
+  throw notFound(`no profile named "${nameOrPath}" in ${dirs.user ?? 'the profiles folder'} or the built-in profiles${didYouMean(nameOrPath, known)}`);
 }
 
 function searchOrder(dirs: ProfileDirs): Array<[string, 'user' | 'built-in']> {
   return dirs.user === null ? [[dirs.builtIn, 'built-in']] : [[dirs.user, 'user'], [dirs.builtIn, 'built-in']];
 }
 
-/** Parses and validates profile text, reporting every problem with file and path at once. */
-export function parseProfile(text: string, file: string, env: Env): Profile {
+/**
+ * Parses and validates profile text, reporting every problem with file and path at
+ * once. Deprecated spellings still accepted are listed in `deprecations`, if given.
+ */
+export function parseProfile(text: string, file: string, env: Env, deprecations: string[] = []): Profile {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => `${file}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: ${firstLine(e.message)}`);
     throw invalidProfile(file, lines);
   }
   const problems: ExpandProblem[] = [];
-  const expanded = expandEnv(doc.toJS(), env, problems);
+  const expanded = expandEnv(toPlainValue(doc, file), env, problems);
   const lines = problems.map((p) => `${file}: ${formatPath(p.path)}: ${p.message}`);
+  for (const line of renameDeprecatedKeys(expanded)) deprecations.push(`${file}: ${line}`);
   const result = profileSchema.safeParse(expanded ?? {});
   if (!result.success) {
-    for (const issue of result.error.issues) lines.push(`${file}: ${formatPath(issue.path)}: ${issue.message}`);
+    for (const issue of result.error.issues) lines.push(`${file}: ${formatPath(issue.path)}: ${issue.message}${suggestKeys(issue)}`);
   }
   if (lines.length > 0 || !result.success) throw invalidProfile(file, lines);
   return deepFreeze(result.data);
+}
+
+// A profile needs few aliases; many that nest ("billion laughs") would expand to
+// gigabytes. yaml throws a ReferenceError past maxAliasCount: report it as the
+// profile's problem.
+const maxAliasCount = 100;
+
+function toPlainValue(doc: ReturnType<typeof parseDocument>, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount });
+  } catch (error) {
+    if (error instanceof ReferenceError) {
+      throw invalidProfile(file, [`${file}: ${error.message}: a profile may expand at most ${maxAliasCount} aliases (*name)`]);
+    }
+    throw error;
+  }
+}
+
+// Retention keys were kebab-case (`keep-last`) before every key became camelCase:
+// the old spelling is still read, and the caller warns about it.
+function renameDeprecatedKeys(profile: unknown): string[] {
+  if (!isPlainObject(profile) || !isPlainObject(profile.retention)) return [];
+  const retention = profile.retention;
+  const lines: string[] = [];
+  for (const [key, old] of Object.entries(retentionRules)) {
+    if (!(old in retention) || key in retention) continue;
+    retention[key] = retention[old];
+    delete retention[old];
+    lines.push(`retention.${old} is deprecated: write ${key}`);
+  }
+  return lines;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+const knownKeys = {
+  profile: Object.keys(profileSchema.shape),
+  connection: Object.keys(connectionSchema.shape),
+  step: Object.keys(stepSchema.shape),
+  retention: Object.keys(retentionSchema.shape),
+};
+
+// "Unrecognized key" issues, with the closest key of the same object.
+function suggestKeys(issue: { code: string; path: ReadonlyArray<PropertyKey>; keys?: readonly string[] }): string {
+  if (issue.code !== 'unrecognized_keys' || !issue.keys) return '';
+  const [first, second] = issue.path;
+  const known =
+    issue.path.length === 0 ? knownKeys.profile
+    : first === 'connection' && issue.path.length === 1 ? knownKeys.connection
+    : first === 'retention' && issue.path.length === 1 ? knownKeys.retention
+    : first === 'steps' && typeof second === 'number' && issue.path.length === 2 ? knownKeys.step
+    : null;
+  if (known === null) return '';
+  if (issue.keys.length === 1) return didYouMean(issue.keys[0]!, known);
+  return issue.keys.map((key) => didYouMean(key, known).replace(/^ \(/, ` ("${key}": `)).join('');
 }
 
 /** Every profile visible from the given folders, user ones shadowing built-ins of the same name. */

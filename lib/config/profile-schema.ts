@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sslModes } from './connection-types.js';
+import { checkExtraArgs } from './extra-args.js';
 
 /** The six kinds of step a profile can hold. */
 export const stepKinds = ['full', 'schema-only', 'data-only', 'tables', 'large-objects', 'globals-only'] as const;
@@ -23,7 +24,7 @@ const names = z.array(name).min(1);
 const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 
 /** Connection fields a profile may set. The password never: use `passwordFile` or the environment. */
-const connectionSchema = z
+export const connectionSchema = z
   .object({
     /** Server host name or Unix socket directory. */
     host: name.optional(),
@@ -55,13 +56,26 @@ const connectionSchema = z
  */
 export const retentionSchema = z
   .object({
-    'keep-last': wholeNumber(0, 100_000).optional(),
-    'keep-daily': wholeNumber(0, 100_000).optional(),
-    'keep-weekly': wholeNumber(0, 100_000).optional(),
-    'keep-monthly': wholeNumber(0, 100_000).optional(),
-    'keep-yearly': wholeNumber(0, 100_000).optional(),
+    /** Keep the N newest backups. */
+    keepLast: wholeNumber(0, 100_000).optional(),
+    /** Keep the newest backup of each of the last N days that have backups (UTC). */
+    keepDaily: wholeNumber(0, 100_000).optional(),
+    /** The same per ISO week. */
+    keepWeekly: wholeNumber(0, 100_000).optional(),
+    /** The same per month. */
+    keepMonthly: wholeNumber(0, 100_000).optional(),
+    /** The same per year. */
+    keepYearly: wholeNumber(0, 100_000).optional(),
   })
   .strict();
+/** Retention keys and the rule (and `pgbak prune` flag) each spells; the kebab-case spelling was the profile key before 0.2. */
+export const retentionRules = {
+  keepLast: 'keep-last',
+  keepDaily: 'keep-daily',
+  keepWeekly: 'keep-weekly',
+  keepMonthly: 'keep-monthly',
+  keepYearly: 'keep-yearly',
+} as const;
 export type RetentionPolicy = z.infer<typeof retentionSchema>;
 
 /** One pg_dump / pg_dumpall invocation (or one per database). */
@@ -106,7 +120,11 @@ export const stepSchema = z
     noRolePasswords: flag.optional(),
     /** Fail instead of waiting longer than this for a table lock: `30s`, `2min`, `500ms` or milliseconds. */
     lockWaitTimeout: z.union([z.number().int().positive(), z.string().regex(/^\d+\s*(ms|s|min|h)?$/)]).optional(),
-    /** Extra raw pg_dump / pg_dumpall arguments, passed last (escape hatch; pg_dump engine only). */
+    /**
+     * Extra raw pg_dump / pg_dumpall arguments, passed last (escape hatch; pg_dump engine only).
+     * Arguments that change where or in which format the dump goes, or that pgbak sets from
+     * the profile (connection, snapshot, format, compression, jobs, kind, table selection), are refused.
+     */
     extraArgs: z.array(z.string()).optional(),
     /** Engine for this step; overrides the profile's. */
     engine: z.enum(engines).optional(),
@@ -169,6 +187,9 @@ export const profileSchema = z
         }
       } else if (step.noRolePasswords !== undefined) {
         ctx.addIssue({ code: 'custom', path: [...path, 'noRolePasswords'], message: 'noRolePasswords applies to kind globals-only only' });
+      }
+      for (const problem of checkExtraArgs(step.extraArgs ?? [], step.kind === 'globals-only' ? 'pg_dumpall' : 'pg_dump')) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'extraArgs', problem.index], message: problem.message });
       }
       if (step.kind === 'schema-only' && step.excludeTableData) {
         ctx.addIssue({ code: 'custom', path: [...path, 'excludeTableData'], message: 'kind schema-only dumps no data to exclude' });

@@ -46,12 +46,14 @@ export async function resolveConnection(input: {
   /** The profile file's folder: a relative passwordFile is read from there. */
   profileDir?: string | undefined;
   flags?: ConnectionFlags | undefined;
+  /** Where `env.DATABASE_URL` came from, for messages (`--source`); `DATABASE_URL` by default. */
+  databaseUrlOrigin?: string | undefined;
 }): Promise<Connection> {
   const { env } = input;
   const layers: Array<[string, ConnectionLayer]> = [
     ['PG* environment', readPgEnv(env)],
   ];
-  if (env.DATABASE_URL) layers.push(['DATABASE_URL', parseDatabaseUrl(env.DATABASE_URL, 'DATABASE_URL')]);
+  if (env.DATABASE_URL) layers.push(['DATABASE_URL', parseDatabaseUrl(env.DATABASE_URL, input.databaseUrlOrigin ?? 'DATABASE_URL')]);
   if (env.PGBAK_PASSWORD_FILE) {
     const password = await readPasswordFile(env.PGBAK_PASSWORD_FILE, 'PGBAK_PASSWORD_FILE');
     layers.push(['PGBAK_PASSWORD_FILE', { password }]);

@@ -46,7 +46,7 @@ export function checkFlags(item: RestoreItem, flags: RestoreFlags): void {
       flags.disableTriggers ? '--disable-triggers' : '',
     ].filter(Boolean);
     if (filters.length > 0) {
-      throw usage(`${where} is plain SQL, restored by psql as it is: ${filters.join(', ')} need a custom, tar or directory backup`);
+      throw usage(`${where} is plain SQL, restored by psql as it is: ${filters.join(', ')} ${filters.length === 1 ? 'needs' : 'need'} a custom, tar or directory backup`);
     }
     if (item.input.type === 'entry' && /\.(lz4|zst)$/.test(item.input.name)) {
       throw usage(`${where}: ${item.input.name} is compressed with ${item.input.name.endsWith('.lz4') ? 'lz4' : 'zstd'}, which pgbak cannot decompress`, 'extract it (unzip), decompress it and run psql -f on it');

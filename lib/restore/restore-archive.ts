@@ -27,7 +27,7 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreSu
   const logger = options.logger ?? createLogger({ level: 'quiet' });
   const signal = options.signal ?? new AbortController().signal;
   const cwd = options.cwd ?? process.cwd();
-  const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env });
+  const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env, warn: (message) => logger.warn(message) });
   const maintenanceDb = options.maintenanceDb ?? 'postgres';
   const connection = await resolveConnection({ env, flags: { ...options.connection, database: maintenanceDb } });
   if (connection.password) logger.addSecret(connection.password.reveal());

@@ -84,7 +84,7 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyResul
   const logger = options.logger ?? createLogger({ level: 'quiet' });
   const signal = options.signal ?? new AbortController().signal;
   const cwd = options.cwd ?? process.cwd();
-  const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env });
+  const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env, warn: (message) => logger.warn(message) });
   const archive = await openArchive(resolve(cwd, options.archive), { check: true, logger });
   try {
     const { manifest, reader } = archive;

@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
 import { loadEnv, type Env } from '../config/env-file.js';
 import { loadProfile, type LoadedProfile } from '../config/load-profile.js';
+import { resolveOutputDir } from '../config/output-dir.js';
 import { resolveProfileDirs, type ProfileDirs } from '../config/profile-dirs.js';
 import { isPgbakError } from '../errors.js';
 
@@ -24,9 +24,9 @@ export async function resolveOutputFolder(options: {
   profile?: string | undefined;
 }): Promise<FolderChoice> {
   const explicit = options.outputDir ?? options.env.PGBAK_OUTPUT_DIR;
-  if (explicit !== undefined) return { outputDir: resolve(options.cwd, explicit), profile: null };
+  if (explicit !== undefined) return { outputDir: resolveOutputDir({ cwd: options.cwd, env: options.env, flag: options.outputDir }), profile: null };
   const profile = options.profile === undefined ? null : await loadIfPresent(options.profile, options.dirs, options.env, options.cwd);
-  return { outputDir: resolve(options.cwd, profile?.profile.outputDir ?? 'backups'), profile };
+  return { outputDir: resolveOutputDir({ cwd: options.cwd, env: options.env, profile: profile?.profile.outputDir }), profile };
 }
 
 /** The profile, or null when no file of that name exists; an invalid file still throws. */

@@ -12,11 +12,12 @@ import { hasRetention } from './select.js';
  * A profile without retention, or whose file is gone, keeps everything; an invalid
  * profile file throws (fix it rather than have prune guess).
  */
-export function profilePolicies(options: { dirs: ProfileDirs; env: Env; cwd: string }) {
+export function profilePolicies(options: { dirs: ProfileDirs; env: Env; cwd: string; warn?: (message: string) => void }) {
   return async (profile: string, example: BackupInfo): Promise<PolicyChoice> => {
     let loaded = await loadIfPresent(profile, options.dirs, options.env, options.cwd);
     if (!loaded && isAbsolute(example.profileFile)) loaded = await loadIfPresent(example.profileFile, options.dirs, options.env, options.cwd);
     if (!loaded) return { policy: null, source: `profile "${profile}" not found: keeping everything` };
+    for (const line of loaded.deprecations ?? []) options.warn?.(line);
     const policy = loaded.profile.retention;
     if (!hasRetention(policy)) return { policy: null, source: `${loaded.file} has no retention: keeping everything` };
     return { policy, source: loaded.file };

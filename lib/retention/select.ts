@@ -42,11 +42,11 @@ export interface RetentionDecision<T extends RetentionCandidate> {
   reasons: KeepReason[];
 }
 
-const periodRules: Array<[Exclude<keyof RetentionPolicy, 'keep-last'>, Period]> = [
-  ['keep-daily', 'daily'],
-  ['keep-weekly', 'weekly'],
-  ['keep-monthly', 'monthly'],
-  ['keep-yearly', 'yearly'],
+const periodRules: Array<[Exclude<keyof RetentionPolicy, 'keepLast'>, KeepRule, Period]> = [
+  ['keepDaily', 'keep-daily', 'daily'],
+  ['keepWeekly', 'keep-weekly', 'weekly'],
+  ['keepMonthly', 'keep-monthly', 'monthly'],
+  ['keepYearly', 'keep-yearly', 'yearly'],
 ];
 
 /** Whether the policy keeps something less than everything (some keep-* above 0). */
@@ -56,7 +56,7 @@ export function hasRetention(policy: RetentionPolicy | null | undefined): policy
 
 /**
  * Grandfather-father-son retention with restic/borg semantics, per (profile,
- * database): `keep-last` N newest; `keep-daily` N = the newest backup of each of the
+ * database): `keepLast` N newest; `keepDaily` N = the newest backup of each of the
  * last N UTC days *that have backups* (likewise ISO weeks, months, years), so a
  * paused schedule never makes old backups expire. The newest verified backup (or,
  * without one, the newest) is always kept; a policy without any keep-* above 0
@@ -92,9 +92,9 @@ export function groupBackups<T extends RetentionCandidate>(backups: readonly T[]
 }
 
 function applyRules<T extends RetentionCandidate>(newestFirstGroup: T[], policy: RetentionPolicy, reasons: Map<T, KeepReason[]>): void {
-  newestFirstGroup.slice(0, policy['keep-last'] ?? 0).forEach((backup) => reasons.get(backup)!.push({ rule: 'keep-last' }));
-  for (const [rule, period] of periodRules) {
-    let left = policy[rule] ?? 0;
+  newestFirstGroup.slice(0, policy.keepLast ?? 0).forEach((backup) => reasons.get(backup)!.push({ rule: 'keep-last' }));
+  for (const [key, rule, period] of periodRules) {
+    let left = policy[key] ?? 0;
     let previous: string | undefined;
     // Newest first, so the first backup seen in a period is that period's newest.
     for (const backup of newestFirstGroup) {

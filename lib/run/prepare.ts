@@ -1,7 +1,8 @@
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import type { Connection } from '../config/connection-types.js';
 import { loadEnv, type Env } from '../config/env-file.js';
 import { loadProfile, type LoadedProfile } from '../config/load-profile.js';
+import { resolveOutputDir } from '../config/output-dir.js';
 import { resolveProfileDirs } from '../config/profile-dirs.js';
 import { resolveConnection } from '../config/resolve-connection.js';
 import { Sessions } from '../db/sessions.js';
@@ -28,10 +29,12 @@ export interface PreparedRun {
  */
 export async function prepareRun(options: RunOptions, logger: PgbakLogger): Promise<PreparedRun> {
   const cwd = options.cwd ?? process.cwd();
-  const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env });
+  const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env, warn: (message) => logger.warn(message) });
   const dirs = resolveProfileDirs({ cwd, env, profilesDir: options.profilesDir });
   const profile = await loadProfile(options.profile, dirs, env, cwd);
+  for (const line of profile.deprecations ?? []) logger.warn(line);
   checkProfile(profile, options.overrides ?? {});
+  const outputDir = resolveOutputDir({ cwd, env, flag: options.outputDir, profile: profile.profile.outputDir });
   const connection = await resolveConnection({
     env,
     profile: profile.profile.connection,
@@ -52,7 +55,6 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger): Prom
     ]);
     for (const rejected of tools.rejected) logger.debug(`ignored ${rejected.path}: ${rejected.reason}`);
     logger.verbose(`server ${connection.host}:${connection.port} runs PostgreSQL ${server.version.text}`);
-    const outputDir = resolve(cwd, options.outputDir ?? env.PGBAK_OUTPUT_DIR ?? profile.profile.outputDir ?? 'backups');
     const plan = compile({
       profile,
       ...(options.overrides ? { overrides: options.overrides } : {}),

@@ -168,7 +168,16 @@ async function writeArchive(
   }
 }
 
+// A step's warnings (row counts, schema model, native engine) reach the console
+// once, when the step is done: a pg_dump step handed to the native engine reads
+// its facts twice, and the first reading's warnings belong to no backup.
 async function runStep(step: PlanStep, plan: Plan, sessions: Sessions, ctx: StepContext): Promise<StepRecord> {
+  const record = await runStepOnce(step, plan, sessions, ctx);
+  for (const warning of new Set(record.facts?.warnings ?? [])) ctx.logger.warn(warning);
+  return record;
+}
+
+async function runStepOnce(step: PlanStep, plan: Plan, sessions: Sessions, ctx: StepContext): Promise<StepRecord> {
   if (step.engine === 'native') return runNativeStep(step, plan, sessions, ctx);
   if (step.kind === 'globals-only' && step.fallback) {
     return runGlobalsWithFallback(step, sessions, plan.connection.database, plan.server.major, ctx);
@@ -198,8 +207,8 @@ async function runPgDumpStep(step: PgDumpPlanStep, plan: Plan, sessions: Session
     // Facts and then the schema model are read in the exported snapshot while
     // pg_dump runs in it too; savepoints keep a failed read from ending the
     // transaction pg_dump imports from. One after the other: they share the client.
-    const facts = readFactsSafely(client, step, plan, filter, ctx.logger);
-    const model = facts.catch(() => undefined).then(() => readModelIfAsked(client, step, plan, filter, ctx));
+    const facts = readFactsSafely(client, step, plan, filter);
+    const model = facts.catch(() => undefined).then(() => readModelIfAsked(client, step, plan, filter));
     let result: StepRunResult;
     try {
       result = await runDumpStep(step, id, ctx);
@@ -222,12 +231,17 @@ async function runNativeStep(step: NativePlanStep, plan: Plan, sessions: Session
   const database = step.database;
   return withExportedSnapshot(sessions, database, async ({ id, client }) => {
     const filter = await resolveStepScope(client, step, plan);
-    const facts = await readFactsSafely(client, step, plan, filter, ctx.logger);
-    const model = await readModelIfAsked(client, step, plan, filter, ctx);
+    const facts = await readFactsSafely(client, step, plan, filter);
+    const model = await readModelIfAsked(client, step, plan, filter);
     const { result, omitted, warnings } = await runNativeDump(step, { client, snapshotId: id, connection: sessions.connection, serverMajor: plan.server.major, filter }, ctx);
-    return { step, result, snapshot: id, ...(await withModel({ ...facts, warnings: [...facts.warnings, ...warnings] }, model, step, ctx)), omitted };
+    // The native engine refuses what the role cannot read, or leaves it out and says so:
+    // the row counts' "not counted" for the same tables would say it twice.
+    const counted = facts.warnings.filter((warning) => !unreadableByCounts.test(warning));
+    return { step, result, snapshot: id, ...(await withModel({ ...facts, warnings: [...counted, ...warnings] }, model, step, ctx)), omitted };
   });
 }
+
+const unreadableByCounts = /^no SELECT privilege on .*: its (rows were not counted|value was not read)$/;
 
 // The step's patterns, resolved once on the server in its snapshot as pg_dump
 // resolves them: the same tables for the dump, the row counts and the model.
@@ -236,9 +250,9 @@ async function resolveStepScope(client: QueryClient, step: PlanStep, plan: Plan)
   return createScopeFilter(await resolveScope(client, step.scope, plan.server.major));
 }
 
-function readModelIfAsked(client: QueryClient, step: PlanStep, plan: Plan, filter: ScopeFilter, ctx: StepContext): Promise<ModelRead> {
+function readModelIfAsked(client: QueryClient, step: PlanStep, plan: Plan, filter: ScopeFilter): Promise<ModelRead> {
   if (!plan.schemaModel) return Promise.resolve({ model: null, warnings: [] });
-  return readSchemaModelSafely(client, step, filter, ctx.logger);
+  return readSchemaModelSafely(client, step, filter);
 }
 
 // Stores the model read for the step, if any; why there is none is among the step's warnings.
@@ -253,7 +267,6 @@ async function readFactsSafely(
   step: PlanStep,
   plan: Plan,
   filter: ScopeFilter,
-  logger: PgbakLogger,
 ): Promise<DataFacts> {
   await client.query('SAVEPOINT pgbak_facts');
   try {
@@ -263,12 +276,10 @@ async function readFactsSafely(
       mode: plan.rowCounts,
       countLargeObjects: step.countLargeObjects,
     });
-    for (const warning of facts.warnings) logger.warn(warning);
     return facts;
   } catch (error) {
     await client.query('ROLLBACK TO SAVEPOINT pgbak_facts').catch(() => undefined);
     const message = `row counts of ${step.database} could not be read: ${(error as Error).message}`;
-    logger.warn(message);
     return { rowCounts: null, sequences: {}, largeObjects: null, warnings: [message] };
   }
 }

@@ -27,7 +27,7 @@ export function storesSchemaModel(step: PlanStep): boolean {
  * settings inspectSchema makes (SET LOCAL), and a failed query, so the
  * transaction goes on as before for the dump and the facts.
  */
-export async function readSchemaModelSafely(client: QueryClient, step: PlanStep, filter: ScopeFilter, logger: PgbakLogger): Promise<ModelRead> {
+export async function readSchemaModelSafely(client: QueryClient, step: PlanStep, filter: ScopeFilter): Promise<ModelRead> {
   if (!storesSchemaModel(step) || step.database === null) return { model: null, warnings: [] };
   const database = step.database;
   try {
@@ -35,7 +35,7 @@ export async function readSchemaModelSafely(client: QueryClient, step: PlanStep,
     try {
       const schemas = await schemasOf(client, step, filter);
       if (schemas !== null && schemas.length === 0) {
-        return warn(logger, `no schema model of ${database} was stored: no schema matches the step's schema filter`);
+        return noModel(`no schema model of ${database} was stored: no schema matches the step's schema filter`);
       }
       return { model: await inspectSchema(client, { database, schemas }), warnings: [] };
     } finally {
@@ -43,7 +43,7 @@ export async function readSchemaModelSafely(client: QueryClient, step: PlanStep,
       await client.query('RELEASE SAVEPOINT pgbak_model');
     }
   } catch (error) {
-    return warn(logger, `the schema model of ${database} could not be read (compare cannot use this backup): ${(error as Error).message}`);
+    return noModel(`the schema model of ${database} could not be read (compare cannot use this backup): ${(error as Error).message}`);
   }
 }
 
@@ -65,7 +65,7 @@ async function schemasOf(client: QueryClient, step: PlanStep, filter: ScopeFilte
   return rows.map((row) => row.name).filter((name) => filter.includesSchema(name));
 }
 
-function warn(logger: PgbakLogger, message: string): ModelRead {
-  logger.warn(message);
+// The caller logs the step's warnings once the step is done.
+function noModel(message: string): ModelRead {
   return { model: null, warnings: [message] };
 }

@@ -46,7 +46,7 @@ describe('run with verification and retention', () => {
     await mkdir(profiles, { recursive: true });
     await writeFile(
       path.join(profiles, 'small.yaml'),
-      ['retention:', '  keep-last: 2', 'steps:', '  - kind: schema-only', ''].join('\n'),
+      ['retention:', '  keepLast: 2', 'steps:', '  - kind: schema-only', ''].join('\n'),
     );
     const args = ['run', 'small', '--profiles-dir', profiles, '--output-dir', out, '--json'];
     for (let i = 0; i < 3; i++) {

@@ -15,8 +15,9 @@ import { orderEntries } from './order.js';
 import { withParallelTableData, type FetchedTableData } from './parallel-data.js';
 import { defaultLargeObjects, kindHasData, selectEntries, type NativeDumpKind } from './select-entries.js';
 import { readSequenceSets } from './sequence-values.js';
-import { configureDumpSession, lockTables, rowSecurityError, type TableName } from './session-setup.js';
-import { checkTableAccess, unreadableTablesError } from './table-access.js';
+import { configureDumpSession, lockTables, type TableName } from './session-setup.js';
+import { lacksAny, missingPrivilegesError, unreadableLargeObjects, type MissingPrivileges, type UnreadableSequence } from './privileges.js';
+import { checkTableAccess } from './table-access.js';
 import type { CatalogReader, ReadOptions, TocEntry } from './toc.js';
 import { writeDump } from './write-dump.js';
 
@@ -61,8 +62,8 @@ export interface NativeDumpResult {
   tables: number;
   /** What the manifest and the log should say: left-out objects, dependency loops. */
   warnings: string[];
-  /** Tables and sequences left out as unreadable (skipUnreadable), quoted `"s"."t"`. */
-  skipped: { tables: string[]; sequences: string[] };
+  /** Tables and sequences (quoted `"s"."t"`) and large objects left out as unreadable (skipUnreadable). */
+  skipped: { tables: string[]; sequences: string[]; largeObjects: number[] };
 }
 
 /**
@@ -90,33 +91,49 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
 
   let entries = await readCatalog(client, options.readers ?? catalogReaders, options.readOptions, logger);
   throwIfAborted(signal);
-  const skipped = { tables: [] as string[], sequences: [] as string[] };
+  const skipUnreadable = options.skipUnreadable === true;
+  const dataTables = entries.filter((e) => e.kind === 'TABLE DATA' && e.copy).map((e) => ({ schema: e.copy!.schema, table: e.copy!.table }));
+  const tableAccess = await checkTableAccess(client, kindHasData(kind) ? dataTables : []);
+  let sequences: UnreadableSequence[] = [];
   if (kindHasData(kind)) {
-    entries = await excludeUnreadableData(client, entries, role, options.skipUnreadable === true, skipped, warnings);
-    const sets = await readSequenceSets(client, entries, { role, skipUnreadable: options.skipUnreadable === true });
+    const sets = await readSequenceSets(client, entries);
     entries.push(...sets.entries);
-    skipped.sequences = sets.skipped;
-    for (const name of sets.skipped) warnings.push(`no SELECT privilege on sequence ${name}: its value was left out`);
+    sequences = sets.unreadable;
     if (kind === 'data-only') entries = await orderDataByForeignKeys(client, entries);
   }
   const selected = selectEntries(entries, kind, largeObjects);
   const graph = await readDependencies(client);
-  if (kind === 'tables') {
-    const notes = await noteMissingDependencies(client, selected, graph);
-    for (const note of notes) logger?.warn(`native dump: ${note}`);
-    warnings.push(...notes);
-  }
+  // Returned, not logged: the caller logs a step's warnings once.
+  if (kind === 'tables') warnings.push(...(await noteMissingDependencies(client, selected, graph)));
   const ordered = orderEntries(selected, graph);
-  for (const warning of ordered.warnings) logger?.warn(`native dump: ${warning}`);
   warnings.push(...ordered.warnings);
-  const largeObjectOids = kindHasData(kind)
+  const allLargeObjects = kindHasData(kind)
     ? ordered.entries.filter((e) => e.kind === 'LARGE OBJECT' && e.ref).map((e) => e.ref!.objid)
     : [];
+
+  // Everything the role may not read, checked before any row is read, refused in one message.
+  const missing: MissingPrivileges = { tables: tableAccess, sequences, largeObjects: await unreadableLargeObjects(client, allLargeObjects, Number.parseInt(serverVersion, 10)) };
+  if ((lacksAny(missing) && !skipUnreadable) || tableAccess.rowSecurity.length > 0) {
+    const refused = skipUnreadable ? { tables: { unreadable: [], schemasWithoutUsage: [], rowSecurity: [] }, sequences: [], largeObjects: [] } : missing;
+    throw missingPrivilegesError(refused, tableAccess.rowSecurity, role);
+  }
+  const skipped = {
+    tables: tableAccess.unreadable.map((t) => quoteQualified(t.schema, t.table)),
+    sequences: sequences.map((q) => quoteQualified(q.schema, q.name)),
+    largeObjects: missing.largeObjects,
+  };
+  for (const name of skipped.tables) warnings.push(`no SELECT privilege on ${name}: its rows were left out`);
+  for (const name of skipped.sequences) warnings.push(`no SELECT privilege on sequence ${name}: its value was left out`);
+  for (const oid of skipped.largeObjects) warnings.push(`no SELECT privilege on large object ${oid}: its contents were left out`);
+  const unreadableTables = new Set(tableAccess.unreadable.map((t) => `${t.schema}\0${t.table}`));
+  const written = ordered.entries.filter((e) => !(e.kind === 'TABLE DATA' && e.copy && unreadableTables.has(`${e.copy.schema}\0${e.copy.table}`)));
+  const unreadableObjects = new Set(missing.largeObjects);
+  const largeObjectOids = allLargeObjects.filter((oid) => !unreadableObjects.has(oid));
 
   const sink = new DumpSink(options.output, signal);
   const write = (parallel: FetchedTableData | null) =>
     writeDump({
-      entries: ordered.entries,
+      entries: written,
       sink,
       header: { database: options.database, serverVersion, pgbakVersion, kind },
       client,
@@ -126,7 +143,7 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
       ...(logger ? { logger } : {}),
       ...(signal ? { signal } : {}),
     });
-  const dataEntries = ordered.entries.filter((e) => e.kind === 'TABLE DATA' && e.copy);
+  const dataEntries = written.filter((e) => e.kind === 'TABLE DATA' && e.copy);
   let result: { tables: number };
   if (jobs > 1 && dataEntries.length > 1) {
     const connection = options.connection;
@@ -147,7 +164,7 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
   } else {
     result = await write(null);
   }
-  logger?.info(`native dump of ${options.database}: ${result.tables} tables, ${sink.bytes} bytes`);
+  logger?.info(`native dump of ${options.database}: ${result.tables} table${result.tables === 1 ? '' : 's'}, ${sink.bytes} bytes`);
   return { bytes: sink.bytes, tables: result.tables, warnings, skipped };
 }
 
@@ -192,25 +209,4 @@ export async function readCatalog(client: QueryClient, readers: readonly Catalog
   }
   logger?.verbose(`native dump: ${entries.length} catalog entries`);
   return entries;
-}
-
-// Refuses (or, with skipUnreadable, leaves out) tables the role cannot read, and
-// always refuses tables whose row-level security would hide rows.
-async function excludeUnreadableData(
-  client: QueryClient,
-  entries: TocEntry[],
-  role: string,
-  skipUnreadable: boolean,
-  skipped: NativeDumpResult['skipped'],
-  warnings: string[],
-): Promise<TocEntry[]> {
-  const data = entries.filter((e) => e.kind === 'TABLE DATA' && e.copy);
-  const access = await checkTableAccess(client, data.map((e) => ({ schema: e.copy!.schema, table: e.copy!.table })));
-  if (access.unreadable.length > 0 && !skipUnreadable) throw unreadableTablesError(access, role);
-  if (access.rowSecurity.length > 0) throw rowSecurityError(access.rowSecurity, role);
-  if (access.unreadable.length === 0) return entries;
-  const out = new Set(access.unreadable.map((t) => `${t.schema}\0${t.table}`));
-  skipped.tables = access.unreadable.map((t) => quoteQualified(t.schema, t.table));
-  for (const name of skipped.tables) warnings.push(`no SELECT privilege on ${name}: its rows were left out`);
-  return entries.filter((e) => !(e.kind === 'TABLE DATA' && e.copy && out.has(`${e.copy.schema}\0${e.copy.table}`)));
 }

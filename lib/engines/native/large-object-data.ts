@@ -36,7 +36,7 @@ async function readChunk(client: QueryClient, oid: number, offset: number, role:
     return rows[0]!.data;
   } catch (error) {
     if ((error as { code?: string }).code === '42501') {
-      throw new PgbakError('STEP_FAILED', `large object ${oid} is not readable by role "${role}"`, {
+      throw new PgbakError('PRIVILEGES_MISSING', `large object ${oid} is not readable by role "${role}"`, {
         hint: `GRANT SELECT ON LARGE OBJECT ${oid} TO ${quoteIdent(role)}; (or dump as its owner)`,
         cause: error,
       });

@@ -88,10 +88,11 @@ export async function runNativeDump(
   }
   pass.end();
   const info = await entry;
-  ctx.logger.info(`${step.step} (${step.database}): ${info.name} written, ${info.bytes} bytes, ${dumped.tables} tables`);
+  ctx.logger.info(`${step.step} (${step.database}): ${info.name} written, ${info.bytes} bytes, ${dumped.tables} table${dumped.tables === 1 ? '' : 's'}`);
   const omitted = [
     ...dumped.skipped.tables.map((t) => `table ${t}: not readable by the role (skipUnreadable)`),
     ...dumped.skipped.sequences.map((q) => `sequence ${q}: not readable by the role`),
+    ...dumped.skipped.largeObjects.map((oid) => `large object ${oid}: not readable by the role`),
   ];
   return {
     result: { command: ['pgbak', 'native', `--jobs=${step.options.jobs}`], entries: [info], startedAt, finishedAt: new Date() },

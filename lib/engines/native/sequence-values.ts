@@ -1,12 +1,13 @@
 import type { QueryClient } from '../../db/client.js';
-import { PgbakError } from '../../errors.js';
-import { quoteIdent, quoteLiteral, quoteQualified } from '../../sql/quote.js';
+import { quoteLiteral, quoteQualified } from '../../sql/quote.js';
+import type { UnreadableSequence } from './privileges.js';
 import type { TocEntry } from './toc.js';
 
 interface SequenceRow {
   oid: number;
   schema: string;
   name: string;
+  schema_usage: boolean;
   readable: boolean;
   identity_of: number | null;
 }
@@ -17,7 +18,8 @@ const pgClass = 1259;
 // sequences often have no entry of their own (the table's DDL creates them).
 const sequencesSql = `
   SELECT c.oid, n.nspname AS schema, c.relname AS name,
-         pg_catalog.has_sequence_privilege(c.oid, 'SELECT') AS readable,
+         pg_catalog.has_schema_privilege(n.oid, 'USAGE') AS schema_usage,
+         pg_catalog.has_schema_privilege(n.oid, 'USAGE') AND pg_catalog.has_sequence_privilege(c.oid, 'SELECT') AS readable,
          (SELECT d.refobjid FROM pg_catalog.pg_depend d
            WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
              AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'i' LIMIT 1) AS identity_of
@@ -30,8 +32,8 @@ const batchSize = 200;
 
 export interface SequenceSetResult {
   entries: TocEntry[];
-  /** Sequences left out because the role cannot read them (only with skipUnreadable). */
-  skipped: string[];
+  /** Dumped sequences the role cannot read (no SELECT, or no USAGE on the schema): no entry. */
+  unreadable: UnreadableSequence[];
 }
 
 /**
@@ -39,18 +41,14 @@ export interface SequenceSetResult {
  * and the identity sequences of dumped tables — each
  * `SELECT pg_catalog.setval('"s"."seq"', last_value, is_called);` with the values
  * read from the sequence itself in the dump's snapshot (pg_sequences shows NULL
- * for a sequence reset with is_called false). A sequence the role cannot read
- * fails the dump, naming the GRANT that fixes it, unless `skipUnreadable`.
+ * for a sequence reset with is_called false). Sequences the role cannot read are
+ * returned as such: the caller refuses the dump or leaves them out.
  */
-export async function readSequenceSets(
-  client: QueryClient,
-  entries: readonly TocEntry[],
-  options: { role: string; skipUnreadable: boolean },
-): Promise<SequenceSetResult> {
+export async function readSequenceSets(client: QueryClient, entries: readonly TocEntry[]): Promise<SequenceSetResult> {
   const sequenceRefs = new Set(entries.filter((e) => e.kind === 'SEQUENCE' && e.ref?.classid === pgClass).map((e) => e.ref!.objid));
   const tableRefs = new Set(entries.filter((e) => e.kind === 'TABLE' && e.ref?.classid === pgClass).map((e) => e.ref!.objid));
   const existing = new Set(entries.filter((e) => e.kind === 'SEQUENCE SET').map((e) => e.id));
-  if (sequenceRefs.size === 0 && tableRefs.size === 0) return { entries: [], skipped: [] };
+  if (sequenceRefs.size === 0 && tableRefs.size === 0) return { entries: [], unreadable: [] };
   const { rows } = await client.query<SequenceRow>(sequencesSql);
   const dumped = rows.filter(
     (row) =>
@@ -58,7 +56,6 @@ export async function readSequenceSets(
       !existing.has(sequenceSetId(row.schema, row.name)),
   );
   const unreadable = dumped.filter((row) => !row.readable);
-  if (unreadable.length > 0 && !options.skipUnreadable) throw unreadableSequences(unreadable, options.role);
   const readable = dumped.filter((row) => row.readable);
   const out: TocEntry[] = [];
   for (let i = 0; i < readable.length; i += batchSize) {
@@ -72,7 +69,7 @@ export async function readSequenceSets(
       out.push(sequenceSetEntry(seq, row.last_value, row.is_called));
     }
   }
-  return { entries: out, skipped: unreadable.map((row) => quoteQualified(row.schema, row.name)) };
+  return { entries: out, unreadable: unreadable.map((row) => ({ schema: row.schema, name: row.name, schemaUsage: row.schema_usage })) };
 }
 
 export function sequenceSetId(schema: string, name: string): string {
@@ -91,12 +88,4 @@ function sequenceSetEntry(seq: SequenceRow, lastValue: string, isCalled: boolean
     dependsOn: [{ classid: pgClass, objid: Number(seq.oid) }],
     sql: `SELECT pg_catalog.setval(${quoteLiteral(quoteQualified(seq.schema, seq.name))}, ${lastValue}, ${isCalled});\n`,
   };
-}
-
-function unreadableSequences(rows: SequenceRow[], role: string): PgbakError {
-  const names = rows.map((row) => quoteQualified(row.schema, row.name));
-  const grant = `GRANT SELECT ON SEQUENCE ${names.join(', ')} TO ${quoteIdent(role)};`;
-  return new PgbakError('STEP_FAILED', `role "${role}" cannot read ${names.length === 1 ? 'sequence' : `${names.length} sequences`}: ${names.join(', ')}`, {
-    hint: `${grant} (or skipUnreadable: true to leave their values out)`,
-  });
 }

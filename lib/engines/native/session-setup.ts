@@ -132,7 +132,7 @@ export function rowSecurityError(tables: readonly TableName[], role: string, cau
   const names = tables.map((t) => quoteQualified(t.schema, t.table));
   const what = names.length === 1 ? `table ${names[0]} has` : `tables ${names.join(', ')} have`;
   const detail = cause instanceof Error ? `: ${cause.message}` : '';
-  return new PgbakError('STEP_FAILED', `${what} row-level security; role "${role}" cannot read all rows${detail}`, {
+  return new PgbakError('PRIVILEGES_MISSING', `${what} row-level security; role "${role}" cannot read all rows${detail}`, {
     hint: `dump as the tables' owner or a role with BYPASSRLS (ALTER ROLE ... BYPASSRLS), or exclude the table${names.length === 1 ? '' : 's'}; a filtered table is never dumped`,
     ...(cause === undefined ? {} : { cause }),
   });

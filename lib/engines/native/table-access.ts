@@ -1,7 +1,6 @@
 import type { QueryClient } from '../../db/client.js';
-import { PgbakError } from '../../errors.js';
 import { quoteIdent, quoteQualified } from '../../sql/quote.js';
-import { rowSecurityError, type TableName } from './session-setup.js';
+import type { TableName } from './session-setup.js';
 
 interface AccessRow {
   ord: string;
@@ -52,14 +51,6 @@ export async function checkTableAccess(client: QueryClient, tables: readonly Tab
   return access;
 }
 
-/** Refuses a dump whose tables the role cannot read, with the GRANTs that would fix it. */
-export function unreadableTablesError(access: TableAccess, role: string): PgbakError {
-  const names = access.unreadable.map((t) => quoteQualified(t.schema, t.table));
-  return new PgbakError('STEP_FAILED', `role "${role}" cannot read ${names.length === 1 ? 'table' : `${names.length} tables`} in the dump: ${names.join(', ')}`, {
-    hint: `${grantsFor(access, role).join(' ')} (or skipUnreadable: true to leave their rows out)`,
-  });
-}
-
 /** The GRANTs that make the unreadable tables readable: per schema when several tables of it are unreadable. */
 export function grantsFor(access: TableAccess, role: string): string[] {
   const who = quoteIdent(role);
@@ -73,4 +64,3 @@ export function grantsFor(access: TableAccess, role: string): string[] {
   return grants;
 }
 
-export { rowSecurityError };

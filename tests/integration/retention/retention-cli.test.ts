@@ -108,7 +108,7 @@ describe('pgbak prune', () => {
   it("applies each profile's own retention when no flag is given, and keeps everything of a profile without one", async () => {
     const profiles = join(dir, 'profiles');
     await mkdir(profiles);
-    await writeFile(join(profiles, 'nightly.yaml'), 'steps:\n  - kind: full\nretention:\n  keep-last: 2\n');
+    await writeFile(join(profiles, 'nightly.yaml'), 'steps:\n  - kind: full\nretention:\n  keepLast: 2\n');
     await writeFile(join(profiles, 'adhoc.yaml'), 'steps:\n  - kind: full\n');
     await days('nightly', 'app', '2024-01-01', '2024-01-04');
     await days('adhoc', 'app', '2024-01-01', '2024-01-04');
@@ -130,11 +130,23 @@ describe('pgbak prune', () => {
     expect(cli.stdout).toContain('gone/app: keeping everything (profile "gone" not found: keeping everything)');
   });
 
+  it('still applies a retention written in the old kebab-case (keep-last), with a deprecation warning', async () => {
+    const profiles = join(dir, 'profiles');
+    await mkdir(profiles);
+    const file = join(profiles, 'nightly.yaml');
+    await writeFile(file, 'steps:\n  - kind: full\nretention:\n  keep-last: 2\n');
+    await days('nightly', 'app', '2024-01-01', '2024-01-04');
+    const cli = await runCli(['prune', '--output-dir', dir, '--profiles-dir', profiles]);
+    expect(cli.exitCode).toBe(0);
+    expect(await zips()).toEqual(['nightly-app-20240103T010000Z.zip', 'nightly-app-20240104T010000Z.zip']);
+    expect(cli.stderr).toContain(`pgbak: warning: ${file}: retention.keep-last is deprecated: write keepLast`);
+  });
+
   it('uses the outputDir of the profile named by --profile', async () => {
     const profiles = join(dir, 'profiles');
     const out = join(dir, 'srv');
     await mkdir(profiles);
-    await writeFile(join(profiles, 'nightly.yaml'), `outputDir: ${out}\nsteps:\n  - kind: full\nretention:\n  keep-last: 1\n`);
+    await writeFile(join(profiles, 'nightly.yaml'), `outputDir: ${out}\nsteps:\n  - kind: full\nretention:\n  keepLast: 1\n`);
     for (const startedAt of everyDay('2024-01-01', '2024-01-03')) await writeFakeBackup(out, { profile: 'nightly', database: 'app', startedAt });
     const cli = await runCli(['prune', '--profile', 'nightly', '--profiles-dir', profiles], { cwd: dir });
     expect(cli.exitCode).toBe(0);

@@ -1,3 +1,5 @@
+import { chmod } from 'node:fs/promises';
+import { join } from 'node:path';
 import { loadEnv } from '../../../lib/config/env-file.js';
 import { createTempDir, rejection, type TempDir } from './support.js';
 
@@ -69,5 +71,40 @@ describe('loadEnv', () => {
     await dir.write('folder/placeholder', '');
     const error = await rejection(() => loadEnv({ cwd: dir.path, envFile: 'folder', env: {} }));
     expect(error.code).toBe('CONFIG_INVALID');
+  });
+
+  describe('a password in a file others may read (as libpq warns for .pgpass)', () => {
+    async function warningsFor(text: string, mode: number): Promise<string[]> {
+      const file = await dir.write('.env', text);
+      await chmod(file, mode);
+      const warnings: string[] = [];
+      await loadEnv({ cwd: dir.path, env: {}, warn: (message) => warnings.push(message) });
+      return warnings;
+    }
+
+    it('warns once for a PGPASSWORD in a .env readable by group or others, naming the file and the fix', async () => {
+      const warnings = await warningsFor('PGPASSWORD=hunter2\n', 0o644);
+      expect(warnings).toEqual([
+        `env file ${join(dir.path, '.env')} holds a password and has group or world access; permissions should be u=rw (0600) or less (chmod 600 ${join(dir.path, '.env')})`,
+      ]);
+      expect(warnings[0]).not.toContain('hunter2');
+    });
+
+    it('warns for a password inside DATABASE_URL, and for group access alone', async () => {
+      expect(await warningsFor('DATABASE_URL=postgres://u:pw@h/db\n', 0o640)).toHaveLength(1);
+      expect(await warningsFor('DATABASE_URL=postgres://u@h/db?password=pw\n', 0o604)).toHaveLength(1);
+    });
+
+    it('says nothing for a 0600 file, or for an open file without a password', async () => {
+      expect(await warningsFor('PGPASSWORD=hunter2\n', 0o600)).toEqual([]);
+      expect(await warningsFor('PGPASSWORD=hunter2\n', 0o400)).toEqual([]);
+      expect(await warningsFor('PGHOST=db\nDATABASE_URL=postgres://u@h/db\n', 0o644)).toEqual([]);
+    });
+
+    it('still reads the file (a warning, not a refusal)', async () => {
+      await dir.write('.env', 'PGPASSWORD=hunter2\n');
+      await chmod(join(dir.path, '.env'), 0o644);
+      expect((await loadEnv({ cwd: dir.path, env: {}, warn: () => undefined })).PGPASSWORD).toBe('hunter2');
+    });
   });
 });

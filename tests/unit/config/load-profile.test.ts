@@ -265,6 +265,37 @@ steps:
     expect(message).toMatch(/steps\[0\]: .*compresion/);
   });
 
+  it('suggests the closest key for an unknown one, at the top level, in connection, in a step and in retention', () => {
+    const message = problems(`
+outputdir: /srv
+connection:
+  hots: db
+retention:
+  keep_last: 2
+steps:
+  - kind: full
+    compresion: 9
+    exclude-tables: [x]
+    frobnicate: true
+`);
+    expect(message).toContain(`${file}: (top level): Unrecognized key: "outputdir" (did you mean "outputDir"?)`);
+    expect(message).toContain(`${file}: connection: Unrecognized key: "hots" (did you mean "host"?)`);
+    expect(message).toContain(`${file}: retention: Unrecognized key: "keep_last" (did you mean "keepLast"?)`);
+    expect(message).toMatch(/steps\[0\]: Unrecognized keys: .*\("compresion": did you mean "compression"\?\) \("exclude-tables": did you mean "excludeTables"\?\)\n/);
+    expect(message).not.toContain('"frobnicate": did you mean');
+  });
+
+  it('reads retention keys in camelCase, and the old kebab-case with a deprecation note naming the file', () => {
+    const deprecations: string[] = [];
+    const profile = parseProfile('retention:\n  keep-last: 2\n  keepDaily: 7\n  keep-weekly: 4\nsteps:\n  - kind: full\n', file, {}, deprecations);
+    expect(profile.retention).toEqual({ keepLast: 2, keepDaily: 7, keepWeekly: 4 });
+    expect(deprecations).toEqual([`${file}: retention.keep-last is deprecated: write keepLast`, `${file}: retention.keep-weekly is deprecated: write keepWeekly`]);
+  });
+
+  it('refuses both spellings of one retention key', () => {
+    expect(problems('retention:\n  keep-last: 2\n  keepLast: 3\nsteps:\n  - kind: full\n')).toContain(`${file}: retention: Unrecognized key: "keep-last" (did you mean "keepLast"?)`);
+  });
+
   it('reports a YAML syntax error with line and column', () => {
     const message = problems('steps:\n  - kind: full\n    format: [custom\n');
     expect(message).toMatch(/\/profiles\/test\.yaml:\d+:\d+: /);
@@ -273,6 +304,19 @@ steps:
   it('reports the exact line:col of a bad indentation', () => {
     const message = problems('steps:\n  - kind: full\n   format: custom\n');
     expect(message).toMatch(/\/profiles\/test\.yaml:3:\d+: /);
+  });
+
+  it('refuses a YAML alias bomb (billion laughs) as an invalid profile naming the file', () => {
+    const levels = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+    const lines = levels.map((name, i) => `${name}: &${name} [${Array(9).fill(i === 0 ? '"lol"' : `*${levels[i - 1]}`).join(', ')}]`);
+    const message = problems(`${lines.join('\n')}\nsteps:\n  - kind: full\n`);
+    expect(message).toMatch(/^profile \/profiles\/test\.yaml is invalid \(1 problem\):/);
+    expect(message).toContain(`${file}: Excessive alias count`);
+  });
+
+  it('still resolves a few aliases', () => {
+    const profile = parse('steps:\n  - kind: full\n    schemas: &mine [public, app]\n  - kind: schema-only\n    schemas: *mine\n');
+    expect(profile.steps[1]?.schemas).toEqual(['public', 'app']);
   });
 
   it('refuses duplicate keys as a YAML error', () => {

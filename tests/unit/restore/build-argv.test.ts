@@ -36,6 +36,11 @@ describe('restore argv', () => {
     expect(() => checkFlags(globals, { tables: ['t'], jobs: 2 })).not.toThrow();
   });
 
+  it('says "--clean needs" for one flag and "need" for several (grammar of the refusal)', () => {
+    expect(() => checkFlags(plain, { clean: true })).toThrow(/: --clean needs a custom, tar or directory backup$/);
+    expect(() => checkFlags(plain, { clean: true, noOwner: true })).toThrow(/: --clean, --no-owner need a custom, tar or directory backup$/);
+  });
+
   it('splits schema.table with quotes kept and refuses tables of different schemas', () => {
     expect(splitQualified('"Weird Schema"."a.b"')).toEqual({ schema: 'Weird Schema', name: 'a.b' });
     expect(splitQualified('orders')).toEqual({ schema: null, name: 'orders' });

@@ -16,7 +16,7 @@ describe('pruneBackups', () => {
   it('deletes the zip, its log and its verification record, and keeps what the policy keeps', async () => {
     await days('nightly', 'app', '2024-01-01', '2024-01-04');
     await writeFile(join(dir(), 'nightly-app-20240101T010000Z.zip.verified.json'), '{"ok":false}');
-    const result = await pruneBackups({ outputDir: dir(), policy: { 'keep-last': 2 } });
+    const result = await pruneBackups({ outputDir: dir(), policy: { keepLast: 2 } });
     expect(result.items.map((i) => [i.file, i.action])).toEqual([
       ['nightly-app-20240101T010000Z.zip', 'deleted'],
       ['nightly-app-20240102T010000Z.zip', 'deleted'],
@@ -40,7 +40,7 @@ describe('pruneBackups', () => {
   it('deletes nothing in a dry run but says what would go', async () => {
     await days('nightly', 'app', '2024-01-01', '2024-01-04');
     const before = await filesIn(dir());
-    const result = await pruneBackups({ outputDir: dir(), policy: { 'keep-last': 1 }, dryRun: true });
+    const result = await pruneBackups({ outputDir: dir(), policy: { keepLast: 1 }, dryRun: true });
     expect(result.items.map((i) => i.action)).toEqual(['would-delete', 'would-delete', 'would-delete', 'kept']);
     expect(result.deleted).toBe(0);
     expect(await filesIn(dir())).toEqual(before);
@@ -50,7 +50,7 @@ describe('pruneBackups', () => {
     await days('nightly', 'app', '2024-01-01', '2024-01-03');
     await writeForeignZip(dir(), 'nightly-app-20230101T010000Z.zip');
     await writeFile(join(dir(), 'nightly-app-20240104T010000Z.zip.partial'), 'half');
-    const result = await pruneBackups({ outputDir: dir(), policy: { 'keep-last': 1 } });
+    const result = await pruneBackups({ outputDir: dir(), policy: { keepLast: 1 } });
     expect(result.deleted).toBe(2);
     expect(result.ignored.map((i) => i.file)).toEqual(['nightly-app-20230101T010000Z.zip', 'nightly-app-20240104T010000Z.zip.partial']);
     expect(await filesIn(dir())).toEqual(expect.arrayContaining(['nightly-app-20230101T010000Z.zip', 'nightly-app-20240104T010000Z.zip.partial']));
@@ -58,7 +58,7 @@ describe('pruneBackups', () => {
 
   it('keeps the newest verified backup that the policy would drop', async () => {
     await days('nightly', 'app', '2024-01-01', '2024-01-05', '2024-01-02');
-    const result = await pruneBackups({ outputDir: dir(), policy: { 'keep-last': 1 } });
+    const result = await pruneBackups({ outputDir: dir(), policy: { keepLast: 1 } });
     expect(result.items.filter((i) => i.action === 'kept').map((i) => [i.file, i.reasons.map((r) => r.rule)])).toEqual([
       ['nightly-app-20240102T010000Z.zip', ['newest-verified']],
       ['nightly-app-20240105T010000Z.zip', ['keep-last']],
@@ -69,7 +69,7 @@ describe('pruneBackups', () => {
     await days('nightly', 'app', '2024-01-01', '2024-01-03');
     await days('nightly', 'billing', '2024-01-01', '2024-01-03');
     await days('hourly', 'app', '2024-01-01', '2024-01-03');
-    const result = await pruneBackups({ outputDir: dir(), policy: { 'keep-last': 1 }, profile: 'nightly', database: 'billing' });
+    const result = await pruneBackups({ outputDir: dir(), policy: { keepLast: 1 }, profile: 'nightly', database: 'billing' });
     expect(result.groups.map((g) => `${g.profile}/${g.database}`)).toEqual(['nightly/billing']);
     expect(result.deleted).toBe(2);
     expect((await filesIn(dir())).filter((f) => f.endsWith('.zip'))).toHaveLength(7);
@@ -79,7 +79,7 @@ describe('pruneBackups', () => {
     await days('nightly', 'app', '2024-01-01', '2024-01-03');
     await days('hourly', 'app', '2024-01-01', '2024-01-03');
     await writeFile(join(dir(), '.pgbak-nightly.lock'), JSON.stringify({ pid: 1, host: 'x', startedAt: '2024-01-03T01:00:00Z' }));
-    const result = await pruneBackups({ outputDir: dir(), policy: { 'keep-last': 1 } });
+    const result = await pruneBackups({ outputDir: dir(), policy: { keepLast: 1 } });
     const nightly = result.groups.find((g) => g.profile === 'nightly')!;
     expect(nightly.skipped).toMatch(/a run of profile "nightly" holds .*\.pgbak-nightly\.lock/);
     expect(result.items.filter((i) => i.profile === 'nightly').map((i) => i.action)).toEqual(['skipped', 'skipped', 'skipped']);
@@ -91,7 +91,7 @@ describe('pruneBackups', () => {
     // A directory where the log should be: unlink fails (EISDIR/EPERM) after the zip is gone.
     await rm(join(dir(), 'nightly-app-20240101T010000Z.log'));
     await mkdir(join(dir(), 'nightly-app-20240101T010000Z.log'));
-    const result = await pruneBackups({ outputDir: dir(), policy: { 'keep-last': 1 } });
+    const result = await pruneBackups({ outputDir: dir(), policy: { keepLast: 1 } });
     expect(result.items.map((i) => i.action)).toEqual(['failed', 'deleted', 'kept']);
     expect(result.items[0]!.message).toMatch(/cannot remove .*nightly-app-20240101T010000Z\.log: .*\(already removed: .*\.zip\)/);
     expect(result).toMatchObject({ deleted: 1, failed: 1 });
@@ -102,7 +102,7 @@ describe('pruneBackups', () => {
     await days('adhoc', 'app', '2024-01-01', '2024-01-03');
     const result = await pruneBackups({
       outputDir: dir(),
-      policy: async (profile) => (profile === 'nightly' ? { policy: { 'keep-last': 1 }, source: 'nightly.yaml' } : { policy: null, source: 'none' }),
+      policy: async (profile) => (profile === 'nightly' ? { policy: { keepLast: 1 }, source: 'nightly.yaml' } : { policy: null, source: 'none' }),
     });
     expect(result.groups.map((g) => [g.profile, g.policySource])).toEqual([['adhoc', 'none'], ['nightly', 'nightly.yaml']]);
     expect(result.items.filter((i) => i.profile === 'adhoc').every((i) => i.action === 'kept' && i.reasons[0]!.rule === 'no-policy')).toBe(true);
@@ -115,7 +115,7 @@ describe('applyRetention', () => {
     await days('nightly', 'app', '2024-01-01', '2024-01-03');
     await days('hourly', 'app', '2024-01-01', '2024-01-03');
     await writeFile(join(dir(), '.pgbak-nightly.lock'), '{}');
-    const result = await applyRetention({ outputDir: dir(), profile: 'nightly', policy: { 'keep-daily': 1 } });
+    const result = await applyRetention({ outputDir: dir(), profile: 'nightly', policy: { keepDaily: 1 } });
     expect(result).toMatchObject({ deleted: 2, failed: 0 });
     expect((await filesIn(dir())).filter((f) => f.startsWith('hourly') && f.endsWith('.zip'))).toHaveLength(3);
   });
@@ -123,6 +123,6 @@ describe('applyRetention', () => {
   it('does nothing without a policy', async () => {
     await days('nightly', 'app', '2024-01-01', '2024-01-03');
     await expect(applyRetention({ outputDir: dir(), profile: 'nightly', policy: undefined })).resolves.toBeNull();
-    await expect(applyRetention({ outputDir: dir(), profile: 'nightly', policy: { 'keep-last': 0 } })).resolves.toBeNull();
+    await expect(applyRetention({ outputDir: dir(), profile: 'nightly', policy: { keepLast: 0 } })).resolves.toBeNull();
   });
 });

@@ -42,24 +42,24 @@ describe('UTC periods', () => {
 
 describe('selectToKeep', () => {
   it('keeps the N newest backups with keep-last', () => {
-    const result = selectToKeep(twoYears, { 'keep-last': 3 });
+    const result = selectToKeep(twoYears, { keepLast: 3 });
     expect(kept(result)).toEqual(['2024-12-29', '2024-12-30', '2024-12-31']);
     expect(result.find((d) => d.backup.startedAt.startsWith('2024-12-30'))!.reasons).toEqual([{ rule: 'keep-last' }]);
   });
 
   it('keeps the newest backup of each of the last N days with keep-daily, several backups a day', () => {
     const times = [...everyDay('2024-06-01', '2024-06-10', 1), ...everyDay('2024-06-01', '2024-06-10', 13), ...everyDay('2024-06-01', '2024-06-10', 23)];
-    const result = selectToKeep(backups(times), { 'keep-daily': 3 });
+    const result = selectToKeep(backups(times), { keepDaily: 3 });
     expect(kept(result, true)).toEqual(['2024-06-08T23:00:00.000Z', '2024-06-09T23:00:00.000Z', '2024-06-10T23:00:00.000Z']);
   });
 
   it('counts only days that have backups, so gaps do not expire old backups', () => {
     const times = ['2024-03-01T01:00:00Z', '2024-03-02T01:00:00Z', '2024-03-10T01:00:00Z', '2024-03-20T01:00:00Z'];
-    expect(kept(selectToKeep(backups(times), { 'keep-daily': 3 }))).toEqual(['2024-03-02', '2024-03-10', '2024-03-20']);
+    expect(kept(selectToKeep(backups(times), { keepDaily: 3 }))).toEqual(['2024-03-02', '2024-03-10', '2024-03-20']);
   });
 
   it('keeps month ends with keep-monthly, leap day and short Februaries included', () => {
-    const result = kept(selectToKeep(twoYears, { 'keep-monthly': 24 }));
+    const result = kept(selectToKeep(twoYears, { keepMonthly: 24 }));
     expect(result).toHaveLength(24);
     expect(result).toEqual(expect.arrayContaining(['2023-01-31', '2023-02-28', '2023-04-30', '2024-02-29', '2024-12-31']));
     expect(result).not.toContain('2024-02-28');
@@ -67,12 +67,12 @@ describe('selectToKeep', () => {
 
   it('keeps the newest backup of each ISO week (Monday start) with keep-weekly across a year boundary', () => {
     // 2024-12-30 and -31 belong to ISO week 2025-W01; 2024-12-29 (a Sunday) ends 2024-W52.
-    expect(kept(selectToKeep(twoYears, { 'keep-weekly': 3 }))).toEqual(['2024-12-22', '2024-12-29', '2024-12-31']);
+    expect(kept(selectToKeep(twoYears, { keepWeekly: 3 }))).toEqual(['2024-12-22', '2024-12-29', '2024-12-31']);
   });
 
   it('treats ISO week 53 as one week spanning New Year', () => {
     const times = everyDay('2020-12-20', '2021-01-12');
-    const result = selectToKeep(backups(times), { 'keep-weekly': 10 });
+    const result = selectToKeep(backups(times), { keepWeekly: 10 });
     const reasons = result.filter((d) => d.keep).map((d) => [d.backup.startedAt.slice(0, 10), d.reasons[0]!.period]);
     expect(reasons).toEqual([
       ['2020-12-20', '2020-W51'],
@@ -85,7 +85,7 @@ describe('selectToKeep', () => {
 
   it('uses the calendar year for keep-yearly even where the ISO week-year differs', () => {
     const times = ['2026-12-30T01:00:00Z', '2027-01-01T01:00:00Z', '2027-01-02T01:00:00Z'];
-    const result = selectToKeep(backups(times), { 'keep-yearly': 2, 'keep-weekly': 1 });
+    const result = selectToKeep(backups(times), { keepYearly: 2, keepWeekly: 1 });
     expect(result.map((d) => [d.backup.startedAt.slice(0, 10), d.reasons])).toEqual([
       ['2026-12-30', [{ rule: 'keep-yearly', period: '2026' }]],
       ['2027-01-01', []],
@@ -94,7 +94,7 @@ describe('selectToKeep', () => {
   });
 
   it('combines rules over two years and says every rule that keeps a backup', () => {
-    const result = selectToKeep(twoYears, { 'keep-daily': 7, 'keep-weekly': 4, 'keep-monthly': 6, 'keep-yearly': 5 });
+    const result = selectToKeep(twoYears, { keepDaily: 7, keepWeekly: 4, keepMonthly: 6, keepYearly: 5 });
     expect(kept(result)).toEqual([
       '2023-12-31',
       '2024-07-31', '2024-08-31', '2024-09-30', '2024-10-31', '2024-11-30',
@@ -112,7 +112,7 @@ describe('selectToKeep', () => {
       ...backups(times, { profile: 'nightly', database: 'billing' }),
       ...backups(times, { profile: 'hourly', database: 'app' }),
     ];
-    const result = selectToKeep(all, { 'keep-last': 2 });
+    const result = selectToKeep(all, { keepLast: 2 });
     const keptBy = (profile: string, database: string) =>
       result.filter((d) => d.keep && d.backup.profile === profile && d.backup.database === database).map((d) => d.backup.startedAt.slice(0, 10));
     expect(keptBy('nightly', 'app').sort()).toEqual(['2024-01-04', '2024-01-05']);
@@ -124,17 +124,17 @@ describe('selectToKeep', () => {
     const all = backups(everyDay('2024-01-01', '2024-01-10'));
     all[2]!.verification = { ok: true }; // 2024-01-03
     all[6]!.verification = { ok: false }; // a failed verification is no verification
-    const result = selectToKeep(all, { 'keep-last': 2 });
+    const result = selectToKeep(all, { keepLast: 2 });
     expect(kept(result)).toEqual(['2024-01-03', '2024-01-09', '2024-01-10']);
     expect(result[2]!.reasons).toEqual([{ rule: 'newest-verified' }]);
   });
 
   it('keeps the newest backup when none is verified', () => {
-    const result = selectToKeep(backups(everyDay('2024-01-01', '2024-01-03')), { 'keep-monthly': 1 });
+    const result = selectToKeep(backups(everyDay('2024-01-01', '2024-01-03')), { keepMonthly: 1 });
     expect(result.map((d) => d.reasons.map((r) => r.rule))).toEqual([[], [], ['keep-monthly', 'newest']]);
   });
 
-  it.each([[{}], [{ 'keep-last': 0, 'keep-daily': 0 }], [null], [undefined]])('keeps everything and says so under the empty policy %p', (policy) => {
+  it.each([[{}], [{ keepLast: 0, keepDaily: 0 }], [null], [undefined]])('keeps everything and says so under the empty policy %p', (policy) => {
     const result = selectToKeep(twoYears.slice(0, 5), policy);
     expect(result.every((d) => d.keep && d.reasons.length === 1 && d.reasons[0]!.rule === 'no-policy')).toBe(true);
   });
@@ -144,12 +144,12 @@ describe('selectToKeep', () => {
     const first = { id: 'a', profile: 'p', database: 'd', startedAt: at, file: 'p-d-20240501T010000Z.zip' };
     const second = { ...first, id: 'b', file: 'p-d-20240501T010000Z-2.zip' };
     const tenth = { ...first, id: 'c', file: 'p-d-20240501T010000Z-10.zip' };
-    expect(selectToKeep([tenth, first, second], { 'keep-last': 1 }).map((d) => d.keep)).toEqual([true, false, false]);
+    expect(selectToKeep([tenth, first, second], { keepLast: 1 }).map((d) => d.keep)).toEqual([true, false, false]);
   });
 
   it('gives the same answer in any local time zone', async () => {
     const times = [...everyDay('2024-12-20', '2025-01-05', 0), ...everyDay('2024-12-20', '2025-01-05', 23)];
-    const policy = { 'keep-daily': 5, 'keep-weekly': 3, 'keep-monthly': 2, 'keep-yearly': 2 };
+    const policy = { keepDaily: 5, keepWeekly: 3, keepMonthly: 2, keepYearly: 2 };
     const answers = await Promise.all(['UTC', 'Pacific/Kiritimati', 'America/Los_Angeles', 'Asia/Kolkata'].map((zone) => keptInZone(zone, times, policy)));
     // Proof that the zones really differ where it matters: 23:00 UTC on New Year's Eve is already 1 January in Kiritimati.
     expect(answers.map((a) => a.localDay)).toEqual([31, 1, 31, 1]);

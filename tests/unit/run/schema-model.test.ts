@@ -2,7 +2,6 @@
 // and the savepoint leaves the dump's transaction as it was.
 import type { QueryClient } from '../../../lib/db/client.js';
 import { createScopeFilter } from '../../../lib/db/table-scope.js';
-import { createLogger } from '../../../lib/log/index.js';
 import type { NativePlanStep } from '../../../lib/plan/types.js';
 import { readSchemaModelSafely, storesSchemaModel } from '../../../lib/run/schema-model.js';
 
@@ -40,14 +39,13 @@ function fakeClient(fail: RegExp, rows: Record<string, unknown>[] = []) {
   return { client, sent };
 }
 
-const logger = createLogger({ level: 'quiet' });
 // A schema pattern resolved to no schema (only an exclusion-free, non-strict read could get here).
 const noSchema = createScopeFilter({ schemas: new Set(), excludedSchemas: new Set(), tables: null, excludedTables: new Set(), excludedTableData: new Set() });
 
 describe('readSchemaModelSafely', () => {
   it('returns a warning instead of throwing when the catalog cannot be read, and rolls back to its savepoint', async () => {
     const { client, sent } = fakeClient(/search_path/);
-    const read = await readSchemaModelSafely(client, step(), createScopeFilter(null), logger);
+    const read = await readSchemaModelSafely(client, step(), createScopeFilter(null));
     expect(read.model).toBeNull();
     expect(read.warnings).toEqual([expect.stringMatching(/^the schema model of app could not be read .*permission denied for table pg_proc/)]);
     expect(sent[0]).toBe('SAVEPOINT pgbak_model');
@@ -56,7 +54,7 @@ describe('readSchemaModelSafely', () => {
 
   it('warns and stores no model when the step\'s schema filter matches no schema', async () => {
     const { client, sent } = fakeClient(/^$/, [{ name: 'public' }]);
-    const read = await readSchemaModelSafely(client, step({ scope: { ...noScope, schemas: ['missing*'] } }), noSchema, logger);
+    const read = await readSchemaModelSafely(client, step({ scope: { ...noScope, schemas: ['missing*'] } }), noSchema);
     expect(read).toEqual({ model: null, warnings: [expect.stringMatching(/no schema matches the step's schema filter/)] });
     expect(sent.at(-2)).toBe('ROLLBACK TO SAVEPOINT pgbak_model');
   });
@@ -65,7 +63,7 @@ describe('readSchemaModelSafely', () => {
     const { client, sent } = fakeClient(/^$/);
     expect(storesSchemaModel(step({ kind: 'large-objects' }))).toBe(false);
     expect(storesSchemaModel(step({ kind: 'globals-only', database: null }))).toBe(false);
-    expect(await readSchemaModelSafely(client, step({ kind: 'large-objects' }), createScopeFilter(null), logger)).toEqual({ model: null, warnings: [] });
+    expect(await readSchemaModelSafely(client, step({ kind: 'large-objects' }), createScopeFilter(null))).toEqual({ model: null, warnings: [] });
     expect(sent).toEqual([]);
   });
 });

@@ -41,7 +41,9 @@ describe('native dump privilege checks', () => {
   it('refuses a table the role cannot read, naming it and the GRANT that fixes it', async () => {
     const attempt = nativeDumpToFile(cluster, db.name, { readers: minimalReaders, login: reader, readOptions: without('guarded') });
     await expect(attempt).rejects.toMatchObject({
-      message: expect.stringMatching(/cannot read table in the dump: "app"."secret"/),
+      code: 'PRIVILEGES_MISSING',
+      exitCode: 2,
+      message: expect.stringMatching(/cannot read 1 table \("app"."secret"\) in the dump/),
       hint: expect.stringContaining(`GRANT SELECT ON "app"."secret" TO "${reader.user}";`),
     });
   });
@@ -56,7 +58,11 @@ describe('native dump privilege checks', () => {
 
   it('refuses a table whose row-level security would hide rows from the role', async () => {
     const attempt = nativeDumpToFile(cluster, db.name, { readers: minimalReaders, login: reader, readOptions: without('secret') });
-    await expect(attempt).rejects.toThrow(`table "app"."guarded" has row-level security; role "${reader.user}" cannot read all rows`);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'PRIVILEGES_MISSING',
+      message: `row-level security would hide rows of "app"."guarded" from role "${reader.user}"`,
+      hint: expect.stringContaining(`ALTER ROLE "${reader.user}" BYPASSRLS;`),
+    });
   });
 
   it('refuses a sequence the role cannot read, with the GRANT that fixes it', async () => {
@@ -64,7 +70,7 @@ describe('native dump privilege checks', () => {
     try {
       const attempt = nativeDumpToFile(cluster, db.name, { readers: minimalReaders, login: reader, readOptions: without('secret', 'guarded') });
       await expect(attempt).rejects.toMatchObject({
-        message: expect.stringContaining('cannot read sequence: "app"."counter"'),
+        message: expect.stringContaining('cannot read 1 sequence ("app"."counter")'),
         hint: expect.stringContaining(`GRANT SELECT ON SEQUENCE "app"."counter" TO "${reader.user}";`),
       });
     } finally {
