@@ -1,6 +1,6 @@
 // Compares two schema models: which objects are missing in the target, which
 // are extra, and for the ones in both, exactly what differs. Pure: no database.
-import { entryKinds } from '../engines/native/toc.js';
+import { entryKinds } from '../engines/native/catalog/index.js';
 import { quoteIdent, quoteLiteral } from '../sql/quote.js';
 import { diffLines } from './line-diff.js';
 import type { ModelColumn, ModelObject, SchemaModel } from './model.js';

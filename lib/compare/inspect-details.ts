@@ -4,8 +4,7 @@
 // entries, through pg_catalog, with the same schema filter.
 import type { QueryClient } from '../db/client.js';
 import { quoteIdent, quoteQualified } from '../sql/quote.js';
-import { entryId, userSchema } from '../engines/native/catalog/table-sql.js';
-import { sequenceOptionLines, type SequenceParts } from '../engines/native/catalog/type-sequence-build.js';
+import { entryId, sequenceOptionLines, userSchema, type SequenceParts } from '../engines/native/catalog/index.js';
 import type { ModelColumn } from './model.js';
 
 /** Facts keyed by the native entry id of the object they belong to. */

@@ -3,12 +3,7 @@
 // one REPEATABLE READ snapshot, needing only a SELECT-only role.
 import type { QueryClient } from '../db/client.js';
 import { describePgError } from '../db/errors.js';
-import { catalogReaders } from '../engines/native/catalog/index.js';
-import { readDependencies } from '../engines/native/dependencies.js';
-import { orderEntries } from '../engines/native/order.js';
-import { configureDumpSession } from '../engines/native/session-setup.js';
-import { readCatalog } from '../engines/native/dump-native.js';
-import type { EntryKind, ReadOptions, TocEntry } from '../engines/native/toc.js';
+import { inspectCatalog, type EntryKind, type TocEntry } from '../engines/native/catalog/index.js';
 import { readInspectedDetails, type InspectedDetails } from './inspect-details.js';
 import { SCHEMA_MODEL_VERSION, type ModelObject, type SchemaModel } from './model.js';
 
@@ -29,24 +24,15 @@ const dataKinds: ReadonlySet<EntryKind> = new Set(['TABLE DATA', 'SEQUENCE SET',
  * duration only.
  */
 export async function inspectSchema(client: QueryClient, options: InspectOptions): Promise<SchemaModel> {
-  await configureDumpSession(client);
-  const { rows } = await client.query<{ version: string; num: string }>(
-    "SELECT pg_catalog.current_setting('server_version') AS version, pg_catalog.current_setting('server_version_num') AS num",
-  );
-  const serverVersion = rows[0]!.version;
-  const serverMajor = Math.floor(Number(rows[0]!.num) / 10000);
   const schemas = options.schemas && options.schemas.length > 0 ? [...new Set(options.schemas)].sort() : null;
   const includesSchema = (schema: string) => schemas === null || schemas.includes(schema);
-  const readOptions: ReadOptions = {
+  const { serverVersion, serverMajor, entries } = await inspectCatalog(client, {
     noOwner: false,
     noPrivileges: false,
     includesSchema,
     includesTable: (schema) => includesSchema(schema),
     includesData: () => false,
-    serverMajor,
-  };
-  const entries = await readCatalog(client, catalogReaders, readOptions);
-  const ordered = orderEntries(entries, await readDependencies(client)).entries;
+  });
   const details = await readInspectedDetails(client, includesSchema);
   return {
     modelVersion: SCHEMA_MODEL_VERSION,
@@ -55,7 +41,7 @@ export async function inspectSchema(client: QueryClient, options: InspectOptions
     serverMajor,
     schemas,
     readAt: new Date().toISOString(),
-    objects: ordered.filter((entry) => !dataKinds.has(entry.kind) && !isLargeObjectDecoration(entry)).map((entry) => toModelObject(entry, details)),
+    objects: entries.filter((entry) => !dataKinds.has(entry.kind) && !isLargeObjectDecoration(entry)).map((entry) => toModelObject(entry, details)),
   };
 }
 

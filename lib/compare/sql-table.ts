@@ -2,7 +2,7 @@
 // column by column, split by when they must run: removals before anything the
 // script drops, additions in the source's dependency order, and defaults at the
 // end (a default may call a sequence or function the script creates later).
-import { formatReloptions } from '../engines/native/catalog/table-sql.js';
+import { formatReloptions } from '../engines/native/catalog/index.js';
 import { quoteIdent } from '../sql/quote.js';
 import { checkDetailPrefix } from './inspect-details.js';
 import type { ModelColumn, ModelObject } from './model.js';

@@ -1,12 +1,11 @@
 import type { Writable } from 'node:stream';
 import type { Connection } from '../../config/connection-types.js';
 import { connect, type QueryClient } from '../../db/client.js';
-import { describePgError } from '../../db/errors.js';
-import { PgbakError, isPgbakError } from '../../errors.js';
+import { PgbakError } from '../../errors.js';
 import type { PgbakLogger } from '../../log/index.js';
 import { quoteQualified } from '../../sql/quote.js';
 import { pgbakVersion } from '../../version.js';
-import { catalogReaders } from './catalog/index.js';
+import { catalogReaders, readCatalog } from './catalog/index.js';
 import { orderDataByForeignKeys } from './data-order.js';
 import { readDependencies } from './dependencies.js';
 import { DumpSink, throwIfAborted } from './dump-sink.js';
@@ -18,7 +17,7 @@ import { readSequenceSets } from './sequence-values.js';
 import { configureDumpSession, lockTables, type TableName } from './session-setup.js';
 import { lacksAny, missingPrivilegesError, unreadableLargeObjects, type MissingPrivileges, type UnreadableSequence } from './privileges.js';
 import { checkTableAccess } from './table-access.js';
-import type { CatalogReader, ReadOptions, TocEntry } from './toc.js';
+import type { CatalogReader, ReadOptions } from './toc.js';
 import { writeDump } from './write-dump.js';
 
 /** What `dumpNative` needs: the world it talks to and what to dump. */
@@ -192,21 +191,4 @@ const lockableSql = `
 async function lockableTables(client: QueryClient, readOptions: ReadOptions): Promise<TableName[]> {
   const { rows } = await client.query<TableName>(lockableSql);
   return rows.filter((t) => readOptions.includesSchema(t.schema) && readOptions.includesTable(t.schema, t.table));
-}
-
-/** Runs every reader in the caller's snapshot; a failure names the reader (compare's inspector reads the same way). */
-export async function readCatalog(client: QueryClient, readers: readonly CatalogReader[], readOptions: ReadOptions, logger?: PgbakLogger): Promise<TocEntry[]> {
-  const entries: TocEntry[] = [];
-  for (const reader of readers) {
-    try {
-      entries.push(...(await reader(client, readOptions)));
-    } catch (error) {
-      if (isPgbakError(error)) throw error;
-      const name = reader.name || 'a catalog reader';
-      if ((error as { code?: string }).code) throw describePgError(error, `reading the catalog (${name}): `);
-      throw new PgbakError('INTERNAL', `reading the catalog (${name}) failed: ${(error as Error).message}`, { cause: error });
-    }
-  }
-  logger?.verbose(`native dump: ${entries.length} catalog entries`);
-  return entries;
 }

@@ -1,64 +1,14 @@
-import type { CatalogReader } from '../toc.js';
-import { readCollations } from './collations.js';
-import { readConstraints } from './constraints.js';
-import { readExtensions } from './extensions.js';
-import { readIndexes } from './indexes.js';
-import { readPartitions } from './partitions.js';
-import { readSchemas } from './schemas.js';
-import { readSequences } from './sequences.js';
-import { readTables } from './tables.js';
-import { readTypes } from './types.js';
-import { readViews } from './views.js';
-import { readAcls } from './acl.js';
-import { readAggregates } from './aggregates.js';
-import { readComments } from './comments.js';
-import { readFunctions } from './functions.js';
-import { readLargeObjects } from './large-objects.js';
-import { readOwners } from './owners.js';
-import { readPolicies, readRowSecurity } from './policies.js';
-import { readRules } from './rules.js';
-import { readTriggers } from './triggers.js';
-import { readCasts } from './casts.js';
-import { readEventTriggers } from './event-triggers.js';
-import { readLanguages } from './languages.js';
-import { readOperators } from './operators.js';
-import { readOperatorClasses, readOperatorFamilies } from './operator-classes.js';
-import { readStatistics } from './statistics.js';
-import { readTextSearch } from './text-search.js';
-import { readTextSearchParsers } from './text-search-parsers.js';
+// The native catalog's public surface: what modules outside the native engine
+// (compare) may use of it. Import this file, never the files behind it; if
+// something is missing, export it here.
 
-/**
- * Every catalog reader of the native engine, one per object family. The order
- * here does not matter: the orderer sorts the entries they return.
- */
-export const catalogReaders: CatalogReader[] = [
-  readSchemas,
-  readExtensions,
-  readCollations,
-  readTypes,
-  readSequences,
-  readTables,
-  readPartitions,
-  readConstraints,
-  readIndexes,
-  readViews,
-  readFunctions,
-  readAggregates,
-  readTriggers,
-  readRules,
-  readPolicies,
-  readRowSecurity,
-  readComments,
-  readOwners,
-  readAcls,
-  readLargeObjects,
-  readStatistics,
-  readEventTriggers,
-  readCasts,
-  readLanguages,
-  readTextSearchParsers,
-  readTextSearch,
-  readOperators,
-  readOperatorFamilies,
-  readOperatorClasses,
-];
+// Read a database's catalog as ordered entries: session setup, readers, order.
+export { inspectCatalog, type InspectCatalogOptions, type InspectedCatalog } from './read-catalog.js';
+// The readers and the one loop that runs them (the native dump's first step).
+export { catalogReaders } from './readers.js';
+export { readCatalog } from './read-catalog.js';
+// The table of contents: entry kinds in their tie-break order, and the entry types.
+export { entryKinds, type CatalogReader, type EntryKind, type ObjectRef, type ReadOptions, type Section, type TocEntry } from '../toc.js';
+// Entry ids and SQL pieces in the form the readers write them.
+export { entryId, formatReloptions, userSchema } from './table-sql.js';
+export { sequenceOptionLines, type SequenceParts } from './type-sequence-build.js';
