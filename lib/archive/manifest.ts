@@ -21,6 +21,7 @@ export function serializeManifest(manifest: Manifest): Buffer {
     ...step,
     rowCounts: step.rowCounts && { ...step.rowCounts, tables: sortKeys(step.rowCounts.tables) },
     sequences: step.sequences && sortKeys(step.sequences),
+    ...(step.dumpedSequences ? { dumpedSequences: sortKeys(step.dumpedSequences) } : {}),
   }));
   return Buffer.from(`${JSON.stringify({ ...result.data, steps }, null, 2)}\n`, 'utf8');
 }

@@ -206,8 +206,9 @@ async function runNativeStep(step: NativePlanStep, plan: Plan, user: string, ses
   return withExportedSnapshot(sessions, database, async ({ id, client }) => {
     const facts = await readFactsSafely(client, step, plan, user, ctx.logger);
     const model = await readModelIfAsked(client, step, plan, user, ctx);
-    const { result, omitted, warnings } = await runNativeDump(step, { client, snapshotId: id, connection: sessions.connection, serverMajor: plan.server.major, user }, ctx);
-    return { step, result, snapshot: id, ...(await withModel({ ...facts, warnings: [...facts.warnings, ...warnings] }, model, step, ctx)), omitted };
+    const { result, omitted, warnings, sequenceValues } = await runNativeDump(step, { client, snapshotId: id, connection: sessions.connection, serverMajor: plan.server.major, user }, ctx);
+    const record = { step, result, snapshot: id, ...(await withModel({ ...facts, warnings: [...facts.warnings, ...warnings] }, model, step, ctx)), omitted };
+    return { ...record, dumpedSequences: sequenceValues };
   });
 }
 

@@ -14,7 +14,7 @@ import { noteMissingDependencies } from './missing-dependencies.js';
 import { orderEntries } from './order.js';
 import { withParallelTableData, type FetchedTableData } from './parallel-data.js';
 import { defaultLargeObjects, kindHasData, selectEntries, type NativeDumpKind } from './select-entries.js';
-import { readSequenceSets } from './sequence-values.js';
+import { readSequenceSets, type SequenceSetResult, type SequenceValue } from './sequence-values.js';
 import { configureDumpSession, lockTables, rowSecurityError, type TableName } from './session-setup.js';
 import { checkTableAccess, unreadableTablesError } from './table-access.js';
 import type { CatalogReader, ReadOptions, TocEntry } from './toc.js';
@@ -63,6 +63,11 @@ export interface NativeDumpResult {
   warnings: string[];
   /** Tables and sequences left out as unreadable (skipUnreadable), quoted `"s"."t"`. */
   skipped: { tables: string[]; sequences: string[] };
+  /**
+   * The value each setval written sets, keyed by display name (`public.orders_id_seq`):
+   * what a restore of this dump must bring back (verify compares with it).
+   */
+  sequenceValues: Record<string, SequenceValue>;
 }
 
 /**
@@ -91,10 +96,12 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
   let entries = await readCatalog(client, options.readers ?? catalogReaders, options.readOptions, logger);
   throwIfAborted(signal);
   const skipped = { tables: [] as string[], sequences: [] as string[] };
+  let setValues: SequenceSetResult['values'] = new Map();
   if (kindHasData(kind)) {
     entries = await excludeUnreadableData(client, entries, role, options.skipUnreadable === true, skipped, warnings);
     const sets = await readSequenceSets(client, entries, { role, skipUnreadable: options.skipUnreadable === true });
     entries.push(...sets.entries);
+    setValues = sets.values;
     skipped.sequences = sets.skipped;
     for (const name of sets.skipped) warnings.push(`no SELECT privilege on sequence ${name}: its value was left out`);
     if (kind === 'data-only') entries = await orderDataByForeignKeys(client, entries);
@@ -148,7 +155,17 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
     result = await write(null);
   }
   logger?.info(`native dump of ${options.database}: ${result.tables} tables, ${sink.bytes} bytes`);
-  return { bytes: sink.bytes, tables: result.tables, warnings, skipped };
+  return { bytes: sink.bytes, tables: result.tables, warnings, skipped, sequenceValues: writtenSequenceValues(ordered.entries, setValues) };
+}
+
+// Only the SEQUENCE SET entries that made it into the dump (the kind selects them).
+function writtenSequenceValues(written: readonly TocEntry[], values: SequenceSetResult['values']): Record<string, SequenceValue> {
+  const out: Record<string, SequenceValue> = {};
+  for (const entry of written) {
+    const value = entry.kind === 'SEQUENCE SET' ? values.get(entry.id) : undefined;
+    if (value) out[value.sequence] = { lastValue: value.lastValue, isCalled: value.isCalled };
+  }
+  return out;
 }
 
 async function readSessionFacts(client: QueryClient): Promise<{ role: string; serverVersion: string }> {

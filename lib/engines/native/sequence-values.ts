@@ -1,6 +1,6 @@
 import type { QueryClient } from '../../db/client.js';
 import { PgbakError } from '../../errors.js';
-import { quoteIdent, quoteLiteral, quoteQualified } from '../../sql/quote.js';
+import { displayName, quoteIdent, quoteLiteral, quoteQualified } from '../../sql/quote.js';
 import type { TocEntry } from './toc.js';
 
 interface SequenceRow {
@@ -28,8 +28,16 @@ const sequencesSql = `
 
 const batchSize = 200;
 
+/** The value one `SEQUENCE SET` entry gives its sequence, as setval's arguments. */
+export interface SequenceValue {
+  lastValue: string;
+  isCalled: boolean;
+}
+
 export interface SequenceSetResult {
   entries: TocEntry[];
+  /** What each entry's setval sets, by entry id: the manifest records what the dump wrote. */
+  values: Map<string, { sequence: string } & SequenceValue>;
   /** Sequences left out because the role cannot read them (only with skipUnreadable). */
   skipped: string[];
 }
@@ -50,7 +58,7 @@ export async function readSequenceSets(
   const sequenceRefs = new Set(entries.filter((e) => e.kind === 'SEQUENCE' && e.ref?.classid === pgClass).map((e) => e.ref!.objid));
   const tableRefs = new Set(entries.filter((e) => e.kind === 'TABLE' && e.ref?.classid === pgClass).map((e) => e.ref!.objid));
   const existing = new Set(entries.filter((e) => e.kind === 'SEQUENCE SET').map((e) => e.id));
-  if (sequenceRefs.size === 0 && tableRefs.size === 0) return { entries: [], skipped: [] };
+  if (sequenceRefs.size === 0 && tableRefs.size === 0) return { entries: [], values: new Map(), skipped: [] };
   const { rows } = await client.query<SequenceRow>(sequencesSql);
   const dumped = rows.filter(
     (row) =>
@@ -61,6 +69,7 @@ export async function readSequenceSets(
   if (unreadable.length > 0 && !options.skipUnreadable) throw unreadableSequences(unreadable, options.role);
   const readable = dumped.filter((row) => row.readable);
   const out: TocEntry[] = [];
+  const values: SequenceSetResult['values'] = new Map();
   for (let i = 0; i < readable.length; i += batchSize) {
     const batch = readable.slice(i, i + batchSize);
     const sql = batch
@@ -69,10 +78,12 @@ export async function readSequenceSets(
     const result = await client.query<{ i: number; last_value: string; is_called: boolean }>(sql);
     for (const row of [...result.rows].sort((a, b) => a.i - b.i)) {
       const seq = batch[row.i]!;
-      out.push(sequenceSetEntry(seq, row.last_value, row.is_called));
+      const entry = sequenceSetEntry(seq, row.last_value, row.is_called);
+      out.push(entry);
+      values.set(entry.id, { sequence: displayName(seq.schema, seq.name), lastValue: row.last_value, isCalled: row.is_called });
     }
   }
-  return { entries: out, skipped: unreadable.map((row) => quoteQualified(row.schema, row.name)) };
+  return { entries: out, values, skipped: unreadable.map((row) => quoteQualified(row.schema, row.name)) };
 }
 
 export function sequenceSetId(schema: string, name: string): string {
