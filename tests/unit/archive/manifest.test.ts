@@ -115,7 +115,7 @@ describe('manifest', () => {
   it('tells a manifest from a newer pgbak apart from a broken one', () => {
     const newer = { ...sampleManifest(), formatVersion: 2 };
     expect(() => parseManifest(JSON.stringify(newer))).toThrow(
-      expect.objectContaining({ code: 'ARCHIVE_INVALID', hint: 'Use a newer pgbak to read this archive.' }),
+      expect.objectContaining({ code: 'ARCHIVE_INVALID', hint: 'Use a newer pgbak to read this archive.', exitCode: 2 }),
     );
   });
 
