@@ -121,7 +121,7 @@ describeWithTools('verify of a damaged archive', () => {
     const result = await pgbak(['verify', zip, '--json']);
 
     expect(result.exitCode).toBe(3);
-    expect(JSON.parse(result.stdout.trim().split('\n').pop()!)).toMatchObject({ ok: false, error: { code: 'ARCHIVE_INVALID', exitCode: 3 } });
+    expect(JSON.parse(result.stdout.trim().split('\n').pop()!)).toMatchObject({ ok: false, exitCode: 3, error: { code: 'ARCHIVE_INVALID' } });
     const record = await readRecord(zip);
     expect(record).toMatchObject({ ok: false, outcome: 'failed', server: null, archiveBytes: (await stat(zip)).size });
     expect(record.error).toMatch(reason);
