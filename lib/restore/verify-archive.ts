@@ -97,7 +97,8 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyResul
   try {
     return await verifyFile(options, run, logger, cwd, started);
   } catch (error) {
-    if (run.recorded || (isPgbakError(error) && error.code === 'INTERRUPTED')) throw error;
+    // An interrupted verify says nothing, about the backup or the server.
+    if (run.recorded || options.signal?.aborted || (isPgbakError(error) && error.code === 'INTERRUPTED')) throw error;
     throw await recordNotVerified(run, toPgbakError(error), logger);
   }
 }
