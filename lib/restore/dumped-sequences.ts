@@ -51,7 +51,7 @@ export async function readDumpedSequences(
     // A directory dump's SEQUENCE SET entries are in its table of contents alone.
     const folder = input.type === 'directory' ? await extractInput(reader, input, dir, ctx.signal, (file) => file === 'toc.dat') : null;
     const run = async (args: string[]) =>
-      runTool({ tool: pgRestore, args: folder ? [...args, folder] : args, env: {}, stdin: folder ? null : await reader.openStream((input as { name: string }).name), label }, ctx);
+      runTool({ tool: pgRestore, args: folder ? [...args, folder] : args, env: {}, stdin: input.type === 'entry' ? await reader.openStream(input.name) : null, label }, ctx);
     // Files rather than stdout: the names are in the dump's encoding, byte for byte.
     const tocFile = join(dir, 'toc.list');
     await run(['--list', `--file=${tocFile}`]);
