@@ -158,11 +158,12 @@ async function verifyFile(options: VerifyOptions, run: VerifyRun, logger: PgbakL
       durationMs: Date.now() - started,
       recordPath: null,
     };
+    // The verdict stands even if writing it fails: that failure is reported as itself.
+    run.recorded = true;
     if (run.record) {
       const { databases: _d, durationMs: _t, recordPath: _r, ...record } = result;
       result.recordPath = await writeVerifiedRecord(record);
     }
-    run.recorded = true;
     if (failure) {
       throw new PgbakError(failure.code, failure.message, {
         hint: `${failure.hint ? `${failure.hint}; ` : ''}recorded in ${verifiedRecordPath(archive.path)}`,
@@ -193,9 +194,9 @@ function verdict(run: VerifyRun, outcome: VerifyOutcome): Omit<VerifiedRecord, '
 // newer manifest format, the file unreadable) says nothing about the backup.
 async function failDamaged(run: VerifyRun, error: unknown): Promise<never> {
   if (!isPgbakError(error) || error.code !== 'ARCHIVE_INVALID' || error.exitCode !== ExitCode.failed || isSystemError(error.cause)) throw error;
+  run.recorded = true;
   let where = '';
   if (run.record) where = `; recorded in ${await writeVerifiedRecord({ ...verdict(run, 'failed'), mismatches: [], error: error.message })}`;
-  run.recorded = true;
   throw new PgbakError('ARCHIVE_INVALID', error.message, { hint: `${error.hint ?? 'use another backup'}${where}`, cause: error, exitCode: ExitCode.check });
 }
 
