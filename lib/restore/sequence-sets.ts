@@ -9,9 +9,12 @@ const COPY = Buffer.from('COPY ');
 const FROM_STDIN = Buffer.from(' FROM stdin;');
 const END_OF_COPY = Buffer.from('\\.');
 const ENTRY_HEADER = Buffer.from('-- Name: ');
+const COMMENT_ONLY = Buffer.from('--');
 const SEQUENCE_SET = Buffer.from('; Type: SEQUENCE SET;');
 const SETVAL = Buffer.from('SELECT pg_catalog.setval(');
 const ENCODING = Buffer.from('SET client_encoding = ');
+// Longer than any line looked at (a COPY line names at most 1,600 columns).
+const MAX_LINE = 1024 * 1024;
 
 const setvalLine = /^SELECT pg_catalog\.setval\((E?)'((?:[^'\\]|''|\\.)*)', (-?\d+), (true|false)\);$/s;
 
@@ -32,7 +35,7 @@ export async function scanSequenceSets(script: AsyncIterable<Uint8Array | string
       if (line.equals(END_OF_COPY)) inCopy = false;
       return;
     }
-    if (line.length === 0 || line.equals(Buffer.from('--'))) return;
+    if (line.length === 0 || line.equals(COMMENT_ONLY)) return;
     if (startsWith(line, ENTRY_HEADER)) {
       afterHeader = line.includes(SEQUENCE_SET);
       return;
@@ -48,7 +51,7 @@ export async function scanSequenceSets(script: AsyncIterable<Uint8Array | string
     afterHeader = false;
   };
   let rest: Buffer = Buffer.alloc(0);
-  // The part of a long COPY row already dropped: its continuation is no line of its own.
+  // The start of a long line was dropped: its continuation is no line of its own.
   let dropped = false;
   for await (const chunk of script) {
     const data = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -63,9 +66,11 @@ export async function scanSequenceSets(script: AsyncIterable<Uint8Array | string
       else onLine(trimCr(buf.subarray(start, nl)));
       start = nl + 1;
     }
-    // Keep a partial line only while it may still matter: long COPY rows are not held.
+    // Keep a partial line only while it may still matter: every line looked at is
+    // short, so a long one (a COPY row, a one-line INSERT) is dropped, not held.
     const tail = buf.subarray(start);
-    if (dropped || (inCopy && tail.length > 64 * 1024)) {
+    if (dropped || tail.length > MAX_LINE) {
+      if (!dropped && !inCopy) afterHeader = false;
       dropped = true;
       rest = Buffer.alloc(0);
     } else rest = Buffer.from(tail);

@@ -37,6 +37,24 @@ describe('scanSequenceSets', () => {
     expect(await scanSequenceSets(Readable.from(bytes))).toEqual({ 'public.real': { lastValue: '4', isCalled: true } });
   });
 
+  it('drops lines longer than any it looks at (COPY rows, one-line INSERTs) without losing its place', async () => {
+    const long = 'x'.repeat(3 * 1024 * 1024);
+    const chunks = [
+      'COPY public.t (a) FROM stdin;\n',
+      `${long}\n`,
+      '\\.\n',
+      `INSERT INTO public.t VALUES ('${long}');\n`,
+      header('real'),
+      "SELECT pg_catalog.setval('public.real', 4, true);\n",
+    ].flatMap((text) => {
+      const bytes = Buffer.from(text);
+      const parts: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += 65536) parts.push(bytes.subarray(i, i + 65536));
+      return parts;
+    });
+    expect(await scanSequenceSets(Readable.from(chunks))).toEqual({ 'public.real': { lastValue: '4', isCalled: true } });
+  });
+
   it('reads names in the script\'s own encoding (LATIN1)', async () => {
     const script = Buffer.concat([
       Buffer.from("SET client_encoding = 'LATIN1';\n" + header('x')),
