@@ -195,9 +195,8 @@ function verdict(run: VerifyRun, outcome: VerifyOutcome): Omit<VerifiedRecord, '
 async function failDamaged(run: VerifyRun, error: unknown): Promise<never> {
   if (!isPgbakError(error) || error.code !== 'ARCHIVE_INVALID' || error.exitCode !== ExitCode.failed || isSystemError(error.cause)) throw error;
   run.recorded = true;
-  let where = '';
-  if (run.record) where = `; recorded in ${await writeVerifiedRecord({ ...verdict(run, 'failed'), mismatches: [], error: error.message })}`;
-  throw new PgbakError('ARCHIVE_INVALID', error.message, { hint: `${error.hint ?? 'use another backup'}${where}`, cause: error, exitCode: ExitCode.check });
+  const where = run.record ? `recorded in ${await writeVerifiedRecord({ ...verdict(run, 'failed'), mismatches: [], error: error.message })}` : null;
+  throw new PgbakError('ARCHIVE_INVALID', error.message, { hint: joinHint(error.hint ?? 'use another backup', where), cause: error, exitCode: ExitCode.check });
 }
 
 function isSystemError(cause: unknown): boolean {
@@ -218,21 +217,26 @@ async function throwIfServerGone(connection: Connection, failure: PgbakError, lo
 // archive already has a verdict, which a failed attempt must not erase.
 async function recordNotVerified(run: VerifyRun, error: PgbakError, logger: PgbakLogger): Promise<PgbakError> {
   const message = `not verified: ${error.message}`;
-  let where = '';
+  let where: string | null = null;
   if (run.record) {
     try {
       const earlier = await readVerdict(run.path, run.archiveBytes);
-      if (earlier) where = `; the verdict of ${earlier.verifiedAt} (${earlier.outcome}) stays in ${verifiedRecordPath(run.path)}`;
-      else where = `; recorded in ${await writeVerifiedRecord({ ...verdict(run, 'not verified'), mismatches: [], error: error.message })}`;
+      if (earlier) where = `the verdict of ${earlier.verifiedAt} (${earlier.outcome}) stays in ${verifiedRecordPath(run.path)}`;
+      else where = `recorded in ${await writeVerifiedRecord({ ...verdict(run, 'not verified'), mismatches: [], error: error.message })}`;
     } catch (recordError) {
       logger.warn(`could not record the outcome: ${toPgbakError(recordError).message}`);
     }
   }
   return new PgbakError(error.code, message, {
-    ...(error.hint || where ? { hint: `${error.hint ?? ''}${error.hint ? where : where.slice(2)}` } : {}),
+    ...(error.hint || where ? { hint: joinHint(error.hint, where) } : {}),
     cause: error.cause ?? error,
     exitCode: error.exitCode,
   });
+}
+
+// `check the password; recorded in …`: one line, whatever punctuation the first part ends with.
+function joinHint(hint: string | undefined, more: string | null): string {
+  return [hint?.replace(/[.;\s]+$/, ''), more].filter((part): part is string => !!part).join('; ');
 }
 
 async function sizeOf(path: string): Promise<number> {
