@@ -46,6 +46,7 @@ const step = z.object({
     })
     .nullable(),
   sequences: z.record(z.string(), z.object({ lastValue: z.string().nullable(), isCalled: z.boolean() })).nullable(),
+  dumpedSequences: z.record(z.string(), z.object({ lastValue: z.string().nullable(), isCalled: z.boolean() })).optional(),
   largeObjects: count.nullable(),
   warnings: z.array(z.string()),
 });

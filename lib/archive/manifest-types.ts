@@ -113,8 +113,19 @@ export interface ManifestStep {
   schemaModel?: ManifestSchemaModel;
   /** Row counts taken at backup time, for verify; null when the step has no table data. */
   rowCounts: ManifestRowCounts | null;
-  /** Sequence states at backup time, keyed by quoted `"schema"."sequence"`; null when not collected. */
+  /**
+   * Sequence states read in the step's snapshot, keyed by display name (`public.orders_id_seq`);
+   * null when not collected. Sequences are not transactional: on a busy database this is
+   * not the value the dump sets (read a moment apart), so verify does not compare with it.
+   */
   sequences: Record<string, ManifestSequence> | null;
+  /**
+   * The value each `setval` of the dump sets, keyed like `sequences`: what a restore
+   * brings back, and what verify compares with. Written by the native engine, which
+   * writes the setval statements itself; absent for pg_dump steps (verify reads
+   * pg_dump's SEQUENCE SET entries from the dump) and in archives of an older pgbak.
+   */
+  dumpedSequences?: Record<string, ManifestSequence>;
   /** Number of large objects; null when not counted. */
   largeObjects: number | null;
   /** Warnings the tool printed or pgbak noticed, one line each. */

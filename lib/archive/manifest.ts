@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { PgbakError } from '../errors.js';
+import { ExitCode, PgbakError } from '../errors.js';
 import { archiveInvalid } from './archive-invalid.js';
 import { manifestSchema } from './manifest-schema.js';
 import { MANIFEST_ENTRY, MANIFEST_FORMAT_VERSION, type Manifest } from './manifest-types.js';
@@ -21,6 +21,7 @@ export function serializeManifest(manifest: Manifest): Buffer {
     ...step,
     rowCounts: step.rowCounts && { ...step.rowCounts, tables: sortKeys(step.rowCounts.tables) },
     sequences: step.sequences && sortKeys(step.sequences),
+    ...(step.dumpedSequences ? { dumpedSequences: sortKeys(step.dumpedSequences) } : {}),
   }));
   return Buffer.from(`${JSON.stringify({ ...result.data, steps }, null, 2)}\n`, 'utf8');
 }
@@ -37,6 +38,8 @@ export function parseManifest(text: string, archivePath = 'the archive'): Manife
   if (typeof version === 'number' && version > MANIFEST_FORMAT_VERSION) {
     throw archiveInvalid(archivePath, `its manifest format ${version} is newer than this pgbak reads (${MANIFEST_FORMAT_VERSION})`, {
       hint: 'Use a newer pgbak to read this archive.',
+      // Not damage: the installed pgbak is too old for it (verify must not call it a failed backup).
+      exitCode: ExitCode.usage,
     });
   }
   const result = manifestSchema.safeParse(json);

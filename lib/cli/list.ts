@@ -47,7 +47,7 @@ export function listCommand(ctx: () => CommandContext): CommandModule<object, Li
 }
 
 function row(backup: BackupInfo, now: number): string[] {
-  const verified = backup.verification === null ? 'no' : backup.verification.ok ? 'yes' : 'FAILED';
+  const verified = backup.verification === null ? 'no' : backup.verification.ok ? 'yes' : backup.verification.notVerified ? 'not verified' : 'FAILED';
   return [backup.profile, backup.database, formatUtc(backup.startedAt), formatAge(now - Date.parse(backup.startedAt)), formatBytes(backup.size), verified, backup.file];
 }
 

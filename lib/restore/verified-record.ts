@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { rename, unlink } from 'node:fs/promises';
+import { readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createPrivateFile, syncDirectory } from '../archive/atomic-file.js';
 import { outputNotWritable } from '../archive/output-error.js';
 import type { Mismatch } from './compare-facts.js';
+
+/**
+ * What a verification concluded. `verified`: every compared fact matched.
+ * `failed`: a verdict on the backup — it is damaged, does not restore, or differs
+ * from its manifest. `not verified`: verification could not run (the server, the
+ * credentials, the scratch database, the tools): no verdict on the backup.
+ */
+export type VerifyOutcome = 'verified' | 'failed' | 'not verified';
 
 /** `<zip>.verified.json`: the last verification of an archive, read by `list`, `prune` and `status`. */
 export interface VerifiedRecord {
@@ -11,15 +19,16 @@ export interface VerifiedRecord {
   archive: string;
   /** Size of the zip when it was verified: a different size means another file. */
   archiveBytes: number;
-  /** When the verification finished, ISO 8601 UTC. */
+  /** When the verification finished (or gave up), ISO 8601 UTC. */
   verifiedAt: string;
-  /** True when every compared fact matched. */
+  /** True when every compared fact matched (`outcome` is `verified`). */
   ok: boolean;
-  /** Where the scratch databases were restored. */
-  server: { host: string; port: number; user: string; version: string };
+  outcome: VerifyOutcome;
+  /** Where the scratch databases were restored; null when no server was reached (a damaged archive, a bad configuration). */
+  server: { host: string; port: number; user: string; version: string | null } | null;
   /** Every difference found (empty when ok). */
   mismatches: Mismatch[];
-  /** Why the verification failed, when a restore itself failed. */
+  /** Why the backup failed (damaged, a restore failed) or why it could not be verified. */
   error?: string;
   pgbak: { version: string };
 }
@@ -48,4 +57,20 @@ export async function writeVerifiedRecord(record: VerifiedRecord): Promise<strin
     await unlink(draft).catch(() => undefined);
     throw outputNotWritable(dirname(path), error);
   }
+}
+
+/**
+ * The verdict an existing record holds for this archive (same size), if any: a
+ * verification that could not run must not replace it.
+ */
+export async function readVerdict(archive: string, archiveBytes: number): Promise<{ outcome: 'verified' | 'failed'; verifiedAt: string } | null> {
+  let record: { ok?: unknown; outcome?: unknown; archiveBytes?: unknown; verifiedAt?: unknown };
+  try {
+    record = JSON.parse(await readFile(verifiedRecordPath(archive), 'utf8')) as typeof record;
+  } catch {
+    return null;
+  }
+  if (typeof record !== 'object' || record === null || record.archiveBytes !== archiveBytes || typeof record.ok !== 'boolean') return null;
+  if (record.outcome === 'not verified') return null;
+  return { outcome: record.ok ? 'verified' : 'failed', verifiedAt: typeof record.verifiedAt === 'string' ? record.verifiedAt : 'an earlier run' };
 }

@@ -4,24 +4,28 @@ import type { ManifestStep } from '../archive/index.js';
 import type { Connection } from '../config/connection-types.js';
 import { loadEnv, type Env } from '../config/env-file.js';
 import type { ConnectionFlags } from '../config/resolve-connection.js';
-import { withClient } from '../db/client.js';
+import { withClient, type QueryClient } from '../db/client.js';
+import { quoteIdent } from '../sql/quote.js';
 import { readDataFacts } from '../db/row-counts.js';
 import { createScopeFilter } from '../db/table-scope.js';
 import { readServerInfo } from '../db/server-info.js';
-import { isPgbakError, PgbakError } from '../errors.js';
+import { archiveInvalid } from '../archive/archive-invalid.js';
+import { ExitCode, isPgbakError, PgbakError, toPgbakError } from '../errors.js';
 import { createLogger, type PgbakLogger } from '../log/index.js';
 import type { ToolInfo } from '../tools/index.js';
 import { pgbakVersion } from '../version.js';
 import { chooseTools } from './choose-tools.js';
 import { NATIVE_LOADER } from './native-loader-glue.js';
 import { compareFacts, type Mismatch, type StepChecks } from './compare-facts.js';
+import { readDumpedSequences } from './dumped-sequences.js';
+import type { SequenceValues } from './sequence-sets.js';
 import { openArchive } from './open-archive.js';
 import { restoreItem } from './restore-item.js';
 import { scratchDatabaseName } from './scratch-name.js';
 import { inputOf } from './select-items.js';
 import { createDatabase, dropDatabase } from './target-db.js';
 import type { RestoreItem, RestoreLoader } from './types.js';
-import { verifiedRecordPath, writeVerifiedRecord, type VerifiedRecord } from './verified-record.js';
+import { readVerdict, verifiedRecordPath, writeVerifiedRecord, type VerifiedRecord, type VerifyOutcome } from './verified-record.js';
 import { resolveVerifyConnection } from './verify-connection.js';
 
 /** What `verifyArchive` accepts. */
@@ -74,18 +78,46 @@ export interface VerifyResult extends VerifiedRecord {
 
 /**
  * Restores every database entry of the archive into uniquely named scratch
- * databases, compares row counts, sequences and large objects with the manifest,
- * and drops the scratch databases whatever happens. Resolves with `ok: false`
- * and the mismatches when the data differs; throws when verification could not
- * run (archive unreadable, server unreachable, a restore failed).
+ * databases, compares row counts and large objects with the manifest and the
+ * sequences with the values the dump sets, and drops the scratch databases
+ * whatever happens. Every outcome is recorded in `<zip>.verified.json`:
+ * resolves with `ok: false` and the mismatches when the data differs; throws,
+ * recorded as `failed`, when the archive is damaged (exit 3) or a restore fails;
+ * throws, recorded as `not verified`, when verification could not run (server
+ * unreachable, credentials, scratch database, tools) — without replacing an
+ * earlier verdict on the same archive.
  */
 export async function verifyArchive(options: VerifyOptions): Promise<VerifyResult> {
   const started = Date.now();
   const logger = options.logger ?? createLogger({ level: 'quiet' });
-  const signal = options.signal ?? new AbortController().signal;
   const cwd = options.cwd ?? process.cwd();
+  const path = resolve(cwd, options.archive);
+  // No file, no record: there is nothing beside which to write one.
+  const archiveBytes = await sizeOf(path);
+  const run: VerifyRun = { path, archiveBytes, server: null, recorded: false, record: options.record !== false };
+  try {
+    return await verifyFile(options, run, logger, cwd, started);
+  } catch (error) {
+    // An interrupted verify says nothing, about the backup or the server.
+    if (run.recorded || options.signal?.aborted || (isPgbakError(error) && error.code === 'INTERRUPTED')) throw error;
+    throw await recordNotVerified(run, toPgbakError(error), logger);
+  }
+}
+
+/** What the record needs whatever happens, filled in as verification goes. */
+interface VerifyRun {
+  path: string;
+  archiveBytes: number;
+  server: VerifiedRecord['server'];
+  /** A verdict (or the reason there is none) was written, or deliberately not. */
+  recorded: boolean;
+  record: boolean;
+}
+
+async function verifyFile(options: VerifyOptions, run: VerifyRun, logger: PgbakLogger, cwd: string, started: number): Promise<VerifyResult> {
+  const signal = options.signal ?? new AbortController().signal;
   const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env, warn: (message) => logger.warn(message) });
-  const archive = await openArchive(resolve(cwd, options.archive), { check: true, logger });
+  const archive = await openArchive(run.path, { check: true, logger }).catch((error: unknown) => failDamaged(run, error));
   try {
     const { manifest, reader } = archive;
     const connection =
@@ -93,9 +125,11 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyResul
       (await resolveVerifyConnection(manifest, { env, server: options.server, flags: options.connectionFlags, maintenanceDb: options.maintenanceDb ?? 'postgres' }));
     if (connection.password) logger.addSecret(connection.password.reveal());
     if (connection.sslpassword) logger.addSecret(connection.sslpassword.reveal());
+    run.server = { host: connection.host, port: connection.port, user: connection.user, version: null };
     const groups = groupSteps(manifest.steps);
     if (groups.length === 0) throw new PgbakError('USAGE', `${archive.path} has no database entry to verify`, { hint: 'a globals-only backup cannot be verified by restoring it' });
     const server = await withClient(connection, connection.database, readServerInfo);
+    run.server.version = server.version.text;
     const plans = groups.map((steps) => ({ steps, scratch: scratchDatabaseName(manifest.profile.name) }));
     const items = plans.flatMap(({ steps, scratch }) => steps.map((step) => toItem(step, scratch)));
     const tools = await chooseTools(items, env, server.version, logger, { loader: options.loader });
@@ -112,28 +146,23 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyResul
         mismatches.push(...result.mismatches);
       } catch (error) {
         // A restore that fails is a verdict on the backup; anything else (a lost server, an interrupt) is not.
-        if (isPgbakError(error) && error.code === 'STEP_FAILED') {
-          failure = error;
-          break;
-        }
-        throw error;
+        if (!isPgbakError(error) || error.code !== 'STEP_FAILED' || signal.aborted) throw error;
+        await throwIfServerGone(connection, error, logger);
+        failure = error;
+        break;
       }
     }
-    const { size } = await stat(archive.path);
     const result: VerifyResult = {
-      archive: archive.path,
-      archiveBytes: size,
-      verifiedAt: new Date().toISOString(),
-      ok: mismatches.length === 0 && failure === undefined,
-      server: { host: connection.host, port: connection.port, user: connection.user, version: server.version.text },
+      ...verdict(run, failure ? 'failed' : mismatches.length === 0 ? 'verified' : 'failed'),
       mismatches,
       ...(failure ? { error: failure.message } : {}),
-      pgbak: { version: pgbakVersion },
       databases,
       durationMs: Date.now() - started,
       recordPath: null,
     };
-    if (options.record !== false) {
+    // The verdict stands even if writing it fails: that failure is reported as itself.
+    run.recorded = true;
+    if (run.record) {
       const { databases: _d, durationMs: _t, recordPath: _r, ...record } = result;
       result.recordPath = await writeVerifiedRecord(record);
     }
@@ -147,6 +176,81 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyResul
   } finally {
     archive.reader.close();
   }
+}
+
+function verdict(run: VerifyRun, outcome: VerifyOutcome): Omit<VerifiedRecord, 'mismatches'> {
+  return {
+    archive: run.path,
+    archiveBytes: run.archiveBytes,
+    verifiedAt: new Date().toISOString(),
+    ok: outcome === 'verified',
+    outcome,
+    server: run.server,
+    pgbak: { version: pgbakVersion },
+  };
+}
+
+// A damaged archive (not a zip, truncated, an entry that does not match its
+// sha256, a broken manifest) is what verify exists to find: a check failure
+// (exit 3), recorded. An archive this pgbak cannot read for other reasons (a
+// newer manifest format, the file unreadable) says nothing about the backup.
+async function failDamaged(run: VerifyRun, error: unknown): Promise<never> {
+  if (!isPgbakError(error) || error.code !== 'ARCHIVE_INVALID' || error.exitCode !== ExitCode.failed || isSystemError(error.cause)) throw error;
+  run.recorded = true;
+  const where = run.record ? `recorded in ${await writeVerifiedRecord({ ...verdict(run, 'failed'), mismatches: [], error: error.message })}` : null;
+  throw new PgbakError('ARCHIVE_INVALID', error.message, { hint: joinHint(error.hint ?? 'use another backup', where), cause: error, exitCode: ExitCode.check });
+}
+
+function isSystemError(cause: unknown): boolean {
+  return typeof (cause as NodeJS.ErrnoException | undefined)?.syscall === 'string';
+}
+
+// A restore that failed because the server went away is no verdict on the backup.
+async function throwIfServerGone(connection: Connection, failure: PgbakError, logger: PgbakLogger): Promise<void> {
+  try {
+    await withClient(connection, connection.database, (client) => client.query('SELECT 1'));
+  } catch (error) {
+    logger.error(failure.message);
+    throw toPgbakError(error);
+  }
+}
+
+// Verification could not run: recorded as "not verified: <why>" unless the
+// archive already has a verdict, which a failed attempt must not erase.
+async function recordNotVerified(run: VerifyRun, error: PgbakError, logger: PgbakLogger): Promise<PgbakError> {
+  const message = `not verified: ${error.message}`;
+  let where: string | null = null;
+  if (run.record) {
+    try {
+      const earlier = await readVerdict(run.path, run.archiveBytes);
+      if (earlier) where = `the verdict of ${earlier.verifiedAt} (${earlier.outcome}) stays in ${verifiedRecordPath(run.path)}`;
+      else where = `recorded in ${await writeVerifiedRecord({ ...verdict(run, 'not verified'), mismatches: [], error: error.message })}`;
+    } catch (recordError) {
+      logger.warn(`could not record the outcome: ${toPgbakError(recordError).message}`);
+    }
+  }
+  return new PgbakError(error.code, message, {
+    ...(error.hint || where ? { hint: joinHint(error.hint, where) } : {}),
+    cause: error.cause ?? error,
+    exitCode: error.exitCode,
+  });
+}
+
+// `check the password; recorded in …`: one line, whatever punctuation the first part ends with.
+function joinHint(hint: string | undefined, more: string | null): string {
+  return [hint?.replace(/[.;\s]+$/, ''), more].filter((part): part is string => !!part).join('; ');
+}
+
+async function sizeOf(path: string): Promise<number> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw archiveInvalid(path, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message, { cause: error });
+  }
+  if (!info.isFile()) throw archiveInvalid(path, info.isDirectory() ? 'is a directory' : 'not a regular file');
+  return info.size;
 }
 
 async function verifyGroup(
@@ -165,22 +269,26 @@ async function verifyGroup(
   let created = false;
   try {
     await withClient(connection, connection.database, async (client) => {
-      await createDatabase(client, scratch);
+      await createScratch(client, scratch, connection.user);
       created = true;
     });
     const mine = items.filter((i) => i.target === scratch);
     logger.info(`${database}: restoring ${mine.map((i) => `${i.step} with ${describeTool(tools.get(i)!)}`).join(' + ')} into scratch database ${scratch}`);
+    const dumped = new Map<string, SequenceValues>();
     for (const item of mine) {
       // Owners and grants may name roles the verifying server lacks; they are not what is compared.
       const flags = item.format === 'plain' ? { loader } : { noOwner: true, noPrivileges: true, ...(jobs && item.format !== 'tar' ? { jobs } : {}) };
-      await restoreItem(item, reader, tools.get(item)!, connection, flags, env, { logger, signal });
+      const tool = tools.get(item)!;
+      await restoreItem(item, reader, tool, connection, flags, env, { logger, signal });
+      const step = steps.find((s) => s.name === item.step)!;
+      dumped.set(item.step, await readDumpedSequences(step, item, reader, item.format === 'plain' ? null : tool, env, { logger, signal }));
     }
     if (signal.aborted) throw new PgbakError('INTERRUPTED', 'verify interrupted; the scratch databases were dropped');
     const countLargeObjects = steps.some((s) => s.largeObjects !== null);
     const facts = await withClient(connection, scratch, (client) =>
       readDataFacts(client, { filter: createScopeFilter(null), mode: 'exact', countLargeObjects }),
     );
-    const compared = steps.map((step) => compareFacts(step, facts));
+    const compared = steps.map((step) => compareFacts(step, facts, dumped.get(step.name) ?? {}));
     const mismatches = compared.flatMap((c) => c.mismatches);
     for (const m of mismatches) logger.warn(`${m.database}: ${m.check} of ${m.object}: expected ${m.expected}, found ${m.found}`);
     return { database: { database, steps: steps.map((s) => s.name), scratch, checks: compared.map((c) => c.checks) }, mismatches };
@@ -192,6 +300,21 @@ async function verifyGroup(
       });
       logger.verbose(`dropped scratch database ${scratch}`);
     }
+  }
+}
+
+// Creating the scratch database is the first thing verify asks of the server: a
+// role that may not is a configuration to fix (exit 2), not a failed backup.
+async function createScratch(client: QueryClient, scratch: string, user: string): Promise<void> {
+  try {
+    await createDatabase(client, scratch);
+  } catch (error) {
+    if (!isPgbakError(error) || (error.cause as { code?: string } | undefined)?.code !== '42501') throw error;
+    throw new PgbakError('SERVER_ERROR', `cannot create the scratch database: ${error.message}`, {
+      hint: `verify restores into a scratch database it creates and drops: give the role CREATEDB (ALTER ROLE ${quoteIdent(user)} CREATEDB), or verify on another server (--server, --user)`,
+      cause: error,
+      exitCode: ExitCode.usage,
+    });
   }
 }
 

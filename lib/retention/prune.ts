@@ -146,7 +146,7 @@ function itemOf(backup: BackupInfo): Omit<PruneItem, 'action' | 'reasons'> {
     profile: backup.profile,
     database: backup.database,
     startedAt: backup.startedAt,
-    verified: backup.verification?.ok ?? null,
+    verified: backup.verification?.notVerified ? null : (backup.verification?.ok ?? null),
   };
 }
 

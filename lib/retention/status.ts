@@ -85,7 +85,7 @@ function groupStatus(newestFirst: BackupInfo[], now: Date, maxAge: number | null
     count: newestFirst.length,
     lastSuccess,
     lastVerified: verified ? { ...statusBackup(verified, now), verifiedAt: verified.verification!.verifiedAt } : null,
-    lastFailedVerification: newest.verification?.ok === false,
+    lastFailedVerification: newest.verification?.ok === false && !newest.verification.notVerified,
     stale: maxAge !== null && lastSuccess.ageMs > maxAge,
   };
 }

@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 export interface Verification {
   /** Whether the restore test passed. */
   ok: boolean;
+  /** Set when verification could not run (server down, bad password…): why. `ok` is then false but says nothing about the backup. */
+  notVerified?: string;
   /** When it ran, ISO 8601 UTC; null when the record does not say. */
   verifiedAt: string | null;
 }
@@ -33,7 +35,7 @@ export async function readVerification(archive: string, archiveBytes?: number): 
   } catch {
     return { verification: null, problem: `${path} is not JSON` };
   }
-  const record = json as { ok?: unknown; verifiedAt?: unknown; archiveBytes?: unknown } | null;
+  const record = json as { ok?: unknown; outcome?: unknown; error?: unknown; verifiedAt?: unknown; archiveBytes?: unknown } | null;
   if (typeof record !== 'object' || record === null || typeof record.ok !== 'boolean') {
     return { verification: null, problem: `${path} has no boolean "ok"` };
   }
@@ -42,5 +44,8 @@ export async function readVerification(archive: string, archiveBytes?: number): 
     return { verification: null, problem: `${path} is for a file of ${record.archiveBytes} bytes, not this ${archiveBytes}-byte archive` };
   }
   const at = typeof record.verifiedAt === 'string' && !Number.isNaN(Date.parse(record.verifiedAt)) ? record.verifiedAt : null;
+  if (record.outcome === 'not verified') {
+    return { verification: { ok: false, notVerified: typeof record.error === 'string' ? record.error : 'verification could not run', verifiedAt: at } };
+  }
   return { verification: { ok: record.ok, verifiedAt: at } };
 }

@@ -14,6 +14,8 @@ export interface StepRecord {
   omitted?: string[];
   /** The schema model stored beside the dump, when one was read. */
   schemaModel?: ManifestSchemaModel;
+  /** Native engine: the value each setval it wrote sets (verify compares the restored sequences with these). */
+  dumpedSequences?: Record<string, { lastValue: string; isCalled: boolean }>;
 }
 
 /** The manifest of a finished run: plan facts plus what each step produced. */
@@ -34,7 +36,7 @@ export function buildManifest(plan: Plan, records: StepRecord[], startedAt: Date
   };
 }
 
-function toManifestStep({ step, result, snapshot, facts, omitted, schemaModel }: StepRecord): ManifestStep {
+function toManifestStep({ step, result, snapshot, facts, omitted, schemaModel, dumpedSequences }: StepRecord): ManifestStep {
   return {
     name: step.step,
     kind: step.kind,
@@ -55,6 +57,7 @@ function toManifestStep({ step, result, snapshot, facts, omitted, schemaModel }:
     ...(schemaModel ? { schemaModel } : {}),
     rowCounts: facts?.rowCounts ?? null,
     sequences: facts && step.tableScope ? facts.sequences : null,
+    ...(dumpedSequences ? { dumpedSequences } : {}),
     largeObjects: facts?.largeObjects ?? null,
     warnings: facts?.warnings ?? [],
   };

@@ -233,11 +233,12 @@ async function runNativeStep(step: NativePlanStep, plan: Plan, sessions: Session
     const filter = await resolveStepScope(client, step, plan);
     const facts = await readFactsSafely(client, step, plan, filter);
     const model = await readModelIfAsked(client, step, plan, filter);
-    const { result, omitted, warnings } = await runNativeDump(step, { client, snapshotId: id, connection: sessions.connection, serverMajor: plan.server.major, filter }, ctx);
+    const { result, omitted, warnings, sequenceValues } = await runNativeDump(step, { client, snapshotId: id, connection: sessions.connection, serverMajor: plan.server.major, filter }, ctx);
     // The native engine refuses what the role cannot read, or leaves it out and says so:
     // the row counts' "not counted" for the same tables would say it twice.
     const counted = facts.warnings.filter((warning) => !unreadableByCounts.test(warning));
-    return { step, result, snapshot: id, ...(await withModel({ ...facts, warnings: [...counted, ...warnings] }, model, step, ctx)), omitted };
+    const record = { step, result, snapshot: id, ...(await withModel({ ...facts, warnings: [...counted, ...warnings] }, model, step, ctx)), omitted };
+    return { ...record, dumpedSequences: sequenceValues };
   });
 }
 

@@ -13,11 +13,11 @@ import { noteMissingDependencies } from './missing-dependencies.js';
 import { orderEntries } from './order.js';
 import { withParallelTableData, type FetchedTableData } from './parallel-data.js';
 import { defaultLargeObjects, kindHasData, selectEntries, type NativeDumpKind } from './select-entries.js';
-import { readSequenceSets } from './sequence-values.js';
+import { readSequenceSets, type SequenceSetResult, type SequenceValue } from './sequence-values.js';
 import { configureDumpSession, lockTables, type TableName } from './session-setup.js';
 import { lacksAny, missingPrivilegesError, unreadableLargeObjects, type MissingPrivileges, type UnreadableSequence } from './privileges.js';
 import { checkTableAccess } from './table-access.js';
-import type { CatalogReader, ReadOptions } from './toc.js';
+import type { CatalogReader, ReadOptions, TocEntry } from './toc.js';
 import { writeDump } from './write-dump.js';
 
 /** What `dumpNative` needs: the world it talks to and what to dump. */
@@ -63,6 +63,11 @@ export interface NativeDumpResult {
   warnings: string[];
   /** Tables and sequences (quoted `"s"."t"`) and large objects left out as unreadable (skipUnreadable). */
   skipped: { tables: string[]; sequences: string[]; largeObjects: number[] };
+  /**
+   * The value each setval written sets, keyed by display name (`public.orders_id_seq`):
+   * what a restore of this dump must bring back (verify compares with it).
+   */
+  sequenceValues: Record<string, SequenceValue>;
 }
 
 /**
@@ -94,10 +99,12 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
   const dataTables = entries.filter((e) => e.kind === 'TABLE DATA' && e.copy).map((e) => ({ schema: e.copy!.schema, table: e.copy!.table }));
   const tableAccess = await checkTableAccess(client, kindHasData(kind) ? dataTables : []);
   let sequences: UnreadableSequence[] = [];
+  let setValues: SequenceSetResult['values'] = new Map();
   if (kindHasData(kind)) {
     const sets = await readSequenceSets(client, entries);
     entries.push(...sets.entries);
     sequences = sets.unreadable;
+    setValues = sets.values;
     if (kind === 'data-only') entries = await orderDataByForeignKeys(client, entries);
   }
   const selected = selectEntries(entries, kind, largeObjects);
@@ -164,7 +171,17 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
     result = await write(null);
   }
   logger?.info(`native dump of ${options.database}: ${result.tables} table${result.tables === 1 ? '' : 's'}, ${sink.bytes} bytes`);
-  return { bytes: sink.bytes, tables: result.tables, warnings, skipped };
+  return { bytes: sink.bytes, tables: result.tables, warnings, skipped, sequenceValues: writtenSequenceValues(ordered.entries, setValues) };
+}
+
+// Only the SEQUENCE SET entries that made it into the dump (the kind selects them).
+function writtenSequenceValues(written: readonly TocEntry[], values: SequenceSetResult['values']): Record<string, SequenceValue> {
+  const out: Record<string, SequenceValue> = {};
+  for (const entry of written) {
+    const value = entry.kind === 'SEQUENCE SET' ? values.get(entry.id) : undefined;
+    if (value) out[value.sequence] = { lastValue: value.lastValue, isCalled: value.isCalled };
+  }
+  return out;
 }
 
 async function readSessionFacts(client: QueryClient): Promise<{ role: string; serverVersion: string }> {

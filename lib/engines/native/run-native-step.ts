@@ -41,7 +41,7 @@ export async function runNativeDump(
   step: NativePlanStep,
   session: { client: QueryClient; snapshotId: string; connection: Connection; serverMajor: number; filter: ScopeFilter },
   ctx: StepContext,
-): Promise<NativeStepResult & { warnings: string[] }> {
+): Promise<NativeStepResult & { warnings: string[]; sequenceValues: Record<string, { lastValue: string; isCalled: boolean }> }> {
   if (step.output.type !== 'stream' || step.database === null || step.kind === 'globals-only') {
     throw new PgbakError('INTERNAL', `${step.step}: not a native database step`);
   }
@@ -98,5 +98,6 @@ export async function runNativeDump(
     result: { command: ['pgbak', 'native', `--jobs=${step.options.jobs}`], entries: [info], startedAt, finishedAt: new Date() },
     omitted,
     warnings: dumped.warnings,
+    sequenceValues: dumped.sequenceValues,
   };
 }

@@ -1,5 +1,5 @@
 import type { QueryClient } from '../../db/client.js';
-import { quoteLiteral, quoteQualified } from '../../sql/quote.js';
+import { displayName, quoteLiteral, quoteQualified } from '../../sql/quote.js';
 import type { UnreadableSequence } from './privileges.js';
 import type { TocEntry } from './toc.js';
 
@@ -30,10 +30,18 @@ const sequencesSql = `
 
 const batchSize = 200;
 
+/** The value one `SEQUENCE SET` entry gives its sequence, as setval's arguments. */
+export interface SequenceValue {
+  lastValue: string;
+  isCalled: boolean;
+}
+
 export interface SequenceSetResult {
   entries: TocEntry[];
   /** Dumped sequences the role cannot read (no SELECT, or no USAGE on the schema): no entry. */
   unreadable: UnreadableSequence[];
+  /** What each entry's setval sets, by entry id: the manifest records what the dump wrote. */
+  values: Map<string, { sequence: string } & SequenceValue>;
 }
 
 /**
@@ -48,7 +56,7 @@ export async function readSequenceSets(client: QueryClient, entries: readonly To
   const sequenceRefs = new Set(entries.filter((e) => e.kind === 'SEQUENCE' && e.ref?.classid === pgClass).map((e) => e.ref!.objid));
   const tableRefs = new Set(entries.filter((e) => e.kind === 'TABLE' && e.ref?.classid === pgClass).map((e) => e.ref!.objid));
   const existing = new Set(entries.filter((e) => e.kind === 'SEQUENCE SET').map((e) => e.id));
-  if (sequenceRefs.size === 0 && tableRefs.size === 0) return { entries: [], unreadable: [] };
+  if (sequenceRefs.size === 0 && tableRefs.size === 0) return { entries: [], unreadable: [], values: new Map() };
   const { rows } = await client.query<SequenceRow>(sequencesSql);
   const dumped = rows.filter(
     (row) =>
@@ -58,6 +66,7 @@ export async function readSequenceSets(client: QueryClient, entries: readonly To
   const unreadable = dumped.filter((row) => !row.readable);
   const readable = dumped.filter((row) => row.readable);
   const out: TocEntry[] = [];
+  const values: SequenceSetResult['values'] = new Map();
   for (let i = 0; i < readable.length; i += batchSize) {
     const batch = readable.slice(i, i + batchSize);
     const sql = batch
@@ -66,10 +75,12 @@ export async function readSequenceSets(client: QueryClient, entries: readonly To
     const result = await client.query<{ i: number; last_value: string; is_called: boolean }>(sql);
     for (const row of [...result.rows].sort((a, b) => a.i - b.i)) {
       const seq = batch[row.i]!;
-      out.push(sequenceSetEntry(seq, row.last_value, row.is_called));
+      const entry = sequenceSetEntry(seq, row.last_value, row.is_called);
+      out.push(entry);
+      values.set(entry.id, { sequence: displayName(seq.schema, seq.name), lastValue: row.last_value, isCalled: row.is_called });
     }
   }
-  return { entries: out, unreadable: unreadable.map((row) => ({ schema: row.schema, name: row.name, schemaUsage: row.schema_usage })) };
+  return { entries: out, values, unreadable: unreadable.map((row) => ({ schema: row.schema, name: row.name, schemaUsage: row.schema_usage })) };
 }
 
 export function sequenceSetId(schema: string, name: string): string {

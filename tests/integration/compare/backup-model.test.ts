@@ -111,9 +111,9 @@ describe('a tampered schema model', () => {
     });
   });
 
-  it('fails pgbak verify with exit 1 before anything is restored, naming the entry', async () => {
+  it('fails pgbak verify with exit 3 (a damaged archive is a check failure) before anything is restored, naming the entry', async () => {
     const verify = await runCli(['verify', tampered], { env: pgEnv(cluster, 'postgres') });
-    expect(verify.exitCode).toBe(1);
+    expect(verify.exitCode).toBe(3);
     expect(errorReport(verify.stderr).message).toMatch(/entries do not match the manifest: full\/.*\.schema-model\.json: digest mismatch/);
   });
 });

@@ -84,6 +84,16 @@ describe('manifest', () => {
     expect(text.endsWith('}\n')).toBe(true);
   });
 
+  it('keeps the values the dump sets (dumpedSequences) beside the snapshot reading, keys sorted', () => {
+    const manifest = sampleManifest();
+    manifest.steps[0]!.dumpedSequences = { 'public.z_seq': { lastValue: '9', isCalled: true }, 'public.a_seq': { lastValue: '1', isCalled: false } };
+    const text = serializeManifest(manifest).toString('utf8');
+    expect(parseManifest(text)).toEqual(manifest);
+    expect(text.indexOf('"public.a_seq"')).toBeLessThan(text.indexOf('"public.z_seq"'));
+    // Absent (pg_dump steps, older archives) stays absent.
+    expect(serializeManifest(sampleManifest()).toString('utf8')).not.toContain('dumpedSequences');
+  });
+
   it('omits sslmode when none was set', () => {
     const manifest = sampleManifest();
     delete manifest.source.sslmode;
@@ -115,7 +125,7 @@ describe('manifest', () => {
   it('tells a manifest from a newer pgbak apart from a broken one', () => {
     const newer = { ...sampleManifest(), formatVersion: 2 };
     expect(() => parseManifest(JSON.stringify(newer))).toThrow(
-      expect.objectContaining({ code: 'ARCHIVE_INVALID', hint: 'Use a newer pgbak to read this archive.' }),
+      expect.objectContaining({ code: 'ARCHIVE_INVALID', hint: 'Use a newer pgbak to read this archive.', exitCode: 2 }),
     );
   });
 

@@ -10,6 +10,8 @@ const expected = step({
   sequences: { 'public.orders_id_seq': { lastValue: '3000', isCalled: true }, 'billing.ticket_seq': { lastValue: '42', isCalled: false } },
   largeObjects: 2,
 });
+// What the dump's setval statements set: on a quiet database, what the manifest saw.
+const dumped = { 'public.orders_id_seq': { lastValue: '3000', isCalled: true }, 'billing.ticket_seq': { lastValue: '42', isCalled: false } };
 
 describe('compareFacts', () => {
   it('reports nothing when rows, sequences and large objects match', () => {
@@ -19,7 +21,7 @@ describe('compareFacts', () => {
       largeObjects: 2,
       warnings: [],
     };
-    const { mismatches, checks } = compareFacts(expected, facts);
+    const { mismatches, checks } = compareFacts(expected, facts, dumped);
     expect(mismatches).toEqual([]);
     expect(checks).toEqual({ tables: 2, sequences: 2, largeObjects: true, skipped: ['public.secret was not counted at backup time'] });
   });
@@ -31,7 +33,7 @@ describe('compareFacts', () => {
       largeObjects: 1,
       warnings: [],
     };
-    expect(compareFacts(expected, facts).mismatches).toEqual([
+    expect(compareFacts(expected, facts, dumped).mismatches).toEqual([
       { step: 'full', database: 'app', check: 'rows', object: 'public.orders', expected: '3000', found: '2995' },
       { step: 'full', database: 'app', check: 'rows', object: 'public.gone', expected: '1', found: 'missing' },
       { step: 'full', database: 'app', check: 'sequence', object: 'public.orders_id_seq', expected: '3000 (is_called true)', found: '3000 (is_called false)' },
@@ -40,9 +42,32 @@ describe('compareFacts', () => {
     ]);
   });
 
+  it('compares sequences with the value the dump sets, not with the manifest read at another moment (busy database)', () => {
+    // Writers ran on: the manifest read 3000, the dump's setval (read later) says 3125.
+    const busy = { 'public.orders_id_seq': { lastValue: '3125', isCalled: true }, 'billing.ticket_seq': { lastValue: '42', isCalled: false } };
+    const restored = { rowCounts: { mode: 'exact' as const, tables: { 'public.orders': 3000, 'public.gone': 1 } }, sequences: busy, largeObjects: 2, warnings: [] };
+    expect(compareFacts(expected, restored, busy).mismatches).toEqual([]);
+
+    // A restore that did not bring back what the dump sets still fails.
+    const wrong = { ...restored, sequences: { ...busy, 'public.orders_id_seq': { lastValue: '3130', isCalled: true } } };
+    expect(compareFacts(expected, wrong, busy).mismatches).toEqual([
+      { step: 'full', database: 'app', check: 'sequence', object: 'public.orders_id_seq', expected: '3125 (is_called true)', found: '3130 (is_called true)' },
+    ]);
+  });
+
+  it('says which sequences of the manifest the dump gives no value, without failing on them', () => {
+    const restored = { rowCounts: { mode: 'exact' as const, tables: { 'public.orders': 3000, 'public.gone': 1 } }, sequences: {}, largeObjects: 2, warnings: [] };
+    const result = compareFacts(expected, restored, { 'public.orders_id_seq': { lastValue: '3000', isCalled: true } });
+    expect(result.mismatches).toEqual([
+      { step: 'full', database: 'app', check: 'sequence', object: 'public.orders_id_seq', expected: '3000 (is_called true)', found: 'missing' },
+    ]);
+    expect(result.checks.sequences).toBe(1);
+    expect(result.checks.skipped).toContain('the dump sets no value for sequence billing.ticket_seq');
+  });
+
   it('does not compare estimated row counts', () => {
     const estimated = step({ name: 'full', rowCounts: { mode: 'estimate', tables: { 'public.orders': 2900 } } });
-    const result = compareFacts(estimated, { rowCounts: null, sequences: {}, largeObjects: null, warnings: [] });
+    const result = compareFacts(estimated, { rowCounts: null, sequences: {}, largeObjects: null, warnings: [] }, {});
     expect(result.mismatches).toEqual([]);
     expect(result.checks.skipped).toEqual(['row counts were estimated at backup time']);
   });

@@ -14,8 +14,8 @@ export interface FakeBackup {
   database: string;
   /** ISO 8601 UTC. */
   startedAt: string;
-  /** Write `<zip>.verified.json` with this `ok`, or a file that is not JSON. */
-  verified?: boolean | 'malformed';
+  /** Write `<zip>.verified.json` with this `ok`, a "not verified" record (verify could not run), or a file that is not JSON. */
+  verified?: boolean | 'malformed' | 'not verified';
   /** Extra databases dumped by further steps (a multi-database run). */
   alsoDumps?: string[];
   /** Override the file name (default: the name `run` would give it). */
@@ -67,7 +67,10 @@ export async function writeFakeBackup(dir: string, backup: FakeBackup): Promise<
   await writer.finish();
   await writeFile(path.replace(/\.zip$/, '.log'), '{"level":"info","message":"fake"}\n');
   if (backup.verified === 'malformed') await writeFile(`${path}.verified.json`, '{ not json');
-  else if (backup.verified !== undefined) {
+  else if (backup.verified === 'not verified') {
+    const record = { ok: false, outcome: 'not verified', error: 'cannot connect to db:5432: connection refused', verifiedAt: backup.startedAt.replace(/T\d\d/, 'T05') };
+    await writeFile(`${path}.verified.json`, JSON.stringify(record));
+  } else if (backup.verified !== undefined) {
     await writeFile(`${path}.verified.json`, JSON.stringify({ ok: backup.verified, verifiedAt: backup.startedAt.replace(/T\d\d/, 'T05') }));
   }
   return path;

@@ -28,6 +28,12 @@ describe('scanBackups', () => {
     expect(backups[0]!.verificationProblem).toMatch(/is not JSON$/);
   });
 
+  it('tells a verification that could not run ("not verified", with why) from a failed one', async () => {
+    await writeFakeBackup(dir(), { profile: 'p', database: 'a', startedAt: '2024-01-01T01:00:00Z', verified: 'not verified' });
+    const [backup] = (await scanBackups(dir())).backups;
+    expect(backup!.verification).toEqual({ ok: false, notVerified: 'cannot connect to db:5432: connection refused', verifiedAt: '2024-01-01T05:00:00Z' });
+  });
+
   it('ignores a verification record written for a file of another size', async () => {
     const path = await writeFakeBackup(dir(), { profile: 'p', database: 'a', startedAt: '2024-01-01T01:00:00Z' });
     await writeFile(`${path}.verified.json`, JSON.stringify({ ok: true, verifiedAt: '2024-01-01T05:00:00Z', archiveBytes: 1 }));

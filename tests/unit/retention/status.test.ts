@@ -21,6 +21,15 @@ describe('backupStatus', () => {
     expect(report).toMatchObject({ stale: false, problems: [], maxAgeMs: null });
   });
 
+  it('does not count a verification that could not run as a failed one', async () => {
+    await writeFakeBackup(dir(), { profile: 'nightly', database: 'app', startedAt: '2024-03-01T06:00:00Z', verified: 'not verified' });
+    const report = await backupStatus({ outputDir: dir(), now });
+    const nightly = report.groups.find((g) => g.profile === 'nightly')!;
+    expect(nightly.lastSuccess.startedAt).toBe('2024-03-01T06:00:00.000Z');
+    expect(nightly.lastFailedVerification).toBe(false);
+    expect(nightly.lastVerified?.startedAt).toBe('2024-02-28T01:00:00.000Z');
+  });
+
   it('marks a group stale when its newest backup is older than maxAge', async () => {
     const report = await backupStatus({ outputDir: dir(), now, maxAgeMs: 26 * HOUR });
     expect(report.groups.map((g) => g.stale)).toEqual([false, true]);
