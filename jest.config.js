@@ -17,6 +17,9 @@ export default {
   maxWorkers: 2,
   // Only the top-level value reaches jest-circus; a per-project one is ignored.
   testTimeout: 120_000,
+  // Every test and child process gets a private TMPDIR; anything left in it fails the run.
+  globalSetup: '<rootDir>/tests/support/temp-guard-setup.js',
+  globalTeardown: '<rootDir>/tests/support/temp-guard-teardown.js',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
     {
