@@ -4,7 +4,8 @@
 // cluster per PostgreSQL major, started once by the integration project's globalSetup
 // (Jest runs a project's globalSetup only when one of its tests is selected).
 const common = {
-  testEnvironment: 'node',
+  // Node's environment, failing a file that leaves a timer, socket or child process behind.
+  testEnvironment: '<rootDir>/tests/support/leak-guard-environment.js',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }],
