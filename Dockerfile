@@ -5,6 +5,9 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY lib ./lib
+# npm run build runs scripts/bundle-cli.js (and its shims). scripts/check-dockerfile.js
+# replays this recipe in CI (.ci/run), so a missing COPY fails there, not in docker build.
+COPY scripts ./scripts
 RUN npm ci --ignore-scripts && npm run build
 
 FROM node:20-bookworm-slim

@@ -1,12 +1,13 @@
-// Regenerates the README's command reference from the CLI's own --help, so the
-// two never drift apart: npm run docs:usage (tests/unit/readme-usage.test.ts
-// fails when the README is stale).
+// Regenerates the command reference (docs/commands.md) from the CLI's own --help,
+// so the two never drift apart: npm run docs:usage (tests/unit/readme-usage.test.ts
+// fails when docs/commands.md is stale).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const readme = `${root}README.md`;
+/** The file holding the generated block, between <!-- usage:start --> and <!-- usage:end -->. */
+export const referenceFile = `${root}docs/commands.md`;
 export const commands = [[], ['profiles'], ['plan'], ['run'], ['restore'], ['verify'], ['list'], ['prune'], ['status'], ['compare']];
 
 export function renderUsage() {
@@ -25,6 +26,6 @@ export function replaceUsage(text, usage) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  writeFileSync(readme, replaceUsage(readFileSync(readme, 'utf8'), renderUsage()));
-  console.error('README.md: command reference updated');
+  writeFileSync(referenceFile, replaceUsage(readFileSync(referenceFile, 'utf8'), renderUsage()));
+  console.error('docs/commands.md: command reference updated');
 }

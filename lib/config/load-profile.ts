@@ -164,7 +164,7 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 function invalidProfile(file: string, lines: string[]): PgbakError {
   const count = lines.length === 1 ? '1 problem' : `${lines.length} problems`;
   return new PgbakError('PROFILE_INVALID', `profile ${file} is invalid (${count}):\n  ${lines.join('\n  ')}`, {
-    hint: 'see the profile reference in the README',
+    hint: 'see the profile reference in docs/profiles.md',
   });
 }
 

@@ -86,7 +86,7 @@ export function checkProfile(loaded: LoadedProfile, overrides: StepOverrides): P
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
     throw new PgbakError('USAGE', `profile ${loaded.name} with the command-line options is invalid:\n  ${lines.join('\n  ')}`, {
-      hint: 'see `pgbak run --help` and the profile reference in the README',
+      hint: 'see `pgbak run --help` and the profile reference in docs/profiles.md',
     });
   }
   result.data.steps.forEach((step, index) => {

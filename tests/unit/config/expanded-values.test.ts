@@ -1,8 +1,6 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseProfile } from '../../../lib/config/load-profile.js';
 import { resolveConnection } from '../../../lib/config/resolve-connection.js';
+import { createTempDir, type TempDir } from './support.js';
 
 describe('values that come from ${VAR}', () => {
   const yaml = [
@@ -27,10 +25,16 @@ describe('values that come from ${VAR}', () => {
 });
 
 describe('a profile passwordFile', () => {
+  let dir: TempDir;
+  beforeEach(async () => {
+    dir = await createTempDir('pgbak-pwfile-');
+  });
+  // The folder holds a password: it must not outlive the test.
+  afterEach(() => dir.remove());
+
   it('is read relative to the profile folder, not the working directory', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pgbak-pwfile-'));
-    await writeFile(join(dir, 'secret.txt'), 's3cret\n');
-    const connection = await resolveConnection({ env: {}, profile: { passwordFile: 'secret.txt' }, profileDir: dir });
+    await dir.write('secret.txt', 's3cret\n');
+    const connection = await resolveConnection({ env: {}, profile: { passwordFile: 'secret.txt' }, profileDir: dir.path });
     expect(connection.password?.reveal()).toBe('s3cret');
     expect(connection.origin.password).toBe('profile');
   });

@@ -134,7 +134,15 @@ describe('splitSql COPY data stream', () => {
     copy.data.resume();
     await sleep(20);
     // A stalled source must not hold up the end of the iteration (return() queued behind next()).
-    await Promise.race([items.return(undefined), sleep(2000).then(() => Promise.reject(new Error('return() hung')))]);
+    // The guard's timer is cancelled once return() settles: left pending, it kept the Jest
+    // worker alive for 2 s after the file ("A worker process has failed to exit gracefully").
+    const guard = new AbortController();
+    const hung = sleep(2000, undefined, { signal: guard.signal }).then(() => Promise.reject(new Error('return() hung')));
+    try {
+      await Promise.race([items.return(undefined), hung]);
+    } finally {
+      guard.abort();
+    }
     expect(stalled.destroyed).toBe(true);
     expect(copy.data.destroyed).toBe(true);
   });

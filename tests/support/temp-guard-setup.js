@@ -1,0 +1,19 @@
+// Jest globalSetup for the whole run (both projects): points TMPDIR at a private,
+// empty folder, which every test worker and every child process (pgbak, pg_dump)
+// inherits through os.tmpdir(). temp-guard-teardown.js fails the run when anything
+// is left in it, so a test or a code path that leaks temp files cannot come back
+// unnoticed. Plain JavaScript: Node, not Jest, loads it.
+import { chmodSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const GUARD_KEY = Symbol.for('pgbak.test.temp-guard');
+
+export default function setupTempGuard() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgbak-jest-tmp-'));
+  // Traversable like /tmp itself (but not writable by others): as root, the test servers
+  // run as the OS user `postgres`, which must reach the files tests make for them.
+  chmodSync(dir, 0o755);
+  globalThis[GUARD_KEY] = { dir, previous: process.env.TMPDIR };
+  process.env.TMPDIR = dir;
+}
