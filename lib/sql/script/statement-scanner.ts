@@ -55,6 +55,8 @@ export class StatementScanner {
   statementLine = 1;
   /** `standard_conforming_strings`: off makes `\` an escape in plain '' strings. */
   standardStrings = true;
+  /** Whether the next byte starts a line; at a `'meta'` stop, whether the `\` does. */
+  atLineStart = true;
 
   private state = Normal;
   private parenDepth = 0;
@@ -91,9 +93,10 @@ export class StatementScanner {
     for (let i = start; i < buf.length; i++) {
       const c = buf[i]!;
       const stop = this.step(c);
+      if (stop === 'meta') return { end: i, stop };
+      this.atLineStart = c === NL;
       if (c === NL) this.line++;
       if (stop === 'semicolon') return { end: i + 1, stop };
-      if (stop === 'meta') return { end: i, stop };
     }
     return { end: buf.length, stop: null };
   }
