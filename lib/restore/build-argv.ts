@@ -86,9 +86,10 @@ export function buildPgRestoreArgs(item: RestoreItem, server: ServerAddress, fla
  * psql's argv after the program, reading the script from stdin. A database dump
  * stops at its first error, in one transaction unless told otherwise; the globals
  * are replayed to the end, because "role … already exists" is expected on a
- * server that has some of them.
+ * server that has some of them. With `restrictKey`, psql runs `\restrict <key>`
+ * before the script: no meta-command of the script can run after that.
  */
-export function buildPsqlArgs(item: RestoreItem, server: ServerAddress, flags: RestoreFlags): string[] {
+export function buildPsqlArgs(item: RestoreItem, server: ServerAddress, flags: RestoreFlags, restrictKey: string | null = null): string[] {
   const strict = item.database !== null;
   return [
     '-X',
@@ -97,6 +98,7 @@ export function buildPsqlArgs(item: RestoreItem, server: ServerAddress, flags: R
     ...(strict && !flags.noSingleTransaction ? ['--single-transaction'] : []),
     ...connectionArgs(server),
     `--dbname=${dbnameArg(item.target)}`,
+    ...(restrictKey === null ? [] : [`--command=\\restrict ${restrictKey}`]),
     '--file=-',
   ];
 }

@@ -11,6 +11,8 @@ import { isPgbakError, PgbakError } from '../errors.js';
 import { createLogger, type PgbakLogger } from '../log/index.js';
 import type { ToolInfo } from '../tools/index.js';
 import { pgbakVersion } from '../version.js';
+import type { ScriptScan } from '../sql/script/index.js';
+import { checkScripts } from './check-scripts.js';
 import { chooseTools } from './choose-tools.js';
 import { NATIVE_LOADER } from './native-loader-glue.js';
 import { compareFacts, type Mismatch, type StepChecks } from './compare-facts.js';
@@ -97,6 +99,8 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyResul
     const plans = groups.map((steps) => ({ steps, scratch: scratchDatabaseName(manifest.profile.name) }));
     const items = plans.flatMap(({ steps, scratch }) => steps.map((step) => toItem(step, scratch)));
     const tools = await chooseTools(items, env, server.version, logger, { loader: options.loader });
+    // No scratch database is created for a script that holds a meta-command pg_dump does not write.
+    const scripts = await checkScripts(items, reader);
     logger.info(`verifying ${archive.path} on ${connection.host}:${connection.port} (PostgreSQL ${server.version.text})`);
 
     const databases: VerifiedDatabase[] = [];
@@ -105,7 +109,7 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyResul
     for (const plan of plans) {
       if (signal.aborted) throw new PgbakError('INTERRUPTED', 'verify interrupted; the scratch databases were dropped');
       try {
-        const result = await verifyGroup(plan, items, tools, reader, connection, env, { jobs: options.jobs, loader: options.loader }, logger, signal);
+        const result = await verifyGroup(plan, items, { tools, scripts }, reader, connection, env, { jobs: options.jobs, loader: options.loader }, logger, signal);
         databases.push(result.database);
         mismatches.push(...result.mismatches);
       } catch (error) {
@@ -150,7 +154,7 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyResul
 async function verifyGroup(
   plan: { steps: ManifestStep[]; scratch: string },
   items: RestoreItem[],
-  tools: Awaited<ReturnType<typeof chooseTools>>,
+  { tools, scripts }: { tools: Awaited<ReturnType<typeof chooseTools>>; scripts: Map<RestoreItem, ScriptScan> },
   reader: Parameters<typeof restoreItem>[1],
   connection: Connection,
   env: Env,
@@ -171,7 +175,7 @@ async function verifyGroup(
     for (const item of mine) {
       // Owners and grants may name roles the verifying server lacks; they are not what is compared.
       const flags = item.format === 'plain' ? { loader } : { noOwner: true, noPrivileges: true, ...(jobs && item.format !== 'tar' ? { jobs } : {}) };
-      await restoreItem(item, reader, tools.get(item)!, connection, flags, env, { logger, signal });
+      await restoreItem(item, reader, tools.get(item)!, connection, flags, env, { logger, signal }, scripts.get(item));
     }
     if (signal.aborted) throw new PgbakError('INTERRUPTED', 'verify interrupted; the scratch databases were dropped');
     const countLargeObjects = steps.some((s) => s.largeObjects !== null);

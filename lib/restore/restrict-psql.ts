@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { ScriptScan } from '../sql/script/index.js';
+import type { ToolInfo } from '../tools/index.js';
+import { psqlRestricts } from './check-scripts.js';
+
+/**
+ * A second guard behind the scan: psql itself refuses every meta-command but
+ * `\unrestrict <key>` once `\restrict <key>` has run, and the key is pgbak's, a
+ * fresh random one the script cannot know. The script's own `\restrict` /
+ * `\unrestrict` lines are blanked (psql would refuse a second `\restrict`).
+ */
+export interface PsqlRestriction {
+  key: string;
+  /** The script's own `\restrict` / `\unrestrict` lines, 1-based. */
+  blank: number[];
+}
+
+/**
+ * The restriction for one script, or null where there can be none: a psql that
+ * does not know `\restrict`, or a script that switches databases with `\connect`
+ * (refused in restricted mode; the scan has vetted it all the same).
+ */
+export function restrictionFor(scan: ScriptScan | undefined, tool: ToolInfo): PsqlRestriction | null {
+  if (scan === undefined || scan.connects || !psqlRestricts(tool.version)) return null;
+  return { key: randomBytes(24).toString('hex'), blank: [...scan.restrictLines].sort((a, b) => a - b) };
+}
+
+/** Empties the given lines (1-based; their line ends kept, so psql's line numbers stay the file's). */
+export function blankLines(lines: readonly number[]): Transform {
+  return new BlankLines(lines);
+}
+
+const NL = 0x0a;
+
+class BlankLines extends Transform {
+  private line = 1;
+  private next = 0;
+
+  constructor(private readonly lines: readonly number[]) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const kept: Buffer[] = [];
+    let pos = 0;
+    while (pos < chunk.length && this.next < this.lines.length) {
+      const nl = chunk.indexOf(NL, pos);
+      if (this.line === this.lines[this.next]) {
+        // Drop the line's bytes; its line end is passed on below, as the next line's first byte.
+        if (nl === -1) {
+          pos = chunk.length;
+          break;
+        }
+        pos = nl;
+        this.next++;
+        continue;
+      }
+      if (nl === -1) {
+        kept.push(chunk.subarray(pos));
+        pos = chunk.length;
+        break;
+      }
+      kept.push(chunk.subarray(pos, nl + 1));
+      pos = nl + 1;
+      this.line++;
+    }
+    if (pos < chunk.length) kept.push(chunk.subarray(pos));
+    callback(null, kept.length === 1 ? kept[0] : Buffer.concat(kept));
+  }
+}
