@@ -48,15 +48,18 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreSu
       const commands = items.map((item) => describeCommand(item, tools.get(item)!, connection, flags, scripts.get(item)));
       return { ok: true, archive: archive.path, dryRun: true, sql, commands, items: [], durationMs: Date.now() - started };
     }
-    const { toCreate, server } = await withClient(connection, maintenanceDb, async (client) => {
+    const { toCreate, tools } = await withClient(connection, maintenanceDb, async (client) => {
       const info = await readServerInfo(client);
+      // Every tool the restore needs is found before anything is created: a missing
+      // pg_restore must not leave an empty database behind.
+      const found = await chooseTools(items, env, info.version, logger, { loader: options.loader });
       const missing = await checkTargets(client, connection, items, options);
       for (const name of missing) {
         throwIfAborted(signal);
         logger.info(`creating database ${quoteIdent(name)}`);
         await createDatabase(client, name);
       }
-      return { toCreate: missing, server: info.version };
+      return { toCreate: missing, tools: found };
     });
     const schemas = tableSelection(options.tables ?? [], options.schemas ?? []).schemas;
     if (schemas.length > 0 && !options.dataOnly) {
@@ -64,7 +67,6 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreSu
         await withClient(connection, target, (client) => ensureSchemas(client, schemas));
       }
     }
-    const tools = await chooseTools(items, env, server, logger, { loader: options.loader });
     const restored: RestoredItem[] = [];
     for (const item of items) {
       throwIfAborted(signal);

@@ -93,6 +93,18 @@ describeWithTools('pgbak restore checks the target first', () => {
     expect(await databaseExists(missing)).toBe(false);
   });
 
+  it('finds pg_restore missing before --create creates the database (exit 1, nothing created)', async () => {
+    const bare = await makeTempDir('pgbak-no-tools-');
+    const missing = state.unusedName('rf_no_tool');
+
+    const result = await pgbak(['restore', backup.archive, '--target', missing, '--create'], { PATH: bare, PGBAK_PG_INSTALL_DIRS: '' });
+
+    expect(result.exitCode).toBe(1);
+    expect(errorReport(result.stderr).message).toMatch(/pg_restore/);
+    expect(result.stderr).not.toContain('creating database');
+    expect(await databaseExists(missing)).toBe(false);
+  });
+
   it('reports pg_restore\'s first error line and exits 1 when the restore itself fails', async () => {
     const target = await state.fresh('rf_fails');
     // A table of the same name but another shape: the restore's CREATE TABLE fails.
