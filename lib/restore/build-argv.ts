@@ -46,7 +46,7 @@ export function checkFlags(item: RestoreItem, flags: RestoreFlags): void {
       flags.disableTriggers ? '--disable-triggers' : '',
     ].filter(Boolean);
     if (filters.length > 0) {
-      throw usage(`${where} is plain SQL, restored by psql as it is: ${filters.join(', ')} need a custom, tar or directory backup`);
+      throw usage(`${where} is plain SQL, restored by psql as it is: ${filters.join(', ')} ${filters.length === 1 ? 'needs' : 'need'} a custom, tar or directory backup`);
     }
     if (item.input.type === 'entry' && /\.(lz4|zst)$/.test(item.input.name)) {
       throw usage(`${where}: ${item.input.name} is compressed with ${item.input.name.endsWith('.lz4') ? 'lz4' : 'zstd'}, which pgbak cannot decompress`, 'extract it (unzip), decompress it and run psql -f on it');
@@ -60,15 +60,18 @@ export function checkFlags(item: RestoreItem, flags: RestoreFlags): void {
 
 /**
  * pg_restore's argv after the program. `input` is a file or directory, or null to
- * read the archive from stdin. --exit-on-error: a restore that hit an error is a
- * failed restore, reported by its first error, not a warning count at the end.
+ * read the archive from stdin; `useList` a reordered table of contents (see
+ * clean-order.ts). --exit-on-error: a restore that hit an error is a failed
+ * restore, reported by its first error, not a warning count at the end. Without
+ * --jobs it runs in one transaction: all or nothing.
  */
-export function buildPgRestoreArgs(item: RestoreItem, server: ServerAddress, flags: RestoreFlags, input: string | null): string[] {
+export function buildPgRestoreArgs(item: RestoreItem, server: ServerAddress, flags: RestoreFlags, input: string | null, useList: string | null = null): string[] {
   const { schemas, tables } = tableSelection(flags.tables ?? [], flags.schemas ?? []);
   return [
     ...connectionArgs(server),
     `--dbname=${dbnameArg(item.target)}`,
     '--exit-on-error',
+    ...(singleTransaction(flags) ? ['--single-transaction'] : []),
     ...(flags.clean ? ['--clean', '--if-exists'] : []),
     ...(flags.dataOnly ? ['--data-only'] : []),
     ...(flags.schemaOnly ? ['--schema-only'] : []),
@@ -78,6 +81,7 @@ export function buildPgRestoreArgs(item: RestoreItem, server: ServerAddress, fla
     ...(flags.noPrivileges ? ['--no-privileges'] : []),
     ...(flags.disableTriggers ? ['--disable-triggers'] : []),
     ...(flags.jobs !== undefined && flags.jobs > 1 ? [`--jobs=${flags.jobs}`] : []),
+    ...(useList === null ? [] : [`--use-list=${useList}`]),
     ...(input === null ? [] : [input]),
   ];
 }
@@ -101,6 +105,11 @@ export function buildPsqlArgs(item: RestoreItem, server: ServerAddress, flags: R
     ...(restrictKey === null ? [] : [`--command=\\restrict ${restrictKey}`]),
     '--file=-',
   ];
+}
+
+/** Whether pg_restore runs in one transaction: unless told not to, or running --jobs in parallel (which cannot). */
+export function singleTransaction(flags: RestoreFlags): boolean {
+  return !flags.noSingleTransaction && !(flags.jobs !== undefined && flags.jobs > 1);
 }
 
 /**

@@ -6,7 +6,7 @@ import { readServerInfo } from '../db/server-info.js';
 import { PgbakError } from '../errors.js';
 import { createLogger } from '../log/index.js';
 import { quoteIdent } from '../sql/quote.js';
-import { checkFlags, tableSelection, type RestoreFlags } from './build-argv.js';
+import { checkFlags, singleTransaction, tableSelection, type RestoreFlags } from './build-argv.js';
 import { checkTargets } from './check-targets.js';
 import { NATIVE_LOADER } from './native-loader-glue.js';
 import { checkScripts } from './check-scripts.js';
@@ -47,6 +47,9 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreSu
       const sql = options.create ? [...new Set(items.filter((i) => i.database !== null).map((i) => `${createDatabaseSql(i.target)}  -- if missing`))] : [];
       const commands = items.map((item) => describeCommand(item, tools.get(item)!, connection, flags, scripts.get(item)));
       return { ok: true, archive: archive.path, dryRun: true, sql, commands, items: [], durationMs: Date.now() - started };
+    }
+    if (!options.noSingleTransaction && !singleTransaction(flags) && items.some((item) => item.database !== null && item.format !== 'plain')) {
+      logger.warn(`--jobs ${flags.jobs}: pg_restore cannot restore in parallel inside one transaction, so a failure leaves the target partly restored`);
     }
     const { toCreate, tools } = await withClient(connection, maintenanceDb, async (client) => {
       const info = await readServerInfo(client);

@@ -1,13 +1,16 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Connection } from '../config/connection-types.js';
 import type { Env } from '../config/env-file.js';
 import type { ZipReader } from '../archive/index.js';
 import type { ToolInfo } from '../tools/index.js';
-import { buildPgRestoreArgs, buildPsqlArgs, type RestoreFlags } from './build-argv.js';
+import { buildPgRestoreArgs, buildPsqlArgs, singleTransaction, type RestoreFlags } from './build-argv.js';
 import { secretEnv, shownEnv } from '../config/child-env.js';
 import { extractInput, withRestoreTempDir } from './extract.js';
 import { describeNativeLoad, restoreWithNativeLoader, usesNativeLoader, type NativeLoaderFlags } from './native-loader-glue.js';
 import { blankLines, restrictionFor } from './restrict-psql.js';
+import { reorderForClean } from './clean-order.js';
 import { runTool, type ToolContext, type ToolOutcome } from './run-tool.js';
 import type { ScriptScan } from '../sql/script/index.js';
 import { PgbakError } from '../errors.js';
@@ -52,12 +55,14 @@ export async function restoreItem(
 ): Promise<ToolOutcome> {
   if (usesNativeLoader(item, tool, flags)) return restoreWithNativeLoader(item, reader, connection, flags, ctx);
   const label = `${item.step}${item.database === null ? '' : ` (${item.database})`} -> ${item.target}`;
-  const common = { tool, env: secretEnv(connection), label, tolerateErrors: item.database === null };
-  if (needsExtraction(item, flags)) {
+  const common = { tool, env: secretEnv(connection), label, tolerateErrors: item.database === null, failureHint: failureHint(item, tool, flags) };
+  if (item.format !== 'plain' && (needsExtraction(item, flags) || flags.clean)) {
     return withRestoreTempDir(env, async (dir) => {
-      const path = await extractInput(reader, item.input, dir, ctx.signal);
-      ctx.logger.verbose(`${label}: extracted to a private temp dir for pg_restore`);
-      return runTool({ ...common, args: buildPgRestoreArgs(item, connection, flags, path), stdin: null }, ctx);
+      const path = needsExtraction(item, flags) ? await extractInput(reader, item.input, dir, ctx.signal) : null;
+      if (path !== null) ctx.logger.verbose(`${label}: extracted to a private temp dir for pg_restore`);
+      const list = flags.clean ? await cleanOrderList(item, reader, tool, path, dir, ctx) : null;
+      const stdin = path === null && item.input.type === 'entry' ? await reader.openStream(item.input.name) : null;
+      return runTool({ ...common, args: buildPgRestoreArgs(item, connection, flags, path, list), stdin }, ctx);
     });
   }
   if (item.input.type !== 'entry') throw new Error('unreachable: directory input is always extracted');
@@ -70,4 +75,33 @@ export async function restoreItem(
   const transforms = [...(item.input.gunzip ? [createGunzip()] : []), ...(restriction && restriction.blank.length > 0 ? [blankLines(restriction.blank)] : [])];
   const stdin = await reader.openStream(item.input.name);
   return runTool({ ...common, args: buildPsqlArgs(item, connection, flags, restriction?.key ?? null), stdin, transforms }, ctx);
+}
+
+/**
+ * For --clean: the archive's table of contents reordered so that a partitioned
+ * table's attached constraints can be dropped (see clean-order.ts), written
+ * into `dir`; null when the archive needs no reordering.
+ */
+async function cleanOrderList(item: RestoreItem, reader: ZipReader, tool: ToolInfo, path: string | null, dir: string, ctx: ToolContext): Promise<string | null> {
+  const label = `listing ${item.step}${item.database === null ? '' : ` (${item.database})`}`;
+  const listed =
+    path !== null
+      ? await runTool({ tool, args: ['--list', path], env: {}, stdin: null, label }, ctx, true)
+      : item.input.type === 'entry'
+        ? await runTool({ tool, args: ['--list'], env: {}, stdin: await reader.openStream(item.input.name), label, readsPart: true }, ctx, true)
+        : null;
+  const reordered = listed === null ? null : reorderForClean(listed.stdout);
+  if (reordered === null) return null;
+  const file = join(dir, 'clean-order.list');
+  await writeFile(file, reordered, { mode: 0o600, flag: 'wx' });
+  ctx.logger.verbose(`${item.step}: partition constraints listed before their parents' so that --clean can drop them`);
+  return file;
+}
+
+// What a failed restore left, and where the rest of the tool's output is (a restore writes no run log).
+function failureHint(item: RestoreItem, tool: ToolInfo, flags: RestoreFlags): string {
+  const more = `rerun with --verbose to see all of ${tool.name}'s output`;
+  const atomic = item.database !== null && (item.format === 'plain' ? !flags.noSingleTransaction : singleTransaction(flags));
+  if (atomic) return `nothing was restored into "${item.target}": it ran in one transaction, rolled back; ${more}`;
+  return `"${item.target}" may be partly restored: after fixing the cause, restore again with --clean; ${more}`;
 }

@@ -26,6 +26,8 @@ export interface ToolRun {
    * failure; its exit status decides.
    */
   readsPart?: boolean;
+  /** The hint of a failure that is not a configuration problem (what became of the target, where to read more). */
+  failureHint?: string;
 }
 
 /** The world a tool runs in. */
@@ -105,7 +107,10 @@ export async function runTool(run: ToolRun, ctx: ToolContext, captureStdout = fa
         : `could not be started (${outcome?.originalMessage ?? 'unknown'})`;
     ctx.logger.record('error', `${run.tool.name} ${how}: ${quoteArgv(argv)}`);
     const line = firstError ?? stderr.tail[stderr.tail.length - 1];
-    throw stepFailed(`${run.label}: ${run.tool.name} ${how}${line ? `: ${line}` : ''}`, line, outcome);
+    const failure = stepFailed(`${run.label}: ${run.tool.name} ${how}${line ? `: ${line}` : ''}`, line, outcome);
+    // A restore writes no run log: its hint says what became of the target and where the rest of the output is.
+    if (failure.code !== 'STEP_FAILED' || run.failureHint === undefined) throw failure;
+    throw new PgbakError('STEP_FAILED', failure.message, { hint: run.failureHint, cause: outcome });
   }
   // The tool succeeded without reading all of its input: a broken pipe (it exited
   // first) or, for a tool that reads part of it, any end of the feed is no failure.
