@@ -45,14 +45,15 @@ export async function listArchive(path: string, options: { env: Env; logger: Pgb
       const tool = tools.get(item)!;
       const ctx = { logger: options.logger, signal: options.signal };
       const label = `listing ${item.step}${item.database === null ? '' : ` (${item.database})`}`;
+      const failureHint = `rerun with --verbose to see all of ${tool.name}'s output`;
       const outcome =
         item.input.type === 'directory'
           ? await withRestoreTempDir(options.env, async (dir) => {
               // The table of contents is all pg_restore --list reads.
               const folder = await extractInput(reader, item.input, dir, options.signal, (file) => file === 'toc.dat');
-              return runTool({ tool, args: ['--list', folder], env: {}, stdin: null, label }, ctx, true);
+              return runTool({ tool, args: ['--list', folder], env: {}, stdin: null, label, failureHint }, ctx, true);
             })
-          : await runTool({ tool, args: ['--list'], env: {}, stdin: await reader.openStream(item.input.name), label, readsPart: true }, ctx, true);
+          : await runTool({ tool, args: ['--list'], env: {}, stdin: await reader.openStream(item.input.name), label, readsPart: true, failureHint }, ctx, true);
       tocs.set(listed[index]!, outcome.stdout);
     }
     return {

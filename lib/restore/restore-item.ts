@@ -84,11 +84,12 @@ export async function restoreItem(
  */
 async function cleanOrderList(item: RestoreItem, reader: ZipReader, tool: ToolInfo, path: string | null, dir: string, ctx: ToolContext): Promise<string | null> {
   const label = `listing ${item.step}${item.database === null ? '' : ` (${item.database})`}`;
+  const failureHint = `nothing was restored: pg_restore could not read the table of contents; rerun with --verbose to see all of its output`;
   const listed =
     path !== null
-      ? await runTool({ tool, args: ['--list', path], env: {}, stdin: null, label }, ctx, true)
+      ? await runTool({ tool, args: ['--list', path], env: {}, stdin: null, label, failureHint }, ctx, true)
       : item.input.type === 'entry'
-        ? await runTool({ tool, args: ['--list'], env: {}, stdin: await reader.openStream(item.input.name), label, readsPart: true }, ctx, true)
+        ? await runTool({ tool, args: ['--list'], env: {}, stdin: await reader.openStream(item.input.name), label, readsPart: true, failureHint }, ctx, true)
         : null;
   const reordered = listed === null ? null : reorderForClean(listed.stdout);
   if (reordered === null) return null;
@@ -101,6 +102,7 @@ async function cleanOrderList(item: RestoreItem, reader: ZipReader, tool: ToolIn
 // What a failed restore left, and where the rest of the tool's output is (a restore writes no run log).
 function failureHint(item: RestoreItem, tool: ToolInfo, flags: RestoreFlags): string {
   const more = `rerun with --verbose to see all of ${tool.name}'s output`;
+  if (item.database === null) return `the globals were replayed up to the failure; ${more}`;
   const atomic = item.database !== null && (item.format === 'plain' ? !flags.noSingleTransaction : singleTransaction(flags));
   if (atomic) return `nothing was restored into "${item.target}": it ran in one transaction, rolled back; ${more}`;
   return `"${item.target}" may be partly restored: after fixing the cause, restore again with --clean; ${more}`;

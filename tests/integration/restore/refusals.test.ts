@@ -113,6 +113,14 @@ describeWithTools('pgbak restore checks the target first', () => {
     const result = await pgbak(['restore', backup.archive, '--target', target.name, '--force']);
 
     expect(result.exitCode).toBe(1);
-    expect(errorReport(result.stderr).message).toMatch(/pg_restore exited with code 1: pg_restore: error: .*relation "customers" already exists/);
+    const report = errorReport(result.stderr);
+    expect(report.message).toMatch(/pg_restore exited with code 1: pg_restore: error: .*relation "customers" already exists/);
+    // A restore writes no run log: the hint says what became of the target and where the rest of the output is.
+    expect(report.hint).toBe(`nothing was restored into "${target.name}": it ran in one transaction, rolled back; rerun with --verbose to see all of pg_restore's output`);
+    expect(await tableCount(target.name)).toBe(1);
+
+    const parallel = await pgbak(['restore', backup.archive, '--target', target.name, '--force', '--jobs', '2']);
+    expect(parallel.exitCode).toBe(1);
+    expect(errorReport(parallel.stderr).hint).toBe(`"${target.name}" may be partly restored: after fixing the cause, restore again with --clean; rerun with --verbose to see all of pg_restore's output`);
   });
 });
