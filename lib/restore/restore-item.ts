@@ -9,7 +9,7 @@ import { buildPgRestoreArgs, buildPsqlArgs, singleTransaction, type RestoreFlags
 import { secretEnv, shownEnv } from '../config/child-env.js';
 import { extractInput, withRestoreTempDir } from './extract.js';
 import { describeNativeLoad, restoreWithNativeLoader, usesNativeLoader, type NativeLoaderFlags } from './native-loader-glue.js';
-import { blankLines, restrictionFor } from './restrict-psql.js';
+import { blankLines, checkUnrestrictedScript, restrictionFor } from './restrict-psql.js';
 import { reorderForClean } from './clean-order.js';
 import { runTool, type ToolContext, type ToolOutcome } from './run-tool.js';
 import type { ScriptScan } from '../sql/script/index.js';
@@ -70,6 +70,7 @@ export async function restoreItem(
     return runTool({ ...common, args: buildPgRestoreArgs(item, connection, flags, null), stdin: await reader.openStream(item.input.name) }, ctx);
   }
   if (script === undefined) throw new PgbakError('INTERNAL', `${label}: a plain SQL entry must be scanned before psql runs it`);
+  checkUnrestrictedScript(item.input.name, script, tool);
   const restriction = restrictionFor(script, tool);
   if (restriction) ctx.logger.debug(`${label}: psql runs the script after \\restrict (no meta-command can run)`);
   const transforms = [...(item.input.gunzip ? [createGunzip()] : []), ...(restriction && restriction.blank.length > 0 ? [blankLines(restriction.blank)] : [])];

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { PgbakError } from '../errors.js';
 import type { ScriptScan } from '../sql/script/index.js';
 import type { ToolInfo } from '../tools/index.js';
 import { psqlRestricts } from './check-scripts.js';
@@ -68,4 +69,18 @@ class BlankLines extends Transform {
     if (pos < chunk.length) kept.push(chunk.subarray(pos));
     callback(null, kept.length === 1 ? kept[0] : Buffer.concat(kept));
   }
+}
+
+/**
+ * Refuses to hand psql a script the scan cannot vouch for without `\\restrict`
+ * behind it: one with a string literal psql may read otherwise (see
+ * ScriptScan.ambiguousLine) when this psql cannot be restricted.
+ */
+export function checkUnrestrictedScript(entry: string, scan: ScriptScan | undefined, tool: ToolInfo): void {
+  if (scan?.ambiguousLine == null || restrictionFor(scan, tool) !== null) return;
+  throw new PgbakError(
+    'STEP_FAILED',
+    `${entry}: line ${scan.ambiguousLine}: a string literal ends in a backslash before its quote, which psql reads differently when standard_conforming_strings is off; psql ${tool.version.text} has no \\restrict to stop what that could hide, so the script is not run`,
+    { hint: 'restore with a psql that has \\restrict (15.14, 16.10, 17.6 or later; PGBAK_PG_BIN), or with --loader native' },
+  );
 }

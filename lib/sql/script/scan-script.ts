@@ -17,6 +17,13 @@ export interface ScriptScan {
   restrictLines: number[];
   /** Whether the script switches databases with `\connect`. */
   connects: boolean;
+  /**
+   * The first line of a '…' literal that psql reads differently with
+   * standard_conforming_strings off (a quote right after an odd run of
+   * backslashes), or null. Harmless in pg_dump's output; but a script can switch
+   * the setting unseen, so only a psql restricted by `\restrict` may run it.
+   */
+  ambiguousLine: number | null;
 }
 
 /**
@@ -27,9 +34,11 @@ export interface ScriptScan {
  * ASCII-compatible encoding is read; COPY data is skipped, not interpreted.
  */
 export async function scanPgDumpScript(source: AsyncIterable<Uint8Array | string>, options: ScanScriptOptions): Promise<ScriptScan> {
-  const scan: ScriptScan = { restrictLines: [], connects: false };
+  const scan: ScriptScan = { restrictLines: [], connects: false, ambiguousLine: null };
+  const stats = { bytesRead: 0, maxBufferedBytes: 0 } as { bytesRead: number; maxBufferedBytes: number; ambiguousStringLine?: number };
   const items = splitSql(source, {
     anyEncoding: true,
+    stats,
     metaCommands(command) {
       checkPgDumpMetaCommand(command);
       if (command.name === 'restrict' || command.name === 'unrestrict') scan.restrictLines.push(command.line);
@@ -46,5 +55,6 @@ export async function scanPgDumpScript(source: AsyncIterable<Uint8Array | string
       );
     }
   }
+  scan.ambiguousLine = stats.ambiguousStringLine ?? null;
   return scan;
 }

@@ -36,6 +36,8 @@ export interface SplitStats {
   bytesRead: number;
   /** The most bytes held at once: the statement being read plus the unread part of the current chunk. */
   maxBufferedBytes: number;
+  /** Set at the end of the script: the first line of a literal psql may read otherwise (see StatementScanner.ambiguousStringLine). */
+  ambiguousStringLine?: number;
 }
 
 export interface SplitSqlOptions {
@@ -105,7 +107,10 @@ class SqlSplitter {
     try {
       for (;;) {
         const statement = await this.nextStatement();
-        if (statement === null) return;
+        if (statement === null) {
+          if (this.scanner.ambiguousStringLine > 0) this.stats.ambiguousStringLine = this.scanner.ambiguousStringLine;
+          return;
+        }
         if (classifyCopy(statement.sql) === 'from-stdin') {
           await this.skipRestOfLine(statement.line);
           const block = this.startCopy();

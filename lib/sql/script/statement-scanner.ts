@@ -57,6 +57,14 @@ export class StatementScanner {
   standardStrings = true;
   /** Whether the next byte starts a line; at a `'meta'` stop, whether the `\` does. */
   atLineStart = true;
+  /**
+   * The first line (0: none) where a plain '…' literal has a quote right after an
+   * odd run of backslashes: read with standard_conforming_strings on, the string
+   * ends there; off, it goes on. psql follows the server's setting, which a script
+   * can change in ways no scanner can follow (set_config, RESET…): there a scan
+   * cannot be sure where psql's strings end.
+   */
+  ambiguousStringLine = 0;
 
   private state = Normal;
   private parenDepth = 0;
@@ -70,6 +78,10 @@ export class StatementScanner {
   private words = 0;
   private lead = ['', '', '', ''];
   private tag: number[] = [];
+  // In a plain '…' literal: an odd run of backslashes ends at the current byte.
+  private oddBackslashes = false;
+  // The literal in Estring is a plain '…' read with standard_conforming_strings off (not E'…').
+  private plainEscaped = false;
   private delimiter: number[] = [];
   private matched = 0;
 
@@ -115,6 +127,10 @@ export class StatementScanner {
     }
     const what = openConstructs[this.state];
     return what === undefined ? null : { what, line: this.openedOn };
+  }
+
+  private noteAmbiguous(): void {
+    if (this.ambiguousStringLine === 0) this.ambiguousStringLine = this.line;
   }
 
   private markContent(): void {
@@ -166,7 +182,11 @@ export class StatementScanner {
           } else if (c !== 0x2f) this.state = Block;
           return null;
         case Squote:
-          if (c === 0x27) this.state = SquoteQuote;
+          if (c === 0x27) {
+            if (this.oddBackslashes) this.noteAmbiguous();
+            this.state = SquoteQuote;
+          }
+          this.oddBackslashes = c === BACKSLASH && !this.oddBackslashes;
           return null;
         case SquoteQuote:
           if (c === 0x27) {
@@ -180,6 +200,7 @@ export class StatementScanner {
           else if (c === 0x27) this.state = EstringQuote;
           return null;
         case EstringEscape:
+          if (c === 0x27 && this.plainEscaped) this.noteAmbiguous();
           this.state = Estring;
           return null;
         case EstringQuote:
@@ -236,6 +257,7 @@ export class StatementScanner {
           if (c === 0x27 && this.wordLength === 1 && this.word === 'e') {
             this.openedOn = this.line;
             this.state = Estring;
+            this.plainEscaped = false;
             return null;
           }
           this.state = Normal;
@@ -275,6 +297,8 @@ export class StatementScanner {
       case 0x27:
         this.openedOn = this.line;
         this.state = this.standardStrings ? Squote : Estring;
+        this.oddBackslashes = false;
+        this.plainEscaped = !this.standardStrings;
         return null;
       case 0x22:
         this.openedOn = this.line;

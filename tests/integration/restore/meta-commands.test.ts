@@ -2,7 +2,7 @@
 // entry holding a psql meta-command pg_dump does not write (a shell command, a
 // file write, an include…) is refused by restore and verify before psql starts,
 // with the entry and the line; genuine pg_dump output still restores.
-import { access } from 'node:fs/promises';
+import { access, chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { hasClientTools, query, type TestDatabase } from '../../support/db.js';
@@ -124,6 +124,28 @@ describeWithTools('pgbak restore and verify refuse a plain SQL entry holding a p
     expect(result.exitCode).toBe(1);
     expect(errorReport(result.stderr).message).toMatch(/line \d+: COPY … FROM stdin in a script psql runs past errors/);
     expect(await exists(file)).toBe(false);
+  });
+});
+
+describeWithTools('pgbak restore with a psql that has no \\restrict', () => {
+  it('refuses a literal psql could read otherwise (standard_conforming_strings switched unseen) before psql starts or a database is created', async () => {
+    const fake = await makeTempDir('pgbak-old-psql-');
+    const ran = join(fake, 'psql-was-run');
+    await writeFile(join(fake, 'psql'), `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "psql (PostgreSQL) 15.13"; exit 0; fi\ntouch '${ran}'\nexit 1\n`);
+    await chmod(join(fake, 'psql'), 0o755);
+    const file = mark('hidden-by-a-string');
+    // With the setting off (set_config is invisible to a scan), psql would end the first string later and run \!.
+    const hidden = `SELECT set_config('standard_' || 'conforming_strings', 'off', false);\nSELECT 'a\\' , ' \\! touch ${file} ';\n`;
+    const tampered = await rewriteEntry(backup.archive, entry, (sql) => sql.replace(/\n--\n-- PostgreSQL database dump complete/, `\n${hidden}--\n-- PostgreSQL database dump complete`), true);
+    const target = state.unusedName('mc_old_psql');
+
+    const result = await pgbak(['restore', tampered, '--target', target, '--create'], { PATH: fake, PGBAK_PG_INSTALL_DIRS: '' });
+
+    expect(result.exitCode).toBe(1);
+    expect(errorReport(result.stderr).message).toMatch(new RegExp(`^${entry.replace(/\./g, '\\.')}: line \\d+: a string literal ends in a backslash before its quote.*psql 15\\.13 has no \\\\restrict`));
+    expect(await exists(ran)).toBe(false);
+    expect(await exists(file)).toBe(false);
+    expect(await databaseExists(target)).toBe(false);
   });
 });
 

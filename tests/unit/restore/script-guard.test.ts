@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildPsqlArgs } from '../../../lib/restore/build-argv.js';
 import { psqlRestricts } from '../../../lib/restore/check-scripts.js';
-import { blankLines, restrictionFor } from '../../../lib/restore/restrict-psql.js';
+import { blankLines, checkUnrestrictedScript, restrictionFor } from '../../../lib/restore/restrict-psql.js';
 import type { RestoreItem } from '../../../lib/restore/types.js';
 import { scanPgDumpScript } from '../../../lib/sql/script/index.js';
 import type { ToolInfo } from '../../../lib/tools/index.js';
@@ -28,7 +28,7 @@ describe('scanPgDumpScript', () => {
       '\\connect plain_name',
       '',
     ].join('\n');
-    expect(await scan(script)).toEqual({ restrictLines: [1, 7], connects: true });
+    expect(await scan(script)).toEqual({ restrictLines: [1, 7], connects: true, ambiguousLine: null });
   });
 
   it('refuses every other meta-command, anywhere outside quotes, comments and COPY data', async () => {
@@ -50,11 +50,26 @@ describe('scanPgDumpScript', () => {
 
   it('reads backslashes in strings, dollar quotes, comments and identifiers as text', async () => {
     const script = "SELECT E'\\\\! x', '\\o', \"\\w\" /* \\! */ -- \\i f\n, $f$\n\\! inside a body\n$f$;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\n";
-    expect(await scan(script)).toEqual({ restrictLines: [], connects: false });
+    expect(await scan(script)).toEqual({ restrictLines: [], connects: false, ambiguousLine: null });
+  });
+
+  it('notes a literal psql reads otherwise with standard_conforming_strings off (a quote after an odd run of backslashes)', async () => {
+    // psql with the setting off would read \' as a quote inside the string, and \! as a command after it.
+    const hidden = "SELECT 'a\\' , ' \\! touch x ';\n";
+    expect((await scan(`SELECT 1;\n${hidden}`)).ambiguousLine).toBe(2);
+    expect((await scan("SELECT 'a\\\\', 'it''s', E'\\'', 'b\\c';\n")).ambiguousLine).toBeNull();
+    expect((await scan("SET standard_conforming_strings = off;\nSELECT 'x', E'\\'';\nSELECT 'y\\'';\n")).ambiguousLine).toBe(3);
+  });
+
+  it('refuses such a script where psql cannot be restricted, and only there', () => {
+    const scanned = { restrictLines: [], connects: false, ambiguousLine: 4 };
+    expect(() => checkUnrestrictedScript('full/app.sql', scanned, psql(15, 13))).toThrow(/^full\/app\.sql: line 4: a string literal ends in a backslash before its quote.*psql 15\.13 has no \\restrict/);
+    expect(() => checkUnrestrictedScript('full/app.sql', scanned, psql(15, 14))).not.toThrow();
+    expect(() => checkUnrestrictedScript('full/app.sql', { ...scanned, ambiguousLine: null }, psql(15, 13))).not.toThrow();
   });
 
   it('reads scripts in other encodings than UTF-8', async () => {
-    expect(await scanPgDumpScript(Readable.from([Buffer.from("SET client_encoding = 'LATIN1';\nSELECT '\xe9';\n", 'latin1')]), { copyData: true })).toEqual({ restrictLines: [], connects: false });
+    expect(await scanPgDumpScript(Readable.from([Buffer.from("SET client_encoding = 'LATIN1';\nSELECT '\xe9';\n", 'latin1')]), { copyData: true })).toEqual({ restrictLines: [], connects: false, ambiguousLine: null });
   });
 
   it('refuses COPY data where psql would go on after a failed COPY', async () => {
@@ -74,12 +89,12 @@ describe('psql restriction', () => {
   });
 
   it('restricts with a fresh key unless the psql is too old or the script switches databases', () => {
-    const a = restrictionFor({ restrictLines: [9, 2], connects: false }, psql(15, 18));
-    const b = restrictionFor({ restrictLines: [], connects: false }, psql(15, 18));
+    const a = restrictionFor({ restrictLines: [9, 2], connects: false, ambiguousLine: null }, psql(15, 18));
+    const b = restrictionFor({ restrictLines: [], connects: false, ambiguousLine: null }, psql(15, 18));
     expect(a).toEqual({ key: expect.stringMatching(/^[0-9a-f]{48}$/), blank: [2, 9] });
     expect(b!.key).not.toBe(a!.key);
-    expect(restrictionFor({ restrictLines: [], connects: false }, psql(15, 13))).toBeNull();
-    expect(restrictionFor({ restrictLines: [], connects: true }, psql(17, 6))).toBeNull();
+    expect(restrictionFor({ restrictLines: [], connects: false, ambiguousLine: null }, psql(15, 13))).toBeNull();
+    expect(restrictionFor({ restrictLines: [], connects: true, ambiguousLine: null }, psql(17, 6))).toBeNull();
     expect(restrictionFor(undefined, psql(17, 6))).toBeNull();
   });
 
