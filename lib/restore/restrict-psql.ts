@@ -80,7 +80,7 @@ export function checkUnrestrictedScript(entry: string, scan: ScriptScan | undefi
   if (scan?.ambiguousLine == null || restrictionFor(scan, tool) !== null) return;
   throw new PgbakError(
     'STEP_FAILED',
-    `${entry}: line ${scan.ambiguousLine}: a string literal ends in a backslash before its quote, which psql reads differently when standard_conforming_strings is off; psql ${tool.version.text} has no \\restrict to stop what that could hide, so the script is not run`,
+    `${entry}: line ${scan.ambiguousLine}: a string literal that psql may read otherwise (a backslash before its quote, or after a non-ASCII byte) if the script switches standard_conforming_strings or the client encoding; psql ${tool.version.text} has no \\restrict to stop what that could hide, so the script is not run`,
     { hint: 'restore with a psql that has \\restrict (15.14, 16.10, 17.6 or later; PGBAK_PG_BIN), or with --loader native' },
   );
 }

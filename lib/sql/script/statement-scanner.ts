@@ -58,11 +58,13 @@ export class StatementScanner {
   /** Whether the next byte starts a line; at a `'meta'` stop, whether the `\` does. */
   atLineStart = true;
   /**
-   * The first line (0: none) where a plain '…' literal has a quote right after an
-   * odd run of backslashes: read with standard_conforming_strings on, the string
-   * ends there; off, it goes on. psql follows the server's setting, which a script
-   * can change in ways no scanner can follow (set_config, RESET…): there a scan
-   * cannot be sure where psql's strings end.
+   * The first line (0: none) of a string literal psql may read otherwise than
+   * this scanner: a plain '…' literal with a quote right after an odd run of
+   * backslashes (with standard_conforming_strings on the string ends there, off it
+   * goes on), or an escape string with a backslash right after a non-ASCII byte
+   * (in SJIS, BIG5, GBK… the two are one character). psql follows the server's
+   * settings, which a script can change in ways no scanner can follow
+   * (set_config, RESET…): there a scan cannot be sure where psql's strings end.
    */
   ambiguousStringLine = 0;
 
@@ -78,6 +80,8 @@ export class StatementScanner {
   private words = 0;
   private lead = ['', '', '', ''];
   private tag: number[] = [];
+  // The byte before the current one.
+  private previous = 0;
   // In a plain '…' literal: an odd run of backslashes ends at the current byte.
   private oddBackslashes = false;
   // The literal in Estring is a plain '…' read with standard_conforming_strings off (not E'…').
@@ -105,6 +109,7 @@ export class StatementScanner {
     for (let i = start; i < buf.length; i++) {
       const c = buf[i]!;
       const stop = this.step(c);
+      this.previous = c;
       if (stop === 'meta') return { end: i, stop };
       this.atLineStart = c === NL;
       if (c === NL) this.line++;
@@ -196,6 +201,9 @@ export class StatementScanner {
           this.state = Normal;
           continue;
         case Estring:
+          // In SJIS, BIG5, GBK… a backslash can be the second byte of a character:
+          // psql, switched to such a client encoding, would not read an escape there.
+          if (c === BACKSLASH && this.previous >= 0x80) this.noteAmbiguous();
           if (c === BACKSLASH) this.state = EstringEscape;
           else if (c === 0x27) this.state = EstringQuote;
           return null;

@@ -61,9 +61,15 @@ describe('scanPgDumpScript', () => {
     expect((await scan("SET standard_conforming_strings = off;\nSELECT 'x', E'\\'';\nSELECT 'y\\'';\n")).ambiguousLine).toBe(3);
   });
 
+  it('notes an escape string with a backslash right after a non-ASCII byte (one character in SJIS, BIG5, GBK…)', async () => {
+    const sjis = Buffer.concat([Buffer.from("SELECT 1;\nSELECT E'"), Buffer.from([0x95, 0x5c]), Buffer.from("' \\! x ';\n")]);
+    expect((await scanPgDumpScript(Readable.from([sjis]), { copyData: true })).ambiguousLine).toBe(2);
+    expect((await scan("SELECT 'é\\a', E'é \\n';\n")).ambiguousLine).toBeNull();
+  });
+
   it('refuses such a script where psql cannot be restricted, and only there', () => {
     const scanned = { restrictLines: [], connects: false, ambiguousLine: 4 };
-    expect(() => checkUnrestrictedScript('full/app.sql', scanned, psql(15, 13))).toThrow(/^full\/app\.sql: line 4: a string literal ends in a backslash before its quote.*psql 15\.13 has no \\restrict/);
+    expect(() => checkUnrestrictedScript('full/app.sql', scanned, psql(15, 13))).toThrow(/^full\/app\.sql: line 4: a string literal that psql may read otherwise.*psql 15\.13 has no \\restrict/);
     expect(() => checkUnrestrictedScript('full/app.sql', scanned, psql(15, 14))).not.toThrow();
     expect(() => checkUnrestrictedScript('full/app.sql', { ...scanned, ambiguousLine: null }, psql(15, 13))).not.toThrow();
   });
