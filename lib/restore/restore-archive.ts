@@ -8,8 +8,8 @@ import { createLogger } from '../log/index.js';
 import { quoteIdent } from '../sql/quote.js';
 import { checkFlags, singleTransaction, tableSelection, type RestoreFlags } from './build-argv.js';
 import { checkTargets } from './check-targets.js';
-import { NATIVE_LOADER, usesNativeLoader } from './native-loader-glue.js';
-import { checkUnrestrictedScript } from './restrict-psql.js';
+import { NATIVE_LOADER } from './native-loader-glue.js';
+import { checkUnrestrictedScripts } from './restrict-psql.js';
 import { checkScripts } from './check-scripts.js';
 import { chooseTools } from './choose-tools.js';
 import { openArchive } from './open-archive.js';
@@ -57,9 +57,7 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreSu
       // Every tool the restore needs is found before anything is created: a missing
       // pg_restore must not leave an empty database behind.
       const found = await chooseTools(items, env, info.version, logger, { loader: options.loader });
-      for (const item of items) {
-        if (item.input.type === 'entry' && !usesNativeLoader(item, found.get(item)!, flags)) checkUnrestrictedScript(item.input.name, scripts.get(item), found.get(item)!);
-      }
+      checkUnrestrictedScripts(items, scripts, found, options);
       const missing = await checkTargets(client, connection, items, options);
       for (const name of missing) {
         throwIfAborted(signal);

@@ -104,7 +104,7 @@ async function cleanOrderList(item: RestoreItem, reader: ZipReader, tool: ToolIn
 function failureHint(item: RestoreItem, tool: ToolInfo, flags: RestoreFlags): string {
   const more = `rerun with --verbose to see all of ${tool.name}'s output`;
   if (item.database === null) return `the globals were replayed up to the failure; ${more}`;
-  const atomic = item.database !== null && (item.format === 'plain' ? !flags.noSingleTransaction : singleTransaction(flags));
+  const atomic = item.format === 'plain' ? !flags.noSingleTransaction : singleTransaction(flags);
   if (atomic) return `nothing was restored into "${item.target}": it ran in one transaction, rolled back; ${more}`;
   return `"${item.target}" may be partly restored: after fixing the cause, restore again with --clean; ${more}`;
 }

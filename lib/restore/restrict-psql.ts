@@ -3,6 +3,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { PgbakError } from '../errors.js';
 import type { ScriptScan } from '../sql/script/index.js';
 import type { ToolInfo } from '../tools/index.js';
+import { usesNativeLoader, type NativeLoaderFlags } from './native-loader-glue.js';
+import type { RestoreItem } from './types.js';
 import { psqlRestricts } from './check-scripts.js';
 
 /**
@@ -83,4 +85,13 @@ export function checkUnrestrictedScript(entry: string, scan: ScriptScan | undefi
     `${entry}: line ${scan.ambiguousLine}: a string literal that psql may read otherwise (a backslash before its quote, or after a non-ASCII byte) if the script switches standard_conforming_strings or the client encoding; psql ${tool.version.text} has no \\restrict to stop what that could hide, so the script is not run`,
     { hint: 'restore with a psql that has \\restrict (15.14, 16.10, 17.6 or later; PGBAK_PG_BIN), or with --loader native' },
   );
+}
+
+/** {@link checkUnrestrictedScript} for every plain entry psql would run: before anything is created. */
+export function checkUnrestrictedScripts(items: readonly RestoreItem[], scripts: Map<RestoreItem, ScriptScan>, tools: Map<RestoreItem, ToolInfo>, flags: NativeLoaderFlags): void {
+  for (const item of items) {
+    const tool = tools.get(item);
+    if (item.format !== 'plain' || item.input.type !== 'entry' || tool === undefined || usesNativeLoader(item, tool, flags)) continue;
+    checkUnrestrictedScript(item.input.name, scripts.get(item), tool);
+  }
 }

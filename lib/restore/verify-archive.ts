@@ -13,6 +13,7 @@ import type { ToolInfo } from '../tools/index.js';
 import { pgbakVersion } from '../version.js';
 import type { ScriptScan } from '../sql/script/index.js';
 import { checkScripts } from './check-scripts.js';
+import { checkUnrestrictedScripts } from './restrict-psql.js';
 import { chooseTools } from './choose-tools.js';
 import { NATIVE_LOADER } from './native-loader-glue.js';
 import { compareFacts, type Mismatch, type StepChecks } from './compare-facts.js';
@@ -101,6 +102,7 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyResul
     const tools = await chooseTools(items, env, server.version, logger, { loader: options.loader });
     // No scratch database is created for a script that holds a meta-command pg_dump does not write.
     const scripts = await checkScripts(items, reader);
+    checkUnrestrictedScripts(items, scripts, tools, { loader: options.loader });
     logger.info(`verifying ${archive.path} on ${connection.host}:${connection.port} (PostgreSQL ${server.version.text})`);
 
     const databases: VerifiedDatabase[] = [];
