@@ -74,7 +74,7 @@ export function restoreCommand(ctx: () => CommandContext): CommandModule<object,
           .option('no-privileges', { type: 'boolean', default: false, describe: 'do not restore GRANT/REVOKE', group: 'How:' })
           .option('disable-triggers', { type: 'boolean', default: false, describe: 'with --data-only: skip triggers and foreign key checks while loading (superuser)', group: 'How:' })
           .option('jobs', { alias: 'j', type: 'number', describe: 'parallel pg_restore jobs (custom/directory; extracts to a private temp dir)', group: 'How:' })
-          .option('no-single-transaction', { type: 'boolean', default: false, describe: 'plain SQL: do not wrap the script in one transaction', group: 'How:' })
+          .option('no-single-transaction', { type: 'boolean', default: false, describe: 'do not restore in one transaction (all or nothing otherwise; --jobs cannot)', group: 'How:' })
           .option('loader', { choices: ['auto', 'native'] as const, default: 'auto' as const, describe: LOADER_DESCRIPTION, group: 'How:' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'print the commands (password redacted), run nothing', group: 'How:' })
           .option('list', { type: 'boolean', default: false, describe: 'show what the archive holds; needs no database', group: 'How:' }),

@@ -60,15 +60,18 @@ export function checkFlags(item: RestoreItem, flags: RestoreFlags): void {
 
 /**
  * pg_restore's argv after the program. `input` is a file or directory, or null to
- * read the archive from stdin. --exit-on-error: a restore that hit an error is a
- * failed restore, reported by its first error, not a warning count at the end.
+ * read the archive from stdin; `useList` a reordered table of contents (see
+ * clean-order.ts). --exit-on-error: a restore that hit an error is a failed
+ * restore, reported by its first error, not a warning count at the end. Without
+ * --jobs it runs in one transaction: all or nothing.
  */
-export function buildPgRestoreArgs(item: RestoreItem, server: ServerAddress, flags: RestoreFlags, input: string | null): string[] {
+export function buildPgRestoreArgs(item: RestoreItem, server: ServerAddress, flags: RestoreFlags, input: string | null, useList: string | null = null): string[] {
   const { schemas, tables } = tableSelection(flags.tables ?? [], flags.schemas ?? []);
   return [
     ...connectionArgs(server),
     `--dbname=${dbnameArg(item.target)}`,
     '--exit-on-error',
+    ...(singleTransaction(flags) ? ['--single-transaction'] : []),
     ...(flags.clean ? ['--clean', '--if-exists'] : []),
     ...(flags.dataOnly ? ['--data-only'] : []),
     ...(flags.schemaOnly ? ['--schema-only'] : []),
@@ -78,6 +81,7 @@ export function buildPgRestoreArgs(item: RestoreItem, server: ServerAddress, fla
     ...(flags.noPrivileges ? ['--no-privileges'] : []),
     ...(flags.disableTriggers ? ['--disable-triggers'] : []),
     ...(flags.jobs !== undefined && flags.jobs > 1 ? [`--jobs=${flags.jobs}`] : []),
+    ...(useList === null ? [] : [`--use-list=${useList}`]),
     ...(input === null ? [] : [input]),
   ];
 }
@@ -86,9 +90,10 @@ export function buildPgRestoreArgs(item: RestoreItem, server: ServerAddress, fla
  * psql's argv after the program, reading the script from stdin. A database dump
  * stops at its first error, in one transaction unless told otherwise; the globals
  * are replayed to the end, because "role … already exists" is expected on a
- * server that has some of them.
+ * server that has some of them. With `restrictKey`, psql runs `\restrict <key>`
+ * before the script: no meta-command of the script can run after that.
  */
-export function buildPsqlArgs(item: RestoreItem, server: ServerAddress, flags: RestoreFlags): string[] {
+export function buildPsqlArgs(item: RestoreItem, server: ServerAddress, flags: RestoreFlags, restrictKey: string | null = null): string[] {
   const strict = item.database !== null;
   return [
     '-X',
@@ -97,8 +102,14 @@ export function buildPsqlArgs(item: RestoreItem, server: ServerAddress, flags: R
     ...(strict && !flags.noSingleTransaction ? ['--single-transaction'] : []),
     ...connectionArgs(server),
     `--dbname=${dbnameArg(item.target)}`,
+    ...(restrictKey === null ? [] : [`--command=\\restrict ${restrictKey}`]),
     '--file=-',
   ];
+}
+
+/** Whether pg_restore runs in one transaction: unless told not to, or running --jobs in parallel (which cannot). */
+export function singleTransaction(flags: RestoreFlags): boolean {
+  return !flags.noSingleTransaction && !(flags.jobs !== undefined && flags.jobs > 1);
 }
 
 /**

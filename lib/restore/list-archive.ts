@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Manifest } from '../archive/index.js';
+import type { Manifest, ManifestStep } from '../archive/index.js';
 import type { Env } from '../config/env-file.js';
 import type { PgbakLogger } from '../log/index.js';
 import { chooseTools } from './choose-tools.js';
@@ -36,24 +36,25 @@ export async function listArchive(path: string, options: { env: Env; logger: Pgb
   try {
     const { manifest, reader } = archive;
     const stored = new Map(reader.entries().map((entry) => [entry.name, entry.compressedSize]));
-    const items: RestoreItem[] = manifest.steps
-      .filter((step) => step.entries.length > 0 && step.format !== 'plain')
-      .map((step) => ({ step: step.name, database: step.database, format: step.format, input: inputOf(step), target: '', dumpVersion: step.tool.version }));
+    // One item per manifest step: a `databases: all` step is one manifest step per database, all of the same name.
+    const listed = manifest.steps.filter((step) => step.entries.length > 0 && step.format !== 'plain');
+    const items: RestoreItem[] = listed.map((step) => ({ step: step.name, database: step.database, format: step.format, input: inputOf(step), target: '', dumpVersion: step.tool.version }));
     const tools = items.length > 0 ? await chooseTools(items, options.env, null, options.logger) : new Map();
-    const tocs = new Map<string, string>();
-    for (const item of items) {
+    const tocs = new Map<ManifestStep, string>();
+    for (const [index, item] of items.entries()) {
       const tool = tools.get(item)!;
       const ctx = { logger: options.logger, signal: options.signal };
-      const label = `listing ${item.step}`;
+      const label = `listing ${item.step}${item.database === null ? '' : ` (${item.database})`}`;
+      const failureHint = `rerun with --verbose to see all of ${tool.name}'s output`;
       const outcome =
         item.input.type === 'directory'
           ? await withRestoreTempDir(options.env, async (dir) => {
               // The table of contents is all pg_restore --list reads.
               const folder = await extractInput(reader, item.input, dir, options.signal, (file) => file === 'toc.dat');
-              return runTool({ tool, args: ['--list', folder], env: {}, stdin: null, label }, ctx, true);
+              return runTool({ tool, args: ['--list', folder], env: {}, stdin: null, label, failureHint }, ctx, true);
             })
-          : await runTool({ tool, args: ['--list'], env: {}, stdin: await reader.openStream(item.input.name), label }, ctx, true);
-      tocs.set(item.step, outcome.stdout);
+          : await runTool({ tool, args: ['--list'], env: {}, stdin: await reader.openStream(item.input.name), label, readsPart: true, failureHint }, ctx, true);
+      tocs.set(listed[index]!, outcome.stdout);
     }
     return {
       archive: archive.path,
@@ -66,7 +67,7 @@ export async function listArchive(path: string, options: { env: Env; logger: Pgb
         tool: `${step.tool.name} ${step.tool.version}`,
         entries: step.entries.map((e) => ({ name: e.name, bytes: e.bytes, stored: stored.get(e.name) ?? 0 })),
         tables: step.rowCounts ? Object.keys(step.rowCounts.tables).length : null,
-        toc: tocs.get(step.name) ?? null,
+        toc: tocs.get(step) ?? null,
       })),
     };
   } finally {

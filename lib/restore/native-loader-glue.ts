@@ -1,10 +1,9 @@
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import type { ZipReader } from '../archive/index.js';
 import type { Connection } from '../config/connection-types.js';
 import { connect, withClient } from '../db/client.js';
 import { loadSql, SqlScriptError, type LoaderClient } from '../engines/native/load/index.js';
 import { PgbakError } from '../errors.js';
+import { gunzipped } from './check-scripts.js';
 import type { ToolInfo } from '../tools/index.js';
 import type { ToolContext, ToolOutcome } from './run-tool.js';
 import type { RestoreCommand, RestoreItem, RestoreLoader } from './types.js';
@@ -106,11 +105,6 @@ export async function restoreWithNativeLoader(
   }
 }
 
-function gunzipped(entry: Readable): Readable {
-  const gunzip = createGunzip();
-  entry.on('error', (error) => gunzip.destroy(error));
-  return entry.pipe(gunzip);
-}
 
 // How psql reports an error it goes on after, so that the globals summary reads the same.
 function psqlStyle(entryName: string, error: PgbakError): string {

@@ -6,9 +6,11 @@ import { readServerInfo } from '../db/server-info.js';
 import { PgbakError } from '../errors.js';
 import { createLogger } from '../log/index.js';
 import { quoteIdent } from '../sql/quote.js';
-import { checkFlags, tableSelection, type RestoreFlags } from './build-argv.js';
+import { checkFlags, singleTransaction, tableSelection, type RestoreFlags } from './build-argv.js';
 import { checkTargets } from './check-targets.js';
 import { NATIVE_LOADER } from './native-loader-glue.js';
+import { checkUnrestrictedScripts } from './restrict-psql.js';
+import { checkScripts } from './check-scripts.js';
 import { chooseTools } from './choose-tools.js';
 import { openArchive } from './open-archive.js';
 import { describeCommand, restoreItem } from './restore-item.js';
@@ -39,21 +41,31 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreSu
     const items = selectItems(archive.manifest, { ...options, maintenanceDb });
     for (const item of items) checkFlags(item, flags);
     throwIfAborted(signal);
+    // Before any server is touched: a plain script with a meta-command pg_dump does not write never reaches psql.
+    const scripts = await checkScripts(items, archive.reader);
+    throwIfAborted(signal);
     if (options.dryRun) {
       const tools = await chooseTools(items, env, null, logger, { loader: options.loader });
       const sql = options.create ? [...new Set(items.filter((i) => i.database !== null).map((i) => `${createDatabaseSql(i.target)}  -- if missing`))] : [];
-      const commands = items.map((item) => describeCommand(item, tools.get(item)!, connection, flags));
+      const commands = items.map((item) => describeCommand(item, tools.get(item)!, connection, flags, scripts.get(item)));
       return { ok: true, archive: archive.path, dryRun: true, sql, commands, items: [], durationMs: Date.now() - started };
     }
-    const { toCreate, server } = await withClient(connection, maintenanceDb, async (client) => {
+    if (!options.noSingleTransaction && !singleTransaction(flags) && items.some((item) => item.database !== null && item.format !== 'plain')) {
+      logger.warn(`--jobs ${flags.jobs}: pg_restore cannot restore in parallel inside one transaction, so a failure leaves the target partly restored`);
+    }
+    const { toCreate, tools } = await withClient(connection, maintenanceDb, async (client) => {
       const info = await readServerInfo(client);
+      // Every tool the restore needs is found before anything is created: a missing
+      // pg_restore must not leave an empty database behind.
+      const found = await chooseTools(items, env, info.version, logger, { loader: options.loader });
+      checkUnrestrictedScripts(items, scripts, found, options);
       const missing = await checkTargets(client, connection, items, options);
       for (const name of missing) {
         throwIfAborted(signal);
         logger.info(`creating database ${quoteIdent(name)}`);
         await createDatabase(client, name);
       }
-      return { toCreate: missing, server: info.version };
+      return { toCreate: missing, tools: found };
     });
     const schemas = tableSelection(options.tables ?? [], options.schemas ?? []).schemas;
     if (schemas.length > 0 && !options.dataOnly) {
@@ -61,14 +73,13 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreSu
         await withClient(connection, target, (client) => ensureSchemas(client, schemas));
       }
     }
-    const tools = await chooseTools(items, env, server, logger, { loader: options.loader });
     const restored: RestoredItem[] = [];
     for (const item of items) {
       throwIfAborted(signal);
       const tool = tools.get(item)!;
       const itemStarted = Date.now();
       logger.info(`${item.step}${item.database === null ? '' : ` (${item.database})`}: restoring into "${item.target}" with ${tool === NATIVE_LOADER ? "pgbak's native loader" : `${tool.name} ${tool.version.text}`}`);
-      const outcome = await restoreItem(item, archive.reader, tool, connection, flags, env, { logger, signal });
+      const outcome = await restoreItem(item, archive.reader, tool, connection, flags, env, { logger, signal }, scripts.get(item));
       const warnings = item.database === null && outcome.errors > 0
         ? [`psql reported ${outcome.errors} error${outcome.errors === 1 ? '' : 's'} replaying the globals (expected for roles that already exist); first: ${outcome.stderr.find((l) => /ERROR:/.test(l)) ?? ''}`]
         : outcome.stderr.filter((line) => /warning/i.test(line) && !expectedWarning.test(line));

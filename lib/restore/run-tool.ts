@@ -20,6 +20,14 @@ export interface ToolRun {
   label: string;
   /** Errors are expected (globals): count them as warnings instead of failing on them. */
   tolerateErrors?: boolean;
+  /**
+   * The tool stops reading once it has what it needs (pg_restore --list reads the
+   * table of contents only): its closing stdin early is neither stopped nor a
+   * failure; its exit status decides.
+   */
+  readsPart?: boolean;
+  /** The hint of a failure that is not a configuration problem (what became of the target, where to read more). */
+  failureHint?: string;
 }
 
 /** The world a tool runs in. */
@@ -78,8 +86,12 @@ export async function runTool(run: ToolRun, ctx: ToolContext, captureStdout = fa
   if (run.stdin && child.stdin) {
     const chain: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [run.stdin, ...(run.transforms ?? []), child.stdin];
     feeding = pipeline(chain);
-    // A source failure stops the child: it must not commit half a script.
-    feeding.catch(() => child.kill());
+    // A source failure stops the child: it must not commit half a script. A broken
+    // pipe is the child closing its stdin (pg_restore --list stops after the table
+    // of contents): its exit status says whether that was a failure, not a SIGTERM.
+    feeding.catch((error: unknown) => {
+      if (!run.readsPart && !isBrokenPipe(error)) child.kill();
+    });
   }
   const [result, fed] = await Promise.allSettled([child, feeding]);
   await stderr.done;
@@ -95,13 +107,21 @@ export async function runTool(run: ToolRun, ctx: ToolContext, captureStdout = fa
         : `could not be started (${outcome?.originalMessage ?? 'unknown'})`;
     ctx.logger.record('error', `${run.tool.name} ${how}: ${quoteArgv(argv)}`);
     const line = firstError ?? stderr.tail[stderr.tail.length - 1];
-    throw stepFailed(`${run.label}: ${run.tool.name} ${how}${line ? `: ${line}` : ''}`, line, outcome);
+    const failure = stepFailed(`${run.label}: ${run.tool.name} ${how}${line ? `: ${line}` : ''}`, line, outcome);
+    // A restore writes no run log: its hint says what became of the target and where the rest of the output is.
+    if (failure.code !== 'STEP_FAILED' || run.failureHint === undefined) throw failure;
+    throw new PgbakError('STEP_FAILED', failure.message, { hint: run.failureHint, cause: outcome });
   }
-  // The tool succeeded without reading all of its input (pg_restore --list stops after
-  // the table of contents): a broken pipe then is no failure. Anything else is.
-  if (fed.status === 'rejected' && (fed.reason as NodeJS.ErrnoException)?.code !== 'EPIPE') {
+  // The tool succeeded without reading all of its input: a broken pipe (it exited
+  // first) or, for a tool that reads part of it, any end of the feed is no failure.
+  if (fed.status === 'rejected' && !run.readsPart && !isBrokenPipe(fed.reason)) {
     const reason = fed.reason instanceof Error ? fed.reason.message : String(fed.reason);
     throw new PgbakError('STEP_FAILED', `${run.label}: reading the entry failed: ${reason}`, { cause: fed.reason });
   }
   return { stderr: lines, errors, stdout: captureStdout ? String(outcome.stdout ?? '') : '' };
+}
+
+function isBrokenPipe(error: unknown): boolean {
+  // Only EPIPE: a source that ends early (premature close) must still stop the child.
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 }

@@ -31,7 +31,7 @@ export interface RestoreOptions {
   disableTriggers?: boolean;
   /** Parallel pg_restore jobs (custom or directory entries; the entry is extracted first). */
   jobs?: number | undefined;
-  /** Plain SQL: run without --single-transaction. */
+  /** Run without --single-transaction (psql and pg_restore; pg_restore --jobs never has one). */
   noSingleTransaction?: boolean;
   /**
    * Who runs plain SQL entries: `auto` (default) uses psql when a usable one is

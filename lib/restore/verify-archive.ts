@@ -14,6 +14,9 @@ import { ExitCode, isPgbakError, PgbakError, toPgbakError } from '../errors.js';
 import { createLogger, type PgbakLogger } from '../log/index.js';
 import type { ToolInfo } from '../tools/index.js';
 import { pgbakVersion } from '../version.js';
+import type { ScriptScan } from '../sql/script/index.js';
+import { checkScripts } from './check-scripts.js';
+import { checkUnrestrictedScripts } from './restrict-psql.js';
 import { chooseTools } from './choose-tools.js';
 import { NATIVE_LOADER } from './native-loader-glue.js';
 import { compareFacts, type Mismatch, type StepChecks } from './compare-facts.js';
@@ -133,6 +136,9 @@ async function verifyFile(options: VerifyOptions, run: VerifyRun, logger: PgbakL
     const plans = groups.map((steps) => ({ steps, scratch: scratchDatabaseName(manifest.profile.name) }));
     const items = plans.flatMap(({ steps, scratch }) => steps.map((step) => toItem(step, scratch)));
     const tools = await chooseTools(items, env, server.version, logger, { loader: options.loader });
+    // No scratch database is created for a script that holds a meta-command pg_dump does not write.
+    const scripts = await checkScripts(items, reader);
+    checkUnrestrictedScripts(items, scripts, tools, { loader: options.loader });
     logger.info(`verifying ${archive.path} on ${connection.host}:${connection.port} (PostgreSQL ${server.version.text})`);
 
     const databases: VerifiedDatabase[] = [];
@@ -141,7 +147,7 @@ async function verifyFile(options: VerifyOptions, run: VerifyRun, logger: PgbakL
     for (const plan of plans) {
       if (signal.aborted) throw new PgbakError('INTERRUPTED', 'verify interrupted; the scratch databases were dropped');
       try {
-        const result = await verifyGroup(plan, items, tools, reader, connection, env, { jobs: options.jobs, loader: options.loader }, logger, signal);
+        const result = await verifyGroup(plan, items, { tools, scripts }, reader, connection, env, { jobs: options.jobs, loader: options.loader }, logger, signal);
         databases.push(result.database);
         mismatches.push(...result.mismatches);
       } catch (error) {
@@ -256,7 +262,7 @@ async function sizeOf(path: string): Promise<number> {
 async function verifyGroup(
   plan: { steps: ManifestStep[]; scratch: string },
   items: RestoreItem[],
-  tools: Awaited<ReturnType<typeof chooseTools>>,
+  { tools, scripts }: { tools: Awaited<ReturnType<typeof chooseTools>>; scripts: Map<RestoreItem, ScriptScan> },
   reader: Parameters<typeof restoreItem>[1],
   connection: Connection,
   env: Env,
@@ -279,7 +285,7 @@ async function verifyGroup(
       // Owners and grants may name roles the verifying server lacks; they are not what is compared.
       const flags = item.format === 'plain' ? { loader } : { noOwner: true, noPrivileges: true, ...(jobs && item.format !== 'tar' ? { jobs } : {}) };
       const tool = tools.get(item)!;
-      await restoreItem(item, reader, tool, connection, flags, env, { logger, signal });
+      await restoreItem(item, reader, tool, connection, flags, env, { logger, signal }, scripts.get(item));
       const step = steps.find((s) => s.name === item.step)!;
       dumped.set(item.step, await readDumpedSequences(step, item, reader, item.format === 'plain' ? null : tool, env, { logger, signal }));
     }

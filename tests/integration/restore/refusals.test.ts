@@ -93,6 +93,18 @@ describeWithTools('pgbak restore checks the target first', () => {
     expect(await databaseExists(missing)).toBe(false);
   });
 
+  it('finds pg_restore missing before --create creates the database (exit 1, nothing created)', async () => {
+    const bare = await makeTempDir('pgbak-no-tools-');
+    const missing = state.unusedName('rf_no_tool');
+
+    const result = await pgbak(['restore', backup.archive, '--target', missing, '--create'], { PATH: bare, PGBAK_PG_INSTALL_DIRS: '' });
+
+    expect(result.exitCode).toBe(1);
+    expect(errorReport(result.stderr).message).toMatch(/pg_restore/);
+    expect(result.stderr).not.toContain('creating database');
+    expect(await databaseExists(missing)).toBe(false);
+  });
+
   it('reports pg_restore\'s first error line and exits 1 when the restore itself fails', async () => {
     const target = await state.fresh('rf_fails');
     // A table of the same name but another shape: the restore's CREATE TABLE fails.
@@ -101,6 +113,14 @@ describeWithTools('pgbak restore checks the target first', () => {
     const result = await pgbak(['restore', backup.archive, '--target', target.name, '--force']);
 
     expect(result.exitCode).toBe(1);
-    expect(errorReport(result.stderr).message).toMatch(/pg_restore exited with code 1: pg_restore: error: .*relation "customers" already exists/);
+    const report = errorReport(result.stderr);
+    expect(report.message).toMatch(/pg_restore exited with code 1: pg_restore: error: .*relation "customers" already exists/);
+    // A restore writes no run log: the hint says what became of the target and where the rest of the output is.
+    expect(report.hint).toBe(`nothing was restored into "${target.name}": it ran in one transaction, rolled back; rerun with --verbose to see all of pg_restore's output`);
+    expect(await tableCount(target.name)).toBe(1);
+
+    const parallel = await pgbak(['restore', backup.archive, '--target', target.name, '--force', '--jobs', '2']);
+    expect(parallel.exitCode).toBe(1);
+    expect(errorReport(parallel.stderr).hint).toBe(`"${target.name}" may be partly restored: after fixing the cause, restore again with --clean; rerun with --verbose to see all of pg_restore's output`);
   });
 });

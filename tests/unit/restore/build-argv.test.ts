@@ -7,15 +7,22 @@ const plain: RestoreItem = { ...custom, format: 'plain', input: { type: 'entry',
 const globals: RestoreItem = { ...plain, step: 'globals', database: null, target: 'postgres' };
 
 describe('restore argv', () => {
-  it('streams into pg_restore with --exit-on-error, the filters and no input path', () => {
+  it('streams into pg_restore with --exit-on-error in one transaction, the filters and no input path', () => {
     expect(buildPgRestoreArgs(custom, server, { clean: true, tables: ['billing.invoices'], noOwner: true, noPrivileges: true }, null)).toEqual([
-      '--host=db', '--port=5433', '--username=restorer', '--no-password', '--dbname=app copy', '--exit-on-error',
+      '--host=db', '--port=5433', '--username=restorer', '--no-password', '--dbname=app copy', '--exit-on-error', '--single-transaction',
       '--clean', '--if-exists', '--schema=billing', '--table=invoices', '--no-owner', '--no-privileges',
     ]);
+    expect(buildPgRestoreArgs(custom, server, { noSingleTransaction: true }, null)).not.toContain('--single-transaction');
   });
 
-  it('gives pg_restore the extracted file and --jobs for a parallel restore', () => {
-    expect(buildPgRestoreArgs(custom, server, { jobs: 4 }, '/tmp/x/app.dump').slice(-2)).toEqual(['--jobs=4', '/tmp/x/app.dump']);
+  it('gives pg_restore the extracted file and --jobs for a parallel restore, without one transaction (pg_restore cannot)', () => {
+    const args = buildPgRestoreArgs(custom, server, { jobs: 4 }, '/tmp/x/app.dump');
+    expect(args.slice(-2)).toEqual(['--jobs=4', '/tmp/x/app.dump']);
+    expect(args).not.toContain('--single-transaction');
+  });
+
+  it('passes a reordered table of contents with --use-list before the input', () => {
+    expect(buildPgRestoreArgs(custom, server, { clean: true }, null, '/tmp/x/clean-order.list').slice(-1)).toEqual(['--use-list=/tmp/x/clean-order.list']);
   });
 
   it('passes a database name holding "=" as a quoted conninfo keyword', () => {

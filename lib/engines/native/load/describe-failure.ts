@@ -1,7 +1,6 @@
 import { describePgError } from '../../../db/errors.js';
 import { PgbakError } from '../../../errors.js';
-import { SqlScriptError } from './script-error.js';
-import type { SqlItem } from './split-sql.js';
+import { SqlScriptError, type SqlItem } from '../../../sql/script/index.js';
 
 interface PgErrorLike {
   code?: string;

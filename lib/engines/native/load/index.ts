@@ -1,3 +1,2 @@
 export { loadSql, type LoadEvent, type LoadSqlOptions, type LoadSqlResult, type LoaderClient } from './load-sql.js';
-export { splitSql, type SplitSqlOptions, type SplitStats, type SqlItem } from './split-sql.js';
-export { SqlScriptError } from './script-error.js';
+export { splitSql, SqlScriptError, type SplitSqlOptions, type SplitStats, type SqlItem } from '../../../sql/script/index.js';

@@ -1,10 +1,8 @@
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import { PgbakError } from '../../../errors.js';
-import { classifyTransactionControl, settingValue } from './classify-statement.js';
+import { classifyTransactionControl, settingValue, splitSql, SqlScriptError, type SplitStats, type SqlItem } from '../../../sql/script/index.js';
 import { describeFailure } from './describe-failure.js';
-import { SqlScriptError } from './script-error.js';
-import { splitSql, type SplitStats, type SqlItem } from './split-sql.js';
 
 /** The part of a `pg` client the loader uses: text queries and COPY streams. */
 export interface LoaderClient {

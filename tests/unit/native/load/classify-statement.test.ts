@@ -1,9 +1,9 @@
 // Recognising the statements the loader treats specially, and pointing an error
 // at the right line of the script.
-import { classifyCopy, classifyTransactionControl, settingValue } from '../../../../lib/engines/native/load/classify-statement.js';
+import { classifyCopy, classifyTransactionControl, settingValue } from '../../../../lib/sql/script/classify-statement.js';
 import { excerpt, failedLine } from '../../../../lib/engines/native/load/describe-failure.js';
-import { stripLeadingComments } from '../../../../lib/engines/native/load/leading-comments.js';
-import { terminatorAt } from '../../../../lib/engines/native/load/copy-terminator.js';
+import { stripLeadingComments } from '../../../../lib/sql/script/leading-comments.js';
+import { terminatorAt } from '../../../../lib/sql/script/copy-terminator.js';
 
 describe('classifyCopy', () => {
   it.each([

@@ -1,7 +1,7 @@
 // Property-like tests: the same script must split the same way whatever the chunk
 // boundaries, including a cut at every byte position; randomly assembled scripts
 // of awkward pieces split into exactly the statements they were built from.
-import { splitSql } from '../../../../lib/engines/native/load/split-sql.js';
+import { splitSql } from '../../../../lib/sql/script/split-sql.js';
 import { CHUNK_SIZES, collect, sourceOf, type Collected } from './support.js';
 
 const TRICKY = [

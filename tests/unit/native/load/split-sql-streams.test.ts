@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { splitSql, type SqlItem } from '../../../../lib/engines/native/load/split-sql.js';
+import { splitSql, type SqlItem } from '../../../../lib/sql/script/split-sql.js';
 import { newStats, sourceOf } from './support.js';
 
 const ROW = 'id\tsome text; with \'quotes\' and "more"\t\\N\n';

@@ -1,7 +1,7 @@
 // Feeding scripts to the splitter in chunks of any size, and reading back what it
 // found with the COPY data as text.
 import { Readable } from 'node:stream';
-import { splitSql, type SplitSqlOptions, type SplitStats } from '../../../../lib/engines/native/load/split-sql.js';
+import { splitSql, type SplitSqlOptions, type SplitStats } from '../../../../lib/sql/script/split-sql.js';
 
 /** A statement, or a COPY block with its data read to the end. */
 export type Collected = { type: 'statement'; sql: string; line: number } | { type: 'copy'; sql: string; line: number; dataLine: number; data: string };

@@ -1,4 +1,4 @@
-import { PgbakError } from '../../../errors.js';
+import { PgbakError } from '../../errors.js';
 
 /** A script pgbak's loader cannot run as written (a psql meta-command, a truncated COPY…), with the line. */
 export class SqlScriptError extends PgbakError {

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
-import { formatBytes } from '../../../log/format-bytes.js';
+import { formatBytes } from '../../log/format-bytes.js';
 import { classifyCopy, settingValue } from './classify-statement.js';
 import { scanCopyData } from './copy-terminator.js';
 import { stripLeadingComments } from './leading-comments.js';
-import { checkMetaCommand } from './meta-command.js';
+import { checkLoaderMetaCommand, metaCommandName, type MetaCommandPolicy } from './meta-command.js';
 import { SqlScriptError } from './script-error.js';
 import { StatementScanner } from './statement-scanner.js';
 
@@ -36,6 +36,8 @@ export interface SplitStats {
   bytesRead: number;
   /** The most bytes held at once: the statement being read plus the unread part of the current chunk. */
   maxBufferedBytes: number;
+  /** Set at the end of the script: the first line of a literal psql may read otherwise (see StatementScanner.ambiguousStringLine). */
+  ambiguousStringLine?: number;
 }
 
 export interface SplitSqlOptions {
@@ -43,6 +45,13 @@ export interface SplitSqlOptions {
   maxStatementBytes?: number;
   /** Filled in as the script is read. */
   stats?: SplitStats;
+  /** Decides about each psql meta-command (default: pgbak's native loader's, which refuses all but \restrict / \unrestrict). */
+  metaCommands?: MetaCommandPolicy;
+  /**
+   * Read statements in any ASCII-compatible encoding (invalid UTF-8 is replaced,
+   * not refused): for scanning a script that psql will run, not for loading it.
+   */
+  anyEncoding?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -72,7 +81,8 @@ interface CopyBlock {
 class SqlSplitter {
   private readonly iterator: AsyncIterator<Uint8Array | string>;
   private readonly scanner = new StatementScanner();
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private readonly decoder: InstanceType<typeof TextDecoder>;
+  private readonly metaCommands: MetaCommandPolicy;
   private readonly maxStatementBytes: number;
   private readonly stats: SplitStats;
   private buf: Buffer = EMPTY;
@@ -88,6 +98,8 @@ class SqlSplitter {
   ) {
     this.iterator = source[Symbol.asyncIterator]();
     this.maxStatementBytes = options.maxStatementBytes ?? 256 * MiB;
+    this.decoder = new TextDecoder('utf-8', { fatal: !options.anyEncoding });
+    this.metaCommands = options.metaCommands ?? checkLoaderMetaCommand;
     this.stats = options.stats ?? { bytesRead: 0, maxBufferedBytes: 0 };
   }
 
@@ -95,7 +107,10 @@ class SqlSplitter {
     try {
       for (;;) {
         const statement = await this.nextStatement();
-        if (statement === null) return;
+        if (statement === null) {
+          if (this.scanner.ambiguousStringLine > 0) this.stats.ambiguousStringLine = this.scanner.ambiguousStringLine;
+          return;
+        }
         if (classifyCopy(statement.sql) === 'from-stdin') {
           await this.skipRestOfLine(statement.line);
           const block = this.startCopy();
@@ -159,10 +174,11 @@ class SqlSplitter {
         restart(); // an empty statement (`;` alone)
       } else if (stop === 'meta') {
         const line = this.scanner.line;
-        if (this.scanner.hasContent) {
-          throw new SqlScriptError(line, 'a psql meta-command (\\…) in the middle of a statement is not supported by pgbak\'s loader; restore with psql');
-        }
-        checkMetaCommand(await this.readLine(), line);
+        const atLineStart = this.scanner.atLineStart;
+        const inStatement = this.scanner.hasContent;
+        const text = await this.readLine();
+        this.metaCommands({ name: metaCommandName(text), text, line, atLineStart, inStatement });
+        // A meta-command ends the statement before it in psql too; the policies refuse that case.
         restart();
       }
     }
@@ -212,6 +228,7 @@ class SqlSplitter {
       if (nl !== -1) {
         this.pos = nl + 1;
         this.scanner.line++;
+        this.scanner.atLineStart = true;
         break;
       }
       this.pos = end;
@@ -249,7 +266,10 @@ class SqlSplitter {
       this.scanner.line += scan.lines;
       this.pos = scan.next;
       block.atLineStart = scan.atLineStart;
-      if (scan.done) block.done = true;
+      if (scan.done) {
+        block.done = true;
+        this.scanner.atLineStart = true;
+      }
       if (data.length > 0) return data;
       if (block.done) return null;
       if (!(await this.pull()) && this.pos >= this.buf.length) {

@@ -55,6 +55,18 @@ export class StatementScanner {
   statementLine = 1;
   /** `standard_conforming_strings`: off makes `\` an escape in plain '' strings. */
   standardStrings = true;
+  /** Whether the next byte starts a line; at a `'meta'` stop, whether the `\` does. */
+  atLineStart = true;
+  /**
+   * The first line (0: none) of a string literal psql may read otherwise than
+   * this scanner: a plain '…' literal with a quote right after an odd run of
+   * backslashes (with standard_conforming_strings on the string ends there, off it
+   * goes on), or an escape string with a backslash right after a non-ASCII byte
+   * (in SJIS, BIG5, GBK… the two are one character). psql follows the server's
+   * settings, which a script can change in ways no scanner can follow
+   * (set_config, RESET…): there a scan cannot be sure where psql's strings end.
+   */
+  ambiguousStringLine = 0;
 
   private state = Normal;
   private parenDepth = 0;
@@ -68,6 +80,12 @@ export class StatementScanner {
   private words = 0;
   private lead = ['', '', '', ''];
   private tag: number[] = [];
+  // The byte before the current one.
+  private previous = 0;
+  // In a plain '…' literal: an odd run of backslashes ends at the current byte.
+  private oddBackslashes = false;
+  // The literal in Estring is a plain '…' read with standard_conforming_strings off (not E'…').
+  private plainEscaped = false;
   private delimiter: number[] = [];
   private matched = 0;
 
@@ -91,9 +109,11 @@ export class StatementScanner {
     for (let i = start; i < buf.length; i++) {
       const c = buf[i]!;
       const stop = this.step(c);
+      this.previous = c;
+      if (stop === 'meta') return { end: i, stop };
+      this.atLineStart = c === NL;
       if (c === NL) this.line++;
       if (stop === 'semicolon') return { end: i + 1, stop };
-      if (stop === 'meta') return { end: i, stop };
     }
     return { end: buf.length, stop: null };
   }
@@ -112,6 +132,10 @@ export class StatementScanner {
     }
     const what = openConstructs[this.state];
     return what === undefined ? null : { what, line: this.openedOn };
+  }
+
+  private noteAmbiguous(): void {
+    if (this.ambiguousStringLine === 0) this.ambiguousStringLine = this.line;
   }
 
   private markContent(): void {
@@ -163,7 +187,11 @@ export class StatementScanner {
           } else if (c !== 0x2f) this.state = Block;
           return null;
         case Squote:
-          if (c === 0x27) this.state = SquoteQuote;
+          if (c === 0x27) {
+            if (this.oddBackslashes) this.noteAmbiguous();
+            this.state = SquoteQuote;
+          }
+          this.oddBackslashes = c === BACKSLASH && !this.oddBackslashes;
           return null;
         case SquoteQuote:
           if (c === 0x27) {
@@ -173,10 +201,14 @@ export class StatementScanner {
           this.state = Normal;
           continue;
         case Estring:
+          // In SJIS, BIG5, GBK… a backslash can be the second byte of a character:
+          // psql, switched to such a client encoding, would not read an escape there.
+          if (c === BACKSLASH && this.previous >= 0x80) this.noteAmbiguous();
           if (c === BACKSLASH) this.state = EstringEscape;
           else if (c === 0x27) this.state = EstringQuote;
           return null;
         case EstringEscape:
+          if (c === 0x27 && this.plainEscaped) this.noteAmbiguous();
           this.state = Estring;
           return null;
         case EstringQuote:
@@ -233,6 +265,7 @@ export class StatementScanner {
           if (c === 0x27 && this.wordLength === 1 && this.word === 'e') {
             this.openedOn = this.line;
             this.state = Estring;
+            this.plainEscaped = false;
             return null;
           }
           this.state = Normal;
@@ -272,6 +305,8 @@ export class StatementScanner {
       case 0x27:
         this.openedOn = this.line;
         this.state = this.standardStrings ? Squote : Estring;
+        this.oddBackslashes = false;
+        this.plainEscaped = !this.standardStrings;
         return null;
       case 0x22:
         this.openedOn = this.line;
