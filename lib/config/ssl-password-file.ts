@@ -1,7 +1,8 @@
 // libpq has no environment variable for sslpassword, and a conninfo on argv
 // would show it to every user of the machine: a client tool gets it from a
 // connection service file (PGSERVICEFILE + PGSERVICE), 0600 in a private 0700
-// folder, written once per process and removed when the process exits.
+// folder, written once per value and removed when the last operation that may
+// start a tool (withSslPasswordFiles) ends, or at the latest when the process exits.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,22 @@ import type { Secret } from './secret.js';
 
 const SERVICE = 'pgbak';
 const written = new Map<string, string>();
+let holds = 0;
+
+/**
+ * Runs a library operation that may start client tools (a run, a restore, a verify):
+ * the pass phrase's service files it made are removed when the last such operation
+ * of the process ends, so a long-lived process (or a test worker) keeps none.
+ */
+export async function withSslPasswordFiles<T>(operation: () => Promise<T>): Promise<T> {
+  holds += 1;
+  try {
+    return await operation();
+  } finally {
+    holds -= 1;
+    if (holds === 0) removeAll();
+  }
+}
 
 /** The environment that hands `sslpassword` to a libpq client tool. */
 export function sslPasswordEnv(sslpassword: Secret): Record<string, string> {

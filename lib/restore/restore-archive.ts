@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { withSslPasswordFiles } from '../config/ssl-password-file.js';
 import { loadEnv } from '../config/env-file.js';
 import { resolveConnection } from '../config/resolve-connection.js';
 import { withClient } from '../db/client.js';
@@ -24,7 +25,11 @@ import type { RestoredItem, RestoreOptions, RestoreSummary } from './types.js';
  * then each selected entry is streamed into pg_restore or psql. Nothing touches a
  * database before the archive is known to be intact.
  */
-export async function restoreArchive(options: RestoreOptions): Promise<RestoreSummary> {
+export function restoreArchive(options: RestoreOptions): Promise<RestoreSummary> {
+  return withSslPasswordFiles(() => restoreArchiveHeld(options));
+}
+
+async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSummary> {
   const started = Date.now();
   const logger = options.logger ?? createLogger({ level: 'quiet' });
   const signal = options.signal ?? new AbortController().signal;

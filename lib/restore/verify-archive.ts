@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { withSslPasswordFiles } from '../config/ssl-password-file.js';
 import { resolve } from 'node:path';
 import type { ManifestStep } from '../archive/index.js';
 import type { Connection } from '../config/connection-types.js';
@@ -90,7 +91,11 @@ export interface VerifyResult extends VerifiedRecord {
  * unreachable, credentials, scratch database, tools) — without replacing an
  * earlier verdict on the same archive.
  */
-export async function verifyArchive(options: VerifyOptions): Promise<VerifyResult> {
+export function verifyArchive(options: VerifyOptions): Promise<VerifyResult> {
+  return withSslPasswordFiles(() => verifyArchiveHeld(options));
+}
+
+async function verifyArchiveHeld(options: VerifyOptions): Promise<VerifyResult> {
   const started = Date.now();
   const logger = options.logger ?? createLogger({ level: 'quiet' });
   const cwd = options.cwd ?? process.cwd();

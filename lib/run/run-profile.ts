@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { withSslPasswordFiles } from '../config/ssl-password-file.js';
 import { LOG_ENTRY, MANIFEST_ENTRY, serializeManifest, ZipWriter } from '../archive/index.js';
 import type { Connection } from '../config/connection-types.js';
 import type { QueryClient } from '../db/client.js';
@@ -49,7 +50,11 @@ export interface RunSummary {
  * Runs a profile: one zip in the output folder, finished atomically, or nothing
  * that looks like a backup plus a log that says why.
  */
-export async function runProfile(options: RunOptions): Promise<RunSummary> {
+export function runProfile(options: RunOptions): Promise<RunSummary> {
+  return withSslPasswordFiles(() => runProfileHeld(options));
+}
+
+async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
   const logger = options.logger ?? createLogger({ level: 'quiet' });
   const signal = options.signal ?? new AbortController().signal;
   const { plan, connection, sessions } = await prepareRun(options, logger);

@@ -2,7 +2,9 @@
 // accepted, anything else refused (exit 2, naming it), and what the driver
 // cannot honour refused rather than ignored. The TLS settings reach the client
 // tools' environment whatever layer they came from.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { childEnv, secretEnv, shownEnv } from '../../../lib/config/child-env.js';
+import { withSslPasswordFiles } from '../../../lib/config/ssl-password-file.js';
 import { parseDatabaseUrl } from '../../../lib/config/database-url.js';
 import { resolveConnection } from '../../../lib/config/resolve-connection.js';
 import { rejection, thrown } from './support.js';
@@ -164,6 +166,14 @@ describe('the client tools get the TLS settings the driver used', () => {
     const connection = await resolveConnection({ env: { DATABASE_URL: `${base}?sslpassword=s3cret&sslkey=/c/k` } });
     expect(JSON.stringify(shownEnv(connection))).not.toContain('s3cret');
     expect(JSON.stringify(childEnv(connection))).not.toContain('s3cret');
-    expect(JSON.stringify(secretEnv(connection))).not.toContain('s3cret');
+    const env = await withSslPasswordFiles(async () => {
+      const secret = secretEnv(connection);
+      expect(JSON.stringify(secret)).not.toContain('s3cret');
+      // The pass phrase reaches the tools through a 0600 service file that exists while the operation runs.
+      expect(readFileSync(secret.PGSERVICEFILE!, 'utf8')).toContain('sslpassword=s3cret');
+      expect(statSync(secret.PGSERVICEFILE!).mode & 0o777).toBe(0o600);
+      return secret;
+    });
+    expect(existsSync(env.PGSERVICEFILE!)).toBe(false);
   });
 });
