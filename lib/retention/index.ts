@@ -27,3 +27,5 @@ export { parseDuration } from './duration.js';
 export { formatAge, formatUtc } from './format-time.js';
 export { openFolderContext, resolveOutputFolder, type FolderChoice, type FolderContext } from './output-folder.js';
 export { profilePolicies } from './profile-policies.js';
+export { findLeftovers, removeLeftovers, type Leftover, type LeftoverResult } from './leftovers.js';
+export { readRunLog, judgeRunLog, FAILURE_PREFIX, RUN_RECORD_KEY, type RunLogInfo, type RunRecord, type RunLogState } from './run-logs.js';

@@ -1,5 +1,5 @@
 import { access, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { LOG_ENTRY, MANIFEST_ENTRY, serializeManifest, ZipWriter } from '../archive/index.js';
 import type { Connection } from '../config/connection-types.js';
 import type { QueryClient } from '../db/client.js';
@@ -19,7 +19,8 @@ import { prepareRun } from './prepare.js';
 import { runGlobalsWithFallback } from './globals-fallback.js';
 import { readSchemaModelSafely, storeSchemaModel, type ModelRead } from './schema-model.js';
 import { verifyArchive } from '../restore/index.js';
-import { applyRetention } from '../retention/index.js';
+import { applyRetention, FAILURE_PREFIX, removeLeftovers, RUN_RECORD_KEY } from '../retention/index.js';
+import { currentOwner } from '../process/owner.js';
 import { outputNotWritable } from '../archive/output-error.js';
 
 /** What a successful run reports (`--json` prints it). */
@@ -64,13 +65,17 @@ async function runLocked(
   signal: AbortSignal,
   showProgress: boolean,
 ): Promise<RunSummary> {
-  const lock = await acquireRunLock(plan.outputDir, plan.profile.name);
+  const lock = await acquireRunLock(plan.outputDir, plan.profile.name, plan.databases);
   try {
     // Two runs within one second would share a name; a finished backup is never replaced.
     const archive = await freeArchivePath(plan.outputDir, plan.archiveName);
     const logPath = archive.replace(/\.zip$/, '.log');
     await logger.attachRunLog(logPath);
-    logger.info(`run of profile ${plan.profile.name} into ${archive}`);
+    // The first record names the run and its process: what status reads of a failed
+    // run, and how a later run tells a killed run's .partial from a live one's.
+    const run = { profile: plan.profile.name, databases: plan.databases, archive: basename(archive), owner: await currentOwner() };
+    logger.info(`run of profile ${plan.profile.name} into ${archive}`, { [RUN_RECORD_KEY]: run });
+    await sweepLeftovers(plan.outputDir, logger);
     const summary = await writeArchive(plan, connection, sessions, archive, logPath, logger, signal, showProgress);
     if (plan.verify) summary.verify = await verifyWritten(archive, connection, logger, signal);
     summary.retention = await retain(plan, logger);
@@ -144,7 +149,7 @@ async function writeArchive(
   } catch (error) {
     await zip.abort();
     const failure = toPgbakError(error);
-    logger.record('error', `run failed, no backup was written: ${failure.message}`);
+    logger.record('error', `${FAILURE_PREFIX}${failure.message}`);
     // The console shows the one-line report; point to the log that has the rest.
     throw new PgbakError(failure.code, failure.message, {
       hint: `${failure.hint ? `${failure.hint}; ` : ''}details in ${logPath}`,
@@ -292,6 +297,19 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+// Leftovers of killed runs (a .partial, temp folders, locks) whose process is gone
+// go before this run adds its own; never a reason to fail the run.
+async function sweepLeftovers(outputDir: string, logger: PgbakLogger): Promise<void> {
+  try {
+    for (const done of await removeLeftovers(outputDir)) {
+      if (done.action === 'failed') logger.warn(`cannot remove ${done.file}, left by a run that is gone: ${done.error}`);
+      else logger.info(`removed ${done.file}: ${done.why}`);
+    }
+  } catch (error) {
+    logger.warn(`leftovers of earlier runs were not looked for: ${toPgbakError(error).message}`);
   }
 }
 
