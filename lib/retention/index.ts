@@ -1,5 +1,5 @@
 // Which backups to keep: listing the output folder, the retention rule, pruning, status.
-export { scanBackups, type BackupInfo, type IgnoredFile, type ScanResult } from './scan.js';
+export { backupRows, scanBackups, type BackupInfo, type BackupRow, type FailedRun, type IgnoredFile, type ScanResult } from './scan.js';
 export { readVerification, verificationPath, type Verification } from './verification.js';
 export {
   selectToKeep,
@@ -18,6 +18,7 @@ export {
   type PolicySource,
   type PruneGroup,
   type PruneItem,
+  type PruneLogItem,
   type PruneOptions,
   type PruneResult,
 } from './prune.js';

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { MANIFEST_ENTRY, openZip, parseManifest, type Manifest } from '../archive/index.js';
 import { describeFsError } from '../archive/output-error.js';
 import { PgbakError } from '../errors.js';
+import { judgeRunLog, readRunLog } from './run-logs.js';
 import { readVerification, type Verification } from './verification.js';
 
 /** One finished pgbak backup found in the output folder. */
@@ -18,11 +19,15 @@ export interface BackupInfo {
   /** Profile file recorded in the manifest (for built-ins, relative to the package). */
   profileFile: string;
   /**
-   * The database the run connected to (manifest `source.database`): the same name
-   * the archive name carries, and the retention group with `profile`.
+   * The database the run connected to (manifest `source.database`). In a
+   * {@link BackupRow}: the database of that row's retention group.
    */
   database: string;
-  /** Every database the steps dumped, in step order (a multi-database run lists several). */
+  /**
+   * Every database the steps dumped, in step order (a multi-database run lists
+   * several; a run of cluster-wide steps only, the database it connected to). Each
+   * is a retention group with `profile`: the zip is kept while one of them keeps it.
+   */
   databases: string[];
   /** When the run started, ISO 8601 UTC (the retention rule's clock). */
   startedAt: string;
@@ -34,6 +39,31 @@ export interface BackupInfo {
   verification: Verification | null;
   /** Why a present verification record was not understood. */
   verificationProblem?: string;
+}
+
+/** One (backup, database) pair: `database` is the group, one of `databases`. */
+export type BackupRow = BackupInfo;
+
+/**
+ * One row per database a backup holds: how list, status and retention see a
+ * multi-database zip (in each of its databases' groups).
+ */
+export function backupRows(backups: readonly BackupInfo[]): BackupRow[] {
+  return backups.flatMap((backup) => backup.databases.map((database) => ({ ...backup, database })));
+}
+
+/** A run that wrote no backup: its log (JSON lines) beside where the zip would be. */
+export interface FailedRun {
+  /** The log's path. */
+  path: string;
+  file: string;
+  profile: string;
+  databases: string[];
+  /** When the run started (the log's first record). */
+  startedAt: string;
+  /** When it failed (its failure record, or its last record for a run that was killed). */
+  failedAt: string;
+  reason: string;
 }
 
 /** A file that looks like a backup but is not a candidate for anything. */
@@ -51,6 +81,8 @@ export interface ScanResult {
   backups: BackupInfo[];
   /** Zips without a readable manifest (foreign or damaged) and unfinished `.partial` files: never deleted. */
   ignored: IgnoredFile[];
+  /** Run logs without a zip whose run failed (or was killed), newest first. Logs of runs in progress are not here. */
+  failedRuns: FailedRun[];
 }
 
 /**
@@ -63,6 +95,8 @@ export async function scanBackups(outputDir: string): Promise<ScanResult> {
   const names = await listFolder(dir);
   const backups: BackupInfo[] = [];
   const ignored: IgnoredFile[] = [];
+  const failedRuns: FailedRun[] = [];
+  const present = new Set(names);
   for (const file of names.sort()) {
     const path = join(dir, file);
     if (file.endsWith('.zip.partial')) {
@@ -71,10 +105,24 @@ export async function scanBackups(outputDir: string): Promise<ScanResult> {
       const found = await readBackup(path, file);
       if ('reason' in found) ignored.push(found);
       else backups.push(found);
+    } else if (file.endsWith('.log') && !present.has(file.replace(/\.log$/, '.zip'))) {
+      const failed = await readFailedRun(path, file);
+      if (failed) failedRuns.push(failed);
     }
   }
   backups.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
-  return { outputDir: dir, backups, ignored };
+  failedRuns.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
+  return { outputDir: dir, backups, ignored, failedRuns };
+}
+
+// A log whose zip is missing: a failed run, or one still going (not listed), or
+// not a pgbak run log with a run record (an older pgbak's: left alone).
+async function readFailedRun(path: string, file: string): Promise<FailedRun | null> {
+  const log = await readRunLog(path, file);
+  if (!log) return null;
+  const judged = await judgeRunLog(log);
+  if (judged.state !== 'failed') return null;
+  return { path, file, profile: log.run.profile, databases: log.run.databases, startedAt: log.startedAt, failedAt: judged.at, reason: judged.reason };
 }
 
 async function readBackup(path: string, file: string): Promise<BackupInfo | IgnoredFile> {
@@ -101,13 +149,18 @@ async function readBackup(path: string, file: string): Promise<BackupInfo | Igno
     profile: manifest.profile.name,
     profileFile: manifest.profile.file,
     database: manifest.source.database,
-    databases: [...new Set(steps.flatMap((step) => (step.database === null ? [] : [step.database])))],
+    databases: databasesOf(steps, manifest.source.database),
     startedAt: manifest.startedAt,
     finishedAt: manifest.finishedAt,
     steps,
     verification,
     ...(problem ? { verificationProblem: problem } : {}),
   };
+}
+
+function databasesOf(steps: Array<{ database: string | null }>, connected: string): string[] {
+  const dumped = [...new Set(steps.flatMap((step) => (step.database === null ? [] : [step.database])))];
+  return dumped.length > 0 ? dumped : [connected];
 }
 
 async function readManifest(path: string): Promise<Manifest> {

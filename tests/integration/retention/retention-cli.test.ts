@@ -162,7 +162,7 @@ describe('pgbak prune', () => {
 
   it('skips a profile whose run lock exists', async () => {
     await days('nightly', 'app', '2024-01-01', '2024-01-03');
-    await writeFile(join(dir, '.pgbak-nightly.lock'), '{}');
+    await writeFile(join(dir, '.pgbak-nightly@app.lock'), '{}');
     const cli = await runCli(['prune', '--output-dir', dir, '--keep-last', '1']);
     expect(cli.exitCode).toBe(0);
     expect(await zips()).toHaveLength(3);

@@ -14,7 +14,7 @@ describe('backupStatus', () => {
 
   it('reports the last success and last verified backup per profile and database', async () => {
     const report = await backupStatus({ outputDir: dir(), now });
-    expect(report.groups.map((g) => [g.profile, g.database, g.count, g.lastSuccess.startedAt, g.lastSuccess.ageMs, g.lastVerified?.startedAt ?? null, g.lastFailedVerification])).toEqual([
+    expect(report.groups.map((g) => [g.profile, g.database, g.count, g.lastSuccess?.startedAt, g.lastSuccess?.ageMs, g.lastVerified?.startedAt ?? null, g.lastFailedVerification])).toEqual([
       ['nightly', 'app', 2, '2024-03-01T01:00:00.000Z', 11 * HOUR, '2024-02-28T01:00:00.000Z', true],
       ['weekly', 'app', 1, '2024-02-20T01:00:00.000Z', (10 * 24 + 11) * HOUR, null, false],
     ]);
