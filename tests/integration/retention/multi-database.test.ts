@@ -36,8 +36,8 @@ describeWithTools('a run of several databases', () => {
   let profiles: string;
 
   beforeAll(async () => {
-    [app, crm, other] = await Promise.all(['multi_app', 'multi_crm', 'multi_other'].map((prefix) => createTestDatabase(cluster, prefix)));
-    databases.push(app, crm, other);
+    databases.push(...(await Promise.all(['multi_app', 'multi_crm', 'multi_other'].map((prefix) => createTestDatabase(cluster, prefix)))));
+    [app, crm, other] = databases as [TestDatabase, TestDatabase, TestDatabase];
     profiles = await tempDir('pgbak-profiles-');
     await writeFile(path.join(profiles, 'both.yaml'), `steps:\n  - kind: schema-only\n    databases: [${app.name}, ${crm.name}]\n`);
   });
