@@ -67,6 +67,7 @@ export function compile(input: CompileInput): Plan {
     outputDir: input.outputDir,
     archiveName: archiveName(input.profile.name, archiveLabel(profile, databases), input.now),
     databases,
+    allDatabases: profile.steps.some((step) => step.databases === 'all'),
     rowCounts: profile.rowCounts ?? 'exact',
     schemaModel: profile.schemaModel ?? true,
     // Fast deflate by default: level 6 cost twice pg_dump's own time on plain dumps

@@ -87,6 +87,8 @@ export interface Plan {
    * locks. The connection's database for a run of cluster-wide steps only.
    */
   databases: string[];
+  /** A step dumps every database of the server (`databases: all`). */
+  allDatabases: boolean;
   rowCounts: RowCountMode;
   /** Store each dumped database's schema model for `pgbak compare` (profile `schemaModel`, `--no-schema-model`). */
   schemaModel: boolean;

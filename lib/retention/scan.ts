@@ -29,6 +29,8 @@ export interface BackupInfo {
    * is a retention group with `profile`: the zip is kept while one of them keeps it.
    */
   databases: string[];
+  /** The run dumped every database of the server (`databases: all`, manifest `allDatabases`). */
+  allDatabases: boolean;
   /** When the run started, ISO 8601 UTC (the retention rule's clock). */
   startedAt: string;
   /** When the last step finished, ISO 8601 UTC. */
@@ -150,6 +152,7 @@ async function readBackup(path: string, file: string): Promise<BackupInfo | Igno
     profileFile: manifest.profile.file,
     database: manifest.source.database,
     databases: databasesOf(steps, manifest.source.database),
+    allDatabases: manifest.allDatabases === true,
     startedAt: manifest.startedAt,
     finishedAt: manifest.finishedAt,
     steps,

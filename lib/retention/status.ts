@@ -1,6 +1,6 @@
 import { formatAge } from './format-time.js';
 import { removeLeftovers, type LeftoverResult } from './leftovers.js';
-import { backupRows, scanBackups, type BackupRow, type FailedRun, type IgnoredFile } from './scan.js';
+import { backupRows, scanBackups, type BackupInfo, type BackupRow, type FailedRun, type IgnoredFile } from './scan.js';
 import { groupBackups } from './select.js';
 
 /** Options of {@link backupStatus}. */
@@ -53,6 +53,11 @@ export interface GroupStatus {
   lastFailure: StatusFailure | null;
   /** The newest run failed: its failure is newer than the last success. */
   failing: boolean;
+  /**
+   * A newer `databases: all` run of the profile did not include this database: it
+   * was dropped (or excluded) since. Its backups stay; it is never stale.
+   */
+  dropped: boolean;
   stale: boolean;
 }
 
@@ -85,7 +90,8 @@ export async function backupStatus(options: StatusOptions): Promise<StatusReport
   const rows = backupRows(scan.backups.filter((b) => ofProfile(b.profile)));
   const failures = scan.failedRuns.filter((f) => ofProfile(f.profile));
   const maxAge = options.maxAgeMs ?? null;
-  const groups = collectGroups(rows, failures).map(([key, group]) => groupStatus(key, group, failures, now, maxAge));
+  const allRuns = scan.backups.filter((b) => b.allDatabases);
+  const groups = collectGroups(rows, failures).map(([key, group]) => groupStatus(key, group, failures, allRuns, now, maxAge));
   const problems = groups.filter((g) => g.stale).map((g) => staleLine(g, maxAge!));
   if (maxAge !== null && groups.length === 0) {
     problems.push(`no backup${options.profile ? ` of profile ${options.profile}` : ''} in ${scan.outputDir}`);
@@ -117,7 +123,7 @@ function collectGroups(rows: BackupRow[], failures: FailedRun[]): Array<[GroupKe
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => value);
 }
 
-function groupStatus(key: GroupKey, newestFirst: BackupRow[], failures: FailedRun[], now: Date, maxAge: number | null): GroupStatus {
+function groupStatus(key: GroupKey, newestFirst: BackupRow[], failures: FailedRun[], allRuns: BackupInfo[], now: Date, maxAge: number | null): GroupStatus {
   const newest = newestFirst[0];
   const verified = newestFirst.find((b) => b.verification?.ok === true);
   const lastSuccess = newest ? statusBackup(newest, now) : null;
@@ -126,6 +132,9 @@ function groupStatus(key: GroupKey, newestFirst: BackupRow[], failures: FailedRu
   const lastFailure = failure
     ? { path: failure.path, file: failure.file, startedAt: failure.startedAt, failedAt: failure.failedAt, ageMs: now.getTime() - Date.parse(failure.failedAt), reason: failure.reason }
     : null;
+  // allRuns is newest first: the newest databases: all run of the profile decides.
+  const newestAll = allRuns.find((b) => b.profile === key.profile);
+  const dropped = newest !== undefined && newestAll !== undefined && Date.parse(newestAll.startedAt) > Date.parse(newest.startedAt) && !newestAll.databases.includes(key.database);
   return {
     ...key,
     count: newestFirst.length,
@@ -134,7 +143,8 @@ function groupStatus(key: GroupKey, newestFirst: BackupRow[], failures: FailedRu
     lastFailedVerification: newest?.verification?.ok === false,
     lastFailure,
     failing: lastFailure !== null && (lastSuccess === null || Date.parse(lastFailure.startedAt) > Date.parse(lastSuccess.startedAt)),
-    stale: maxAge !== null && (lastSuccess === null || lastSuccess.ageMs > maxAge),
+    dropped,
+    stale: maxAge !== null && !dropped && (lastSuccess === null || lastSuccess.ageMs > maxAge),
   };
 }
 

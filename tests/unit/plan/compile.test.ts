@@ -40,6 +40,7 @@ describe('compile', () => {
         outputDir: '/backups',
         archiveName: 'test-app-20261122T010000Z.zip',
         databases: ['app'],
+        allDatabases: false,
         rowCounts: 'exact',
         schemaModel: true,
         zipCompressionLevel: 1,
@@ -374,7 +375,7 @@ extraArgs: [--no-comments, --quote-all-identifiers]
 
     it('names a databases: all archive that holds several databases "all", not after the connection database', () => {
       const plan = compileProfile(stepProfile('kind: full\ndatabases: all'), { databases: ['postgres', 'app', 'crm'] });
-      expect([plan.archiveName, plan.databases]).toEqual(['test-all-20261122T010000Z.zip', ['postgres', 'app', 'crm']]);
+      expect([plan.archiveName, plan.databases, plan.allDatabases]).toEqual(['test-all-20261122T010000Z.zip', ['postgres', 'app', 'crm'], true]);
     });
 
     it('names an archive of a listed set of databases by their number', () => {

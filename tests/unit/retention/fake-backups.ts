@@ -23,6 +23,8 @@ export interface FakeBackup {
   alsoDumps?: string[];
   /** Override the file name (default: the name `run` would give it). */
   file?: string;
+  /** A `databases: all` run (manifest `allDatabases`). */
+  allDatabases?: boolean;
 }
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -56,6 +58,7 @@ export function fakeManifest(backup: FakeBackup): Manifest {
     finishedAt: finished,
     status: 'complete',
     steps: [step('full', backup.database), ...(backup.alsoDumps ?? []).map((db, i) => step(`more${i}`, db))],
+    ...(backup.allDatabases ? { allDatabases: true as const } : {}),
     log: { entry: 'pgbak.log' },
   };
 }

@@ -48,6 +48,17 @@ describe('backupStatus', () => {
     expect(report.problems).toEqual(['STALE all/shop: newest backup all-all-20240225T010000Z.zip is 5d 11h old, limit 26h']);
   });
 
+  it('never calls a database stale that a newer databases: all run no longer holds (dropped since)', async () => {
+    await writeFakeBackup(dir(), { profile: 'all', database: 'app', alsoDumps: ['old'], allDatabases: true, startedAt: '2024-02-20T01:00:00Z' });
+    await writeFakeBackup(dir(), { profile: 'all', database: 'app', allDatabases: true, startedAt: '2024-03-01T01:00:00Z', file: 'all-all-20240301T010000Z.zip' });
+    const report = await backupStatus({ outputDir: dir(), now, maxAgeMs: 26 * HOUR, profile: 'all' });
+    expect(report.groups.map((g) => [g.database, g.dropped, g.stale])).toEqual([
+      ['app', false, false],
+      ['old', true, false],
+    ]);
+    expect(report.stale).toBe(false);
+  });
+
   it('shows the last failed run beside the last success, with why it failed, from its log', async () => {
     await writeRunLog(dir(), { profile: 'nightly', databases: ['app'], startedAt: '2024-03-01T05:00:00Z', failure: 'no space left on device', owner: await deadOwner() });
     const report = await backupStatus({ outputDir: dir(), now });
