@@ -37,9 +37,9 @@ export async function findLeftovers(outputDir: string): Promise<Leftover[]> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
+  } catch {
+    // Nothing to clean in a folder that cannot be read; the scan that follows says why.
+    return [];
   }
   const found: Leftover[] = [];
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
