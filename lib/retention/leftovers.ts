@@ -47,7 +47,8 @@ export async function findLeftovers(outputDir: string): Promise<Leftover[]> {
     const file = entry.name;
     if (entry.isFile() && file.endsWith('.zip.partial')) {
       // The run log beside it names the run writing it.
-      const log = await readRunLog(path.replace(/\.zip\.partial$/, '.log'), file);
+      const logFile = file.replace(/\.zip\.partial$/, '.log');
+      const log = await readRunLog(join(dir, logFile), logFile);
       if (log && log.run.archive === file.replace(/\.partial$/, '') && (await isOwnerGone(log.run.owner))) {
         found.push({ path, file, kind: 'partial', why: `unfinished backup of a run that is gone (${describeOwner(log.run.owner)}, started ${log.startedAt})` });
       }

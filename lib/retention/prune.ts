@@ -1,13 +1,12 @@
-import { readFile, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
-import { describeFsError } from '../archive/output-error.js';
 import type { RetentionPolicy } from '../config/profile-schema.js';
 import type { PgbakLogger } from '../log/index.js';
-import { lockFileName, safeName } from '../plan/names.js';
-import { ownerState, parseOwner } from '../process/owner.js';
 import { removeLeftovers, type LeftoverResult } from './leftovers.js';
+import { lockHeld } from './lock-state.js';
+import { pastWindow, removeLog, type PruneLogItem } from './prune-logs.js';
 import { removeBackup } from './remove-backup.js';
-import { backupRows, scanBackups, type BackupInfo, type BackupRow, type FailedRun, type IgnoredFile } from './scan.js';
+import { backupRows, scanBackups, type BackupInfo, type BackupRow, type IgnoredFile } from './scan.js';
+
+export type { PruneLogItem } from './prune-logs.js';
 import { describeReasons, groupBackups, hasRetention, selectToKeep, type KeepReason } from './select.js';
 
 /** A policy for every profile, or one looked up per profile (e.g. from its profile file). */
@@ -56,17 +55,6 @@ export interface PruneItem {
   /** Files removed (deleted only). */
   removed?: string[];
   /** Why it failed or was skipped. */
-  message?: string;
-}
-
-/** A failed run's log that retention removed (or would). */
-export interface PruneLogItem {
-  path: string;
-  file: string;
-  profile: string;
-  databases: string[];
-  startedAt: string;
-  action: 'deleted' | 'would-delete' | 'failed';
   message?: string;
 }
 
@@ -156,9 +144,12 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   }
   const gone = new Set(result.items.filter((i) => i.action === 'deleted' || i.action === 'would-delete').map((i) => i.path));
   const failedRuns = scan.failedRuns.filter((f) => ofProfile(f.profile) && (options.database === undefined || f.databases.includes(options.database)));
+  const windows = runs.map((run) => ({ ...run.summary, busy: run.busy !== null, oldestFirst: run.rows }));
   for (const failed of failedRuns) {
-    if (!pastWindow(failed, runs, gone)) continue;
-    result.logs.push(await removeLog(failed, options, result));
+    if (!pastWindow(failed, windows, gone)) continue;
+    const item = await removeLog(failed, options.dryRun === true, options.logger);
+    if (item.action === 'failed') result.failed++;
+    result.logs.push(item);
   }
   return result;
 }
@@ -178,36 +169,6 @@ async function judgeGroups(rows: BackupRow[], options: PruneOptions, outputDir: 
     runs.push({ summary: busy ? { ...summary, skipped: busy } : summary, rows: oldestFirst, keeps, busy });
   }
   return runs;
-}
-
-// A failed run's log goes once, in each of its groups, it is older than the oldest
-// backup kept: failures within the window of kept backups stay visible to status.
-// A group with no backup left, or one kept whole, or busy, keeps the log.
-function pastWindow(failed: FailedRun, runs: GroupRun[], gone: Set<string>): boolean {
-  return failed.databases.every((database) => {
-    const run = runs.find((r) => r.summary.profile === failed.profile && r.summary.database === database);
-    if (!run || run.busy || !run.summary.policy) return false;
-    const oldestKept = run.rows.find((row) => !gone.has(row.path));
-    return oldestKept !== undefined && Date.parse(failed.startedAt) < Date.parse(oldestKept.startedAt);
-  });
-}
-
-async function removeLog(failed: FailedRun, options: PruneOptions, result: PruneResult): Promise<PruneLogItem> {
-  const item = { path: failed.path, file: failed.file, profile: failed.profile, databases: failed.databases, startedAt: failed.startedAt };
-  if (options.dryRun) {
-    options.logger?.verbose(`would delete ${failed.file} (log of a failed run)`);
-    return { ...item, action: 'would-delete' };
-  }
-  try {
-    await unlink(failed.path);
-    options.logger?.verbose(`deleted ${failed.file} (log of a failed run)`);
-    return { ...item, action: 'deleted' };
-  } catch (error) {
-    result.failed++;
-    const message = `cannot remove ${failed.path}: ${describeFsError(error)}`;
-    options.logger?.warn(message);
-    return { ...item, action: 'failed', message };
-  }
 }
 
 function logLeftover(leftover: LeftoverResult, logger: PgbakLogger | undefined): void {
@@ -253,33 +214,4 @@ function itemOf(backup: BackupInfo): Omit<PruneItem, 'action' | 'reasons'> {
     startedAt: backup.startedAt,
     verified: backup.verification?.ok ?? null,
   };
-}
-
-/**
- * Why the group is busy, or null. The run lock of (profile, database) — or the
- * profile-wide lock of an older pgbak — counts unless its owner is this process
- * (a run applying its own retention) or certainly gone; a lock that cannot be read
- * counts (prune simply comes back later).
- */
-async function lockHeld(outputDir: string, profile: string, database: string): Promise<string | null> {
-  for (const file of [lockFileName(profile, database), `.pgbak-${safeName(profile)}.lock`]) {
-    const path = join(outputDir, file);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      text = '';
-    }
-    let owner = null;
-    try {
-      owner = parseOwner(JSON.parse(text));
-    } catch {
-      // not a lock record: it still counts
-    }
-    const state = owner ? await ownerState(owner) : 'alive';
-    if (state === 'self' || state === 'gone') continue;
-    return `a run of profile "${profile}" for database "${database}" holds ${path}; skipped (remove the lock if that run is gone)`;
-  }
-  return null;
 }
