@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { runCli } from '../../support/cli.js';
-import { everyDay, filesIn, writeFakeBackup, writeForeignZip } from '../../unit/retention/fake-backups.js';
+import { deadOwner, everyDay, filesIn, writeFakeBackup, writeForeignZip, writeRunLog } from '../../unit/retention/fake-backups.js';
 
 jest.setTimeout(60_000);
 
@@ -128,6 +128,24 @@ describe('pgbak prune', () => {
     expect(cli.stdout).toContain(`nightly/app: keep-last 2 (${join(profiles, 'nightly.yaml')})`);
     expect(cli.stdout).toContain(`adhoc/app: keeping everything (${join(profiles, 'adhoc.yaml')} has no retention: keeping everything)`);
     expect(cli.stdout).toContain('gone/app: keeping everything (profile "gone" not found: keeping everything)');
+  });
+
+  it('deletes the log of a failed run once it is older than the oldest kept backup, and says so', async () => {
+    await days('nightly', 'app', '2024-01-02', '2024-01-04');
+    const owner = await deadOwner();
+    await writeRunLog(dir, { profile: 'nightly', databases: ['app'], startedAt: '2024-01-01T01:00:00Z', failure: 'pg_dump exited with code 1', owner });
+    await writeRunLog(dir, { profile: 'nightly', databases: ['app'], startedAt: '2024-01-04T02:00:00Z', failure: 'server closed the connection', owner });
+    const cli = await runCli(['prune', '--output-dir', dir, '--keep-last', '2']);
+    expect(cli.exitCode).toBe(0);
+    expect(cli.stdout).toMatch(/^deleted\s+2024-01-01 01:00:00Z\s+nightly-app-20240101T010000Z\.log\s+\(log of a failed run, older than the oldest kept backup\)$/m);
+    expect((await filesIn(dir)).filter((f) => f.endsWith('.log'))).toEqual([
+      'nightly-app-20240103T010000Z.log',
+      'nightly-app-20240104T010000Z.log',
+      'nightly-app-20240104T020000Z.log',
+    ]);
+    const status = await runCli(['status', '--output-dir', dir]);
+    expect(status.stdout).toMatch(/^nightly\/app: last run failed 2024-01-04 02:00:30Z: server closed the connection \(nightly-app-20240104T020000Z\.log\)$/m);
+    expect(status.stdout).toMatch(/^nightly\s+app\s+2\s+.*ok, last run FAILED$/m);
   });
 
   it('uses the outputDir of the profile named by --profile', async () => {
