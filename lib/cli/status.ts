@@ -73,6 +73,6 @@ function row(group: GroupStatus): string[] {
   const success = group.lastSuccess;
   const verified = group.lastVerified ? `${formatUtc(group.lastVerified.startedAt)} (${formatAge(group.lastVerified.ageMs)})` : 'never';
   const failure = group.lastFailure ? `${formatUtc(group.lastFailure.failedAt)} (${formatAge(group.lastFailure.ageMs)})` : '-';
-  const state = [group.stale ? 'STALE' : group.dropped ? 'not in newer runs (dropped?)' : 'ok', ...(group.failing ? ['last run FAILED'] : []), ...(group.lastFailedVerification ? ['newest FAILED verify'] : [])].join(', ');
+  const state = [group.stale ? 'STALE' : group.dropped ? 'not in newer runs (dropped?)' : 'ok', ...(group.failing ? ['last run FAILED'] : []), ...(group.lastFailedVerification ? ['newest FAILED verify'] : []), ...(group.running ? [`running for ${formatAge(group.running.ageMs)} (pid ${group.running.pid})`] : [])].join(', ');
   return [group.profile, group.database, String(group.count), success ? formatUtc(success.startedAt) : 'never', success ? formatAge(success.ageMs) : '-', verified, failure, state];
 }

@@ -68,6 +68,18 @@ export interface FailedRun {
   reason: string;
 }
 
+/** A run still going (or on another host): its log without a zip, its process alive. */
+export interface RunningRun {
+  /** The log's path. */
+  path: string;
+  file: string;
+  profile: string;
+  databases: string[];
+  startedAt: string;
+  pid: number;
+  host: string;
+}
+
 /** A file that looks like a backup but is not a candidate for anything. */
 export interface IgnoredFile {
   path: string;
@@ -85,6 +97,8 @@ export interface ScanResult {
   ignored: IgnoredFile[];
   /** Run logs without a zip whose run failed (or was killed), newest first. Logs of runs in progress are not here. */
   failedRuns: FailedRun[];
+  /** Run logs without a zip whose process still runs (or runs on another host), newest first. */
+  runningRuns: RunningRun[];
 }
 
 /**
@@ -98,6 +112,7 @@ export async function scanBackups(outputDir: string): Promise<ScanResult> {
   const backups: BackupInfo[] = [];
   const ignored: IgnoredFile[] = [];
   const failedRuns: FailedRun[] = [];
+  const runningRuns: RunningRun[] = [];
   const present = new Set(names);
   for (const file of names.sort()) {
     const path = join(dir, file);
@@ -108,23 +123,26 @@ export async function scanBackups(outputDir: string): Promise<ScanResult> {
       if ('reason' in found) ignored.push(found);
       else backups.push(found);
     } else if (file.endsWith('.log') && !present.has(file.replace(/\.log$/, '.zip'))) {
-      const failed = await readFailedRun(path, file);
-      if (failed) failedRuns.push(failed);
+      const run = await readRunWithoutZip(path, file);
+      if (run && 'reason' in run) failedRuns.push(run);
+      else if (run) runningRuns.push(run);
     }
   }
   backups.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
   failedRuns.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
-  return { outputDir: dir, backups, ignored, failedRuns };
+  runningRuns.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
+  return { outputDir: dir, backups, ignored, failedRuns, runningRuns };
 }
 
-// A log whose zip is missing: a failed run, or one still going (not listed), or
-// not a pgbak run log with a run record (an older pgbak's: left alone).
-async function readFailedRun(path: string, file: string): Promise<FailedRun | null> {
+// A log whose zip is missing: a failed run, or one still going, or not a pgbak run
+// log with a run record (an older pgbak's: left alone).
+async function readRunWithoutZip(path: string, file: string): Promise<FailedRun | RunningRun | null> {
   const log = await readRunLog(path, file);
   if (!log) return null;
   const judged = await judgeRunLog(log);
-  if (judged.state !== 'failed') return null;
-  return { path, file, profile: log.run.profile, databases: log.run.databases, startedAt: log.startedAt, failedAt: judged.at, reason: judged.reason };
+  const run = { path, file, profile: log.run.profile, databases: log.run.databases, startedAt: log.startedAt };
+  if (judged.state !== 'failed') return { ...run, pid: log.run.owner.pid, host: log.run.owner.host };
+  return { ...run, failedAt: judged.at, reason: judged.reason };
 }
 
 async function readBackup(path: string, file: string): Promise<BackupInfo | IgnoredFile> {

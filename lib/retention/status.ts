@@ -1,6 +1,6 @@
 import { formatAge } from './format-time.js';
 import { removeLeftovers, type LeftoverResult } from './leftovers.js';
-import { backupRows, scanBackups, type BackupInfo, type BackupRow, type FailedRun, type IgnoredFile } from './scan.js';
+import { backupRows, scanBackups, type BackupInfo, type BackupRow, type FailedRun, type IgnoredFile, type RunningRun } from './scan.js';
 import { groupBackups } from './select.js';
 
 /** Options of {@link backupStatus}. */
@@ -53,6 +53,8 @@ export interface GroupStatus {
   lastFailure: StatusFailure | null;
   /** The newest run failed: its failure is newer than the last success. */
   failing: boolean;
+  /** A run of this database in progress (its log has no zip yet and its process lives). */
+  running: { startedAt: string; ageMs: number; pid: number; host: string; log: string } | null;
   /**
    * A newer `databases: all` run of the profile did not include this database: it
    * was dropped (or excluded) since. Its backups stay; it is never stale.
@@ -91,7 +93,11 @@ export async function backupStatus(options: StatusOptions): Promise<StatusReport
   const failures = scan.failedRuns.filter((f) => ofProfile(f.profile));
   const maxAge = options.maxAgeMs ?? null;
   const allRuns = scan.backups.filter((b) => b.allDatabases);
-  const groups = collectGroups(rows, failures).map(([key, group]) => groupStatus(key, group, failures, allRuns, now, maxAge));
+  const running = scan.runningRuns.filter((r) => ofProfile(r.profile));
+  const groups = collectGroups(rows, failures).map(([key, group]) => ({
+    ...groupStatus(key, group, failures, allRuns, now, maxAge),
+    running: runningOf(key, running, now),
+  }));
   const problems = groups.filter((g) => g.stale).map((g) => staleLine(g, maxAge!));
   if (maxAge !== null && groups.length === 0) {
     problems.push(`no backup${options.profile ? ` of profile ${options.profile}` : ''} in ${scan.outputDir}`);
@@ -123,7 +129,13 @@ function collectGroups(rows: BackupRow[], failures: FailedRun[]): Array<[GroupKe
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => value);
 }
 
-function groupStatus(key: GroupKey, newestFirst: BackupRow[], failures: FailedRun[], allRuns: BackupInfo[], now: Date, maxAge: number | null): GroupStatus {
+// The newest run in progress for the group; a first run still going has no row yet.
+function runningOf(key: GroupKey, running: RunningRun[], now: Date): GroupStatus['running'] {
+  const run = running.find((r) => r.profile === key.profile && r.databases.includes(key.database));
+  return run ? { startedAt: run.startedAt, ageMs: now.getTime() - Date.parse(run.startedAt), pid: run.pid, host: run.host, log: run.path } : null;
+}
+
+function groupStatus(key: GroupKey, newestFirst: BackupRow[], failures: FailedRun[], allRuns: BackupInfo[], now: Date, maxAge: number | null): Omit<GroupStatus, 'running'> {
   const newest = newestFirst[0];
   const verified = newestFirst.find((b) => b.verification?.ok === true);
   const lastSuccess = newest ? statusBackup(newest, now) : null;

@@ -72,11 +72,14 @@ describe('backupStatus', () => {
     expect(report.groups.find((g) => g.profile === 'weekly')).toMatchObject({ lastFailure: null, failing: false });
   });
 
-  it('reports a run killed without a word as failed once its process is gone, and a live one not at all', async () => {
+  it('reports a run killed without a word as failed once its process is gone, and a live one as running', async () => {
     await writeRunLog(dir(), { profile: 'weekly', databases: ['app'], startedAt: '2024-02-27T01:00:00Z', owner: await deadOwner() });
     await writeRunLog(dir(), { profile: 'nightly', databases: ['app'], startedAt: '2024-03-01T11:00:00Z', owner: await currentOwner() });
     const report = await backupStatus({ outputDir: dir(), now });
-    expect(report.groups.find((g) => g.profile === 'nightly')!.lastFailure).toBeNull();
+    expect(report.groups.find((g) => g.profile === 'nightly')).toMatchObject({
+      lastFailure: null,
+      running: { startedAt: '2024-03-01T11:00:00Z', ageMs: HOUR, pid: process.pid },
+    });
     const weekly = report.groups.find((g) => g.profile === 'weekly')!;
     expect(weekly.failing).toBe(true);
     expect(weekly.lastFailure!.reason).toMatch(/^the run ended without finishing: process \d+ is gone \(killed\?\)/);
