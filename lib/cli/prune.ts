@@ -107,7 +107,8 @@ function describePolicy(group: PruneGroup): string {
   const rules = Object.entries(group.policy)
     .filter(([, n]) => typeof n === 'number' && n > 0)
     .map(([rule, n]) => `${rule} ${n}`);
-  return `${rules.join(', ')} (${group.policySource})`;
+  const dropped = group.dropped ? '; not in newer databases: all runs (dropped?): keeps nothing of its own' : '';
+  return `${rules.join(', ')} (${group.policySource})${dropped}`;
 }
 
 function label(item: Pick<PruneItem, 'action'>): string {

@@ -4,7 +4,7 @@ import { removeLeftovers, type LeftoverResult } from './leftovers.js';
 import { lockHeld } from './lock-state.js';
 import { pastWindow, removeLog, type PruneLogItem } from './prune-logs.js';
 import { removeBackup } from './remove-backup.js';
-import { backupRows, scanBackups, type BackupInfo, type BackupRow, type IgnoredFile } from './scan.js';
+import { backupRows, droppedSince, scanBackups, type BackupInfo, type BackupRow, type IgnoredFile } from './scan.js';
 
 export type { PruneLogItem } from './prune-logs.js';
 import { describeReasons, groupBackups, hasRetention, selectToKeep, type KeepReason } from './select.js';
@@ -66,6 +66,11 @@ export interface PruneGroup {
   policySource: string;
   /** Set when the group was left alone, e.g. its profile's run lock exists. */
   skipped?: string;
+  /**
+   * A newer `databases: all` run of the profile no longer holds this database
+   * (dropped or excluded): the group keeps nothing of its own.
+   */
+  dropped?: true;
 }
 
 /** Everything a prune did or would do. */
@@ -114,7 +119,8 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   const ofProfile = (profile: string) => options.profile === undefined || profile === options.profile;
   // Every group of the chosen profiles is judged, also those outside --database:
   // a zip that holds database B too is kept while B's group keeps it.
-  const runs = await judgeGroups(backupRows(scan.backups.filter((b) => ofProfile(b.profile))), options, scan.outputDir);
+  const chosen = scan.backups.filter((b) => ofProfile(b.profile));
+  const runs = await judgeGroups(chosen, options, scan.outputDir);
   const keptElsewhere = new Map<string, string[]>();
   const busyZips = new Map<string, string>();
   for (const run of runs) {
@@ -154,10 +160,10 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   return result;
 }
 
-async function judgeGroups(rows: BackupRow[], options: PruneOptions, outputDir: string): Promise<GroupRun[]> {
+async function judgeGroups(backups: BackupInfo[], options: PruneOptions, outputDir: string): Promise<GroupRun[]> {
   const policies = new Map<string, PolicyChoice>();
   const runs: GroupRun[] = [];
-  for (const group of groupBackups(rows)) {
+  for (const group of groupBackups(backupRows(backups))) {
     const first = group[0]!;
     const choice = policies.get(first.profile) ?? (await choosePolicy(options.policy, first));
     policies.set(first.profile, choice);
@@ -165,8 +171,12 @@ async function judgeGroups(rows: BackupRow[], options: PruneOptions, outputDir: 
     const summary: PruneGroup = { profile: first.profile, database: first.database, policy: choice.policy, policySource: choice.source };
     const oldestFirst = [...group].reverse();
     const keeps = new Map<string, KeepReason[]>();
-    if (!busy) for (const decision of selectToKeep(oldestFirst, choice.policy)) keeps.set(decision.backup.path, decision.reasons);
-    runs.push({ summary: busy ? { ...summary, skipped: busy } : summary, rows: oldestFirst, keeps, busy });
+    // A database a newer databases: all run no longer holds keeps nothing of its own:
+    // its zips (whole-cluster ones) age out with the databases still backed up.
+    const dropped = hasRetention(choice.policy) && droppedSince(backups, first.profile, first.database, first.startedAt);
+    if (!busy) for (const decision of selectToKeep(oldestFirst, choice.policy)) keeps.set(decision.backup.path, dropped ? [] : decision.reasons);
+    const noted: PruneGroup = dropped ? { ...summary, dropped: true } : summary;
+    runs.push({ summary: busy ? { ...noted, skipped: busy } : noted, rows: oldestFirst, keeps, busy });
   }
   return runs;
 }

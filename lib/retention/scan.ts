@@ -54,6 +54,14 @@ export function backupRows(backups: readonly BackupInfo[]): BackupRow[] {
   return backups.flatMap((backup) => backup.databases.map((database) => ({ ...backup, database })));
 }
 
+/**
+ * Whether a newer `databases: all` run of the profile left `database` out (it was
+ * dropped or excluded since `newestStartedAt`, the group's newest backup).
+ */
+export function droppedSince(backups: readonly BackupInfo[], profile: string, database: string, newestStartedAt: string): boolean {
+  return backups.some((b) => b.profile === profile && b.allDatabases && Date.parse(b.startedAt) > Date.parse(newestStartedAt) && !b.databases.includes(database));
+}
+
 /** A run that wrote no backup: its log (JSON lines) beside where the zip would be. */
 export interface FailedRun {
   /** The log's path. */

@@ -1,6 +1,6 @@
 import { formatAge } from './format-time.js';
 import { removeLeftovers, type LeftoverResult } from './leftovers.js';
-import { backupRows, scanBackups, type BackupInfo, type BackupRow, type FailedRun, type IgnoredFile, type RunningRun } from './scan.js';
+import { backupRows, droppedSince, scanBackups, type BackupInfo, type BackupRow, type FailedRun, type IgnoredFile, type RunningRun } from './scan.js';
 import { groupBackups } from './select.js';
 
 /** Options of {@link backupStatus}. */
@@ -144,9 +144,7 @@ function groupStatus(key: GroupKey, newestFirst: BackupRow[], failures: FailedRu
   const lastFailure = failure
     ? { path: failure.path, file: failure.file, startedAt: failure.startedAt, failedAt: failure.failedAt, ageMs: now.getTime() - Date.parse(failure.failedAt), reason: failure.reason }
     : null;
-  // allRuns is newest first: the newest databases: all run of the profile decides.
-  const newestAll = allRuns.find((b) => b.profile === key.profile);
-  const dropped = newest !== undefined && newestAll !== undefined && Date.parse(newestAll.startedAt) > Date.parse(newest.startedAt) && !newestAll.databases.includes(key.database);
+  const dropped = newest !== undefined && droppedSince(allRuns, key.profile, key.database, newest.startedAt);
   return {
     ...key,
     count: newestFirst.length,

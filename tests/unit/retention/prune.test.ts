@@ -132,6 +132,16 @@ describe('pruneBackups with multi-database backups', () => {
     expect((await filesIn(dir())).filter((f) => f.endsWith('.zip'))).toEqual(['nightly-all-20240102T010000Z.zip', 'nightly-app-20240104T010000Z.zip']);
   });
 
+  it('lets the zips of a database that newer databases: all runs no longer hold age out with the others', async () => {
+    await writeFakeBackup(dir(), { profile: 'all', database: 'app', alsoDumps: ['old'], allDatabases: true, startedAt: '2024-01-01T01:00:00Z' });
+    await writeFakeBackup(dir(), { profile: 'all', database: 'app', alsoDumps: ['old'], allDatabases: true, startedAt: '2024-01-02T01:00:00Z' });
+    await writeFakeBackup(dir(), { profile: 'all', database: 'app', allDatabases: true, startedAt: '2024-01-03T01:00:00Z', file: 'all-all-20240103T010000Z.zip' });
+    await writeFakeBackup(dir(), { profile: 'all', database: 'app', allDatabases: true, startedAt: '2024-01-04T01:00:00Z', file: 'all-all-20240104T010000Z.zip' });
+    const result = await pruneBackups({ outputDir: dir(), policy: { 'keep-last': 2 } });
+    expect(result.groups.map((g) => [g.database, g.dropped ?? false])).toEqual([['app', false], ['old', true]]);
+    expect((await filesIn(dir())).filter((f) => f.endsWith('.zip'))).toEqual(['all-all-20240103T010000Z.zip', 'all-all-20240104T010000Z.zip']);
+  });
+
   it('with --database, still keeps a zip that another database it holds needs', async () => {
     await writeFakeBackup(dir(), { profile: 'nightly', database: 'app', alsoDumps: ['crm'], startedAt: '2024-01-01T01:00:00Z' });
     await days('nightly', 'app', '2024-01-02', '2024-01-03');
