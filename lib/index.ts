@@ -12,7 +12,7 @@ export { discoverTools, selectTool } from './tools/index.js';
 export { openZip, parseManifest, verifyEntries, type Manifest } from './archive/index.js';
 export { restoreArchive, verifyArchive, listArchive, type RestoreOptions, type RestoreSummary, type VerifyOptions, type VerifyResult, type VerifiedRecord } from './restore/index.js';
 export { createLogger, type PgbakLogger } from './log/index.js';
-export { scanBackups, selectToKeep, pruneBackups, applyRetention, backupStatus, parseDuration, type BackupInfo, type RetentionDecision, type KeepReason, type PruneResult, type PruneItem, type ApplyRetentionOptions, type StatusReport, type GroupStatus } from './retention/index.js';
+export { scanBackups, selectToKeep, pruneBackups, applyRetention, backupStatus, parseDuration, type BackupInfo, type RetentionDecision, type KeepReason, type PruneResult, type PruneItem, type ApplyRetentionOptions, type StatusReport, type GroupStatus, removeLeftovers, type LeftoverResult, type FailedRun, type RunningRun, type BackupRow } from './retention/index.js';
 export type { RetentionPolicy } from './config/profile-schema.js';
 export { PgbakError, ExitCode } from './errors.js';
 export { compareSchemas, readSide, type CompareInput, type CompareResult, type SideSummary } from './compare/compare.js';

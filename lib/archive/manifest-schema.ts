@@ -73,5 +73,6 @@ export const manifestSchema: z.ZodType<Manifest> = z.object({
   finishedAt: isoUtc,
   status: z.literal('complete'),
   steps: z.array(step),
+  allDatabases: z.literal(true).optional(),
   log: z.object({ entry: z.string().min(1) }),
 });

@@ -37,6 +37,11 @@ export interface Manifest {
   status: 'complete';
   /** One record per profile step, in execution order. */
   steps: ManifestStep[];
+  /**
+   * Present when a step dumped every database the server had (`databases: all`):
+   * a database missing from this run no longer exists there, or was excluded.
+   */
+  allDatabases?: true;
   /** Where the run log is inside the archive. */
   log: { /** Entry name of the log, normally `pgbak.log`. */ entry: string };
 }

@@ -3,7 +3,7 @@ import { formatBytes } from '../log/index.js';
 import { formatAge, formatUtc } from '../retention/format-time.js';
 import { renderTable } from '../retention/format-table.js';
 import { openFolderContext } from '../retention/output-folder.js';
-import { scanBackups, type BackupInfo } from '../retention/scan.js';
+import { backupRows, scanBackups, type BackupInfo } from '../retention/scan.js';
 import type { CommandContext, GlobalArgs } from './context.js';
 
 /** Flags of `pgbak list`. */
@@ -16,7 +16,7 @@ export interface ListArgs extends GlobalArgs {
 export function listCommand(ctx: () => CommandContext): CommandModule<object, ListArgs> {
   return {
     command: 'list',
-    describe: 'List the backups in the output folder: profile, database, UTC time, age, size, verified?',
+    describe: 'List the backups in the output folder, one row per profile and database: UTC time, age, size, verified?',
     builder: (yargs) =>
       yargs
         .option('output-dir', { alias: 'o', type: 'string', describe: 'the backups folder (default ./backups, or PGBAK_OUTPUT_DIR)' })
@@ -33,12 +33,14 @@ export function listCommand(ctx: () => CommandContext): CommandModule<object, Li
       });
       const scan = await scanBackups(folder.outputDir);
       const now = Date.now();
-      const backups = scan.backups.filter((b) => args.profile === undefined || b.profile === args.profile).sort(byGroupThenTime);
+      // One row per (profile, database): a multi-database zip is listed under each database it holds.
+      const backups = backupRows(scan.backups.filter((b) => args.profile === undefined || b.profile === args.profile)).sort(byGroupThenTime);
+      const failedRuns = scan.failedRuns.filter((f) => args.profile === undefined || f.profile === args.profile);
       for (const file of scan.ignored) logger.info(`ignored ${file.file}: ${file.reason}`);
       for (const backup of backups) if (backup.verificationProblem) logger.warn(backup.verificationProblem);
       if (args.json) {
         const listed = backups.map((b) => ({ ...b, ageMs: now - Date.parse(b.startedAt) }));
-        return print(JSON.stringify({ outputDir: scan.outputDir, backups: listed, ignored: scan.ignored }));
+        return print(JSON.stringify({ outputDir: scan.outputDir, backups: listed, failedRuns, ignored: scan.ignored }));
       }
       if (backups.length === 0) return logger.info(`no backups in ${scan.outputDir}`);
       print(renderTable(['PROFILE', 'DATABASE', 'STARTED (UTC)', 'AGE', 'SIZE', 'VERIFIED', 'FILE'], backups.map((b) => row(b, now))));

@@ -27,7 +27,8 @@ export interface PruneArgs extends GlobalArgs {
 export function pruneCommand(ctx: () => CommandContext): CommandModule<object, PruneArgs> {
   return {
     command: 'prune',
-    describe: "Delete backups no retention rule keeps (flags, or each profile's own retention:)",
+    describe:
+      "Delete backups no retention rule keeps (flags, or each profile's own retention:), logs of failed runs older than the oldest kept backup, and what killed runs left (.partial, temp folders, locks)",
     builder: (yargs) =>
       yargs
         .option('keep-last', { type: 'number', describe: 'keep the N newest backups', group: 'Retention:' })
@@ -56,8 +57,8 @@ export function pruneCommand(ctx: () => CommandContext): CommandModule<object, P
       // --json prints one object: after a failed deletion it is the error report (deletions are logged on stderr).
       if (result.failed === 0) return print(args.json ? JSON.stringify(result) : describePrune(result));
       if (!args.json) print(describePrune(result));
-      const first = result.items.find((item) => item.action === 'failed')!;
-      throw new PgbakError('OUTPUT_NOT_WRITABLE', `${result.failed} of ${result.failed + result.deleted} backups could not be deleted (first: ${first.message ?? first.file})`, {
+      const first = result.items.find((item) => item.action === 'failed') ?? result.logs.find((log) => log.action === 'failed')!;
+      throw new PgbakError('OUTPUT_NOT_WRITABLE', `${result.failed} of ${result.failed + result.deleted} backups or logs could not be deleted (first: ${first.message ?? first.file})`, {
         hint: `check the permissions of ${result.outputDir}`,
       });
     },
@@ -79,15 +80,23 @@ export function policyFromFlags(args: Partial<Record<(typeof keepFlags)[number],
 }
 
 function describePrune(result: PruneResult): string {
-  if (result.groups.length === 0) return `no backups in ${result.outputDir}`;
   const lines: string[] = [];
+  for (const leftover of result.leftovers) {
+    const verb = { removed: 'removed', 'would-remove': 'would remove', failed: 'FAILED to remove' }[leftover.action];
+    lines.push(`${verb} ${leftover.file}: ${leftover.why}${leftover.error ? `: ${leftover.error}` : ''}`);
+  }
+  if (result.groups.length === 0) return [...lines, `no backups in ${result.outputDir}`].join('\n');
   for (const group of result.groups) {
     lines.push(`${group.profile}/${group.database}: ${describePolicy(group)}`);
     const items = result.items.filter((item) => item.profile === group.profile && item.database === group.database);
     for (const item of items) lines.push(`  ${label(item).padEnd(12)}  ${formatUtc(item.startedAt)}  ${item.file}${detail(item)}`);
   }
-  const gone = result.items.filter((i) => i.action === (result.dryRun ? 'would-delete' : 'deleted')).length;
-  const kept = result.items.filter((i) => i.action === 'kept' || i.action === 'skipped').length;
+  for (const log of result.logs) {
+    lines.push(`${label(log).padEnd(14)}${formatUtc(log.startedAt)}  ${log.file}  (log of a failed run, older than the oldest kept backup)${log.message ? `  ${log.message}` : ''}`);
+  }
+  // A multi-database zip is an item in each of its groups: count files.
+  const gone = new Set(result.items.filter((i) => i.action === (result.dryRun ? 'would-delete' : 'deleted')).map((i) => i.path)).size;
+  const kept = new Set(result.items.filter((i) => i.action === 'kept' || i.action === 'skipped').map((i) => i.path)).size;
   lines.push(result.dryRun ? `dry run: ${gone} would be deleted, ${kept} kept` : `${gone} deleted, ${kept} kept${result.failed ? `, ${result.failed} FAILED` : ''}`);
   return lines.join('\n');
 }
@@ -101,10 +110,11 @@ function describePolicy(group: PruneGroup): string {
   const rules = Object.entries(group.policy)
     .filter(([, n]) => typeof n === 'number' && n > 0)
     .map(([key, n]) => `${retentionRules[key as keyof RetentionPolicy]} ${n}`);
-  return `${rules.join(', ')} (${group.policySource})`;
+  const dropped = group.dropped ? '; not in newer databases: all runs (dropped?): keeps nothing of its own' : '';
+  return `${rules.join(', ')} (${group.policySource})${dropped}`;
 }
 
-function label(item: PruneItem): string {
+function label(item: Pick<PruneItem, 'action'>): string {
   return { kept: 'keep', deleted: 'deleted', 'would-delete': 'would delete', failed: 'FAILED', skipped: 'skipped' }[item.action];
 }
 

@@ -18,7 +18,8 @@ export interface StatusArgs extends GlobalArgs {
 export function statusCommand(ctx: () => CommandContext): CommandModule<object, StatusArgs> {
   return {
     command: 'status',
-    describe: 'Last successful and last verified backup per profile and database; exit 3 when one is older than --max-age',
+    describe:
+      'Last successful, last verified backup and last failed run per profile and database; exit 3 when one is older than --max-age. Removes what killed runs left (.partial, temp folders, locks)',
     builder: (yargs) =>
       yargs
         .option('max-age', { type: 'string', describe: 'stale when the newest backup is older than this: 90m, 26h, 7d, 1w' })
@@ -36,8 +37,12 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
         outputDir: args['output-dir'],
         profile: args.profile,
       });
-      const report = await backupStatus({ outputDir: folder.outputDir, maxAgeMs, profile: args.profile });
+      const report = await backupStatus({ outputDir: folder.outputDir, maxAgeMs, profile: args.profile, removeLeftovers: true });
       for (const file of report.ignored) logger.verbose(`ignored ${file.file}: ${file.reason}`);
+      for (const leftover of report.leftovers) {
+        if (leftover.action === 'failed') logger.warn(`cannot remove ${leftover.file} (${leftover.why}): ${leftover.error}`);
+        else logger.info(`removed ${leftover.file}: ${leftover.why}`);
+      }
       // --json prints one object: when stale, it is the error report (naming every stale group).
       if (!report.stale) return print(args.json ? JSON.stringify(report) : describeStatus(report));
       if (!args.json) print(describeStatus(report));
@@ -56,12 +61,18 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
 function describeStatus(report: StatusReport): string {
   if (report.groups.length === 0) return `no backups in ${report.outputDir}`;
   const rows = report.groups.map((group) => row(group));
-  return renderTable(['PROFILE', 'DATABASE', 'BACKUPS', 'LAST SUCCESS (UTC)', 'AGE', 'LAST VERIFIED (UTC)', 'STATE'], rows);
+  const table = renderTable(['PROFILE', 'DATABASE', 'BACKUPS', 'LAST SUCCESS (UTC)', 'AGE', 'LAST VERIFIED (UTC)', 'LAST FAILURE (UTC)', 'STATE'], rows);
+  // Why the newest run failed, where it did: one line per group, under the table.
+  const why = report.groups
+    .filter((group) => group.failing && group.lastFailure)
+    .map((group) => `${group.profile}/${group.database}: last run failed ${formatUtc(group.lastFailure!.failedAt)}: ${group.lastFailure!.reason} (${group.lastFailure!.file})`);
+  return [table, ...why].join('\n');
 }
 
 function row(group: GroupStatus): string[] {
   const success = group.lastSuccess;
   const verified = group.lastVerified ? `${formatUtc(group.lastVerified.startedAt)} (${formatAge(group.lastVerified.ageMs)})` : 'never';
-  const state = group.stale ? 'STALE' : group.lastFailedVerification ? 'ok, newest FAILED verify' : 'ok';
-  return [group.profile, group.database, String(group.count), formatUtc(success.startedAt), formatAge(success.ageMs), verified, state];
+  const failure = group.lastFailure ? `${formatUtc(group.lastFailure.failedAt)} (${formatAge(group.lastFailure.ageMs)})` : '-';
+  const state = [group.stale ? 'STALE' : group.dropped ? 'not in newer runs (dropped?)' : 'ok', ...(group.failing ? ['last run FAILED'] : []), ...(group.lastFailedVerification ? ['newest FAILED verify'] : []), ...(group.running ? [`running for ${formatAge(group.running.ageMs)} (pid ${group.running.pid})`] : [])].join(', ');
+  return [group.profile, group.database, String(group.count), success ? formatUtc(success.startedAt) : 'never', success ? formatAge(success.ageMs) : '-', verified, failure, state];
 }

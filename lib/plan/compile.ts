@@ -59,12 +59,15 @@ export function compile(input: CompileInput): Plan {
       steps.push(engine.engine === 'native' ? compileNative(step, database, engine.reason) : compileDump(step, database, connection, engine.tool, engine.auto, where));
     }
   });
+  const databases = runDatabases(steps, connection.database);
   return {
     profile: { name: input.profile.name, file: input.profile.file, origin: input.profile.origin, sha256: input.profile.sha256 },
     connection: toPublicConnection(connection),
     server: facts.server,
     outputDir: input.outputDir,
-    archiveName: archiveName(input.profile.name, connection.database, input.now),
+    archiveName: archiveName(input.profile.name, archiveLabel(profile, databases), input.now),
+    databases,
+    allDatabases: profile.steps.some((step) => step.databases === 'all'),
     rowCounts: profile.rowCounts ?? 'exact',
     schemaModel: profile.schemaModel ?? true,
     // Fast deflate by default: level 6 cost twice pg_dump's own time on plain dumps
@@ -217,6 +220,18 @@ function compileGlobals(step: ProfileStep, connection: Connection, tool: ToolInf
     tableScope: null,
     countLargeObjects: false,
   };
+}
+
+// What the steps dump, not what the connection names: a run that dumps crm while
+// connected to app is a backup of crm.
+function runDatabases(steps: readonly PlanStep[], connected: string): string[] {
+  const dumped = [...new Set(steps.flatMap((step) => (step.database === null ? [] : [step.database])))];
+  return dumped.length > 0 ? dumped : [connected];
+}
+
+function archiveLabel(profile: Profile, databases: readonly string[]): string {
+  if (databases.length === 1) return databases[0]!;
+  return profile.steps.some((step) => step.databases === 'all') ? 'all' : `${databases.length}-databases`;
 }
 
 function databasesOf(step: ProfileStep, connection: Connection, facts: CompileFacts, where: string): string[] {

@@ -21,6 +21,14 @@ export function archiveName(profile: string, database: string, now: Date): strin
   return `${safeName(profile)}-${safeName(database)}-${formatTimestamp(now)}.zip`;
 }
 
+/**
+ * The run lock of one (profile, database) in an output folder. `@` never occurs in
+ * a safeName, so no other pair shares the name.
+ */
+export function lockFileName(profile: string, database: string): string {
+  return `.pgbak-${safeName(profile)}@${safeName(database)}.lock`;
+}
+
 function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (const byte of Buffer.from(text, 'utf8')) {

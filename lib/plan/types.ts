@@ -77,8 +77,18 @@ export interface Plan {
   connection: PublicConnection;
   server: PgVersion;
   outputDir: string;
-  /** File name of the finished zip inside outputDir. */
+  /**
+   * File name of the finished zip inside outputDir: `<profile>-<database>-<time>.zip`,
+   * with `all` for a `databases: all` run that dumps several, `<n>-databases` for a list.
+   */
   archiveName: string;
+  /**
+   * The databases the run backs up, in step order: its retention groups and its run
+   * locks. The connection's database for a run of cluster-wide steps only.
+   */
+  databases: string[];
+  /** A step dumps every database of the server (`databases: all`). */
+  allDatabases: boolean;
   rowCounts: RowCountMode;
   /** Store each dumped database's schema model for `pgbak compare` (profile `schemaModel`, `--no-schema-model`). */
   schemaModel: boolean;

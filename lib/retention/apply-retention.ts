@@ -18,7 +18,8 @@ export interface ApplyRetentionOptions {
 /**
  * Retention after a successful run (call it only then: a failed run deletes
  * nothing). Prunes the profile's own backups in its output folder with its own
- * policy; the profile's run lock is ignored (the caller is that run). Returns null
+ * policy; the run's own locks do not stop it, while a group whose lock another live
+ * run holds (the same profile for another database) is skipped. Returns null
  * when the policy keeps everything (nothing is read). Deletion failures are in
  * the result (`failed`), not thrown; an unreadable folder throws OUTPUT_UNREADABLE.
  */
@@ -30,7 +31,6 @@ export async function applyRetention(options: ApplyRetentionOptions): Promise<Pr
     policy: options.policy,
     logger: options.logger,
     dryRun: options.dryRun ?? false,
-    ignoreLock: true,
   });
   const gone = result.items.filter((item) => item.action === 'deleted' || item.action === 'would-delete').map((item) => item.file);
   const verb = result.dryRun ? 'would delete' : 'deleted';

@@ -1,5 +1,5 @@
 // Which backups to keep: listing the output folder, the retention rule, pruning, status.
-export { scanBackups, type BackupInfo, type IgnoredFile, type ScanResult } from './scan.js';
+export { backupRows, scanBackups, type BackupInfo, type BackupRow, type FailedRun, type IgnoredFile, type RunningRun, type ScanResult } from './scan.js';
 export { readVerification, verificationPath, type Verification } from './verification.js';
 export {
   selectToKeep,
@@ -18,6 +18,7 @@ export {
   type PolicySource,
   type PruneGroup,
   type PruneItem,
+  type PruneLogItem,
   type PruneOptions,
   type PruneResult,
 } from './prune.js';
@@ -27,3 +28,5 @@ export { parseDuration } from './duration.js';
 export { formatAge, formatUtc } from './format-time.js';
 export { openFolderContext, resolveOutputFolder, type FolderChoice, type FolderContext } from './output-folder.js';
 export { profilePolicies } from './profile-policies.js';
+export { findLeftovers, removeLeftovers, type Leftover, type LeftoverResult } from './leftovers.js';
+export { readRunLog, judgeRunLog, FAILURE_PREFIX, RUN_RECORD_KEY, type RunLogInfo, type RunRecord, type RunLogState } from './run-logs.js';

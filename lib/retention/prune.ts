@@ -1,10 +1,12 @@
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { RetentionPolicy } from '../config/profile-schema.js';
 import type { PgbakLogger } from '../log/index.js';
-import { safeName } from '../plan/names.js';
+import { removeLeftovers, type LeftoverResult } from './leftovers.js';
+import { lockHeld } from './lock-state.js';
+import { pastWindow, removeLog, type PruneLogItem } from './prune-logs.js';
 import { removeBackup } from './remove-backup.js';
-import { scanBackups, type BackupInfo, type IgnoredFile } from './scan.js';
+import { backupRows, droppedSince, scanBackups, type BackupInfo, type BackupRow, type IgnoredFile } from './scan.js';
+
+export type { PruneLogItem } from './prune-logs.js';
 import { describeReasons, groupBackups, hasRetention, selectToKeep, type KeepReason } from './select.js';
 
 /** A policy for every profile, or one looked up per profile (e.g. from its profile file). */
@@ -24,14 +26,16 @@ export interface PruneOptions {
   policy: PolicySource;
   /** Only this profile's backups. */
   profile?: string | undefined;
-  /** Only backups of this database (manifest `source.database`). */
+  /** Only backups that hold this database (one of the databases their steps dumped). */
   database?: string | undefined;
   /** Decide and report, delete nothing. */
   dryRun?: boolean;
   logger?: PgbakLogger | undefined;
   /**
-   * Prune a profile even though its run lock exists; only for the run that holds
-   * that lock itself (applyRetention). Otherwise a locked profile is skipped.
+   * Prune even where a run lock is held by a live process. Without it, a (profile,
+   * database) whose lock is held by another live process is skipped; a lock held by
+   * this very process (the run applying its own retention) or by a process that is
+   * gone does not stop it.
    */
   ignoreLock?: boolean;
 }
@@ -62,6 +66,11 @@ export interface PruneGroup {
   policySource: string;
   /** Set when the group was left alone, e.g. its profile's run lock exists. */
   skipped?: string;
+  /**
+   * A newer `databases: all` run of the profile no longer holds this database
+   * (dropped or excluded): the group keeps nothing of its own.
+   */
+  dropped?: true;
 }
 
 /** Everything a prune did or would do. */
@@ -69,45 +78,112 @@ export interface PruneResult {
   outputDir: string;
   dryRun: boolean;
   groups: PruneGroup[];
-  /** Oldest first within each group, groups in the order of `groups`. */
+  /**
+   * Oldest first within each group, groups in the order of `groups`. A zip that
+   * holds several databases has an item in each of their groups (deleted once).
+   */
   items: PruneItem[];
-  /** Files that are never candidates (foreign zips, `.partial`). */
+  /** Logs of failed runs older than the oldest backup kept in each of their groups. */
+  logs: PruneLogItem[];
+  /** Leftovers of killed runs (`.partial`, temp folders, locks) whose process is gone. */
+  leftovers: LeftoverResult[];
+  /** Files that are never candidates (foreign zips, `.partial` of a live or unknown run). */
   ignored: IgnoredFile[];
   deleted: number;
   failed: number;
 }
 
+interface GroupRun {
+  summary: PruneGroup;
+  /** Oldest first. */
+  rows: BackupRow[];
+  keeps: Map<string, KeepReason[]>;
+  busy: string | null;
+}
+
 /**
  * Applies retention to the backups in `outputDir`, per (profile, database), and
- * deletes what no rule keeps (the zip, its `.log`, its `.verified.json`). Only
- * readable pgbak archives are ever deleted; `.partial` files never. A profile whose
- * run lock (`.pgbak-<profile>.lock`) exists is skipped. One failed deletion does
- * not stop the others: each backup gets its own result.
+ * deletes what no rule keeps (the zip, its `.log`, its `.verified.json`). A zip that
+ * holds several databases is in each of their groups and goes only when none keeps
+ * it. Only readable pgbak archives are ever deleted. A group whose run lock is held
+ * by a live run is skipped (and a zip in it kept). Logs of failed runs go once they
+ * are older than the oldest backup kept in each of their groups; leftovers of runs
+ * whose process is gone are removed first. One failed deletion does not stop the
+ * others: each backup gets its own result.
  */
 export async function pruneBackups(options: PruneOptions): Promise<PruneResult> {
+  const dryRun = options.dryRun === true;
+  const leftovers = await removeLeftovers(options.outputDir, { dryRun });
+  for (const leftover of leftovers) logLeftover(leftover, options.logger);
   const scan = await scanBackups(options.outputDir);
-  const chosen = scan.backups.filter(
-    (b) => (options.profile === undefined || b.profile === options.profile) && (options.database === undefined || b.database === options.database),
-  );
-  const result: PruneResult = { outputDir: scan.outputDir, dryRun: options.dryRun === true, groups: [], items: [], ignored: scan.ignored, deleted: 0, failed: 0 };
+  const ofProfile = (profile: string) => options.profile === undefined || profile === options.profile;
+  // Every group of the chosen profiles is judged, also those outside --database:
+  // a zip that holds database B too is kept while B's group keeps it.
+  const chosen = scan.backups.filter((b) => ofProfile(b.profile));
+  const runs = await judgeGroups(chosen, options, scan.outputDir);
+  const keptElsewhere = new Map<string, string[]>();
+  const busyZips = new Map<string, string>();
+  for (const run of runs) {
+    for (const row of run.rows) {
+      if (run.busy) busyZips.set(row.path, run.busy);
+      else if (run.keeps.get(row.path)!.length > 0) keptElsewhere.set(row.path, [...(keptElsewhere.get(row.path) ?? []), run.summary.database]);
+    }
+  }
+  const result: PruneResult = { outputDir: scan.outputDir, dryRun, groups: [], items: [], logs: [], leftovers, ignored: scan.ignored, deleted: 0, failed: 0 };
+  const outcomes = new Map<string, Promise<PruneItem>>();
+  for (const run of runs.filter((r) => options.database === undefined || r.summary.database === options.database)) {
+    result.groups.push(run.summary);
+    for (const row of run.rows) {
+      const busy = busyZips.get(row.path);
+      const reasons = run.keeps.get(row.path) ?? [];
+      const others = (keptElsewhere.get(row.path) ?? []).filter((database) => database !== row.database);
+      if (busy) result.items.push({ ...itemOf(row), action: 'skipped', reasons: [], message: busy });
+      else if (reasons.length > 0) result.items.push(await apply(row, true, reasons, options, result));
+      else if (others.length > 0) result.items.push(await apply(row, true, others.map((database) => ({ rule: 'other-database' as const, database })), options, result));
+      else {
+        // Deleted once, reported in each of its groups.
+        if (!outcomes.has(row.path)) outcomes.set(row.path, apply(row, false, [], options, result));
+        const outcome = await outcomes.get(row.path)!;
+        result.items.push({ ...outcome, database: row.database });
+      }
+    }
+  }
+  const gone = new Set(result.items.filter((i) => i.action === 'deleted' || i.action === 'would-delete').map((i) => i.path));
+  const failedRuns = scan.failedRuns.filter((f) => ofProfile(f.profile) && (options.database === undefined || f.databases.includes(options.database)));
+  const windows = runs.map((run) => ({ ...run.summary, busy: run.busy !== null, oldestFirst: run.rows }));
+  for (const failed of failedRuns) {
+    if (!pastWindow(failed, windows, gone)) continue;
+    const item = await removeLog(failed, options.dryRun === true, options.logger);
+    if (item.action === 'failed') result.failed++;
+    result.logs.push(item);
+  }
+  return result;
+}
+
+async function judgeGroups(backups: BackupInfo[], options: PruneOptions, outputDir: string): Promise<GroupRun[]> {
   const policies = new Map<string, PolicyChoice>();
-  for (const group of groupBackups(chosen)) {
+  const runs: GroupRun[] = [];
+  for (const group of groupBackups(backupRows(backups))) {
     const first = group[0]!;
     const choice = policies.get(first.profile) ?? (await choosePolicy(options.policy, first));
     policies.set(first.profile, choice);
-    const busy = options.ignoreLock ? null : await lockHeld(scan.outputDir, first.profile);
+    const busy = options.ignoreLock ? null : await lockHeld(outputDir, first.profile, first.database);
     const summary: PruneGroup = { profile: first.profile, database: first.database, policy: choice.policy, policySource: choice.source };
-    result.groups.push(busy ? { ...summary, skipped: busy } : summary);
     const oldestFirst = [...group].reverse();
-    if (busy) {
-      for (const backup of oldestFirst) result.items.push({ ...itemOf(backup), action: 'skipped', reasons: [], message: busy });
-      continue;
-    }
-    for (const decision of selectToKeep(oldestFirst, choice.policy)) {
-      result.items.push(await apply(decision.backup, decision.keep, decision.reasons, options, result));
-    }
+    const keeps = new Map<string, KeepReason[]>();
+    // A database a newer databases: all run no longer holds keeps nothing of its own:
+    // its zips (whole-cluster ones) age out with the databases still backed up.
+    const dropped = hasRetention(choice.policy) && droppedSince(backups, first.profile, first.database, first.startedAt);
+    if (!busy) for (const decision of selectToKeep(oldestFirst, choice.policy)) keeps.set(decision.backup.path, dropped ? [] : decision.reasons);
+    const noted: PruneGroup = dropped ? { ...summary, dropped: true } : summary;
+    runs.push({ summary: busy ? { ...noted, skipped: busy } : noted, rows: oldestFirst, keeps, busy });
   }
-  return result;
+  return runs;
+}
+
+function logLeftover(leftover: LeftoverResult, logger: PgbakLogger | undefined): void {
+  if (leftover.action === 'failed') logger?.warn(`cannot remove ${leftover.file} (${leftover.why}): ${leftover.error}`);
+  else logger?.verbose(`${leftover.action === 'removed' ? 'removed' : 'would remove'} ${leftover.file}: ${leftover.why}`);
 }
 
 async function apply(backup: BackupInfo, keep: boolean, reasons: KeepReason[], options: PruneOptions, result: PruneResult): Promise<PruneItem> {
@@ -148,16 +224,4 @@ function itemOf(backup: BackupInfo): Omit<PruneItem, 'action' | 'reasons'> {
     startedAt: backup.startedAt,
     verified: backup.verification?.notVerified ? null : (backup.verification?.ok ?? null),
   };
-}
-
-// The lock's existence is enough: deciding whether its owner still lives is the
-// run's business (lib/run/lock.ts); prune simply comes back later.
-async function lockHeld(outputDir: string, profile: string): Promise<string | null> {
-  const path = join(outputDir, `.pgbak-${safeName(profile)}.lock`);
-  try {
-    await access(path);
-    return `a run of profile "${profile}" holds ${path}; skipped (remove the lock if that run is gone)`;
-  } catch {
-    return null;
-  }
 }

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { MANIFEST_ENTRY, openZip, parseManifest, type Manifest } from '../archive/index.js';
 import { describeFsError } from '../archive/output-error.js';
 import { PgbakError } from '../errors.js';
+import { judgeRunLog, readRunLog } from './run-logs.js';
 import { readVerification, type Verification } from './verification.js';
 
 /** One finished pgbak backup found in the output folder. */
@@ -18,12 +19,18 @@ export interface BackupInfo {
   /** Profile file recorded in the manifest (for built-ins, relative to the package). */
   profileFile: string;
   /**
-   * The database the run connected to (manifest `source.database`): the same name
-   * the archive name carries, and the retention group with `profile`.
+   * The database the run connected to (manifest `source.database`). In a
+   * {@link BackupRow}: the database of that row's retention group.
    */
   database: string;
-  /** Every database the steps dumped, in step order (a multi-database run lists several). */
+  /**
+   * Every database the steps dumped, in step order (a multi-database run lists
+   * several; a run of cluster-wide steps only, the database it connected to). Each
+   * is a retention group with `profile`: the zip is kept while one of them keeps it.
+   */
   databases: string[];
+  /** The run dumped every database of the server (`databases: all`, manifest `allDatabases`). */
+  allDatabases: boolean;
   /** When the run started, ISO 8601 UTC (the retention rule's clock). */
   startedAt: string;
   /** When the last step finished, ISO 8601 UTC. */
@@ -34,6 +41,51 @@ export interface BackupInfo {
   verification: Verification | null;
   /** Why a present verification record was not understood. */
   verificationProblem?: string;
+}
+
+/** One (backup, database) pair: `database` is the group, one of `databases`. */
+export type BackupRow = BackupInfo;
+
+/**
+ * One row per database a backup holds: how list, status and retention see a
+ * multi-database zip (in each of its databases' groups).
+ */
+export function backupRows(backups: readonly BackupInfo[]): BackupRow[] {
+  return backups.flatMap((backup) => backup.databases.map((database) => ({ ...backup, database })));
+}
+
+/**
+ * Whether a newer `databases: all` run of the profile left `database` out (it was
+ * dropped or excluded since `newestStartedAt`, the group's newest backup).
+ */
+export function droppedSince(backups: readonly BackupInfo[], profile: string, database: string, newestStartedAt: string): boolean {
+  return backups.some((b) => b.profile === profile && b.allDatabases && Date.parse(b.startedAt) > Date.parse(newestStartedAt) && !b.databases.includes(database));
+}
+
+/** A run that wrote no backup: its log (JSON lines) beside where the zip would be. */
+export interface FailedRun {
+  /** The log's path. */
+  path: string;
+  file: string;
+  profile: string;
+  databases: string[];
+  /** When the run started (the log's first record). */
+  startedAt: string;
+  /** When it failed (its failure record, or its last record for a run that was killed). */
+  failedAt: string;
+  reason: string;
+}
+
+/** A run still going (or on another host): its log without a zip, its process alive. */
+export interface RunningRun {
+  /** The log's path. */
+  path: string;
+  file: string;
+  profile: string;
+  databases: string[];
+  startedAt: string;
+  pid: number;
+  host: string;
 }
 
 /** A file that looks like a backup but is not a candidate for anything. */
@@ -51,6 +103,10 @@ export interface ScanResult {
   backups: BackupInfo[];
   /** Zips without a readable manifest (foreign or damaged) and unfinished `.partial` files: never deleted. */
   ignored: IgnoredFile[];
+  /** Run logs without a zip whose run failed (or was killed), newest first. Logs of runs in progress are not here. */
+  failedRuns: FailedRun[];
+  /** Run logs without a zip whose process still runs (or runs on another host), newest first. */
+  runningRuns: RunningRun[];
 }
 
 /**
@@ -63,6 +119,9 @@ export async function scanBackups(outputDir: string): Promise<ScanResult> {
   const names = await listFolder(dir);
   const backups: BackupInfo[] = [];
   const ignored: IgnoredFile[] = [];
+  const failedRuns: FailedRun[] = [];
+  const runningRuns: RunningRun[] = [];
+  const present = new Set(names);
   for (const file of names.sort()) {
     const path = join(dir, file);
     if (file.endsWith('.zip.partial')) {
@@ -71,10 +130,27 @@ export async function scanBackups(outputDir: string): Promise<ScanResult> {
       const found = await readBackup(path, file);
       if ('reason' in found) ignored.push(found);
       else backups.push(found);
+    } else if (file.endsWith('.log') && !present.has(file.replace(/\.log$/, '.zip'))) {
+      const run = await readRunWithoutZip(path, file);
+      if (run && 'reason' in run) failedRuns.push(run);
+      else if (run) runningRuns.push(run);
     }
   }
   backups.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
-  return { outputDir: dir, backups, ignored };
+  failedRuns.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
+  runningRuns.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
+  return { outputDir: dir, backups, ignored, failedRuns, runningRuns };
+}
+
+// A log whose zip is missing: a failed run, or one still going, or not a pgbak run
+// log with a run record (an older pgbak's: left alone).
+async function readRunWithoutZip(path: string, file: string): Promise<FailedRun | RunningRun | null> {
+  const log = await readRunLog(path, file);
+  if (!log) return null;
+  const judged = await judgeRunLog(log);
+  const run = { path, file, profile: log.run.profile, databases: log.run.databases, startedAt: log.startedAt };
+  if (judged.state !== 'failed') return { ...run, pid: log.run.owner.pid, host: log.run.owner.host };
+  return { ...run, failedAt: judged.at, reason: judged.reason };
 }
 
 async function readBackup(path: string, file: string): Promise<BackupInfo | IgnoredFile> {
@@ -101,13 +177,19 @@ async function readBackup(path: string, file: string): Promise<BackupInfo | Igno
     profile: manifest.profile.name,
     profileFile: manifest.profile.file,
     database: manifest.source.database,
-    databases: [...new Set(steps.flatMap((step) => (step.database === null ? [] : [step.database])))],
+    databases: databasesOf(steps, manifest.source.database),
+    allDatabases: manifest.allDatabases === true,
     startedAt: manifest.startedAt,
     finishedAt: manifest.finishedAt,
     steps,
     verification,
     ...(problem ? { verificationProblem: problem } : {}),
   };
+}
+
+function databasesOf(steps: Array<{ database: string | null }>, connected: string): string[] {
+  const dumped = [...new Set(steps.flatMap((step) => (step.database === null ? [] : [step.database])))];
+  return dumped.length > 0 ? dumped : [connected];
 }
 
 async function readManifest(path: string): Promise<Manifest> {

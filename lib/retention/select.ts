@@ -25,13 +25,17 @@ export type KeepRule =
   /** Safety: without a verified backup, the newest backup is never deleted. */
   | 'newest'
   /** The policy sets no keep-* above 0: nothing is deleted. */
-  | 'no-policy';
+  | 'no-policy'
+  /** The zip holds another database too, whose group keeps it (`database` names it). */
+  | 'other-database';
 
 /** Why a backup is kept: the rule, and for time-based rules the UTC period it stands for. */
 export interface KeepReason {
   rule: KeepRule;
   /** `2026-11-22`, `2026-W47`, `2026-11` or `2026`; absent for the other rules. */
   period?: string;
+  /** For `other-database`: the database whose group keeps the zip. */
+  database?: string;
 }
 
 /** The rule's verdict on one backup. */
@@ -130,5 +134,5 @@ function splitRun(file: string): [string, number] {
 
 /** `keep-daily 2026-11-22, newest-verified`: the reasons as one line. */
 export function describeReasons(reasons: readonly KeepReason[]): string {
-  return reasons.map((reason) => (reason.period ? `${reason.rule} ${reason.period}` : reason.rule)).join(', ');
+  return reasons.map((reason) => (reason.period ? `${reason.rule} ${reason.period}` : reason.database ? `kept for database ${reason.database}` : reason.rule)).join(', ');
 }

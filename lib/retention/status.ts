@@ -1,5 +1,6 @@
 import { formatAge } from './format-time.js';
-import { scanBackups, type BackupInfo, type IgnoredFile } from './scan.js';
+import { removeLeftovers, type LeftoverResult } from './leftovers.js';
+import { backupRows, droppedSince, scanBackups, type BackupInfo, type BackupRow, type FailedRun, type IgnoredFile, type RunningRun } from './scan.js';
 import { groupBackups } from './select.js';
 
 /** Options of {@link backupStatus}. */
@@ -9,6 +10,8 @@ export interface StatusOptions {
   maxAgeMs?: number | undefined;
   /** Only this profile. With maxAgeMs, a profile without any backup is stale. */
   profile?: string | undefined;
+  /** First remove what runs that are gone left behind (`.partial`, temp folders, locks). */
+  removeLeftovers?: boolean;
   now?: Date;
 }
 
@@ -21,18 +24,42 @@ export interface StatusBackup {
   ageMs: number;
 }
 
+/** A run that wrote no backup, as the status report shows it. */
+export interface StatusFailure {
+  /** The failed run's log. */
+  path: string;
+  file: string;
+  startedAt: string;
+  failedAt: string;
+  /** now − failedAt, in ms. */
+  ageMs: number;
+  /** From the log: the failure record, or that the process is gone (killed). */
+  reason: string;
+}
+
 /** The state of one (profile, database). */
 export interface GroupStatus {
   profile: string;
   database: string;
-  /** Readable backups in the folder. */
+  /** Readable backups in the folder that hold this database. */
   count: number;
-  /** The newest readable backup: a finished zip is a successful run. */
-  lastSuccess: StatusBackup;
+  /** The newest readable backup: a finished zip is a successful run. Null: none (only failures). */
+  lastSuccess: StatusBackup | null;
   /** The newest backup whose verification passed, if any. */
   lastVerified: (StatusBackup & { verifiedAt: string | null }) | null;
   /** The newest backup's verification failed (it was checked and did not restore). */
   lastFailedVerification: boolean;
+  /** The newest run that wrote no backup (its log is still in the folder), if any. */
+  lastFailure: StatusFailure | null;
+  /** The newest run failed: its failure is newer than the last success. */
+  failing: boolean;
+  /** A run of this database in progress (its log has no zip yet and its process lives). */
+  running: { startedAt: string; ageMs: number; pid: number; host: string; log: string } | null;
+  /**
+   * A newer `databases: all` run of the profile did not include this database: it
+   * was dropped (or excluded) since. Its backups stay; it is never stale.
+   */
+  dropped: boolean;
   stale: boolean;
 }
 
@@ -46,20 +73,31 @@ export interface StatusReport {
   problems: string[];
   stale: boolean;
   ignored: IgnoredFile[];
+  /** Leftovers of runs that are gone, removed (when asked) or found. */
+  leftovers: LeftoverResult[];
 }
 
 /**
- * Per (profile, database): the last successful and the last verified backup and
- * their ages; stale when the newest success is older than `maxAgeMs`. With
- * `maxAgeMs`, a folder (or profile) with no backup at all is stale too: backups
- * that never arrive are exactly what this check is for.
+ * Per (profile, database): the last successful, the last verified backup and the
+ * last failed run, with their ages; stale when the newest success is older than
+ * `maxAgeMs` (or there is none). A multi-database backup counts for each database
+ * it holds. With `maxAgeMs`, a folder (or profile) with no backup at all is stale
+ * too: backups that never arrive are exactly what this check is for.
  */
 export async function backupStatus(options: StatusOptions): Promise<StatusReport> {
   const now = options.now ?? new Date();
+  const leftovers = options.removeLeftovers ? await removeLeftovers(options.outputDir) : [];
   const scan = await scanBackups(options.outputDir);
-  const backups = scan.backups.filter((b) => options.profile === undefined || b.profile === options.profile);
+  const ofProfile = (profile: string) => options.profile === undefined || profile === options.profile;
+  const rows = backupRows(scan.backups.filter((b) => ofProfile(b.profile)));
+  const failures = scan.failedRuns.filter((f) => ofProfile(f.profile));
   const maxAge = options.maxAgeMs ?? null;
-  const groups = groupBackups(backups).map((group) => groupStatus(group, now, maxAge));
+  const allRuns = scan.backups.filter((b) => b.allDatabases);
+  const running = scan.runningRuns.filter((r) => ofProfile(r.profile));
+  const groups = collectGroups(rows, failures).map(([key, group]) => ({
+    ...groupStatus(key, group, failures, allRuns, now, maxAge),
+    running: runningOf(key, running, now),
+  }));
   const problems = groups.filter((g) => g.stale).map((g) => staleLine(g, maxAge!));
   if (maxAge !== null && groups.length === 0) {
     problems.push(`no backup${options.profile ? ` of profile ${options.profile}` : ''} in ${scan.outputDir}`);
@@ -72,28 +110,60 @@ export async function backupStatus(options: StatusOptions): Promise<StatusReport
     problems,
     stale: problems.length > 0,
     ignored: scan.ignored,
+    leftovers,
   };
 }
 
-function groupStatus(newestFirst: BackupInfo[], now: Date, maxAge: number | null): GroupStatus {
-  const newest = newestFirst[0]!;
+type GroupKey = { profile: string; database: string };
+
+// Groups with backups, and those that only ever failed, sorted by profile then database.
+function collectGroups(rows: BackupRow[], failures: FailedRun[]): Array<[GroupKey, BackupRow[]]> {
+  const groups = new Map<string, [GroupKey, BackupRow[]]>();
+  for (const group of groupBackups(rows)) groups.set(JSON.stringify([group[0]!.profile, group[0]!.database]), [{ profile: group[0]!.profile, database: group[0]!.database }, group]);
+  for (const failure of failures) {
+    for (const database of failure.databases) {
+      const key = JSON.stringify([failure.profile, database]);
+      if (!groups.has(key)) groups.set(key, [{ profile: failure.profile, database }, []]);
+    }
+  }
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => value);
+}
+
+// The newest run in progress for the group; a first run still going has no row yet.
+function runningOf(key: GroupKey, running: RunningRun[], now: Date): GroupStatus['running'] {
+  const run = running.find((r) => r.profile === key.profile && r.databases.includes(key.database));
+  return run ? { startedAt: run.startedAt, ageMs: now.getTime() - Date.parse(run.startedAt), pid: run.pid, host: run.host, log: run.path } : null;
+}
+
+function groupStatus(key: GroupKey, newestFirst: BackupRow[], failures: FailedRun[], allRuns: BackupInfo[], now: Date, maxAge: number | null): Omit<GroupStatus, 'running'> {
+  const newest = newestFirst[0];
   const verified = newestFirst.find((b) => b.verification?.ok === true);
-  const lastSuccess = statusBackup(newest, now);
+  const lastSuccess = newest ? statusBackup(newest, now) : null;
+  // failures are newest first
+  const failure = failures.find((f) => f.profile === key.profile && f.databases.includes(key.database));
+  const lastFailure = failure
+    ? { path: failure.path, file: failure.file, startedAt: failure.startedAt, failedAt: failure.failedAt, ageMs: now.getTime() - Date.parse(failure.failedAt), reason: failure.reason }
+    : null;
+  const dropped = newest !== undefined && droppedSince(allRuns, key.profile, key.database, newest.startedAt);
   return {
-    profile: newest.profile,
-    database: newest.database,
+    ...key,
     count: newestFirst.length,
     lastSuccess,
     lastVerified: verified ? { ...statusBackup(verified, now), verifiedAt: verified.verification!.verifiedAt } : null,
-    lastFailedVerification: newest.verification?.ok === false && !newest.verification.notVerified,
-    stale: maxAge !== null && lastSuccess.ageMs > maxAge,
+    lastFailedVerification: newest?.verification?.ok === false && !newest.verification.notVerified,
+    lastFailure,
+    failing: lastFailure !== null && (lastSuccess === null || Date.parse(lastFailure.startedAt) > Date.parse(lastSuccess.startedAt)),
+    dropped,
+    stale: maxAge !== null && !dropped && (lastSuccess === null || lastSuccess.ageMs > maxAge),
   };
 }
 
-function statusBackup(backup: BackupInfo, now: Date): StatusBackup {
+function statusBackup(backup: BackupRow, now: Date): StatusBackup {
   return { path: backup.path, file: backup.file, startedAt: backup.startedAt, ageMs: now.getTime() - Date.parse(backup.startedAt) };
 }
 
 function staleLine(group: GroupStatus, maxAge: number): string {
-  return `STALE ${group.profile}/${group.database}: newest backup ${group.lastSuccess.file} is ${formatAge(group.lastSuccess.ageMs)} old, limit ${formatAge(maxAge)}`;
+  const failed = group.failing && group.lastFailure ? `; the last run failed ${formatAge(group.lastFailure.ageMs)} ago: ${group.lastFailure.reason}` : '';
+  if (!group.lastSuccess) return `STALE ${group.profile}/${group.database}: no successful backup${failed}`;
+  return `STALE ${group.profile}/${group.database}: newest backup ${group.lastSuccess.file} is ${formatAge(group.lastSuccess.ageMs)} old, limit ${formatAge(maxAge)}${failed}`;
 }

@@ -32,6 +32,7 @@ export function buildManifest(plan: Plan, records: StepRecord[], startedAt: Date
     finishedAt: finishedAt.toISOString(),
     status: 'complete',
     steps: records.map(toManifestStep),
+    ...(plan.allDatabases ? { allDatabases: true as const } : {}),
     log: { entry: LOG_ENTRY },
   };
 }

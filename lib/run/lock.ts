@@ -1,39 +1,58 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { link, open, unlink } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createPrivateFile } from '../archive/atomic-file.js';
 import { outputNotWritable } from '../archive/output-error.js';
 import { PgbakError } from '../errors.js';
-import { safeName } from '../plan/names.js';
+import { lockFileName } from '../plan/names.js';
+import { currentOwner, ownerState, parseOwner, type ProcessOwner } from '../process/owner.js';
 
 export interface RunLock {
-  path: string;
+  /** One lock file per database the run backs up. */
+  paths: string[];
   release(): Promise<void>;
 }
 
-interface LockOwner {
-  pid: number;
-  host: string;
+/** What a lock file holds: its owner, and when the run started (for the message). */
+export interface LockRecord extends ProcessOwner {
   startedAt: string;
 }
 
 /**
- * Takes the per-profile lock in the output folder (created exclusively), so two
- * runs of one profile never write side by side. A lock left by a process that no
- * longer exists on this host is taken over.
+ * Takes the run lock of every (profile, database) the run backs up, in the output
+ * folder (each created exclusively), so that two runs never write the same
+ * database's backups side by side while runs of one profile for other databases
+ * go ahead. A multi-database run holds one lock per database. A lock whose owner
+ * is certainly gone (no such process on this host, or its pid reused) is taken over.
  */
-export async function acquireRunLock(outputDir: string, profile: string, now = new Date()): Promise<RunLock> {
-  const path = join(outputDir, `.pgbak-${safeName(profile)}.lock`);
-  const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: now.toISOString() };
+export async function acquireRunLock(outputDir: string, profile: string, databases: readonly string[], now = new Date()): Promise<RunLock> {
+  const held: string[] = [];
+  const release = async () => {
+    for (const path of held.splice(0).reverse()) await unlink(path).catch(() => undefined);
+  };
+  try {
+    // Sorted: two runs over overlapping sets meet at the same first lock.
+    for (const database of [...new Set(databases)].sort()) {
+      held.push(await acquireOne(outputDir, profile, database, now));
+    }
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return { paths: [...held], release };
+}
+
+async function acquireOne(outputDir: string, profile: string, database: string, now: Date): Promise<string> {
+  const path = join(outputDir, lockFileName(profile, database));
+  const record: LockRecord = { ...(await currentOwner()), startedAt: now.toISOString() };
   // The lock appears with its content at once (write a private file, then link it):
   // a run starting at the same moment never reads an empty lock and takes it for stale.
   const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
     const handle = await createPrivateFile(draft);
     try {
-      await handle.writeFile(`${JSON.stringify(owner)}\n`);
+      await handle.writeFile(`${JSON.stringify(record)}\n`);
     } finally {
       await handle.close();
     }
@@ -45,18 +64,18 @@ export async function acquireRunLock(outputDir: string, profile: string, now = n
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await link(draft, path);
-        return { path, release: () => unlink(path).catch(() => undefined) };
+        return path;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw outputNotWritable(outputDir, error);
       }
       const seen = await readLock(path);
-      const holder = parseOwner(seen);
-      if (holder && isAlive(holder)) {
-        throw new PgbakError('LOCKED', `another run of profile "${profile}" is in progress (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
+      const holder = parseLockRecord(seen);
+      if (holder && (await ownerState(holder)) !== 'gone') {
+        throw new PgbakError('LOCKED', `another run of profile "${profile}" for database "${database}" is in progress (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
           hint: `wait for it to finish; if that process is gone, remove ${path}`,
         });
       }
-      // Stale: its owner died. Remove it only if it still is the lock we judged.
+      // Stale: its owner is gone (or the file is not a lock). Remove it only if it still is the lock we judged.
       if ((await readLock(path).catch(() => null)) === seen) await unlink(path).catch(() => undefined);
     }
     throw new PgbakError('LOCKED', `cannot take the lock ${path}`, { hint: 'another run may be starting at the same moment; retry' });
@@ -93,21 +112,14 @@ function notALock(path: string, what: string): PgbakError {
   });
 }
 
-function parseOwner(text: string): LockOwner | null {
+/** A lock file's content, or null when it is not a pgbak lock record. */
+export function parseLockRecord(text: string): LockRecord | null {
   try {
-    return JSON.parse(text) as LockOwner;
+    const json = JSON.parse(text) as Record<string, unknown>;
+    const owner = parseOwner(json);
+    if (!owner) return null;
+    return { ...owner, startedAt: typeof json.startedAt === 'string' ? json.startedAt : 'an unknown time' };
   } catch {
     return null;
-  }
-}
-
-function isAlive(owner: LockOwner): boolean {
-  // A lock from another host (shared storage) cannot be checked: respect it.
-  if (owner.host !== hostname()) return true;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { withSslPasswordFiles } from '../config/ssl-password-file.js';
 import { LOG_ENTRY, MANIFEST_ENTRY, serializeManifest, ZipWriter } from '../archive/index.js';
 import type { Connection } from '../config/connection-types.js';
@@ -22,7 +22,8 @@ import { prepareRun } from './prepare.js';
 import { runGlobalsWithFallback } from './globals-fallback.js';
 import { readSchemaModelSafely, storeSchemaModel, type ModelRead } from './schema-model.js';
 import { verifyArchive } from '../restore/index.js';
-import { applyRetention } from '../retention/index.js';
+import { applyRetention, FAILURE_PREFIX, removeLeftovers, RUN_RECORD_KEY } from '../retention/index.js';
+import { currentOwner } from '../process/owner.js';
 import { outputNotWritable } from '../archive/output-error.js';
 import { ensureDirectory, isAlreadyThere, isTaken } from '../archive/atomic-file.js';
 
@@ -75,11 +76,15 @@ async function runLocked(
   signal: AbortSignal,
   showProgress: boolean,
 ): Promise<RunSummary> {
-  const lock = await acquireRunLock(plan.outputDir, plan.profile.name);
+  const lock = await acquireRunLock(plan.outputDir, plan.profile.name, plan.databases);
   try {
     const { zip, logPath } = await openRunFiles(plan, logger);
     const archive = zip.path;
-    logger.info(`run of profile ${plan.profile.name} into ${archive}`);
+    // The first record names the run and its process: what status reads of a failed
+    // run, and how a later run tells a killed run's .partial from a live one's.
+    const run = { profile: plan.profile.name, databases: plan.databases, archive: basename(archive), owner: await currentOwner() };
+    logger.info(`run of profile ${plan.profile.name} into ${archive}`, { [RUN_RECORD_KEY]: run });
+    await sweepLeftovers(plan.outputDir, logger);
     const { summary, held } = await writeArchive(plan, connection, sessions, zip, logPath, logger, signal, showProgress);
     if (plan.verify) summary.verify = await verifyWritten(archive, connection, logger, signal);
     summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger);
@@ -163,7 +168,7 @@ async function writeArchive(
   } catch (error) {
     await zip.abort();
     const failure = toPgbakError(error);
-    logger.record('error', `run failed, no backup was written: ${failure.message}`);
+    logger.record('error', `${FAILURE_PREFIX}${failure.message}`);
     // The console shows the one-line report; point to the log that has the rest.
     throw new PgbakError(failure.code, failure.message, {
       hint: `${failure.hint ? `${failure.hint}; ` : ''}details in ${logPath}`,
@@ -361,6 +366,19 @@ async function isTakenSafely(path: string): Promise<boolean> {
     return await isTaken(path);
   } catch (error) {
     throw outputNotWritable(dirname(path), error);
+  }
+}
+
+// Leftovers of killed runs (a .partial, temp folders, locks) whose process is gone
+// go before this run adds its own; never a reason to fail the run.
+async function sweepLeftovers(outputDir: string, logger: PgbakLogger): Promise<void> {
+  try {
+    for (const done of await removeLeftovers(outputDir)) {
+      if (done.action === 'failed') logger.warn(`cannot remove ${done.file}, left by a run that is gone: ${done.error}`);
+      else logger.info(`removed ${done.file}: ${done.why}`);
+    }
+  } catch (error) {
+    logger.warn(`leftovers of earlier runs were not looked for: ${toPgbakError(error).message}`);
   }
 }
 

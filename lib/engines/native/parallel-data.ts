@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { outputNotWritable } from '../../archive/index.js';
@@ -9,6 +9,7 @@ import type { PgbakLogger } from '../../log/index.js';
 import { describeCopyError, startCopyOut, type CopySpec } from './copy-data.js';
 import { abortError } from './dump-sink.js';
 import { claimTable, createSchedule, nextWorkerTable, type ParallelTable } from './parallel-schedule.js';
+import { createOwnedTempDir } from '../../process/owner.js';
 import { beginDumpTransaction, lockTableNowait, type SessionOptions } from './session-setup.js';
 
 export type { ParallelTable } from './parallel-schedule.js';
@@ -65,7 +66,7 @@ const fileWriteBytes = 256 * 1024;
  * the connections are always removed.
  */
 export async function withParallelTableData<T>(options: ParallelDataOptions, fn: (data: FetchedTableData) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(options.scratchDir ?? tmpdir(), '.pgbak-native-'));
+  const dir = await createOwnedTempDir(options.scratchDir ?? tmpdir(), '.pgbak-native-');
   const stop = new AbortController();
   const slots = new Map<string, Slot>();
   options.tables.forEach((table, index) => slots.set(table.id, createSlot(join(dir, `${index}.copy`))));

@@ -1,6 +1,7 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EntryInfo, ZipWriter } from '../../archive/index.js';
+import { createOwnedTempDir } from '../../process/owner.js';
 
 // pg_dump -Fd compresses each table file itself; storing those again is wasted CPU.
 const alreadyCompressed = /\.(gz|lz4|zst)$/;
@@ -8,10 +9,11 @@ const alreadyCompressed = /\.(gz|lz4|zst)$/;
 /**
  * Runs `fn` with a fresh 0700 directory inside `parent` (the output folder, so a
  * big directory dump lands on the disk sized for backups, not on a tmpfs) and
- * removes it afterwards, whatever happens.
+ * removes it afterwards, whatever happens. It names its owner, so that what a
+ * killed run leaves is found and removed later (retention/leftovers.ts).
  */
 export async function withPrivateTempDir<T>(parent: string, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(parent, '.pgbak-tmp-'));
+  const dir = await createOwnedTempDir(parent, '.pgbak-tmp-');
   try {
     return await fn(dir);
   } finally {

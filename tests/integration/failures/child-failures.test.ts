@@ -168,7 +168,7 @@ describe('pgbak run and the per-profile lock', () => {
 
       expect(second.exitCode).toBe(1);
       const report = errorReport(second.stderr);
-      expect(report.message).toMatch(/^another run of profile "schema-only" is in progress \(pid \d+ on .+, since .+\)$/);
+      expect(report.message).toMatch(/^another run of profile "schema-only" for database "\S+" is in progress \(pid \d+ on .+, since .+\)$/);
       expect(report.message).toContain(`pid ${first.pid}`);
       expect(processExists(childPid)).toBe(true);
       // The first run's partial zip is untouched by the refused second run.
@@ -187,7 +187,7 @@ describe('pgbak run and the per-profile lock', () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     const deadPid = Number(dead.stdout);
     expect(processExists(deadPid)).toBe(false);
-    const lockFile = path.join(out, '.pgbak-schema-only.lock');
+    const lockFile = path.join(out, `.pgbak-schema-only@${database.name}.lock`);
     await writeFile(lockFile, `${JSON.stringify({ pid: deadPid, host: hostname(), startedAt: '2020-01-01T00:00:00.000Z' })}\n`);
 
     const result = await runCli(['run', 'schema-only', '--output-dir', out], { env: pgEnv(cluster, database.name), cwd: out });
@@ -195,6 +195,41 @@ describe('pgbak run and the per-profile lock', () => {
     expect(result.exitCode).toBe(0);
     const tree = await listTree(out);
     expect(tree.filter((name) => /\.zip$/.test(name))).toHaveLength(1);
-    expect(tree).not.toContain('.pgbak-schema-only.lock');
+    expect(tree.filter((name) => name.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('takes over a lock whose pid now belongs to another process (pid reused)', async () => {
+    const database = await freshDatabase('reused_lock');
+    const out = await dirs.make();
+    // This test process is alive, but started at another moment than the lock says.
+    const lockFile = path.join(out, `.pgbak-schema-only@${database.name}.lock`);
+    await writeFile(lockFile, `${JSON.stringify({ pid: process.pid, host: hostname(), bootId: null, startTicks: '1', startedAt: '2020-01-01T00:00:00.000Z' })}\n`);
+
+    const result = await runCli(['run', 'schema-only', '--output-dir', out], { env: pgEnv(cluster, database.name), cwd: out });
+
+    expect(result.exitCode).toBe(0);
+    expect((await listTree(out)).filter((name) => name.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('runs two databases of one profile side by side in one folder: the lock is per profile and database', async () => {
+    const busy = await freshDatabase('lock_db_a');
+    const other = await freshDatabase('lock_db_b');
+    const out = await dirs.make();
+    const pidFile = path.join(await dirs.make('pgbak-pid-'), 'pg_dump.pid');
+    const first = startCli(['run', 'schema-only', '--output-dir', out], { env: fakeEnv(busy, 'hang', pidFile), cwd: out, timeout: 30_000 });
+    try {
+      strayPids.push(await waitForPid(pidFile));
+      const second = await runCli(['run', 'schema-only', '--output-dir', out], { env: fakeEnv(other, 'ok'), cwd: out, timeout: 30_000 });
+
+      expect(second.exitCode).toBe(0);
+      const tree = await listTree(out);
+      expect(tree).toContain(`.pgbak-schema-only@${busy.name}.lock`);
+      expect(tree.filter((name) => name.endsWith('.zip'))).toEqual([expect.stringMatching(new RegExp(`^schema-only-${other.name}-\\d{8}T\\d{6}Z\\.zip$`))]);
+      // The first run's .partial is untouched: it is alive.
+      expect(tree.filter((name) => name.endsWith('.zip.partial'))).toEqual([expect.stringMatching(new RegExp(`^schema-only-${busy.name}-`))]);
+    } finally {
+      first.kill('SIGTERM');
+    }
+    expect((await first).exitCode).toBe(143);
   });
 });

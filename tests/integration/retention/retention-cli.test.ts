@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { runCli } from '../../support/cli.js';
-import { everyDay, filesIn, writeFakeBackup, writeForeignZip } from '../../unit/retention/fake-backups.js';
+import { deadOwner, everyDay, filesIn, writeFakeBackup, writeForeignZip, writeRunLog } from '../../unit/retention/fake-backups.js';
 
 jest.setTimeout(60_000);
 
@@ -142,6 +142,24 @@ describe('pgbak prune', () => {
     expect(cli.stderr).toContain(`pgbak: warning: ${file}: retention.keep-last is deprecated: write keepLast`);
   });
 
+  it('deletes the log of a failed run once it is older than the oldest kept backup, and says so', async () => {
+    await days('nightly', 'app', '2024-01-02', '2024-01-04');
+    const owner = await deadOwner();
+    await writeRunLog(dir, { profile: 'nightly', databases: ['app'], startedAt: '2024-01-01T01:00:00Z', failure: 'pg_dump exited with code 1', owner });
+    await writeRunLog(dir, { profile: 'nightly', databases: ['app'], startedAt: '2024-01-04T02:00:00Z', failure: 'server closed the connection', owner });
+    const cli = await runCli(['prune', '--output-dir', dir, '--keep-last', '2']);
+    expect(cli.exitCode).toBe(0);
+    expect(cli.stdout).toMatch(/^deleted\s+2024-01-01 01:00:00Z\s+nightly-app-20240101T010000Z\.log\s+\(log of a failed run, older than the oldest kept backup\)$/m);
+    expect((await filesIn(dir)).filter((f) => f.endsWith('.log'))).toEqual([
+      'nightly-app-20240103T010000Z.log',
+      'nightly-app-20240104T010000Z.log',
+      'nightly-app-20240104T020000Z.log',
+    ]);
+    const status = await runCli(['status', '--output-dir', dir]);
+    expect(status.stdout).toMatch(/^nightly\/app: last run failed 2024-01-04 02:00:30Z: server closed the connection \(nightly-app-20240104T020000Z\.log\)$/m);
+    expect(status.stdout).toMatch(/^nightly\s+app\s+2\s+.*ok, last run FAILED$/m);
+  });
+
   it('uses the outputDir of the profile named by --profile', async () => {
     const profiles = join(dir, 'profiles');
     const out = join(dir, 'srv');
@@ -174,11 +192,11 @@ describe('pgbak prune', () => {
 
   it('skips a profile whose run lock exists', async () => {
     await days('nightly', 'app', '2024-01-01', '2024-01-03');
-    await writeFile(join(dir, '.pgbak-nightly.lock'), '{}');
+    await writeFile(join(dir, '.pgbak-nightly@app.lock'), '{}');
     const cli = await runCli(['prune', '--output-dir', dir, '--keep-last', '1']);
     expect(cli.exitCode).toBe(0);
     expect(await zips()).toHaveLength(3);
-    expect(cli.stdout).toContain('nightly/app: SKIPPED: a run of profile "nightly" holds');
+    expect(cli.stdout).toContain('nightly/app: SKIPPED: a run of profile "nightly" for database "app" holds');
   });
 
   it.each([
@@ -213,9 +231,9 @@ describe('pgbak status', () => {
     const cli = await runCli(['status', '--output-dir', dir, '--max-age', '3d']);
     expect(cli.exitCode).toBe(0);
     const lines = cli.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^PROFILE\s+DATABASE\s+BACKUPS\s+LAST SUCCESS \(UTC\)\s+AGE\s+LAST VERIFIED \(UTC\)\s+STATE$/);
-    expect(lines[1]).toMatch(/^nightly\s+app\s+2\s+\S+ \S+Z\s+5h\s+\S+ \S+Z \(30h\)\s+ok$/);
-    expect(lines[2]).toMatch(/^weekly\s+app\s+1\s+\S+ \S+Z\s+2d 2h\s+never\s+ok$/);
+    expect(lines[0]).toMatch(/^PROFILE\s+DATABASE\s+BACKUPS\s+LAST SUCCESS \(UTC\)\s+AGE\s+LAST VERIFIED \(UTC\)\s+LAST FAILURE \(UTC\)\s+STATE$/);
+    expect(lines[1]).toMatch(/^nightly\s+app\s+2\s+\S+ \S+Z\s+5h\s+\S+ \S+Z \(30h\)\s+-\s+ok$/);
+    expect(lines[2]).toMatch(/^weekly\s+app\s+1\s+\S+ \S+Z\s+2d 2h\s+never\s+-\s+ok$/);
   });
 
   it('exits 3 with one line per stale group when a newest backup is older than --max-age', async () => {

@@ -39,6 +39,8 @@ describe('compile', () => {
         server: { major: 15, minor: 8, text: '15.8' },
         outputDir: '/backups',
         archiveName: 'test-app-20261122T010000Z.zip',
+        databases: ['app'],
+        allDatabases: false,
         rowCounts: 'exact',
         schemaModel: true,
         zipCompressionLevel: 1,
@@ -374,8 +376,24 @@ extraArgs: [--no-comments, --quote-all-identifiers]
       expect(step.output).toMatchObject({ entry: 'full/crm.dump' });
     });
 
-    it('names the archive after the connection database', () => {
-      expect(compileProfile(stepProfile('kind: full\ndatabase: crm')).archiveName).toBe('test-app-20261122T010000Z.zip');
+    it('names the archive after the database it dumps, not the one it connects to', () => {
+      const plan = compileProfile(stepProfile('kind: full\ndatabase: crm'));
+      expect([plan.archiveName, plan.databases]).toEqual(['test-crm-20261122T010000Z.zip', ['crm']]);
+    });
+
+    it('names a databases: all archive that holds several databases "all", not after the connection database', () => {
+      const plan = compileProfile(stepProfile('kind: full\ndatabases: all'), { databases: ['postgres', 'app', 'crm'] });
+      expect([plan.archiveName, plan.databases, plan.allDatabases]).toEqual(['test-all-20261122T010000Z.zip', ['postgres', 'app', 'crm'], true]);
+    });
+
+    it('names an archive of a listed set of databases by their number', () => {
+      const plan = compileProfile(profileOf('steps:\n  - kind: full\n    databases: [crm, app]\n  - kind: globals-only\n'));
+      expect([plan.archiveName, plan.databases]).toEqual(['test-2-databases-20261122T010000Z.zip', ['crm', 'app']]);
+    });
+
+    it('names a cluster-only run after the connection database', () => {
+      const plan = compileProfile(profileOf('steps:\n  - kind: globals-only\n'));
+      expect([plan.archiveName, plan.databases]).toEqual(['test-app-20261122T010000Z.zip', ['app']]);
     });
 
     it('compiles one pg_dump per listed database, in the given order', () => {

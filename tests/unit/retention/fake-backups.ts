@@ -1,12 +1,15 @@
 // Real backup files for retention tests, without PostgreSQL: zips written by
 // pgbak's own ZipWriter with a manifest dated in the past, a run log beside them,
 // and optionally a verification record.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serializeManifest, ZipWriter, type Manifest } from '../../../lib/archive/index.js';
 import { archiveName } from '../../../lib/plan/names.js';
+import { currentOwner, type ProcessOwner } from '../../../lib/process/owner.js';
+import { FAILURE_PREFIX, RUN_RECORD_KEY } from '../../../lib/retention/run-logs.js';
 
 /** What a fake backup looks like. */
 export interface FakeBackup {
@@ -20,6 +23,8 @@ export interface FakeBackup {
   alsoDumps?: string[];
   /** Override the file name (default: the name `run` would give it). */
   file?: string;
+  /** A `databases: all` run (manifest `allDatabases`). */
+  allDatabases?: boolean;
 }
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -53,13 +58,14 @@ export function fakeManifest(backup: FakeBackup): Manifest {
     finishedAt: finished,
     status: 'complete',
     steps: [step('full', backup.database), ...(backup.alsoDumps ?? []).map((db, i) => step(`more${i}`, db))],
+    ...(backup.allDatabases ? { allDatabases: true as const } : {}),
     log: { entry: 'pgbak.log' },
   };
 }
 
 /** Writes the backup into `dir` and returns the zip's path. */
 export async function writeFakeBackup(dir: string, backup: FakeBackup): Promise<string> {
-  const path = join(dir, backup.file ?? archiveName(backup.profile, backup.database, new Date(backup.startedAt)));
+  const path = join(dir, backup.file ?? archiveName(backup.profile, backup.alsoDumps?.length ? 'all' : backup.database, new Date(backup.startedAt)));
   const writer = await ZipWriter.open(path);
   await writer.addBuffer('full/app.dump', Buffer.from('dump'), { compress: false });
   await writer.addBuffer('manifest.json', serializeManifest(fakeManifest(backup)), { compress: true });
@@ -112,4 +118,38 @@ export function everyDay(from: string, to: string, hour = 1): string[] {
     out.push(new Date(t + hour * 3_600_000).toISOString());
   }
   return out;
+}
+
+/** The owner record of a process that has exited (on this host, this boot). */
+export async function deadOwner(): Promise<ProcessOwner> {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const me = await currentOwner();
+  return { ...me, pid: Number(child.stdout), startTicks: '1' };
+}
+
+/** What a run log of a run that wrote no zip looks like. */
+export interface FakeRunLog {
+  profile: string;
+  databases: string[];
+  /** ISO 8601 UTC: the first record's time. */
+  startedAt: string;
+  /** The failure message; none: the run was killed (or runs still). */
+  failure?: string;
+  owner: ProcessOwner;
+  /** The archive name the run was writing (default: the one `run` would give it). */
+  archive?: string;
+}
+
+/** Writes `<archive>.log` as a run writes it (first record names the run) and returns its path. */
+export async function writeRunLog(dir: string, log: FakeRunLog): Promise<string> {
+  const archive = log.archive ?? archiveName(log.profile, log.databases.length === 1 ? log.databases[0]! : 'all', new Date(log.startedAt));
+  const path = join(dir, archive.replace(/\.zip$/, '.log'));
+  const later = new Date(Date.parse(log.startedAt) + 30_000).toISOString();
+  const lines = [
+    { time: log.startedAt, level: 'info', message: `run of profile ${log.profile} into ${archive}`, [RUN_RECORD_KEY]: { profile: log.profile, databases: log.databases, archive, owner: log.owner } },
+    { time: later, level: 'info', message: 'full (app): running pg_dump 16.4' },
+    ...(log.failure ? [{ time: later, level: 'error', message: `${FAILURE_PREFIX}${log.failure}` }] : []),
+  ];
+  await writeFile(path, lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+  return path;
 }

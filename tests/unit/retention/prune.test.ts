@@ -2,7 +2,9 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyRetention } from '../../../lib/retention/apply-retention.js';
 import { pruneBackups } from '../../../lib/retention/prune.js';
-import { everyDay, filesIn, useBackupDir, writeFakeBackup, writeForeignZip } from './fake-backups.js';
+import { currentOwner } from '../../../lib/process/owner.js';
+import { describeReasons } from '../../../lib/retention/select.js';
+import { deadOwner, everyDay, filesIn, useBackupDir, writeFakeBackup, writeForeignZip, writeRunLog } from './fake-backups.js';
 
 const dir = useBackupDir();
 
@@ -78,10 +80,10 @@ describe('pruneBackups', () => {
   it('skips a profile whose run lock exists, and says so', async () => {
     await days('nightly', 'app', '2024-01-01', '2024-01-03');
     await days('hourly', 'app', '2024-01-01', '2024-01-03');
-    await writeFile(join(dir(), '.pgbak-nightly.lock'), JSON.stringify({ pid: 1, host: 'x', startedAt: '2024-01-03T01:00:00Z' }));
+    await writeFile(join(dir(), '.pgbak-nightly@app.lock'), JSON.stringify({ pid: 1, host: 'x', startedAt: '2024-01-03T01:00:00Z' }));
     const result = await pruneBackups({ outputDir: dir(), policy: { keepLast: 1 } });
     const nightly = result.groups.find((g) => g.profile === 'nightly')!;
-    expect(nightly.skipped).toMatch(/a run of profile "nightly" holds .*\.pgbak-nightly\.lock/);
+    expect(nightly.skipped).toMatch(/a run of profile "nightly" for database "app" holds .*\.pgbak-nightly@app\.lock/);
     expect(result.items.filter((i) => i.profile === 'nightly').map((i) => i.action)).toEqual(['skipped', 'skipped', 'skipped']);
     expect(result.deleted).toBe(2);
   });
@@ -110,14 +112,109 @@ describe('pruneBackups', () => {
   });
 });
 
+describe('pruneBackups with multi-database backups', () => {
+  it('puts a zip that holds several databases in each of their groups and deletes it only when none keeps it', async () => {
+    // Two databases: all runs, then single-database runs of app only.
+    await writeFakeBackup(dir(), { profile: 'nightly', database: 'app', alsoDumps: ['crm'], startedAt: '2024-01-01T01:00:00Z' });
+    await writeFakeBackup(dir(), { profile: 'nightly', database: 'app', alsoDumps: ['crm'], startedAt: '2024-01-02T01:00:00Z' });
+    await days('nightly', 'app', '2024-01-03', '2024-01-04');
+    const result = await pruneBackups({ outputDir: dir(), policy: { keepLast: 1 } });
+    expect(result.groups.map((g) => `${g.profile}/${g.database}`)).toEqual(['nightly/app', 'nightly/crm']);
+    expect(result.items.map((i) => [i.database, i.file, i.action, describeReasons(i.reasons)])).toEqual([
+      ['app', 'nightly-all-20240101T010000Z.zip', 'deleted', ''],
+      ['app', 'nightly-all-20240102T010000Z.zip', 'kept', 'kept for database crm'],
+      ['app', 'nightly-app-20240103T010000Z.zip', 'deleted', ''],
+      ['app', 'nightly-app-20240104T010000Z.zip', 'kept', 'keep-last, newest'],
+      ['crm', 'nightly-all-20240101T010000Z.zip', 'deleted', ''],
+      ['crm', 'nightly-all-20240102T010000Z.zip', 'kept', 'keep-last, newest'],
+    ]);
+    expect(result).toMatchObject({ deleted: 2, failed: 0 });
+    expect((await filesIn(dir())).filter((f) => f.endsWith('.zip'))).toEqual(['nightly-all-20240102T010000Z.zip', 'nightly-app-20240104T010000Z.zip']);
+  });
+
+  it('lets the zips of a database that newer databases: all runs no longer hold age out with the others', async () => {
+    await writeFakeBackup(dir(), { profile: 'all', database: 'app', alsoDumps: ['old'], allDatabases: true, startedAt: '2024-01-01T01:00:00Z' });
+    await writeFakeBackup(dir(), { profile: 'all', database: 'app', alsoDumps: ['old'], allDatabases: true, startedAt: '2024-01-02T01:00:00Z' });
+    await writeFakeBackup(dir(), { profile: 'all', database: 'app', allDatabases: true, startedAt: '2024-01-03T01:00:00Z', file: 'all-all-20240103T010000Z.zip' });
+    await writeFakeBackup(dir(), { profile: 'all', database: 'app', allDatabases: true, startedAt: '2024-01-04T01:00:00Z', file: 'all-all-20240104T010000Z.zip' });
+    const result = await pruneBackups({ outputDir: dir(), policy: { keepLast: 2 } });
+    expect(result.groups.map((g) => [g.database, g.dropped ?? false])).toEqual([['app', false], ['old', true]]);
+    expect((await filesIn(dir())).filter((f) => f.endsWith('.zip'))).toEqual(['all-all-20240103T010000Z.zip', 'all-all-20240104T010000Z.zip']);
+  });
+
+  it('with --database, still keeps a zip that another database it holds needs', async () => {
+    await writeFakeBackup(dir(), { profile: 'nightly', database: 'app', alsoDumps: ['crm'], startedAt: '2024-01-01T01:00:00Z' });
+    await days('nightly', 'app', '2024-01-02', '2024-01-03');
+    const result = await pruneBackups({ outputDir: dir(), policy: { keepLast: 1 }, database: 'app' });
+    expect(result.groups.map((g) => g.database)).toEqual(['app']);
+    expect(result.items.map((i) => [i.file, i.action])).toEqual([
+      ['nightly-all-20240101T010000Z.zip', 'kept'],
+      ['nightly-app-20240102T010000Z.zip', 'deleted'],
+      ['nightly-app-20240103T010000Z.zip', 'kept'],
+    ]);
+  });
+});
+
+describe('pruneBackups and failed runs', () => {
+  it('deletes logs of failed runs older than the oldest kept backup, keeps newer ones, and never a log of a live run', async () => {
+    await days('nightly', 'app', '2024-01-01', '2024-01-04');
+    const owner = await deadOwner();
+    await writeRunLog(dir(), { profile: 'nightly', databases: ['app'], startedAt: '2023-12-31T01:00:00Z', failure: 'pg_dump exited with code 1', owner, archive: 'nightly-app-20231231T010000Z.zip' });
+    await writeRunLog(dir(), { profile: 'nightly', databases: ['app'], startedAt: '2024-01-02T02:00:00Z', owner, archive: 'nightly-app-20240102T020000Z.zip' });
+    await writeRunLog(dir(), { profile: 'nightly', databases: ['app'], startedAt: '2024-01-04T02:00:00Z', failure: 'disk full', owner, archive: 'nightly-app-20240104T020000Z.zip' });
+    // A run in progress (this process): its log is not a failure.
+    await writeRunLog(dir(), { profile: 'nightly', databases: ['app'], startedAt: '2023-12-30T02:00:00Z', owner: await currentOwner(), archive: 'nightly-app-20231230T020000Z.zip' });
+    const dry = await pruneBackups({ outputDir: dir(), policy: { keepLast: 2 }, dryRun: true });
+    expect(dry.logs.map((l) => [l.file, l.action])).toEqual([
+      ['nightly-app-20240102T020000Z.log', 'would-delete'],
+      ['nightly-app-20231231T010000Z.log', 'would-delete'],
+    ]);
+    const result = await pruneBackups({ outputDir: dir(), policy: { keepLast: 2 } });
+    expect(result.logs.map((l) => [l.file, l.action])).toEqual([
+      ['nightly-app-20240102T020000Z.log', 'deleted'],
+      ['nightly-app-20231231T010000Z.log', 'deleted'],
+    ]);
+    expect((await filesIn(dir())).filter((f) => f.endsWith('.log'))).toEqual([
+      'nightly-app-20231230T020000Z.log',
+      'nightly-app-20240103T010000Z.log',
+      'nightly-app-20240104T010000Z.log',
+      'nightly-app-20240104T020000Z.log',
+    ]);
+  });
+
+  it('keeps every failed-run log of a group that has no backup, and all of them without a policy', async () => {
+    await days('nightly', 'app', '2024-01-02', '2024-01-03');
+    const owner = await deadOwner();
+    await writeRunLog(dir(), { profile: 'nightly', databases: ['app'], startedAt: '2024-01-01T01:00:00Z', failure: 'x', owner, archive: 'nightly-app-20240101T010000Z.zip' });
+    await writeRunLog(dir(), { profile: 'nightly', databases: ['crm'], startedAt: '2024-01-01T01:00:00Z', failure: 'x', owner });
+    expect((await pruneBackups({ outputDir: dir(), policy: {} })).logs).toEqual([]);
+    const result = await pruneBackups({ outputDir: dir(), policy: { keepLast: 1 } });
+    expect(result.logs.map((l) => l.file)).toEqual(['nightly-app-20240101T010000Z.log']);
+    expect(await filesIn(dir())).toContain('nightly-crm-20240101T010000Z.log');
+  });
+});
+
 describe('applyRetention', () => {
-  it("prunes only the run's own profile, its lock notwithstanding", async () => {
+  it("prunes only the run's own profile, its own lock notwithstanding", async () => {
     await days('nightly', 'app', '2024-01-01', '2024-01-03');
     await days('hourly', 'app', '2024-01-01', '2024-01-03');
-    await writeFile(join(dir(), '.pgbak-nightly.lock'), '{}');
+    await writeFile(join(dir(), '.pgbak-nightly@app.lock'), JSON.stringify({ ...(await currentOwner()), startedAt: '2024-01-04T01:00:00Z' }));
     const result = await applyRetention({ outputDir: dir(), profile: 'nightly', policy: { keepDaily: 1 } });
     expect(result).toMatchObject({ deleted: 2, failed: 0 });
     expect((await filesIn(dir())).filter((f) => f.startsWith('hourly') && f.endsWith('.zip'))).toHaveLength(3);
+  });
+
+  it('skips a database of the profile whose lock another live run holds (two databases run in parallel)', async () => {
+    await days('nightly', 'app', '2024-01-01', '2024-01-03');
+    await days('nightly', 'crm', '2024-01-01', '2024-01-03');
+    const me = await currentOwner();
+    await writeFile(join(dir(), '.pgbak-nightly@app.lock'), JSON.stringify({ ...me, startedAt: '2024-01-04T01:00:00Z' }));
+    // The parent of this test process: alive, and not us.
+    await writeFile(join(dir(), '.pgbak-nightly@crm.lock'), JSON.stringify({ ...me, pid: process.ppid, startTicks: null, startedAt: '2024-01-04T01:00:00Z' }));
+    const result = await applyRetention({ outputDir: dir(), profile: 'nightly', policy: { keepLast: 1 } });
+    expect(result!.groups.map((g) => [g.database, g.skipped === undefined])).toEqual([['app', true], ['crm', false]]);
+    expect(result).toMatchObject({ deleted: 2, failed: 0 });
+    expect((await filesIn(dir())).filter((f) => f.startsWith('nightly-crm') && f.endsWith('.zip'))).toHaveLength(3);
   });
 
   it('does nothing without a policy', async () => {

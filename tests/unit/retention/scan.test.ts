@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scanBackups } from '../../../lib/retention/scan.js';
-import { useBackupDir, writeFakeBackup, writeForeignZip } from './fake-backups.js';
+import { currentOwner } from '../../../lib/process/owner.js';
+import { deadOwner, useBackupDir, writeFakeBackup, writeForeignZip, writeRunLog } from './fake-backups.js';
 
 const dir = useBackupDir();
 
@@ -12,11 +13,25 @@ describe('scanBackups', () => {
     const { backups, ignored } = await scanBackups(dir());
     expect(ignored).toEqual([]);
     expect(backups.map((b) => [b.file, b.profile, b.database, b.databases, b.startedAt])).toEqual([
-      ['nightly-app-20240229T010000Z.zip', 'nightly', 'app', ['app', 'billing'], '2024-02-29T01:00:00.000Z'],
+      ['nightly-all-20240229T010000Z.zip', 'nightly', 'app', ['app', 'billing'], '2024-02-29T01:00:00.000Z'],
       ['nightly-app-20240228T010000Z.zip', 'nightly', 'app', ['app'], '2024-02-28T01:00:00.000Z'],
     ]);
     expect(backups[1]).toMatchObject({ path: older, steps: [{ name: 'full', kind: 'full', database: 'app' }], verification: null });
     expect(backups[1]!.size).toBeGreaterThan(100);
+  });
+
+  it('lists the logs of failed runs (no zip beside them), newest first, but not those of live runs or older pgbaks', async () => {
+    const dead = await deadOwner();
+    await writeFakeBackup(dir(), { profile: 'nightly', database: 'app', startedAt: '2024-02-27T01:00:00Z' });
+    await writeRunLog(dir(), { profile: 'nightly', databases: ['app', 'crm'], startedAt: '2024-02-28T01:00:00Z', failure: 'pg_dump exited with code 1', owner: dead });
+    await writeRunLog(dir(), { profile: 'nightly', databases: ['app'], startedAt: '2024-02-29T01:00:00Z', owner: dead });
+    await writeRunLog(dir(), { profile: 'nightly', databases: ['app'], startedAt: '2024-03-01T01:00:00Z', owner: await currentOwner() });
+    await writeFile(join(dir(), 'nightly-app-20240226T010000Z.log'), '{"level":"info","message":"an older pgbak"}\n');
+    const { failedRuns } = await scanBackups(dir());
+    expect(failedRuns.map((f) => [f.file, f.profile, f.databases, f.startedAt, f.reason])).toEqual([
+      ['nightly-app-20240229T010000Z.log', 'nightly', ['app'], '2024-02-29T01:00:00Z', expect.stringMatching(/^the run ended without finishing: process \d+ is gone/)],
+      ['nightly-all-20240228T010000Z.log', 'nightly', ['app', 'crm'], '2024-02-28T01:00:00Z', 'pg_dump exited with code 1'],
+    ]);
   });
 
   it('reads the verification record, and treats a malformed one as not verified', async () => {

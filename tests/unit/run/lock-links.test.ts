@@ -16,20 +16,20 @@ afterEach(async () => {
 
 /** Where the lock of profile `nightly` goes (whatever the naming): take it once and let go. */
 async function lockPath(): Promise<string> {
-  const lock = await acquireRunLock(dir, 'nightly');
+  const lock = await acquireRunLock(dir, 'nightly', ['app']);
   await lock.release();
-  return lock.path;
+  return lock.paths[0]!;
 }
 
 describe('acquireRunLock', () => {
   it('creates the lock 0600 with its owner, even with umask 000, and removes it on release', async () => {
     const old = process.umask(0o000);
     try {
-      const lock = await acquireRunLock(dir, 'nightly');
-      expect((await stat(lock.path)).mode & 0o777).toBe(0o600);
-      expect(JSON.parse(await readFile(lock.path, 'utf8'))).toMatchObject({ pid: process.pid });
+      const lock = await acquireRunLock(dir, 'nightly', ['app']);
+      expect((await stat(lock.paths[0]!)).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(await readFile(lock.paths[0]!, 'utf8'))).toMatchObject({ pid: process.pid });
       await lock.release();
-      expect(existsSync(lock.path)).toBe(false);
+      expect(existsSync(lock.paths[0]!)).toBe(false);
     } finally {
       process.umask(old);
     }
@@ -44,7 +44,7 @@ describe('acquireRunLock', () => {
     await writeFile(victim, '{"pid":1,"host":"elsewhere","startedAt":"x"}\n');
     await symlink(path.join(dir, target), at);
 
-    await expect(acquireRunLock(dir, 'nightly')).rejects.toMatchObject({ code: 'LOCKED', message: expect.stringContaining(`${at} is a symbolic link`) });
+    await expect(acquireRunLock(dir, 'nightly', ['app'])).rejects.toMatchObject({ code: 'LOCKED', message: expect.stringContaining(`${at} is a symbolic link`) });
 
     expect((await lstat(at)).isSymbolicLink()).toBe(true);
     expect(await readFile(victim, 'utf8')).toContain('elsewhere');
@@ -54,8 +54,8 @@ describe('acquireRunLock', () => {
   it('takes over a stale lock whose owner is gone', async () => {
     const at = await lockPath();
     await writeFile(at, `${JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), startedAt: 'then' })}\n`);
-    const lock = await acquireRunLock(dir, 'nightly');
-    expect(JSON.parse(await readFile(lock.path, 'utf8'))).toMatchObject({ pid: process.pid });
+    const lock = await acquireRunLock(dir, 'nightly', ['app']);
+    expect(JSON.parse(await readFile(lock.paths[0]!, 'utf8'))).toMatchObject({ pid: process.pid });
     await lock.release();
   });
 });
