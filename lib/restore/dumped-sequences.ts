@@ -50,8 +50,10 @@ export async function readDumpedSequences(
   return withRestoreTempDir(env, async (dir) => {
     // A directory dump's SEQUENCE SET entries are in its table of contents alone.
     const folder = input.type === 'directory' ? await extractInput(reader, input, dir, ctx.signal, (file) => file === 'toc.dat') : null;
+    // Both runs read only part of the dump (the table of contents, then the few entries
+    // listed) and may close their stdin early: pg_restore's exit status decides.
     const run = async (args: string[]) =>
-      runTool({ tool: pgRestore, args: folder ? [...args, folder] : args, env: {}, stdin: input.type === 'entry' ? await reader.openStream(input.name) : null, label }, ctx);
+      runTool({ tool: pgRestore, args: folder ? [...args, folder] : args, env: {}, stdin: input.type === 'entry' ? await reader.openStream(input.name) : null, label, readsPart: true }, ctx);
     // Files rather than stdout: the names are in the dump's encoding, byte for byte.
     const tocFile = join(dir, 'toc.list');
     await run(['--list', `--file=${tocFile}`]);
