@@ -16,7 +16,7 @@ await build({
   external: ['pg-native'],
   // yazl's CRC-32 in C instead of JavaScript (a third of the CPU time of a big dump).
   alias: { 'buffer-crc32': './scripts/shims/buffer-crc32.cjs' },
-  // CommonJS dependencies (winston, pg) call require(); give the ESM bundle one.
+  // CommonJS dependencies (pg, yargs' helpers) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __pgbakRequire } from 'node:module'; const require = __pgbakRequire(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -1,4 +1,4 @@
-/** Log levels, most to least severe (winston's npm levels, minus http and silly). */
+/** Log levels, most to least severe (npm's levels, minus http and silly). */
 export type LogLevel = 'error' | 'warn' | 'info' | 'verbose' | 'debug';
 
 const PREFIX: Record<LogLevel, string> = { error: 'error: ', warn: 'warning: ', info: '', verbose: '', debug: 'debug: ' };
