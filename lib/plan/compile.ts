@@ -4,7 +4,7 @@ import type { LoadedProfile } from '../config/load-profile.js';
 import { formatPath } from '../config/load-profile.js';
 import { profileSchema, type DumpFormat, type Profile, type ProfileStep } from '../config/profile-schema.js';
 import { isPgbakError, PgbakError } from '../errors.js';
-import { selectTool, type PgVersion, type ToolInfo, type ToolInventory } from '../tools/index.js';
+import { selectToolFor, type PgVersion, type ToolInfo, type ToolInventory } from '../tools/index.js';
 import { resolveCompression } from './compression.js';
 import { globalsOptionArgs, kindArgs, optionArgs } from './kind-args.js';
 import { childEnv } from '../config/child-env.js';
@@ -50,7 +50,7 @@ export function compile(input: CompileInput): Plan {
   const steps: PlanStep[] = [];
   profile.steps.forEach((step, index) => {
     const where = `${input.profile.file}: steps[${index}]`;
-    const engine = chooseEngine(step.engine ?? profile.engine ?? 'auto', step.kind === 'globals-only' ? 'pg_dumpall' : 'pg_dump', facts);
+    const engine = chooseEngine(step.engine ?? profile.engine ?? 'auto', step.kind === 'globals-only' ? 'pg_dumpall' : 'pg_dump', facts, connection);
     if (step.kind === 'globals-only') {
       steps.push(engine.engine === 'native' ? compileNative(step, null, engine.reason) : compileGlobals(step, connection, engine.tool, engine.auto));
       return;
@@ -109,10 +109,12 @@ type EngineChoice = { engine: 'pg_dump'; tool: ToolInfo; auto: boolean } | { eng
  * error); `auto`: pg_dump when a compatible one is installed, else native, with
  * the reason recorded (the selection error names the server and the tools found).
  */
-function chooseEngine(wanted: 'auto' | 'pg_dump' | 'native', toolName: 'pg_dump' | 'pg_dumpall', facts: CompileFacts): EngineChoice {
+// An installed tool too old for the server, or for the connection's settings
+// (sslrootcert=system needs 16): engine auto takes the native engine instead.
+function chooseEngine(wanted: 'auto' | 'pg_dump' | 'native', toolName: 'pg_dump' | 'pg_dumpall', facts: CompileFacts, connection: Connection): EngineChoice {
   if (wanted === 'native') return { engine: 'native', reason: null };
   try {
-    return { engine: 'pg_dump', tool: selectTool(facts.tools, toolName, facts.server), auto: wanted === 'auto' };
+    return { engine: 'pg_dump', tool: selectToolFor(facts.tools, toolName, facts.server, connection), auto: wanted === 'auto' };
   } catch (error) {
     if (wanted === 'auto' && isPgbakError(error) && (error.code === 'TOOL_NOT_FOUND' || error.code === 'TOOL_INCOMPATIBLE')) {
       return { engine: 'native', reason: `no usable ${toolName}: ${error.message}` };

@@ -1,7 +1,7 @@
 import type { Env } from '../config/env-file.js';
 import type { PgbakLogger } from '../log/index.js';
 import { isPgbakError } from '../errors.js';
-import { discoverTools, parseToolVersion, selectTool, type PgVersion, type ToolInfo, type ToolInventory, type ToolName } from '../tools/index.js';
+import { clientFloor, discoverTools, parseToolVersion, selectTool, selectToolFor, tooOld, type ClientSettings, type PgVersion, type ToolInfo, type ToolInventory, type ToolName } from '../tools/index.js';
 import { NATIVE_LOADER } from './native-loader-glue.js';
 import type { RestoreItem, RestoreLoader } from './types.js';
 
@@ -15,32 +15,41 @@ export function toolNameFor(item: RestoreItem): ToolName {
  * into (when known) and, for pg_restore, as the pg_dump that wrote the entry
  * (pg_restore cannot read archives of a newer pg_dump). Plain SQL entries get
  * NATIVE_LOADER (pgbak runs them itself) with `loader: 'native'`, or when no
- * psql is installed at all.
+ * psql is installed at all, or only copies too old for the connection's settings
+ * (sslrootcert=system needs 16: an older psql reads "system" as a file).
  */
 export async function chooseTools(
   items: RestoreItem[],
   env: Env,
   server: PgVersion | null,
   logger: PgbakLogger,
-  options: { loader?: RestoreLoader | undefined } = {},
+  options: { loader?: RestoreLoader | undefined; connection?: ClientSettings } = {},
 ): Promise<Map<RestoreItem, ToolInfo>> {
   const native = (item: RestoreItem) => item.format === 'plain' && item.input.type === 'entry';
   const forced = (item: RestoreItem) => options.loader === 'native' && native(item);
   const names = [...new Set(items.filter((item) => !forced(item)).map(toolNameFor))];
   const { inventory, rejected } = await discoverTools({ env, names });
   for (const tool of rejected) logger.debug(`ignored ${tool.path}: ${tool.reason}`);
+  const settings = options.connection ?? {};
+  const needs = clientFloor(settings);
+  const psqls = needs ? inventory.psql.filter((tool) => tool.version.major >= needs.major) : inventory.psql;
   const chosen = new Map<RestoreItem, ToolInfo>();
   for (const item of items) {
     const dumpedBy = parseToolVersion(item.dumpVersion) ?? { major: 0, minor: 0, text: item.dumpVersion };
     const floor = server ?? dumpedBy;
     // No psql installed: pgbak runs plain SQL itself.
-    const tool = forced(item) || (native(item) && inventory.psql.length === 0)
+    if (needs && toolNameFor(item) === 'psql' && !native(item) && psqls.length === 0 && inventory.psql.length > 0) throw tooOld('psql', inventory.psql, needs);
+    const tool = forced(item) || (native(item) && psqls.length === 0)
       ? NATIVE_LOADER
-      : toolNameFor(item) === 'pg_restore' ? selectTool(inventory, 'pg_restore', floor, { atLeast: dumpedBy }) : choosePsql(inventory, floor, logger);
+      : toolNameFor(item) === 'pg_restore' ? selectToolFor(inventory, 'pg_restore', floor, settings, { atLeast: dumpedBy }) : choosePsql({ ...inventory, psql: psqls }, floor, logger);
     chosen.set(item, tool);
   }
   if (options.loader !== 'native' && [...chosen.values()].includes(NATIVE_LOADER)) {
-    logger.info("psql not found in PGBAK_PG_BIN, PATH or the usual install folders: plain SQL is restored by pgbak's native loader");
+    logger.info(
+      psqls.length === 0 && inventory.psql.length > 0 && needs
+        ? `no psql here is usable: ${needs.why}: plain SQL is restored by pgbak's native loader`
+        : "psql not found in PGBAK_PG_BIN, PATH or the usual install folders: plain SQL is restored by pgbak's native loader",
+    );
   }
   return chosen;
 }

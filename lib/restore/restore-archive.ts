@@ -50,7 +50,7 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
     const scripts = await checkScripts(items, archive.reader);
     throwIfAborted(signal);
     if (options.dryRun) {
-      const tools = await chooseTools(items, env, null, logger, { loader: options.loader });
+      const tools = await chooseTools(items, env, null, logger, { loader: options.loader, connection });
       const sql = options.create ? [...new Set(items.filter((i) => i.database !== null).map((i) => `${createDatabaseSql(i.target)}  -- if missing`))] : [];
       const commands = items.map((item) => describeCommand(item, tools.get(item)!, connection, flags, scripts.get(item)));
       return { ok: true, archive: archive.path, dryRun: true, sql, commands, items: [], durationMs: Date.now() - started };
@@ -62,7 +62,7 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
       const info = await readServerInfo(client);
       // Every tool the restore needs is found before anything is created: a missing
       // pg_restore must not leave an empty database behind.
-      const found = await chooseTools(items, env, info.version, logger, { loader: options.loader });
+      const found = await chooseTools(items, env, info.version, logger, { loader: options.loader, connection });
       checkUnrestrictedScripts(items, scripts, found, options);
       const missing = await checkTargets(client, connection, items, options);
       for (const name of missing) {

@@ -140,7 +140,7 @@ async function verifyFile(options: VerifyOptions, run: VerifyRun, logger: PgbakL
     run.server.version = server.version.text;
     const plans = groups.map((steps) => ({ steps, scratch: scratchDatabaseName(manifest.profile.name) }));
     const items = plans.flatMap(({ steps, scratch }) => steps.map((step) => toItem(step, scratch)));
-    const tools = await chooseTools(items, env, server.version, logger, { loader: options.loader });
+    const tools = await chooseTools(items, env, server.version, logger, { loader: options.loader, connection });
     // No scratch database is created for a script that holds a meta-command pg_dump does not write.
     const scripts = await checkScripts(items, reader);
     checkUnrestrictedScripts(items, scripts, tools, { loader: options.loader });

@@ -12,6 +12,7 @@ import { checkProfile, compile } from '../plan/compile.js';
 import type { Plan } from '../plan/types.js';
 import { discoverTools, type ToolName } from '../tools/index.js';
 import type { RunOptions } from './options.js';
+import type { FailedRunContext } from './record-failed-run.js';
 
 export interface PreparedRun {
   plan: Plan;
@@ -23,11 +24,17 @@ export interface PreparedRun {
 }
 
 /**
+ * Called when preparing fails once the configuration is usable (the server, the
+ * databases, the tools): `run` records the failed run in the output folder.
+ */
+export type PreparationFailed = (context: FailedRunContext, error: unknown) => Promise<unknown>;
+
+/**
  * Loads the configuration once (env file, profile, connection), asks the server
  * for its version and databases, finds the client tools, and compiles the plan.
  * Shared by `plan` (which prints it) and `run` (which executes it).
  */
-export async function prepareRun(options: RunOptions, logger: PgbakLogger): Promise<PreparedRun> {
+export async function prepareRun(options: RunOptions, logger: PgbakLogger, failed?: PreparationFailed): Promise<PreparedRun> {
   const cwd = options.cwd ?? process.cwd();
   const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env, warn: (message) => logger.warn(message) });
   const dirs = resolveProfileDirs({ cwd, env, profilesDir: options.profilesDir });
@@ -46,6 +53,7 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger): Prom
   logger.debug(`profile ${profile.name} from ${profile.file}`);
   logger.debug(`connecting to ${connection.host}:${connection.port} as ${connection.user}, database ${connection.database}`);
 
+  const now = (options.now ?? (() => new Date()))();
   const sessions = new Sessions(connection);
   try {
     const [server, tools] = await Promise.all([
@@ -61,11 +69,12 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger): Prom
       connection,
       facts: { server: server.version, databases: server.databases, tools: tools.inventory },
       outputDir,
-      now: (options.now ?? (() => new Date()))(),
+      now,
     });
     return { plan, connection, sessions, profile, env };
   } catch (error) {
     await sessions.close();
+    await failed?.({ profile, overrides: options.overrides ?? {}, outputDir, connection, now }, error);
     throw error;
   }
 }

@@ -19,10 +19,11 @@ import { guardEmptySteps } from './empty-step-guard.js';
 import { acquireRunLock } from './lock.js';
 import type { RunOptions } from './options.js';
 import { prepareRun } from './prepare.js';
+import { endWithFailure, recordFailedRun } from './record-failed-run.js';
 import { runGlobalsWithFallback } from './globals-fallback.js';
 import { readSchemaModelSafely, storeSchemaModel, type ModelRead } from './schema-model.js';
 import { verifyArchive } from '../restore/index.js';
-import { applyRetention, FAILURE_PREFIX, removeLeftovers, RUN_RECORD_KEY } from '../retention/index.js';
+import { applyRetention, removeLeftovers, RUN_RECORD_KEY } from '../retention/index.js';
 import { currentOwner } from '../process/owner.js';
 import { outputNotWritable } from '../archive/output-error.js';
 import { ensureDirectory, isAlreadyThere, isTaken } from '../archive/atomic-file.js';
@@ -58,7 +59,7 @@ export function runProfile(options: RunOptions): Promise<RunSummary> {
 async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
   const logger = options.logger ?? createLogger({ level: 'quiet' });
   const signal = options.signal ?? new AbortController().signal;
-  const { plan, connection, sessions } = await prepareRun(options, logger);
+  const { plan, connection, sessions } = await prepareRun(options, logger, (context, error) => recordFailedRun(context, error, logger));
   try {
     throwIfAborted(signal);
     await ensureDir(plan.outputDir);
@@ -80,12 +81,20 @@ async function runLocked(
   try {
     const { zip, logPath } = await openRunFiles(plan, logger);
     const archive = zip.path;
-    // The first record names the run and its process: what status reads of a failed
-    // run, and how a later run tells a killed run's .partial from a live one's.
-    const run = { profile: plan.profile.name, databases: plan.databases, archive: basename(archive), owner: await currentOwner() };
-    logger.info(`run of profile ${plan.profile.name} into ${archive}`, { [RUN_RECORD_KEY]: run });
-    await sweepLeftovers(plan.outputDir, logger);
-    const { summary, held } = await writeArchive(plan, connection, sessions, zip, logPath, logger, signal, showProgress);
+    let written: Awaited<ReturnType<typeof writeArchive>>;
+    try {
+      // The first record names the run and its process: what status reads of a failed
+      // run, and how a later run tells a killed run's .partial from a live one's.
+      const run = { profile: plan.profile.name, databases: plan.databases, archive: basename(archive), owner: await currentOwner() };
+      logger.info(`run of profile ${plan.profile.name} into ${archive}`, { [RUN_RECORD_KEY]: run });
+      await sweepLeftovers(plan.outputDir, logger);
+      written = await writeArchive(plan, connection, sessions, zip, logPath, logger, signal, showProgress);
+    } catch (error) {
+      // Whatever fails once the log is attached ends it with the failure record
+      // (writeArchive records its own; this catches what comes before it).
+      throw await endWithFailure(error, zip, logPath, logger);
+    }
+    const { summary, held } = written;
     if (plan.verify) summary.verify = await verifyWritten(archive, connection, logger, signal);
     summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger);
     return summary;
@@ -166,15 +175,7 @@ async function writeArchive(
     const finished = await finishWithLog(zip, logger, archive);
     return { summary: summarize(plan, records, archive, logPath, finished.bytes, startedAt, finishedAt), held };
   } catch (error) {
-    await zip.abort();
-    const failure = toPgbakError(error);
-    logger.record('error', `${FAILURE_PREFIX}${failure.message}`);
-    // The console shows the one-line report; point to the log that has the rest.
-    throw new PgbakError(failure.code, failure.message, {
-      hint: `${failure.hint ? `${failure.hint}; ` : ''}details in ${logPath}`,
-      cause: failure.cause ?? error,
-      exitCode: failure.exitCode,
-    });
+    throw await endWithFailure(error, zip, logPath, logger);
   }
 }
 

@@ -1,6 +1,7 @@
 // `pgbak restore` against the real PostgreSQL 15 with the real pg_restore / psql:
 // every format, into a new or another database, selective, parallel, plain SQL.
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { hasClientTools, query, type TestDatabase } from '../../support/db.js';
@@ -90,7 +91,7 @@ describeWithTools('pgbak restore', () => {
     const custom = await state.backup(source, ['full']);
     const fromDirectory = state.unusedName('rs_jobs_dir');
     const fromCustom = state.unusedName('rs_jobs_custom');
-    const tmp = await import('node:fs/promises').then((fs) => fs.mkdtemp('/tmp/pgbak-restore-tmp-'));
+    const tmp = await mkdtemp(join(tmpdir(), 'pgbak-restore-tmp-'));
 
     const a = await pgbak(['restore', directory.archive, '--target', fromDirectory, '--create', '--jobs', '2'], { PGBAK_TMPDIR: tmp });
     const b = await pgbak(['restore', custom.archive, '--target', fromCustom, '--create', '--jobs', '2'], { PGBAK_TMPDIR: tmp });
@@ -104,9 +105,8 @@ describeWithTools('pgbak restore', () => {
     expect(await snapshotDatabase(cluster, fromDirectory)).toEqual(SEEDED_SNAPSHOT);
     expect(await snapshotDatabase(cluster, fromCustom)).toEqual(SEEDED_SNAPSHOT);
     // The private temp dirs are gone.
-    const fs = await import('node:fs/promises');
-    expect(await fs.readdir(tmp)).toEqual([]);
-    await fs.rm(tmp, { recursive: true });
+    expect(await readdir(tmp)).toEqual([]);
+    await rm(tmp, { recursive: true });
   });
 
   it('restores a plain SQL backup through psql, and a gzip-compressed one gunzipped on the way', async () => {

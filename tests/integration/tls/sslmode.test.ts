@@ -382,4 +382,27 @@ describe('sslrootcert=system (libpq 16: the system\'s trusted roots, verify-full
     });
     await expect(connect(connection)).rejects.toMatchObject({ code: 'TLS_FAILED' });
   });
+
+  // pg_dump 15 connected after the driver had, then failed reading "system" as a file (exit 1).
+  it('refuses --engine pg_dump with exit 2 before pg_dump runs when pg_dump is older than 16; engine auto backs up natively', async () => {
+    const installed = await execa('pg_dump', ['--version'], { reject: false });
+    const major = Number(/(\d+)/.exec(String(installed.stdout))?.[1] ?? 0);
+    if (installed.exitCode !== 0 || major >= 16) {
+      console.log(`skipped: needs pg_dump older than 16 on PATH (found: ${String(installed.stdout) || 'none'})`);
+      return;
+    }
+    const env = { HOME: makeHome(), PGPASSWORD: server.password, SSL_CERT_FILE: server.files.ca, DATABASE_URL: urlOf({ params: { sslrootcert: 'system' } }) };
+    const refusedOut = mkdtempSync(path.join(scratch, 'system-pgdump-'));
+    const refused = await runCli(['run', 'schema-only', '--engine', 'pg_dump', '-o', refusedOut], { env });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/sslrootcert=system \(the system trust store\) needs client tools 16 or newer; no pg_dump here is: found .*pg_dump \(15\./);
+    expect(refused.stderr).not.toMatch(/pg_dump exited/);
+    expect(readdirSync(refusedOut).filter((name) => name.endsWith('.zip'))).toEqual([]);
+
+    const autoOut = mkdtempSync(path.join(scratch, 'system-auto-'));
+    const auto = await runCli(['run', 'schema-only', '-o', autoOut], { env });
+    expect(auto.exitCode).toBe(0);
+    expect(auto.stderr).toMatch(/native engine instead of pg_dump: no usable pg_dump: sslrootcert=system/);
+    expect(readdirSync(autoOut).filter((name) => name.endsWith('.zip'))).toHaveLength(1);
+  });
 });

@@ -1,5 +1,5 @@
 import { PgbakError } from '../../../lib/errors.js';
-import { compileProfile, inventory, profileOf, stepProfile } from './support.js';
+import { compileProfile, connection, inventory, profileOf, stepProfile } from './support.js';
 
 describe('compile: choosing the engine', () => {
   it('uses pg_dump by default when a compatible one is installed', () => {
@@ -54,5 +54,41 @@ describe('compile: choosing the engine', () => {
     const [dump, globals] = plan.steps;
     expect(dump?.engine === 'native' && dump.options).toEqual({ noOwner: true, noPrivileges: true, jobs: 1, skipUnreadable: true, noRolePasswords: false, lockWaitTimeout: '30s' });
     expect(globals?.engine === 'native' && globals.options.noRolePasswords).toBe(true);
+  });
+
+  describe('sslrootcert=system, which client tools older than 16 read as a file named "system"', () => {
+    const system = { ...connection, sslrootcert: 'system' };
+
+    it('refuses engine: pg_dump with exit 2 before anything runs when every pg_dump is older than 16', () => {
+      const run = () => compileProfile(profileOf('engine: pg_dump\nsteps:\n  - kind: full\n'), { server: '15.8', tools: inventory('15.8'), connection: system });
+      expect(run).toThrow(PgbakError);
+      try {
+        run();
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'TOOL_INCOMPATIBLE', exitCode: 2 });
+        expect((error as PgbakError).message).toBe('sslrootcert=system (the system trust store) needs client tools 16 or newer; no pg_dump here is: found /usr/lib/postgresql/15/bin/pg_dump (15.8)');
+        expect((error as PgbakError).hint).toMatch(/install pg_dump 16 or newer.*sslrootcert the path of a CA file/);
+      }
+    });
+
+    it('falls back to the native engine with engine auto, and says why', () => {
+      const plan = compileProfile(profileOf('steps:\n  - kind: full\n  - kind: globals-only\n'), { server: '15.8', tools: inventory('15.8'), connection: system });
+      expect(plan.steps.map((s) => s.engine)).toEqual(['native', 'native']);
+      const [dump, globals] = plan.steps;
+      expect(dump?.engine === 'native' && dump.reason).toMatch(/^no usable pg_dump: sslrootcert=system .* needs client tools 16 or newer/);
+      expect(globals?.engine === 'native' && globals.reason).toMatch(/^no usable pg_dumpall: sslrootcert=system/);
+    });
+
+    it('takes an installed pg_dump 16 or newer over the server major 15', () => {
+      const plan = compileProfile(stepProfile('kind: full'), { server: '15.8', tools: inventory('15.8', '17.2'), connection: system });
+      const step = plan.steps[0]!;
+      expect(step.engine === 'pg_dump' && step.tool.version.text).toBe('17.2');
+    });
+
+    it('keeps choosing pg_dump 15 for a server 15 with any other root certificate', () => {
+      const plan = compileProfile(stepProfile('kind: full'), { server: '15.8', tools: inventory('15.8', '17.2'), connection: { ...connection, sslrootcert: '/etc/ssl/ca.pem' } });
+      const step = plan.steps[0]!;
+      expect(step.engine === 'pg_dump' && step.tool.version.text).toBe('15.8');
+    });
   });
 });

@@ -3,6 +3,7 @@
 // has no switch to hide the machine's own install folders (/usr/lib/postgresql).
 import { jest } from '@jest/globals';
 import * as select from '../../../../lib/tools/select.js';
+import * as clientFloor from '../../../../lib/tools/client-floor.js';
 import * as types from '../../../../lib/tools/types.js';
 import * as version from '../../../../lib/tools/version.js';
 import type { ToolInfo, ToolInventory } from '../../../../lib/tools/types.js';
@@ -12,7 +13,7 @@ import { createLogger } from '../../../../lib/log/index.js';
 let inventory: ToolInventory;
 const discoverTools = jest.fn(async (options: { names?: readonly string[] }) => ({ inventory, rejected: [], asked: options.names }));
 
-jest.unstable_mockModule('../../../../lib/tools/index.js', () => ({ ...types, ...version, ...select, discoverTools }));
+jest.unstable_mockModule('../../../../lib/tools/index.js', () => ({ ...types, ...version, ...select, ...clientFloor, discoverTools }));
 
 const { chooseTools } = await import('../../../../lib/restore/choose-tools.js');
 const { NATIVE_LOADER, usesNativeLoader, describeNativeLoad } = await import('../../../../lib/restore/native-loader-glue.js');
@@ -47,6 +48,36 @@ describe('chooseTools and the native loader', () => {
     expect(tools.get(plain)).toBe(NATIVE_LOADER);
     expect(tools.get(gz)).toBe(NATIVE_LOADER);
     expect(tools.get(custom)).toBe(pgRestore);
+  });
+
+  describe('sslrootcert=system, which psql and pg_restore older than 16 read as a file named "system"', () => {
+    const system = { sslrootcert: 'system' };
+    const psql17: ToolInfo = { name: 'psql', path: '/opt/pg17/bin/psql', version: { major: 17, minor: 2, text: '17.2' }, origin: 'PATH' };
+
+    it('refuses pg_restore 15 with exit 2 before anything is restored', async () => {
+      inventory = inventoryOf(psql, pgRestore);
+      await expect(chooseTools([item('custom')], {}, server, logger, { connection: system })).rejects.toMatchObject({
+        code: 'TOOL_INCOMPATIBLE',
+        exitCode: 2,
+        message: 'sslrootcert=system (the system trust store) needs client tools 16 or newer; no pg_restore here is: found /usr/bin/pg_restore (15.18)',
+      });
+    });
+
+    it('restores plain SQL with the native loader rather than psql 15, and says why', async () => {
+      inventory = inventoryOf(psql, pgRestore);
+      const lines: string[] = [];
+      const plain = item('plain');
+      const told = createLogger({ level: 'normal', stderr: { write: (text: string) => lines.push(text), on: () => undefined } as unknown as NodeJS.WritableStream });
+      expect((await chooseTools([plain], {}, server, told, { connection: system })).get(plain)).toBe(NATIVE_LOADER);
+      expect(lines.join('')).toMatch(/no psql here is usable: sslrootcert=system .* needs client tools 16 or newer: plain SQL is restored by pgbak's native loader/);
+    });
+
+    it('takes an installed psql 16 or newer over psql 15 for a server 15', async () => {
+      inventory = inventoryOf(psql, psql17, pgRestore);
+      const plain = item('plain');
+      expect((await chooseTools([plain], {}, server, logger, { connection: system })).get(plain)).toBe(psql17);
+      expect((await chooseTools([plain], {}, server, logger, { connection: { sslrootcert: '/etc/ssl/ca.pem' } })).get(plain)).toBe(psql);
+    });
   });
 
   it('still needs pg_restore for the archive formats', async () => {
