@@ -23,6 +23,7 @@ import { readSchemaModelSafely, storeSchemaModel, type ModelRead } from './schem
 import { verifyArchive } from '../restore/index.js';
 import { applyRetention } from '../retention/index.js';
 import { outputNotWritable } from '../archive/output-error.js';
+import { LocalFileSink } from '../storage/index.js';
 import { ensureDirectory, isAlreadyThere, isTaken } from '../archive/atomic-file.js';
 
 /** What a successful run reports (`--json` prints it). */
@@ -73,7 +74,7 @@ async function runLocked(
   const lock = await acquireRunLock(plan.outputDir, plan.profile.name);
   try {
     const { zip, logPath } = await openRunFiles(plan, logger);
-    const archive = zip.path;
+    const archive = zip.location;
     logger.info(`run of profile ${plan.profile.name} into ${archive}`);
     const { summary, held } = await writeArchive(plan, connection, sessions, zip, logPath, logger, signal, showProgress);
     if (plan.verify) summary.verify = await verifyWritten(archive, connection, logger, signal);
@@ -133,7 +134,7 @@ async function writeArchive(
   showProgress: boolean,
 ): Promise<{ summary: RunSummary; held: string[] }> {
   const startedAt = new Date();
-  const archive = zip.path;
+  const archive = zip.location;
   const ctx: StepContext = {
     zip,
     logger,
@@ -330,7 +331,7 @@ async function openRunFiles(plan: Plan, logger: PgbakLogger): Promise<{ zip: Zip
     if ((await isTakenSafely(archive)) || (await isTakenSafely(logPath))) continue;
     let zip: ZipWriter;
     try {
-      zip = await ZipWriter.open(archive, { compressionLevel: plan.zipCompressionLevel });
+      zip = await ZipWriter.create(await LocalFileSink.open(archive), { compressionLevel: plan.zipCompressionLevel });
     } catch (error) {
       if (isAlreadyThere(error)) continue;
       throw error;
