@@ -10,6 +10,8 @@ import { verifyEntries } from '../../../lib/archive/verify-entries.js';
 import { openZip } from '../../../lib/archive/zip-reader.js';
 import { ZipWriter, type ZipWriterOptions } from '../../../lib/archive/zip-writer.js';
 import { LocalFileSink } from '../../../lib/storage/local/file-sink.js';
+import { TeeSink } from '../../../lib/storage/tee-sink.js';
+import { MemorySink } from '../storage/memory-sink.js';
 import { mountSmallTmpfs } from '../../support/small-tmpfs.js';
 import { endlessSource, generatedSource, sha256Of, useTempDir } from './support.js';
 
@@ -359,6 +361,39 @@ describe('ZipWriter', () => {
       await writer.abort();
       expect(await readdir(dir)).toEqual(['b.zip']);
       expect(await readEntryText(join(dir, 'b.zip'), 'a')).toBe('a');
+    });
+  });
+
+  describe('into several sinks at once', () => {
+    it('writes the same zip to every copy', async () => {
+      const dir = tempDir();
+      const tee = new TeeSink([await LocalFileSink.open(join(dir, 'a.zip')), await LocalFileSink.open(join(dir, 'b.zip'))]);
+      const writer = await ZipWriter.create(tee);
+      const info = await writer.addStream('app.sql', generatedSource(1024 * 1024).stream, { compress: true });
+      const done = await writer.finish();
+      expect(done.copies?.map((copy) => copy.location)).toEqual([join(dir, 'a.zip'), join(dir, 'b.zip')]);
+      expect(sha256Of(await readFile(join(dir, 'a.zip')))).toBe(sha256Of(await readFile(join(dir, 'b.zip'))));
+      const reader = await openZip(join(dir, 'b.zip'));
+      try {
+        expect(await verifyEntries(reader, [info])).toEqual([{ name: 'app.sql', ok: true }]);
+      } finally {
+        reader.close();
+      }
+    });
+
+    it('rejects the entry with the failing copy\'s error, destroys its source and leaves no .partial of the other copy', async () => {
+      const dir = tempDir();
+      const upload = new MemorySink('s3://bucket/b.zip', { failAfter: 128 * 1024 });
+      const writer = await ZipWriter.create(new TeeSink([await LocalFileSink.open(join(dir, 'b.zip')), upload]));
+      const source = endlessSource();
+      const closed = new Promise((resolve) => source.once('close', resolve));
+      await expect(writer.addStream('app.sql', source, { compress: false })).rejects.toThrow('s3://bucket/b.zip: upload failed');
+      // The source is destroyed, so that a producer paused by backpressure stops instead of waiting.
+      await closed;
+      await writer.abort();
+      expect(await readdir(dir)).toEqual([]);
+      expect(upload.finished).toBe(false);
+      expect(upload.committed).toBe(false);
     });
   });
 });
