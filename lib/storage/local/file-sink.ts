@@ -1,4 +1,4 @@
-import { rename } from 'node:fs/promises';
+import { rename, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { PgbakError } from '../../errors.js';
 import { createPrivateFile, ensurePrivateDirectory, removeIfPresent, syncDirectory } from '../../private-fs.js';
@@ -26,7 +26,7 @@ export class LocalFileSink implements ArchiveSink {
   private committing: Promise<CommittedArchive> | undefined;
   private discarding: Promise<void> | undefined;
 
-  private constructor(path: string, handle: Awaited<ReturnType<typeof createPrivateFile>>) {
+  private constructor(path: string, handle: FileHandle) {
     this.location = path;
     this.partialPath = `${path}.partial`;
     this.writable = new FileWritable(handle, (error) => outputNotWritable(dirname(path), error));
