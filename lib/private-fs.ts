@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { chmod, lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 // O_EXCL with O_CREAT: the call creates the file or fails with EEXIST, whatever is
@@ -68,4 +68,30 @@ async function makePrivateDirectory(dir: string): Promise<void> {
   await mkdir(dir, 0o700);
   // mkdir's mode is narrowed by the umask; chmod makes it exactly 0700.
   await chmod(dir, 0o700);
+}
+
+/**
+ * Makes a rename inside `dir` durable: without it a crash right after the rename
+ * can bring back the old directory entry on some file systems.
+ */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some file systems (and some platforms) cannot fsync a directory; the data itself
+    // is already synced, so this is the best that can be done there.
+    if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Deletes `path`; a file that is already gone is fine. */
+export async function removeIfPresent(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }

@@ -1,17 +1,15 @@
 import './fast-crc32.js';
 import { createHash } from 'node:crypto';
-import { createReadStream, type WriteStream } from 'node:fs';
-import { rename, stat, type FileHandle } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { PgbakError } from '../errors.js';
-import { createPrivateFile, ensureDirectory, removeIfPresent, syncDirectory } from './atomic-file.js';
+import type { ArchiveSink, CommittedArchive } from '../storage/sink.js';
 import { createHashCounter, type HashCounter } from './hash-stream.js';
-import { outputNotWritable } from './output-error.js';
 
-/** Options for {@link ZipWriter.open}. */
+/** Options for {@link ZipWriter.create}. */
 export interface ZipWriterOptions {
   /** zlib level for compressed entries: 1 is fastest, 9 smallest, 0 stores everything. Default 6. */
   compressionLevel?: number;
@@ -37,12 +35,8 @@ export interface EntryInfo {
   compressed: boolean;
 }
 
-/** The archive once it is complete and durable under its final name. */
-export interface FinishedArchive {
-  path: string;
-  /** Size of the zip file in bytes. */
-  bytes: number;
-}
+/** The archive once it is complete and durable where its sink puts it. */
+export type FinishedArchive = CommittedArchive;
 
 type State = 'open' | 'finishing' | 'finished' | 'aborted';
 
@@ -50,9 +44,10 @@ type State = 'open' | 'finishing' | 'finished' | 'aborted';
 const ENTRY_MODE = 0o100600;
 
 /**
- * Streams entries into `<path>.partial` and renames it to `<path>` only in
- * {@link finish}, after an fsync: a file under the final name is always a complete
- * backup. Memory stays flat: each entry flows source -> sha256 -> yazl -> disk with
+ * Streams entries into an {@link ArchiveSink} and commits it only in {@link finish},
+ * after the zip's last byte: whatever the sink (a local `.partial` renamed after an
+ * fsync, an upload), an archive under its final name is always a complete backup.
+ * Memory stays flat: each entry flows source -> sha256 -> yazl -> sink with
  * backpressure and is never held whole.
  *
  * Add one entry at a time: await each `add*` call before the next one or `finish()`
@@ -60,13 +55,10 @@ const ENTRY_MODE = 0o100600;
  * idempotent and safe at any moment.
  */
 export class ZipWriter {
-  /** Absolute path of the finished archive. */
-  readonly path: string;
-  /** Absolute path written while the archive is unfinished. */
-  readonly partialPath: string;
+  /** Where the finished archive will be (the sink's location). */
+  readonly location: string;
 
   private readonly zip = new yazl.ZipFile();
-  private readonly file: WriteStream;
   private readonly written: Promise<void>;
   private readonly failed: Promise<never>;
   private rejectFailed: (error: Error) => void = () => undefined;
@@ -77,12 +69,10 @@ export class ZipWriter {
   private discarding: Promise<void> | undefined;
 
   private constructor(
-    path: string,
-    private readonly handle: FileHandle,
+    private readonly sink: ArchiveSink,
     private readonly compressionLevel: number,
   ) {
-    this.path = path;
-    this.partialPath = `${path}.partial`;
+    this.location = sink.location;
     this.failed = new Promise<never>((_, reject) => {
       this.rejectFailed = reject;
     });
@@ -92,37 +82,24 @@ export class ZipWriter {
     // yazl reports its own errors (and, for addFile, read errors) as 'error' events on
     // the ZipFile; without a listener they would crash the process.
     this.zip.on('error', (error: Error) => this.fail(error));
-    // autoClose off: the same descriptor is fsync'ed in finish().
-    // flush: the stream fsyncs the descriptor before closing it, and pipeline()
-    // resolves only after that close. (Keeping the handle open for an fsync of our
-    // own does not work: FileHandle.close() waits for the stream to let go of it.)
-    this.file = handle.createWriteStream({ flush: true });
-    this.written = pipeline(this.zip.outputStream, this.file);
-    this.written.catch((error: unknown) => this.fail(outputNotWritable(dirname(path), error)));
+    // The sink's errors already say where and why ("cannot write to /backups: no space
+    // left on device"); pipeline() destroys the sink's writable with any error on this side.
+    this.written = pipeline(this.zip.outputStream, sink.writable);
+    this.written.catch((error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))));
   }
 
   /**
-   * Creates `<finalPath>.partial` (mode 0600, its directory 0700 if missing); never touches
-   * `finalPath`. Anything already at the `.partial` path (a stale file, a symlink) is left
-   * alone and refused: OUTPUT_NOT_WRITABLE with EEXIST as its cause (see isAlreadyThere).
+   * Writes a zip into `sink`, which belongs to the writer from now on: {@link finish}
+   * commits it, {@link abort} aborts it; so does a refusal of the options here.
    */
-  static async open(finalPath: string, options: ZipWriterOptions = {}): Promise<ZipWriter> {
+  static async create(sink: ArchiveSink, options: ZipWriterOptions = {}): Promise<ZipWriter> {
     const level = options.compressionLevel ?? 6;
     if (!Number.isInteger(level) || level < 0 || level > 9) {
-      throw new PgbakError('CONFIG_INVALID', `compression level must be an integer from 0 to 9, got ${level}`);
+      const error = new PgbakError('CONFIG_INVALID', `compression level must be an integer from 0 to 9, got ${level}`);
+      await sink.abort(error);
+      throw error;
     }
-    const path = resolve(finalPath);
-    const dir = dirname(path);
-    try {
-      await ensureDirectory(dir);
-    } catch (error) {
-      throw outputNotWritable(dir, error);
-    }
-    try {
-      return new ZipWriter(path, await createPrivateFile(`${path}.partial`), level);
-    } catch (error) {
-      throw outputNotWritable((error as NodeJS.ErrnoException).code === 'EEXIST' ? `${path}.partial` : dir, error);
-    }
+    return new ZipWriter(sink, level);
   }
 
   /**
@@ -170,8 +147,8 @@ export class ZipWriter {
   }
 
   /**
-   * Writes the central directory, fsyncs the file, renames `.partial` to the final
-   * name and fsyncs the directory. On failure nothing is left under either name.
+   * Writes the central directory and commits the sink (a local file: fsync, rename
+   * `.partial` to the final name, fsync the folder). On failure nothing is left.
    */
   async finish(): Promise<FinishedArchive> {
     this.assertReady('finish');
@@ -181,49 +158,43 @@ export class ZipWriter {
   }
 
   /**
-   * Stops writing and deletes the `.partial`; the source being read, if any, is
-   * destroyed. Idempotent. A finished archive is left alone; during `finish()` it
+   * Stops writing and aborts the sink (a local file: deletes the `.partial`); the source
+   * being read, if any, is destroyed. Idempotent. A finished archive is left alone; during `finish()` it
    * waits for it and keeps the archive if it completed.
    */
   async abort(): Promise<void> {
     if (this.state === 'finishing') await this.finishing?.catch(() => undefined);
     if (this.state === 'finished') return;
     this.state = 'aborted';
-    this.fail(new PgbakError('INTERRUPTED', `writing ${this.path} was aborted`));
+    this.fail(new PgbakError('INTERRUPTED', `writing ${this.location} was aborted`));
     await this.discard();
   }
 
   private async complete(): Promise<FinishedArchive> {
-    const dir = dirname(this.path);
     try {
       this.zip.end();
       await Promise.race([this.written, this.failed]);
-      await rename(this.partialPath, this.path);
+      const archive = await this.sink.commit();
+      this.state = 'finished';
+      return archive;
     } catch (error) {
       this.state = 'aborted';
+      // A sink leaves an archive it already committed alone (a local file whose rename
+      // could not be made durable): aborting it then only releases the writer.
       await this.discard();
-      throw error instanceof PgbakError ? error : outputNotWritable(dir, error);
+      throw error;
     }
-    this.state = 'finished';
-    try {
-      await syncDirectory(dir);
-    } catch (error) {
-      // The archive is complete and its data synced; only the rename's durability is in doubt.
-      throw outputNotWritable(dir, error);
-    }
-    return { path: this.path, bytes: this.file.bytesWritten };
   }
 
   private discard(): Promise<void> {
     this.discarding ??= (async () => {
       // Destroying the counter makes pipeline() destroy the source too (a child's stdout).
       this.current?.counter.destroy();
+      // The sink sees the failure as an error before anything else can end its writable:
+      // an upload must never complete a truncated object.
+      await this.sink.abort(this.failure);
       (this.zip.outputStream as Readable).destroy();
-      this.file.destroy();
       await this.written.catch(() => undefined);
-      // Closing twice (after finish() closed it) only rejects; the handle is gone either way.
-      await this.handle.close().catch(() => undefined);
-      await removeIfPresent(this.partialPath);
     })();
     return this.discarding;
   }
@@ -240,7 +211,7 @@ export class ZipWriter {
 
   private assertReady(action: string): void {
     if (this.failure !== undefined) throw this.failure;
-    if (this.state !== 'open') throw new PgbakError('INTERNAL', `cannot ${action}: ${this.path} is ${this.state}`);
+    if (this.state !== 'open') throw new PgbakError('INTERNAL', `cannot ${action}: ${this.location} is ${this.state}`);
     if (this.current !== undefined) {
       throw new PgbakError('INTERNAL', `cannot ${action} while ${this.current.name} is still being written`);
     }

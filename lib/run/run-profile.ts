@@ -26,6 +26,7 @@ import { verifyArchive } from '../restore/index.js';
 import { applyRetention, removeLeftovers, RUN_RECORD_KEY } from '../retention/index.js';
 import { currentOwner } from '../process/owner.js';
 import { outputNotWritable } from '../archive/output-error.js';
+import { LocalFileSink } from '../storage/index.js';
 import { ensureDirectory, isAlreadyThere, isTaken } from '../archive/atomic-file.js';
 
 /** What a successful run reports (`--json` prints it). */
@@ -80,7 +81,7 @@ async function runLocked(
   const lock = await acquireRunLock(plan.outputDir, plan.profile.name, plan.databases);
   try {
     const { zip, logPath } = await openRunFiles(plan, logger);
-    const archive = zip.path;
+    const archive = zip.location;
     let written: Awaited<ReturnType<typeof writeArchive>>;
     try {
       // The first record names the run and its process: what status reads of a failed
@@ -152,7 +153,7 @@ async function writeArchive(
   showProgress: boolean,
 ): Promise<{ summary: RunSummary; held: string[] }> {
   const startedAt = new Date();
-  const archive = zip.path;
+  const archive = zip.location;
   const ctx: StepContext = {
     zip,
     logger,
@@ -341,7 +342,7 @@ async function openRunFiles(plan: Plan, logger: PgbakLogger): Promise<{ zip: Zip
     if ((await isTakenSafely(archive)) || (await isTakenSafely(logPath))) continue;
     let zip: ZipWriter;
     try {
-      zip = await ZipWriter.open(archive, { compressionLevel: plan.zipCompressionLevel });
+      zip = await ZipWriter.create(await LocalFileSink.open(archive), { compressionLevel: plan.zipCompressionLevel });
     } catch (error) {
       if (isAlreadyThere(error)) continue;
       throw error;

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { MANIFEST_ENTRY, parseManifest, serializeManifest, ZipWriter, type Manifest } from '../../../lib/archive/index.js';
 import { openZip } from '../../../lib/archive/index.js';
+import { LocalFileSink } from '../../../lib/storage/index.js';
 import { makeTempDir } from '../../support/restore-helpers.js';
 
 /**
@@ -14,7 +15,7 @@ import { makeTempDir } from '../../support/restore-helpers.js';
 export async function rewriteEntry(archive: string, name: string, edit: (text: string) => string, fixManifest: boolean): Promise<string> {
   const reader = await openZip(archive);
   const out = join(await makeTempDir('pgbak-tamper-'), 'tampered.zip');
-  const zip = await ZipWriter.open(out);
+  const zip = await ZipWriter.create(await LocalFileSink.open(out));
   try {
     const manifest: Manifest = parseManifest(await reader.readText(MANIFEST_ENTRY));
     // latin1 maps every byte to one character and back: binary dumps keep their size.

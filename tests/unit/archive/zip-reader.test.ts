@@ -5,12 +5,13 @@ import { Readable } from 'node:stream';
 import { verifyEntries } from '../../../lib/archive/verify-entries.js';
 import { openZip } from '../../../lib/archive/zip-reader.js';
 import { ZipWriter, type EntryInfo } from '../../../lib/archive/zip-writer.js';
+import { LocalFileSink } from '../../../lib/storage/index.js';
 import { sha256Of, useTempDir } from './support.js';
 
 const tempDir = useTempDir();
 
 async function writeArchive(path: string): Promise<EntryInfo[]> {
-  const writer = await ZipWriter.open(path);
+  const writer = await ZipWriter.create(await LocalFileSink.open(path));
   const entries = [
     await writer.addStream('app/app.sql', Readable.from([Buffer.from('SELECT 1;\n'.repeat(5000))]), { compress: true }),
     await writer.addStream('app/app.dump', Readable.from([randomBytes(100_000)]), { compress: false }),

@@ -8,7 +8,10 @@ import yauzl from 'yauzl';
 import { PgbakError } from '../../../lib/errors.js';
 import { verifyEntries } from '../../../lib/archive/verify-entries.js';
 import { openZip } from '../../../lib/archive/zip-reader.js';
-import { ZipWriter } from '../../../lib/archive/zip-writer.js';
+import { ZipWriter, type ZipWriterOptions } from '../../../lib/archive/zip-writer.js';
+import { LocalFileSink } from '../../../lib/storage/local/file-sink.js';
+import { TeeSink } from '../../../lib/storage/tee-sink.js';
+import { MemorySink } from '../storage/memory-sink.js';
 import { mountSmallTmpfs } from '../../support/small-tmpfs.js';
 import { endlessSource, generatedSource, sha256Of, useTempDir } from './support.js';
 
@@ -32,6 +35,11 @@ async function readEntryText(path: string, name: string): Promise<string> {
   }
 }
 
+/** A writer into a local file, as a run makes one. */
+async function openWriter(path: string, options?: ZipWriterOptions): Promise<ZipWriter> {
+  return ZipWriter.create(await LocalFileSink.open(path), options);
+}
+
 describe('ZipWriter', () => {
   it('writes stream, buffer and file entries that read back byte for byte with their sha256', async () => {
     const dir = tempDir();
@@ -40,7 +48,7 @@ describe('ZipWriter', () => {
     await writeFile(filePath, logText);
     const dumpText = 'COPY public.t (id) FROM stdin;\n1\n2\n\\.\n'.repeat(2000);
 
-    const writer = await ZipWriter.open(join(dir, 'backup.zip'));
+    const writer = await openWriter(join(dir, 'backup.zip'));
     const dump = await writer.addStream('app/app.sql', Readable.from([Buffer.from(dumpText)]), { compress: true });
     const manifest = await writer.addBuffer('manifest.json', Buffer.from('{"formatVersion":1}'), { compress: true });
     const log = await writer.addFile('pgbak.log', filePath, { compress: false });
@@ -49,9 +57,9 @@ describe('ZipWriter', () => {
     expect(dump).toEqual({ name: 'app/app.sql', bytes: dumpText.length, sha256: sha256Of(dumpText), compressed: true });
     expect(manifest).toEqual({ name: 'manifest.json', bytes: 19, sha256: sha256Of('{"formatVersion":1}'), compressed: true });
     expect(log).toEqual({ name: 'pgbak.log', bytes: logText.length, sha256: sha256Of(logText), compressed: false });
-    expect(done).toEqual({ path: join(dir, 'backup.zip'), bytes: (await stat(join(dir, 'backup.zip'))).size });
+    expect(done).toEqual({ location: join(dir, 'backup.zip'), bytes: (await stat(join(dir, 'backup.zip'))).size });
 
-    const reader = await openZip(done.path);
+    const reader = await openZip(done.location);
     try {
       expect(reader.entries().map((e) => [e.name, e.uncompressedSize, e.compressed])).toEqual([
         ['app/app.sql', dumpText.length, true],
@@ -68,7 +76,7 @@ describe('ZipWriter', () => {
 
   it('deflates compressed entries (method 8) and stores the others (method 0)', async () => {
     const path = join(tempDir(), 'methods.zip');
-    const writer = await ZipWriter.open(path);
+    const writer = await openWriter(path);
     const text = Buffer.from('abc'.repeat(10_000));
     await writer.addStream('deflated.sql', Readable.from([text]), { compress: true });
     await writer.addStream('stored.dump', Readable.from([text]), { compress: false });
@@ -85,7 +93,7 @@ describe('ZipWriter', () => {
 
   it('stores everything, and says so, when the compression level is 0', async () => {
     const path = join(tempDir(), 'level0.zip');
-    const writer = await ZipWriter.open(path, { compressionLevel: 0 });
+    const writer = await openWriter(path, { compressionLevel: 0 });
     const info = await writer.addStream('a.sql', Readable.from([Buffer.from('x'.repeat(1000))]), { compress: true });
     await writer.finish();
     expect(info.compressed).toBe(false);
@@ -97,7 +105,7 @@ describe('ZipWriter', () => {
     const text = Buffer.from(Array.from({ length: 50_000 }, (_, i) => `row ${i % 997} value ${i % 13}\n`).join(''));
     const sizes: number[] = [];
     for (const level of [1, 9]) {
-      const writer = await ZipWriter.open(join(dir, `l${level}.zip`), { compressionLevel: level });
+      const writer = await openWriter(join(dir, `l${level}.zip`), { compressionLevel: level });
       await writer.addStream('a.sql', Readable.from([text]), { compress: true });
       sizes.push((await writer.finish()).bytes);
       expect(await readEntryText(join(dir, `l${level}.zip`), 'a.sql')).toBe(text.toString());
@@ -105,19 +113,20 @@ describe('ZipWriter', () => {
     expect(sizes[0]).toBeGreaterThan(sizes[1]!);
   });
 
-  it('refuses a compression level outside 0..9', async () => {
-    await expect(ZipWriter.open(join(tempDir(), 'x.zip'), { compressionLevel: 12 })).rejects.toMatchObject({
+  it('refuses a compression level outside 0..9, and aborts its sink', async () => {
+    await expect(openWriter(join(tempDir(), 'x.zip'), { compressionLevel: 12 })).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
     });
+    expect(await readdir(tempDir())).toEqual([]);
   });
 
   it('streams a multi-megabyte entry without buffering it: the producer stays close to the disk', async () => {
     const path = join(tempDir(), 'big.zip');
     const total = 48 * 1024 * 1024;
     let maxAhead = 0;
-    const writer = await ZipWriter.open(path);
+    const writer = await openWriter(path);
     const source = generatedSource(total, 64 * 1024, (produced) => {
-      maxAhead = Math.max(maxAhead, produced - statSync(writer.partialPath).size);
+      maxAhead = Math.max(maxAhead, produced - statSync(`${path}.partial`).size);
     });
     const info = await writer.addStream('big.dump', source.stream, { compress: false });
     await writer.finish();
@@ -136,7 +145,7 @@ describe('ZipWriter', () => {
   it('round-trips a deflated multi-megabyte streamed entry', async () => {
     const path = join(tempDir(), 'big-deflated.zip');
     const source = generatedSource(12 * 1024 * 1024);
-    const writer = await ZipWriter.open(path, { compressionLevel: 1 });
+    const writer = await openWriter(path, { compressionLevel: 1 });
     const info = await writer.addStream('big.sql', source.stream, { compress: true });
     await writer.finish();
     expect(info.sha256).toBe(source.sha256());
@@ -150,7 +159,7 @@ describe('ZipWriter', () => {
 
   (hasUnzip ? it : it.skip)('writes a zip that the system unzip -t accepts', async () => {
     const path = join(tempDir(), 'unzip.zip');
-    const writer = await ZipWriter.open(path);
+    const writer = await openWriter(path);
     await writer.addStream('a.sql', generatedSource(3 * 1024 * 1024).stream, { compress: true });
     await writer.addStream('b.dump', generatedSource(1024 * 1024).stream, { compress: false });
     await writer.addBuffer('manifest.json', Buffer.from('{}'), { compress: true });
@@ -162,17 +171,17 @@ describe('ZipWriter', () => {
 
   it('leaves the finished zip readable by its owner only (0600) and no .partial behind', async () => {
     const dir = tempDir();
-    const writer = await ZipWriter.open(join(dir, 'private.zip'));
-    expect((await stat(writer.partialPath)).mode & 0o777).toBe(0o600);
+    const writer = await openWriter(join(dir, 'private.zip'));
+    expect((await stat(join(dir, 'private.zip.partial'))).mode & 0o777).toBe(0o600);
     await writer.addBuffer('a', Buffer.from('a'), { compress: true });
-    const { path } = await writer.finish();
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    const { location } = await writer.finish();
+    expect((await stat(location)).mode & 0o777).toBe(0o600);
     expect(await readdir(dir)).toEqual(['private.zip']);
   });
 
   it('creates the output directory when it is missing', async () => {
     const path = join(tempDir(), 'nested', 'deeper', 'b.zip');
-    const writer = await ZipWriter.open(path);
+    const writer = await openWriter(path);
     await writer.addBuffer('a', Buffer.from('a'), { compress: false });
     await writer.finish();
     expect((await stat(path)).isFile()).toBe(true);
@@ -185,12 +194,12 @@ describe('ZipWriter', () => {
     await writeFile(finalPath, 'an older backup');
     await writeFile(victim, 'not pgbak\'s');
     await symlink(victim, `${finalPath}.partial`);
-    await expect(ZipWriter.open(finalPath)).rejects.toMatchObject({ code: 'OUTPUT_NOT_WRITABLE', message: expect.stringContaining('b.zip.partial: already exists (EEXIST)') });
+    await expect(openWriter(finalPath)).rejects.toMatchObject({ code: 'OUTPUT_NOT_WRITABLE', message: expect.stringContaining('b.zip.partial: already exists (EEXIST)') });
     expect(await readFile(victim, 'utf8')).toBe('not pgbak\'s');
     expect((await lstat(`${finalPath}.partial`)).isSymbolicLink()).toBe(true);
     await rm(`${finalPath}.partial`);
     await symlink(join(dir, 'nowhere'), `${finalPath}.partial`);
-    await expect(ZipWriter.open(finalPath)).rejects.toMatchObject({ code: 'OUTPUT_NOT_WRITABLE' });
+    await expect(openWriter(finalPath)).rejects.toMatchObject({ code: 'OUTPUT_NOT_WRITABLE' });
     expect(existsSync(join(dir, 'nowhere'))).toBe(false);
     expect(await readFile(finalPath, 'utf8')).toBe('an older backup');
   });
@@ -199,7 +208,7 @@ describe('ZipWriter', () => {
     const dir = tempDir();
     const old = process.umask(0o000);
     try {
-      const writer = await ZipWriter.open(join(dir, 'new', 'deeper', 'b.zip'));
+      const writer = await openWriter(join(dir, 'new', 'deeper', 'b.zip'));
       await writer.abort();
     } finally {
       process.umask(old);
@@ -211,7 +220,7 @@ describe('ZipWriter', () => {
   it('reports OUTPUT_NOT_WRITABLE when the output directory cannot exist', async () => {
     const dir = tempDir();
     await writeFile(join(dir, 'a-file'), '');
-    const attempt = ZipWriter.open(join(dir, 'a-file', 'sub', 'b.zip'));
+    const attempt = openWriter(join(dir, 'a-file', 'sub', 'b.zip'));
     await expect(attempt).rejects.toBeInstanceOf(PgbakError);
     await expect(attempt).rejects.toMatchObject({
       code: 'OUTPUT_NOT_WRITABLE',
@@ -221,11 +230,11 @@ describe('ZipWriter', () => {
   });
 
   it('reports OUTPUT_NOT_WRITABLE for a directory that is not writable even by root (/proc)', async () => {
-    await expect(ZipWriter.open('/proc/pgbak-test/b.zip')).rejects.toMatchObject({ code: 'OUTPUT_NOT_WRITABLE' });
+    await expect(openWriter('/proc/pgbak-test/b.zip')).rejects.toMatchObject({ code: 'OUTPUT_NOT_WRITABLE' });
   });
 
   it('refuses to add an entry while the previous one is still being written', async () => {
-    const writer = await ZipWriter.open(join(tempDir(), 'order.zip'));
+    const writer = await openWriter(join(tempDir(), 'order.zip'));
     const first = writer.addStream('first', endlessSource(), { compress: true });
     await expect(writer.addBuffer('second', Buffer.from('x'), { compress: true })).rejects.toThrow(
       /while first is still being written/,
@@ -237,7 +246,7 @@ describe('ZipWriter', () => {
   });
 
   it('rejects an entry name a zip cannot hold, and can still finish', async () => {
-    const writer = await ZipWriter.open(join(tempDir(), 'names.zip'));
+    const writer = await openWriter(join(tempDir(), 'names.zip'));
     await expect(writer.addStream('../escape.sql', Readable.from([]), { compress: true })).rejects.toThrow();
     await writer.addBuffer('ok', Buffer.from('ok'), { compress: true });
     await writer.finish();
@@ -248,7 +257,7 @@ describe('ZipWriter', () => {
       const tmpfs = await mountSmallTmpfs('1m');
       if ('skipped' in tmpfs) return void console.warn(`skipped: ${tmpfs.skipped}`);
       try {
-        const writer = await ZipWriter.open(join(tmpfs.dir, 'b.zip'));
+        const writer = await openWriter(join(tmpfs.dir, 'b.zip'));
         // Random bytes stored as they are: 1 MB of disk fills after about 1 MB.
         const source = new PassThrough({ highWaterMark: 64 * 1024 });
         const closed = new Promise((resolve) => source.once('close', resolve));
@@ -279,7 +288,7 @@ describe('ZipWriter', () => {
   describe('abort', () => {
     it('removes the .partial and leaves no final file while a stream is in progress', async () => {
       const dir = tempDir();
-      const writer = await ZipWriter.open(join(dir, 'b.zip'));
+      const writer = await openWriter(join(dir, 'b.zip'));
       const source = endlessSource();
       const adding = writer.addStream('app.sql', source, { compress: true });
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -296,7 +305,7 @@ describe('ZipWriter', () => {
         stdio: ['ignore', 'pipe', 'ignore'],
       });
       try {
-        const writer = await ZipWriter.open(join(dir, 'b.zip'));
+        const writer = await openWriter(join(dir, 'b.zip'));
         const adding = writer.addStream('app.sql', child.stdout, { compress: true });
         await new Promise((resolve) => setTimeout(resolve, 100));
         const outcome = expect(adding).rejects.toMatchObject({ code: 'INTERRUPTED' });
@@ -311,7 +320,7 @@ describe('ZipWriter', () => {
 
     it('cleans up after a source error, which also makes finish refuse', async () => {
       const dir = tempDir();
-      const writer = await ZipWriter.open(join(dir, 'b.zip'));
+      const writer = await openWriter(join(dir, 'b.zip'));
       const source = new PassThrough();
       const adding = writer.addStream('app.sql', source, { compress: true });
       source.write('COPY ...\n');
@@ -324,7 +333,7 @@ describe('ZipWriter', () => {
 
     it('cleans up when addFile is given a file that vanished', async () => {
       const dir = tempDir();
-      const writer = await ZipWriter.open(join(dir, 'b.zip'));
+      const writer = await openWriter(join(dir, 'b.zip'));
       await expect(writer.addFile('pgbak.log', join(dir, 'missing.log'), { compress: true })).rejects.toThrow(/ENOENT/);
       await writer.abort();
       expect(await readdir(dir)).toEqual([]);
@@ -332,7 +341,7 @@ describe('ZipWriter', () => {
 
     it('is idempotent and makes later calls fail clearly', async () => {
       const dir = tempDir();
-      const writer = await ZipWriter.open(join(dir, 'b.zip'));
+      const writer = await openWriter(join(dir, 'b.zip'));
       await Promise.all([writer.abort(), writer.abort()]);
       await writer.abort();
       await expect(writer.addBuffer('a', Buffer.from('a'), { compress: true })).rejects.toMatchObject({
@@ -344,7 +353,7 @@ describe('ZipWriter', () => {
 
     it('leaves a finished archive alone, even when called during finish', async () => {
       const dir = tempDir();
-      const writer = await ZipWriter.open(join(dir, 'b.zip'));
+      const writer = await openWriter(join(dir, 'b.zip'));
       await writer.addBuffer('a', Buffer.from('a'), { compress: true });
       const finishing = writer.finish();
       await writer.abort();
@@ -352,6 +361,39 @@ describe('ZipWriter', () => {
       await writer.abort();
       expect(await readdir(dir)).toEqual(['b.zip']);
       expect(await readEntryText(join(dir, 'b.zip'), 'a')).toBe('a');
+    });
+  });
+
+  describe('into several sinks at once', () => {
+    it('writes the same zip to every copy', async () => {
+      const dir = tempDir();
+      const tee = new TeeSink([await LocalFileSink.open(join(dir, 'a.zip')), await LocalFileSink.open(join(dir, 'b.zip'))]);
+      const writer = await ZipWriter.create(tee);
+      const info = await writer.addStream('app.sql', generatedSource(1024 * 1024).stream, { compress: true });
+      const done = await writer.finish();
+      expect(done.copies?.map((copy) => copy.location)).toEqual([join(dir, 'a.zip'), join(dir, 'b.zip')]);
+      expect(sha256Of(await readFile(join(dir, 'a.zip')))).toBe(sha256Of(await readFile(join(dir, 'b.zip'))));
+      const reader = await openZip(join(dir, 'b.zip'));
+      try {
+        expect(await verifyEntries(reader, [info])).toEqual([{ name: 'app.sql', ok: true }]);
+      } finally {
+        reader.close();
+      }
+    });
+
+    it('rejects the entry with the failing copy\'s error, destroys its source and leaves no .partial of the other copy', async () => {
+      const dir = tempDir();
+      const upload = new MemorySink('s3://bucket/b.zip', { failAfter: 128 * 1024 });
+      const writer = await ZipWriter.create(new TeeSink([await LocalFileSink.open(join(dir, 'b.zip')), upload]));
+      const source = endlessSource();
+      const closed = new Promise((resolve) => source.once('close', resolve));
+      await expect(writer.addStream('app.sql', source, { compress: false })).rejects.toThrow('s3://bucket/b.zip: upload failed');
+      // The source is destroyed, so that a producer paused by backpressure stops instead of waiting.
+      await closed;
+      await writer.abort();
+      expect(await readdir(dir)).toEqual([]);
+      expect(upload.finished).toBe(false);
+      expect(upload.committed).toBe(false);
     });
   });
 });

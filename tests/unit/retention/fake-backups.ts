@@ -7,6 +7,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serializeManifest, ZipWriter, type Manifest } from '../../../lib/archive/index.js';
+import { LocalFileSink } from '../../../lib/storage/index.js';
 import { archiveName } from '../../../lib/plan/names.js';
 import { currentOwner, type ProcessOwner } from '../../../lib/process/owner.js';
 import { FAILURE_PREFIX, RUN_RECORD_KEY } from '../../../lib/retention/run-logs.js';
@@ -66,7 +67,7 @@ export function fakeManifest(backup: FakeBackup): Manifest {
 /** Writes the backup into `dir` and returns the zip's path. */
 export async function writeFakeBackup(dir: string, backup: FakeBackup): Promise<string> {
   const path = join(dir, backup.file ?? archiveName(backup.profile, backup.alsoDumps?.length ? 'all' : backup.database, new Date(backup.startedAt)));
-  const writer = await ZipWriter.open(path);
+  const writer = await ZipWriter.create(await LocalFileSink.open(path));
   await writer.addBuffer('full/app.dump', Buffer.from('dump'), { compress: false });
   await writer.addBuffer('manifest.json', serializeManifest(fakeManifest(backup)), { compress: true });
   await writer.addBuffer('pgbak.log', Buffer.from('{}\n'), { compress: true });
@@ -85,7 +86,7 @@ export async function writeFakeBackup(dir: string, backup: FakeBackup): Promise<
 /** A zip pgbak did not write: no manifest. */
 export async function writeForeignZip(dir: string, file: string): Promise<string> {
   const path = join(dir, file);
-  const writer = await ZipWriter.open(path);
+  const writer = await ZipWriter.create(await LocalFileSink.open(path));
   await writer.addBuffer('readme.txt', Buffer.from('not a backup'), { compress: true });
   await writer.finish();
   return path;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { ZipWriter } from '../../../lib/archive/index.js';
+import { LocalFileSink } from '../../../lib/storage/index.js';
 import type { Connection } from '../../../lib/config/connection-types.js';
 import type { LoadedProfile } from '../../../lib/config/load-profile.js';
 import type { Profile } from '../../../lib/config/profile-schema.js';
@@ -94,7 +95,7 @@ describe('recordFailedRun', () => {
 
 describe('endWithFailure', () => {
   it('removes the .partial, ends the log with one failure record however often it is called, and points the hint at the log', async () => {
-    const zip = await ZipWriter.open(path.join(dir, 'nightly-app-20261122T010000Z.zip'));
+    const zip = await ZipWriter.create(await LocalFileSink.open(path.join(dir, 'nightly-app-20261122T010000Z.zip')));
     const logPath = path.join(dir, 'nightly-app-20261122T010000Z.log');
     await logger.attachRunLog(logPath);
     logger.info('run of profile nightly', { pgbakRun: { profile: 'nightly', databases: ['app'], archive: 'nightly-app-20261122T010000Z.zip', owner: { pid: process.pid, host: 'h', bootId: null, startTicks: null } } });

@@ -1,0 +1,7 @@
+// Where archives live. Knows nothing about PostgreSQL or zips: archive/ writes into an
+// ArchiveSink it is given, never the other way round. A local folder today; an S3
+// multipart upload implements the same contract (see sink.ts for what it must honour).
+export type { ArchiveSink, CommittedArchive } from './sink.js';
+export { LocalFileSink } from './local/file-sink.js';
+export { TeeSink } from './tee-sink.js';
+export { describeFsError, isOutputFailure, outputNotWritable } from './output-error.js';

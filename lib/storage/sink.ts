@@ -1,0 +1,54 @@
+import type { Writable } from 'node:stream';
+
+/** An archive once it is complete, durable and visible where it lives. */
+export interface CommittedArchive {
+  /** Where it is: an absolute path, or a URL such as `s3://bucket/key`; several, comma-separated, for a tee. */
+  location: string;
+  /** Its size in bytes. */
+  bytes: number;
+  /** One record per copy when the archive went to several places (a tee); absent for one. */
+  copies?: CommittedArchive[];
+}
+
+/**
+ * Where one archive's bytes go while it is being written: a local file
+ * (`.partial` → fsync → rename), an upload, or several at once. It knows nothing
+ * about what the bytes are.
+ *
+ * The life of a sink:
+ * - write the bytes into {@link writable} (with backpressure: honour `write()`'s return
+ *   value, or use `pipeline()`); ending it says "that was the last byte" and publishes
+ *   nothing;
+ * - then {@link commit}: only now does the archive appear under {@link location},
+ *   complete;
+ * - on any failure, {@link abort}, or destroy the writable with an error: either way
+ *   nothing is left (no partial file, no object, no unfinished upload).
+ *
+ * A failure must reach a sink as an error, never as an early end: a store that
+ * publishes whatever it got when its input ends (lib-storage's `Upload` completes a
+ * truncated object) must hold that end back until {@link commit}, and see `abort()` or
+ * a destroyed writable as the signal to throw everything away.
+ */
+export interface ArchiveSink {
+  /** Where the archive will be once committed (an absolute path, `s3://bucket/key`): for messages and summaries. */
+  readonly location: string;
+  /**
+   * The archive's bytes. Its errors are user-facing already (a PgbakError naming
+   * where, such as "cannot write to /backups: no space left on device (ENOSPC)").
+   * Destroying it, with or without an error, before it finished aborts the sink.
+   */
+  readonly writable: Writable;
+  /**
+   * Ends the writable if that was not done yet, waits for every byte to be stored,
+   * and makes the archive appear under {@link location}. Call once. When it rejects,
+   * the sink has removed what it wrote, unless the archive already appeared (the
+   * error then says what is in doubt, such as the rename's durability).
+   */
+  commit(): Promise<CommittedArchive>;
+  /**
+   * Destroys the writable with `reason` (so whoever writes into it stops with that
+   * error) and removes whatever was written. Idempotent and safe at any moment;
+   * during {@link commit} it waits for it, and a committed archive is left alone.
+   */
+  abort(reason?: Error): Promise<void>;
+}
