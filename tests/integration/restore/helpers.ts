@@ -61,6 +61,22 @@ export async function scratchDatabases(): Promise<string[]> {
   return rows.map((row) => row.datname);
 }
 
+/**
+ * Scratch databases left behind: those that stay. Other test files verify in
+ * parallel on the same cluster, and their scratch databases come and go within
+ * seconds under fresh random names; one left behind by the verify under test does
+ * not go. Empty at once when there is none.
+ */
+export async function leftScratchDatabases(): Promise<string[]> {
+  let left = await scratchDatabases();
+  for (let waited = 0; left.length > 0 && waited < 30_000; waited += 500) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = new Set(await scratchDatabases());
+    left = left.filter((name) => now.has(name));
+  }
+  return left;
+}
+
 /** Number of user tables in a database. */
 export async function tableCount(database: string): Promise<number> {
   const rows = await query<{ n: number }>(cluster, database, "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')");

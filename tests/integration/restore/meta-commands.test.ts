@@ -8,7 +8,7 @@ import { jest } from '@jest/globals';
 import { hasClientTools, query, type TestDatabase } from '../../support/db.js';
 import { makeTempDir, removeTempDirs, type Backup } from '../../support/restore-helpers.js';
 import { errorReport } from '../failures/helpers.js';
-import { databaseExists, pgbak, scratchDatabases, testState, cluster } from './helpers.js';
+import { databaseExists, pgbak, testState, cluster, leftScratchDatabases } from './helpers.js';
 import { rewriteEntry } from './tamper.js';
 
 jest.setTimeout(180_000);
@@ -110,7 +110,7 @@ describeWithTools('pgbak restore and verify refuse a plain SQL entry holding a p
     expect(await exists(file)).toBe(false);
     // Refused before the server was touched: no target created, no scratch database.
     expect(await databaseExists(target)).toBe(false);
-    expect(await scratchDatabases()).toEqual([]);
+    expect(await leftScratchDatabases()).toEqual([]);
   });
 
   it('refuses a COPY in the globals entry, where psql goes on after errors and would read its data as commands', async () => {

@@ -8,7 +8,7 @@ import { jest } from '@jest/globals';
 import { hasClientTools, query, type TestDatabase } from '../../support/db.js';
 import { makeTempDir, removeTempDirs } from '../../support/restore-helpers.js';
 import { closedPort, errorReport } from '../failures/helpers.js';
-import { cluster, pgbak, scratchDatabases, testState } from './helpers.js';
+import { cluster, pgbak, testState, leftScratchDatabases } from './helpers.js';
 import { rewriteEntry } from './tamper.js';
 
 jest.setTimeout(120_000);
@@ -91,7 +91,7 @@ describeWithTools('verify that could not run', () => {
     expect(report.message).toMatch(/^not verified: cannot create the scratch database: .*permission denied to create database/);
     expect(report.hint).toContain('CREATEDB');
     expect(await readRecord(backup.archive)).toMatchObject({ ok: false, outcome: 'not verified', server: { user: role } });
-    expect(await scratchDatabases()).toEqual([]);
+    expect(await leftScratchDatabases()).toEqual([]);
   });
 
   it('keeps an earlier verdict on the same archive: a later attempt that could not run does not erase it', async () => {
@@ -139,7 +139,7 @@ describeWithTools('verify of a damaged archive', () => {
     const record = await readRecord(tampered);
     expect(record).toMatchObject({ ok: false, outcome: 'failed', mismatches: [] });
     expect(record.error).toContain(entry);
-    expect(await scratchDatabases()).toEqual([]);
+    expect(await leftScratchDatabases()).toEqual([]);
   });
 
   it('a missing file exits as before and writes no record beside it', async () => {

@@ -13,7 +13,7 @@ import { connectionInfo, hasClientTools, pgEnv, query, type TestDatabase } from 
 import { extractEntry, extractPrefix, makeTempDir, removeTempDirs } from '../../support/restore-helpers.js';
 import { runCli } from '../../support/cli.js';
 import { scanSequenceSets } from '../../../lib/restore/sequence-sets.js';
-import { cluster, pgbak, scratchDatabases, testState } from './helpers.js';
+import { cluster, pgbak, testState, leftScratchDatabases } from './helpers.js';
 
 jest.setTimeout(240_000);
 
@@ -102,7 +102,7 @@ describeWithTools('verify on a busy database', () => {
     const dumped = await dumpedValue(backup, 'public.ins_id_seq');
     expect(dumped).toMatch(/^\d+$/);
     expect(dumped).not.toBe(snapshot);
-    expect(await scratchDatabases()).toEqual([]);
+    expect(await leftScratchDatabases()).toEqual([]);
   });
 });
 
@@ -144,7 +144,7 @@ describeWithTools('verify of a sequence the restore moves', () => {
     expect(record.mismatches).toEqual([
       { step: 'full', database: moved.name, check: 'sequence', object: 'public.tick', expected: `${current} (is_called true)`, found: `${found} (is_called true)` },
     ]);
-    expect(await scratchDatabases()).toEqual([]);
+    expect(await leftScratchDatabases()).toEqual([]);
   });
 });
 
