@@ -7,8 +7,7 @@ import { PgbakError } from '../../errors.js';
 import { parsePgDumpVerbose, quoteArgv, type PgbakLogger, type Progress } from '../../log/index.js';
 import type { PgDumpPlanStep as PlanStep } from '../../plan/types.js';
 import { createByteCounter } from './count-bytes.js';
-import { explainingLine, followStderr, isVerboseChatter } from './stderr-tail.js';
-import { describeExit, stepFailed } from './classify-failure.js';
+import { describeExit, explainingLine, followStderr, isVerboseChatter, stepFailed } from '../../process/index.js';
 import { addDirectoryEntries, withPrivateTempDir } from './directory-output.js';
 
 /** What the executor needs besides the step: the world it talks to. */
