@@ -3,7 +3,7 @@ import type { Connection } from '../../config/connection-types.js';
 import type { QueryClient } from '../../db/client.js';
 import type { Sessions } from '../../db/sessions.js';
 import type { NativePlanStep } from '../../plan/types.js';
-import type { StepContext, StepRunResult } from '../pgdump/run-step.js';
+import type { StepContext, StepRunResult } from '../step.js';
 import { PgbakError } from '../../errors.js';
 import type { ScopeFilter } from '../../db/table-scope.js';
 import { isOutputFailure } from '../../archive/index.js';
