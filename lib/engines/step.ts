@@ -9,9 +9,12 @@ import type { ScopeFilter } from '../db/table-scope.js';
 import type { PgbakLogger, Progress } from '../log/index.js';
 import type { PlanStep } from '../plan/types.js';
 
+/** What an engine may do with the archive: add entries. Finishing or discarding it is the run's. */
+export type ArchiveEntries = Pick<ZipWriter, 'addStream' | 'addBuffer' | 'addFile'>;
+
 /** What the executor needs besides the step: the world it talks to. */
 export interface StepContext {
-  zip: ZipWriter;
+  zip: ArchiveEntries;
   logger: PgbakLogger;
   progress: Progress;
   signal: AbortSignal;
