@@ -21,7 +21,18 @@ export interface RunSummary {
   retention?: { deleted: string[]; failed: number; error?: string; held?: string } | null;
 }
 
-export function summarize(plan: Plan, records: StepRecord[], archive: string, log: string, bytes: number, startedAt: Date, finishedAt: Date): RunSummary {
+/** What a finished run wrote, for its summary. */
+export interface FinishedRun {
+  plan: Plan;
+  records: StepRecord[];
+  archive: string;
+  log: string;
+  bytes: number;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+export function summarize({ plan, records, archive, log, bytes, startedAt, finishedAt }: FinishedRun): RunSummary {
   return {
     ok: true,
     profile: plan.profile.name,

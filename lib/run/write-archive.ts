@@ -34,7 +34,7 @@ export async function writeArchive(run: RunContext, { zip, logPath }: RunFiles):
     const finishedAt = new Date();
     await zip.addBuffer(MANIFEST_ENTRY, serializeManifest(buildManifest(plan, records, startedAt, finishedAt)), { compress: true });
     const finished = await finishWithLog(zip, logger, archive);
-    return { summary: summarize(plan, records, archive, logPath, finished.bytes, startedAt, finishedAt), held };
+    return { summary: summarize({ plan, records, archive, log: logPath, bytes: finished.bytes, startedAt, finishedAt }), held };
   } catch (error) {
     await zip.abort();
     const failure = toPgbakError(error);

@@ -9,8 +9,8 @@ import { runNativeDump, runNativeGlobals } from './run-native-step.js';
  */
 export const nativeEngine: DumpEngine<NativePlanStep> = {
   name: 'native',
-  runStep(step, session, ctx) {
-    if (step.database === null) return runNativeGlobals(step, session.sessions, session.clusterDatabase, session.serverMajor, ctx);
+  async runStep(step, session, ctx) {
+    if (step.database === null) return runNativeGlobals(step, session, ctx);
     const snapshot = session.snapshot;
     if (!snapshot) throw new PgbakError('INTERNAL', `${step.step}: a native database step runs in an exported snapshot`);
     return runNativeDump(step, { client: snapshot.client, snapshotId: snapshot.id, connection: session.sessions.connection, serverMajor: session.serverMajor, filter: snapshot.filter }, ctx);
