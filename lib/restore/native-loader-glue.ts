@@ -1,7 +1,7 @@
 import type { ZipReader } from '../archive/index.js';
 import type { Connection } from '../config/connection-types.js';
 import { connect, withClient } from '../db/client.js';
-import { loadSql, SqlScriptError, type LoaderClient } from '../engines/native/load/index.js';
+import { loadSql, SqlScriptError, type LoaderClient } from '../engines/native/index.js';
 import { PgbakError } from '../errors.js';
 import { gunzipped } from './check-scripts.js';
 import type { ToolInfo } from '../tools/index.js';

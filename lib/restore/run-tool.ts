@@ -1,8 +1,7 @@
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { execa, type ResultPromise } from 'execa';
-import { stepFailed } from '../engines/pgdump/classify-failure.js';
-import { followStderr } from '../engines/pgdump/stderr-tail.js';
+import { followStderr, stepFailed } from '../process/index.js';
 import { PgbakError } from '../errors.js';
 import { quoteArgv, type PgbakLogger } from '../log/index.js';
 import type { ToolInfo } from '../tools/index.js';

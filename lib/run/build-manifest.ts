@@ -1,7 +1,7 @@
 import type { Manifest, ManifestSchemaModel, ManifestStep } from '../archive/index.js';
 import { LOG_ENTRY, MANIFEST_FORMAT_VERSION } from '../archive/index.js';
 import type { DataFacts } from '../db/row-counts.js';
-import type { StepRunResult } from '../engines/pgdump/run-step.js';
+import type { StepRunResult } from '../engines/step.js';
 import type { Plan, PlanStep } from '../plan/types.js';
 import { pgbakVersion } from '../version.js';
 

@@ -31,3 +31,15 @@ export function nativeFrom(step: PgDumpPlanStep, reason: string): NativePlanStep
     options: { ...step.nativeOptions, jobs: 1, noRolePasswords: step.nativeOptions.noRolePasswords || step.kind === 'globals-only' },
   };
 }
+
+/**
+ * Engine auto: pg_dump refused for want of a privilege before writing anything
+ * (typically LOCK TABLE on a table the role may only SELECT): the native engine
+ * needs no more than SELECT, so it takes over, and says so. The native step that
+ * does the work then, or null when the failure stands.
+ */
+export function nativeInsteadOf(step: PgDumpPlanStep, error: unknown): NativePlanStep | null {
+  if (!step.fallback || !lacksPrivilege(error) || !leftNoOutput(error)) return null;
+  const reason = `pg_dump failed for lack of privilege: ${(error as Error).message}`;
+  return nativeFrom(step, reason);
+}

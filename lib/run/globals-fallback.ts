@@ -1,6 +1,6 @@
-import type { Sessions } from '../db/sessions.js';
-import { runNativeGlobals } from '../engines/native/run-native-step.js';
-import { runDumpStepViaFile, type StepContext } from '../engines/pgdump/run-step.js';
+import { nativeEngine } from '../engines/native/index.js';
+import { runDumpStepViaFile } from '../engines/pgdump/index.js';
+import type { StepContext, StepSession } from '../engines/step.js';
 import type { PgDumpPlanStep } from '../plan/types.js';
 import { lacksPrivilege, nativeFrom } from './fallback.js';
 import type { StepRecord } from './build-manifest.js';
@@ -13,7 +13,7 @@ const rolePasswordsOmitted = 'role passwords: pg_authid is readable by superuser
  * `--no-role-passwords` (reads pg_roles); then the native engine. What could not
  * be read is never dropped silently: the manifest and the log list it.
  */
-export async function runGlobalsWithFallback(step: PgDumpPlanStep, sessions: Sessions, database: string, serverMajor: number, ctx: StepContext): Promise<StepRecord> {
+export async function runGlobalsWithFallback(step: PgDumpPlanStep, session: StepSession, ctx: StepContext): Promise<StepRecord> {
   try {
     return { step, result: await runDumpStepViaFile(step, [], ctx), snapshot: null, facts: null };
   } catch (error) {
@@ -29,7 +29,7 @@ export async function runGlobalsWithFallback(step: PgDumpPlanStep, sessions: Ses
     const reason = `pg_dumpall failed for lack of privilege: ${(error as Error).message}`;
     ctx.logger.warn(`${step.step}: ${reason}; using the native engine`);
     const native = nativeFrom(step, reason);
-    const { result, omitted } = await runNativeGlobals(native, sessions, database, serverMajor, ctx);
+    const { result, omitted } = await nativeEngine.runStep(native, session, ctx);
     return { step: native, result, snapshot: null, facts: null, omitted };
   }
 }

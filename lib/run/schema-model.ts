@@ -1,7 +1,8 @@
 // The schema model a backup stores for `pgbak compare`: read by the leader in
 // the step's exported snapshot, written beside the dump as its own entry.
-import type { ManifestSchemaModel, ZipWriter } from '../archive/index.js';
+import type { ManifestSchemaModel } from '../archive/index.js';
 import type { QueryClient } from '../db/client.js';
+import type { ArchiveEntries } from '../engines/step.js';
 import type { ScopeFilter } from '../db/table-scope.js';
 import { inspectSchema } from '../compare/inspect.js';
 import type { SchemaModel } from '../compare/model.js';
@@ -48,7 +49,7 @@ export async function readSchemaModelSafely(client: QueryClient, step: PlanStep,
 }
 
 /** Adds the model as `<step>/<database>.schema-model.json` (deflated) and returns its manifest record. */
-export async function storeSchemaModel(zip: ZipWriter, step: PlanStep, model: SchemaModel, logger: PgbakLogger): Promise<ManifestSchemaModel> {
+export async function storeSchemaModel(zip: ArchiveEntries, step: PlanStep, model: SchemaModel, logger: PgbakLogger): Promise<ManifestSchemaModel> {
   const name = `${step.step}/${safeName(model.database)}.schema-model.json`;
   const entry = await zip.addBuffer(name, Buffer.from(`${JSON.stringify(model, null, 2)}\n`, 'utf8'), { compress: true });
   logger.info(`${step.step} (${model.database}): ${name} written, ${model.objects.length} objects`);

@@ -5,3 +5,5 @@ export { beginDumpTransaction, configureDumpSession } from './session-setup.js';
 export { orderEntries, type OrderResult } from './order.js';
 export { readDependencies, type DependencyGraph } from './dependencies.js';
 export type { CatalogReader, EntryKind, ObjectRef, ReadOptions, Section, TocEntry } from './toc.js';
+export { nativeEngine } from './engine.js';
+export { loadSql, SqlScriptError, type LoaderClient } from './load/index.js';

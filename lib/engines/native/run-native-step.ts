@@ -1,9 +1,8 @@
 import { PassThrough } from 'node:stream';
 import type { Connection } from '../../config/connection-types.js';
 import type { QueryClient } from '../../db/client.js';
-import type { Sessions } from '../../db/sessions.js';
 import type { NativePlanStep } from '../../plan/types.js';
-import type { StepContext, StepRunResult } from '../pgdump/run-step.js';
+import type { StepContext, StepRunResult, StepSession } from '../step.js';
 import { PgbakError } from '../../errors.js';
 import type { ScopeFilter } from '../../db/table-scope.js';
 import { isOutputFailure } from '../../archive/index.js';
@@ -17,15 +16,10 @@ export interface NativeStepResult {
 }
 
 /** Native globals: read through the driver into one zip entry (small: buffered). */
-export async function runNativeGlobals(
-  step: NativePlanStep,
-  sessions: Sessions,
-  database: string,
-  serverMajor: number,
-  ctx: StepContext,
-): Promise<NativeStepResult> {
+export async function runNativeGlobals(step: NativePlanStep, session: StepSession, ctx: StepContext): Promise<NativeStepResult> {
   const startedAt = new Date();
-  const globals = await sessions.use(database, (client) => dumpNativeGlobals(client, { serverMajor, noRolePasswords: step.options.noRolePasswords }));
+  const { serverMajor } = session;
+  const globals = await session.sessions.use(session.clusterDatabase, (client) => dumpNativeGlobals(client, { serverMajor, noRolePasswords: step.options.noRolePasswords }));
   for (const line of globals.omitted) ctx.logger.warn(`${step.step}: not in the dump: ${line}`);
   if (step.output.type !== 'stream') throw new Error('native globals write one entry');
   const entry = await ctx.zip.addBuffer(step.output.entry, Buffer.from(globals.sql, 'utf8'), { compress: step.output.compress });

@@ -1,7 +1,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EntryInfo, ZipWriter } from '../../archive/index.js';
+import type { EntryInfo } from '../../archive/index.js';
 import { createOwnedTempDir } from '../../process/owner.js';
+import type { ArchiveEntries } from '../step.js';
 
 // pg_dump -Fd compresses each table file itself; storing those again is wasted CPU.
 const alreadyCompressed = /\.(gz|lz4|zst)$/;
@@ -22,7 +23,7 @@ export async function withPrivateTempDir<T>(parent: string, fn: (dir: string) =>
 }
 
 /** Adds every file of a pg_dump directory-format dump under `prefix`, toc.dat first. */
-export async function addDirectoryEntries(zip: ZipWriter, dir: string, prefix: string): Promise<EntryInfo[]> {
+export async function addDirectoryEntries(zip: ArchiveEntries, dir: string, prefix: string): Promise<EntryInfo[]> {
   const names = (await readdir(dir)).sort((a, b) => (a === 'toc.dat' ? -1 : b === 'toc.dat' ? 1 : a.localeCompare(b)));
   const entries: EntryInfo[] = [];
   for (const name of names) {

@@ -1,38 +1,14 @@
 import { pipeline } from 'node:stream/promises';
 import { execa, type ResultPromise } from 'execa';
-import type { Secret } from '../../config/secret.js';
 import { sslPasswordEnv } from '../../config/ssl-password-file.js';
-import { isOutputFailure, type EntryInfo, type ZipWriter } from '../../archive/index.js';
+import { isOutputFailure, type EntryInfo } from '../../archive/index.js';
 import { PgbakError } from '../../errors.js';
-import { parsePgDumpVerbose, quoteArgv, type PgbakLogger, type Progress } from '../../log/index.js';
+import { parsePgDumpVerbose, quoteArgv } from '../../log/index.js';
 import type { PgDumpPlanStep as PlanStep } from '../../plan/types.js';
 import { createByteCounter } from './count-bytes.js';
-import { explainingLine, followStderr, isVerboseChatter } from './stderr-tail.js';
-import { describeExit, stepFailed } from './classify-failure.js';
+import { describeExit, explainingLine, followStderr, isVerboseChatter, stepFailed } from '../../process/index.js';
 import { addDirectoryEntries, withPrivateTempDir } from './directory-output.js';
-
-/** What the executor needs besides the step: the world it talks to. */
-export interface StepContext {
-  zip: ZipWriter;
-  logger: PgbakLogger;
-  progress: Progress;
-  signal: AbortSignal;
-  password: Secret | undefined;
-  /** The client key's pass phrase (libpq sslpassword), when one was given. */
-  sslpassword?: Secret | undefined;
-  /** Folder for directory-format dumps (a private temp dir is made inside it). */
-  scratchDir: string;
-  /** Grace period between SIGTERM and SIGKILL for a child being stopped. */
-  killAfterMs?: number;
-}
-
-export interface StepRunResult {
-  /** argv as run (no secrets), for the manifest. */
-  command: string[];
-  entries: EntryInfo[];
-  startedAt: Date;
-  finishedAt: Date;
-}
+import type { StepContext, StepRunResult } from '../step.js';
 
 /** Runs one pg_dump / pg_dumpall step, its output going into the zip as it is produced. */
 export async function runDumpStep(step: PlanStep, snapshotId: string | null, ctx: StepContext): Promise<StepRunResult> {

@@ -1,4 +1,4 @@
-import { PgbakError, type ErrorCode } from '../../errors.js';
+import { PgbakError, type ErrorCode } from '../errors.js';
 
 /**
  * Gives a failed pg_dump/pg_dumpall the error code of its cause, so that a

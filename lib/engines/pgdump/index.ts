@@ -1,0 +1,2 @@
+export { pgDumpEngine } from './engine.js';
+export { runDumpStepViaFile } from './run-step.js';

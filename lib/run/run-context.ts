@@ -1,0 +1,20 @@
+import type { Connection } from '../config/connection-types.js';
+import type { Sessions } from '../db/sessions.js';
+import { PgbakError } from '../errors.js';
+import type { PgbakLogger } from '../log/index.js';
+import type { Plan } from '../plan/types.js';
+
+/** What travels through one run: the compiled plan and the world it talks to. */
+export interface RunContext {
+  plan: Plan;
+  connection: Connection;
+  sessions: Sessions;
+  logger: PgbakLogger;
+  signal: AbortSignal;
+  /** Show a progress line on the logger's terminal. */
+  showProgress: boolean;
+}
+
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new PgbakError('INTERRUPTED', 'interrupted before the backup was complete; nothing was written');
+}

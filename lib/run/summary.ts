@@ -1,0 +1,54 @@
+import type { StepRecord } from './build-manifest.js';
+import type { Plan } from '../plan/types.js';
+
+/** What a successful run reports (`--json` prints it). */
+export interface RunSummary {
+  ok: true;
+  profile: string;
+  archive: string;
+  log: string;
+  bytes: number;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  steps: Array<{ step: string; kind: string; database: string | null; entries: Array<{ name: string; bytes: number; sha256: string }>; tables: number | null; warnings: string[] }>;
+  /** Set when the run verified its backup (`--verify` or the profile's `verify: true`). */
+  verify?: { ok: true; record: string | null };
+  /**
+   * What the profile's retention removed after the run; null without retention.
+   * `held`: why it deleted nothing (a step dumped no table where the previous backup had some).
+   */
+  retention?: { deleted: string[]; failed: number; error?: string; held?: string } | null;
+}
+
+/** What a finished run wrote, for its summary. */
+export interface FinishedRun {
+  plan: Plan;
+  records: StepRecord[];
+  archive: string;
+  log: string;
+  bytes: number;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+export function summarize({ plan, records, archive, log, bytes, startedAt, finishedAt }: FinishedRun): RunSummary {
+  return {
+    ok: true,
+    profile: plan.profile.name,
+    archive,
+    log,
+    bytes,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    steps: records.map(({ step, result, facts }) => ({
+      step: step.step,
+      kind: step.kind,
+      database: step.database,
+      entries: result.entries.map(({ name, bytes: size, sha256 }) => ({ name, bytes: size, sha256 })),
+      tables: facts?.rowCounts ? Object.keys(facts.rowCounts.tables).length : null,
+      warnings: facts?.warnings ?? [],
+    })),
+  };
+}

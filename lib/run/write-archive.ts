@@ -1,0 +1,49 @@
+import { LOG_ENTRY, MANIFEST_ENTRY, serializeManifest, type ZipWriter } from '../archive/index.js';
+import type { StepContext } from '../engines/step.js';
+import { createProgress, type PgbakLogger } from '../log/index.js';
+import { buildManifest } from './build-manifest.js';
+import { guardEmptySteps } from './empty-step-guard.js';
+import { endWithFailure } from './record-failed-run.js';
+import type { RunContext } from './run-context.js';
+import type { RunFiles } from './run-files.js';
+import { runSteps } from './run-steps.js';
+import { summarize, type RunSummary } from './summary.js';
+
+/**
+ * Writes the whole zip: the steps, the manifest, the log; or, on any failure,
+ * discards it and says why in the log. `held`: steps that keep retention from deleting.
+ */
+export async function writeArchive(run: RunContext, { zip, logPath }: RunFiles): Promise<{ summary: RunSummary; held: string[] }> {
+  const { plan, connection, logger, signal } = run;
+  const startedAt = new Date();
+  const archive = zip.location;
+  const ctx: StepContext = {
+    zip,
+    logger,
+    progress: createProgress({ stream: process.stderr, enabled: run.showProgress }),
+    signal,
+    password: connection.password,
+    sslpassword: connection.sslpassword,
+    scratchDir: plan.outputDir,
+  };
+  try {
+    const records = await runSteps(run, ctx);
+    // Before the manifest: its steps carry the warning.
+    const held = await guardEmptySteps(plan, records, logger);
+    const finishedAt = new Date();
+    await zip.addBuffer(MANIFEST_ENTRY, serializeManifest(buildManifest(plan, records, startedAt, finishedAt)), { compress: true });
+    const finished = await finishWithLog(zip, logger, archive);
+    return { summary: summarize({ plan, records, archive, log: logPath, bytes: finished.bytes, startedAt, finishedAt }), held };
+  } catch (error) {
+    throw await endWithFailure(error, zip, logPath, logger);
+  }
+}
+
+async function finishWithLog(zip: ZipWriter, logger: PgbakLogger, archive: string) {
+  logger.info(`finishing ${archive}`);
+  // The log inside the zip ends here; the file beside the zip goes on to the end.
+  await zip.addBuffer(LOG_ENTRY, Buffer.from(logger.runLogRecords(), 'utf8'), { compress: true });
+  const finished = await zip.finish();
+  logger.info(`backup complete: ${archive} (${finished.bytes} bytes)`);
+  return finished;
+}
