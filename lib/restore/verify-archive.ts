@@ -3,7 +3,8 @@ import { withSslPasswordFiles } from '../config/ssl-password-file.js';
 import { resolve } from 'node:path';
 import type { ManifestStep } from '../archive/index.js';
 import type { Connection } from '../config/connection-types.js';
-import { loadEnv, type Env } from '../config/env-file.js';
+import type { Env } from '../config/env-file.js';
+import { loadCommandConfig } from '../config/run-config.js';
 import type { ConnectionFlags } from '../config/resolve-connection.js';
 import { withClient, type QueryClient } from '../db/client.js';
 import { quoteIdent } from '../sql/quote.js';
@@ -124,7 +125,7 @@ interface VerifyRun {
 
 async function verifyFile(options: VerifyOptions, run: VerifyRun, logger: PgbakLogger, cwd: string, started: number): Promise<VerifyResult> {
   const signal = options.signal ?? new AbortController().signal;
-  const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env, warn: (message) => logger.warn(message) });
+  const { env } = await loadCommandConfig({ cwd, env: options.env, envFile: options.envFile }, (message) => logger.warn(message));
   const archive = await openArchive(run.path, { check: true, logger }).catch((error: unknown) => failDamaged(run, error));
   try {
     const { manifest, reader } = archive;
