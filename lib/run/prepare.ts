@@ -1,7 +1,7 @@
 import type { Connection } from '../config/connection-types.js';
 import type { Env } from '../config/env-file.js';
 import type { LoadedProfile } from '../config/load-profile.js';
-import { loadRunConfig } from '../config/run-config.js';
+import { loadRunConfig, type RunConfig } from '../config/run-config.js';
 import { Sessions } from '../db/sessions.js';
 import { readServerInfo } from '../db/server-info.js';
 import type { PgbakLogger } from '../log/index.js';
@@ -11,6 +11,8 @@ import { discoverTools, type ToolName } from '../tools/index.js';
 import type { RunOptions } from './options.js';
 
 export interface PreparedRun {
+  /** The run's configuration, loaded once: hand it on instead of reading flags or env again. */
+  config: Readonly<RunConfig>;
   plan: Plan;
   connection: Connection;
   /** Open driver connections for the run to reuse; the caller closes them. */
@@ -48,7 +50,7 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger): Prom
       outputDir: config.outputDir,
       now: (options.now ?? (() => new Date()))(),
     });
-    return { plan, connection, sessions, profile, env };
+    return { config, plan, connection, sessions, profile, env };
   } catch (error) {
     await sessions.close();
     throw error;
