@@ -7,6 +7,7 @@ import { selectTool, type PgVersion, type ToolInfo, type ToolInventory } from '.
 import { resolveCompression } from './compression.js';
 import { globalsOptionArgs, kindArgs, optionArgs } from './kind-args.js';
 import { childEnv } from '../config/child-env.js';
+import { applyRunOverrides, type StepOverrides } from '../config/run-overrides.js';
 import { archiveName, safeName } from './names.js';
 import type { NativeOptions, Plan, PlanStep, StepOutput, TableScope } from './types.js';
 
@@ -76,6 +77,14 @@ export function compile(input: CompileInput): Plan {
     retention: profile.retention ?? null,
     steps,
   };
+}
+
+/**
+ * The profile as a run with these command-line overrides uses it, checked for
+ * everything that needs no server (see applyRunOverrides, which loadRunConfig calls once).
+ */
+export function checkProfile(loaded: LoadedProfile, overrides: StepOverrides): Profile {
+  return applyRunOverrides(loaded, overrides).profile;
 }
 
 type EngineChoice = { engine: 'pg_dump'; tool: ToolInfo; auto: boolean } | { engine: 'native'; reason: string | null };
