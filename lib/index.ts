@@ -7,6 +7,8 @@ export type { Plan, PlanStep } from './plan/types.js';
 export { loadProfile, parseProfile, listProfiles, type LoadedProfile } from './config/load-profile.js';
 export type { Profile, ProfileStep, StepKind, DumpFormat } from './config/profile-schema.js';
 export { resolveConnection } from './config/resolve-connection.js';
+export { loadRunConfig, loadCommandConfig, type RunConfig, type RunConfigInput, type CommandConfig, type ConfigInput } from './config/run-config.js';
+export { applyRunOverrides, type StepOverrides } from './config/run-overrides.js';
 export type { Connection } from './config/connection-types.js';
 export { discoverTools, selectTool } from './tools/index.js';
 export { openZip, parseManifest, verifyEntries, type Manifest } from './archive/index.js';

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { loadEnv } from '../config/env-file.js';
+import { loadCommandConfig } from '../config/run-config.js';
 import { compareSchemas, type CompareResult } from '../compare/compare.js';
 import { renderDrift } from '../compare/render-text.js';
 import { configuredSide, resolveSide, type SideInput } from '../compare/sides.js';
@@ -30,9 +30,8 @@ export function compareCommand(ctx: () => CommandContext): CommandModule<object,
     builder: (yargs) => withCompareOptions(yargs) as never,
     handler: async (args) => {
       const { logger, print } = ctx();
-      const cwd = process.cwd();
       const warn = (message: string) => logger.warn(message);
-      const env = await loadEnv({ envFile: args['env-file'], cwd, env: process.env, warn });
+      const { cwd, env } = await loadCommandConfig({ envFile: args['env-file'] }, warn);
       const schemas = args.schema ?? [];
       const source = await resolveSide('source', sideInput(args, 'source', 's'), { env, cwd, schemas, warn });
       if (!source) throw new PgbakError('USAGE', 'name the source: --source URL|backup.zip, --source-env FILE or --s-host/--s-db…', { hint: 'see pgbak compare --help' });

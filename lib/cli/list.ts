@@ -24,8 +24,6 @@ export function listCommand(ctx: () => CommandContext): CommandModule<object, Li
     handler: async (args) => {
       const { logger, print } = ctx();
       const folder = await openFolderContext({
-        cwd: process.cwd(),
-        env: process.env,
         envFile: args['env-file'],
         profilesDir: args['profiles-dir'],
         outputDir: args['output-dir'],

@@ -1,9 +1,10 @@
 import type { CommandModule } from 'yargs';
+import { loadRunConfig } from '../config/run-config.js';
 import { quoteArgv } from '../log/index.js';
 import type { NativePlanStep, PgDumpPlanStep, Plan } from '../plan/types.js';
 import { prepareRun } from '../run/prepare.js';
 import type { CommandContext } from './context.js';
-import { toRunOptions, withRunOptions, type RunArgs } from './run-options.js';
+import { toRunConfigInput, withRunOptions, type RunArgs } from './run-options.js';
 
 /** `pgbak plan <profile>`: the dry run. */
 export function planCommand(ctx: () => CommandContext): CommandModule<object, RunArgs> {
@@ -13,7 +14,8 @@ export function planCommand(ctx: () => CommandContext): CommandModule<object, Ru
     builder: (yargs) => withRunOptions(yargs) as never,
     handler: async (args) => {
       const { logger, print } = ctx();
-      const { plan, connection, sessions } = await prepareRun(toRunOptions(args), logger);
+      const config = await loadRunConfig(toRunConfigInput(args), (message) => logger.warn(message));
+      const { plan, connection, sessions } = await prepareRun({ config }, logger);
       await sessions.close();
       const hasPassword = connection.password !== undefined;
       print(args.json ? JSON.stringify(planJson(plan, hasPassword)) : describePlan(plan, hasPassword));

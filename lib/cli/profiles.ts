@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { loadEnv } from '../config/env-file.js';
 import { listProfiles } from '../config/load-profile.js';
-import { resolveProfileDirs } from '../config/profile-dirs.js';
+import { loadCommandConfig } from '../config/run-config.js';
 import type { CommandContext, GlobalArgs } from './context.js';
 
 /** `pgbak profiles`: what can be run. */
@@ -10,9 +9,8 @@ export function profilesCommand(ctx: () => CommandContext): CommandModule<object
     command: 'profiles',
     describe: 'List built-in and user profiles, one line each',
     handler: async (args) => {
-      const cwd = process.cwd();
-      const env = await loadEnv({ envFile: args['env-file'], cwd, env: process.env });
-      const profiles = await listProfiles(resolveProfileDirs({ cwd, env, profilesDir: args['profiles-dir'] }), env);
+      const { env, profileDirs } = await loadCommandConfig({ envFile: args['env-file'], profilesDir: args['profiles-dir'] });
+      const profiles = await listProfiles(profileDirs, env);
       const { print } = ctx();
       if (args.json) return print(JSON.stringify(profiles));
       const width = Math.max(...profiles.map((p) => p.name.length));

@@ -44,8 +44,6 @@ export function pruneCommand(ctx: () => CommandContext): CommandModule<object, P
       const { logger, print } = ctx();
       const flags = policyFromFlags(args);
       const folder = await openFolderContext({
-        cwd: process.cwd(),
-        env: process.env,
         envFile: args['env-file'],
         profilesDir: args['profiles-dir'],
         outputDir: args['output-dir'],

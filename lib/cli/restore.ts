@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { loadEnv } from '../config/env-file.js';
+import { loadCommandConfig } from '../config/run-config.js';
 import { formatBytes, quoteArgv } from '../log/index.js';
 import { listArchive, type ArchiveListing } from '../restore/list-archive.js';
 import { restoreArchive } from '../restore/restore-archive.js';
@@ -82,7 +82,7 @@ export function restoreCommand(ctx: () => CommandContext): CommandModule<object,
     handler: async (args) => {
       const { logger, print, signal } = ctx();
       if (args.list) {
-        const env = await loadEnv({ envFile: args['env-file'], cwd: process.cwd(), env: process.env });
+        const { env } = await loadCommandConfig({ envFile: args['env-file'] });
         const listing = await listArchive(args.zip, { env, logger, signal });
         return print(args.json ? JSON.stringify(listing) : describeListing(listing));
       }

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { dumpFormats, engines, rowCountModes, type DumpFormat, type EngineChoice, type RowCountMode } from '../config/profile-schema.js';
-import type { RunOptions } from '../run/options.js';
+import type { RunConfigInput } from '../config/run-config.js';
 import type { GlobalArgs } from './context.js';
 
 /** Flags shared by `run` and `plan`: connection and step overrides. */
@@ -41,8 +41,8 @@ export function withRunOptions<T>(yargs: Argv<T>) {
     .option('output-dir', { alias: 'o', type: 'string', describe: 'where the zip goes (default ./backups, or PGBAK_OUTPUT_DIR)' });
 }
 
-/** Turns parsed flags into the library's options. */
-export function toRunOptions(args: RunArgs): RunOptions {
+/** Turns parsed flags into what the run's configuration is loaded from. */
+export function toRunConfigInput(args: RunArgs): RunConfigInput {
   return {
     profile: args.profile,
     envFile: args['env-file'],

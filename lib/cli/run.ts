@@ -1,8 +1,9 @@
 import type { CommandModule } from 'yargs';
+import { loadRunConfig } from '../config/run-config.js';
 import { runProfile, type RunSummary } from '../run/run-profile.js';
 import { formatBytes } from '../log/index.js';
 import type { CommandContext } from './context.js';
-import { toRunOptions, withRunOptions, type RunArgs } from './run-options.js';
+import { toRunConfigInput, withRunOptions, type RunArgs } from './run-options.js';
 
 /** `pgbak run <profile>`: back up now. */
 export function runCommand(ctx: () => CommandContext): CommandModule<object, RunArgs> {
@@ -12,7 +13,8 @@ export function runCommand(ctx: () => CommandContext): CommandModule<object, Run
     builder: (yargs) => withRunOptions(yargs) as never,
     handler: async (args) => {
       const { logger, print, signal, interactive } = ctx();
-      const summary = await runProfile({ ...toRunOptions(args), logger, signal, progress: interactive && !args.quiet && !args.json });
+      const config = await loadRunConfig(toRunConfigInput(args), (message) => logger.warn(message));
+      const summary = await runProfile({ config, logger, signal, progress: interactive && !args.quiet && !args.json });
       print(args.json ? JSON.stringify(summary) : describeSummary(summary));
     },
   };

@@ -30,8 +30,6 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
       // Bad flags fail before anything is read.
       const maxAgeMs = args['max-age'] === undefined ? undefined : parseDuration(args['max-age']);
       const folder = await openFolderContext({
-        cwd: process.cwd(),
-        env: process.env,
         envFile: args['env-file'],
         profilesDir: args['profiles-dir'],
         outputDir: args['output-dir'],

@@ -2,12 +2,10 @@
 // discrete flags, or the configured connection) or a pgbak backup zip. Decided
 // from the flags alone, before anything is opened, so usage errors come first.
 import { existsSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import dotenv from 'dotenv';
 import type { Connection } from '../config/connection-types.js';
 import { parsePort } from '../config/database-url.js';
-import { warnIfExposed, type Env } from '../config/env-file.js';
+import { readEnvFileVars, type Env } from '../config/env-file.js';
 import { resolveConnection } from '../config/resolve-connection.js';
 import { PgbakError } from '../errors.js';
 
@@ -64,7 +62,7 @@ export async function resolveSide(
   }
   if (input.value === undefined && input.envFile === undefined && !hasConnectionFlags && input.database === undefined) return null;
   let env: Record<string, string | undefined> = { ...options.env };
-  if (input.envFile !== undefined) env = { ...withoutConnectionVariables(options.env), ...(await readEnvFile(options.cwd, input.envFile, `${flag}-env`, options.warn)) };
+  if (input.envFile !== undefined) env = { ...withoutConnectionVariables(options.env), ...(await readEnvFileVars(options.cwd, input.envFile, `${flag}-env`, options.warn)) };
   if (input.value !== undefined) env.DATABASE_URL = input.value;
   // A bad URL is named after the flag that gave it, not after a variable the user never set.
   const databaseUrlOrigin =
@@ -101,24 +99,4 @@ function pickSchemas(own: readonly string[] | undefined, common: readonly string
 
 function withoutConnectionVariables(env: Env): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !connectionVariable.test(key)));
-}
-
-async function readEnvFile(cwd: string, file: string, flag: string, warn: ((message: string) => void) | undefined): Promise<Record<string, string>> {
-  const path = resolve(cwd, file);
-  try {
-    const handle = await open(path, 'r');
-    try {
-      const mode = (await handle.stat()).mode;
-      const vars = dotenv.parse(await handle.readFile('utf8'));
-      warnIfExposed(path, mode, vars, warn);
-      return vars;
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    throw new PgbakError('CONFIG_INVALID', `${flag} ${file}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      hint: `check the ${flag} path`,
-      cause: error,
-    });
-  }
 }

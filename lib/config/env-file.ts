@@ -62,3 +62,27 @@ function definedOnly(env: Env): Record<string, string> {
   for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
   return out;
 }
+
+/**
+ * The variables of a dotenv file named by a flag (compare's `--source-env`), on
+ * their own: the caller decides how they combine with the environment.
+ */
+export async function readEnvFileVars(cwd: string, file: string, flag: string, warn: ((message: string) => void) | undefined): Promise<Record<string, string>> {
+  const path = resolve(cwd, file);
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const mode = (await handle.stat()).mode;
+      const vars = dotenv.parse(await handle.readFile('utf8'));
+      warnIfExposed(path, mode, vars, warn);
+      return vars;
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw new PgbakError('CONFIG_INVALID', `${flag} ${file}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      hint: `check the ${flag} path`,
+      cause: error,
+    });
+  }
+}

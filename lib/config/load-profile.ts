@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { PgbakError } from '../errors.js';
+import { deepFreeze } from './deep-freeze.js';
 import type { Env } from './env-file.js';
 import { expandEnv, type ExpandProblem } from './expand-env.js';
 import type { ProfileDirs } from './profile-dirs.js';
@@ -195,12 +196,4 @@ function sha256(text: string): string {
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const item of Object.values(value)) deepFreeze(item);
-    Object.freeze(value);
-  }
-  return value;
 }

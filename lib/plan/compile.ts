@@ -1,15 +1,14 @@
 import type { Connection } from '../config/connection-types.js';
 import { toPublicConnection } from '../config/connection-types.js';
 import type { LoadedProfile } from '../config/load-profile.js';
-import { formatPath } from '../config/load-profile.js';
-import { profileSchema, type DumpFormat, type Profile, type ProfileStep } from '../config/profile-schema.js';
+import type { DumpFormat, Profile, ProfileStep } from '../config/profile-schema.js';
 import { isPgbakError, PgbakError } from '../errors.js';
 import { selectToolFor, type PgVersion, type ToolInfo, type ToolInventory } from '../tools/index.js';
 import { resolveCompression } from './compression.js';
 import { globalsOptionArgs, kindArgs, optionArgs } from './kind-args.js';
 import { childEnv } from '../config/child-env.js';
+import { applyRunOverrides, type StepOverrides } from '../config/run-overrides.js';
 import { archiveName, safeName } from './names.js';
-import { applyOverrides, type StepOverrides } from './overrides.js';
 import type { NativeOptions, Plan, PlanStep, StepOutput, TableScope } from './types.js';
 
 /** What compile needs to know about the world, gathered beforehand. */
@@ -21,8 +20,8 @@ export interface CompileFacts {
 }
 
 export interface CompileInput {
+  /** The profile as the run uses it: command-line overrides applied and checked (`applyRunOverrides`). */
   profile: LoadedProfile;
-  overrides?: StepOverrides;
   connection: Connection;
   facts: CompileFacts;
   outputDir: string;
@@ -45,7 +44,8 @@ const extension: Record<DumpFormat, string> = { plain: 'sql', custom: 'dump', ta
  * it depends on is in its input, so it is tested without a database.
  */
 export function compile(input: CompileInput): Plan {
-  const profile = checkProfile(input.profile, input.overrides ?? {});
+  // Validated once, where it was loaded: compile trusts it.
+  const profile = input.profile.profile;
   const { connection, facts } = input;
   const steps: PlanStep[] = [];
   profile.steps.forEach((step, index) => {
@@ -73,33 +73,18 @@ export function compile(input: CompileInput): Plan {
     // Fast deflate by default: level 6 cost twice pg_dump's own time on plain dumps
     // for a few percent smaller zips (BENCHMARKS.md).
     zipCompressionLevel: profile.zipCompressionLevel ?? 1,
-    verify: input.overrides?.verify ?? profile.verify ?? false,
+    verify: profile.verify ?? false,
     retention: profile.retention ?? null,
     steps,
   };
 }
 
 /**
- * The profile as this run will use it (command-line overrides applied), checked
- * for everything that needs no server: called before connecting, so a usage
- * mistake is reported as one (exit 2) even when the server is down.
+ * The profile as a run with these command-line overrides uses it, checked for
+ * everything that needs no server (see applyRunOverrides, which loadRunConfig calls once).
  */
 export function checkProfile(loaded: LoadedProfile, overrides: StepOverrides): Profile {
-  const result = profileSchema.safeParse(applyOverrides(loaded.profile, overrides));
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
-    throw new PgbakError('USAGE', `profile ${loaded.name} with the command-line options is invalid:\n  ${lines.join('\n  ')}`, {
-      hint: 'see `pgbak run --help` and the profile reference in docs/profiles.md',
-    });
-  }
-  result.data.steps.forEach((step, index) => {
-    if (step.kind === 'tables' && !step.tables?.length) {
-      throw new PgbakError('USAGE', `${loaded.file}: steps[${index}]: kind tables needs tables: list them in the profile or pass --table`, {
-        hint: 'e.g. pgbak run tables --table public.orders --table billing.invoices',
-      });
-    }
-  });
-  return result.data;
+  return applyRunOverrides(loaded, overrides).profile;
 }
 
 type EngineChoice = { engine: 'pg_dump'; tool: ToolInfo; auto: boolean } | { engine: 'native'; reason: string | null };

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { withSslPasswordFiles } from '../config/ssl-password-file.js';
-import { loadEnv } from '../config/env-file.js';
+import { loadCommandConfig } from '../config/run-config.js';
 import { resolveConnection } from '../config/resolve-connection.js';
 import { withClient } from '../db/client.js';
 import { readServerInfo } from '../db/server-info.js';
@@ -33,8 +33,7 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
   const started = Date.now();
   const logger = options.logger ?? createLogger({ level: 'quiet' });
   const signal = options.signal ?? new AbortController().signal;
-  const cwd = options.cwd ?? process.cwd();
-  const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env, warn: (message) => logger.warn(message) });
+  const { cwd, env } = await loadCommandConfig(options, (message) => logger.warn(message));
   const maintenanceDb = options.maintenanceDb ?? 'postgres';
   const connection = await resolveConnection({ env, flags: { ...options.connection, database: maintenanceDb } });
   if (connection.password) logger.addSecret(connection.password.reveal());

@@ -3,7 +3,8 @@ import { withSslPasswordFiles } from '../config/ssl-password-file.js';
 import { resolve } from 'node:path';
 import type { ManifestStep } from '../archive/index.js';
 import type { Connection } from '../config/connection-types.js';
-import { loadEnv, type Env } from '../config/env-file.js';
+import type { Env } from '../config/env-file.js';
+import { loadCommandConfig, type CommandConfig } from '../config/run-config.js';
 import type { ConnectionFlags } from '../config/resolve-connection.js';
 import { withClient, type QueryClient } from '../db/client.js';
 import { quoteIdent } from '../sql/quote.js';
@@ -59,6 +60,8 @@ export interface VerifyOptions {
   cwd?: string;
   env?: Env;
   envFile?: string | undefined;
+  /** The environment already loaded (`run --verify` hands over the run's): env and envFile are then not read. */
+  config?: Readonly<CommandConfig> | undefined;
   logger?: PgbakLogger;
   /** Aborting stops the restore; the scratch databases are dropped all the same. */
   signal?: AbortSignal;
@@ -124,7 +127,7 @@ interface VerifyRun {
 
 async function verifyFile(options: VerifyOptions, run: VerifyRun, logger: PgbakLogger, cwd: string, started: number): Promise<VerifyResult> {
   const signal = options.signal ?? new AbortController().signal;
-  const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env, warn: (message) => logger.warn(message) });
+  const { env } = options.config ?? (await loadCommandConfig({ cwd, env: options.env, envFile: options.envFile }, (message) => logger.warn(message)));
   const archive = await openArchive(run.path, { check: true, logger }).catch((error: unknown) => failDamaged(run, error));
   try {
     const { manifest, reader } = archive;

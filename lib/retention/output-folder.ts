@@ -1,7 +1,8 @@
-import { loadEnv, type Env } from '../config/env-file.js';
+import type { Env } from '../config/env-file.js';
 import { loadProfile, type LoadedProfile } from '../config/load-profile.js';
 import { resolveOutputDir } from '../config/output-dir.js';
-import { resolveProfileDirs, type ProfileDirs } from '../config/profile-dirs.js';
+import type { ProfileDirs } from '../config/profile-dirs.js';
+import { loadCommandConfig, type ConfigInput } from '../config/run-config.js';
 import { isPgbakError } from '../errors.js';
 
 /** Where `list`, `prune` and `status` look, decided as `run` decides where it writes. */
@@ -47,16 +48,8 @@ export interface FolderContext extends FolderChoice {
 }
 
 /** Reads the env file, finds the profile folders and decides the output folder. */
-export async function openFolderContext(options: {
-  cwd: string;
-  env: Env;
-  envFile?: string | undefined;
-  profilesDir?: string | undefined;
-  outputDir?: string | undefined;
-  profile?: string | undefined;
-}): Promise<FolderContext> {
-  const env = await loadEnv({ envFile: options.envFile, cwd: options.cwd, env: options.env });
-  const dirs = resolveProfileDirs({ cwd: options.cwd, env, profilesDir: options.profilesDir });
-  const choice = await resolveOutputFolder({ cwd: options.cwd, env, dirs, outputDir: options.outputDir, profile: options.profile });
-  return { ...choice, cwd: options.cwd, env, dirs };
+export async function openFolderContext(options: ConfigInput & { outputDir?: string | undefined; profile?: string | undefined }): Promise<FolderContext> {
+  const { cwd, env, profileDirs: dirs } = await loadCommandConfig(options);
+  const choice = await resolveOutputFolder({ cwd, env, dirs, outputDir: options.outputDir, profile: options.profile });
+  return { ...choice, cwd, env, dirs };
 }

@@ -1,22 +1,8 @@
-import type { ConnectionFlags } from '../config/resolve-connection.js';
-import type { Env } from '../config/env-file.js';
+import type { RunConfig, RunConfigInput } from '../config/run-config.js';
 import type { PgbakLogger } from '../log/index.js';
-import type { StepOverrides } from '../plan/overrides.js';
 
-/** Everything `plan` and `run` accept; the CLI fills it from flags. */
-export interface RunOptions {
-  /** Profile name (user folder first, then built-in) or a path to a YAML file. */
-  profile: string;
-  cwd?: string;
-  /** Defaults to `process.env`; read once, never again downstream. */
-  env?: Env;
-  /** A dotenv file; `.env` in cwd is read when present. */
-  envFile?: string | undefined;
-  profilesDir?: string | undefined;
-  /** `--output-dir` > `PGBAK_OUTPUT_DIR` > the profile's `outputDir` > `./backups`. */
-  outputDir?: string | undefined;
-  connection?: ConnectionFlags;
-  overrides?: StepOverrides;
+/** How a run reports and stops. */
+export interface RunControls {
   logger?: PgbakLogger;
   /** Aborting stops the children (SIGTERM, then SIGKILL) and discards the backup. */
   signal?: AbortSignal;
@@ -24,3 +10,9 @@ export interface RunOptions {
   progress?: boolean;
   now?: () => Date;
 }
+
+/**
+ * Everything `plan` and `run` accept: either the configuration already loaded
+ * (`loadRunConfig`, as the CLI does) or what to load it from (flags, env, profile).
+ */
+export type RunOptions = RunControls & ({ config: Readonly<RunConfig> } | (RunConfigInput & { config?: undefined }));

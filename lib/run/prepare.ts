@@ -1,20 +1,19 @@
-import { dirname } from 'node:path';
 import type { Connection } from '../config/connection-types.js';
-import { loadEnv, type Env } from '../config/env-file.js';
-import { loadProfile, type LoadedProfile } from '../config/load-profile.js';
-import { resolveOutputDir } from '../config/output-dir.js';
-import { resolveProfileDirs } from '../config/profile-dirs.js';
-import { resolveConnection } from '../config/resolve-connection.js';
+import type { Env } from '../config/env-file.js';
+import type { LoadedProfile } from '../config/load-profile.js';
+import { loadRunConfig, type RunConfig } from '../config/run-config.js';
 import { Sessions } from '../db/sessions.js';
 import { readServerInfo } from '../db/server-info.js';
 import type { PgbakLogger } from '../log/index.js';
-import { checkProfile, compile } from '../plan/compile.js';
+import { compile } from '../plan/compile.js';
 import type { Plan } from '../plan/types.js';
 import { discoverTools, type ToolName } from '../tools/index.js';
 import type { RunOptions } from './options.js';
 import type { FailedRunContext } from './record-failed-run.js';
 
 export interface PreparedRun {
+  /** The run's configuration, loaded once: hand it on instead of reading flags or env again. */
+  config: Readonly<RunConfig>;
   plan: Plan;
   connection: Connection;
   /** Open driver connections for the run to reuse; the caller closes them. */
@@ -30,24 +29,13 @@ export interface PreparedRun {
 export type PreparationFailed = (context: FailedRunContext, error: unknown) => Promise<unknown>;
 
 /**
- * Loads the configuration once (env file, profile, connection), asks the server
- * for its version and databases, finds the client tools, and compiles the plan.
- * Shared by `plan` (which prints it) and `run` (which executes it).
+ * Takes the run's configuration (loaded here once when the caller did not), asks
+ * the server for its version and databases, finds the client tools, and compiles
+ * the plan. Shared by `plan` (which prints it) and `run` (which executes it).
  */
 export async function prepareRun(options: RunOptions, logger: PgbakLogger, failed?: PreparationFailed): Promise<PreparedRun> {
-  const cwd = options.cwd ?? process.cwd();
-  const env = await loadEnv({ envFile: options.envFile, cwd, env: options.env ?? process.env, warn: (message) => logger.warn(message) });
-  const dirs = resolveProfileDirs({ cwd, env, profilesDir: options.profilesDir });
-  const profile = await loadProfile(options.profile, dirs, env, cwd);
-  for (const line of profile.deprecations ?? []) logger.warn(line);
-  checkProfile(profile, options.overrides ?? {});
-  const outputDir = resolveOutputDir({ cwd, env, flag: options.outputDir, profile: profile.profile.outputDir });
-  const connection = await resolveConnection({
-    env,
-    profile: profile.profile.connection,
-    profileDir: dirname(profile.file),
-    flags: options.connection,
-  });
+  const config = options.config ?? (await loadRunConfig(options, (message) => logger.warn(message)));
+  const { profile, connection, env } = config;
   if (connection.password) logger.addSecret(connection.password.reveal());
   if (connection.sslpassword) logger.addSecret(connection.sslpassword.reveal());
   logger.debug(`profile ${profile.name} from ${profile.file}`);
@@ -65,16 +53,16 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger, faile
     logger.verbose(`server ${connection.host}:${connection.port} runs PostgreSQL ${server.version.text}`);
     const plan = compile({
       profile,
-      ...(options.overrides ? { overrides: options.overrides } : {}),
       connection,
       facts: { server: server.version, databases: server.databases, tools: tools.inventory },
-      outputDir,
+      outputDir: config.outputDir,
       now,
     });
-    return { plan, connection, sessions, profile, env };
+    return { config, plan, connection, sessions, profile, env };
   } catch (error) {
     await sessions.close();
-    await failed?.({ profile, overrides: options.overrides ?? {}, outputDir, connection, now }, error);
+    // config.profile already has the flags applied.
+    await failed?.({ profile, overrides: {}, outputDir: config.outputDir, connection, now }, error);
     throw error;
   }
 }

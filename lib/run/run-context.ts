@@ -1,4 +1,5 @@
 import type { Connection } from '../config/connection-types.js';
+import type { RunConfig } from '../config/run-config.js';
 import type { Sessions } from '../db/sessions.js';
 import { PgbakError } from '../errors.js';
 import type { PgbakLogger } from '../log/index.js';
@@ -6,6 +7,8 @@ import type { Plan } from '../plan/types.js';
 
 /** What travels through one run: the compiled plan and the world it talks to. */
 export interface RunContext {
+  /** The run's configuration, loaded once (verify after the run reads no environment again). */
+  config: Readonly<RunConfig>;
   plan: Plan;
   connection: Connection;
   sessions: Sessions;

@@ -25,11 +25,11 @@ export function runProfile(options: RunOptions): Promise<RunSummary> {
 async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
   const logger = options.logger ?? createLogger({ level: 'quiet' });
   const signal = options.signal ?? new AbortController().signal;
-  const { plan, connection, sessions } = await prepareRun(options, logger, (context, error) => recordFailedRun(context, error, logger));
+  const { config, plan, connection, sessions } = await prepareRun(options, logger, (context, error) => recordFailedRun(context, error, logger));
   try {
     throwIfAborted(signal);
     await ensureDir(plan.outputDir);
-    return await runLocked({ plan, connection, sessions, logger, signal, showProgress: options.progress ?? false });
+    return await runLocked({ config, plan, connection, sessions, logger, signal, showProgress: options.progress ?? false });
   } finally {
     await sessions.close();
   }
@@ -52,7 +52,7 @@ async function runLocked(run: RunContext): Promise<RunSummary> {
       throw await endWithFailure(error, files.zip, files.logPath, logger);
     }
     const { summary, held } = written;
-    if (plan.verify) summary.verify = await verifyWritten(archive, run.connection, logger, run.signal);
+    if (plan.verify) summary.verify = await verifyWritten(archive, run.connection, run.config, logger, run.signal);
     summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger);
     return summary;
   } finally {

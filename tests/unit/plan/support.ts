@@ -3,7 +3,7 @@ import type { LoadedProfile } from '../../../lib/config/load-profile.js';
 import { parseProfile } from '../../../lib/config/load-profile.js';
 import { Secret } from '../../../lib/config/secret.js';
 import { compile, type CompileFacts } from '../../../lib/plan/compile.js';
-import type { StepOverrides } from '../../../lib/plan/overrides.js';
+import { applyRunOverrides, type StepOverrides } from '../../../lib/config/run-overrides.js';
 import type { Plan } from '../../../lib/plan/types.js';
 import type { PgVersion, ToolInfo, ToolInventory, ToolName } from '../../../lib/tools/types.js';
 
@@ -76,12 +76,12 @@ export function compileProfile(profile: LoadedProfile, options: CompileOptions =
     tools: options.tools ?? inventory(server),
   };
   return compile({
-    profile,
+    // As a run does: overrides applied and checked once, before compile.
+    profile: applyRunOverrides(profile, options.overrides ?? {}),
     connection: options.connection ?? connection,
     facts,
     outputDir: '/backups',
     now: NOW,
-    ...(options.overrides ? { overrides: options.overrides } : {}),
   });
 }
 

@@ -1,0 +1,76 @@
+import { dirname } from 'node:path';
+import type { Connection } from './connection-types.js';
+import { deepFreeze } from './deep-freeze.js';
+import { loadEnv, type Env } from './env-file.js';
+import { loadProfile, type LoadedProfile } from './load-profile.js';
+import { resolveOutputDir } from './output-dir.js';
+import { resolveProfileDirs, type ProfileDirs } from './profile-dirs.js';
+import { resolveConnection, type ConnectionFlags } from './resolve-connection.js';
+import { applyRunOverrides, type StepOverrides } from './run-overrides.js';
+
+/** What every command starts from: flags naming where configuration lives. */
+export interface ConfigInput {
+  /** Defaults to `process.cwd()`. */
+  cwd?: string | undefined;
+  /** Defaults to `process.env`: the one place pgbak reads it. */
+  env?: Env | undefined;
+  /** A dotenv file; `.env` in cwd is read when present. */
+  envFile?: string | undefined;
+  /** `--profiles-dir` (else `PGBAK_PROFILES_DIR`, else `./profiles`). */
+  profilesDir?: string | undefined;
+}
+
+/**
+ * The environment a command works with, read once at the edge: the process
+ * environment over the env file's variables (PG*, DATABASE_URL, PGBAK_*, and the
+ * rest a child process or tool search needs), and the profile folders.
+ */
+export interface CommandConfig {
+  readonly cwd: string;
+  readonly env: Env;
+  readonly profileDirs: Readonly<ProfileDirs>;
+}
+
+/** Reads the environment (and the env file) once; the result is frozen. */
+export async function loadCommandConfig(input: ConfigInput, warn?: (message: string) => void): Promise<Readonly<CommandConfig>> {
+  const cwd = input.cwd ?? process.cwd();
+  // A copy: without an env file loadEnv hands back what it was given, and the
+  // process environment itself must neither be frozen nor be read again later.
+  const env = Object.freeze({ ...(await loadEnv({ envFile: input.envFile, cwd, env: input.env ?? process.env, warn })) });
+  return Object.freeze({ cwd, env, profileDirs: Object.freeze(resolveProfileDirs({ cwd, env, profilesDir: input.profilesDir })) });
+}
+
+/** Everything `plan` and `run` accept besides how to report: flags, environment, profile. */
+export interface RunConfigInput extends ConfigInput {
+  /** Profile name (user folder first, then built-in) or a path to a YAML file. */
+  profile: string;
+  /** `--output-dir` > `PGBAK_OUTPUT_DIR` > the profile's `outputDir` > `./backups`. */
+  outputDir?: string | undefined;
+  connection?: ConnectionFlags | undefined;
+  overrides?: StepOverrides | undefined;
+}
+
+/** One run's configuration, trusted and frozen: nothing downstream reads flags, env or the file again. */
+export interface RunConfig extends CommandConfig {
+  /** The profile as this run uses it: parsed once, command-line overrides applied and checked. */
+  readonly profile: LoadedProfile;
+  readonly outputDir: string;
+  readonly connection: Connection;
+}
+
+/**
+ * Loads a run's configuration once: env file and environment, the profile file
+ * (one parse that reports every problem with file and path), the command-line
+ * overrides, the output folder and the connection. `warn` gets the env file's
+ * permission warning and the profile's deprecated spellings.
+ */
+export async function loadRunConfig(input: RunConfigInput, warn?: (message: string) => void): Promise<Readonly<RunConfig>> {
+  const base = await loadCommandConfig(input, warn);
+  const { cwd, env } = base;
+  const loaded = await loadProfile(input.profile, base.profileDirs, env, cwd);
+  for (const line of loaded.deprecations ?? []) warn?.(line);
+  const profile = applyRunOverrides(loaded, input.overrides ?? {});
+  const outputDir = resolveOutputDir({ cwd, env, flag: input.outputDir, profile: profile.profile.outputDir });
+  const connection = await resolveConnection({ env, profile: profile.profile.connection, profileDir: dirname(profile.file), flags: input.connection });
+  return deepFreeze({ ...base, profile, outputDir, connection });
+}
