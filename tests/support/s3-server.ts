@@ -1,0 +1,121 @@
+// A real S3-protocol server on loopback for tests (s3rver, files in a temp dir), and a
+// fault-injecting HTTP proxy to put in front of it. What s3rver does not do (and so
+// what tests against it do not prove): AbortMultipartUpload (DELETE ?uploadId answers
+// 405 MethodNotAllowed) and ListMultipartUploads (GET ?uploads answers 501
+// NotImplemented); it does not enforce the 5 MiB minimum part size, part ETags in
+// CompleteMultipartUpload, checksums, IAM policies or regions.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../lib/storage/index.js';
+
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
+const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
+
+export interface S3TestServer {
+  endpoint: string;
+  client(options?: { endpoint?: string; maxAttempts?: number }): S3Client;
+  stop(): Promise<void>;
+}
+
+/** Starts s3rver on 127.0.0.1 with the given buckets; `stop()` closes it and every client made, and removes its files. */
+export async function startS3Server(buckets: string[]): Promise<S3TestServer> {
+  const directory = await mkdtemp(join(tmpdir(), 'pgbak-s3rver-'));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    vhostBuckets: false,
+    configureBuckets: buckets.map((name) => ({ name })),
+  });
+  const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const clients: S3Client[] = [];
+  return {
+    endpoint,
+    client: (options = {}) => {
+      const client = createS3Client({
+        region: 'us-east-1',
+        endpoint: options.endpoint ?? endpoint,
+        ...(options.maxAttempts !== undefined && { maxAttempts: options.maxAttempts }),
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      });
+      clients.push(client);
+      return client;
+    },
+    stop: async () => {
+      for (const client of clients) client.destroy();
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface FaultRule {
+  /** Which requests it hits, e.g. an UploadPart: `(req) => req.method === 'PUT' && /partNumber=/.test(req.url)`. */
+  match: (req: IncomingMessage) => boolean;
+  /** How many matching requests fail; Infinity for all. */
+  times: number;
+  status: number;
+  /** The S3 error code in the XML body, e.g. SlowDown. */
+  code: string;
+}
+
+export interface FaultProxy {
+  endpoint: string;
+  /** Requests that went through: method and URL, status, and whether the proxy made the answer up. */
+  log: { method: string; url: string; status: number; injected: boolean }[];
+  stop(): Promise<void>;
+}
+
+/** An HTTP proxy on 127.0.0.1 that forwards to `target` except for requests a rule answers with an S3 error. */
+export async function startFaultProxy(target: string, rules: FaultRule[]): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  const log: FaultProxy['log'] = [];
+  const remaining = rules.map((rule) => rule.times);
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const index = rules.findIndex((rule, i) => remaining[i]! > 0 && rule.match(req));
+    if (index >= 0) {
+      remaining[index]!--;
+      const rule = rules[index]!;
+      log.push({ method: req.method!, url: req.url!, status: rule.status, injected: true });
+      // Read the request body first, as a real server does before answering.
+      req.resume();
+      req.once('end', () => {
+        const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${rule.code}</Code><Message>injected by the test proxy</Message></Error>`;
+        res.writeHead(rule.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+      return;
+    }
+    const forward = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        log.push({ method: req.method!, url: req.url!, status: answer.statusCode!, injected: false });
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', (error) => res.destroy(error));
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    log,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
