@@ -5,7 +5,7 @@
 // NotImplemented); it does not enforce the 5 MiB minimum part size, part ETags in
 // CompleteMultipartUpload, checksums, IAM policies or regions.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { createS3Client } from '../../lib/storage/index.js';
 
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
+  httpServer: Server;
   close(): Promise<void>;
 }
 type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
@@ -54,6 +55,7 @@ export async function startS3Server(buckets: string[]): Promise<S3TestServer> {
     },
     stop: async () => {
       for (const client of clients) client.destroy();
+      server.httpServer.closeAllConnections();
       await server.close();
       await rm(directory, { recursive: true, force: true });
     },
@@ -81,6 +83,8 @@ export interface FaultProxy {
 export async function startFaultProxy(target: string, rules: FaultRule[]): Promise<FaultProxy> {
   const upstream = new URL(target);
   const log: FaultProxy['log'] = [];
+  // Its own agent, so that stop() can close the connections it keeps to the server.
+  const agent = new Agent({ keepAlive: false });
   const remaining = rules.map((rule) => rule.times);
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const index = rules.findIndex((rule, i) => remaining[i]! > 0 && rule.match(req));
@@ -98,7 +102,7 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
       return;
     }
     const forward = request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
       (answer) => {
         log.push({ method: req.method!, url: req.url!, status: answer.statusCode!, injected: false });
         res.writeHead(answer.statusCode!, answer.headers);
@@ -115,6 +119,7 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
     log,
     stop: async () => {
       server.closeAllConnections();
+      agent.destroy();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };

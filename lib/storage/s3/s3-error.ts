@@ -22,10 +22,10 @@ export function describeS3Error(error: unknown): { code: string; status?: number
  * The error every S3 failure of an archive turns into: one line naming where, the
  * provider's error code and HTTP status, and a hint.
  */
-export function s3Failed(action: string, location: string, cause: unknown): PgbakError {
+export function s3Failed(action: string, location: string, cause: unknown, hint?: string): PgbakError {
   if (cause instanceof PgbakError) return cause;
   const { code, status } = describeS3Error(cause);
-  const hint =
+  hint ??=
     hints[code] ??
     (status !== undefined && (status >= 500 || status === 429) ? transient : status === undefined ? network : undefined);
   const detail = status !== undefined ? `${code} (HTTP ${status})` : `${code}${cause instanceof Error && cause.message && cause.message !== code ? `: ${cause.message}` : ''}`;

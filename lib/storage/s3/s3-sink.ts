@@ -1,4 +1,4 @@
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough, Writable } from 'node:stream';
 import { PgbakError } from '../../errors.js';
@@ -45,6 +45,10 @@ export class S3Sink implements ArchiveSink {
   private bytes = 0;
   private committing: Promise<CommittedArchive> | undefined;
   private discarding: Promise<void> | undefined;
+  /** Of the multipart upload, once CreateMultipartUpload answered. */
+  private uploadId: string | undefined;
+  /** The first error the storage answered: the one to report, whatever lib-storage rejects with. */
+  private storageError: unknown;
   private readonly onSignal = () => {
     this.abort(abortReason(this.options.signal!, this.location)).catch(() => undefined);
   };
@@ -55,21 +59,29 @@ export class S3Sink implements ArchiveSink {
     const partSize = options.partSize ?? 8 * MiB;
     this.body = new PassThrough({ highWaterMark: 64 * 1024 });
     this.upload = new Upload({
-      client,
+      client: this.watch(client),
       params: { Bucket: bucket, Key: key, Body: this.body },
       partSize,
       queueSize: options.queueSize ?? 4,
-      leavePartsOnError: false,
+      // The sink aborts the multipart upload itself (discard()): lib-storage's own abort runs
+      // un-awaitable after an abort() and, when it fails, replaces the provider's error with its own.
+      leavePartsOnError: true,
     });
     this.uploaded = this.upload.done();
     // A rejection of the upload while the archive is written (NoSuchBucket, AccessDenied
     // on the first part, a part that failed every retry) stops the writer with it.
     this.uploaded.catch((error: unknown) => {
-      const failure = s3Failed('upload to', this.location, error);
+      const failure = s3Failed('upload to', this.location, this.storageError ?? error);
       this.failure ??= failure;
       if (!this.writable.destroyed) this.writable.destroy(failure);
     });
-    this.writable = new BodyWritable(this.body, (count) => (this.bytes += count));
+    // The body can close under the writer when Upload stops reading it (a part failed every
+    // retry): the writer then gets Upload's own error, not the body's AbortError.
+    const uploadFailure = this.uploaded.then(
+      () => new PgbakError('INTERNAL', `${this.location} was completed before commit`),
+      (error: unknown) => s3Failed('upload to', this.location, this.storageError ?? error),
+    );
+    this.writable = new BodyWritable(this.body, uploadFailure, (count) => (this.bytes += count));
     this.closed = new Promise((resolve) => this.writable.once('close', resolve));
     this.writable.on('error', (error) => {
       this.failure ??= error;
@@ -121,7 +133,7 @@ export class S3Sink implements ArchiveSink {
       // Only now may Upload see the end: it then sends the PutObject or CompleteMultipartUpload.
       this.body.end();
       await this.uploaded.catch((error: unknown) => {
-        throw s3Failed('upload to', this.location, error);
+        throw s3Failed('upload to', this.location, this.storageError ?? error);
       });
     } catch (error) {
       this.state = 'aborted';
@@ -132,6 +144,26 @@ export class S3Sink implements ArchiveSink {
     this.options.signal?.removeEventListener('abort', this.onSignal);
     await this.checkStoredSize();
     return { location: this.location, bytes: this.bytes };
+  }
+
+  /**
+   * The client as Upload sees it: the same, but each answer is looked at on the way
+   * (the multipart upload's id, the storage's first error).
+   */
+  private watch(client: S3Client): S3Client {
+    const watched = Object.create(client) as S3Client;
+    const send = async (command: Parameters<S3Client['send']>[0], options?: unknown) => {
+      try {
+        const output = await client.send(command as never, options as never);
+        if (command instanceof CreateMultipartUploadCommand) this.uploadId = (output as { UploadId?: string }).UploadId;
+        return output;
+      } catch (error) {
+        this.storageError ??= error;
+        throw error;
+      }
+    };
+    watched.send = send as S3Client['send'];
+    return watched;
   }
 
   /** A store that keeps checksum trailers inside the object (or drops bytes) shows a different size. */
@@ -161,30 +193,30 @@ export class S3Sink implements ArchiveSink {
       const why = reason ?? new PgbakError('INTERRUPTED', `writing ${this.location} was aborted`);
       if (!this.body.destroyed) this.body.destroy(why);
       if (!this.writable.destroyed) this.writable.destroy(why);
-      const outcome = await this.uploaded.then(
-        () => 'completed' as const,
-        (error: unknown) => error,
+      const completed = await this.uploaded.then(
+        () => true,
+        () => false,
       );
-      // Belt and braces: stops any part still queued; sends nothing itself.
+      // Stops any part still queued; sends nothing itself.
       await this.upload.abort();
-      if (outcome === 'completed') {
+      if (completed) {
         // Only if the body ended before the failure, which commit() alone does.
         throw new PgbakError('INTERNAL', `${this.location} was completed although it was aborted`);
       }
-      // Upload rejects with the body's error once it aborted cleanly, and with the abort's
-      // own error when AbortMultipartUpload failed. A failure of Upload itself (a part that
-      // failed every retry) is what it reports first: that is the one the writer got.
-      const ownFailure = this.failure instanceof PgbakError ? this.failure.cause : undefined;
-      if (outcome !== why && outcome !== ownFailure && isS3Exception(outcome)) {
-        throw s3Failed('abort the multipart upload of', this.location, outcome);
+      // Upload has settled: no part is in flight, and the id is known if one was created.
+      if (this.uploadId !== undefined) {
+        const { client, bucket, key } = this.options;
+        try {
+          await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: this.uploadId }));
+        } catch (error) {
+          if ((error as { name?: string }).name !== 'NoSuchUpload') {
+            throw s3Failed('abort the multipart upload of', this.location, error, 'An incomplete upload may be left (it costs storage, it is never listed as a backup): an AbortIncompleteMultipartUpload lifecycle rule removes it');
+          }
+        }
       }
     })();
     return this.discarding;
   }
-}
-
-function isS3Exception(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && '$metadata' in error && !(error instanceof PgbakError);
 }
 
 function abortReason(signal: AbortSignal, location: string): Error {
@@ -195,13 +227,14 @@ function abortReason(signal: AbortSignal, location: string): Error {
 class BodyWritable extends Writable {
   constructor(
     private readonly body: PassThrough,
+    private readonly uploadFailure: Promise<Error>,
     private readonly count: (bytes: number) => void,
   ) {
     super({ highWaterMark: 64 * 1024 });
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.body.destroyed) return callback(this.body.errored ?? new PgbakError('INTERRUPTED', 'the upload was aborted'));
+    if (this.body.destroyed) return void this.uploadFailure.then(callback);
     this.count(chunk.length);
     if (this.body.write(chunk)) return callback();
     const cleanup = () => {
@@ -209,7 +242,7 @@ class BodyWritable extends Writable {
       this.body.off('close', onClose);
     };
     const onDrain = () => (cleanup(), callback());
-    const onClose = () => (cleanup(), callback(this.body.errored ?? new PgbakError('INTERRUPTED', 'the upload was aborted')));
+    const onClose = () => (cleanup(), void this.uploadFailure.then(callback));
     this.body.once('drain', onDrain);
     this.body.once('close', onClose);
   }
