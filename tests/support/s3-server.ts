@@ -68,8 +68,8 @@ export interface FaultRule {
   /** How many matching requests fail; Infinity for all. */
   times: number;
   status: number;
-  /** The S3 error code in the XML body, e.g. SlowDown. */
-  code: string;
+  /** The S3 error code in the XML body, e.g. SlowDown; absent: an empty success (a 204 that pretends an AbortMultipartUpload worked). */
+  code?: string;
 }
 
 export interface FaultProxy {
@@ -80,7 +80,11 @@ export interface FaultProxy {
 }
 
 /** An HTTP proxy on 127.0.0.1 that forwards to `target` except for requests a rule answers with an S3 error. */
-export async function startFaultProxy(target: string, rules: FaultRule[]): Promise<FaultProxy> {
+export async function startFaultProxy(
+  target: string,
+  rules: FaultRule[],
+  options: { /** Milliseconds to hold a forwarded request back (a slow store). */ delay?: (req: IncomingMessage) => number } = {},
+): Promise<FaultProxy> {
   const upstream = new URL(target);
   const log: FaultProxy['log'] = [];
   // Its own agent, so that stop() can close the connections it keeps to the server.
@@ -95,12 +99,24 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
       // Read the request body first, as a real server does before answering.
       req.resume();
       req.once('end', () => {
+        if (rule.code === undefined) {
+          res.writeHead(rule.status);
+          res.end();
+          return;
+        }
         const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${rule.code}</Code><Message>injected by the test proxy</Message></Error>`;
         res.writeHead(rule.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
         res.end(body);
       });
       return;
     }
+    const delay = options.delay?.(req) ?? 0;
+    if (delay > 0) req.pause();
+    const forward = () => forwardTo(req, res);
+    if (delay > 0) setTimeout(forward, delay);
+    else forward();
+  });
+  const forwardTo = (req: IncomingMessage, res: ServerResponse) => {
     const forward = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
       (answer) => {
@@ -111,7 +127,7 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
     );
     forward.on('error', (error) => res.destroy(error));
     req.pipe(forward);
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

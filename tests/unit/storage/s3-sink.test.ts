@@ -41,8 +41,12 @@ function newKey(): string {
 }
 
 /** A client that talks to s3rver through a proxy that logs every request and injects the given faults. */
-async function throughProxy(rules: FaultRule[] = [], maxAttempts?: number): Promise<{ client: S3Client; proxy: FaultProxy }> {
-  const proxy = await startFaultProxy(s3.endpoint, rules);
+async function throughProxy(
+  rules: FaultRule[] = [],
+  maxAttempts?: number,
+  delay?: (req: { method?: string; url?: string }) => number,
+): Promise<{ client: S3Client; proxy: FaultProxy }> {
+  const proxy = await startFaultProxy(s3.endpoint, rules, delay ? { delay } : {});
   proxies.push(proxy);
   return { client: s3.client({ endpoint: proxy.endpoint, ...(maxAttempts !== undefined && { maxAttempts }) }), proxy };
 }
@@ -68,6 +72,9 @@ async function isVisible(key: string): Promise<boolean> {
 }
 
 const uploadPart = (req: { method?: string; url?: string }): boolean => req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? '');
+const abortUpload = (req: { method?: string; url?: string }): boolean => req.method === 'DELETE' && /[?&]uploadId=/.test(req.url ?? '');
+/** What s3rver cannot do: answer AbortMultipartUpload as a real store does (204). */
+const abortWorks: FaultRule = { match: abortUpload, times: Infinity, status: 204 };
 const abortRequests = (proxy: FaultProxy) => proxy.log.filter((entry) => entry.method === 'DELETE' && /[?&]uploadId=/.test(entry.url));
 
 function endless(): Readable {
@@ -288,6 +295,62 @@ describe('S3Sink', () => {
     await expect(sink.commit()).rejects.toThrow('SlowDown');
     expect(proxy.log.filter((entry) => entry.injected)).toHaveLength(2);
     expect(abortRequests(proxy)).toHaveLength(1);
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('through a ZipWriter: a source that fails after two parts rejects addStream with its error, and abort() aborts the upload once', async () => {
+    const key = newKey();
+    const { client: proxied, proxy } = await throughProxy([abortWorks]);
+    const writer = await ZipWriter.create(await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB }));
+    let produced = 0;
+    const failing = new Readable({
+      read() {
+        if (produced >= 12 * MiB) return void setTimeout(() => this.destroy(new Error('pg_dump exited with code 1')), 200);
+        produced += 256 * 1024;
+        this.push(randomBytes(256 * 1024));
+      },
+    });
+    await expect(writer.addStream('app/app.dump', failing, { compress: false })).rejects.toThrow('pg_dump exited with code 1');
+    await writer.abort();
+    expect(abortRequests(proxy)).toEqual([expect.objectContaining({ status: 204, injected: true })]);
+    expect(proxy.log.filter((entry) => entry.method === 'POST').map((entry) => entry.url)).toEqual([`/${BUCKET}/${key}?uploads=`]);
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('in a tee, with a store that aborts multipart uploads, the tee fails with the S3 copy\'s AccessDenied', async () => {
+    const key = newKey();
+    const dir = tempDir();
+    const { client: proxied, proxy } = await throughProxy([abortWorks, { match: uploadPart, times: Infinity, status: 403, code: 'AccessDenied' }]);
+    const tee = new TeeSink([await LocalFileSink.open(join(dir, 'b.zip')), await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB })]);
+    const expected = { code: 'OUTPUT_NOT_WRITABLE', message: `cannot upload to s3://${BUCKET}/${key}: AccessDenied (HTTP 403)` };
+    await expect(pipeline(endless(), tee.writable)).rejects.toMatchObject(expected);
+    await expect(tee.commit()).rejects.toMatchObject(expected);
+    await tee.abort();
+    expect(abortRequests(proxy)).toHaveLength(1);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('keeps memory bounded: with a slow store, the writer waits, at most (queueSize + 1) parts ahead of what is stored', async () => {
+    const key = newKey();
+    const partSize = 5 * MiB;
+    const { client: proxied, proxy } = await throughProxy([abortWorks], undefined, (req) => (uploadPart(req) ? 300 : 0));
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize, queueSize: 2 });
+    let accepted = 0;
+    let maxAhead = 0;
+    const counter = new PassThrough();
+    counter.on('data', (chunk: Buffer) => {
+      accepted += chunk.length;
+      const stored = proxy.log.filter((entry) => uploadPart(entry)).length * partSize;
+      maxAhead = Math.max(maxAhead, accepted - stored);
+    });
+    const piping = pipeline(endless(), counter, sink.writable);
+    const outcome = expect(piping).rejects.toThrow('enough');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sink.abort(new Error('enough'));
+    await outcome;
+    expect(accepted).toBeGreaterThan(3 * partSize);
+    // Two parts in flight, one being filled, and the streams' buffers (a few hundred KiB).
+    expect(maxAhead).toBeLessThan(3 * partSize + MiB);
     expect(await keysUnder(key)).toEqual([]);
   });
 
