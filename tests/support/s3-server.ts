@@ -1,9 +1,14 @@
 // A real S3-protocol server on loopback for tests (s3rver, files in a temp dir), and a
-// fault-injecting HTTP proxy to put in front of it. What s3rver does not do (and so
-// what tests against it do not prove): AbortMultipartUpload (DELETE ?uploadId answers
-// 405 MethodNotAllowed) and ListMultipartUploads (GET ?uploads answers 501
-// NotImplemented); it does not enforce the 5 MiB minimum part size, part ETags in
-// CompleteMultipartUpload, checksums, IAM policies or regions.
+// fault-injecting HTTP proxy to put in front of it (errors on chosen requests, an empty
+// 204 where s3rver cannot answer, delays).
+// What s3rver 3.7 does not do, so what tests against it alone do not prove:
+// - AbortMultipartUpload: DELETE ?uploadId answers 405 MethodNotAllowed (tests see the
+//   request sent, and make the proxy answer 204 to test the path where it works);
+// - ListMultipartUploads: GET ?uploads answers 501 NotImplemented, so no test can list
+//   incomplete uploads; that the parts are really dropped is not proven here;
+// - SigV4 signatures are not checked (any secret passes), so neither are credentials;
+// - it never checks the 5 MiB minimum part size or the parts listed in CompleteMultipartUpload
+//   (it has no code that raises EntityTooSmall or InvalidPart).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -11,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../lib/storage/index.js';
+import { createS3Client } from '../../lib/storage/s3/index.js';
 
 interface S3rverInstance {
   run(): Promise<AddressInfo>;

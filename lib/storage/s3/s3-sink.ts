@@ -28,8 +28,9 @@ const MiB = 1024 * 1024;
  * one part, a multipart upload otherwise. `Upload` publishes whatever it got when its
  * body ends, so the body's end is held back until {@link commit}: the writable's own end
  * only says the last byte was handed over. A failure destroys the body with an error,
- * which makes `Upload` abort the multipart upload (AbortMultipartUpload) and send no
- * PutObject (it sends it only after the body's end).
+ * so `Upload` sends no PutObject (it sends it only after the body's end) and no
+ * CompleteMultipartUpload; once it has settled, the sink sends AbortMultipartUpload for a
+ * multipart upload it had begun. Memory: about partSize × (queueSize + 1).
  */
 export class S3Sink implements ArchiveSink {
   readonly location: string;
@@ -37,7 +38,7 @@ export class S3Sink implements ArchiveSink {
 
   private readonly body: PassThrough;
   private readonly upload: Upload;
-  /** Settles once `Upload` is done: completed, or failed and its multipart upload aborted. */
+  /** Settles once `Upload` is done, completed or failed: then no part is in flight. */
   private readonly uploaded: Promise<unknown>;
   private readonly closed: Promise<void>;
   private state: State = 'open';

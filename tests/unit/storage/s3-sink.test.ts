@@ -11,7 +11,8 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ZipWriter } from '../../../lib/archive/index.js';
 import { PgbakError } from '../../../lib/errors.js';
-import { createS3Client, LocalFileSink, S3Sink, TeeSink } from '../../../lib/storage/index.js';
+import { LocalFileSink, TeeSink } from '../../../lib/storage/index.js';
+import { createS3Client, S3Sink } from '../../../lib/storage/s3/index.js';
 import { startFaultProxy, startS3Server, type FaultProxy, type FaultRule, type S3TestServer } from '../../support/s3-server.js';
 import { generatedSource, sha256Of, useTempDir } from '../archive/support.js';
 
