@@ -1,0 +1,361 @@
+// The S3 sink against a real S3-protocol server on loopback (s3rver), with a
+// fault-injecting proxy in front of it where a test needs to see or break requests.
+// s3rver answers AbortMultipartUpload with 405 and ListMultipartUploads with 501: the
+// tests below prove that the abort is *sent* (the proxy sees DELETE ?uploadId) and that
+// no object appears, not that a real store drops the parts (see tests/support/s3-server.ts).
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ZipWriter } from '../../../lib/archive/index.js';
+import { PgbakError } from '../../../lib/errors.js';
+import { LocalFileSink, TeeSink } from '../../../lib/storage/index.js';
+import { createS3Client, S3Sink } from '../../../lib/storage/s3/index.js';
+import { startFaultProxy, startS3Server, type FaultProxy, type FaultRule, type S3TestServer } from '../../support/s3-server.js';
+import { generatedSource, sha256Of, useTempDir } from '../archive/support.js';
+
+const MiB = 1024 * 1024;
+const BUCKET = 'backups';
+const tempDir = useTempDir();
+let s3: S3TestServer;
+let client: S3Client;
+const proxies: FaultProxy[] = [];
+let keyCount = 0;
+
+beforeAll(async () => {
+  s3 = await startS3Server([BUCKET]);
+  client = s3.client();
+});
+
+afterEach(async () => {
+  await Promise.all(proxies.splice(0).map((proxy) => proxy.stop()));
+});
+
+afterAll(async () => {
+  await s3?.stop();
+});
+
+function newKey(): string {
+  return `pg/db1/nightly-${++keyCount}.zip`;
+}
+
+/** A client that talks to s3rver through a proxy that logs every request and injects the given faults. */
+async function throughProxy(
+  rules: FaultRule[] = [],
+  maxAttempts?: number,
+  delay?: (req: { method?: string; url?: string }) => number,
+): Promise<{ client: S3Client; proxy: FaultProxy }> {
+  const proxy = await startFaultProxy(s3.endpoint, rules, delay ? { delay } : {});
+  proxies.push(proxy);
+  return { client: s3.client({ endpoint: proxy.endpoint, ...(maxAttempts !== undefined && { maxAttempts }) }), proxy };
+}
+
+async function objectBytes(key: string): Promise<Buffer> {
+  const answer = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return Buffer.from(await answer.Body!.transformToByteArray());
+}
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  const answer = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+  return (answer.Contents ?? []).map((object) => object.Key!);
+}
+
+async function isVisible(key: string): Promise<boolean> {
+  try {
+    await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NotFound') return false;
+    throw error;
+  }
+}
+
+const uploadPart = (req: { method?: string; url?: string }): boolean => req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? '');
+const abortUpload = (req: { method?: string; url?: string }): boolean => req.method === 'DELETE' && /[?&]uploadId=/.test(req.url ?? '');
+/** What s3rver cannot do: answer AbortMultipartUpload as a real store does (204). */
+const abortWorks: FaultRule = { match: abortUpload, times: Infinity, status: 204 };
+const abortRequests = (proxy: FaultProxy) => proxy.log.filter((entry) => entry.method === 'DELETE' && /[?&]uploadId=/.test(entry.url));
+
+function endless(): Readable {
+  return new Readable({
+    read() {
+      setTimeout(() => this.push(randomBytes(256 * 1024)), 1);
+    },
+  });
+}
+
+describe('createS3Client', () => {
+  it('asks for checksums only when required and uses path-style addressing with a custom endpoint', async () => {
+    const custom = createS3Client({ region: 'eu-central-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    try {
+      expect(await custom.config.requestChecksumCalculation()).toBe('WHEN_REQUIRED');
+      expect(await custom.config.responseChecksumValidation()).toBe('WHEN_REQUIRED');
+      expect(custom.config.forcePathStyle).toBe(true);
+    } finally {
+      custom.destroy();
+    }
+  });
+});
+
+describe('S3Sink', () => {
+  it('streams a 20 MiB archive as a multipart upload that lands byte-exact, invisible until commit', async () => {
+    const key = newKey();
+    const { client: proxied, proxy } = await throughProxy();
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB, queueSize: 2 });
+    expect(sink.location).toBe(`s3://${BUCKET}/${key}`);
+    const archive = randomBytes(20 * MiB);
+    const gate = new PassThrough();
+    const piping = pipeline(gate, sink.writable);
+    // Hand over 12 MiB, wait until two parts are stored, and look for the object.
+    gate.write(archive.subarray(0, 12 * MiB));
+    const partsDone = () => proxy.log.filter((entry) => uploadPart(entry)).length;
+    while (partsDone() < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await isVisible(key)).toBe(false);
+    gate.end(archive.subarray(12 * MiB));
+    await piping;
+    expect(await isVisible(key)).toBe(false);
+    // The last part goes only once commit() ends the body.
+    expect(partsDone()).toBeLessThanOrEqual(3);
+
+    const committed = await sink.commit();
+
+    expect(committed).toEqual({ location: `s3://${BUCKET}/${key}`, bytes: 20 * MiB });
+    const stored = await objectBytes(key);
+    expect(stored.length).toBe(20 * MiB);
+    expect(stored.equals(archive)).toBe(true);
+    expect(proxy.log.filter((entry) => entry.method === 'POST').map((entry) => entry.url.replace(/uploadId=\w+/, 'uploadId=…'))).toEqual([
+      `/${BUCKET}/${key}?uploads=`,
+      `/${BUCKET}/${key}?uploadId=…`,
+    ]);
+    expect(proxy.log.filter((entry) => entry.method === 'PUT').length).toBe(4);
+  });
+
+  it('sends a small archive written by a ZipWriter as one PutObject at commit, byte-exact (no checksum trailers in it)', async () => {
+    const key = newKey();
+    const dir = tempDir();
+    const { client: proxied, proxy } = await throughProxy();
+    const upload = await S3Sink.open({ client: proxied, bucket: BUCKET, key });
+    const writer = await ZipWriter.create(new TeeSink([await LocalFileSink.open(join(dir, 'b.zip')), upload]));
+    await writer.addStream('app/app.sql', Readable.from([Buffer.from('SELECT 1;\n'.repeat(10_000))]), { compress: true });
+    await writer.addStream('app/app.dump', Readable.from([randomBytes(100_000)]), { compress: false });
+    expect(proxy.log).toEqual([]);
+    expect(await isVisible(key)).toBe(false);
+
+    await writer.finish();
+
+    const local = await readFile(join(dir, 'b.zip'));
+    const stored = await objectBytes(key);
+    expect(stored.length).toBe(local.length);
+    expect(sha256Of(stored)).toBe(sha256Of(local));
+    expect(proxy.log.map((entry) => `${entry.method} ${entry.url}`)).toEqual([`PUT /${BUCKET}/${key}?x-id=PutObject`, `HEAD /${BUCKET}/${key}`]);
+  });
+
+  it('on a source error in a multipart upload: the writer gets that error, the upload is aborted and no object appears', async () => {
+    const key = newKey();
+    const { client: proxied, proxy } = await throughProxy();
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB, queueSize: 2 });
+    const source = new PassThrough();
+    const piping = pipeline(source, sink.writable);
+    for (let i = 0; i < 48; i++) source.write(randomBytes(256 * 1024));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    source.destroy(new Error('pg_dump exited with code 1'));
+    await expect(piping).rejects.toThrow('pg_dump exited with code 1');
+    await expect(sink.commit()).rejects.toThrow('pg_dump exited with code 1');
+
+    expect(proxy.log.some((entry) => entry.url.endsWith('?uploads='))).toBe(true);
+    expect(proxy.log.some((entry) => entry.method === 'POST' && /uploadId=/.test(entry.url))).toBe(false);
+    // AbortMultipartUpload was sent; s3rver cannot do it (405), and the sink says so.
+    expect(abortRequests(proxy)).toEqual([expect.objectContaining({ status: 405 })]);
+    await expect(sink.abort()).rejects.toMatchObject({
+      code: 'OUTPUT_NOT_WRITABLE',
+      message: `cannot abort the multipart upload of s3://${BUCKET}/${key}: MethodNotAllowed (HTTP 405)`,
+    });
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('on a source error before one part is full: sends nothing at all, and no object appears', async () => {
+    const key = newKey();
+    const { client: proxied, proxy } = await throughProxy();
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key });
+    const source = new PassThrough();
+    source.write(randomBytes(64 * 1024));
+    setTimeout(() => source.destroy(new Error('native engine: relation vanished')), 20);
+    await expect(pipeline(source, sink.writable)).rejects.toThrow('relation vanished');
+    await expect(sink.commit()).rejects.toThrow('relation vanished');
+    await sink.abort();
+    expect(proxy.log).toEqual([]);
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('a writable ended without commit publishes nothing (Upload never sees the end)', async () => {
+    const key = newKey();
+    const sink = await S3Sink.open({ client, bucket: BUCKET, key });
+    await pipeline(Readable.from([Buffer.from('a whole archive')]), sink.writable);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await isVisible(key)).toBe(false);
+    await sink.abort();
+    expect(await isVisible(key)).toBe(false);
+    await expect(sink.commit()).rejects.toThrow(/aborted/);
+  });
+
+  it('abort() stops the writer with its reason and is idempotent; a committed archive is left alone', async () => {
+    const key = newKey();
+    const sink = await S3Sink.open({ client, bucket: BUCKET, key });
+    const source = endless();
+    const piping = pipeline(source, sink.writable);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const outcome = expect(piping).rejects.toThrow('SIGTERM');
+    await Promise.all([sink.abort(new Error('SIGTERM')), sink.abort()]);
+    await outcome;
+    expect(source.destroyed).toBe(true);
+    expect(await keysUnder(key)).toEqual([]);
+
+    const done = await S3Sink.open({ client, bucket: BUCKET, key });
+    done.writable.end('x');
+    await done.commit();
+    await done.abort();
+    expect((await objectBytes(key)).toString()).toBe('x');
+  });
+
+  it('aborts when its signal fires (SIGINT), and the writer gets the signal\'s reason', async () => {
+    const key = newKey();
+    const controller = new AbortController();
+    const sink = await S3Sink.open({ client, bucket: BUCKET, key, signal: controller.signal });
+    const piping = pipeline(endless(), sink.writable);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    controller.abort(new PgbakError('INTERRUPTED', 'interrupted by SIGINT'));
+    await expect(piping).rejects.toThrow('interrupted by SIGINT');
+    await expect(sink.commit()).rejects.toThrow(/interrupted by SIGINT|aborted/);
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('names the bucket, the key and NoSuchBucket when the bucket does not exist', async () => {
+    const sink = await S3Sink.open({ client, bucket: 'no-such-bucket', key: 'b.zip' });
+    sink.writable.end(Buffer.from('small archive'));
+    const error = await sink.commit().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PgbakError);
+    expect(error).toMatchObject({
+      code: 'OUTPUT_NOT_WRITABLE',
+      message: 'cannot upload to s3://no-such-bucket/b.zip: NoSuchBucket (HTTP 404)',
+      hint: 'Create the bucket, or correct its name, region and endpoint',
+    });
+  });
+
+  it('stops the writer with NoSuchBucket when the first part of a large archive cannot be uploaded', async () => {
+    const sink = await S3Sink.open({ client, bucket: 'no-such-bucket', key: 'big.zip', partSize: 5 * MiB });
+    await expect(pipeline(endless(), sink.writable)).rejects.toMatchObject({
+      message: 'cannot upload to s3://no-such-bucket/big.zip: NoSuchBucket (HTTP 404)',
+    });
+    await expect(sink.commit()).rejects.toThrow('NoSuchBucket');
+  });
+
+  it('in a tee with a local copy, an S3 failure fails the whole and removes the local .partial', async () => {
+    const key = newKey();
+    const dir = tempDir();
+    const { client: proxied } = await throughProxy([{ match: uploadPart, times: Infinity, status: 403, code: 'AccessDenied' }]);
+    const tee = new TeeSink([await LocalFileSink.open(join(dir, 'b.zip')), await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB })]);
+    const source = endless();
+    await expect(pipeline(source, tee.writable)).rejects.toMatchObject({
+      code: 'OUTPUT_NOT_WRITABLE',
+      message: `cannot upload to s3://${BUCKET}/${key}: AccessDenied (HTTP 403)`,
+      hint: expect.stringContaining('s3:PutObject'),
+    });
+    expect(source.destroyed).toBe(true);
+    // The tee reports its copies' abort failures over the first error: s3rver refuses
+    // AbortMultipartUpload (405), a real store would not. The local copy is gone anyway.
+    await expect(tee.commit()).rejects.toThrow(`cannot abort the multipart upload of s3://${BUCKET}/${key}: MethodNotAllowed (HTTP 405)`);
+    await tee.abort().catch(() => undefined);
+    expect(await readdir(dir)).toEqual([]);
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('retries an UploadPart answered 503 SlowDown, and the archive still lands byte-exact', async () => {
+    const key = newKey();
+    const { client: proxied, proxy } = await throughProxy([{ match: uploadPart, times: 1, status: 503, code: 'SlowDown' }]);
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB, queueSize: 1 });
+    const source = generatedSource(11 * MiB, 256 * 1024);
+    await pipeline(source.stream, sink.writable);
+    await sink.commit();
+    expect(proxy.log.filter((entry) => entry.injected)).toHaveLength(1);
+    expect(sha256Of(await objectBytes(key))).toBe(source.sha256());
+  });
+
+  it('fails cleanly, naming SlowDown, when every attempt of an UploadPart gets 503, and leaves no object', async () => {
+    const key = newKey();
+    const { client: proxied, proxy } = await throughProxy([{ match: uploadPart, times: Infinity, status: 503, code: 'SlowDown' }], 2);
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB, queueSize: 1 });
+    const source = endless();
+    await expect(pipeline(source, sink.writable)).rejects.toMatchObject({
+      code: 'OUTPUT_NOT_WRITABLE',
+      message: `cannot upload to s3://${BUCKET}/${key}: SlowDown (HTTP 503)`,
+      hint: expect.stringContaining('retried'),
+    });
+    expect(source.destroyed).toBe(true);
+    await expect(sink.commit()).rejects.toThrow('SlowDown');
+    expect(proxy.log.filter((entry) => entry.injected)).toHaveLength(2);
+    expect(abortRequests(proxy)).toHaveLength(1);
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('through a ZipWriter: a source that fails after two parts rejects addStream with its error, and abort() aborts the upload once', async () => {
+    const key = newKey();
+    const { client: proxied, proxy } = await throughProxy([abortWorks]);
+    const writer = await ZipWriter.create(await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB }));
+    let produced = 0;
+    const failing = new Readable({
+      read() {
+        if (produced >= 12 * MiB) return void setTimeout(() => this.destroy(new Error('pg_dump exited with code 1')), 200);
+        produced += 256 * 1024;
+        this.push(randomBytes(256 * 1024));
+      },
+    });
+    await expect(writer.addStream('app/app.dump', failing, { compress: false })).rejects.toThrow('pg_dump exited with code 1');
+    await writer.abort();
+    expect(abortRequests(proxy)).toEqual([expect.objectContaining({ status: 204, injected: true })]);
+    expect(proxy.log.filter((entry) => entry.method === 'POST').map((entry) => entry.url)).toEqual([`/${BUCKET}/${key}?uploads=`]);
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('in a tee, with a store that aborts multipart uploads, the tee fails with the S3 copy\'s AccessDenied', async () => {
+    const key = newKey();
+    const dir = tempDir();
+    const { client: proxied, proxy } = await throughProxy([abortWorks, { match: uploadPart, times: Infinity, status: 403, code: 'AccessDenied' }]);
+    const tee = new TeeSink([await LocalFileSink.open(join(dir, 'b.zip')), await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB })]);
+    const expected = { code: 'OUTPUT_NOT_WRITABLE', message: `cannot upload to s3://${BUCKET}/${key}: AccessDenied (HTTP 403)` };
+    await expect(pipeline(endless(), tee.writable)).rejects.toMatchObject(expected);
+    await expect(tee.commit()).rejects.toMatchObject(expected);
+    await tee.abort();
+    expect(abortRequests(proxy)).toHaveLength(1);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('keeps memory bounded: with a slow store, the writer waits, at most (queueSize + 1) parts ahead of what is stored', async () => {
+    const key = newKey();
+    const partSize = 5 * MiB;
+    const { client: proxied, proxy } = await throughProxy([abortWorks], undefined, (req) => (uploadPart(req) ? 300 : 0));
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize, queueSize: 2 });
+    let accepted = 0;
+    let maxAhead = 0;
+    const counter = new PassThrough();
+    counter.on('data', (chunk: Buffer) => {
+      accepted += chunk.length;
+      const stored = proxy.log.filter((entry) => uploadPart(entry)).length * partSize;
+      maxAhead = Math.max(maxAhead, accepted - stored);
+    });
+    const piping = pipeline(endless(), counter, sink.writable);
+    const outcome = expect(piping).rejects.toThrow('enough');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sink.abort(new Error('enough'));
+    await outcome;
+    expect(accepted).toBeGreaterThan(3 * partSize);
+    // Two parts in flight, one being filled, and the streams' buffers (a few hundred KiB).
+    expect(maxAhead).toBeLessThan(3 * partSize + MiB);
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('refuses a part size below S3\'s 5 MiB minimum', async () => {
+    await expect(S3Sink.open({ client, bucket: BUCKET, key: 'x.zip', partSize: MiB })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+});
