@@ -14,7 +14,7 @@ import { PgbakError } from '../../../lib/errors.js';
 import { LocalFileSink, TeeSink } from '../../../lib/storage/index.js';
 import { createS3Client, S3Sink } from '../../../lib/storage/s3/index.js';
 import { startFaultProxy, startS3Server, type FaultProxy, type FaultRule, type S3TestServer } from '../../support/s3-server.js';
-import { generatedSource, sha256Of, useTempDir } from '../archive/support.js';
+import { generatedSource, sha256Of, useTempDir } from '../../unit/archive/support.js';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'backups';
