@@ -43,7 +43,7 @@ function describePlan(plan: Plan, hasPassword: boolean): string {
   const lines = [
     `profile   ${plan.profile.name} (${plan.profile.origin}: ${plan.profile.file})`,
     `server    ${c.host}:${c.port} as ${c.user}, database ${c.database}, PostgreSQL ${plan.server.text}`,
-    `archive   ${plan.outputDir}/${plan.archiveName}`,
+    ...plan.storage.map((where, i) => `${i === 0 ? 'archive  ' : '         '} ${where.kind === 'local' ? `${where.dir}/${plan.archiveName}` : `s3://${where.bucket}/${where.prefix}${plan.archiveName}`}`),
     `rows      ${plan.rowCounts === 'off' ? 'not counted' : `${plan.rowCounts} counts`}`,
     `verify    ${plan.verify ? 'yes: restore-test into a scratch database after the run' : 'no'}`,
     `retention ${plan.retention ? describeRetention(plan.retention) : 'none: every backup is kept'}`,

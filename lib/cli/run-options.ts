@@ -16,6 +16,7 @@ export interface RunArgs extends GlobalArgs {
   format?: DumpFormat;
   jobs?: number;
   'output-dir'?: string;
+  storage?: string[];
   'row-counts'?: RowCountMode;
   'schema-model'?: boolean;
   verify?: boolean;
@@ -38,7 +39,8 @@ export function withRunOptions<T>(yargs: Argv<T>) {
     .option('schema-model', { type: 'boolean', describe: "store each database's schema model for pgbak compare (default); --no-schema-model skips it", group: 'Steps:' })
     .option('engine', { choices: engines, describe: 'pg_dump, native (catalog + COPY through the driver), or auto: pg_dump when a compatible one is installed', group: 'Steps:' })
     .option('verify', { type: 'boolean', describe: 'restore-test the backup right after writing it (exit 3 on a mismatch); --no-verify skips a profile\'s verify: true' })
-    .option('output-dir', { alias: 'o', type: 'string', describe: 'where the zip goes (default ./backups, or PGBAK_OUTPUT_DIR)' });
+    .option('output-dir', { alias: 'o', type: 'string', describe: 'where the zip goes (default ./backups, or PGBAK_OUTPUT_DIR)' })
+    .option('storage', { type: 'string', array: true, describe: "s3://bucket/prefix/ or a folder: where the zip goes instead of the profile's storage; repeat for several copies" });
 }
 
 /** Turns parsed flags into what the run's configuration is loaded from. */
@@ -48,6 +50,7 @@ export function toRunConfigInput(args: RunArgs): RunConfigInput {
     envFile: args['env-file'],
     profilesDir: args['profiles-dir'],
     outputDir: args['output-dir'],
+    storage: args.storage,
     connection: { host: args.host, port: args.port, user: args.user, database: args.database },
     overrides: {
       tables: args.table,

@@ -8,6 +8,7 @@ import type { Env } from './env-file.js';
 import { expandEnv, type ExpandProblem } from './expand-env.js';
 import type { ProfileDirs } from './profile-dirs.js';
 import { connectionSchema, profileSchema, retentionRules, retentionSchema, stepSchema, type Profile } from './profile-schema.js';
+import { localStorageSchema, s3StorageSchema } from './storage.js';
 import { didYouMean } from './suggest.js';
 
 /** A validated profile and where it came from. */
@@ -123,6 +124,9 @@ const knownKeys = {
   connection: Object.keys(connectionSchema.shape),
   step: Object.keys(stepSchema.shape),
   retention: Object.keys(retentionSchema.shape),
+  storage: ['local', 's3'],
+  local: Object.keys(localStorageSchema.shape),
+  s3: Object.keys(s3StorageSchema.shape),
 };
 
 // "Unrecognized key" issues, with the closest key of the same object.
@@ -134,6 +138,8 @@ function suggestKeys(issue: { code: string; path: ReadonlyArray<PropertyKey>; ke
     : first === 'connection' && issue.path.length === 1 ? knownKeys.connection
     : first === 'retention' && issue.path.length === 1 ? knownKeys.retention
     : first === 'steps' && typeof second === 'number' && issue.path.length === 2 ? knownKeys.step
+    : first === 'storage' && typeof second === 'number' && issue.path.length === 2 ? knownKeys.storage
+    : first === 'storage' && issue.path.length === 3 && (issue.path[2] === 'local' || issue.path[2] === 's3') ? knownKeys[issue.path[2]]
     : null;
   if (known === null) return '';
   if (issue.keys.length === 1) return didYouMean(issue.keys[0]!, known);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sslModes } from './connection-types.js';
 import { checkExtraArgs } from './extra-args.js';
+import { storageSchema } from './storage.js';
 
 /** The six kinds of step a profile can hold. */
 export const stepKinds = ['full', 'schema-only', 'data-only', 'tables', 'large-objects', 'globals-only'] as const;
@@ -142,6 +143,8 @@ export const profileSchema = z
     connection: connectionSchema.optional(),
     /** Where the zip goes (default `./backups`, or `PGBAK_OUTPUT_DIR`). */
     outputDir: name.optional(),
+    /** Where the zip goes: `{ local: { dir } }` and `{ s3: { bucket, prefix, … } }` entries, all written at once (default: outputDir). */
+    storage: storageSchema.optional(),
     /** Per-table row counts in the manifest: exact `count(*)`, planner estimates, or none. */
     rowCounts: z.enum(rowCountModes).optional(),
     /** Store each database's schema model for `pgbak compare` (default true). */

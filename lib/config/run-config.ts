@@ -7,6 +7,7 @@ import { resolveOutputDir } from './output-dir.js';
 import { resolveProfileDirs, type ProfileDirs } from './profile-dirs.js';
 import { resolveConnection, type ConnectionFlags } from './resolve-connection.js';
 import { applyRunOverrides, type StepOverrides } from './run-overrides.js';
+import { resolveStorage, type Storage } from './storage.js';
 
 /** What every command starts from: flags naming where configuration lives. */
 export interface ConfigInput {
@@ -46,6 +47,8 @@ export interface RunConfigInput extends ConfigInput {
   profile: string;
   /** `--output-dir` > `PGBAK_OUTPUT_DIR` > the profile's `outputDir` > `./backups`. */
   outputDir?: string | undefined;
+  /** `--storage` URLs (`s3://bucket/prefix/` or a folder): replace the profile's `storage:`. */
+  storage?: readonly string[] | undefined;
   connection?: ConnectionFlags | undefined;
   overrides?: StepOverrides | undefined;
 }
@@ -54,7 +57,14 @@ export interface RunConfigInput extends ConfigInput {
 export interface RunConfig extends CommandConfig {
   /** The profile as this run uses it: parsed once, command-line overrides applied and checked. */
   readonly profile: LoadedProfile;
+  /**
+   * The run's local folder: the first local storage's, else `--output-dir` > PGBAK_OUTPUT_DIR >
+   * the profile's outputDir > ./backups. Holds the run log and the locks even when the
+   * archive goes to S3 only.
+   */
   readonly outputDir: string;
+  /** Where the archive goes, every copy at once (at least one). */
+  readonly storage: readonly Storage[];
   readonly connection: Connection;
 }
 
@@ -70,7 +80,9 @@ export async function loadRunConfig(input: RunConfigInput, warn?: (message: stri
   const loaded = await loadProfile(input.profile, base.profileDirs, env, cwd);
   for (const line of loaded.deprecations ?? []) warn?.(line);
   const profile = applyRunOverrides(loaded, input.overrides ?? {});
-  const outputDir = resolveOutputDir({ cwd, env, flag: input.outputDir, profile: profile.profile.outputDir });
+  const stateDir = resolveOutputDir({ cwd, env, flag: input.outputDir, profile: profile.profile.outputDir });
+  const storage = resolveStorage({ cwd, env, flags: input.storage, profile: profile.profile.storage, outputDir: stateDir });
+  const outputDir = storage.find((where) => where.kind === 'local')?.dir ?? stateDir;
   const connection = await resolveConnection({ env, profile: profile.profile.connection, profileDir: dirname(profile.file), flags: input.connection });
-  return deepFreeze({ ...base, profile, outputDir, connection });
+  return deepFreeze({ ...base, profile, outputDir, storage, connection });
 }

@@ -9,6 +9,7 @@ import { globalsOptionArgs, kindArgs, optionArgs } from './kind-args.js';
 import { childEnv } from '../config/child-env.js';
 import { applyRunOverrides, type StepOverrides } from '../config/run-overrides.js';
 import { archiveName, safeName } from './names.js';
+import { expandPrefix, type Storage } from '../config/storage.js';
 import type { NativeOptions, Plan, PlanStep, StepOutput, TableScope } from './types.js';
 
 /** What compile needs to know about the world, gathered beforehand. */
@@ -25,6 +26,8 @@ export interface CompileInput {
   connection: Connection;
   facts: CompileFacts;
   outputDir: string;
+  /** Where the archive goes (RunConfig.storage); default: the output folder alone. */
+  storage?: readonly Storage[] | undefined;
   now: Date;
 }
 
@@ -60,12 +63,18 @@ export function compile(input: CompileInput): Plan {
     }
   });
   const databases = runDatabases(steps, connection.database);
+  const label = archiveLabel(profile, databases);
+  const prefixValues = { host: connection.host, database: label, profile: input.profile.name };
+  const storage = (input.storage ?? [{ kind: 'local', dir: input.outputDir }]).map((where) =>
+    where.kind === 'local' ? { ...where } : { ...where, prefix: expandPrefix(where.prefix, prefixValues) },
+  );
   return {
     profile: { name: input.profile.name, file: input.profile.file, origin: input.profile.origin, sha256: input.profile.sha256 },
     connection: toPublicConnection(connection),
     server: facts.server,
     outputDir: input.outputDir,
-    archiveName: archiveName(input.profile.name, archiveLabel(profile, databases), input.now),
+    archiveName: archiveName(input.profile.name, label, input.now),
+    storage,
     databases,
     allDatabases: profile.steps.some((step) => step.databases === 'all'),
     rowCounts: profile.rowCounts ?? 'exact',

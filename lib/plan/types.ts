@@ -1,3 +1,4 @@
+import type { Storage } from '../config/storage.js';
 import type { PublicConnection } from '../config/connection-types.js';
 import type { DumpFormat, RetentionPolicy, RowCountMode, StepKind } from '../config/profile-schema.js';
 import type { PgVersion, ToolInfo } from '../tools/index.js';
@@ -82,6 +83,11 @@ export interface Plan {
    * with `all` for a `databases: all` run that dumps several, `<n>-databases` for a list.
    */
   archiveName: string;
+  /**
+   * Every place the archive goes, written at once: local folders, and buckets whose
+   * prefix has its placeholders replaced (the object's key is prefix + archiveName).
+   */
+  storage: Storage[];
   /**
    * The databases the run backs up, in step order: its retention groups and its run
    * locks. The connection's database for a run of cluster-wide steps only.

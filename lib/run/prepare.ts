@@ -56,6 +56,7 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger, faile
       connection,
       facts: { server: server.version, databases: server.databases, tools: tools.inventory },
       outputDir: config.outputDir,
+      storage: config.storage,
       now,
     });
     return { config, plan, connection, sessions, profile, env };

@@ -13,8 +13,16 @@ export function holdRetention(plan: Plan, held: string[], logger: PgbakLogger): 
 
 // Retention never fails a run whose backup is complete: a problem is a warning
 // (and in --json), so that a retry does not pile up more backups.
-export async function retain(plan: Plan, logger: PgbakLogger): Promise<RunSummary['retention']> {
+export async function retain(plan: Plan, logger: PgbakLogger, remote: readonly string[] = []): Promise<RunSummary['retention']> {
   if (!plan.retention) return null;
+  // Retention reads a local folder: S3 copies are not pruned yet (nor counted).
+  if (remote.length > 0) {
+    if (!plan.storage.some((where) => where.kind === 'local')) {
+      logger.warn(`retention not applied: the backup went to S3 only (${remote.join(', ')}) and pgbak cannot prune a bucket yet`);
+      return { deleted: [], failed: 0, held: 'S3 storage: retention over a bucket is not supported yet' };
+    }
+    logger.warn(`retention applies to ${plan.outputDir} only: copies in S3 (${remote.join(', ')}) are not pruned`);
+  }
   try {
     const result = await applyRetention({ outputDir: plan.outputDir, profile: plan.profile.name, policy: plan.retention, logger });
     if (!result) return null;

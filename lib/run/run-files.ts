@@ -8,12 +8,20 @@ import { PgbakError, toPgbakError } from '../errors.js';
 import type { PgbakLogger } from '../log/index.js';
 import type { Plan } from '../plan/types.js';
 import { removeLeftovers } from '../retention/index.js';
-import { LocalFileSink } from '../storage/index.js';
+import type { Env } from '../config/env-file.js';
+import type { S3Storage } from '../config/storage.js';
+import { LocalFileSink, TeeSink, type ArchiveSink } from '../storage/index.js';
 
 /** The run's files, once claimed: the zip being written and the log beside it. */
 export interface RunFiles {
   zip: ZipWriter;
   logPath: string;
+  /** The zip in the run's local folder once committed; null when it goes to S3 only. */
+  localArchive: string | null;
+  /** Copies that go to S3 (`s3://bucket/key`). */
+  remote: string[];
+  /** Lets go of the S3 clients; call once the zip is committed or aborted. */
+  close(): void;
 }
 
 /**
@@ -23,34 +31,107 @@ export interface RunFiles {
  * link planted at the next names must never be written through. Taken names (two runs
  * within one second, a leftover, a planted link) move on to `-2`, `-3`, …
  */
-export async function openRunFiles(plan: Plan, logger: PgbakLogger): Promise<RunFiles> {
+export async function openRunFiles(plan: Plan, logger: PgbakLogger, env: Env): Promise<RunFiles> {
   const base = plan.archiveName.replace(/\.zip$/, '');
-  for (let n = 1; n <= MAX_NAME_ATTEMPTS; n++) {
-    const archive = join(plan.outputDir, n === 1 ? plan.archiveName : `${base}-${n}.zip`);
-    const logPath = archive.replace(/\.zip$/, '.log');
-    if ((await isTakenSafely(archive)) || (await isTakenSafely(logPath))) continue;
-    let zip: ZipWriter;
-    try {
-      zip = await ZipWriter.create(await LocalFileSink.open(archive), { compressionLevel: plan.zipCompressionLevel });
-    } catch (error) {
-      if (isAlreadyThere(error)) continue;
-      throw error;
+  const s3 = await openS3Clients(plan, env);
+  try {
+    for (let n = 1; n <= MAX_NAME_ATTEMPTS; n++) {
+      const name = n === 1 ? plan.archiveName : `${base}-${n}.zip`;
+      const archive = join(plan.outputDir, name);
+      const logPath = archive.replace(/\.zip$/, '.log');
+      if ((await isTakenSafely(archive)) || (await isTakenSafely(logPath))) continue;
+      const opened = await openSinks(plan, name, s3);
+      if (opened === null) continue;
+      const zip = await ZipWriter.create(opened.sink, { compressionLevel: plan.zipCompressionLevel });
+      try {
+        await logger.attachRunLog(logPath);
+        return { zip, logPath, localArchive: opened.localArchive, remote: opened.remote, close: s3.close };
+      } catch (error) {
+        await zip.abort();
+        if (isAlreadyThere(error)) continue;
+        throw error;
+      }
     }
-    try {
-      await logger.attachRunLog(logPath);
-      return { zip, logPath };
-    } catch (error) {
-      await zip.abort();
-      if (isAlreadyThere(error)) continue;
-      throw error;
-    }
+  } catch (error) {
+    s3.close();
+    throw error;
   }
+  s3.close();
   throw new PgbakError('OUTPUT_NOT_WRITABLE', `cannot find a free name for ${plan.archiveName} in ${plan.outputDir} (${MAX_NAME_ATTEMPTS} taken)`, {
     hint: 'remove the leftover .partial/.log files and links there, and keep the output folder writable by this user only',
   });
 }
 
 const MAX_NAME_ATTEMPTS = 100;
+
+interface S3Clients {
+  /** A sink for one bucket; the AWS SDK is loaded only when the plan has a bucket. */
+  open?: (where: S3Storage, key: string) => Promise<ArchiveSink>;
+  close(): void;
+}
+
+async function openS3Clients(plan: Plan, env: Env): Promise<S3Clients> {
+  const buckets = plan.storage.filter((where): where is S3Storage => where.kind === 's3');
+  if (buckets.length === 0) return { close: () => undefined };
+  const { createS3Client, S3Sink } = await import('../storage/s3/index.js');
+  const clients = new Map<string, ReturnType<typeof createS3Client>>();
+  // Credentials from the run's environment (the env file included) when it has them;
+  // otherwise the SDK's default chain (shared files, web identity, instance metadata).
+  const credentials =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
+      : undefined;
+  const clientFor = (where: S3Storage) => {
+    const id = JSON.stringify([where.region, where.endpoint, where.forcePathStyle]);
+    let client = clients.get(id);
+    if (!client) {
+      client = createS3Client({
+        region: where.region,
+        ...(where.endpoint !== undefined && { endpoint: where.endpoint }),
+        ...(where.forcePathStyle !== undefined && { forcePathStyle: where.forcePathStyle }),
+        ...(credentials && { credentials }),
+      });
+      clients.set(id, client);
+    }
+    return client;
+  };
+  return {
+    open: (where, key) => S3Sink.open({ client: clientFor(where), bucket: where.bucket, key }),
+    close: () => {
+      for (const client of clients.values()) client.destroy();
+      clients.clear();
+    },
+  };
+}
+
+/**
+ * One sink per storage, a tee when there are several. Null when a local copy's name
+ * is taken (the caller moves on to the next name); whatever was opened is aborted.
+ */
+async function openSinks(plan: Plan, name: string, s3: S3Clients): Promise<{ sink: ArchiveSink; localArchive: string | null; remote: string[] } | null> {
+  const sinks: ArchiveSink[] = [];
+  let localArchive: string | null = null;
+  const remote: string[] = [];
+  try {
+    for (const where of plan.storage) {
+      if (where.kind === 'local') {
+        const path = join(where.dir, name);
+        if (where.dir !== plan.outputDir) await ensureDir(where.dir);
+        sinks.push(await LocalFileSink.open(path));
+        if (where.dir === plan.outputDir) localArchive ??= path;
+      } else {
+        const sink = await s3.open!(where, `${where.prefix}${name}`);
+        sinks.push(sink);
+        remote.push(sink.location);
+      }
+    }
+  } catch (error) {
+    await Promise.all(sinks.map((sink) => sink.abort().catch(() => undefined)));
+    if (isAlreadyThere(error)) return null;
+    throw error;
+  }
+  return { sink: sinks.length === 1 ? sinks[0]! : new TeeSink(sinks), localArchive, remote };
+}
 
 async function isTakenSafely(path: string): Promise<boolean> {
   try {

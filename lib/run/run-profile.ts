@@ -6,7 +6,7 @@ import { prepareRun } from './prepare.js';
 import { endWithFailure, recordFailedRun } from './record-failed-run.js';
 import { retain, holdRetention } from './retain.js';
 import { throwIfAborted, type RunContext } from './run-context.js';
-import { ensureDir, openRunFiles, sweepLeftovers } from './run-files.js';
+import { ensureDir, openRunFiles, sweepLeftovers, type RunFiles } from './run-files.js';
 import { recordRun } from './run-record.js';
 import type { RunSummary } from './summary.js';
 import { verifyWritten } from './verify-written.js';
@@ -39,23 +39,38 @@ async function runLocked(run: RunContext): Promise<RunSummary> {
   const { plan, logger } = run;
   const lock = await acquireRunLock(plan.outputDir, plan.profile.name, plan.databases);
   try {
-    const files = await openRunFiles(plan, logger);
-    const archive = files.zip.location;
+    const files = await openRunFiles(plan, logger, run.config.env);
     let written: Awaited<ReturnType<typeof writeArchive>>;
     try {
-      await recordRun(plan, archive, logger);
-      await sweepLeftovers(plan.outputDir, logger);
-      written = await writeArchive(run, files);
-    } catch (error) {
-      // Whatever fails once the log is attached ends it with the failure record
-      // (writeArchive records its own; this catches what comes before it).
-      throw await endWithFailure(error, files.zip, files.logPath, logger);
+      try {
+        // The run record names the local name (what status and the sweep look for beside the log).
+        await recordRun(plan, files.logPath.replace(/\.log$/, '.zip'), logger);
+        await sweepLeftovers(plan.outputDir, logger);
+        written = await writeArchive(run, files);
+      } catch (error) {
+        // Whatever fails once the log is attached ends it with the failure record
+        // (writeArchive records its own; this catches what comes before it).
+        throw await endWithFailure(error, files.zip, files.logPath, logger);
+      }
+    } finally {
+      files.close();
     }
     const { summary, held } = written;
-    if (plan.verify) summary.verify = await verifyWritten(archive, run.connection, run.config, logger, run.signal);
-    summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger);
+    if (plan.verify) summary.verify = await verifyLocalCopy(run, files);
+    summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger, files.remote);
     return summary;
   } finally {
     await lock.release();
   }
+}
+
+// verify and retention read a local folder: with S3 copies they cover the local copy
+// only, and with no local copy they are skipped, said as a warning, never faked.
+async function verifyLocalCopy(run: RunContext, files: RunFiles): Promise<RunSummary['verify']> {
+  if (files.localArchive === null) {
+    run.logger.warn(`verify skipped: the backup went to S3 only (${files.remote.join(', ')}) and pgbak cannot verify an object in a bucket yet`);
+    return undefined;
+  }
+  if (files.remote.length > 0) run.logger.warn(`verifying the local copy only: ${files.remote.join(', ')} is not read back`);
+  return verifyWritten(files.localArchive, run.connection, run.config, run.logger, run.signal);
 }
