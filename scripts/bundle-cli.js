@@ -19,4 +19,14 @@ await build({
   // CommonJS dependencies (pg, yargs' helpers) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __pgbakRequire } from 'node:module'; const require = __pgbakRequire(import.meta.url);" },
   logLevel: 'warning',
+  plugins: [
+    {
+      // S3 storage is imported lazily (await import()) and loads the AWS SDK: it stays out of
+      // the bundle and is loaded from tsc's output beside it, only by a run that writes to S3.
+      name: 'lazy-s3',
+      setup(b) {
+        b.onResolve({ filter: /storage\/s3\/index\.js$/ }, () => ({ path: './storage/s3/index.js', external: true }));
+      },
+    },
+  ],
 });
