@@ -1,0 +1,151 @@
+// `pgbak run` writing to S3 storage (a real s3rver on loopback) and to a local folder
+// at once: the object is the complete, readable zip; a failed run leaves no object.
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { openZip, parseManifest } from '../../../lib/archive/index.js';
+import { runCli } from '../../support/cli.js';
+import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
+import { startS3Server, type S3TestServer } from '../../support/s3-server.js';
+import { errorReport, fakePgBin, listTree, tempDirs } from '../failures/helpers.js';
+
+const BUCKET = 'backups';
+const cluster = getCluster(15);
+const dirs = tempDirs();
+let s3: S3TestServer;
+let client: S3Client;
+let database: TestDatabase;
+
+beforeAll(async () => {
+  s3 = await startS3Server([BUCKET]);
+  client = s3.client();
+  database = await createTestDatabase(cluster, 's3run');
+  await query(cluster, database.name, 'CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, md5(g::text) FROM generate_series(1, 500) g;');
+});
+
+afterAll(async () => {
+  await database?.drop();
+  await s3?.stop();
+  await dirs.removeAll();
+});
+
+function s3Env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...pgEnv(cluster, database.name),
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    ...extra,
+  };
+}
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  const answer = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+  return (answer.Contents ?? []).map((object) => object.Key!).sort();
+}
+
+async function download(key: string, to: string): Promise<Buffer> {
+  const answer = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  const bytes = Buffer.from(await answer.Body!.transformToByteArray());
+  await writeFile(to, bytes);
+  return bytes;
+}
+
+describe('pgbak run to S3 storage', () => {
+  it('run full --storage s3://bucket/pg/{database}/ streams a readable pgbak zip to the bucket under the expanded prefix', async () => {
+    const state = await dirs.make();
+    const result = await runCli(['run', 'full', '--storage', `s3://${BUCKET}/pg/{database}/`, '--output-dir', state], { env: s3Env(), cwd: state });
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.exitCode).toBe(0);
+
+    const keys = await keysUnder(`pg/${database.name}/`);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(new RegExp(`^pg/${database.name}/full-${database.name}-\\d{8}T\\d{6}Z\\.zip$`));
+    const copy = path.join(state, 'downloaded.zip');
+    await download(keys[0]!, copy);
+    const reader = await openZip(copy);
+    try {
+      const manifest = parseManifest(await reader.readText('manifest.json'));
+      expect(manifest.steps.map((step) => step.database)).toContain(database.name);
+    } finally {
+      await reader.close();
+    }
+    // Nothing of the dump on local disk: the state folder holds the run log only (and the lock's leftovers, none).
+    const files = (await listTree(state)).filter((file) => file !== 'downloaded.zip');
+    expect(files.filter((file) => file.endsWith('.zip') || file.endsWith('.partial'))).toEqual([]);
+    expect(files.some((file) => file.endsWith('.log'))).toBe(true);
+  });
+
+  it('plan prints the s3:// destination with the prefix expanded', async () => {
+    const state = await dirs.make();
+    const result = await runCli(['plan', 'full', '--storage', `s3://${BUCKET}/pg/{profile}/{database}/`, '--storage', state], { env: s3Env(), cwd: state });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`archive +s3://${BUCKET}/pg/full/${database.name}/full-${database.name}-\\d{8}T\\d{6}Z\\.zip`));
+    expect(result.stdout).toContain(`${state}/full-${database.name}-`);
+  });
+
+  it('a profile with local and s3 storage writes two byte-identical copies', async () => {
+    const work = await dirs.make();
+    const local = path.join(work, 'local-copies');
+    await writeFile(
+      path.join(work, 'both.yaml'),
+      [
+        'storage:',
+        `  - local: { dir: ${local} }`,
+        `  - s3: { bucket: ${BUCKET}, prefix: "both/{profile}/" }`,
+        'steps:',
+        '  - kind: full',
+        '',
+      ].join('\n'),
+    );
+    const result = await runCli(['run', path.join(work, 'both.yaml')], { env: s3Env(), cwd: work });
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.exitCode).toBe(0);
+
+    const zips = (await listTree(local)).filter((file) => file.endsWith('.zip'));
+    expect(zips).toHaveLength(1);
+    const keys = await keysUnder('both/both/');
+    expect(keys).toEqual([`both/both/${zips[0]}`]);
+    const remote = await download(keys[0]!, path.join(work, 'remote.zip'));
+    expect(remote.equals(await readFile(path.join(local, zips[0]!)))).toBe(true);
+    // The log stays beside the local copy.
+    expect(existsSync(path.join(local, zips[0]!.replace(/\.zip$/, '.log')))).toBe(true);
+  });
+
+  it('a pg_dump that fails mid-stream leaves no object in the bucket and no local .partial', async () => {
+    const state = await dirs.make();
+    const local = await dirs.make();
+    const result = await runCli(['run', 'schema-only', '--storage', `s3://${BUCKET}/failed/`, '--storage', local, '--output-dir', state], {
+      env: s3Env({ PGBAK_PG_BIN: fakePgBin, FAKE_PG_DUMP_MODE: 'exit1' }),
+      cwd: state,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(errorReport(result.stderr).message).toContain('pg_dump exited with code 1');
+    expect(await keysUnder('failed/')).toEqual([]);
+    const left = await listTree(local);
+    expect(left.filter((file) => file.endsWith('.zip') || file.includes('.partial'))).toEqual([]);
+  });
+
+  it('a bucket that does not exist: exit 1 naming the bucket and NoSuchBucket, and no local copy left', async () => {
+    const local = await dirs.make();
+    const result = await runCli(['run', 'full', '--storage', 's3://no-such-bucket/pg/', '--storage', local], { env: s3Env(), cwd: local });
+    expect(result.exitCode).toBe(1);
+    const report = errorReport(result.stderr);
+    expect(report.message).toContain('s3://no-such-bucket/pg/');
+    expect(report.message).toContain('NoSuchBucket');
+    const left = await listTree(local);
+    expect(left.filter((file) => file.endsWith('.zip') || file.includes('.partial'))).toEqual([]);
+  });
+
+  it('an unreachable endpoint: exit 1 with the storage error', async () => {
+    const local = await dirs.make();
+    const result = await runCli(['run', 'full', '--storage', `s3://${BUCKET}/pg/`], {
+      env: s3Env({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1', AWS_MAX_ATTEMPTS: '1' }),
+      cwd: local,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(errorReport(result.stderr).message).toContain(`s3://${BUCKET}/pg/`);
+  });
+});
