@@ -31,6 +31,16 @@ function compileError(stepYaml: string, options?: CompileOptions): PgbakError {
 
 describe('compile', () => {
   describe('the plan', () => {
+    it('expands the S3 prefix placeholders with the host, the archive label and the profile name', () => {
+      const plan = compileProfile(stepProfile('kind: full'), {
+        storage: [{ kind: 's3', bucket: 'acme', prefix: 'pg/{host}/{database}/{profile}', region: 'us-east-1' }, { kind: 'local', dir: '/copies' }],
+      });
+      expect(plan.storage).toEqual([
+        { kind: 's3', bucket: 'acme', prefix: 'pg/db.internal/app/test/', region: 'us-east-1' },
+        { kind: 'local', dir: '/copies' },
+      ]);
+    });
+
     it('describes the profile, the public connection, the server and the archive name', () => {
       const plan = compileProfile(stepProfile('kind: full'));
       expect({ ...plan, steps: plan.steps.length }).toEqual({
@@ -39,6 +49,7 @@ describe('compile', () => {
         server: { major: 15, minor: 8, text: '15.8' },
         outputDir: '/backups',
         archiveName: 'test-app-20261122T010000Z.zip',
+        storage: [{ kind: 'local', dir: '/backups' }],
         databases: ['app'],
         allDatabases: false,
         rowCounts: 'exact',

@@ -1,3 +1,4 @@
+import type { Storage } from '../../../lib/config/storage.js';
 import type { Connection } from '../../../lib/config/connection-types.js';
 import type { LoadedProfile } from '../../../lib/config/load-profile.js';
 import { parseProfile } from '../../../lib/config/load-profile.js';
@@ -66,6 +67,7 @@ export interface CompileOptions {
   databases?: string[];
   overrides?: StepOverrides;
   connection?: Connection;
+  storage?: Storage[];
 }
 
 export function compileProfile(profile: LoadedProfile, options: CompileOptions = {}): Plan {
@@ -81,6 +83,7 @@ export function compileProfile(profile: LoadedProfile, options: CompileOptions =
     connection: options.connection ?? connection,
     facts,
     outputDir: '/backups',
+    storage: options.storage,
     now: NOW,
   });
 }
