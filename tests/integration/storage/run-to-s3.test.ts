@@ -5,9 +5,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { openZip, parseManifest } from '../../../lib/archive/index.js';
-import { runCli } from '../../support/cli.js';
+import { repoRoot, runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
-import { startS3Server, type S3TestServer } from '../../support/s3-server.js';
+import { startFaultProxy, startS3Server, type S3TestServer } from '../../support/s3-server.js';
 import { errorReport, fakePgBin, listTree, tempDirs } from '../failures/helpers.js';
 
 const BUCKET = 'backups';
@@ -147,5 +147,37 @@ describe('pgbak run to S3 storage', () => {
     });
     expect(result.exitCode).toBe(1);
     expect(errorReport(result.stderr).message).toContain(`s3://${BUCKET}/pg/`);
+  });
+
+  it('AccessDenied from the store: exit 1 with its code, no object, no local copy', async () => {
+    const proxy = await startFaultProxy(s3.endpoint, [{ match: (req) => req.method === 'PUT' || req.method === 'POST', times: Infinity, status: 403, code: 'AccessDenied' }]);
+    try {
+      const local = await dirs.make();
+      const result = await runCli(['run', 'full', '--storage', `s3://${BUCKET}/denied/`, '--storage', local], { env: s3Env({ AWS_ENDPOINT_URL_S3: proxy.endpoint }), cwd: local });
+      expect(result.exitCode).toBe(1);
+      const report = errorReport(result.stderr);
+      expect(report.message).toContain(`s3://${BUCKET}/denied/`);
+      expect(report.message).toContain('AccessDenied');
+      expect(await keysUnder('denied/')).toEqual([]);
+      expect((await listTree(local)).filter((file) => file.endsWith('.zip') || file.includes('.partial'))).toEqual([]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('with S3 only, --verify and retention are skipped with a warning, not faked', async () => {
+    const work = await dirs.make();
+    await writeFile(path.join(work, 'kept.yaml'), `storage:\n  - s3: { bucket: ${BUCKET}, prefix: kept/ }\nretention: { keepLast: 1 }\nsteps:\n  - kind: full\n`);
+    const result = await runCli(['run', path.join(work, 'kept.yaml'), '--verify', '--json'], { env: s3Env(), cwd: work });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('verify skipped: the backup went to S3 only');
+    expect(result.stderr).toContain('retention not applied: the backup went to S3 only');
+    expect(await keysUnder('kept/')).toHaveLength(1);
+  });
+
+  it('the CLI bundle leaves the AWS SDK out: a run without S3 storage does not load it', async () => {
+    const bundle = await readFile(path.join(repoRoot, 'dist/cli.js'), 'utf8');
+    expect(bundle).not.toContain('@aws-sdk/');
+    expect(bundle).toContain('import("./storage/s3/index.js")');
   });
 });
