@@ -1,5 +1,7 @@
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
+import type { ArchiveSource } from '../storage/source.js';
+import { PgbakError } from '../errors.js';
 import { archiveInvalid } from './archive-invalid.js';
 
 /** One entry as listed in the zip's central directory. */
@@ -85,6 +87,7 @@ export class ZipReader {
   /** Releases the file descriptor once open streams are done. Idempotent. */
   close(): void {
     this.zip.close();
+    // A source's reader closes when the zip and its streams are done (see SourceReader).
   }
 
   private entry(name: string): yauzl.Entry {
@@ -107,6 +110,48 @@ export async function openZip(path: string): Promise<ZipReader> {
   } catch (error) {
     zip?.close();
     throw archiveInvalid(path, messageOf(error), { cause: error });
+  }
+}
+
+/** yauzl's random access over an {@link ArchiveSource}: each read is one ranged stream. */
+class SourceReader extends yauzl.RandomAccessReader {
+  constructor(private readonly source: ArchiveSource) {
+    super();
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    return this.source.readStream(start, end);
+  }
+
+  // yauzl calls this once the zip is closed and every stream it handed out has ended.
+  override close(callback: (error: Error | null) => void): void {
+    // A failed close of a read-only source loses nothing; yauzl would emit it with no listener.
+    this.source.close().then(() => callback(null), () => callback(null));
+  }
+}
+
+/**
+ * Opens an archive from a random-access source (a local file, an S3 object): only the
+ * end of central directory, the central directory and the entries asked for are read.
+ * The source is closed with the reader; on failure it is closed here.
+ */
+export async function openZipSource(source: ArchiveSource): Promise<ZipReader> {
+  const reader = new SourceReader(source);
+  let zip: yauzl.ZipFile | undefined;
+  try {
+    zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+      yauzl.fromRandomAccessReader(reader, source.size, { lazyEntries: true, autoClose: false, strictFileNames: true }, (error, opened) =>
+        error ? reject(error) : resolve(opened),
+      ),
+    );
+    const entries: yauzl.Entry[] = [];
+    for await (const entry of zip.eachEntry()) entries.push(entry);
+    return new ZipReader(source.location, zip, entries);
+  } catch (error) {
+    if (zip !== undefined) zip.close();
+    else await source.close();
+    if (error instanceof PgbakError) throw error;
+    throw archiveInvalid(source.location, messageOf(error), { cause: error });
   }
 }
 
