@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import type { ArchiveSource } from '../storage/source.js';
 import { PgbakError } from '../errors.js';
@@ -113,13 +113,40 @@ export async function openZip(path: string): Promise<ZipReader> {
   }
 }
 
-/** yauzl's random access over an {@link ArchiveSource}: each read is one ranged stream. */
+/** Bytes at the end of a source read at once: the end record and, for most archives, the whole central directory. */
+const TAIL_BYTES = 256 * 1024;
+
+/**
+ * yauzl's random access over an {@link ArchiveSource}: each read is one ranged stream,
+ * except that the archive's tail is read once and kept: yauzl reads the central directory
+ * one small record at a time, which would otherwise be a request per entry on S3.
+ */
 class SourceReader extends yauzl.RandomAccessReader {
+  private tail: Promise<{ start: number; bytes: Buffer }> | undefined;
+
   constructor(private readonly source: ArchiveSource) {
     super();
   }
 
   override _readStreamForRange(start: number, end: number): Readable {
+    const size = this.source.size;
+    if (this.tail === undefined && end === size) {
+      const from = Math.max(0, Math.min(start, size - TAIL_BYTES));
+      this.tail = collect(this.source.readStream(from, size)).then((bytes) => ({ start: from, bytes }));
+      this.tail.catch(() => undefined);
+    }
+    const tail = this.tail;
+    if (tail !== undefined) {
+      const source = this.source;
+      return Readable.from(
+        (async function* () {
+          const { start: at, bytes } = await tail;
+          if (start >= at) yield bytes.subarray(start - at, end - at);
+          else yield* source.readStream(start, end);
+        })(),
+        { objectMode: false },
+      );
+    }
     return this.source.readStream(start, end);
   }
 
@@ -128,6 +155,12 @@ class SourceReader extends yauzl.RandomAccessReader {
     // A failed close of a read-only source loses nothing; yauzl would emit it with no listener.
     this.source.close().then(() => callback(null), () => callback(null));
   }
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /**

@@ -4,6 +4,9 @@ import { PgbakError } from '../../errors.js';
 import type { ArchiveSource } from '../source.js';
 import { describeS3Error, s3Failed } from './s3-error.js';
 
+const FIRST_WINDOW = 256 * 1024;
+const MAX_WINDOW = 16 * 1024 * 1024;
+
 /** `s3://bucket/key` split, or null for anything else. */
 export function parseS3Url(url: string): { bucket: string; key: string } | null {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
@@ -43,38 +46,31 @@ export class S3Source implements ArchiveSource {
 
   readStream(start: number, end: number): Readable {
     const controller = new AbortController();
-    const location = this.location;
-    const client = this.client;
-    const input = {
-      Bucket: this.bucket,
-      Key: this.key,
-      Range: `bytes=${start}-${end - 1}`,
-      // The object must not change between the ranges read.
-      ...(this.etag !== undefined && { IfMatch: this.etag }),
-    };
     let body: Readable | undefined;
+    const self = this;
+    // Windows of growing size, each one GET, the next asked for once the last is consumed:
+    // a reader that stops early (pg_restore --list reads a dump's table of contents) has
+    // fetched at most one window more than it used, not the whole entry.
     async function* chunks(): AsyncGenerator<Buffer> {
-      if (end <= start) return;
-      let answer;
-      try {
-        answer = await client.send(new GetObjectCommand(input), { abortSignal: controller.signal });
-      } catch (error) {
-        throw readFailed(location, error);
-      }
-      body = answer.Body as Readable;
-      let got = 0;
-      try {
-        for await (const chunk of body) {
-          got += (chunk as Buffer).length;
-          yield chunk as Buffer;
+      let window = FIRST_WINDOW;
+      for (let from = start; from < end; from += window, window = Math.min(window * 2, MAX_WINDOW)) {
+        const to = Math.min(from + window, end);
+        body = await self.get(from, to, controller.signal);
+        let got = 0;
+        try {
+          for await (const chunk of body) {
+            got += (chunk as Buffer).length;
+            yield chunk as Buffer;
+          }
+        } catch (error) {
+          throw readFailed(self.location, error);
         }
-      } catch (error) {
-        throw readFailed(location, error);
-      }
-      if (got !== end - start) {
-        throw new PgbakError('ARCHIVE_INVALID', `cannot read ${location}: asked bytes ${start}-${end - 1}, got ${got} bytes`, {
-          hint: 'the object changed or the storage answered short; try again',
-        });
+        if (got !== to - from) {
+          throw new PgbakError('ARCHIVE_INVALID', `cannot read ${self.location}: asked for bytes ${from}-${to - 1}, got ${got} bytes`, {
+            hint: 'the object changed or the storage answered short; try again',
+          });
+        }
+        window = to - from;
       }
     }
     const stream = Readable.from(chunks(), { objectMode: false });
@@ -83,6 +79,17 @@ export class S3Source implements ArchiveSource {
       body?.destroy();
     });
     return stream;
+  }
+
+  /** One ranged GET of `[from, to)`; the object must still be the one HEAD saw (If-Match its ETag). */
+  private async get(from: number, to: number, signal: AbortSignal): Promise<Readable> {
+    const input = { Bucket: this.bucket, Key: this.key, Range: `bytes=${from}-${to - 1}`, ...(this.etag !== undefined && { IfMatch: this.etag }) };
+    try {
+      const answer = await this.client.send(new GetObjectCommand(input), { abortSignal: signal });
+      return answer.Body as Readable;
+    } catch (error) {
+      throw readFailed(this.location, error);
+    }
   }
 
   async close(): Promise<void> {
