@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
-import type { ArchiveSource } from '../storage/source.js';
+import { LocalFileSource, type ArchiveSource } from '../storage/source.js';
 import { PgbakError } from '../errors.js';
 import { archiveInvalid } from './archive-invalid.js';
 
@@ -97,20 +97,15 @@ export class ZipReader {
   }
 }
 
-/** Opens an archive and reads its table of contents; anything not a sound zip is ARCHIVE_INVALID. */
+/** Opens an archive file and reads its table of contents; anything not a sound zip is ARCHIVE_INVALID. */
 export async function openZip(path: string): Promise<ZipReader> {
-  let zip: yauzl.ZipFile | undefined;
+  let source: LocalFileSource;
   try {
-    // lazyEntries + eachEntry reads the central directory one record at a time;
-    // autoClose off keeps the descriptor for openStream() after the listing.
-    zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: true });
-    const entries: yauzl.Entry[] = [];
-    for await (const entry of zip.eachEntry()) entries.push(entry);
-    return new ZipReader(path, zip, entries);
+    source = await LocalFileSource.open(path);
   } catch (error) {
-    zip?.close();
     throw archiveInvalid(path, messageOf(error), { cause: error });
   }
+  return openZipSource(source);
 }
 
 /** Bytes at the end of a source read at once: the end record and, for most archives, the whole central directory. */
