@@ -1,5 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+
+const CHUNK = 64 * 1024;
 
 /**
  * A finished archive read by ranges, wherever it lives: a local file, an S3 object.
@@ -43,8 +45,32 @@ export class LocalFileSource implements ArchiveSource {
   }
 
   readStream(start: number, end: number): Readable {
-    // autoClose off: the handle outlives each stream; `end` is inclusive for createReadStream.
-    return this.handle.createReadStream({ start, end: end - 1, autoClose: false, emitClose: true });
+    // Positioned reads on the shared handle. Not handle.createReadStream: destroying
+    // that stream closes the handle itself (autoClose only covers end and error).
+    const handle = this.handle;
+    let position = start;
+    return new Readable({
+      highWaterMark: CHUNK,
+      read(this: Readable) {
+        const length = Math.min(CHUNK, end - position);
+        if (length <= 0) {
+          this.push(null);
+          return;
+        }
+        handle.read(Buffer.allocUnsafe(length), 0, length, position).then(
+          ({ bytesRead, buffer }) => {
+            if (this.destroyed) return;
+            if (bytesRead === 0) {
+              this.destroy(new Error(`unexpected end of file at byte ${position} of ${end}`));
+              return;
+            }
+            position += bytesRead;
+            this.push(buffer.subarray(0, bytesRead));
+          },
+          (error: unknown) => this.destroy(error as Error),
+        );
+      },
+    });
   }
 
   async close(): Promise<void> {
