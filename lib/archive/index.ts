@@ -6,7 +6,7 @@ export {
   type FinishedArchive,
   type ZipWriterOptions,
 } from './zip-writer.js';
-export { openZip, ZipReader, type ReadTextOptions, type ZipEntryInfo } from './zip-reader.js';
+export { openZip, openZipSource, ZipReader, type ReadTextOptions, type ZipEntryInfo } from './zip-reader.js';
 export { manifestEntries, verifyEntries, type EntryCheck, type ExpectedEntry } from './verify-entries.js';
 export { parseManifest, serializeManifest } from './manifest.js';
 export * from './manifest-types.js';

@@ -1,5 +1,7 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
+import { LocalFileSource, type ArchiveSource } from '../storage/source.js';
+import { PgbakError } from '../errors.js';
 import { archiveInvalid } from './archive-invalid.js';
 
 /** One entry as listed in the zip's central directory. */
@@ -85,6 +87,7 @@ export class ZipReader {
   /** Releases the file descriptor once open streams are done. Idempotent. */
   close(): void {
     this.zip.close();
+    // A source's reader closes when the zip and its streams are done (see SourceReader).
   }
 
   private entry(name: string): yauzl.Entry {
@@ -94,19 +97,89 @@ export class ZipReader {
   }
 }
 
-/** Opens an archive and reads its table of contents; anything not a sound zip is ARCHIVE_INVALID. */
+/** Opens an archive file and reads its table of contents; anything not a sound zip is ARCHIVE_INVALID. */
 export async function openZip(path: string): Promise<ZipReader> {
+  let source: LocalFileSource;
+  try {
+    source = await LocalFileSource.open(path);
+  } catch (error) {
+    throw archiveInvalid(path, messageOf(error), { cause: error });
+  }
+  return openZipSource(source);
+}
+
+/** Bytes at the end of a source read at once: the end record and, for most archives, the whole central directory. */
+const TAIL_BYTES = 256 * 1024;
+
+/**
+ * yauzl's random access over an {@link ArchiveSource}: each read is one ranged stream,
+ * except that the archive's tail is read once and kept: yauzl reads the central directory
+ * one small record at a time, which would otherwise be a request per entry on S3.
+ */
+class SourceReader extends yauzl.RandomAccessReader {
+  private tail: Promise<{ start: number; bytes: Buffer }> | undefined;
+
+  constructor(private readonly source: ArchiveSource) {
+    super();
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    const size = this.source.size;
+    if (this.tail === undefined && end === size) {
+      const from = Math.max(0, Math.min(start, size - TAIL_BYTES));
+      this.tail = collect(this.source.readStream(from, size)).then((bytes) => ({ start: from, bytes }));
+      this.tail.catch(() => undefined);
+    }
+    const tail = this.tail;
+    if (tail !== undefined) {
+      const source = this.source;
+      return Readable.from(
+        (async function* () {
+          const { start: at, bytes } = await tail;
+          if (start >= at) yield bytes.subarray(start - at, end - at);
+          else yield* source.readStream(start, end);
+        })(),
+        { objectMode: false },
+      );
+    }
+    return this.source.readStream(start, end);
+  }
+
+  // yauzl calls this once the zip is closed and every stream it handed out has ended.
+  override close(callback: (error: Error | null) => void): void {
+    // A failed close of a read-only source loses nothing; yauzl would emit it with no listener.
+    this.source.close().then(() => callback(null), () => callback(null));
+  }
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Opens an archive from a random-access source (a local file, an S3 object): only the
+ * end of central directory, the central directory and the entries asked for are read.
+ * The source is closed with the reader; on failure it is closed here.
+ */
+export async function openZipSource(source: ArchiveSource): Promise<ZipReader> {
+  const reader = new SourceReader(source);
   let zip: yauzl.ZipFile | undefined;
   try {
-    // lazyEntries + eachEntry reads the central directory one record at a time;
-    // autoClose off keeps the descriptor for openStream() after the listing.
-    zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: true });
+    zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+      yauzl.fromRandomAccessReader(reader, source.size, { lazyEntries: true, autoClose: false, strictFileNames: true }, (error, opened) =>
+        error ? reject(error) : resolve(opened),
+      ),
+    );
     const entries: yauzl.Entry[] = [];
     for await (const entry of zip.eachEntry()) entries.push(entry);
-    return new ZipReader(path, zip, entries);
+    return new ZipReader(source.location, zip, entries);
   } catch (error) {
-    zip?.close();
-    throw archiveInvalid(path, messageOf(error), { cause: error });
+    if (zip !== undefined) zip.close();
+    else await source.close();
+    if (error instanceof PgbakError) throw error;
+    throw archiveInvalid(source.location, messageOf(error), { cause: error });
   }
 }
 

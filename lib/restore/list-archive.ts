@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Manifest, ManifestStep } from '../archive/index.js';
 import type { Env } from '../config/env-file.js';
 import type { PgbakLogger } from '../log/index.js';
+import { isS3Location } from '../storage/index.js';
 import { chooseTools } from './choose-tools.js';
 import { extractInput, withRestoreTempDir } from './extract.js';
 import { openArchive } from './open-archive.js';
@@ -32,7 +33,8 @@ export interface ArchiveListing {
  * checked against their sha256 here (restore and verify do that).
  */
 export async function listArchive(path: string, options: { env: Env; logger: PgbakLogger; signal: AbortSignal; cwd?: string }): Promise<ArchiveListing> {
-  const archive = await openArchive(resolve(options.cwd ?? process.cwd(), path), { check: false });
+  const location = isS3Location(path) ? path : resolve(options.cwd ?? process.cwd(), path);
+  const archive = await openArchive(location, { check: false, env: options.env });
   try {
     const { manifest, reader } = archive;
     const stored = new Map(reader.entries().map((entry) => [entry.name, entry.compressedSize]));

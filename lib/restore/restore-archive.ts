@@ -13,7 +13,7 @@ import { NATIVE_LOADER } from './native-loader-glue.js';
 import { checkUnrestrictedScripts } from './restrict-psql.js';
 import { checkScripts } from './check-scripts.js';
 import { chooseTools } from './choose-tools.js';
-import { openArchive } from './open-archive.js';
+import { openArchive, refuseS3 } from './open-archive.js';
 import { describeCommand, restoreItem } from './restore-item.js';
 import { selectItems } from './select-items.js';
 import { createDatabase, createDatabaseSql, ensureSchemas } from './target-db.js';
@@ -30,6 +30,7 @@ export function restoreArchive(options: RestoreOptions): Promise<RestoreSummary>
 }
 
 async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSummary> {
+  refuseS3(options.archive, 'restore');
   const started = Date.now();
   const logger = options.logger ?? createLogger({ level: 'quiet' });
   const signal = options.signal ?? new AbortController().signal;

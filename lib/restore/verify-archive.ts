@@ -24,7 +24,7 @@ import { NATIVE_LOADER } from './native-loader-glue.js';
 import { compareFacts, type Mismatch, type StepChecks } from './compare-facts.js';
 import { readDumpedSequences } from './dumped-sequences.js';
 import type { SequenceValues } from './sequence-sets.js';
-import { openArchive } from './open-archive.js';
+import { openArchive, refuseS3 } from './open-archive.js';
 import { restoreItem } from './restore-item.js';
 import { scratchDatabaseName } from './scratch-name.js';
 import { inputOf } from './select-items.js';
@@ -99,6 +99,7 @@ export function verifyArchive(options: VerifyOptions): Promise<VerifyResult> {
 }
 
 async function verifyArchiveHeld(options: VerifyOptions): Promise<VerifyResult> {
+  refuseS3(options.archive, 'verify');
   const started = Date.now();
   const logger = options.logger ?? createLogger({ level: 'quiet' });
   const cwd = options.cwd ?? process.cwd();

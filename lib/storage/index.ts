@@ -7,3 +7,5 @@ export { TeeSink } from './tee-sink.js';
 export { describeFsError, isOutputFailure, outputNotWritable } from './output-error.js';
 // S3 (./s3/index.js) is not re-exported here: the AWS SDK is large, and a run without S3
 // storage should not load it. Import it where S3 storage is configured, lazily.
+export { LocalFileSource, type ArchiveSource } from './source.js';
+export { isS3Location, openArchiveSource, parseArchiveLocation } from './open-source.js';

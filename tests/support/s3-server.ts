@@ -13,6 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { Transform } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -80,7 +81,7 @@ export interface FaultRule {
 export interface FaultProxy {
   endpoint: string;
   /** Requests that went through: method and URL, status, and whether the proxy made the answer up. */
-  log: { method: string; url: string; status: number; injected: boolean }[];
+  log: { method: string; url: string; status: number; injected: boolean; range?: string; /** Body bytes the proxy passed back (counted as they go). */ bytes: number }[];
   stop(): Promise<void>;
 }
 
@@ -100,7 +101,7 @@ export async function startFaultProxy(
     if (index >= 0) {
       remaining[index]!--;
       const rule = rules[index]!;
-      log.push({ method: req.method!, url: req.url!, status: rule.status, injected: true });
+      log.push({ method: req.method!, url: req.url!, status: rule.status, injected: true, bytes: 0 });
       // Read the request body first, as a real server does before answering.
       req.resume();
       req.once('end', () => {
@@ -125,9 +126,14 @@ export async function startFaultProxy(
     const forward = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
       (answer) => {
-        log.push({ method: req.method!, url: req.url!, status: answer.statusCode!, injected: false });
+        const entry: FaultProxy['log'][number] = { method: req.method!, url: req.url!, status: answer.statusCode!, injected: false, bytes: 0 };
+        if (req.headers.range !== undefined) entry.range = req.headers.range;
+        log.push(entry);
         res.writeHead(answer.statusCode!, answer.headers);
-        answer.pipe(res);
+        // Counted as the client takes them: a 'data' listener on `answer` would drain it regardless.
+        const counter = new Transform({ transform: (chunk: Buffer, _encoding, done) => { entry.bytes += chunk.length; done(null, chunk); } });
+        answer.pipe(counter).pipe(res);
+        res.once('close', () => answer.destroy());
       },
     );
     forward.on('error', (error) => res.destroy(error));

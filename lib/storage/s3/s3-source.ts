@@ -1,0 +1,113 @@
+import { Readable } from 'node:stream';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PgbakError } from '../../errors.js';
+import type { ArchiveSource } from '../source.js';
+import { describeS3Error, s3Failed } from './s3-error.js';
+
+const FIRST_WINDOW = 256 * 1024;
+const MAX_WINDOW = 16 * 1024 * 1024;
+
+/** `s3://bucket/key` split, or null for anything else. */
+export function parseS3Url(url: string): { bucket: string; key: string } | null {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+  return match ? { bucket: match[1]!, key: match[2]! } : null;
+}
+
+/**
+ * An S3 object read by ranged GETs (`Range: bytes=a-b`), its size from HeadObject.
+ * Each readStream is one GetObject; destroying the stream aborts that request.
+ */
+export class S3Source implements ArchiveSource {
+  readonly location: string;
+  private closed = false;
+
+  private constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly key: string,
+    readonly size: number,
+    private readonly etag: string | undefined,
+    private readonly ownsClient: boolean,
+  ) {
+    this.location = `s3://${bucket}/${key}`;
+  }
+
+  /** HEADs the object; a missing one is ARCHIVE_INVALID like a missing file, other failures name the S3 error code. */
+  static async open(client: S3Client, bucket: string, key: string, options: { ownsClient?: boolean } = {}): Promise<S3Source> {
+    const location = `s3://${bucket}/${key}`;
+    try {
+      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return new S3Source(client, bucket, key, head.ContentLength ?? 0, head.ETag, options.ownsClient ?? false);
+    } catch (error) {
+      if (options.ownsClient) client.destroy();
+      throw readFailed(location, error);
+    }
+  }
+
+  readStream(start: number, end: number): Readable {
+    const controller = new AbortController();
+    let body: Readable | undefined;
+    const self = this;
+    // Windows of growing size, each one GET, the next asked for once the last is consumed:
+    // a reader that stops early (pg_restore --list reads a dump's table of contents) has
+    // fetched at most one window more than it used, not the whole entry.
+    async function* chunks(): AsyncGenerator<Buffer> {
+      let window = FIRST_WINDOW;
+      for (let from = start; from < end; from += window, window = Math.min(window * 2, MAX_WINDOW)) {
+        const to = Math.min(from + window, end);
+        body = await self.get(from, to, controller.signal);
+        let got = 0;
+        try {
+          for await (const chunk of body) {
+            got += (chunk as Buffer).length;
+            yield chunk as Buffer;
+          }
+        } catch (error) {
+          throw readFailed(self.location, error);
+        }
+        if (got !== to - from) {
+          throw new PgbakError('ARCHIVE_INVALID', `cannot read ${self.location}: asked for bytes ${from}-${to - 1}, got ${got} bytes`, {
+            hint: 'the object changed or the storage answered short; try again',
+          });
+        }
+        window = to - from;
+      }
+    }
+    const stream = Readable.from(chunks(), { objectMode: false });
+    stream.once('close', () => {
+      controller.abort();
+      body?.destroy();
+    });
+    return stream;
+  }
+
+  /** One ranged GET of `[from, to)`; the object must still be the one HEAD saw (If-Match its ETag). */
+  private async get(from: number, to: number, signal: AbortSignal): Promise<Readable> {
+    const input = { Bucket: this.bucket, Key: this.key, Range: `bytes=${from}-${to - 1}`, ...(this.etag !== undefined && { IfMatch: this.etag }) };
+    try {
+      const answer = await this.client.send(new GetObjectCommand(input), { abortSignal: signal });
+      return answer.Body as Readable;
+    } catch (error) {
+      throw readFailed(this.location, error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsClient) this.client.destroy();
+  }
+}
+
+function readFailed(location: string, error: unknown): PgbakError {
+  if (error instanceof PgbakError) return error;
+  const { code, status } = describeS3Error(error);
+  if (code === 'NoSuchKey' || code === 'NotFound' || status === 404) {
+    return new PgbakError('ARCHIVE_INVALID', `${location} is not a readable pgbak archive: no such object (${code}${status !== undefined ? `, HTTP ${status}` : ''})`, {
+      hint: 'Check the bucket and key (pgbak restore s3://bucket/key.zip), and the endpoint and region',
+      cause: error,
+    });
+  }
+  const failed = s3Failed('read', location, error);
+  return new PgbakError('ARCHIVE_INVALID', failed.message, { hint: failed.hint?.replace('s3:PutObject and s3:AbortMultipartUpload', 's3:GetObject'), cause: error });
+}
