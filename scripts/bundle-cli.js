@@ -2,6 +2,7 @@
 // of several hundred small ones, which halves pgbak's start-up time — the fixed
 // cost every cron run and CI step pays. The library entry (dist/index.js) stays
 // the plain tsc output.
+import path from 'node:path';
 import { build } from 'esbuild';
 
 await build({
@@ -25,7 +26,12 @@ await build({
       // the bundle and is loaded from tsc's output beside it, only by a run that writes to S3.
       name: 'lazy-s3',
       setup(b) {
-        b.onResolve({ filter: /storage\/s3\/index\.js$/ }, () => ({ path: './storage/s3/index.js', external: true }));
+        // Whoever imports it (run/run-files.ts as ../storage/s3/index.js, storage/open-source.ts as ./s3/index.js).
+        b.onResolve({ filter: /s3\/index\.js$/ }, (args) => {
+          const target = path.resolve(args.resolveDir, args.path);
+          if (!target.endsWith(path.join('storage', 's3', 'index.js'))) return undefined;
+          return { path: './storage/s3/index.js', external: true };
+        });
       },
     },
   ],
