@@ -73,23 +73,20 @@ interface S3Clients {
 async function openS3Clients(plan: Plan, env: Env): Promise<S3Clients> {
   const buckets = plan.storage.filter((where): where is S3Storage => where.kind === 's3');
   if (buckets.length === 0) return { close: () => undefined };
-  const { createS3Client, S3Sink } = await import('../storage/s3/index.js');
+  const { createS3Client, s3ClientOptionsFromEnv, S3Sink } = await import('../storage/s3/index.js');
   const clients = new Map<string, ReturnType<typeof createS3Client>>();
   // Credentials from the run's environment (the env file included) when it has them;
   // otherwise the SDK's default chain (shared files, web identity, instance metadata).
-  const credentials =
-    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
-      : undefined;
+  const fromEnv = s3ClientOptionsFromEnv(env);
   const clientFor = (where: S3Storage) => {
     const id = JSON.stringify([where.region, where.endpoint, where.forcePathStyle]);
     let client = clients.get(id);
     if (!client) {
       client = createS3Client({
+        ...fromEnv,
         region: where.region,
         ...(where.endpoint !== undefined && { endpoint: where.endpoint }),
         ...(where.forcePathStyle !== undefined && { forcePathStyle: where.forcePathStyle }),
-        ...(credentials && { credentials }),
       });
       clients.set(id, client);
     }
