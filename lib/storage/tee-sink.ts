@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { PgbakError } from '../errors.js';
 import type { ArchiveSink, CommittedArchive } from './sink.js';
+import { SinkLifecycle } from './sink-lifecycle.js';
 
-type State = 'open' | 'committing' | 'committed' | 'aborted';
 
 /**
  * One archive written to several sinks at once (a local copy and an upload). It goes
@@ -10,17 +10,16 @@ type State = 'open' | 'committing' | 'committed' | 'aborted';
  * so memory stays flat however far apart their speeds are. It fails as one: when any
  * copy fails, every copy is aborted and the tee's writable errors with that failure.
  */
-export class TeeSink implements ArchiveSink {
+export class TeeSink extends SinkLifecycle {
   readonly location: string;
   readonly writable: Writable;
 
   private readonly closed: Promise<void>;
-  private state: State = 'open';
   private failure: Error | undefined;
-  private committing: Promise<CommittedArchive> | undefined;
   private aborting: Promise<void> | undefined;
 
   constructor(private readonly children: readonly ArchiveSink[]) {
+    super();
     if (children.length === 0) throw new PgbakError('INTERNAL', 'a tee needs at least one sink');
     this.location = children.map((child) => child.location).join(', ');
     this.writable = new TeeWritable(children.map((child) => child.writable));
@@ -38,25 +37,7 @@ export class TeeSink implements ArchiveSink {
    * Commits the copies one after another. When one fails, the copies not committed yet
    * are aborted and the error says which copies are complete and which are gone.
    */
-  commit(): Promise<CommittedArchive> {
-    if (this.state !== 'open') {
-      return Promise.reject(new PgbakError('INTERNAL', `cannot commit ${this.location}: it is ${this.state}`));
-    }
-    this.state = 'committing';
-    this.committing = this.complete();
-    return this.committing;
-  }
-
-  async abort(reason?: Error): Promise<void> {
-    if (this.state === 'committing') await this.committing?.catch(() => undefined);
-    if (this.state === 'committed') return;
-    this.state = 'aborted';
-    const why = reason ?? new PgbakError('INTERRUPTED', `writing ${this.location} was aborted`);
-    if (!this.writable.destroyed) this.writable.destroy(why);
-    await this.abortChildren(why);
-  }
-
-  private async complete(): Promise<CommittedArchive> {
+  protected async complete(): Promise<CommittedArchive> {
     try {
       if (!this.writable.writableEnded && !this.writable.destroyed) this.writable.end();
       await this.closed;
@@ -81,6 +62,10 @@ export class TeeSink implements ArchiveSink {
     }
     this.state = 'committed';
     return { location: this.location, bytes: copies[0]!.bytes, copies };
+  }
+
+  protected discard(reason: Error): Promise<void> {
+    return this.abortChildren(reason);
   }
 
   private abortChildren(reason: Error | undefined): Promise<void> {

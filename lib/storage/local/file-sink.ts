@@ -3,17 +3,17 @@ import { dirname, resolve } from 'node:path';
 import { PgbakError } from '../../errors.js';
 import { createPrivateFile, ensurePrivateDirectory, removeIfPresent, syncDirectory } from '../../private-fs.js';
 import { outputNotWritable } from '../output-error.js';
-import type { ArchiveSink, CommittedArchive } from '../sink.js';
+import { SinkLifecycle } from '../sink-lifecycle.js';
+import type { CommittedArchive } from '../sink.js';
 import { FileWritable } from './file-writable.js';
 
-type State = 'open' | 'committing' | 'committed' | 'aborted';
 
 /**
  * An archive in a local folder: written to `<path>.partial`, renamed to `<path>` only
  * in {@link commit}, after an fsync of the file, and followed by an fsync of the folder.
  * A file under the final name is always complete.
  */
-export class LocalFileSink implements ArchiveSink {
+export class LocalFileSink extends SinkLifecycle {
   /** Absolute path of the committed archive. */
   readonly location: string;
   /** Absolute path written while the archive is unfinished. */
@@ -21,12 +21,11 @@ export class LocalFileSink implements ArchiveSink {
   readonly writable: FileWritable;
 
   private readonly closed: Promise<void>;
-  private state: State = 'open';
   private failure: Error | undefined;
-  private committing: Promise<CommittedArchive> | undefined;
   private discarding: Promise<void> | undefined;
 
   private constructor(path: string, handle: FileHandle) {
+    super();
     this.location = path;
     this.partialPath = `${path}.partial`;
     this.writable = new FileWritable(handle, (error) => outputNotWritable(dirname(path), error));
@@ -62,26 +61,7 @@ export class LocalFileSink implements ArchiveSink {
     }
   }
 
-  commit(): Promise<CommittedArchive> {
-    if (this.state !== 'open') {
-      return Promise.reject(new PgbakError('INTERNAL', `cannot commit ${this.location}: it is ${this.state}`));
-    }
-    this.state = 'committing';
-    this.committing = this.complete();
-    return this.committing;
-  }
-
-  async abort(reason?: Error): Promise<void> {
-    if (this.state === 'committing') await this.committing?.catch(() => undefined);
-    if (this.state === 'committed') return;
-    this.state = 'aborted';
-    if (!this.writable.destroyed) {
-      this.writable.destroy(reason ?? new PgbakError('INTERRUPTED', `writing ${this.location} was aborted`));
-    }
-    await this.discard();
-  }
-
-  private async complete(): Promise<CommittedArchive> {
+  protected async complete(): Promise<CommittedArchive> {
     const dir = dirname(this.location);
     try {
       if (!this.writable.writableEnded && !this.writable.destroyed) this.writable.end();
@@ -106,7 +86,7 @@ export class LocalFileSink implements ArchiveSink {
     return { location: this.location, bytes: this.writable.bytesWritten };
   }
 
-  private discard(): Promise<void> {
+  protected discard(): Promise<void> {
     this.discarding ??= (async () => {
       if (!this.writable.destroyed) this.writable.destroy();
       await this.closed;

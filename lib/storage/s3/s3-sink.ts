@@ -2,10 +2,10 @@ import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCo
 import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough, Writable } from 'node:stream';
 import { PgbakError } from '../../errors.js';
-import type { ArchiveSink, CommittedArchive } from '../sink.js';
+import type { CommittedArchive } from '../sink.js';
 import { s3Failed } from './s3-error.js';
+import { SinkLifecycle } from '../sink-lifecycle.js';
 
-type State = 'open' | 'committing' | 'committed' | 'aborted';
 
 export interface S3SinkOptions {
   /** From {@link createS3Client} (checksums "when required"); the caller owns it and destroys it. */
@@ -32,7 +32,7 @@ const MiB = 1024 * 1024;
  * CompleteMultipartUpload; once it has settled, the sink sends AbortMultipartUpload for a
  * multipart upload it had begun. Memory: about partSize × (queueSize + 1).
  */
-export class S3Sink implements ArchiveSink {
+export class S3Sink extends SinkLifecycle {
   readonly location: string;
   readonly writable: Writable;
 
@@ -41,10 +41,8 @@ export class S3Sink implements ArchiveSink {
   /** Settles once `Upload` is done, completed or failed: then no part is in flight. */
   private readonly uploaded: Promise<unknown>;
   private readonly closed: Promise<void>;
-  private state: State = 'open';
   private failure: Error | undefined;
   private bytes = 0;
-  private committing: Promise<CommittedArchive> | undefined;
   private discarding: Promise<void> | undefined;
   /** Of the multipart upload, once CreateMultipartUpload answered. */
   private uploadId: string | undefined;
@@ -55,6 +53,7 @@ export class S3Sink implements ArchiveSink {
   };
 
   private constructor(private readonly options: S3SinkOptions) {
+    super();
     const { client, bucket, key } = options;
     this.location = `s3://${bucket}/${key}`;
     const partSize = options.partSize ?? 8 * MiB;
@@ -106,25 +105,7 @@ export class S3Sink implements ArchiveSink {
     return sink;
   }
 
-  commit(): Promise<CommittedArchive> {
-    if (this.state !== 'open') {
-      return Promise.reject(new PgbakError('INTERNAL', `cannot commit ${this.location}: it is ${this.state}`));
-    }
-    this.state = 'committing';
-    this.committing = this.complete();
-    return this.committing;
-  }
-
-  async abort(reason?: Error): Promise<void> {
-    if (this.state === 'committing') await this.committing?.catch(() => undefined);
-    if (this.state === 'committed') return;
-    this.state = 'aborted';
-    const why = reason ?? new PgbakError('INTERRUPTED', `writing ${this.location} was aborted`);
-    if (!this.writable.destroyed) this.writable.destroy(why);
-    await this.discard(why);
-  }
-
-  private async complete(): Promise<CommittedArchive> {
+  protected async complete(): Promise<CommittedArchive> {
     try {
       if (!this.writable.writableEnded && !this.writable.destroyed) this.writable.end();
       await this.closed;
@@ -188,7 +169,7 @@ export class S3Sink implements ArchiveSink {
    * gave up: by then it sent AbortMultipartUpload for a multipart upload that had begun.
    * Rejects when that abort itself failed: an incomplete upload may be left.
    */
-  private discard(reason: Error | undefined): Promise<void> {
+  protected discard(reason: Error | undefined): Promise<void> {
     this.discarding ??= (async () => {
       this.options.signal?.removeEventListener('abort', this.onSignal);
       const why = reason ?? new PgbakError('INTERRUPTED', `writing ${this.location} was aborted`);
