@@ -4,3 +4,4 @@ export { S3Sink, type S3SinkOptions } from './s3-sink.js';
 export { S3Source, parseS3Url } from './s3-source.js';
 export { createS3Client, s3ClientOptionsFromEnv, type S3ClientOptions } from './client.js';
 export { describeS3Error, s3Failed } from './s3-error.js';
+export { putSmallObject, getSmallObject } from './s3-objects.js';
