@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { PgbakError } from '../errors.js';
 import type { Connection } from './connection-types.js';
 import { deepFreeze } from './deep-freeze.js';
 import { loadEnv, type Env } from './env-file.js';
@@ -81,8 +82,31 @@ export async function loadRunConfig(input: RunConfigInput, warn?: (message: stri
   for (const line of loaded.deprecations ?? []) warn?.(line);
   const profile = applyRunOverrides(loaded, input.overrides ?? {});
   const stateDir = resolveOutputDir({ cwd, env, flag: input.outputDir, profile: profile.profile.outputDir });
-  const storage = resolveStorage({ cwd, env, flags: input.storage, profile: profile.profile.storage, outputDir: stateDir });
+  const storage = outputDirFlagMovesLocalCopy(
+    resolveStorage({ cwd, env, flags: input.storage, profile: profile.profile.storage, outputDir: stateDir }),
+    input,
+    stateDir,
+  );
   const outputDir = storage.find((where) => where.kind === 'local')?.dir ?? stateDir;
   const connection = await resolveConnection({ env, profile: profile.profile.connection, profileDir: dirname(profile.file), flags: input.connection });
   return deepFreeze({ ...base, profile, outputDir, storage, connection });
 }
+
+/**
+ * `-o/--output-dir` is the local shortcut: with a profile whose `storage:` has a local
+ * copy, the flag moves that copy (the explicit flag wins over the file, as everywhere);
+ * S3 entries stay. With several local copies it cannot say which: refused. `--storage`
+ * already replaced the whole list, so then the flag only says where the log goes.
+ */
+function outputDirFlagMovesLocalCopy(storage: Storage[], input: RunConfigInput, stateDir: string): Storage[] {
+  if (input.outputDir === undefined || (input.storage !== undefined && input.storage.length > 0)) return storage;
+  const locals = storage.filter((where) => where.kind === 'local');
+  if (locals.length === 0) return storage;
+  if (locals.length > 1) {
+    throw new PgbakError('USAGE', `--output-dir ${input.outputDir}: the profile's storage has ${locals.length} local folders, and the flag cannot say which one it replaces`, {
+      hint: 'name every destination with --storage (repeat it), or drop --output-dir',
+    });
+  }
+  return storage.map((where) => (where.kind === 'local' ? { kind: 'local', dir: stateDir } : where));
+}
+

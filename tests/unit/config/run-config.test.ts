@@ -120,3 +120,45 @@ describe('loadRunConfig', () => {
     expect(error.message).toMatch(/no-tables\.yaml: steps\[0\]: kind tables needs tables/);
   });
 });
+
+describe('loadRunConfig: --output-dir beside a profile storage list', () => {
+  let dir: TempDir;
+  const env = { PGHOST: 'db.internal', PGUSER: 'backup' };
+  beforeAll(async () => {
+    dir = await createTempDir();
+    await dir.write('profiles/offsite.yaml', 'storage:\n  - s3: { bucket: acme-backups, prefix: "pg/" }\n  - local: { dir: /var/backups/pgbak }\nsteps:\n  - kind: full\n');
+    await dir.write('profiles/twice.yaml', 'storage:\n  - local: { dir: /a }\n  - local: { dir: /b }\nsteps:\n  - kind: full\n');
+    await dir.write('profiles/s3only.yaml', 'storage:\n  - s3: { bucket: acme-backups }\nsteps:\n  - kind: full\n');
+  });
+  afterAll(async () => {
+    await dir.remove();
+  });
+
+  it('moves the local copy and keeps the bucket (the flag wins over the file)', async () => {
+    const config = await loadRunConfig({ profile: 'offsite', cwd: dir.path, env, outputDir: 'elsewhere' });
+    expect(config.storage.map((where) => (where.kind === 'local' ? where.dir : where.bucket))).toEqual(['acme-backups', join(dir.path, 'elsewhere')]);
+    expect(config.outputDir).toBe(join(dir.path, 'elsewhere'));
+  });
+
+  it('without the flag, the profile says where the local copy goes', async () => {
+    const config = await loadRunConfig({ profile: 'offsite', cwd: dir.path, env });
+    expect(config.outputDir).toBe('/var/backups/pgbak');
+  });
+
+  it('with S3 only, the flag says where the log and the locks go, and adds no local copy', async () => {
+    const config = await loadRunConfig({ profile: 's3only', cwd: dir.path, env, outputDir: 'state' });
+    expect(config.storage.map((where) => where.kind)).toEqual(['s3']);
+    expect(config.outputDir).toBe(join(dir.path, 'state'));
+  });
+
+  it('refuses the flag when the profile has several local copies (exit 2)', async () => {
+    const error = await rejection(() => loadRunConfig({ profile: 'twice', cwd: dir.path, env, outputDir: 'x' }));
+    expect(error).toMatchObject({ code: 'USAGE', exitCode: 2 });
+    expect((error as Error).message).toContain('2 local folders');
+  });
+
+  it('--storage replaces the whole list, whatever --output-dir says', async () => {
+    const config = await loadRunConfig({ profile: 'twice', cwd: dir.path, env, outputDir: 'x', storage: ['/c'] });
+    expect(config.storage).toEqual([{ kind: 'local', dir: '/c' }]);
+  });
+});
