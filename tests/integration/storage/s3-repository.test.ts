@@ -9,6 +9,7 @@ import { ListObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cl
 import { jest } from '@jest/globals';
 import { S3Repository } from '../../../lib/storage/s3/index.js';
 import { runCli } from '../../support/cli.js';
+import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { startFaultProxy, startS3Server, type S3TestServer } from '../../support/s3-server.js';
 import { writeFakeBackup, writeForeignZip, type FakeBackup } from '../../unit/retention/fake-backups.js';
 import { errorReport, tempDirs } from '../failures/helpers.js';
@@ -258,5 +259,84 @@ describe('S3Repository', () => {
       await proxy.stop();
     }
     expect(await keysUnder(prefix)).toEqual([]);
+  });
+});
+
+describe('pgbak run with S3 storage and retention', () => {
+  const cluster = getCluster(15);
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(cluster, 's3retain');
+    await query(cluster, database.name, 'CREATE TABLE items (id int PRIMARY KEY); INSERT INTO items SELECT generate_series(1, 100);');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it("prunes the bucket after a successful run: the profile's own older backups and their sidecars go, the newest verified and foreign objects stay", async () => {
+    const prefix = `run/${database.name}/`;
+    const work = await dirs.make();
+    await writeFile(path.join(work, 'kept.yaml'), `storage:\n  - s3: { bucket: ${BUCKET}, prefix: "run/{database}/" }\nretention: { keepLast: 1 }\nsteps:\n  - kind: full\n`);
+    const verified = await uploadBackup(prefix, { profile: 'kept', database: database.name, startedAt: '2024-01-01T01:00:00Z', verified: true });
+    const older = await uploadBackup(prefix, { profile: 'kept', database: database.name, startedAt: '2024-01-02T01:00:00Z', verified: false });
+    const other = await uploadBackup(prefix, { profile: 'other', database: database.name, startedAt: '2024-01-02T01:00:00Z' });
+    await put(`${prefix}holiday-photos.zip`, await readFile(await writeForeignZip(work, 'holiday-photos.zip')));
+    const env = { ...pgEnv(cluster, database.name), ...s3Env() };
+
+    const first = await runCli(['run', path.join(work, 'kept.yaml'), '--json', '--output-dir', work], { env, cwd: work });
+    expect(first.stderr).not.toContain('retention not applied');
+    expect(first.exitCode).toBe(0);
+    const summary = JSON.parse(first.stdout) as { archive: string; retention: { deleted: string[]; failed: number; copies: Array<{ location: string; deleted: string[]; failed: number }> } };
+    expect(summary.retention.deleted).toEqual([older]);
+    expect(summary.retention.copies).toEqual([{ location: `s3://${BUCKET}/${prefix}`, deleted: [older], failed: 0 }]);
+    const firstZip = (await keysUnder(prefix)).find((key) => key.startsWith('kept-') && key.endsWith('.zip') && key !== verified)!;
+    expect(await keysUnder(prefix)).toEqual(
+      [firstZip, 'holiday-photos.zip', other, `${other}.sha256`, verified, `${verified}.sha256`, `${verified}.verified.json`].sort(),
+    );
+
+    const second = await runCli(['run', path.join(work, 'kept.yaml'), '--json', '--output-dir', work], { env, cwd: work });
+    expect(second.exitCode).toBe(0);
+    expect((JSON.parse(second.stdout) as typeof summary).retention.deleted).toEqual([firstZip]);
+    const left = await keysUnder(prefix);
+    expect(left).not.toContain(firstZip);
+    // The new run's zip (the newest) and the newest verified one.
+    expect(left.filter((key) => key.startsWith('kept-') && key.endsWith('.zip'))).toHaveLength(2);
+    expect(left).toEqual(expect.arrayContaining(['holiday-photos.zip', other, verified]));
+  });
+});
+
+describe('pgbak run with S3 storage only: a step that dumped no table holds retention on the bucket', () => {
+  const cluster = getCluster(15);
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(cluster, 's3held');
+    await query(cluster, database.name, 'CREATE SCHEMA app; CREATE TABLE app.orders (id int PRIMARY KEY); INSERT INTO app.orders SELECT generate_series(1, 10);');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('compares with the previous backup in the bucket and deletes nothing there', async () => {
+    const prefix = `held/${database.name}/`;
+    const work = await dirs.make();
+    await writeFile(path.join(work, 'app.yaml'), `storage:\n  - s3: { bucket: ${BUCKET}, prefix: "held/{database}/" }\nretention: { keepLast: 1 }\nsteps:\n  - kind: full\n    engine: native\n    schemas: [app]\n`);
+    const env = { ...pgEnv(cluster, database.name), ...s3Env() };
+    const good = await runCli(['run', path.join(work, 'app.yaml'), '--json', '--output-dir', work], { env, cwd: work });
+    expect(good.exitCode).toBe(0);
+    const goodZips = (await keysUnder(prefix)).filter((key) => key.endsWith('.zip'));
+    expect(goodZips).toHaveLength(1);
+
+    await query(cluster, database.name, 'DROP TABLE app.orders; CREATE VIEW app.v AS SELECT 1 AS one;');
+    const emptied = await runCli(['run', path.join(work, 'app.yaml'), '--json', '--output-dir', work], { env, cwd: work });
+    expect(emptied.exitCode).toBe(0);
+    const summary = JSON.parse(emptied.stdout) as { retention: { deleted: string[]; held?: string } };
+    expect(summary.retention.deleted).toEqual([]);
+    expect(summary.retention.held).toContain(goodZips[0]);
+    expect((await keysUnder(prefix)).filter((key) => key.endsWith('.zip'))).toEqual(expect.arrayContaining(goodZips));
+    expect((await keysUnder(prefix)).filter((key) => key.endsWith('.zip'))).toHaveLength(2);
   });
 });
