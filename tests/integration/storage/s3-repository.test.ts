@@ -142,6 +142,20 @@ describe('pgbak list s3://bucket/prefix/', () => {
     expect(report.hint).toMatch(/bucket/i);
   });
 
+  it('keeps the error code and hint of the lazily loaded S3 module in --json (they were lost across the CLI bundle)', async () => {
+    const cli = await runCli(['status', 's3://no-such-bucket/pg/', '--json'], { env: s3Env() });
+    expect(cli.exitCode).toBe(1);
+    const report = JSON.parse(cli.stdout) as { error: { code: string; hint?: string } };
+    expect(report.error.code).toBe('OUTPUT_UNREADABLE');
+    expect(report.error.hint).toContain('Create the bucket');
+  });
+
+  it('refuses a malformed bucket name as a usage error (exit 2)', async () => {
+    const cli = await runCli(['prune', 's3://Not_A_Bucket/pg/', '--keep-last', '1'], { env: s3Env() });
+    expect(cli.exitCode).toBe(2);
+    expect(errorReport(cli.stderr).message).toContain('s3://Not_A_Bucket/pg/');
+  });
+
   it('an unreachable endpoint: exit 1 with the storage error, not "no backups"', async () => {
     const cli = await runCli(['list', `s3://${BUCKET}/pg/`], { env: { ...s3Env('http://127.0.0.1:9'), AWS_MAX_ATTEMPTS: '1' } });
     expect(cli.exitCode).toBe(1);
