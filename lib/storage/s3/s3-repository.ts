@@ -63,8 +63,19 @@ export class S3Repository implements BackupRepository {
     return found;
   }
 
-  openSource(name: string): Promise<ArchiveSource> {
-    return S3Source.open(this.client, this.bucket, this.prefix + name);
+  /**
+   * A missing object (gone since the listing) fails as ARCHIVE_INVALID, like a missing file;
+   * the storage refusing or not answering (AccessDenied, 5xx, the network) as OUTPUT_UNREADABLE:
+   * that says nothing about the object, and a listing must not pass it off as "not a backup".
+   */
+  async openSource(name: string): Promise<ArchiveSource> {
+    try {
+      return await S3Source.open(this.client, this.bucket, this.prefix + name);
+    } catch (error) {
+      const { code, status } = describeS3Error(error instanceof PgbakError ? error.cause : error);
+      if (code === 'NoSuchKey' || code === 'NotFound' || status === 404) throw error;
+      throw readFailed('read', this.locate(name), error instanceof PgbakError && error.cause !== undefined ? error.cause : error);
+    }
   }
 
   async readSmall(name: string, maxBytes?: number): Promise<string | null> {
@@ -139,7 +150,8 @@ function addContentMd5(command: DeleteObjectsCommand): void {
 function readFailed(action: string, location: string, error: unknown): PgbakError {
   if (error instanceof PgbakError && error.code !== 'OUTPUT_NOT_WRITABLE') return error;
   const failed = error instanceof PgbakError ? error : s3Failed(action, location, error);
-  const { code } = describeS3Error(error instanceof PgbakError ? error.cause : error);
-  const hint = code === 'AccessDenied' ? 'Check the credentials the AWS SDK finds (AWS_PROFILE, AWS_ACCESS_KEY_ID…) and that their policy allows s3:ListBucket and s3:GetObject on this bucket' : failed.hint;
+  const { code, status } = describeS3Error(error instanceof PgbakError ? error.cause : error);
+  // A HEAD answers 403 without a body: no code but the status.
+  const hint = code === 'AccessDenied' || status === 403 ? 'Check the credentials the AWS SDK finds (AWS_PROFILE, AWS_ACCESS_KEY_ID…) and that their policy allows s3:ListBucket and s3:GetObject on this bucket' : failed.hint;
   return new PgbakError('OUTPUT_UNREADABLE', failed.message, { ...(hint !== undefined && { hint }), cause: error });
 }

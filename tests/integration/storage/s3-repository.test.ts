@@ -150,6 +150,22 @@ describe('pgbak list s3://bucket/prefix/', () => {
     expect(report.error.hint).toContain('Create the bucket');
   });
 
+  it('a zip the store will not let it read (AccessDenied on HEAD): exit 1 naming the object, not listed as "ignored"', async () => {
+    const prefix = freshPrefix();
+    await uploadBackup(prefix, { profile: 'nightly', database: 'app', startedAt: '2024-03-01T01:00:00Z' });
+    const proxy = await startFaultProxy(s3.endpoint, [{ match: (req) => req.method === 'HEAD', times: Infinity, status: 403, code: 'AccessDenied' }]);
+    try {
+      const cli = await runCli(['status', `s3://${BUCKET}/${prefix}`, '--max-age', '26h'], { env: s3Env(proxy.endpoint) });
+      expect(cli.exitCode).toBe(1);
+      const report = errorReport(cli.stderr);
+      expect(report.message).toContain(`cannot read s3://${BUCKET}/${prefix}nightly-app-20240301T010000Z.zip`);
+      expect(report.message).toContain('HTTP 403');
+      expect(report.hint).toContain('s3:GetObject');
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('refuses a malformed bucket name as a usage error (exit 2)', async () => {
     const cli = await runCli(['prune', 's3://Not_A_Bucket/pg/', '--keep-last', '1'], { env: s3Env() });
     expect(cli.exitCode).toBe(2);

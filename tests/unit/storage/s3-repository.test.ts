@@ -1,7 +1,9 @@
 // S3Repository's paging and per-key results with a stub client: the test server
 // (s3rver) cannot page ListObjectsV2 on this Node (its continuation tokens use DES,
 // which OpenSSL 3 refuses) nor refuse single keys of a DeleteObjects.
-import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { parseS3Prefix, S3Repository } from '../../../lib/storage/s3/index.js';
 
 type Sent = { name: string; input: Record<string, unknown> };
@@ -59,6 +61,33 @@ describe('S3Repository', () => {
     expect(call).toBe(2);
     expect(outcomes.slice(0, 1000).every((outcome) => outcome.error === 'cannot delete objects in s3://backups/: AccessDenied (HTTP 403)')).toBe(true);
     expect(outcomes[1000]).toEqual({ name: 'k1000.zip', error: null });
+  });
+});
+
+describe('S3Repository with the real SDK stack', () => {
+  it('sends Content-MD5 with DeleteObjects, beside the SDK checksum (stores that want MD5 refuse CRC32 alone)', async () => {
+    const seen: Array<{ headers: Record<string, string>; body: unknown }> = [];
+    const client = new S3Client({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      requestHandler: {
+        handle: async (request: { headers: Record<string, string>; body: unknown }) => {
+          seen.push({ headers: request.headers, body: request.body });
+          return { response: { statusCode: 200, headers: {}, body: Readable.from([Buffer.from('<?xml version="1.0"?><DeleteResult></DeleteResult>')]) } };
+        },
+      } as never,
+    });
+    try {
+      expect(await new S3Repository(client, 'b', 'p/').deleteMany(['a.zip'])).toEqual([{ name: 'a.zip', error: null }]);
+    } finally {
+      client.destroy();
+    }
+    const { headers, body } = seen[0]!;
+    expect(typeof body).toBe('string');
+    expect(headers['content-md5']).toBe(createHash('md5').update(body as string).digest('base64'));
   });
 });
 
