@@ -4,7 +4,7 @@ import type { Storage } from '../config/storage.js';
 import { toPgbakError } from '../errors.js';
 import type { PgbakLogger } from '../log/index.js';
 import type { Plan } from '../plan/types.js';
-import { applyRetention } from '../retention/index.js';
+import { applyRetention, hasRetention } from '../retention/index.js';
 import { openS3Repository } from '../storage/index.js';
 import type { RetentionCopy, RunSummary } from './summary.js';
 
@@ -23,14 +23,16 @@ export function holdRetention(plan: Plan, held: string[], logger: PgbakLogger): 
  */
 export async function retain(plan: Plan, logger: PgbakLogger, env: Env): Promise<RunSummary['retention']> {
   const policy = plan.retention;
-  if (!policy) return null;
+  if (!hasRetention(policy)) return null;
   const copies: RetentionCopy[] = [];
   for (const where of uniqueStorage(plan.storage)) copies.push(await retainIn(where, { profile: plan.profile.name, policy }, logger, env));
   const deleted = [...new Set(copies.flatMap((copy) => copy.deleted))];
   const failed = copies.reduce((sum, copy) => sum + copy.failed, 0);
   const errors = copies.filter((copy) => copy.error !== undefined).map((copy) => `${copy.location}: ${copy.error}`);
   if (failed > 0) logger.warn(`retention: ${failed} backup(s) could not be deleted; see the log`);
-  return { deleted, failed, ...(errors.length > 0 && { error: errors.join('; ') }), copies };
+  // A run to its one local folder reports as it always has; copies only say where when there is a choice.
+  const single = copies.length === 1 && plan.storage.every((where) => where.kind === 'local');
+  return { deleted, failed, ...(errors.length > 0 && { error: single ? copies[0]!.error! : errors.join('; ') }), ...(!single && { copies }) };
 }
 
 async function retainIn(where: Storage, run: { profile: string; policy: RetentionPolicy }, logger: PgbakLogger, env: Env): Promise<RetentionCopy> {

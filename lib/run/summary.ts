@@ -17,7 +17,8 @@ export interface RunSummary {
   /**
    * What the profile's retention removed after the run; null without retention.
    * `held`: why it deleted nothing (a step dumped no table where the previous backup had some).
-   * `copies`: per local folder and bucket the run wrote to; `deleted`/`failed` sum them up.
+   * `copies`: per local folder and bucket the run wrote to (absent when it wrote to one local
+   * folder only); `deleted`/`failed` sum them up.
    */
   retention?: { deleted: string[]; failed: number; error?: string; held?: string; copies?: RetentionCopy[] } | null;
 }
