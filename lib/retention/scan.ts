@@ -131,15 +131,23 @@ export async function scanBackups(where: string | BackupRepository): Promise<Sca
   const failedRuns: FailedRun[] = [];
   const runningRuns: RunningRun[] = [];
   const present = new Set(objects.map((object) => object.name));
-  for (const object of [...objects].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  const sorted = [...objects].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Each zip of a bucket costs a few round trips (HEAD, the directory, the manifest, the
+  // record): several at once. A folder's are read one by one, as they always were.
+  const zips = await mapLimited(
+    sorted.filter((object) => object.name.endsWith('.zip')),
+    repository.folder === null ? BUCKET_READS : 1,
+    (object) => readBackup(repository, object),
+  );
+  for (const found of zips) {
+    if ('reason' in found) ignored.push(found);
+    else backups.push(found);
+  }
+  for (const object of sorted) {
     const file = object.name;
     const path = repository.locate(file);
     if (file.endsWith('.zip.partial')) {
       ignored.push({ path, file, reason: 'unfinished (.partial): a run in progress or one that was killed' });
-    } else if (file.endsWith('.zip')) {
-      const found = await readBackup(repository, object);
-      if ('reason' in found) ignored.push(found);
-      else backups.push(found);
     } else if (repository.folder !== null && file.endsWith('.log') && !present.has(file.replace(/\.log$/, '.zip'))) {
       // A bucket holds no run logs: they stay in the run's local folder.
       const run = await readRunWithoutZip(path, file);
@@ -148,6 +156,7 @@ export async function scanBackups(where: string | BackupRepository): Promise<Sca
     }
   }
   backups.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
+  ignored.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   failedRuns.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
   runningRuns.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
   return {
@@ -227,4 +236,21 @@ async function readManifest(repository: BackupRepository, file: string): Promise
 function reasonOf(error: unknown, path: string): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(`${path} is not a readable pgbak archive: `, '');
+}
+
+/** Zips of a bucket read at once. */
+const BUCKET_READS = 8;
+
+/** `work` over `items` with at most `limit` at a time; results in the order of `items`; the first rejection rejects. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
