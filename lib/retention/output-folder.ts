@@ -4,7 +4,8 @@ import { resolveOutputDir } from '../config/output-dir.js';
 import type { ProfileDirs } from '../config/profile-dirs.js';
 import { loadCommandConfig, type ConfigInput } from '../config/run-config.js';
 import { isPgbakError, PgbakError } from '../errors.js';
-import { isS3Location, openRepository, type BackupRepository } from '../storage/index.js';
+import { resolveStorage, type S3Storage } from '../config/storage.js';
+import { FolderRepository, isS3Location, openRepository, openS3Repository, type BackupRepository } from '../storage/index.js';
 
 /** Where `list`, `prune` and `status` look, decided as `run` decides where it writes. */
 export interface FolderChoice {
@@ -83,5 +84,25 @@ export async function openRepositoryContext(
     return { outputDir: repository.location, profile, cwd, env, dirs, repository };
   }
   const choice = await resolveOutputFolder({ cwd, env, dirs, outputDir: explicit ?? options.outputDir, profile: options.profile });
+  const stored = explicit === undefined && choice.profile?.profile.storage ? await openProfileStorage(choice.profile, { cwd, env }) : null;
+  if (stored) return { ...choice, outputDir: stored.location, cwd, env, dirs, repository: stored };
   return { ...choice, cwd, env, dirs, repository: await openRepository(choice.outputDir, { env, cwd }) };
+}
+
+/**
+ * Where a profile with `storage:` keeps its backups: its first local folder, else its first
+ * bucket. A prefix with `{host}` or `{database}` depends on the connection: it must be named.
+ */
+async function openProfileStorage(loaded: LoadedProfile, options: { cwd: string; env: Env }): Promise<BackupRepository> {
+  const storage = resolveStorage({ cwd: options.cwd, env: options.env, profile: loaded.profile.storage, outputDir: options.cwd });
+  const local = storage.find((where) => where.kind === 'local');
+  if (local) return new FolderRepository(local.dir);
+  const bucket = storage.find((where): where is S3Storage => where.kind === 's3')!;
+  const prefix = bucket.prefix.replace(/\{profile\}/g, loaded.name);
+  if (/\{[^{}]*\}/.test(prefix)) {
+    throw new PgbakError('USAGE', `profile "${loaded.name}" stores its backups under s3://${bucket.bucket}/${bucket.prefix}, which depends on the connection`, {
+      hint: `name the prefix to read: s3://${bucket.bucket}/${prefix.replace(/\{host\}/g, '<host>').replace(/\{database\}/g, '<database>')}`,
+    });
+  }
+  return openS3Repository({ ...bucket, prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` }, options.env);
 }

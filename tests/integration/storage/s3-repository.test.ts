@@ -180,6 +180,29 @@ describe('pgbak list s3://bucket/prefix/', () => {
   });
 });
 
+describe('list/status/prune --profile with S3 storage in the profile', () => {
+  it("reads the profile's bucket and prefix ({profile} expanded) when no location is given", async () => {
+    const work = await dirs.make();
+    await writeFile(path.join(work, 'offsite.yaml'), `storage:\n  - s3: { bucket: ${BUCKET}, prefix: "prof/{profile}" }\nsteps:\n  - kind: full\n`);
+    await uploadBackup('prof/offsite/', { profile: 'offsite', database: 'app', startedAt: '2024-03-01T01:00:00Z' });
+    const cli = await runCli(['list', '--profile', 'offsite', '--profiles-dir', work, '--json'], { env: s3Env(), cwd: work });
+    expect(cli.exitCode).toBe(0);
+    const out = JSON.parse(cli.stdout) as { outputDir: string; backups: Array<{ file: string }> };
+    expect(out.outputDir).toBe(`s3://${BUCKET}/prof/offsite/`);
+    expect(out.backups.map((b) => b.file)).toEqual(['offsite-app-20240301T010000Z.zip']);
+  });
+
+  it('asks for the prefix when the profile\'s depends on the connection ({database}): exit 2', async () => {
+    const work = await dirs.make();
+    await writeFile(path.join(work, 'perdb.yaml'), `storage:\n  - s3: { bucket: ${BUCKET}, prefix: "pg/{database}/" }\nsteps:\n  - kind: full\n`);
+    const cli = await runCli(['status', '--profile', 'perdb', '--profiles-dir', work], { env: s3Env(), cwd: work });
+    expect(cli.exitCode).toBe(2);
+    const report = errorReport(cli.stderr);
+    expect(report.message).toContain(`s3://${BUCKET}/pg/{database}/`);
+    expect(report.hint).toContain(`s3://${BUCKET}/pg/<database>/`);
+  });
+});
+
 describe('pgbak status s3://bucket/prefix/', () => {
   it('exit 3 when the newest backup in the bucket is older than --max-age, naming the stale group', async () => {
     const prefix = freshPrefix();
