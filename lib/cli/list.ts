@@ -22,7 +22,7 @@ export function listCommand(ctx: () => CommandContext): CommandModule<object, Li
       yargs
         .positional('location', { type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (the same as --output-dir)' })
         .option('output-dir', { alias: 'o', type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (default ./backups, or PGBAK_OUTPUT_DIR)' })
-        .option('profile', { type: 'string', describe: "only this profile's backups (and its outputDir as the folder)" }) as never,
+        .option('profile', { type: 'string', describe: "only this profile's backups (and where it stores them: its storage: or outputDir)" }) as never,
     handler: async (args) => {
       const { logger, print } = ctx();
       const folder = await openRepositoryContext({

@@ -37,7 +37,7 @@ export function pruneCommand(ctx: () => CommandContext): CommandModule<object, P
         .option('keep-weekly', { type: 'number', describe: 'the same per ISO week', group: 'Retention:' })
         .option('keep-monthly', { type: 'number', describe: 'the same per month', group: 'Retention:' })
         .option('keep-yearly', { type: 'number', describe: 'the same per year', group: 'Retention:' })
-        .option('profile', { type: 'string', describe: "only this profile's backups (and its outputDir as the folder)" })
+        .option('profile', { type: 'string', describe: "only this profile's backups (and where it stores them: its storage: or outputDir)" })
         .option('database', { alias: 'd', type: 'string', describe: 'only backups of this database' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'show what would be deleted; delete nothing' })
         .positional('location', { type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (the same as --output-dir)' })
