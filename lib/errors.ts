@@ -76,12 +76,25 @@ export interface PgbakErrorOptions {
   details?: unknown;
 }
 
+// Shared by every copy of this module in the process (Symbol.for), unlike the class itself.
+const BRAND = Symbol.for('pgbak.PgbakError');
+
 /**
  * The one error type pgbak throws on purpose. `message` is a single line meant
  * for the person at the terminal; `hint` says what to do about it. Neither ever
  * contains a secret.
  */
 export class PgbakError extends Error {
+  /**
+   * `instanceof PgbakError` holds for a PgbakError made by another copy of this module:
+   * the CLI bundle loads S3 storage (and its errors.js) lazily from tsc's output beside it.
+   * Subclasses keep the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== PgbakError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly exitCode: ExitCodeValue;
@@ -94,6 +107,7 @@ export class PgbakError extends Error {
     this.hint = options.hint;
     this.exitCode = options.exitCode ?? exitCodeOf[code];
     this.details = options.details;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { retentionRules, type RetentionPolicy } from '../config/profile-schema.js';
 import { PgbakError } from '../errors.js';
 import { formatUtc } from '../retention/format-time.js';
-import { openFolderContext } from '../retention/output-folder.js';
+import { openRepositoryContext } from '../retention/output-folder.js';
 import { profilePolicies } from '../retention/profile-policies.js';
 import { pruneBackups, type PolicySource, type PruneGroup, type PruneItem, type PruneResult } from '../retention/prune.js';
 import { describeReasons } from '../retention/select.js';
@@ -12,6 +12,7 @@ const keepFlags = ['keep-last', 'keep-daily', 'keep-weekly', 'keep-monthly', 'ke
 
 /** Flags of `pgbak prune`. */
 export interface PruneArgs extends GlobalArgs {
+  location?: string;
   'output-dir'?: string;
   profile?: string;
   database?: string;
@@ -26,7 +27,7 @@ export interface PruneArgs extends GlobalArgs {
 /** `pgbak prune`: delete the backups no retention rule keeps. */
 export function pruneCommand(ctx: () => CommandContext): CommandModule<object, PruneArgs> {
   return {
-    command: 'prune',
+    command: 'prune [location]',
     describe:
       "Delete backups no retention rule keeps (flags, or each profile's own retention:), logs of failed runs older than the oldest kept backup, and what killed runs left (.partial, temp folders, locks)",
     builder: (yargs) =>
@@ -36,28 +37,33 @@ export function pruneCommand(ctx: () => CommandContext): CommandModule<object, P
         .option('keep-weekly', { type: 'number', describe: 'the same per ISO week', group: 'Retention:' })
         .option('keep-monthly', { type: 'number', describe: 'the same per month', group: 'Retention:' })
         .option('keep-yearly', { type: 'number', describe: 'the same per year', group: 'Retention:' })
-        .option('profile', { type: 'string', describe: "only this profile's backups (and its outputDir as the folder)" })
+        .option('profile', { type: 'string', describe: "only this profile's backups (and where it stores them: its storage: or outputDir)" })
         .option('database', { alias: 'd', type: 'string', describe: 'only backups of this database' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'show what would be deleted; delete nothing' })
-        .option('output-dir', { alias: 'o', type: 'string', describe: 'the backups folder (default ./backups, or PGBAK_OUTPUT_DIR)' }) as never,
+        .positional('location', { type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (the same as --output-dir)' })
+        .option('output-dir', { alias: 'o', type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (default ./backups, or PGBAK_OUTPUT_DIR)' }) as never,
     handler: async (args) => {
       const { logger, print } = ctx();
       const flags = policyFromFlags(args);
-      const folder = await openFolderContext({
+      const folder = await openRepositoryContext({
         envFile: args['env-file'],
         profilesDir: args['profiles-dir'],
+        location: args.location,
         outputDir: args['output-dir'],
         profile: args.profile,
       });
       const policy: PolicySource = flags ?? profilePolicies({ ...folder, warn: (message) => logger.warn(message) });
-      const result = await pruneBackups({ outputDir: folder.outputDir, policy, profile: args.profile, database: args.database, dryRun: args['dry-run'], logger });
+      const result = await pruneBackups({ repository: folder.repository, policy, profile: args.profile, database: args.database, dryRun: args['dry-run'], logger }).finally(() =>
+        folder.repository.close(),
+      );
+      for (const note of result.notes ?? []) logger.verbose(`${result.outputDir}: ${note}`);
       for (const file of result.ignored) logger.verbose(`never deleted: ${file.file} (${file.reason})`);
       // --json prints one object: after a failed deletion it is the error report (deletions are logged on stderr).
       if (result.failed === 0) return print(args.json ? JSON.stringify(result) : describePrune(result));
       if (!args.json) print(describePrune(result));
       const first = result.items.find((item) => item.action === 'failed') ?? result.logs.find((log) => log.action === 'failed')!;
       throw new PgbakError('OUTPUT_NOT_WRITABLE', `${result.failed} of ${result.failed + result.deleted} backups or logs could not be deleted (first: ${first.message ?? first.file})`, {
-        hint: `check the permissions of ${result.outputDir}`,
+        hint: folder.repository.kind === 's3' ? `check that the credentials may s3:DeleteObject in ${result.outputDir}` : `check the permissions of ${result.outputDir}`,
       });
     },
   };

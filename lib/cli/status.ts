@@ -3,12 +3,13 @@ import { PgbakError } from '../errors.js';
 import { parseDuration } from '../retention/duration.js';
 import { formatAge, formatUtc } from '../retention/format-time.js';
 import { renderTable } from '../retention/format-table.js';
-import { openFolderContext } from '../retention/output-folder.js';
+import { openRepositoryContext } from '../retention/output-folder.js';
 import { backupStatus, type GroupStatus, type StatusReport } from '../retention/status.js';
 import type { CommandContext, GlobalArgs } from './context.js';
 
 /** Flags of `pgbak status`. */
 export interface StatusArgs extends GlobalArgs {
+  location?: string;
   'output-dir'?: string;
   profile?: string;
   'max-age'?: string;
@@ -17,25 +18,28 @@ export interface StatusArgs extends GlobalArgs {
 /** `pgbak status`: the monitoring hook; exit 3 when backups stopped arriving. */
 export function statusCommand(ctx: () => CommandContext): CommandModule<object, StatusArgs> {
   return {
-    command: 'status',
+    command: 'status [location]',
     describe:
       'Last successful, last verified backup and last failed run per profile and database; exit 3 when one is older than --max-age. Removes what killed runs left (.partial, temp folders, locks)',
     builder: (yargs) =>
       yargs
         .option('max-age', { type: 'string', describe: 'stale when the newest backup is older than this: 90m, 26h, 7d, 1w' })
-        .option('profile', { type: 'string', describe: "only this profile (and its outputDir as the folder)" })
-        .option('output-dir', { alias: 'o', type: 'string', describe: 'the backups folder (default ./backups, or PGBAK_OUTPUT_DIR)' }) as never,
+        .option('profile', { type: 'string', describe: "only this profile (and where it stores them: its storage: or outputDir)" })
+        .positional('location', { type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (the same as --output-dir)' })
+        .option('output-dir', { alias: 'o', type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (default ./backups, or PGBAK_OUTPUT_DIR)' }) as never,
     handler: async (args) => {
       const { logger, print } = ctx();
       // Bad flags fail before anything is read.
       const maxAgeMs = args['max-age'] === undefined ? undefined : parseDuration(args['max-age']);
-      const folder = await openFolderContext({
+      const folder = await openRepositoryContext({
         envFile: args['env-file'],
         profilesDir: args['profiles-dir'],
+        location: args.location,
         outputDir: args['output-dir'],
         profile: args.profile,
       });
-      const report = await backupStatus({ outputDir: folder.outputDir, maxAgeMs, profile: args.profile, removeLeftovers: true });
+      const report = await backupStatus({ repository: folder.repository, maxAgeMs, profile: args.profile, removeLeftovers: true }).finally(() => folder.repository.close());
+      for (const note of report.notes ?? []) logger.verbose(`${report.outputDir}: ${note}`);
       for (const file of report.ignored) logger.verbose(`ignored ${file.file}: ${file.reason}`);
       for (const leftover of report.leftovers) {
         if (leftover.action === 'failed') logger.warn(`cannot remove ${leftover.file} (${leftover.why}): ${leftover.error}`);

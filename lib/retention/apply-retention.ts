@@ -2,11 +2,14 @@ import type { RetentionPolicy } from '../config/profile-schema.js';
 import type { PgbakLogger } from '../log/index.js';
 import { pruneBackups, type PruneResult } from './prune.js';
 import { hasRetention } from './select.js';
+import type { BackupRepository } from '../storage/index.js';
 
 /** Options of {@link applyRetention}. */
 export interface ApplyRetentionOptions {
-  /** The folder the run wrote its zip into. */
-  outputDir: string;
+  /** The folder the run wrote its zip into; or give `repository` (a bucket's prefix the run uploaded to). */
+  outputDir?: string;
+  /** Where the run's copy is; the caller closes it. Takes precedence over outputDir. */
+  repository?: BackupRepository;
   /** The profile that just ran: only its backups are considered. */
   profile: string;
   /** The profile's `retention:`; undefined or empty keeps everything. */
@@ -26,7 +29,8 @@ export interface ApplyRetentionOptions {
 export async function applyRetention(options: ApplyRetentionOptions): Promise<PruneResult | null> {
   if (!hasRetention(options.policy)) return null;
   const result = await pruneBackups({
-    outputDir: options.outputDir,
+    ...(options.outputDir !== undefined && { outputDir: options.outputDir }),
+    ...(options.repository !== undefined && { repository: options.repository }),
     profile: options.profile,
     policy: options.policy,
     logger: options.logger,
@@ -34,6 +38,7 @@ export async function applyRetention(options: ApplyRetentionOptions): Promise<Pr
   });
   const gone = result.items.filter((item) => item.action === 'deleted' || item.action === 'would-delete').map((item) => item.file);
   const verb = result.dryRun ? 'would delete' : 'deleted';
-  if (gone.length > 0) options.logger?.info(`retention: ${verb} ${gone.length} older backup${gone.length === 1 ? '' : 's'} of ${options.profile}: ${gone.join(', ')}`);
+  const where = options.repository?.kind === 's3' ? ` in ${options.repository.location}` : '';
+  if (gone.length > 0) options.logger?.info(`retention: ${verb} ${gone.length} older backup${gone.length === 1 ? '' : 's'} of ${options.profile}${where}: ${gone.join(', ')}`);
   return result;
 }

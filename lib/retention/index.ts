@@ -26,7 +26,7 @@ export { applyRetention, type ApplyRetentionOptions } from './apply-retention.js
 export { backupStatus, type GroupStatus, type StatusBackup, type StatusOptions, type StatusReport } from './status.js';
 export { parseDuration } from './duration.js';
 export { formatAge, formatUtc } from './format-time.js';
-export { openFolderContext, resolveOutputFolder, type FolderChoice, type FolderContext } from './output-folder.js';
+export { openFolderContext, openRepositoryContext, resolveOutputFolder, type FolderChoice, type FolderContext, type RepositoryContext } from './output-folder.js';
 export { profilePolicies } from './profile-policies.js';
 export { findLeftovers, removeLeftovers, type Leftover, type LeftoverResult } from './leftovers.js';
 export { readRunLog, judgeRunLog, FAILURE_PREFIX, RUN_RECORD_KEY, type RunLogInfo, type RunRecord, type RunLogState } from './run-logs.js';

@@ -3,7 +3,8 @@ import type { PgbakLogger } from '../log/index.js';
 import { removeLeftovers, type LeftoverResult } from './leftovers.js';
 import { lockHeld } from './lock-state.js';
 import { pastWindow, removeLog, type PruneLogItem } from './prune-logs.js';
-import { removeBackup } from './remove-backup.js';
+import { removeBackups } from './remove-backup.js';
+import { FolderRepository, type BackupRepository } from '../storage/index.js';
 import { backupRows, droppedSince, scanBackups, type BackupInfo, type BackupRow, type IgnoredFile } from './scan.js';
 
 export type { PruneLogItem } from './prune-logs.js';
@@ -22,7 +23,10 @@ export interface PolicyChoice {
 
 /** Options of {@link pruneBackups}. */
 export interface PruneOptions {
-  outputDir: string;
+  /** The folder; or give `repository` (a folder, a bucket's prefix). */
+  outputDir?: string;
+  /** Where the backups are; the caller closes it. Takes precedence over outputDir. */
+  repository?: BackupRepository;
   policy: PolicySource;
   /** Only this profile's backups. */
   profile?: string | undefined;
@@ -35,7 +39,7 @@ export interface PruneOptions {
    * Prune even where a run lock is held by a live process. Without it, a (profile,
    * database) whose lock is held by another live process is skipped; a lock held by
    * this very process (the run applying its own retention) or by a process that is
-   * gone does not stop it.
+   * gone does not stop it. A bucket has no locks: nothing is skipped there.
    */
   ignoreLock?: boolean;
 }
@@ -89,6 +93,8 @@ export interface PruneResult {
   leftovers: LeftoverResult[];
   /** Files that are never candidates (foreign zips, `.partial` of a live or unknown run). */
   ignored: IgnoredFile[];
+  /** What this storage cannot do (a bucket: no locks, no logs of failed runs, no leftovers); absent for a folder. */
+  notes?: string[];
   deleted: number;
   failed: number;
 }
@@ -113,14 +119,16 @@ interface GroupRun {
  */
 export async function pruneBackups(options: PruneOptions): Promise<PruneResult> {
   const dryRun = options.dryRun === true;
-  const leftovers = await removeLeftovers(options.outputDir, { dryRun });
+  const repository = repositoryOf(options);
+  // Leftovers, locks and run logs are a folder's: a bucket holds none of them.
+  const leftovers = repository.folder !== null ? await removeLeftovers(repository.folder, { dryRun }) : [];
   for (const leftover of leftovers) logLeftover(leftover, options.logger);
-  const scan = await scanBackups(options.outputDir);
+  const scan = await scanBackups(repository);
   const ofProfile = (profile: string) => options.profile === undefined || profile === options.profile;
   // Every group of the chosen profiles is judged, also those outside --database:
   // a zip that holds database B too is kept while B's group keeps it.
   const chosen = scan.backups.filter((b) => ofProfile(b.profile));
-  const runs = await judgeGroups(chosen, options, scan.outputDir);
+  const runs = await judgeGroups(chosen, options, repository.folder);
   const keptElsewhere = new Map<string, string[]>();
   const busyZips = new Map<string, string>();
   for (const run of runs) {
@@ -129,8 +137,19 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
       else if (run.keeps.get(row.path)!.length > 0) keptElsewhere.set(row.path, [...(keptElsewhere.get(row.path) ?? []), run.summary.database]);
     }
   }
-  const result: PruneResult = { outputDir: scan.outputDir, dryRun, groups: [], items: [], logs: [], leftovers, ignored: scan.ignored, deleted: 0, failed: 0 };
-  const outcomes = new Map<string, Promise<PruneItem>>();
+  const result: PruneResult = {
+    outputDir: scan.outputDir,
+    dryRun,
+    groups: [],
+    items: [],
+    logs: [],
+    leftovers,
+    ignored: scan.ignored,
+    ...(repository.folder === null && { notes: PRUNE_BUCKET_NOTES }),
+    deleted: 0,
+    failed: 0,
+  };
+  const outcomes = new Map<string, PruneItem>();
   for (const run of runs.filter((r) => options.database === undefined || r.summary.database === options.database)) {
     result.groups.push(run.summary);
     for (const row of run.rows) {
@@ -138,16 +157,16 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
       const reasons = run.keeps.get(row.path) ?? [];
       const others = (keptElsewhere.get(row.path) ?? []).filter((database) => database !== row.database);
       if (busy) result.items.push({ ...itemOf(row), action: 'skipped', reasons: [], message: busy });
-      else if (reasons.length > 0) result.items.push(await apply(row, true, reasons, options, result));
-      else if (others.length > 0) result.items.push(await apply(row, true, others.map((database) => ({ rule: 'other-database' as const, database })), options, result));
+      else if (reasons.length > 0) result.items.push(apply(row, true, reasons, options));
+      else if (others.length > 0) result.items.push(apply(row, true, others.map((database) => ({ rule: 'other-database' as const, database })), options));
       else {
-        // Deleted once, reported in each of its groups.
-        if (!outcomes.has(row.path)) outcomes.set(row.path, apply(row, false, [], options, result));
-        const outcome = await outcomes.get(row.path)!;
-        result.items.push({ ...outcome, database: row.database });
+        // Deleted once (below, in batches), reported in each of its groups.
+        if (!outcomes.has(row.path)) outcomes.set(row.path, apply(row, false, [], options));
+        result.items.push({ ...outcomes.get(row.path)!, database: row.database });
       }
     }
   }
+  await deleteChosen(repository, result, scan.names, options.logger);
   const gone = new Set(result.items.filter((i) => i.action === 'deleted' || i.action === 'would-delete').map((i) => i.path));
   const failedRuns = scan.failedRuns.filter((f) => ofProfile(f.profile) && (options.database === undefined || f.databases.includes(options.database)));
   const windows = runs.map((run) => ({ ...run.summary, busy: run.busy !== null, oldestFirst: run.rows }));
@@ -160,14 +179,14 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   return result;
 }
 
-async function judgeGroups(backups: BackupInfo[], options: PruneOptions, outputDir: string): Promise<GroupRun[]> {
+async function judgeGroups(backups: BackupInfo[], options: PruneOptions, folder: string | null): Promise<GroupRun[]> {
   const policies = new Map<string, PolicyChoice>();
   const runs: GroupRun[] = [];
   for (const group of groupBackups(backupRows(backups))) {
     const first = group[0]!;
     const choice = policies.get(first.profile) ?? (await choosePolicy(options.policy, first));
     policies.set(first.profile, choice);
-    const busy = options.ignoreLock ? null : await lockHeld(outputDir, first.profile, first.database);
+    const busy = options.ignoreLock || folder === null ? null : await lockHeld(folder, first.profile, first.database);
     const summary: PruneGroup = { profile: first.profile, database: first.database, policy: choice.policy, policySource: choice.source };
     const oldestFirst = [...group].reverse();
     const keeps = new Map<string, KeepReason[]>();
@@ -186,7 +205,7 @@ function logLeftover(leftover: LeftoverResult, logger: PgbakLogger | undefined):
   else logger?.verbose(`${leftover.action === 'removed' ? 'removed' : 'would remove'} ${leftover.file}: ${leftover.why}`);
 }
 
-async function apply(backup: BackupInfo, keep: boolean, reasons: KeepReason[], options: PruneOptions, result: PruneResult): Promise<PruneItem> {
+function apply(backup: BackupInfo, keep: boolean, reasons: KeepReason[], options: PruneOptions): PruneItem {
   const item = itemOf(backup);
   const logger = options.logger;
   if (keep) {
@@ -197,17 +216,32 @@ async function apply(backup: BackupInfo, keep: boolean, reasons: KeepReason[], o
     logger?.verbose(`would delete ${backup.file}`);
     return { ...item, action: 'would-delete', reasons };
   }
-  try {
-    const removed = await removeBackup(backup.path);
-    result.deleted++;
-    logger?.verbose(`deleted ${backup.file}`);
-    return { ...item, action: 'deleted', reasons, removed };
-  } catch (error) {
-    result.failed++;
-    const message = (error as Error).message;
-    logger?.warn(message);
-    return { ...item, action: 'failed', reasons, message };
+  return { ...item, action: 'deleted', reasons, removed: [] };
+}
+
+/**
+ * Deletes the backups the items chose (action 'deleted', not yet done) in one batch,
+ * and turns the items of those that could not go into 'failed'.
+ */
+async function deleteChosen(repository: BackupRepository, result: PruneResult, names: string[], logger: PgbakLogger | undefined): Promise<void> {
+  const chosen = [...new Map(result.items.filter((item) => item.action === 'deleted').map((item) => [item.path, item.file])).values()];
+  if (chosen.length === 0) return;
+  const outcomes = await removeBackups(repository, chosen, names);
+  for (const file of chosen) {
+    const outcome = outcomes.get(file)!;
+    if (outcome.error === undefined) {
+      result.deleted++;
+      logger?.verbose(`deleted ${file}`);
+    } else {
+      result.failed++;
+      logger?.warn(outcome.error);
+    }
   }
+  result.items = result.items.map((item) => {
+    if (item.action !== 'deleted') return item;
+    const outcome = outcomes.get(item.file)!;
+    return outcome.error === undefined ? { ...item, removed: outcome.removed } : { ...item, action: 'failed', message: outcome.error, ...(outcome.removed.length > 0 && { removed: outcome.removed }) };
+  });
 }
 
 async function choosePolicy(source: PolicySource, example: BackupInfo): Promise<PolicyChoice> {
@@ -224,4 +258,16 @@ function itemOf(backup: BackupInfo): Omit<PruneItem, 'action' | 'reasons'> {
     startedAt: backup.startedAt,
     verified: backup.verification?.notVerified ? null : (backup.verification?.ok ?? null),
   };
+}
+
+/** What pruning a bucket does not do, for the report. */
+export const PRUNE_BUCKET_NOTES = [
+  'run locks are not checked: they are local to the machine that runs the backups (prune from there, or when no run is going)',
+  'logs of failed runs and leftovers of killed runs stay in the local folder of the machine that ran: prune that folder to remove them',
+];
+
+function repositoryOf(options: PruneOptions): BackupRepository {
+  if (options.repository) return options.repository;
+  if (options.outputDir === undefined) throw new Error('pruneBackups needs outputDir or repository');
+  return new FolderRepository(options.outputDir);
 }

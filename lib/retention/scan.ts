@@ -1,10 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { MANIFEST_ENTRY, openZip, parseManifest, type Manifest } from '../archive/index.js';
-import { describeFsError } from '../archive/output-error.js';
+import { MANIFEST_ENTRY, openZip, openZipSource, parseManifest, type Manifest } from '../archive/index.js';
 import { PgbakError } from '../errors.js';
+import { FolderRepository, type BackupRepository, type RepositoryObject } from '../storage/index.js';
 import { judgeRunLog, readRunLog } from './run-logs.js';
-import { readVerification, type Verification } from './verification.js';
+import { readVerificationIn, type Verification } from './verification.js';
 
 /** One finished pgbak backup found in the output folder. */
 export interface BackupInfo {
@@ -95,9 +93,9 @@ export interface IgnoredFile {
   reason: string;
 }
 
-/** What an output folder holds. */
+/** What an output folder (or a bucket's prefix) holds. */
 export interface ScanResult {
-  /** Absolute path of the folder scanned. */
+  /** Absolute path of the folder scanned, or `s3://bucket/prefix/`. */
   outputDir: string;
   /** Readable pgbak backups, newest first. */
   backups: BackupInfo[];
@@ -107,39 +105,69 @@ export interface ScanResult {
   failedRuns: FailedRun[];
   /** Run logs without a zip whose process still runs (or runs on another host), newest first. */
   runningRuns: RunningRun[];
+  /** What this kind of storage cannot show (a bucket holds no run logs or locks), one line each; absent for a folder. */
+  notes?: string[];
+  /** Every name present (sidecars included): what prune may delete beside a zip. */
+  names: string[];
 }
 
+/** Where a bucket's listing is silent, and why. */
+export const BUCKET_NOTES = [
+  'failed and running runs are not shown: run logs and locks stay in the local folder of the machine that ran (status or list there shows them)',
+];
+
 /**
- * Lists the backups in `outputDir` (not its subfolders). Only zips whose manifest
- * pgbak can read are backups; everything else zip-like is reported as ignored.
- * A folder that does not exist holds no backups.
+ * Lists the backups in `outputDir` (not its subfolders) or in a repository (a folder,
+ * the keys directly under a bucket's prefix). Only zips whose manifest pgbak can read
+ * are backups (the manifest is written last: the commit marker), ordered by the
+ * manifest's startedAt, never by name; everything else zip-like is reported as
+ * ignored. A folder that does not exist holds no backups.
  */
-export async function scanBackups(outputDir: string): Promise<ScanResult> {
-  const dir = resolve(outputDir);
-  const names = await listFolder(dir);
+export async function scanBackups(where: string | BackupRepository): Promise<ScanResult> {
+  const repository = typeof where === 'string' ? new FolderRepository(where) : where;
+  const objects = await repository.list();
   const backups: BackupInfo[] = [];
   const ignored: IgnoredFile[] = [];
   const failedRuns: FailedRun[] = [];
   const runningRuns: RunningRun[] = [];
-  const present = new Set(names);
-  for (const file of names.sort()) {
-    const path = join(dir, file);
+  const present = new Set(objects.map((object) => object.name));
+  const sorted = [...objects].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Each zip of a bucket costs a few round trips (HEAD, the directory, the manifest, the
+  // record): several at once. A folder's are read one by one, as they always were.
+  const zips = await mapLimited(
+    sorted.filter((object) => object.name.endsWith('.zip')),
+    repository.folder === null ? BUCKET_READS : 1,
+    (object) => readBackup(repository, object),
+  );
+  for (const found of zips) {
+    if ('reason' in found) ignored.push(found);
+    else backups.push(found);
+  }
+  for (const object of sorted) {
+    const file = object.name;
+    const path = repository.locate(file);
     if (file.endsWith('.zip.partial')) {
       ignored.push({ path, file, reason: 'unfinished (.partial): a run in progress or one that was killed' });
-    } else if (file.endsWith('.zip')) {
-      const found = await readBackup(path, file);
-      if ('reason' in found) ignored.push(found);
-      else backups.push(found);
-    } else if (file.endsWith('.log') && !present.has(file.replace(/\.log$/, '.zip'))) {
+    } else if (repository.folder !== null && file.endsWith('.log') && !present.has(file.replace(/\.log$/, '.zip'))) {
+      // A bucket holds no run logs: they stay in the run's local folder.
       const run = await readRunWithoutZip(path, file);
       if (run && 'reason' in run) failedRuns.push(run);
       else if (run) runningRuns.push(run);
     }
   }
   backups.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
+  ignored.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   failedRuns.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
   runningRuns.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
-  return { outputDir: dir, backups, ignored, failedRuns, runningRuns };
+  return {
+    outputDir: repository.location,
+    backups,
+    ignored,
+    failedRuns,
+    runningRuns,
+    ...(repository.folder === null && { notes: BUCKET_NOTES }),
+    names: [...present].sort(),
+  };
 }
 
 // A log whose zip is missing: a failed run, or one still going, or not a pgbak run
@@ -153,22 +181,21 @@ async function readRunWithoutZip(path: string, file: string): Promise<FailedRun 
   return { ...run, failedAt: judged.at, reason: judged.reason };
 }
 
-async function readBackup(path: string, file: string): Promise<BackupInfo | IgnoredFile> {
-  let size: number;
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) return { path, file, reason: 'not a regular file' };
-    size = info.size;
-  } catch (error) {
-    return { path, file, reason: `cannot read it: ${(error as Error).message}` };
-  }
+async function readBackup(repository: BackupRepository, object: RepositoryObject): Promise<BackupInfo | IgnoredFile> {
+  const file = object.name;
+  const path = repository.locate(file);
+  if (object.problem !== undefined) return { path, file, reason: `cannot read it: ${object.problem}` };
+  if (!object.regular) return { path, file, reason: 'not a regular file' };
+  const size = object.size;
   let manifest: Manifest;
   try {
-    manifest = await readManifest(path);
+    manifest = await readManifest(repository, file);
   } catch (error) {
+    // The storage itself failing (access denied, unreachable) is no verdict on this zip.
+    if (error instanceof PgbakError && error.code === 'OUTPUT_UNREADABLE') throw error;
     return { path, file, reason: reasonOf(error, path) };
   }
-  const { verification, problem } = await readVerification(path, size);
+  const { verification, problem } = await readVerificationIn(repository, file, size);
   const steps = manifest.steps.map((step) => ({ name: step.name, kind: step.kind, database: step.database }));
   return {
     path,
@@ -192,8 +219,9 @@ function databasesOf(steps: Array<{ database: string | null }>, connected: strin
   return dumped.length > 0 ? dumped : [connected];
 }
 
-async function readManifest(path: string): Promise<Manifest> {
-  const reader = await openZip(path);
+async function readManifest(repository: BackupRepository, file: string): Promise<Manifest> {
+  const path = repository.locate(file);
+  const reader = repository.folder !== null ? await openZip(path) : await openZipSource(await repository.openSource(file));
   try {
     if (!reader.has(MANIFEST_ENTRY)) throw new PgbakError('ARCHIVE_INVALID', `no ${MANIFEST_ENTRY}: not written by pgbak`);
     // A pgbak manifest is a few kilobytes even with thousands of tables.
@@ -210,14 +238,19 @@ function reasonOf(error: unknown, path: string): string {
   return message.replace(`${path} is not a readable pgbak archive: `, '');
 }
 
-async function listFolder(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new PgbakError('OUTPUT_UNREADABLE', `cannot read the output folder ${dir}: ${describeFsError(error)}`, {
-      hint: 'check --output-dir (or PGBAK_OUTPUT_DIR) and the folder\'s permissions',
-      cause: error,
-    });
-  }
+/** Zips of a bucket read at once. */
+const BUCKET_READS = 8;
+
+/** `work` over `items` with at most `limit` at a time; results in the order of `items`; the first rejection rejects. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

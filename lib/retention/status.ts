@@ -2,10 +2,14 @@ import { formatAge } from './format-time.js';
 import { removeLeftovers, type LeftoverResult } from './leftovers.js';
 import { backupRows, droppedSince, scanBackups, type BackupInfo, type BackupRow, type FailedRun, type IgnoredFile, type RunningRun } from './scan.js';
 import { groupBackups } from './select.js';
+import { FolderRepository, type BackupRepository } from '../storage/index.js';
 
 /** Options of {@link backupStatus}. */
 export interface StatusOptions {
-  outputDir: string;
+  /** The folder; or give `repository` (a folder, a bucket's prefix). */
+  outputDir?: string;
+  /** Where the backups are; the caller closes it. Takes precedence over outputDir. */
+  repository?: BackupRepository;
   /** A group whose newest backup started longer ago than this (ms) is stale. */
   maxAgeMs?: number | undefined;
   /** Only this profile. With maxAgeMs, a profile without any backup is stale. */
@@ -75,6 +79,8 @@ export interface StatusReport {
   ignored: IgnoredFile[];
   /** Leftovers of runs that are gone, removed (when asked) or found. */
   leftovers: LeftoverResult[];
+  /** What this storage cannot show (a bucket: failed and running runs); absent for a folder. */
+  notes?: string[];
 }
 
 /**
@@ -86,8 +92,10 @@ export interface StatusReport {
  */
 export async function backupStatus(options: StatusOptions): Promise<StatusReport> {
   const now = options.now ?? new Date();
-  const leftovers = options.removeLeftovers ? await removeLeftovers(options.outputDir) : [];
-  const scan = await scanBackups(options.outputDir);
+  const repository = options.repository ?? new FolderRepository(requireDir(options.outputDir));
+  // A bucket has no leftovers: unfinished uploads are never listed (a lifecycle rule removes them).
+  const leftovers = options.removeLeftovers && repository.folder !== null ? await removeLeftovers(repository.folder) : [];
+  const scan = await scanBackups(repository);
   const ofProfile = (profile: string) => options.profile === undefined || profile === options.profile;
   const rows = backupRows(scan.backups.filter((b) => ofProfile(b.profile)));
   const failures = scan.failedRuns.filter((f) => ofProfile(f.profile));
@@ -111,7 +119,13 @@ export async function backupStatus(options: StatusOptions): Promise<StatusReport
     stale: problems.length > 0,
     ignored: scan.ignored,
     leftovers,
+    ...(scan.notes && { notes: scan.notes }),
   };
+}
+
+function requireDir(dir: string | undefined): string {
+  if (dir === undefined) throw new Error('backupStatus needs outputDir or repository');
+  return dir;
 }
 
 type GroupKey = { profile: string; database: string };

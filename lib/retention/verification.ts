@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { isPgbakError } from '../errors.js';
+import type { BackupRepository } from '../storage/index.js';
 
 /** What `pgbak verify` recorded beside an archive (`<zip>.verified.json`). */
 export interface Verification {
@@ -29,6 +31,24 @@ export async function readVerification(archive: string, archiveBytes?: number): 
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { verification: null };
     return { verification: null, problem: `cannot read ${path}: ${(error as Error).message}` };
   }
+  return parseVerification(text, path, archiveBytes);
+}
+
+/** The same as {@link readVerification} for the archive `name` in a repository (a folder, a bucket). */
+export async function readVerificationIn(repository: BackupRepository, name: string, archiveBytes?: number): Promise<{ verification: Verification | null; problem?: string }> {
+  const record = verificationPath(name);
+  const path = repository.locate(record);
+  let text: string | null;
+  try {
+    text = await repository.readSmall(record);
+  } catch (error) {
+    if (isPgbakError(error)) return { verification: null, problem: error.message };
+    return { verification: null, problem: `cannot read ${path}: ${(error as Error).message}` };
+  }
+  return text === null ? { verification: null } : parseVerification(text, path, archiveBytes);
+}
+
+function parseVerification(text: string, path: string, archiveBytes: number | undefined): { verification: Verification | null; problem?: string } {
   let json: unknown;
   try {
     json = JSON.parse(text);

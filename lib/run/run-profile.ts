@@ -57,7 +57,7 @@ async function runLocked(run: RunContext): Promise<RunSummary> {
     }
     const { summary, held } = written;
     if (plan.verify) summary.verify = await verifyLocalCopy(run, files);
-    summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger, files.remote);
+    summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger, run.config.env);
     return summary;
   } finally {
     await lock.release();

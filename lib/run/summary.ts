@@ -17,8 +17,20 @@ export interface RunSummary {
   /**
    * What the profile's retention removed after the run; null without retention.
    * `held`: why it deleted nothing (a step dumped no table where the previous backup had some).
+   * `copies`: per local folder and bucket the run wrote to (absent when it wrote to one local
+   * folder only); `deleted`/`failed` sum them up.
    */
-  retention?: { deleted: string[]; failed: number; error?: string; held?: string } | null;
+  retention?: { deleted: string[]; failed: number; error?: string; held?: string; copies?: RetentionCopy[] } | null;
+}
+
+/** Retention in one place the run wrote to: a local folder or `s3://bucket/prefix/`. */
+export interface RetentionCopy {
+  location: string;
+  /** Archive names deleted there. */
+  deleted: string[];
+  failed: number;
+  /** Why retention could not be applied there (the bucket could not be listed…). */
+  error?: string;
 }
 
 /** What a finished run wrote, for its summary. */

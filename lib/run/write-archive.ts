@@ -29,7 +29,7 @@ export async function writeArchive(run: RunContext, { zip, logPath }: RunFiles):
   try {
     const records = await runSteps(run, ctx);
     // Before the manifest: its steps carry the warning.
-    const held = await guardEmptySteps(plan, records, logger);
+    const held = await guardEmptySteps(plan, records, logger, run.config.env);
     const finishedAt = new Date();
     await zip.addBuffer(MANIFEST_ENTRY, serializeManifest(buildManifest(plan, records, startedAt, finishedAt)), { compress: true });
     const finished = await finishWithLog(zip, logger, archive);

@@ -9,3 +9,6 @@ export { describeFsError, isOutputFailure, outputNotWritable } from './output-er
 // storage should not load it. Import it where S3 storage is configured, lazily.
 export { LocalFileSource, type ArchiveSource } from './source.js';
 export { isS3Location, openArchiveSource, parseArchiveLocation } from './open-source.js';
+export type { BackupRepository, DeleteOutcome, RepositoryObject } from './repository.js';
+export { FolderRepository } from './local/folder-repository.js';
+export { openRepository, openS3Repository } from './open-repository.js';

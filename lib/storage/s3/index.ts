@@ -5,3 +5,4 @@ export { S3Source, parseS3Url } from './s3-source.js';
 export { createS3Client, s3ClientOptionsFromEnv, type S3ClientOptions } from './client.js';
 export { describeS3Error, s3Failed } from './s3-error.js';
 export { putSmallObject, getSmallObject } from './s3-objects.js';
+export { S3Repository, parseS3Prefix } from './s3-repository.js';

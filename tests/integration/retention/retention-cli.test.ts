@@ -67,6 +67,14 @@ describe('pgbak list', () => {
     expect(out.ignored.map((i) => i.file)).toEqual(['holiday-photos.zip']);
   });
 
+  it('reads the folder given as the location argument, like --output-dir', async () => {
+    const cli = await runCli(['list', dir, '--json']);
+    expect(cli.exitCode).toBe(0);
+    const out = JSON.parse(cli.stdout) as { outputDir: string; backups: unknown[] };
+    expect(out.outputDir).toBe(dir);
+    expect(out.backups).toHaveLength(4);
+  });
+
   it('reads the folder from PGBAK_OUTPUT_DIR', async () => {
     const cli = await runCli(['list', '--json'], { env: { PGBAK_OUTPUT_DIR: dir } });
     expect((JSON.parse(cli.stdout) as { backups: unknown[] }).backups).toHaveLength(4);

@@ -165,13 +165,14 @@ describe('pgbak run to S3 storage', () => {
     }
   });
 
-  it('with S3 only, --verify and retention are skipped with a warning, not faked', async () => {
+  it('with S3 only, --verify is skipped with a warning, not faked, and retention prunes the bucket', async () => {
     const work = await dirs.make();
     await writeFile(path.join(work, 'kept.yaml'), `storage:\n  - s3: { bucket: ${BUCKET}, prefix: kept/ }\nretention: { keepLast: 1 }\nsteps:\n  - kind: full\n`);
     const result = await runCli(['run', path.join(work, 'kept.yaml'), '--verify', '--json'], { env: s3Env(), cwd: work });
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain('verify skipped: the backup went to S3 only');
-    expect(result.stderr).toContain('retention not applied: the backup went to S3 only');
+    expect(result.stderr).not.toContain('retention not applied');
+    expect((JSON.parse(result.stdout) as { retention: { copies: Array<{ location: string }> } }).retention.copies).toEqual([{ location: `s3://${BUCKET}/kept/`, deleted: [], failed: 0 }]);
     expect(await keysUnder('kept/')).toHaveLength(1);
   });
 
