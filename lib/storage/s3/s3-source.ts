@@ -109,5 +109,14 @@ function readFailed(location: string, error: unknown): PgbakError {
     });
   }
   const failed = s3Failed('read', location, error);
-  return new PgbakError('ARCHIVE_INVALID', failed.message, { hint: failed.hint?.replace('s3:PutObject and s3:AbortMultipartUpload', 's3:GetObject'), cause: error });
+  // A HEAD has no body: a refusal there shows only its status, which says what it is.
+  const refused = status === 403 && (code === 'Unknown' || code === 'UnknownError');
+  const message = refused ? `cannot read ${location}: Forbidden (HTTP 403)` : failed.message;
+  const hint = refused || code === 'AccessDenied' ? readHints.AccessDenied : code === 'PreconditionFailed' || status === 412 ? readHints.PreconditionFailed : failed.hint;
+  return new PgbakError('ARCHIVE_INVALID', message, { hint, cause: error });
 }
+
+const readHints = {
+  AccessDenied: 'Check the credentials the AWS SDK finds (AWS_PROFILE, AWS_ACCESS_KEY_ID…) and that their policy allows s3:GetObject on this object',
+  PreconditionFailed: 'The object was replaced while it was read (its ETag changed); nothing was restored: try again',
+};
