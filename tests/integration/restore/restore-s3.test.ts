@@ -146,6 +146,33 @@ describeWithTools('pgbak restore s3://…', () => {
   });
 });
 
+describeWithTools('pgbak restore s3://… --table (a directory-format backup)', () => {
+  it('reads the toc and that table\'s data file only, by ranged GETs: far less than the object', async () => {
+    const wide = await state.fresh('rs3_wide');
+    // Random text compresses little: the big table is most of the archive.
+    await query(cluster, wide.name, "CREATE TABLE big (id int PRIMARY KEY, pad text); INSERT INTO big SELECT g, md5(random()::text) || md5(random()::text) || md5(random()::text) FROM generate_series(1, 150000) g");
+    await query(cluster, wide.name, 'CREATE TABLE small (id int PRIMARY KEY, name text); INSERT INTO small SELECT g, md5(g::text) FROM generate_series(1, 300) g');
+    const backup = await state.backup(wide, ['full', '--format', 'directory']);
+    const bytes = await readFile(backup.archive);
+    expect(bytes.length).toBeGreaterThan(4 * 1024 * 1024);
+    await put('pg/wide.zip', bytes);
+    const target = state.unusedName('rs3_one_table');
+    const before = proxy.log.length;
+
+    const result = await pgbak(['restore', `s3://${BUCKET}/pg/wide.zip`, '--target', target, '--create', '--table', 'small', '--verbose'], s3Env());
+
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(/reading 2 of the \d+ files of the directory dump/);
+    expect(await query(cluster, target, 'SELECT count(*)::int AS n FROM small')).toEqual([{ n: 300 }]);
+    expect(await query(cluster, target, "SELECT to_regclass('public.big') AS big")).toEqual([{ big: null }]);
+    const requests = requestsSince(before);
+    expect(requests.map((r) => r.method)).toEqual(['HEAD', ...requests.slice(1).map(() => 'GET')]);
+    for (const r of requests.slice(1)) expect(r.range).toMatch(/^bytes=\d+-\d+$/);
+    const fetched = requests.reduce((sum, r) => sum + r.bytes, 0);
+    expect(fetched).toBeLessThan(bytes.length / 20);
+  });
+});
+
 describeWithTools('pgbak verify s3://…', () => {
   it('verifies the object in place and writes <key>.verified.json into the bucket; no sidecar: "zip checksum not recorded"', async () => {
     const before = proxy.log.length;
