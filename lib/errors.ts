@@ -95,7 +95,18 @@ export class PgbakError extends Error {
     this.exitCode = options.exitCode ?? exitCodeOf[code];
     this.details = options.details;
   }
+
+  // The S3 module is loaded lazily from tsc's output beside the CLI bundle, so it has its own
+  // copy of this class: `instanceof PgbakError` knows both by a brand shared through the
+  // global symbol registry, or an S3 error would lose its code, hint and exit code.
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== PgbakError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
 }
+
+const BRAND = Symbol.for('pgbak.PgbakError');
+Object.defineProperty(PgbakError.prototype, BRAND, { value: true });
 
 export function isPgbakError(error: unknown): error is PgbakError {
   return error instanceof PgbakError;

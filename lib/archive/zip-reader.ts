@@ -65,6 +65,7 @@ export class ZipReader {
       // yauzl checks the actual size against uncompressedSize, so this cannot outgrow maxBytes.
       for await (const chunk of await this.zip.openReadStreamPromise(entry)) chunks.push(chunk as Buffer);
     } catch (error) {
+      if (error instanceof PgbakError) throw error;
       throw archiveInvalid(this.path, `cannot read ${name}: ${messageOf(error)}`, { cause: error });
     }
     return Buffer.concat(chunks).toString('utf8');
@@ -80,6 +81,8 @@ export class ZipReader {
     try {
       return await this.zip.openReadStreamPromise(entry);
     } catch (error) {
+      // The source's own errors (an S3 read that failed) already name the archive and say why.
+      if (error instanceof PgbakError) throw error;
       throw archiveInvalid(this.path, `cannot read ${name}: ${messageOf(error)}`, { cause: error });
     }
   }

@@ -172,7 +172,6 @@ async function verifyFile(
 ): Promise<VerifyResult> {
   const signal = options.signal ?? new AbortController().signal;
   let zipChecksum: ZipChecksum | null = null;
-  let opened: ReturnType<typeof openArchive>;
   try {
     const { env } = await loadConfig();
     if (source !== undefined) {
@@ -182,9 +181,11 @@ async function verifyFile(
       else if (zipChecksum.status === 'not recorded') logger.info(`zip checksum not recorded (no ${run.place.location}.sha256): the entries are checked one by one`);
       else logger.warn(`zip checksum not checked: ${zipChecksum.reason}; the entries are checked one by one`);
     }
-    opened = openArchive(source ?? run.place.location, { check: true, logger });
+    const opening = openArchive(source ?? run.place.location, { check: true, logger });
+    // The archive's reader owns the source now (it closes it, on failure too).
     source = undefined;
-    return await verifyOpened(options, run, logger, env, started, signal, zipChecksum, await opened.catch((error: unknown) => failDamaged(run, error)));
+    const archive = await opening.catch((error: unknown) => failDamaged(run, error));
+    return await verifyOpened(options, run, logger, env, started, signal, zipChecksum, archive);
   } finally {
     await source?.close();
   }

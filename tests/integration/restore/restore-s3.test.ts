@@ -26,6 +26,7 @@ let source: TestDatabase;
 let custom: Backup;
 let plain: Backup;
 let customBytes: Buffer;
+let wideBytes: Buffer;
 
 beforeAll(async () => {
   s3 = await startS3Server([BUCKET]);
@@ -39,6 +40,12 @@ beforeAll(async () => {
   customBytes = await readFile(custom.archive);
   await put('pg/custom.zip', customBytes);
   await put('pg/plain.zip', await readFile(plain.archive));
+  // A directory-format backup of several MiB: random text compresses little, the big table is most of it.
+  const wide = await state.fresh('rs3_wide');
+  await query(cluster, wide.name, "CREATE TABLE big (id int PRIMARY KEY, pad text); INSERT INTO big SELECT g, md5(random()::text) || md5(random()::text) || md5(random()::text) FROM generate_series(1, 150000) g");
+  await query(cluster, wide.name, 'CREATE TABLE small (id int PRIMARY KEY, name text); INSERT INTO small SELECT g, md5(g::text) FROM generate_series(1, 300) g');
+  wideBytes = await readFile((await state.backup(wide, ['full', '--format', 'directory'])).archive);
+  await put('pg/wide.zip', wideBytes);
 });
 
 afterAll(async () => {
@@ -130,6 +137,36 @@ describeWithTools('pgbak restore s3://…', () => {
     expect(await databaseExists(target)).toBe(false);
   });
 
+  // s3rver ignores If-Match: the proxy answers a later ranged GET as S3 does when the
+  // object's ETag changed since the HEAD (412 PreconditionFailed).
+  it('an object replaced while it is read: exit 1 saying so, nothing restored; verify records no verdict', async () => {
+    let gets = 0;
+    const swapping = await startFaultProxy(s3.endpoint, [
+      // The first GET is the zip's tail (directory, manifest); the second reads an entry.
+      { match: (req) => req.method === 'GET' && req.headers['if-match'] !== undefined && ++gets === 2, times: 2, status: 412, code: 'PreconditionFailed' },
+    ]);
+    try {
+      const target = state.unusedName('rs3_swapped');
+      const result = await pgbak(['restore', `s3://${BUCKET}/pg/wide.zip`, '--target', target, '--create'], s3Env(swapping.endpoint));
+      expect(swapping.log.filter((r) => r.injected)).toHaveLength(1); // during the check, before any server was touched
+      expect(result.exitCode).toBe(1);
+      const report = errorReport(result.stderr);
+      expect(report.message).toContain('cannot read s3://backups/pg/wide.zip: PreconditionFailed (HTTP 412)');
+      expect(report.hint).toContain('replaced while it was read');
+      expect(await databaseExists(target)).toBe(false);
+
+      gets = 0;
+      await put('pg/swapped-v.zip', wideBytes);
+      const verify = await pgbak(['verify', `s3://${BUCKET}/pg/swapped-v.zip`], s3Env(swapping.endpoint));
+      expect(verify.exitCode).toBe(1);
+      expect(errorReport(verify.stderr).message).toMatch(/^not verified: cannot read s3:\/\/backups\/pg\/swapped-v\.zip: PreconditionFailed/);
+      const record = JSON.parse((await getSmallObject(client, BUCKET, 'pg/swapped-v.zip.verified.json'))!) as Record<string, unknown>;
+      expect(record).toMatchObject({ ok: false, outcome: 'not verified' });
+    } finally {
+      await swapping.stop();
+    }
+  });
+
   it('a missing key, a missing bucket and AccessDenied fail with exit 1 naming the object and the S3 error, nothing created', async () => {
     const target = state.unusedName('rs3_missing');
     const cases: Array<[string, RegExp]> = [
@@ -137,25 +174,25 @@ describeWithTools('pgbak restore s3://…', () => {
       ['s3://no-such-bucket/pg/x.zip', /s3:\/\/no-such-bucket\/pg\/x\.zip.*(NoSuchBucket|NotFound)/],
       [`s3://${BUCKET}/denied/x.zip`, /cannot read s3:\/\/backups\/denied\/x\.zip: Forbidden \(HTTP 403\)/],
     ];
+    const hints: string[] = [];
     for (const [url, message] of cases) {
       const result = await pgbak(['restore', url, '--target', target, '--create'], s3Env());
       expect(result.exitCode).toBe(1);
       expect(errorReport(result.stderr).message).toMatch(message);
+      hints.push(errorReport(result.stderr).hint ?? '');
     }
+    // The S3 module (loaded lazily, beside the CLI bundle) has its own copy of PgbakError:
+    // its errors must still be known as such, or their hints are lost.
+    expect(hints[0]).toContain('Check the bucket and key');
+    expect(hints[2]).toContain('allows s3:GetObject');
     expect(await databaseExists(target)).toBe(false);
   });
 });
 
 describeWithTools('pgbak restore s3://… --table (a directory-format backup)', () => {
   it('reads the toc and that table\'s data file only, by ranged GETs: far less than the object', async () => {
-    const wide = await state.fresh('rs3_wide');
-    // Random text compresses little: the big table is most of the archive.
-    await query(cluster, wide.name, "CREATE TABLE big (id int PRIMARY KEY, pad text); INSERT INTO big SELECT g, md5(random()::text) || md5(random()::text) || md5(random()::text) FROM generate_series(1, 150000) g");
-    await query(cluster, wide.name, 'CREATE TABLE small (id int PRIMARY KEY, name text); INSERT INTO small SELECT g, md5(g::text) FROM generate_series(1, 300) g');
-    const backup = await state.backup(wide, ['full', '--format', 'directory']);
-    const bytes = await readFile(backup.archive);
+    const bytes = wideBytes;
     expect(bytes.length).toBeGreaterThan(4 * 1024 * 1024);
-    await put('pg/wide.zip', bytes);
     const target = state.unusedName('rs3_one_table');
     const before = proxy.log.length;
 
