@@ -237,6 +237,9 @@ describeWithTools('pgbak verify s3://…', () => {
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, zipChecksum: { status: 'matched' } });
     expect(result.stderr).toContain("the zip's sha256 matches s3://backups/pg/summed.zip.sha256");
+    const text = await pgbak(['verify', `s3://${BUCKET}/pg/summed.zip`], s3Env());
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toContain('zip sha256: matches s3://backups/pg/summed.zip.sha256');
   });
 
   it('a sha256 mismatch fails verification (exit 3), recorded in the bucket, before any scratch database', async () => {
