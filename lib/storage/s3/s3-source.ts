@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PgbakError } from '../../errors.js';
 import type { ArchiveSource } from '../source.js';
 import { describeS3Error, s3Failed } from './s3-error.js';
@@ -39,7 +39,15 @@ export class S3Source implements ArchiveSource {
       const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       return new S3Source(client, bucket, key, head.ContentLength ?? 0, head.ETag, options.ownsClient ?? false);
     } catch (error) {
+      // A HEAD answers 404 with no body for a missing bucket too: ask the bucket which it is.
+      const missingBucket = describeS3Error(error).status === 404 && !(await bucketExists(client, bucket));
       if (options.ownsClient) client.destroy();
+      if (missingBucket) {
+        throw new PgbakError('ARCHIVE_INVALID', `${location} is not a readable pgbak archive: no such bucket (NoSuchBucket)`, {
+          hint: 'Check the bucket name, and the endpoint and region (AWS_ENDPOINT_URL_S3, AWS_REGION)',
+          cause: error,
+        });
+      }
       throw readFailed(location, error);
     }
   }
@@ -96,6 +104,17 @@ export class S3Source implements ArchiveSource {
     if (this.closed) return;
     this.closed = true;
     if (this.ownsClient) this.client.destroy();
+  }
+}
+
+/** False only when the storage says the bucket does not exist (any other answer: true, the object's error stands). */
+async function bucketExists(client: S3Client, bucket: string): Promise<boolean> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    return true;
+  } catch (error) {
+    const { code, status } = describeS3Error(error);
+    return !(code === 'NoSuchBucket' || code === 'NotFound' || status === 404);
   }
 }
 
