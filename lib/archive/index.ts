@@ -7,7 +7,7 @@ export {
   type ZipWriterOptions,
 } from './zip-writer.js';
 export { openZip, openZipSource, ZipReader, type ReadTextOptions, type ZipEntryInfo } from './zip-reader.js';
-export { manifestEntries, verifyEntries, type EntryCheck, type ExpectedEntry } from './verify-entries.js';
+export { manifestEntries, verifyEntries, type EntryCheck, type ExpectedEntry, type VerifyEntriesOptions } from './verify-entries.js';
 export { parseManifest, serializeManifest } from './manifest.js';
 export * from './manifest-types.js';
 export { describeFsError, isOutputFailure, outputNotWritable } from './output-error.js';

@@ -31,18 +31,31 @@ export function manifestEntries(manifest: Manifest): ExpectedEntry[] {
   ]);
 }
 
+/** Options of {@link verifyEntries}. */
+export interface VerifyEntriesOptions {
+  /**
+   * Read errors for which this is true are thrown rather than reported as an
+   * unreadable entry: a storage that failed (an S3 error, a reset connection) says
+   * nothing about the entry.
+   */
+  rethrow?: (error: unknown) => boolean;
+}
+
 /**
  * Reads every expected entry through sha256 and reports one result per entry, so
  * one bad entry does not hide the others. Entries the archive has but nobody
- * expected are not reported. Entries are read one after the other.
+ * expected are not reported. Entries are read one after the other, in the order
+ * they lie in the zip (sequential reads over ranged GETs).
  */
-export async function verifyEntries(reader: ZipReader, expected: readonly ExpectedEntry[]): Promise<EntryCheck[]> {
-  const results: EntryCheck[] = [];
-  for (const want of expected) results.push(await verifyEntry(reader, want));
-  return results;
+export async function verifyEntries(reader: ZipReader, expected: readonly ExpectedEntry[], options: VerifyEntriesOptions = {}): Promise<EntryCheck[]> {
+  const offsets = new Map(reader.entries().map((entry, index) => [entry.name, index]));
+  const order = [...expected].sort((a, b) => (offsets.get(a.name) ?? -1) - (offsets.get(b.name) ?? -1));
+  const checked = new Map<ExpectedEntry, EntryCheck>();
+  for (const want of order) checked.set(want, await verifyEntry(reader, want, options));
+  return expected.map((want) => checked.get(want)!);
 }
 
-async function verifyEntry(reader: ZipReader, want: ExpectedEntry): Promise<EntryCheck> {
+async function verifyEntry(reader: ZipReader, want: ExpectedEntry, options: VerifyEntriesOptions): Promise<EntryCheck> {
   const { name } = want;
   const listed = reader.entries().find((entry) => entry.name === name);
   if (listed === undefined) return { name, ok: false, reason: 'missing' };
@@ -55,6 +68,7 @@ async function verifyEntry(reader: ZipReader, want: ExpectedEntry): Promise<Entr
   try {
     await pipeline(await reader.openStream(name), counter, discard());
   } catch (error) {
+    if (options.rethrow?.(error)) throw error;
     return { name, ok: false, reason: `unreadable: ${error instanceof Error ? error.message : String(error)}` };
   }
   const got = counter.digest();

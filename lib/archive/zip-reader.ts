@@ -65,6 +65,7 @@ export class ZipReader {
       // yauzl checks the actual size against uncompressedSize, so this cannot outgrow maxBytes.
       for await (const chunk of await this.zip.openReadStreamPromise(entry)) chunks.push(chunk as Buffer);
     } catch (error) {
+      if (error instanceof PgbakError) throw error;
       throw archiveInvalid(this.path, `cannot read ${name}: ${messageOf(error)}`, { cause: error });
     }
     return Buffer.concat(chunks).toString('utf8');
@@ -80,6 +81,8 @@ export class ZipReader {
     try {
       return await this.zip.openReadStreamPromise(entry);
     } catch (error) {
+      // The source's own errors (an S3 read that failed) already name the archive and say why.
+      if (error instanceof PgbakError) throw error;
       throw archiveInvalid(this.path, `cannot read ${name}: ${messageOf(error)}`, { cause: error });
     }
   }
@@ -110,14 +113,22 @@ export async function openZip(path: string): Promise<ZipReader> {
 
 /** Bytes at the end of a source read at once: the end record and, for most archives, the whole central directory. */
 const TAIL_BYTES = 256 * 1024;
+/** Bytes read at once from an entry's local header on: the header and, for a small entry, its data too. */
+const HEAD_BYTES = 64 * 1024;
+/** A read this small is a header read (yauzl reads 30 bytes before each entry). */
+const SMALL_READ = 1024;
 
 /**
  * yauzl's random access over an {@link ArchiveSource}: each read is one ranged stream,
- * except that the archive's tail is read once and kept: yauzl reads the central directory
- * one small record at a time, which would otherwise be a request per entry on S3.
+ * except that the archive's tail is read once and kept (yauzl reads the central directory
+ * one small record at a time, which would otherwise be a request per entry on S3), and
+ * that a small read (an entry's local header) fetches the next {@link HEAD_BYTES} at once,
+ * kept for the data read that follows: one request per small entry rather than two.
  */
 class SourceReader extends yauzl.RandomAccessReader {
-  private tail: Promise<{ start: number; bytes: Buffer }> | undefined;
+  private tail: Promise<Block> | undefined;
+  private head: Promise<Block> | undefined;
+  private headRange: { from: number; to: number } | undefined;
 
   constructor(private readonly source: ArchiveSource) {
     super();
@@ -127,22 +138,46 @@ class SourceReader extends yauzl.RandomAccessReader {
     const size = this.source.size;
     if (this.tail === undefined && end === size) {
       const from = Math.max(0, Math.min(start, size - TAIL_BYTES));
-      this.tail = collect(this.source.readStream(from, size)).then((bytes) => ({ start: from, bytes }));
-      this.tail.catch(() => undefined);
+      this.tail = this.block(from, size);
     }
     const tail = this.tail;
-    if (tail !== undefined) {
-      const source = this.source;
-      return Readable.from(
-        (async function* () {
-          const { start: at, bytes } = await tail;
-          if (start >= at) yield bytes.subarray(start - at, end - at);
-          else yield* source.readStream(start, end);
-        })(),
-        { objectMode: false },
-      );
+    if (tail !== undefined) return this.fromBlock(tail, start, end, () => this.fromHead(start, end));
+    return this.fromHead(start, end);
+  }
+
+  private fromHead(start: number, end: number): Readable {
+    const held = this.headRange !== undefined && start >= this.headRange.from && end <= this.headRange.to;
+    if (!held && end - start <= SMALL_READ) {
+      this.headRange = { from: start, to: Math.min(this.source.size, start + HEAD_BYTES) };
+      this.head = this.block(this.headRange.from, this.headRange.to);
     }
+    const head = this.head;
+    if (head !== undefined) return this.fromBlock(head, start, end, () => this.source.readStream(start, end));
     return this.source.readStream(start, end);
+  }
+
+  private block(from: number, to: number): Promise<Block> {
+    const block = collect(this.source.readStream(from, to)).then((bytes) => ({ start: from, bytes }));
+    block.catch(() => undefined);
+    return block;
+  }
+
+  /** `[start, end)` from a kept block as far as it holds it, the rest from `otherwise` (a block that does not hold `start`). */
+  private fromBlock(block: Promise<Block>, start: number, end: number, otherwise: () => Readable): Readable {
+    const source = this.source;
+    return Readable.from(
+      (async function* () {
+        const { start: at, bytes } = await block;
+        const blockEnd = at + bytes.length;
+        if (start < at || start >= blockEnd) {
+          yield* otherwise();
+          return;
+        }
+        yield bytes.subarray(start - at, Math.min(end, blockEnd) - at);
+        if (end > blockEnd) yield* source.readStream(blockEnd, end);
+      })(),
+      { objectMode: false },
+    );
   }
 
   // yauzl calls this once the zip is closed and every stream it handed out has ended.
@@ -150,6 +185,11 @@ class SourceReader extends yauzl.RandomAccessReader {
     // A failed close of a read-only source loses nothing; yauzl would emit it with no listener.
     this.source.close().then(() => callback(null), () => callback(null));
   }
+}
+
+interface Block {
+  start: number;
+  bytes: Buffer;
 }
 
 async function collect(stream: Readable): Promise<Buffer> {

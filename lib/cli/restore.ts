@@ -119,7 +119,7 @@ export function restoreCommand(ctx: () => CommandContext): CommandModule<object,
 
 function describeSummary(summary: RestoreSummary): string {
   if (summary.dryRun) {
-    const lines = [`# ${summary.archive}: sha256 of every entry checked; nothing was run`];
+    const lines = [`# ${summary.archive}: sha256 of every entry it would read checked; nothing was run`];
     for (const sql of summary.sql) lines.push(`${sql};`);
     for (const command of summary.commands) {
       if (command.loader) {

@@ -56,6 +56,8 @@ export function verifyCommand(ctx: () => CommandContext): CommandModule<object, 
 
 function describeResult(result: VerifyResult): string {
   const lines = [`${result.archive}\t${result.ok ? 'verified' : 'MISMATCH'}\t${(result.durationMs / 1000).toFixed(1)}s`];
+  const checksum = result.zipChecksum;
+  if (checksum) lines.push(`  zip sha256: ${checksum.status === 'matched' ? `matches ${result.archive}.sha256` : checksum.status === 'not recorded' ? 'zip checksum not recorded' : 'not checked (unreadable .sha256)'}`);
   for (const db of result.databases) {
     const tables = db.checks.reduce((n, c) => n + c.tables, 0);
     const sequences = db.checks.reduce((n, c) => n + c.sequences, 0);

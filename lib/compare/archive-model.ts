@@ -4,7 +4,9 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { archiveInvalid } from '../archive/archive-invalid.js';
-import { MANIFEST_ENTRY, openZip, parseManifest, type Manifest, type ManifestStep, type ZipReader } from '../archive/index.js';
+import { MANIFEST_ENTRY, openZip, openZipSource, parseManifest, type Manifest, type ManifestStep, type ZipReader } from '../archive/index.js';
+import type { Env } from '../config/env-file.js';
+import { isS3Location, openArchiveSource } from '../storage/index.js';
 import { PgbakError } from '../errors.js';
 import { SCHEMA_MODEL_VERSION, schemaModelSchema, type SchemaModel } from './model.js';
 
@@ -13,6 +15,8 @@ export interface ArchiveModelOptions {
   database?: string;
   /** How the user sets `database`, named in error hints (default: compare's `--s-db or --t-db`). */
   databaseFlag?: string;
+  /** The environment that says how to reach the bucket of an `s3://bucket/key` backup. */
+  env?: Env | undefined;
 }
 
 /** A model read from a backup, with where it came from. */
@@ -33,8 +37,9 @@ type ModelStep = ManifestStep & { database: string; schemaModel: NonNullable<Man
  * database was named (or not the one named), is a USAGE error that says what to do.
  */
 export async function readArchiveModel(zipPath: string, options: ArchiveModelOptions = {}): Promise<ArchiveModel> {
-  const path = resolve(zipPath);
-  const reader = await openZip(path);
+  // In a bucket, only the zip's directory, the manifest and the model are read (ranged GETs).
+  const path = isS3Location(zipPath) ? zipPath : resolve(zipPath);
+  const reader = isS3Location(path) ? await openZipSource(await openArchiveSource(path, { env: options.env ?? {}, cwd: '/' })) : await openZip(path);
   try {
     if (!reader.has(MANIFEST_ENTRY)) throw archiveInvalid(path, `it has no ${MANIFEST_ENTRY}: not written by pgbak, or unfinished`);
     const manifest = parseManifest(await reader.readText(MANIFEST_ENTRY), path);

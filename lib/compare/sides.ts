@@ -8,6 +8,7 @@ import { parsePort } from '../config/database-url.js';
 import { readEnvFileVars, type Env } from '../config/env-file.js';
 import { resolveConnection } from '../config/resolve-connection.js';
 import { PgbakError } from '../errors.js';
+import { isS3Location } from '../storage/index.js';
 
 /** One side as the command line gives it (`--source`, `--source-env`, `--s-*`). */
 export interface SideInput {
@@ -26,7 +27,16 @@ export interface SideInput {
 
 export type ResolvedSide =
   | { kind: 'database'; connection: Connection; label: string; schemas: string[] | null }
-  | { kind: 'backup'; path: string; database: string | undefined; label: string; schemas: string[] | null };
+  | {
+      kind: 'backup';
+      /** An absolute path, or `s3://bucket/key` (read in place by ranged GETs). */
+      path: string;
+      database: string | undefined;
+      label: string;
+      schemas: string[] | null;
+      /** The command's environment: how to reach the bucket of an s3:// backup. */
+      env?: Env | undefined;
+    };
 
 const urlPattern = /^postgres(ql)?:\/\//i;
 const connectionVariable = /^(PG[A-Z]+|DATABASE_URL)$/;
@@ -48,11 +58,18 @@ export async function resolveSide(
   const schemas = pickSchemas(input.schemas, options.schemas);
   const connectionFlags = { host: input.host, port: input.port, user: input.user };
   const hasConnectionFlags = Object.values(connectionFlags).some((value) => value !== undefined);
+  if (input.value !== undefined && isS3Location(input.value)) {
+    if (hasConnectionFlags || input.envFile !== undefined) {
+      throw new PgbakError('USAGE', `${flag} names a backup: ${prefix}host/port/user and ${flag}-env do not apply to it`, { hint: `${prefix}db chooses the database of a backup that holds several` });
+    }
+    // Whether the object exists is known once it is read (HEAD): a missing one is ARCHIVE_INVALID, as a damaged file.
+    return { kind: 'backup', path: input.value, database: input.database, label: input.value, schemas, env: options.env };
+  }
   if (input.value !== undefined && !urlPattern.test(input.value)) {
     const path = resolve(options.cwd, input.value);
     if (!existsSync(path)) {
       throw new PgbakError('USAGE', `${flag} ${input.value}: neither a postgres:// URL nor an existing backup file`, {
-        hint: `give ${flag} postgresql://user@host:port/db, or the path of a pgbak backup .zip`,
+        hint: `give ${flag} postgresql://user@host:port/db, the path of a pgbak backup .zip, or s3://bucket/key.zip`,
       });
     }
     if (hasConnectionFlags || input.envFile !== undefined) {

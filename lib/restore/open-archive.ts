@@ -1,10 +1,19 @@
 import { resolve } from 'node:path';
-import { manifestEntries, MANIFEST_ENTRY, openZip, openZipSource, parseManifest, verifyEntries, type Manifest, type ZipReader } from '../archive/index.js';
+import {
+  manifestEntries,
+  MANIFEST_ENTRY,
+  openZip,
+  openZipSource,
+  parseManifest,
+  verifyEntries,
+  type ExpectedEntry,
+  type Manifest,
+  type ZipReader,
+} from '../archive/index.js';
 import { archiveInvalid } from '../archive/archive-invalid.js';
-import { PgbakError } from '../errors.js';
 import type { Env } from '../config/env-file.js';
 import type { PgbakLogger } from '../log/index.js';
-import { isS3Location, openArchiveSource } from '../storage/index.js';
+import { isS3Location, openArchiveSource, type ArchiveSource } from '../storage/index.js';
 
 /** An archive whose manifest was read and, when asked, whose every entry matched its sha256. */
 export interface OpenedArchive {
@@ -14,46 +23,68 @@ export interface OpenedArchive {
 }
 
 /**
- * Opens `path`, reads the manifest first, then (with `check`) reads every dump
- * entry and schema model through sha256 before anything else happens: a damaged
- * or altered archive is refused as a whole, with every bad entry named, and
- * nothing has been touched yet. The caller closes the reader.
+ * Opens an archive — a path, `s3://bucket/key` (read by ranged GETs: the directory, the
+ * manifest, the entries asked for), or a source already opened — and reads the manifest
+ * first; then (with `check`) reads every dump entry and schema model through sha256
+ * before anything else happens: a damaged or altered archive is refused as a whole, with
+ * every bad entry named, and nothing has been touched yet. `check` may instead name the
+ * entries to check (those a restore will read). The caller closes the reader (which
+ * closes the source).
  */
-export async function openArchive(path: string, options: { check: boolean; logger?: PgbakLogger; env?: Env }): Promise<OpenedArchive> {
-  // s3://bucket/key is read by ranged GETs: the directory, the manifest, the entries asked for.
-  const s3 = isS3Location(path);
-  const absolute = s3 ? path : resolve(path);
-  const reader = s3 ? await openZipSource(await openArchiveSource(path, { env: options.env ?? {}, cwd: '/' })) : await openZip(absolute);
+export async function openArchive(
+  where: string | ArchiveSource,
+  options: { check: boolean | ((manifest: Manifest) => ExpectedEntry[]); logger?: PgbakLogger; env?: Env },
+): Promise<OpenedArchive> {
+  const reader = await openReader(where, options.env ?? {});
+  const path = reader.path;
   try {
-    if (!reader.has(MANIFEST_ENTRY)) throw archiveInvalid(absolute, `it has no ${MANIFEST_ENTRY}: not written by pgbak, or unfinished`);
-    const manifest = parseManifest(await reader.readText(MANIFEST_ENTRY), absolute);
-    if (options.check) {
-      const expected = manifestEntries(manifest);
-      const started = Date.now();
-      const bad = (await verifyEntries(reader, expected)).filter((check) => !check.ok);
-      if (bad.length > 0) {
-        const shown = bad.slice(0, 3).map((check) => `${check.name}: ${check.reason}`).join('; ');
-        const more = bad.length > 3 ? ` (and ${bad.length - 3} more)` : '';
-        throw archiveInvalid(absolute, `${bad.length} of ${expected.length} entries do not match the manifest: ${shown}${more}`, {
-          hint: 'the archive is damaged or was altered; nothing was restored. Use another backup.',
-        });
-      }
-      options.logger?.verbose(`${expected.length} entries match their sha256 (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    }
-    return { path: absolute, reader, manifest };
+    if (!reader.has(MANIFEST_ENTRY)) throw archiveInvalid(path, `it has no ${MANIFEST_ENTRY}: not written by pgbak, or unfinished`);
+    const manifest = parseManifest(await reader.readText(MANIFEST_ENTRY), path);
+    const opened = { path, reader, manifest };
+    if (options.check === true) await checkEntries(opened, manifestEntries(manifest), options.logger);
+    else if (options.check !== false) await checkEntries(opened, options.check(manifest), options.logger);
+    return opened;
   } catch (error) {
     reader.close();
     throw error;
   }
 }
 
+async function openReader(where: string | ArchiveSource, env: Env): Promise<ZipReader> {
+  if (typeof where !== 'string') return openZipSource(where);
+  if (!isS3Location(where)) return openZip(resolve(where));
+  return openZipSource(await openArchiveSource(where, { env, cwd: '/' }));
+}
+
 /**
- * Restore and verify read local archives only for now: `--list` is what reads an
- * s3:// archive in place. Refused before anything connects (exit 2).
+ * Reads `expected` entries through sha256; refuses the archive when one does not match.
+ * A failure to read from the storage (S3 error, connection reset, I/O error) is thrown
+ * as itself: it says nothing about the archive.
  */
-export function refuseS3(location: string, command: 'restore' | 'verify'): void {
-  if (!isS3Location(location)) return;
-  throw new PgbakError('USAGE', `pgbak ${command} cannot read ${location} in place yet: only \`pgbak restore s3://… --list\` reads from S3`, {
-    hint: `download it first (aws s3 cp ${location} .) and ${command} the local file`,
-  });
+export async function checkEntries(archive: OpenedArchive, expected: readonly ExpectedEntry[], logger?: PgbakLogger): Promise<void> {
+  const started = Date.now();
+  const bad = (await verifyEntries(archive.reader, expected, { rethrow: isStorageFailure })).filter((check) => !check.ok);
+  if (bad.length > 0) {
+    const shown = bad.slice(0, 3).map((check) => `${check.name}: ${check.reason}`).join('; ');
+    const more = bad.length > 3 ? ` (and ${bad.length - 3} more)` : '';
+    throw archiveInvalid(archive.path, `${bad.length} of ${expected.length} entries do not match the manifest: ${shown}${more}`, {
+      hint: 'the archive is damaged or was altered; nothing was restored. Use another backup.',
+    });
+  }
+  logger?.verbose(`${expected.length} entries match their sha256 (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+/**
+ * Whether an error came from the storage rather than from the bytes: an S3 service error
+ * (it carries the SDK's `$metadata`), a system or network error (`syscall`), anywhere in
+ * its chain of causes. Such a failure is no verdict on the archive.
+ */
+export function isStorageFailure(error: unknown): boolean {
+  for (let e = error as { cause?: unknown; $metadata?: unknown; syscall?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (typeof e !== 'object') return false;
+    if (e.$metadata !== undefined || typeof e.syscall === 'string') return true;
+    // ECONNRESET of a dropped connection, ETIMEDOUT…: errno-style codes, never yauzl's content errors.
+    if (typeof (e as { code?: unknown }).code === 'string' && /^E[A-Z]+$/.test((e as { code: string }).code)) return true;
+  }
+  return false;
 }

@@ -7,13 +7,15 @@ import { readServerInfo } from '../db/server-info.js';
 import { PgbakError } from '../errors.js';
 import { createLogger } from '../log/index.js';
 import { quoteIdent } from '../sql/quote.js';
+import { isS3Location } from '../storage/index.js';
 import { checkFlags, singleTransaction, tableSelection, type RestoreFlags } from './build-argv.js';
 import { checkTargets } from './check-targets.js';
 import { NATIVE_LOADER } from './native-loader-glue.js';
 import { checkUnrestrictedScripts } from './restrict-psql.js';
 import { checkScripts } from './check-scripts.js';
 import { chooseTools } from './choose-tools.js';
-import { openArchive, refuseS3 } from './open-archive.js';
+import { entriesRead, narrowItems } from './entries-read.js';
+import { checkEntries, openArchive } from './open-archive.js';
 import { describeCommand, restoreItem } from './restore-item.js';
 import { selectItems } from './select-items.js';
 import { createDatabase, createDatabaseSql, ensureSchemas } from './target-db.js';
@@ -30,7 +32,6 @@ export function restoreArchive(options: RestoreOptions): Promise<RestoreSummary>
 }
 
 async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSummary> {
-  refuseS3(options.archive, 'restore');
   const started = Date.now();
   const logger = options.logger ?? createLogger({ level: 'quiet' });
   const signal = options.signal ?? new AbortController().signal;
@@ -41,10 +42,16 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
   if (connection.sslpassword) logger.addSecret(connection.sslpassword.reveal());
   const flags: RestoreFlags = options;
 
-  const archive = await openArchive(resolve(cwd, options.archive), { check: true, logger });
+  // An s3:// archive is read in place by ranged GETs, checked as a local one is: every entry
+  // the restore reads matches its sha256 before any server is touched. Only what it reads is
+  // read: the steps restored and, of a directory dump restored in part, the files it needs.
+  const location = isS3Location(options.archive) ? options.archive : resolve(cwd, options.archive);
+  const archive = await openArchive(location, { check: false, logger, env });
   try {
-    const items = selectItems(archive.manifest, { ...options, maintenanceDb });
-    for (const item of items) checkFlags(item, flags);
+    const selected = selectItems(archive.manifest, { ...options, maintenanceDb });
+    for (const item of selected) checkFlags(item, flags);
+    const items = await narrowItems(selected, archive, flags, { env, logger, signal });
+    await checkEntries(archive, entriesRead(items, archive.manifest), logger);
     throwIfAborted(signal);
     // Before any server is touched: a plain script with a meta-command pg_dump does not write never reaches psql.
     const scripts = await checkScripts(items, archive.reader);

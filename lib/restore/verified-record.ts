@@ -3,6 +3,7 @@ import { readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createPrivateFile, syncDirectory } from '../archive/atomic-file.js';
 import { outputNotWritable } from '../archive/output-error.js';
+import type { ArchivePlace } from './archive-place.js';
 import type { Mismatch } from './compare-facts.js';
 
 /**
@@ -15,7 +16,7 @@ export type VerifyOutcome = 'verified' | 'failed' | 'not verified';
 
 /** `<zip>.verified.json`: the last verification of an archive, read by `list`, `prune` and `status`. */
 export interface VerifiedRecord {
-  /** Absolute path of the archive verified. */
+  /** Absolute path of the archive verified, or `s3://bucket/key` for an object in a bucket. */
   archive: string;
   /** Size of the zip when it was verified: a different size means another file. */
   archiveBytes: number;
@@ -33,9 +34,22 @@ export interface VerifiedRecord {
   pgbak: { version: string };
 }
 
-/** The record's path for an archive. */
+/** The record's path for an archive (or its URL, beside an object in a bucket). */
 export function verifiedRecordPath(archive: string): string {
   return `${archive}.verified.json`;
+}
+
+/**
+ * Writes the record beside the archive it names, wherever that is: a local file
+ * (atomically, see {@link writeVerifiedRecord}) or an object beside the backup in its
+ * bucket (one PutObject: it appears whole or not at all). Returns where it went.
+ */
+export async function writeVerifiedRecordAt(place: ArchivePlace, record: Omit<VerifiedRecord, 'archive'>): Promise<string> {
+  const full: VerifiedRecord = { archive: place.location, ...record };
+  if (place.kind === 'local') return writeVerifiedRecord(full);
+  const key = `${place.key}.verified.json`;
+  await place.s3.putSmallObject(place.client, place.bucket, key, `${JSON.stringify(full, null, 2)}\n`);
+  return `s3://${place.bucket}/${key}`;
 }
 
 /** Writes the record atomically (private temp file, fsync, rename), mode 0600. */
@@ -63,10 +77,15 @@ export async function writeVerifiedRecord(record: VerifiedRecord): Promise<strin
  * The verdict an existing record holds for this archive (same size), if any: a
  * verification that could not run must not replace it.
  */
-export async function readVerdict(archive: string, archiveBytes: number): Promise<{ outcome: 'verified' | 'failed'; verifiedAt: string } | null> {
+export async function readVerdict(place: ArchivePlace, archiveBytes: number): Promise<{ outcome: 'verified' | 'failed'; verifiedAt: string } | null> {
   let record: { ok?: unknown; outcome?: unknown; archiveBytes?: unknown; verifiedAt?: unknown };
   try {
-    record = JSON.parse(await readFile(verifiedRecordPath(archive), 'utf8')) as typeof record;
+    const text =
+      place.kind === 'local'
+        ? await readFile(verifiedRecordPath(place.location), 'utf8')
+        : await place.s3.getSmallObject(place.client, place.bucket, `${place.key}.verified.json`);
+    if (text === null) return null;
+    record = JSON.parse(text) as typeof record;
   } catch {
     return null;
   }

@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import { withSslPasswordFiles } from '../config/ssl-password-file.js';
-import { resolve } from 'node:path';
 import type { ManifestStep } from '../archive/index.js';
 import type { Connection } from '../config/connection-types.js';
 import type { Env } from '../config/env-file.js';
@@ -24,19 +23,30 @@ import { NATIVE_LOADER } from './native-loader-glue.js';
 import { compareFacts, type Mismatch, type StepChecks } from './compare-facts.js';
 import { readDumpedSequences } from './dumped-sequences.js';
 import type { SequenceValues } from './sequence-sets.js';
-import { openArchive, refuseS3 } from './open-archive.js';
+import { isS3Location, type ArchiveSource } from '../storage/index.js';
+import type { S3ClientOptions } from '../storage/s3/index.js';
+import { openPlaceSource, resolveArchivePlace, type ArchivePlace } from './archive-place.js';
+import { isStorageFailure, openArchive } from './open-archive.js';
 import { restoreItem } from './restore-item.js';
 import { scratchDatabaseName } from './scratch-name.js';
 import { inputOf } from './select-items.js';
 import { createDatabase, dropDatabase } from './target-db.js';
 import type { RestoreItem, RestoreLoader } from './types.js';
-import { readVerdict, verifiedRecordPath, writeVerifiedRecord, type VerifiedRecord, type VerifyOutcome } from './verified-record.js';
+import { readVerdict, verifiedRecordPath, writeVerifiedRecordAt, type VerifiedRecord, type VerifyOutcome } from './verified-record.js';
+import { checkZipChecksum, type ZipChecksum } from './zip-checksum.js';
 import { resolveVerifyConnection } from './verify-connection.js';
 
 /** What `verifyArchive` accepts. */
 export interface VerifyOptions {
-  /** Path of the backup zip. */
+  /** Path of the backup zip, or `s3://bucket/key` (read in place by ranged GETs; the record goes beside it in the bucket). */
   archive: string;
+  /**
+   * Other copies of the same bytes (`run --verify` with several storages: a local
+   * path, `s3://…`): not read, but the record is written beside each of them too.
+   */
+  copies?: readonly string[] | undefined;
+  /** How to reach the bucket of an s3:// archive (a run's storage settings); default: from the environment. */
+  s3Client?: S3ClientOptions | undefined;
   /**
    * An already-resolved connection (`run --verify` passes the run's): used as is,
    * its database serving as the maintenance database. Without it, the connection
@@ -81,6 +91,10 @@ export interface VerifyResult extends VerifiedRecord {
   durationMs: number;
   /** Where the record was written, or null when `record: false`. */
   recordPath: string | null;
+  /** Every record written (beside the archive and each copy). */
+  recordPaths: string[];
+  /** The whole zip's sha256 against `<key>.sha256` (s3:// archives only; null for a local file). */
+  zipChecksum: ZipChecksum | null;
 }
 
 /**
@@ -99,26 +113,48 @@ export function verifyArchive(options: VerifyOptions): Promise<VerifyResult> {
 }
 
 async function verifyArchiveHeld(options: VerifyOptions): Promise<VerifyResult> {
-  refuseS3(options.archive, 'verify');
   const started = Date.now();
   const logger = options.logger ?? createLogger({ level: 'quiet' });
   const cwd = options.cwd ?? process.cwd();
-  const path = resolve(cwd, options.archive);
-  // No file, no record: there is nothing beside which to write one.
-  const archiveBytes = await sizeOf(path);
-  const run: VerifyRun = { path, archiveBytes, server: null, recorded: false, record: options.record !== false };
+  const loadConfig = async () => options.config ?? (await loadCommandConfig({ cwd, env: options.env, envFile: options.envFile }, (message) => logger.warn(message)));
+  // A bucket is reached with the environment's credentials: loaded first. A local file is looked at first.
+  const early = isS3Location(options.archive) ? await loadConfig() : undefined;
+  const placeOptions = { cwd, env: early?.env ?? {}, s3Client: options.s3Client };
+  const place = await resolveArchivePlace(options.archive, placeOptions);
+  const copies: ArchivePlace[] = [];
+  let source: ArchiveSource | undefined;
   try {
-    return await verifyFile(options, run, logger, cwd, started);
-  } catch (error) {
-    // An interrupted verify says nothing, about the backup or the server.
-    if (run.recorded || options.signal?.aborted || (isPgbakError(error) && error.code === 'INTERRUPTED')) throw error;
-    throw await recordNotVerified(run, toPgbakError(error), logger);
+    for (const copy of options.copies ?? []) copies.push(await resolveArchivePlace(copy, placeOptions));
+    // No archive, no record: there is nothing beside which to write one.
+    let archiveBytes: number;
+    if (place.kind === 's3') {
+      source = await openPlaceSource(place);
+      archiveBytes = source.size;
+    } else {
+      archiveBytes = await sizeOf(place.location);
+    }
+    const run: VerifyRun = { place, copies, archiveBytes, server: null, recorded: false, record: options.record !== false };
+    try {
+      const taken = source;
+      source = undefined;
+      return await verifyFile(options, run, logger, loadConfig, started, taken);
+    } catch (error) {
+      // An interrupted verify says nothing, about the backup or the server.
+      if (run.recorded || options.signal?.aborted || (isPgbakError(error) && error.code === 'INTERRUPTED')) throw error;
+      throw await recordNotVerified(run, toPgbakError(error), logger);
+    }
+  } finally {
+    await source?.close();
+    place.close();
+    for (const copy of copies) copy.close();
   }
 }
 
 /** What the record needs whatever happens, filled in as verification goes. */
 interface VerifyRun {
-  path: string;
+  place: ArchivePlace;
+  /** Other copies of the same bytes: each gets the record too. */
+  copies: ArchivePlace[];
   archiveBytes: number;
   server: VerifiedRecord['server'];
   /** A verdict (or the reason there is none) was written, or deliberately not. */
@@ -126,10 +162,45 @@ interface VerifyRun {
   record: boolean;
 }
 
-async function verifyFile(options: VerifyOptions, run: VerifyRun, logger: PgbakLogger, cwd: string, started: number): Promise<VerifyResult> {
+async function verifyFile(
+  options: VerifyOptions,
+  run: VerifyRun,
+  logger: PgbakLogger,
+  loadConfig: () => Promise<Readonly<CommandConfig>>,
+  started: number,
+  source: ArchiveSource | undefined,
+): Promise<VerifyResult> {
   const signal = options.signal ?? new AbortController().signal;
-  const { env } = options.config ?? (await loadCommandConfig({ cwd, env: options.env, envFile: options.envFile }, (message) => logger.warn(message)));
-  const archive = await openArchive(run.path, { check: true, logger }).catch((error: unknown) => failDamaged(run, error));
+  let zipChecksum: ZipChecksum | null = null;
+  try {
+    const { env } = await loadConfig();
+    if (source !== undefined) {
+      // The object as a whole, against the sha256 the run that uploaded it recorded: one sequential pass.
+      zipChecksum = await checkZipChecksum(run.place, source, signal).catch((error: unknown) => failDamaged(run, error));
+      if (zipChecksum.status === 'matched') logger.info(`the zip's sha256 matches ${run.place.location}.sha256`);
+      else if (zipChecksum.status === 'not recorded') logger.info(`zip checksum not recorded (no ${run.place.location}.sha256): the entries are checked one by one`);
+      else logger.warn(`zip checksum not checked: ${zipChecksum.reason}; the entries are checked one by one`);
+    }
+    const opening = openArchive(source ?? run.place.location, { check: true, logger });
+    // The archive's reader owns the source now (it closes it, on failure too).
+    source = undefined;
+    const archive = await opening.catch((error: unknown) => failDamaged(run, error));
+    return await verifyOpened(options, run, logger, env, started, signal, zipChecksum, archive);
+  } finally {
+    await source?.close();
+  }
+}
+
+async function verifyOpened(
+  options: VerifyOptions,
+  run: VerifyRun,
+  logger: PgbakLogger,
+  env: Env,
+  started: number,
+  signal: AbortSignal,
+  zipChecksum: ZipChecksum | null,
+  archive: Awaited<ReturnType<typeof openArchive>>,
+): Promise<VerifyResult> {
   try {
     const { manifest, reader } = archive;
     const connection =
@@ -174,12 +245,15 @@ async function verifyFile(options: VerifyOptions, run: VerifyRun, logger: PgbakL
       databases,
       durationMs: Date.now() - started,
       recordPath: null,
+      recordPaths: [],
+      zipChecksum,
     };
     // The verdict stands even if writing it fails: that failure is reported as itself.
     run.recorded = true;
     if (run.record) {
-      const { databases: _d, durationMs: _t, recordPath: _r, ...record } = result;
-      result.recordPath = await writeVerifiedRecord(record);
+      const { databases: _d, durationMs: _t, recordPath: _r, recordPaths: _p, zipChecksum: _z, archive: _a, ...record } = result;
+      result.recordPaths = await writeRecords(run, record);
+      result.recordPath = result.recordPaths[0] ?? null;
     }
     if (failure) {
       throw new PgbakError(failure.code, failure.message, {
@@ -195,7 +269,7 @@ async function verifyFile(options: VerifyOptions, run: VerifyRun, logger: PgbakL
 
 function verdict(run: VerifyRun, outcome: VerifyOutcome): Omit<VerifiedRecord, 'mismatches'> {
   return {
-    archive: run.path,
+    archive: run.place.location,
     archiveBytes: run.archiveBytes,
     verifiedAt: new Date().toISOString(),
     ok: outcome === 'verified',
@@ -209,15 +283,20 @@ function verdict(run: VerifyRun, outcome: VerifyOutcome): Omit<VerifiedRecord, '
 // sha256, a broken manifest) is what verify exists to find: a check failure
 // (exit 3), recorded. An archive this pgbak cannot read for other reasons (a
 // newer manifest format, the file unreadable) says nothing about the backup.
+// A storage that failed (an S3 error, a dropped connection, an I/O error) is no verdict either.
 async function failDamaged(run: VerifyRun, error: unknown): Promise<never> {
-  if (!isPgbakError(error) || error.code !== 'ARCHIVE_INVALID' || error.exitCode !== ExitCode.failed || isSystemError(error.cause)) throw error;
+  if (!isPgbakError(error) || error.code !== 'ARCHIVE_INVALID' || error.exitCode !== ExitCode.failed || isStorageFailure(error)) throw error;
   run.recorded = true;
-  const where = run.record ? `recorded in ${await writeVerifiedRecord({ ...verdict(run, 'failed'), mismatches: [], error: error.message })}` : null;
+  const { archive: _a, ...record } = { ...verdict(run, 'failed'), mismatches: [], error: error.message };
+  const where = run.record ? `recorded in ${(await writeRecords(run, record)).join(', ')}` : null;
   throw new PgbakError('ARCHIVE_INVALID', error.message, { hint: joinHint(error.hint ?? 'use another backup', where), cause: error, exitCode: ExitCode.check });
 }
 
-function isSystemError(cause: unknown): boolean {
-  return typeof (cause as NodeJS.ErrnoException | undefined)?.syscall === 'string';
+// Beside the archive and beside each copy of it, each record naming its own copy.
+async function writeRecords(run: VerifyRun, record: Omit<VerifiedRecord, 'archive'>): Promise<string[]> {
+  const written: string[] = [];
+  for (const place of [run.place, ...run.copies]) written.push(await writeVerifiedRecordAt(place, record));
+  return written;
 }
 
 // A restore that failed because the server went away is no verdict on the backup.
@@ -237,9 +316,10 @@ async function recordNotVerified(run: VerifyRun, error: PgbakError, logger: Pgba
   let where: string | null = null;
   if (run.record) {
     try {
-      const earlier = await readVerdict(run.path, run.archiveBytes);
-      if (earlier) where = `the verdict of ${earlier.verifiedAt} (${earlier.outcome}) stays in ${verifiedRecordPath(run.path)}`;
-      else where = `recorded in ${await writeVerifiedRecord({ ...verdict(run, 'not verified'), mismatches: [], error: error.message })}`;
+      const earlier = await readVerdict(run.place, run.archiveBytes);
+      const { archive: _a, ...record } = { ...verdict(run, 'not verified'), mismatches: [], error: error.message };
+      if (earlier) where = `the verdict of ${earlier.verifiedAt} (${earlier.outcome}) stays in ${verifiedRecordPath(run.place.location)}`;
+      else where = `recorded in ${(await writeRecords(run, record)).join(', ')}`;
     } catch (recordError) {
       logger.warn(`could not record the outcome: ${toPgbakError(recordError).message}`);
     }

@@ -11,6 +11,7 @@ import { removeLeftovers } from '../retention/index.js';
 import type { Env } from '../config/env-file.js';
 import type { S3Storage } from '../config/storage.js';
 import { LocalFileSink, TeeSink, type ArchiveSink } from '../storage/index.js';
+import type { S3ClientOptions } from '../storage/s3/index.js';
 
 /** The run's files, once claimed: the zip being written and the log beside it. */
 export interface RunFiles {
@@ -20,6 +21,10 @@ export interface RunFiles {
   localArchive: string | null;
   /** Copies that go to S3 (`s3://bucket/key`). */
   remote: string[];
+  /** Every local copy (the first is `localArchive` when it is in the run's folder). */
+  localCopies: string[];
+  /** The storage of each of `remote`, in the same order (how to reach its bucket again, for `--verify`). */
+  remoteStorage: S3Storage[];
   /** Lets go of the S3 clients; call once the zip is committed or aborted. */
   close(): void;
 }
@@ -45,7 +50,7 @@ export async function openRunFiles(plan: Plan, logger: PgbakLogger, env: Env): P
       const zip = await ZipWriter.create(opened.sink, { compressionLevel: plan.zipCompressionLevel });
       try {
         await logger.attachRunLog(logPath);
-        return { zip, logPath, localArchive: opened.localArchive, remote: opened.remote, close: s3.close };
+        return { zip, logPath, localArchive: opened.localArchive, localCopies: opened.localCopies, remote: opened.remote, remoteStorage: opened.remoteStorage, close: s3.close };
       } catch (error) {
         await zip.abort();
         if (isAlreadyThere(error)) continue;
@@ -82,12 +87,7 @@ async function openS3Clients(plan: Plan, env: Env): Promise<S3Clients> {
     const id = JSON.stringify([where.region, where.endpoint, where.forcePathStyle]);
     let client = clients.get(id);
     if (!client) {
-      client = createS3Client({
-        ...fromEnv,
-        region: where.region,
-        ...(where.endpoint !== undefined && { endpoint: where.endpoint }),
-        ...(where.forcePathStyle !== undefined && { forcePathStyle: where.forcePathStyle }),
-      });
+      client = createS3Client(s3ClientOptionsFor(where, fromEnv));
       clients.set(id, client);
     }
     return client;
@@ -101,25 +101,39 @@ async function openS3Clients(plan: Plan, env: Env): Promise<S3Clients> {
   };
 }
 
+/** Client options for a bucket of the run's storage: its endpoint and region over the environment's. */
+export function s3ClientOptionsFor(where: S3Storage, fromEnv: S3ClientOptions): S3ClientOptions {
+  return {
+    ...fromEnv,
+    region: where.region,
+    ...(where.endpoint !== undefined && { endpoint: where.endpoint }),
+    ...(where.forcePathStyle !== undefined && { forcePathStyle: where.forcePathStyle }),
+  };
+}
+
 /**
  * One sink per storage, a tee when there are several. Null when a local copy's name
  * is taken (the caller moves on to the next name); whatever was opened is aborted.
  */
-async function openSinks(plan: Plan, name: string, s3: S3Clients): Promise<{ sink: ArchiveSink; localArchive: string | null; remote: string[] } | null> {
+async function openSinks(plan: Plan, name: string, s3: S3Clients): Promise<{ sink: ArchiveSink; localArchive: string | null; localCopies: string[]; remote: string[]; remoteStorage: S3Storage[] } | null> {
   const sinks: ArchiveSink[] = [];
   let localArchive: string | null = null;
   const remote: string[] = [];
+  const remoteStorage: S3Storage[] = [];
+  const localCopies: string[] = [];
   try {
     for (const where of plan.storage) {
       if (where.kind === 'local') {
         const path = join(where.dir, name);
         if (where.dir !== plan.outputDir) await ensureDir(where.dir);
         sinks.push(await LocalFileSink.open(path));
+        localCopies.push(path);
         if (where.dir === plan.outputDir) localArchive ??= path;
       } else {
         const sink = await s3.open!(where, `${where.prefix}${name}`);
         sinks.push(sink);
         remote.push(sink.location);
+        remoteStorage.push(where);
       }
     }
   } catch (error) {
@@ -127,7 +141,7 @@ async function openSinks(plan: Plan, name: string, s3: S3Clients): Promise<{ sin
     if (isAlreadyThere(error)) return null;
     throw error;
   }
-  return { sink: sinks.length === 1 ? sinks[0]! : new TeeSink(sinks), localArchive, remote };
+  return { sink: sinks.length === 1 ? sinks[0]! : new TeeSink(sinks), localArchive, localCopies, remote, remoteStorage };
 }
 
 async function isTakenSafely(path: string): Promise<boolean> {

@@ -6,7 +6,7 @@ import { prepareRun } from './prepare.js';
 import { endWithFailure, recordFailedRun } from './record-failed-run.js';
 import { retain, holdRetention } from './retain.js';
 import { throwIfAborted, type RunContext } from './run-context.js';
-import { ensureDir, openRunFiles, sweepLeftovers, type RunFiles } from './run-files.js';
+import { ensureDir, openRunFiles, sweepLeftovers } from './run-files.js';
 import { recordRun } from './run-record.js';
 import type { RunSummary } from './summary.js';
 import { verifyWritten } from './verify-written.js';
@@ -56,21 +56,10 @@ async function runLocked(run: RunContext): Promise<RunSummary> {
       files.close();
     }
     const { summary, held } = written;
-    if (plan.verify) summary.verify = await verifyLocalCopy(run, files);
+    if (plan.verify) summary.verify = await verifyWritten(run, files);
     summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger, run.config.env);
     return summary;
   } finally {
     await lock.release();
   }
-}
-
-// verify and retention read a local folder: with S3 copies they cover the local copy
-// only, and with no local copy they are skipped, said as a warning, never faked.
-async function verifyLocalCopy(run: RunContext, files: RunFiles): Promise<RunSummary['verify']> {
-  if (files.localArchive === null) {
-    run.logger.warn(`verify skipped: the backup went to S3 only (${files.remote.join(', ')}) and pgbak cannot verify an object in a bucket yet`);
-    return undefined;
-  }
-  if (files.remote.length > 0) run.logger.warn(`verifying the local copy only: ${files.remote.join(', ')} is not read back`);
-  return verifyWritten(files.localArchive, run.connection, run.config, run.logger, run.signal);
 }

@@ -12,8 +12,12 @@ export interface RunSummary {
   finishedAt: string;
   durationMs: number;
   steps: Array<{ step: string; kind: string; database: string | null; entries: Array<{ name: string; bytes: number; sha256: string }>; tables: number | null; warnings: string[] }>;
-  /** Set when the run verified its backup (`--verify` or the profile's `verify: true`). */
-  verify?: { ok: true; record: string | null };
+  /**
+   * Set when the run verified its backup (`--verify` or the profile's `verify: true`):
+   * `record` is the verification record beside the copy that was read (the object in the
+   * bucket when there is one), `records` every one written (one beside each copy).
+   */
+  verify?: { ok: true; record: string | null; records?: string[] };
   /**
    * What the profile's retention removed after the run; null without retention.
    * `held`: why it deleted nothing (a step dumped no table where the previous backup had some).

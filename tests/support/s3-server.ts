@@ -7,6 +7,8 @@
 // - ListMultipartUploads: GET ?uploads answers 501 NotImplemented, so no test can list
 //   incomplete uploads; that the parts are really dropped is not proven here;
 // - SigV4 signatures are not checked (any secret passes), so neither are credentials;
+// - GetObject ignores If-Match: an object replaced between a HEAD and a ranged GET is not
+//   refused (tests make the proxy answer 412 PreconditionFailed, as S3 does);
 // - it never checks the 5 MiB minimum part size or the parts listed in CompleteMultipartUpload
 //   (it has no code that raises EntityTooSmall or InvalidPart);
 // - ListObjectsV2 past the first page: its continuation tokens are DES-encrypted, which

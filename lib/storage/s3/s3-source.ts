@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PgbakError } from '../../errors.js';
 import type { ArchiveSource } from '../source.js';
 import { describeS3Error, s3Failed } from './s3-error.js';
@@ -39,7 +39,15 @@ export class S3Source implements ArchiveSource {
       const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       return new S3Source(client, bucket, key, head.ContentLength ?? 0, head.ETag, options.ownsClient ?? false);
     } catch (error) {
+      // A HEAD answers 404 with no body for a missing bucket too: ask the bucket which it is.
+      const missingBucket = describeS3Error(error).status === 404 && !(await bucketExists(client, bucket));
       if (options.ownsClient) client.destroy();
+      if (missingBucket) {
+        throw new PgbakError('ARCHIVE_INVALID', `${location} is not a readable pgbak archive: no such bucket (NoSuchBucket)`, {
+          hint: 'Check the bucket name, and the endpoint and region (AWS_ENDPOINT_URL_S3, AWS_REGION)',
+          cause: error,
+        });
+      }
       throw readFailed(location, error);
     }
   }
@@ -99,6 +107,17 @@ export class S3Source implements ArchiveSource {
   }
 }
 
+/** False only when the storage says the bucket does not exist (any other answer: true, the object's error stands). */
+async function bucketExists(client: S3Client, bucket: string): Promise<boolean> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    return true;
+  } catch (error) {
+    const { code, status } = describeS3Error(error);
+    return !(code === 'NoSuchBucket' || code === 'NotFound' || status === 404);
+  }
+}
+
 function readFailed(location: string, error: unknown): PgbakError {
   if (error instanceof PgbakError) return error;
   const { code, status } = describeS3Error(error);
@@ -109,5 +128,14 @@ function readFailed(location: string, error: unknown): PgbakError {
     });
   }
   const failed = s3Failed('read', location, error);
-  return new PgbakError('ARCHIVE_INVALID', failed.message, { hint: failed.hint?.replace('s3:PutObject and s3:AbortMultipartUpload', 's3:GetObject'), cause: error });
+  // A HEAD has no body: a refusal there shows only its status, which says what it is.
+  const refused = status === 403 && (code === 'Unknown' || code === 'UnknownError');
+  const message = refused ? `cannot read ${location}: Forbidden (HTTP 403)` : failed.message;
+  const hint = refused || code === 'AccessDenied' ? readHints.AccessDenied : code === 'PreconditionFailed' || status === 412 ? readHints.PreconditionFailed : failed.hint;
+  return new PgbakError('ARCHIVE_INVALID', message, { hint, cause: error });
 }
+
+const readHints = {
+  AccessDenied: 'Check the credentials the AWS SDK finds (AWS_PROFILE, AWS_ACCESS_KEY_ID…) and that their policy allows s3:GetObject on this object',
+  PreconditionFailed: 'The object was replaced while it was read (its ETag changed); nothing was restored: try again',
+};

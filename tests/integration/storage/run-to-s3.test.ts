@@ -165,15 +165,15 @@ describe('pgbak run to S3 storage', () => {
     }
   });
 
-  it('with S3 only, --verify is skipped with a warning, not faked, and retention prunes the bucket', async () => {
+  it('with S3 only, --verify reads the object back (run-verify-s3.test.ts) and retention prunes the bucket', async () => {
     const work = await dirs.make();
     await writeFile(path.join(work, 'kept.yaml'), `storage:\n  - s3: { bucket: ${BUCKET}, prefix: kept/ }\nretention: { keepLast: 1 }\nsteps:\n  - kind: full\n`);
     const result = await runCli(['run', path.join(work, 'kept.yaml'), '--verify', '--json'], { env: s3Env(), cwd: work });
     expect(result.exitCode).toBe(0);
-    expect(result.stderr).toContain('verify skipped: the backup went to S3 only');
+    expect(result.stderr).not.toContain('verify skipped');
     expect(result.stderr).not.toContain('retention not applied');
     expect((JSON.parse(result.stdout) as { retention: { copies: Array<{ location: string }> } }).retention.copies).toEqual([{ location: `s3://${BUCKET}/kept/`, deleted: [], failed: 0 }]);
-    expect(await keysUnder('kept/')).toHaveLength(1);
+    expect((await keysUnder('kept/')).filter((key) => key.endsWith('.zip'))).toHaveLength(1);
   });
 
   it('the CLI bundle leaves the AWS SDK out: a run without S3 storage does not load it', async () => {
