@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { openZip, parseManifest } from '../../../lib/archive/index.js';
 import { repoRoot, runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
@@ -41,9 +42,18 @@ function s3Env(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
+function sha256Of(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 async function keysUnder(prefix: string): Promise<string[]> {
   const answer = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
   return (answer.Contents ?? []).map((object) => object.Key!).sort();
+}
+
+async function text(key: string): Promise<string> {
+  const answer = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return answer.Body!.transformToString('utf8');
 }
 
 async function download(key: string, to: string): Promise<Buffer> {
@@ -56,15 +66,22 @@ async function download(key: string, to: string): Promise<Buffer> {
 describe('pgbak run to S3 storage', () => {
   it('run full --storage s3://bucket/pg/{database}/ streams a readable pgbak zip to the bucket under the expanded prefix', async () => {
     const state = await dirs.make();
-    const result = await runCli(['run', 'full', '--storage', `s3://${BUCKET}/pg/{database}/`, '--output-dir', state], { env: s3Env(), cwd: state });
+    const result = await runCli(['run', 'full', '--storage', `s3://${BUCKET}/pg/{database}/`, '--output-dir', state, '--json'], { env: s3Env(), cwd: state });
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.exitCode).toBe(0);
 
     const keys = await keysUnder(`pg/${database.name}/`);
-    expect(keys).toHaveLength(1);
+    expect(keys).toHaveLength(2);
     expect(keys[0]).toMatch(new RegExp(`^pg/${database.name}/full-${database.name}-\\d{8}T\\d{6}Z\\.zip$`));
+    expect(keys[1]).toBe(`${keys[0]}.sha256`);
     const copy = path.join(state, 'downloaded.zip');
-    await download(keys[0]!, copy);
+    const bytes = await download(keys[0]!, copy);
+    // The zip's sha256, hashed on the way up: in the sidecar (sha256sum format) and in the summary.
+    const sha256 = sha256Of(bytes);
+    expect(await text(keys[1]!)).toBe(`${sha256}  ${path.posix.basename(keys[0]!)}\n`);
+    const summary = JSON.parse(result.stdout) as { sha256: string; bytes: number; copies: unknown[] };
+    expect(summary.sha256).toBe(sha256);
+    expect(summary.copies).toEqual([{ location: `s3://${BUCKET}/${keys[0]}`, bytes: bytes.length, sha256 }]);
     const reader = await openZip(copy);
     try {
       const manifest = parseManifest(await reader.readText('manifest.json'));
@@ -100,16 +117,23 @@ describe('pgbak run to S3 storage', () => {
         '',
       ].join('\n'),
     );
-    const result = await runCli(['run', path.join(work, 'both.yaml')], { env: s3Env(), cwd: work });
+    const result = await runCli(['run', path.join(work, 'both.yaml'), '--json'], { env: s3Env(), cwd: work });
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.exitCode).toBe(0);
 
     const zips = (await listTree(local)).filter((file) => file.endsWith('.zip'));
     expect(zips).toHaveLength(1);
     const keys = await keysUnder('both/both/');
-    expect(keys).toEqual([`both/both/${zips[0]}`]);
+    expect(keys).toEqual([`both/both/${zips[0]}`, `both/both/${zips[0]}.sha256`]);
     const remote = await download(keys[0]!, path.join(work, 'remote.zip'));
     expect(remote.equals(await readFile(path.join(local, zips[0]!)))).toBe(true);
+    // Every copy's sha256 in the summary, the local one too; the sidecar only beside the object.
+    const sha256 = sha256Of(remote);
+    expect((JSON.parse(result.stdout) as { copies: unknown[] }).copies).toEqual([
+      { location: path.join(local, zips[0]!), bytes: remote.length, sha256 },
+      { location: `s3://${BUCKET}/${keys[0]}`, bytes: remote.length, sha256 },
+    ]);
+    expect(existsSync(path.join(local, `${zips[0]}.sha256`))).toBe(false);
     // The log stays beside the local copy.
     expect(existsSync(path.join(local, zips[0]!.replace(/\.zip$/, '.log')))).toBe(true);
   });
@@ -172,7 +196,7 @@ describe('pgbak run to S3 storage', () => {
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain('verify skipped: the backup went to S3 only');
     expect(result.stderr).toContain('retention not applied: the backup went to S3 only');
-    expect(await keysUnder('kept/')).toHaveLength(1);
+    expect((await keysUnder('kept/')).filter((key) => key.endsWith('.zip'))).toHaveLength(1);
   });
 
   it('the CLI bundle leaves the AWS SDK out: a run without S3 storage does not load it', async () => {

@@ -121,7 +121,7 @@ describe('S3Sink', () => {
 
     const committed = await sink.commit();
 
-    expect(committed).toEqual({ location: `s3://${BUCKET}/${key}`, bytes: 20 * MiB });
+    expect(committed).toEqual({ location: `s3://${BUCKET}/${key}`, bytes: 20 * MiB, sha256: sha256Of(archive) });
     const stored = await objectBytes(key);
     expect(stored.length).toBe(20 * MiB);
     expect(stored.equals(archive)).toBe(true);
@@ -129,7 +129,8 @@ describe('S3Sink', () => {
       `/${BUCKET}/${key}?uploads=`,
       `/${BUCKET}/${key}?uploadId=…`,
     ]);
-    expect(proxy.log.filter((entry) => entry.method === 'PUT').length).toBe(4);
+    // Four parts, then the checksum file.
+    expect(proxy.log.filter((entry) => entry.method === 'PUT').length).toBe(5);
   });
 
   it('sends a small archive written by a ZipWriter as one PutObject at commit, byte-exact (no checksum trailers in it)', async () => {
@@ -149,7 +150,11 @@ describe('S3Sink', () => {
     const stored = await objectBytes(key);
     expect(stored.length).toBe(local.length);
     expect(sha256Of(stored)).toBe(sha256Of(local));
-    expect(proxy.log.map((entry) => `${entry.method} ${entry.url}`)).toEqual([`PUT /${BUCKET}/${key}?x-id=PutObject`, `HEAD /${BUCKET}/${key}`]);
+    expect(proxy.log.map((entry) => `${entry.method} ${entry.url}`)).toEqual([
+      `PUT /${BUCKET}/${key}?x-id=PutObject`,
+      `HEAD /${BUCKET}/${key}`,
+      `PUT /${BUCKET}/${key}.sha256?x-id=PutObject`,
+    ]);
   });
 
   it('on a source error in a multipart upload: the writer gets that error, the upload is aborted and no object appears', async () => {
