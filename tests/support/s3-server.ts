@@ -7,6 +7,8 @@
 // - ListMultipartUploads: GET ?uploads answers 501 NotImplemented, so no test can list
 //   incomplete uploads; that the parts are really dropped is not proven here;
 // - SigV4 signatures are not checked (any secret passes), so neither are credentials;
+// - its list of storage classes is older than AWS's: GLACIER_IR is refused (InvalidStorageClass)
+//   when the upload completes; STANDARD_IA and ONEZONE_IA pass. SSE headers are accepted, not applied;
 // - it never checks the 5 MiB minimum part size or the parts listed in CompleteMultipartUpload
 //   (it has no code that raises EntityTooSmall or InvalidPart).
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -199,6 +199,74 @@ describe('pgbak run to S3 storage', () => {
     expect((await keysUnder('kept/')).filter((key) => key.endsWith('.zip'))).toHaveLength(1);
   });
 
+  it('plan shows each bucket\'s upload settings: part size and why, queue and memory, storage class, encryption', async () => {
+    const work = await dirs.make();
+    await writeFile(
+      path.join(work, 'settings.yaml'),
+      `storage:\n  - s3: { bucket: ${BUCKET}, prefix: set/, storageClass: STANDARD_IA, sse: "aws:kms", kmsKeyId: alias/pgbak, maxParts: 1000 }\n  - s3: { bucket: ${BUCKET}, prefix: fixed/, partSize: 64MiB, sse: AES256 }\nsteps:\n  - kind: full\n`,
+    );
+    const result = await runCli(['plan', path.join(work, 'settings.yaml')], { env: s3Env(), cwd: work });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/parts of 8\.0 MiB \(for [\d.]+ MiB of databases: parts hold at least twice that\), at most 1000: up to 7\.8 GiB; 4 at once, up to 40\.0 MiB in memory; storage class STANDARD_IA; encryption at rest SSE-KMS \(aws:kms, key alias\/pgbak\)/);
+    expect(result.stdout).toContain("parts of 64.0 MiB (set by the profile), at most 10000: up to 625.0 GiB; 1 at once, up to 128.0 MiB in memory; storage class the bucket's default; encryption at rest SSE-S3 (AES256)");
+    // A part size the profile fixed above the memory budget is warned about.
+    expect(result.stderr).toContain('more than the 80.0 MiB budget');
+  });
+
+  it('a run sizes its parts from pg_database_size and uploads with the profile\'s storage class and SSE-KMS key', async () => {
+    const big = await createTestDatabase(cluster, 's3parts');
+    const proxy = await startFaultProxy(s3.endpoint, []);
+    try {
+      // ~14 MB that no compression shrinks, so that the archive takes two parts of the size chosen.
+      await query(
+        cluster,
+        big.name,
+        `CREATE TABLE blobs (id int PRIMARY KEY, data bytea);
+         INSERT INTO blobs SELECT g, (SELECT decode(string_agg(md5(random()::text || g || h), ''), 'hex') FROM generate_series(1, 1024) h) FROM generate_series(1, 900) g;`,
+      );
+      const bytes = (await query<{ bytes: string }>(cluster, big.name, 'SELECT pg_database_size(current_database())::text AS bytes'))[0]!.bytes;
+      const work = await dirs.make();
+      await writeFile(
+        path.join(work, 'sized.yaml'),
+        `storage:\n  - s3: { bucket: ${BUCKET}, prefix: sized/, maxParts: 4, storageClass: ONEZONE_IA, sse: "aws:kms", kmsKeyId: alias/pgbak }\nsteps:\n  - kind: full\n`,
+      );
+      const result = await runCli(['run', path.join(work, 'sized.yaml'), '--json'], {
+        env: { ...s3Env({ AWS_ENDPOINT_URL_S3: proxy.endpoint }), PGDATABASE: big.name },
+        cwd: work,
+      });
+      expect(result.stderr).not.toMatch(/error/i);
+      expect(result.exitCode).toBe(0);
+
+      // partSize × 4 parts ≥ 2 × the database size, rounded up to a MiB (the size may move by a few pages meanwhile).
+      const MiB = 1024 * 1024;
+      const expected = Math.ceil((2 * Number(bytes)) / 4 / MiB) * MiB;
+      const parts = proxy.log.filter((entry) => entry.method === 'PUT' && /[?&]partNumber=/.test(entry.url));
+      expect(parts.length).toBeGreaterThanOrEqual(2);
+      const partSize = Number(parts.find((entry) => /[?&]partNumber=1(&|$)/.test(entry.url))!.headers['content-length']);
+      expect(partSize % MiB).toBe(0);
+      expect(partSize).toBeGreaterThan(8 * MiB);
+      expect(Math.abs(partSize - expected)).toBeLessThanOrEqual(MiB);
+      const create = proxy.log.find((entry) => entry.method === 'POST' && entry.url.endsWith('?uploads='))!;
+      expect(create.headers).toMatchObject({
+        'x-amz-storage-class': 'ONEZONE_IA',
+        'x-amz-server-side-encryption': 'aws:kms',
+        'x-amz-server-side-encryption-aws-kms-key-id': 'alias/pgbak',
+      });
+      // The run log says how it uploaded.
+      const logs = (await listTree(work)).filter((file) => file.endsWith('.log'));
+      const log = await readFile(path.join(work, logs[0]!), 'utf8');
+      expect(log).toContain(`in parts of ${(partSize / MiB).toFixed(1)} MiB (at most 4, `);
+      expect(log).toContain('storage class ONEZONE_IA, encryption aws:kms with key alias/pgbak');
+      const summary = JSON.parse(result.stdout) as { sha256: string; bytes: number };
+      expect(summary.bytes).toBeGreaterThan(partSize);
+      const keys = await keysUnder('sized/');
+      expect(await text(keys.find((key) => key.endsWith('.sha256'))!)).toMatch(new RegExp(`^${summary.sha256}  `));
+    } finally {
+      await proxy.stop();
+      await big.drop();
+    }
+  });
+
   it('the CLI bundle leaves the AWS SDK out: a run without S3 storage does not load it', async () => {
     const bundle = await readFile(path.join(repoRoot, 'dist/cli.js'), 'utf8');
     expect(bundle).not.toContain('@aws-sdk/');
