@@ -81,14 +81,26 @@ export interface PgbakErrorOptions {
  * for the person at the terminal; `hint` says what to do about it. Neither ever
  * contains a secret.
  */
+const PGBAK_ERROR = Symbol.for('pgbak.PgbakError');
+
 export class PgbakError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly exitCode: ExitCodeValue;
   readonly details: unknown;
 
+  // The CLI bundle (dist/cli.js) has its own copy of this class, and the S3 module it loads
+  // lazily from dist/ has another: `instanceof` goes by a brand both copies share, so that an
+  // S3 failure keeps its code and hint instead of becoming an INTERNAL error (or a pg_dump one).
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses (SqlScriptError) keep the ordinary prototype check.
+    if (this !== PgbakError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PGBAK_ERROR] === true;
+  }
+
   constructor(code: ErrorCode, message: string, options: PgbakErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    Object.defineProperty(this, PGBAK_ERROR, { value: true });
     this.name = 'PgbakError';
     this.code = code;
     this.hint = options.hint;

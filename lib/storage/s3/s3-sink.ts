@@ -185,7 +185,7 @@ export class S3Sink extends SinkLifecycle {
     const estimate = estimatedBytes != null ? ` (its parts were sized for databases of ${formatBytes(estimatedBytes)})` : '';
     return new PgbakError(
       'OUTPUT_NOT_WRITABLE',
-      `${this.location} outgrew its upload: ${maxParts} parts of ${formatBytes(partSize)} hold ${formatBytes(this.maxBytes)}, and the archive is larger${estimate}`,
+      `${this.location} outgrew its upload: ${maxParts} part${maxParts === 1 ? '' : 's'} of ${formatBytes(partSize)} hold ${formatBytes(this.maxBytes)}, and the archive is larger${estimate}`,
       { hint: 'Set a larger partSize in the profile\'s s3 storage (or a higher maxParts, if the store allows it); nothing was stored' },
     );
   }

@@ -182,6 +182,8 @@ describe('pgbak run to S3 storage', () => {
       const report = errorReport(result.stderr);
       expect(report.message).toContain(`s3://${BUCKET}/denied/`);
       expect(report.message).toContain('AccessDenied');
+      // The S3 module's error keeps its hint through the CLI bundle (two copies of PgbakError).
+      expect(report.hint).toContain('s3:PutObject');
       expect(await keysUnder('denied/')).toEqual([]);
       expect((await listTree(local)).filter((file) => file.endsWith('.zip') || file.includes('.partial'))).toEqual([]);
     } finally {
@@ -263,6 +265,30 @@ describe('pgbak run to S3 storage', () => {
       expect(await text(keys.find((key) => key.endsWith('.sha256'))!)).toMatch(new RegExp(`^${summary.sha256}  `));
     } finally {
       await proxy.stop();
+      await big.drop();
+    }
+  });
+
+  it('an archive that outgrows partSize × maxParts fails the run at once with that error (not "pg_dump exited with code 1"), and leaves no object', async () => {
+    const big = await createTestDatabase(cluster, 's3outgrow');
+    try {
+      await query(
+        cluster,
+        big.name,
+        `CREATE TABLE blobs (id int PRIMARY KEY, data bytea);
+         INSERT INTO blobs SELECT g, (SELECT decode(string_agg(md5(random()::text || g || h), ''), 'hex') FROM generate_series(1, 1024) h) FROM generate_series(1, 500) g;`,
+      );
+      const work = await dirs.make();
+      await writeFile(path.join(work, 'small.yaml'), `storage:\n  - s3: { bucket: ${BUCKET}, prefix: outgrown/, partSize: 5MiB, maxParts: 1 }\nsteps:\n  - kind: full\n`);
+      const result = await runCli(['run', path.join(work, 'small.yaml')], { env: { ...s3Env(), PGDATABASE: big.name }, cwd: work });
+      expect(result.exitCode).toBe(1);
+      const report = errorReport(result.stderr);
+      expect(report.message).toMatch(new RegExp(`s3://${BUCKET}/outgrown/small-${big.name}-\\d{8}T\\d{6}Z\\.zip outgrew its upload: 1 part of 5\\.0 MiB hold 5\\.0 MiB, and the archive is larger \\(its parts were sized for databases of [\\d.]+ MiB\\)`));
+      expect(report.hint).toContain('larger partSize');
+      // The profile's sizes cannot hold the database either: said before the dump began.
+      expect(result.stderr).toContain('the upload may fail when it runs out of parts');
+      expect(await keysUnder('outgrown/')).toEqual([]);
+    } finally {
       await big.drop();
     }
   });
