@@ -5,7 +5,9 @@ import { posix } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import type { S3Encryption, S3StorageClass } from '../../config/storage.js';
 import { PgbakError, toPgbakError } from '../../errors.js';
-import { formatBytes } from '../../log/index.js';
+// The leaf, not log/index.js: this module is loaded lazily beside the CLI bundle, and the
+// index would load a second copy of the logger (winston) with it.
+import { formatBytes } from '../../log/format-bytes.js';
 import type { CommittedArchive } from '../sink.js';
 import { s3Failed } from './s3-error.js';
 import { putSmallObject } from './s3-objects.js';
