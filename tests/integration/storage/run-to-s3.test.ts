@@ -213,6 +213,11 @@ describe('pgbak run to S3 storage', () => {
     expect(result.stdout).toContain("parts of 64.0 MiB (set by the profile), at most 10000: up to 625.0 GiB; 1 at once, up to 128.0 MiB in memory; storage class the bucket's default; encryption at rest SSE-S3 (AES256)");
     // A part size the profile fixed above the memory budget is warned about.
     expect(result.stderr).toContain('more than the 80.0 MiB budget');
+
+    const json = await runCli(['plan', path.join(work, 'settings.yaml'), '--json'], { env: s3Env(), cwd: work });
+    const storage = (JSON.parse(json.stdout) as { storage: Array<Record<string, unknown>> }).storage;
+    expect(storage[0]).toMatchObject({ storageClass: 'STANDARD_IA', sse: 'aws:kms', kmsKeyId: 'alias/pgbak', upload: { partSize: 8 * 1024 * 1024, maxParts: 1000, queueSize: 4 } });
+    expect(storage[1]).toMatchObject({ partSize: 64 * 1024 * 1024, upload: { partSize: 64 * 1024 * 1024, maxParts: 10_000, queueSize: 1 } });
   });
 
   it('a run sizes its parts from pg_database_size and uploads with the profile\'s storage class and SSE-KMS key', async () => {
