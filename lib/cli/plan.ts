@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { loadRunConfig } from '../config/run-config.js';
-import { quoteArgv } from '../log/index.js';
-import type { NativePlanStep, PgDumpPlanStep, Plan } from '../plan/types.js';
+import { formatBytes, quoteArgv } from '../log/index.js';
+import type { NativePlanStep, PgDumpPlanStep, Plan, PlannedStorage } from '../plan/types.js';
+import { chooseUploadSizes } from '../storage/index.js';
 import { prepareRun } from '../run/prepare.js';
 import type { CommandContext } from './context.js';
 import { toRunConfigInput, withRunOptions, type RunArgs } from './run-options.js';
@@ -43,7 +44,10 @@ function describePlan(plan: Plan, hasPassword: boolean): string {
   const lines = [
     `profile   ${plan.profile.name} (${plan.profile.origin}: ${plan.profile.file})`,
     `server    ${c.host}:${c.port} as ${c.user}, database ${c.database}, PostgreSQL ${plan.server.text}`,
-    ...plan.storage.map((where, i) => `${i === 0 ? 'archive  ' : '         '} ${where.kind === 'local' ? `${where.dir}/${plan.archiveName}` : `s3://${where.bucket}/${where.prefix}${plan.archiveName}`}`),
+    ...plan.storage.flatMap((where, i) => [
+      `${i === 0 ? 'archive  ' : '         '} ${where.kind === 'local' ? `${where.dir}/${plan.archiveName}` : `s3://${where.bucket}/${where.prefix}${plan.archiveName}`}`,
+      ...(where.kind === 's3' ? [`            ${describeUpload(where)}`] : []),
+    ]),
     `rows      ${plan.rowCounts === 'off' ? 'not counted' : `${plan.rowCounts} counts`}`,
     `verify    ${plan.verify ? 'yes: restore-test into a scratch database after the run' : 'no'}`,
     `retention ${plan.retention ? describeRetention(plan.retention) : 'none: every backup is kept'}`,
@@ -60,6 +64,21 @@ function describePlan(plan: Plan, hasPassword: boolean): string {
     lines.push(`${env.join(' ')} ${quoteArgv([step.tool.path, ...runtimeArgs(step)])}`);
   });
   return lines.join('\n');
+}
+
+// How a bucket's copy is uploaded: the part size and why, the queue, memory, class, encryption.
+function describeUpload(where: Extract<PlannedStorage, { kind: 's3' }>): string {
+  const sizes = where.upload ?? chooseUploadSizes(where, null);
+  const why =
+    where.partSize !== undefined ? 'set by the profile'
+    : sizes.estimatedBytes === null ? 'default: the database size is unknown'
+    : `for ${formatBytes(sizes.estimatedBytes)} of databases: parts hold at least twice that`;
+  return [
+    `parts of ${formatBytes(sizes.partSize)} (${why}), at most ${sizes.maxParts}: up to ${formatBytes(sizes.maxObjectBytes)}`,
+    `${sizes.queueSize} at once, up to ${formatBytes(sizes.memoryBytes)} in memory`,
+    `storage class ${where.storageClass ?? "the bucket's default"}`,
+    `encryption at rest ${where.sse === undefined ? "the bucket's default" : where.sse === 'aws:kms' ? `SSE-KMS (aws:kms${where.kmsKeyId ? `, key ${where.kmsKeyId}` : ', the default key'})` : 'SSE-S3 (AES256)'}`,
+  ].join('; ');
 }
 
 function describeRetention(policy: NonNullable<Plan['retention']>): string {

@@ -4,9 +4,64 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { PgbakError } from '../errors.js';
 import type { Env } from './env-file.js';
+import { didYouMean } from './suggest.js';
 
 const name = z.string().min(1);
 const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+// Whole numbers may also come as digit strings: ${QUEUE} expands to text.
+const wholeNumber = (min: number, max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v), z.number().int().min(min).max(max));
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+/** S3's limits on a multipart upload (AWS; compatible stores have the same or lower). */
+export const S3_LIMITS = { minPartSize: 5 * MiB, maxPartSize: 5 * GiB, maxParts: 10_000 } as const;
+
+/**
+ * The storage classes the AWS SDK knows (`StorageClass` of @aws-sdk/client-s3; a unit test
+ * keeps this copy in step: config must not load the SDK). Compatible stores map their own
+ * tiers onto these names (R2: STANDARD_IA; Scaleway: ONEZONE_IA, GLACIER).
+ */
+export const s3StorageClasses = [
+  'STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE',
+  'REDUCED_REDUNDANCY', 'EXPRESS_ONEZONE', 'OUTPOSTS', 'SNOW', 'FSX_OPENZFS', 'FSX_ONTAP', 'AWS_BACKUP_WARM', 'AWS_BACKUP_LOW_COST_WARM',
+] as const;
+/** Server-side encryption at rest: SSE-S3 (the store's keys) or SSE-KMS (a KMS key, `kmsKeyId`). */
+export const s3Encryptions = ['AES256', 'aws:kms'] as const;
+export type S3StorageClass = (typeof s3StorageClasses)[number];
+export type S3Encryption = (typeof s3Encryptions)[number];
+
+const units: Record<string, number> = { '': 1, b: 1, kib: KiB, mib: MiB, gib: GiB, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3 };
+
+/** `64MiB`, `1 GiB`, `8388608`: a size in bytes; null when it does not read. */
+export function parseByteSize(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isInteger(value) ? value : null;
+  if (typeof value !== 'string') return null;
+  const match = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(value);
+  const unit = match ? units[match[2]!.toLowerCase()] : undefined;
+  return match && unit !== undefined ? Number(match[1]) * unit : null;
+}
+
+const partSize = z.unknown().transform((value, ctx) => {
+  const bytes = parseByteSize(value);
+  if (bytes === null) {
+    ctx.addIssue({ code: 'custom', message: `expected a size such as 64MiB or 1GiB (or bytes), got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  if (bytes < S3_LIMITS.minPartSize || bytes > S3_LIMITS.maxPartSize) {
+    ctx.addIssue({ code: 'custom', message: `a part is 5 MiB to 5 GiB (S3's limits), got ${bytes} bytes` });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+/** A value from a fixed list, refused with the closest one named ("did you mean"). */
+function oneOf<T extends string>(what: string, values: readonly T[]) {
+  return z.string().refine((value) => (values as readonly string[]).includes(value), {
+    error: (issue) => `unknown ${what} ${JSON.stringify(issue.input)}${didYouMean(String(issue.input), values)}; one of ${values.join(', ')}`,
+  }) as unknown as z.ZodType<T>;
+}
 
 /** A local folder that gets a copy of the archive. */
 export const localStorageSchema = z
@@ -28,8 +83,25 @@ export const s3StorageSchema = z
     endpoint: z.string().url().optional(),
     /** Bucket in the path rather than the host name; default true with a custom endpoint. */
     forcePathStyle: flag.optional(),
+    /** The object's storage class (x-amz-storage-class), e.g. STANDARD_IA or GLACIER_IR; default the bucket's (STANDARD). */
+    storageClass: oneOf('storage class', s3StorageClasses).optional(),
+    /** Server-side encryption at rest: AES256 (SSE-S3) or aws:kms (SSE-KMS, with `kmsKeyId` or the account's default key). */
+    sse: oneOf('server-side encryption', s3Encryptions).optional(),
+    /** The KMS key (id, ARN or alias/…) for `sse: aws:kms`. */
+    kmsKeyId: name.optional(),
+    /** Bytes per uploaded part, 5 MiB to 5 GiB (`64MiB`); default chosen from the database size (see docs/storage.md). */
+    partSize: partSize.optional(),
+    /** The store's limit on parts per upload; default 10000 (AWS), 1000 on Scaleway. */
+    maxParts: wholeNumber(1, S3_LIMITS.maxParts).optional(),
+    /** Parts uploaded at once; default 4, lowered when parts are large (memory ≈ (queueSize + 1) × partSize). */
+    queueSize: wholeNumber(1, 64).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((s3, ctx) => {
+    if (s3.kmsKeyId !== undefined && s3.sse !== 'aws:kms') {
+      ctx.addIssue({ code: 'custom', path: ['kmsKeyId'], message: 'kmsKeyId needs sse: aws:kms' });
+    }
+  });
 
 /** One entry of `storage:`: exactly one of `local` or `s3`. */
 export const storageEntrySchema = z
@@ -60,7 +132,17 @@ export interface S3Storage {
   /** Profile `endpoint:`, else AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL (from the run's environment). */
   endpoint?: string;
   forcePathStyle?: boolean;
+  storageClass?: S3StorageClass;
+  sse?: S3Encryption;
+  kmsKeyId?: string;
+  /** Upload sizes the profile fixed; what is left out is chosen at run time (storage/upload-sizes.ts). */
+  partSize?: number;
+  maxParts?: number;
+  queueSize?: number;
 }
+
+/** The upload options of an `s3:` entry, as they travel into {@link S3Storage}. */
+export type S3UploadOptions = Pick<S3Storage, 'storageClass' | 'sse' | 'kmsKeyId' | 'partSize' | 'maxParts' | 'queueSize'>;
 
 export type Storage = LocalStorage | S3Storage;
 
@@ -94,8 +176,10 @@ export function parseStorageUrl(url: string, cwd: string, env: Env): Storage {
   return s3Storage(parsed.data, match[2] ?? '', env);
 }
 
-function s3Storage(bucket: string, prefix: string, env: Env, options?: { region?: string | undefined; endpoint?: string | undefined; forcePathStyle?: boolean | undefined }): S3Storage {
+function s3Storage(bucket: string, prefix: string, env: Env, options?: z.infer<typeof s3StorageSchema>): S3Storage {
   const endpoint = options?.endpoint ?? nonEmpty(env.AWS_ENDPOINT_URL_S3) ?? nonEmpty(env.AWS_ENDPOINT_URL);
+  const upload: S3UploadOptions = {};
+  for (const key of uploadKeys) if (options?.[key] !== undefined) (upload as Record<string, unknown>)[key] = options[key];
   return {
     kind: 's3',
     bucket,
@@ -103,8 +187,11 @@ function s3Storage(bucket: string, prefix: string, env: Env, options?: { region?
     region: options?.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1',
     ...(endpoint !== undefined && { endpoint }),
     ...(options?.forcePathStyle !== undefined && { forcePathStyle: options.forcePathStyle }),
+    ...upload,
   };
 }
+
+const uploadKeys = ['storageClass', 'sse', 'kmsKeyId', 'partSize', 'maxParts', 'queueSize'] as const;
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;

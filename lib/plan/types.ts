@@ -1,4 +1,5 @@
-import type { Storage } from '../config/storage.js';
+import type { LocalStorage, S3Storage } from '../config/storage.js';
+import type { UploadSizes } from '../storage/index.js';
 import type { PublicConnection } from '../config/connection-types.js';
 import type { DumpFormat, RetentionPolicy, RowCountMode, StepKind } from '../config/profile-schema.js';
 import type { PgVersion, ToolInfo } from '../tools/index.js';
@@ -72,6 +73,12 @@ export interface NativePlanStep extends PlanStepBase {
 /** One unit of work: a step of the profile for one database (or the cluster). */
 export type PlanStep = PgDumpPlanStep | NativePlanStep;
 
+/**
+ * A place the archive goes. A bucket gets its upload's sizes once the run (or `plan`)
+ * has estimated the archive's size (run/upload-plan.ts); compile leaves them out.
+ */
+export type PlannedStorage = LocalStorage | (S3Storage & { upload?: UploadSizes });
+
 /** What `run` will do: pure data, printed by `plan`, executed by the engine. */
 export interface Plan {
   profile: { name: string; file: string; origin: 'built-in' | 'user'; sha256: string };
@@ -87,7 +94,7 @@ export interface Plan {
    * Every place the archive goes, written at once: local folders, and buckets whose
    * prefix has its placeholders replaced (the object's key is prefix + archiveName).
    */
-  storage: Storage[];
+  storage: PlannedStorage[];
   /**
    * The databases the run backs up, in step order: its retention groups and its run
    * locks. The connection's database for a run of cluster-wide steps only.

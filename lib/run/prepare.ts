@@ -10,6 +10,7 @@ import type { Plan } from '../plan/types.js';
 import { discoverTools, type ToolName } from '../tools/index.js';
 import type { RunOptions } from './options.js';
 import type { FailedRunContext } from './record-failed-run.js';
+import { planUploads } from './upload-plan.js';
 
 export interface PreparedRun {
   /** The run's configuration, loaded once: hand it on instead of reading flags or env again. */
@@ -51,7 +52,7 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger, faile
     ]);
     for (const rejected of tools.rejected) logger.debug(`ignored ${rejected.path}: ${rejected.reason}`);
     logger.verbose(`server ${connection.host}:${connection.port} runs PostgreSQL ${server.version.text}`);
-    const plan = compile({
+    const compiled = compile({
       profile,
       connection,
       facts: { server: server.version, databases: server.databases, tools: tools.inventory },
@@ -59,6 +60,7 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger, faile
       storage: config.storage,
       now,
     });
+    const plan = await planUploads(compiled, sessions, connection.database, logger);
     return { config, plan, connection, sessions, profile, env };
   } catch (error) {
     await sessions.close();

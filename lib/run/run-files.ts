@@ -10,8 +10,12 @@ import type { Plan } from '../plan/types.js';
 import { removeLeftovers } from '../retention/index.js';
 import type { Env } from '../config/env-file.js';
 import type { S3Storage } from '../config/storage.js';
-import { LocalFileSink, TeeSink, type ArchiveSink } from '../storage/index.js';
 import type { S3ClientOptions } from '../storage/s3/index.js';
+import { formatBytes } from '../log/index.js';
+import type { PlannedStorage } from '../plan/types.js';
+import { chooseUploadSizes, LocalFileSink, TeeSink, type ArchiveSink } from '../storage/index.js';
+
+type PlannedS3Storage = Extract<PlannedStorage, { kind: 's3' }>;
 
 /** The run's files, once claimed: the zip being written and the log beside it. */
 export interface RunFiles {
@@ -50,6 +54,7 @@ export async function openRunFiles(plan: Plan, logger: PgbakLogger, env: Env): P
       const zip = await ZipWriter.create(opened.sink, { compressionLevel: plan.zipCompressionLevel });
       try {
         await logger.attachRunLog(logPath);
+        for (const note of opened.notes) logger.info(note);
         return { zip, logPath, localArchive: opened.localArchive, localCopies: opened.localCopies, remote: opened.remote, remoteStorage: opened.remoteStorage, close: s3.close };
       } catch (error) {
         await zip.abort();
@@ -71,19 +76,20 @@ const MAX_NAME_ATTEMPTS = 100;
 
 interface S3Clients {
   /** A sink for one bucket; the AWS SDK is loaded only when the plan has a bucket. */
-  open?: (where: S3Storage, key: string) => Promise<ArchiveSink>;
+  /** A sink for one bucket, and a line for the run log saying how it uploads. */
+  open?: (where: PlannedS3Storage, key: string) => Promise<{ sink: ArchiveSink; note: string }>;
   close(): void;
 }
 
 async function openS3Clients(plan: Plan, env: Env): Promise<S3Clients> {
-  const buckets = plan.storage.filter((where): where is S3Storage => where.kind === 's3');
+  const buckets = plan.storage.filter((where): where is PlannedS3Storage => where.kind === 's3');
   if (buckets.length === 0) return { close: () => undefined };
   const { createS3Client, s3ClientOptionsFromEnv, S3Sink } = await import('../storage/s3/index.js');
   const clients = new Map<string, ReturnType<typeof createS3Client>>();
   // Credentials from the run's environment (the env file included) when it has them;
   // otherwise the SDK's default chain (shared files, web identity, instance metadata).
   const fromEnv = s3ClientOptionsFromEnv(env);
-  const clientFor = (where: S3Storage) => {
+  const clientFor = (where: PlannedS3Storage) => {
     const id = JSON.stringify([where.region, where.endpoint, where.forcePathStyle]);
     let client = clients.get(id);
     if (!client) {
@@ -93,7 +99,26 @@ async function openS3Clients(plan: Plan, env: Env): Promise<S3Clients> {
     return client;
   };
   return {
-    open: (where, key) => S3Sink.open({ client: clientFor(where), bucket: where.bucket, key }),
+    open: async (where, key) => {
+      // A plan from prepareRun has the sizes; one made by compile() alone gets the defaults.
+      const sizes = where.upload ?? chooseUploadSizes(where, null);
+      const note =
+        `uploading to s3://${where.bucket}/${key} in parts of ${formatBytes(sizes.partSize)} (at most ${sizes.maxParts}, ${sizes.queueSize} at once, up to ${formatBytes(sizes.memoryBytes)} in memory)` +
+        `${where.storageClass ? `, storage class ${where.storageClass}` : ''}${where.sse ? `, encryption ${where.sse}${where.kmsKeyId ? ` with key ${where.kmsKeyId}` : ''}` : ''}`;
+      const sink = await S3Sink.open({
+        client: clientFor(where),
+        bucket: where.bucket,
+        key,
+        partSize: sizes.partSize,
+        maxParts: sizes.maxParts,
+        queueSize: sizes.queueSize,
+        estimatedBytes: sizes.estimatedBytes,
+        ...(where.storageClass !== undefined && { storageClass: where.storageClass }),
+        ...(where.sse !== undefined && { sse: where.sse }),
+        ...(where.kmsKeyId !== undefined && { kmsKeyId: where.kmsKeyId }),
+      });
+      return { sink, note };
+    },
     close: () => {
       for (const client of clients.values()) client.destroy();
       clients.clear();
@@ -115,12 +140,17 @@ export function s3ClientOptionsFor(where: S3Storage, fromEnv: S3ClientOptions): 
  * One sink per storage, a tee when there are several. Null when a local copy's name
  * is taken (the caller moves on to the next name); whatever was opened is aborted.
  */
-async function openSinks(plan: Plan, name: string, s3: S3Clients): Promise<{ sink: ArchiveSink; localArchive: string | null; localCopies: string[]; remote: string[]; remoteStorage: S3Storage[] } | null> {
+async function openSinks(
+  plan: Plan,
+  name: string,
+  s3: S3Clients,
+): Promise<{ sink: ArchiveSink; localArchive: string | null; localCopies: string[]; remote: string[]; remoteStorage: S3Storage[]; notes: string[] } | null> {
   const sinks: ArchiveSink[] = [];
   let localArchive: string | null = null;
   const remote: string[] = [];
   const remoteStorage: S3Storage[] = [];
   const localCopies: string[] = [];
+  const notes: string[] = [];
   try {
     for (const where of plan.storage) {
       if (where.kind === 'local') {
@@ -130,10 +160,11 @@ async function openSinks(plan: Plan, name: string, s3: S3Clients): Promise<{ sin
         localCopies.push(path);
         if (where.dir === plan.outputDir) localArchive ??= path;
       } else {
-        const sink = await s3.open!(where, `${where.prefix}${name}`);
+        const { sink, note } = await s3.open!(where, `${where.prefix}${name}`);
         sinks.push(sink);
         remote.push(sink.location);
         remoteStorage.push(where);
+        notes.push(note);
       }
     }
   } catch (error) {
@@ -141,7 +172,7 @@ async function openSinks(plan: Plan, name: string, s3: S3Clients): Promise<{ sin
     if (isAlreadyThere(error)) return null;
     throw error;
   }
-  return { sink: sinks.length === 1 ? sinks[0]! : new TeeSink(sinks), localArchive, localCopies, remote, remoteStorage };
+  return { sink: sinks.length === 1 ? sinks[0]! : new TeeSink(sinks), localArchive, localCopies, remote, remoteStorage, notes };
 }
 
 async function isTakenSafely(path: string): Promise<boolean> {

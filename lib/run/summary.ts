@@ -1,5 +1,6 @@
 import type { StepRecord } from './build-manifest.js';
 import type { Plan } from '../plan/types.js';
+import type { CommittedArchive } from '../storage/index.js';
 
 /** What a successful run reports (`--json` prints it). */
 export interface RunSummary {
@@ -8,6 +9,10 @@ export interface RunSummary {
   archive: string;
   log: string;
   bytes: number;
+  /** sha256 of the zip (lowercase hex), hashed as it was written. */
+  sha256: string;
+  /** Every copy of the zip (a local path or `s3://bucket/key`), with its size and sha256 as its sink hashed it. */
+  copies: Array<{ location: string; bytes: number; sha256: string }>;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -43,18 +48,21 @@ export interface FinishedRun {
   records: StepRecord[];
   archive: string;
   log: string;
-  bytes: number;
+  /** The committed zip: its size, sha256 and copies. */
+  finished: CommittedArchive;
   startedAt: Date;
   finishedAt: Date;
 }
 
-export function summarize({ plan, records, archive, log, bytes, startedAt, finishedAt }: FinishedRun): RunSummary {
+export function summarize({ plan, records, archive, log, finished, startedAt, finishedAt }: FinishedRun): RunSummary {
   return {
     ok: true,
     profile: plan.profile.name,
     archive,
     log,
-    bytes,
+    bytes: finished.bytes,
+    sha256: finished.sha256,
+    copies: (finished.copies ?? [finished]).map(({ location, bytes, sha256 }) => ({ location, bytes, sha256 })),
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),

@@ -33,7 +33,7 @@ export async function writeArchive(run: RunContext, { zip, logPath }: RunFiles):
     const finishedAt = new Date();
     await zip.addBuffer(MANIFEST_ENTRY, serializeManifest(buildManifest(plan, records, startedAt, finishedAt)), { compress: true });
     const finished = await finishWithLog(zip, logger, archive);
-    return { summary: summarize({ plan, records, archive, log: logPath, bytes: finished.bytes, startedAt, finishedAt }), held };
+    return { summary: summarize({ plan, records, archive, log: logPath, finished, startedAt, finishedAt }), held };
   } catch (error) {
     throw await endWithFailure(error, zip, logPath, logger);
   }
@@ -44,6 +44,8 @@ async function finishWithLog(zip: ZipWriter, logger: PgbakLogger, archive: strin
   // The log inside the zip ends here; the file beside the zip goes on to the end.
   await zip.addBuffer(LOG_ENTRY, Buffer.from(logger.runLogRecords(), 'utf8'), { compress: true });
   const finished = await zip.finish();
-  logger.info(`backup complete: ${archive} (${finished.bytes} bytes)`);
+  logger.info(`backup complete: ${archive} (${finished.bytes} bytes, sha256 ${finished.sha256})`, {
+    copies: (finished.copies ?? [finished]).map(({ location, bytes, sha256 }) => ({ location, bytes, sha256 })),
+  });
   return finished;
 }

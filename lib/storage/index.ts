@@ -4,6 +4,7 @@
 export type { ArchiveSink, CommittedArchive } from './sink.js';
 export { LocalFileSink } from './local/file-sink.js';
 export { TeeSink } from './tee-sink.js';
+export { chooseUploadSizes, DEFAULT_PART_SIZE, UPLOAD_MEMORY_BUDGET, type UploadSizes } from './upload-sizes.js';
 export { describeFsError, isOutputFailure, outputNotWritable } from './output-error.js';
 // S3 (./s3/index.js) is not re-exported here: the AWS SDK is large, and a run without S3
 // storage should not load it. Import it where S3 storage is configured, lazily.

@@ -6,6 +6,8 @@ export interface CommittedArchive {
   location: string;
   /** Its size in bytes. */
   bytes: number;
+  /** sha256 of its bytes (lowercase hex), hashed as they went to the store. */
+  sha256: string;
   /** One record per copy when the archive went to several places (a tee); absent for one. */
   copies?: CommittedArchive[];
 }

@@ -61,7 +61,7 @@ export class TeeSink extends SinkLifecycle {
       }
     }
     this.state = 'committed';
-    return { location: this.location, bytes: copies[0]!.bytes, copies };
+    return { location: this.location, bytes: copies[0]!.bytes, sha256: copies[0]!.sha256, copies };
   }
 
   protected discard(reason: Error): Promise<void> {

@@ -9,6 +9,8 @@
 // - SigV4 signatures are not checked (any secret passes), so neither are credentials;
 // - GetObject ignores If-Match: an object replaced between a HEAD and a ranged GET is not
 //   refused (tests make the proxy answer 412 PreconditionFailed, as S3 does);
+// - its list of storage classes is older than AWS's: GLACIER_IR is refused (InvalidStorageClass)
+//   when the upload completes; STANDARD_IA and ONEZONE_IA pass. SSE headers are accepted, not applied;
 // - it never checks the 5 MiB minimum part size or the parts listed in CompleteMultipartUpload
 //   (it has no code that raises EntityTooSmall or InvalidPart);
 // - ListObjectsV2 past the first page: its continuation tokens are DES-encrypted, which
@@ -16,7 +18,7 @@
 //   (Marker), and v2 paging is tested with a stub client (tests/unit/storage/s3-repository.test.ts);
 // - DeleteObjects never reports a per-key error (same stub test).
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { Transform } from 'node:stream';
@@ -87,7 +89,17 @@ export interface FaultRule {
 export interface FaultProxy {
   endpoint: string;
   /** Requests that went through: method and URL, status, and whether the proxy made the answer up. */
-  log: { method: string; url: string; status: number; injected: boolean; range?: string; /** Body bytes the proxy passed back (counted as they go). */ bytes: number }[];
+  log: {
+    method: string;
+    url: string;
+    status: number;
+    injected: boolean;
+    range?: string;
+    /** Body bytes the proxy passed back (counted as they go). */
+    bytes: number;
+    /** The request's headers as the client sent them (x-amz-storage-class, content-length…). */
+    headers: IncomingHttpHeaders;
+  }[];
   stop(): Promise<void>;
 }
 
@@ -95,7 +107,12 @@ export interface FaultProxy {
 export async function startFaultProxy(
   target: string,
   rules: FaultRule[],
-  options: { /** Milliseconds to hold a forwarded request back (a slow store). */ delay?: (req: IncomingMessage) => number } = {},
+  options: {
+    /** Milliseconds to hold a forwarded request back (a slow store). */
+    delay?: (req: IncomingMessage) => number;
+    /** Changes the headers of a forwarded answer (a store that reports another size). */
+    answerHeaders?: (req: IncomingMessage, headers: OutgoingHttpHeaders) => OutgoingHttpHeaders;
+  } = {},
 ): Promise<FaultProxy> {
   const upstream = new URL(target);
   const log: FaultProxy['log'] = [];
@@ -107,7 +124,7 @@ export async function startFaultProxy(
     if (index >= 0) {
       remaining[index]!--;
       const rule = rules[index]!;
-      log.push({ method: req.method!, url: req.url!, status: rule.status, injected: true, bytes: 0 });
+      log.push({ method: req.method!, url: req.url!, status: rule.status, injected: true, bytes: 0, headers: req.headers });
       // Read the request body first, as a real server does before answering.
       req.resume();
       req.once('end', () => {
@@ -132,10 +149,10 @@ export async function startFaultProxy(
     const forward = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
       (answer) => {
-        const entry: FaultProxy['log'][number] = { method: req.method!, url: req.url!, status: answer.statusCode!, injected: false, bytes: 0 };
+        const entry: FaultProxy['log'][number] = { method: req.method!, url: req.url!, status: answer.statusCode!, injected: false, bytes: 0, headers: req.headers };
         if (req.headers.range !== undefined) entry.range = req.headers.range;
         log.push(entry);
-        res.writeHead(answer.statusCode!, answer.headers);
+        res.writeHead(answer.statusCode!, options.answerHeaders ? options.answerHeaders(req, { ...answer.headers }) : answer.headers);
         // Counted as the client takes them: a 'data' listener on `answer` would drain it regardless.
         const counter = new Transform({ transform: (chunk: Buffer, _encoding, done) => { entry.bytes += chunk.length; done(null, chunk); } });
         answer.pipe(counter).pipe(res);

@@ -83,7 +83,7 @@ export class LocalFileSink extends SinkLifecycle {
       // The archive is complete and its data synced; only the rename's durability is in doubt.
       throw outputNotWritable(dir, error);
     }
-    return { location: this.location, bytes: this.writable.bytesWritten };
+    return { location: this.location, bytes: this.writable.bytesWritten, sha256: this.writable.digest() };
   }
 
   protected discard(): Promise<void> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 
@@ -9,6 +10,7 @@ import { Writable } from 'node:stream';
 export class FileWritable extends Writable {
   /** Bytes in the file so far. */
   bytesWritten = 0;
+  private readonly hash = createHash('sha256');
 
   constructor(
     private readonly handle: FileHandle,
@@ -17,11 +19,18 @@ export class FileWritable extends Writable {
     super();
   }
 
+  /** sha256 of every byte handed over (lowercase hex); once the stream finished. */
+  digest(): string {
+    return this.hash.copy().digest('hex');
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.hash.update(chunk);
     this.writeAll([chunk]).then(() => callback(), (error: unknown) => callback(this.describe(error)));
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
+    for (const { chunk } of chunks) this.hash.update(chunk);
     this.writeAll(chunks.map(({ chunk }) => chunk)).then(() => callback(), (error: unknown) => callback(this.describe(error)));
   }
 

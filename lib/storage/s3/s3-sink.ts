@@ -1,9 +1,16 @@
-import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { createHash, type Hash } from 'node:crypto';
+import { posix } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { PgbakError } from '../../errors.js';
+import type { S3Encryption, S3StorageClass } from '../../config/storage.js';
+import { PgbakError, toPgbakError } from '../../errors.js';
+// The leaf, not log/index.js: this module is loaded lazily beside the CLI bundle, and the
+// index would load a second copy of the logger (winston) with it.
+import { formatBytes } from '../../log/format-bytes.js';
 import type { CommittedArchive } from '../sink.js';
 import { s3Failed } from './s3-error.js';
+import { putSmallObject } from './s3-objects.js';
 import { SinkLifecycle } from '../sink-lifecycle.js';
 
 
@@ -16,11 +23,25 @@ export interface S3SinkOptions {
   partSize?: number;
   /** Parts uploaded at once; default 4. Memory stays near partSize × (queueSize + 1). */
   queueSize?: number;
+  /**
+   * The store's limit on parts (default 10,000; Scaleway 1,000): an archive that outgrows
+   * partSize × maxParts fails as soon as it does, not at CompleteMultipartUpload.
+   */
+  maxParts?: number;
+  /** The size the part size was chosen for, to say in that failure. */
+  estimatedBytes?: number | null;
+  /** x-amz-storage-class of the object. */
+  storageClass?: S3StorageClass;
+  /** Server-side encryption at rest (x-amz-server-side-encryption). */
+  sse?: S3Encryption;
+  /** The KMS key for SSE-KMS (x-amz-server-side-encryption-aws-kms-key-id). */
+  kmsKeyId?: string;
   /** Aborts the upload when it fires (SIGINT/SIGTERM). */
   signal?: AbortSignal;
 }
 
 const MiB = 1024 * 1024;
+const MAX_PARTS = 10_000;
 
 /**
  * An archive streamed to S3 (or a compatible store) while it is written: lib-storage's
@@ -31,6 +52,11 @@ const MiB = 1024 * 1024;
  * so `Upload` sends no PutObject (it sends it only after the body's end) and no
  * CompleteMultipartUpload; once it has settled, the sink sends AbortMultipartUpload for a
  * multipart upload it had begun. Memory: about partSize × (queueSize + 1).
+ *
+ * The bytes are hashed (sha256) on their way to the upload. Once the object is complete,
+ * its size is checked (HeadObject) and `<key>.sha256` is written beside it, a sha256sum
+ * line: S3 cannot add metadata to an object after a streamed upload without copying it.
+ * When either fails the object is deleted: a copy the store changed is no backup.
  */
 export class S3Sink extends SinkLifecycle {
   readonly location: string;
@@ -43,6 +69,8 @@ export class S3Sink extends SinkLifecycle {
   private readonly closed: Promise<void>;
   private failure: Error | undefined;
   private bytes = 0;
+  private readonly hash: Hash = createHash('sha256');
+  private readonly maxBytes: number;
   private discarding: Promise<void> | undefined;
   /** Of the multipart upload, once CreateMultipartUpload answered. */
   private uploadId: string | undefined;
@@ -57,10 +85,19 @@ export class S3Sink extends SinkLifecycle {
     const { client, bucket, key } = options;
     this.location = `s3://${bucket}/${key}`;
     const partSize = options.partSize ?? 8 * MiB;
+    this.maxBytes = partSize * (options.maxParts ?? MAX_PARTS);
     this.body = new PassThrough({ highWaterMark: 64 * 1024 });
     this.upload = new Upload({
       client: this.watch(client),
-      params: { Bucket: bucket, Key: key, Body: this.body },
+      // Upload sends these with CreateMultipartUpload or PutObject; UploadPart ignores them.
+      params: {
+        Bucket: bucket,
+        Key: key,
+        Body: this.body,
+        ...(options.storageClass !== undefined && { StorageClass: options.storageClass }),
+        ...(options.sse !== undefined && { ServerSideEncryption: options.sse }),
+        ...(options.kmsKeyId !== undefined && { SSEKMSKeyId: options.kmsKeyId }),
+      },
       partSize,
       queueSize: options.queueSize ?? 4,
       // The sink aborts the multipart upload itself (discard()): lib-storage's own abort runs
@@ -81,7 +118,7 @@ export class S3Sink extends SinkLifecycle {
       () => new PgbakError('INTERNAL', `${this.location} was completed before commit`),
       (error: unknown) => s3Failed('upload to', this.location, this.storageError ?? error),
     );
-    this.writable = new BodyWritable(this.body, uploadFailure, (count) => (this.bytes += count));
+    this.writable = new BodyWritable(this.body, uploadFailure, (chunk) => this.take(chunk));
     this.closed = new Promise((resolve) => this.writable.once('close', resolve));
     this.writable.on('error', (error) => {
       this.failure ??= error;
@@ -99,6 +136,9 @@ export class S3Sink extends SinkLifecycle {
       throw new PgbakError('CONFIG_INVALID', `S3 part size ${options.partSize} is below the minimum of 5 MiB`, {
         hint: 'Use a part size of at least 5 MiB (S3 allows 10,000 parts per object)',
       });
+    }
+    if (options.maxParts !== undefined && !(Number.isInteger(options.maxParts) && options.maxParts >= 1 && options.maxParts <= MAX_PARTS)) {
+      throw new PgbakError('CONFIG_INVALID', `S3 maxParts ${options.maxParts} is not a whole number from 1 to ${MAX_PARTS}`);
     }
     const sink = new S3Sink(options);
     if (options.signal?.aborted) await sink.abort(abortReason(options.signal, sink.location));
@@ -124,8 +164,60 @@ export class S3Sink extends SinkLifecycle {
     }
     this.state = 'committed';
     this.options.signal?.removeEventListener('abort', this.onSignal);
-    await this.checkStoredSize();
-    return { location: this.location, bytes: this.bytes };
+    const sha256 = this.hash.digest('hex');
+    try {
+      await this.checkStoredSize();
+      await this.writeChecksumFile(sha256);
+    } catch (error) {
+      throw await this.removeObject(toPgbakError(error));
+    }
+    return { location: this.location, bytes: this.bytes, sha256 };
+  }
+
+  /** Counts and hashes a chunk on its way to the upload; an error once the parts cannot hold the archive. */
+  private take(chunk: Buffer): Error | undefined {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) return this.outgrown();
+    this.hash.update(chunk);
+    return undefined;
+  }
+
+  private outgrown(): PgbakError {
+    const { partSize = 8 * MiB, maxParts = MAX_PARTS, estimatedBytes } = this.options;
+    const estimate = estimatedBytes != null ? ` (its parts were sized for databases of ${formatBytes(estimatedBytes)})` : '';
+    return new PgbakError(
+      'OUTPUT_NOT_WRITABLE',
+      `${this.location} outgrew its upload: ${maxParts} part${maxParts === 1 ? '' : 's'} of ${formatBytes(partSize)} hold ${formatBytes(this.maxBytes)}, and the archive is larger${estimate}`,
+      { hint: 'Set a larger partSize in the profile\'s s3 storage (or a higher maxParts, if the store allows it); nothing was stored' },
+    );
+  }
+
+  /** `<key>.sha256`: `<hex>  <file name>`, as sha256sum writes it, so `sha256sum -c` checks a download. */
+  private async writeChecksumFile(sha256: string): Promise<void> {
+    const { client, bucket, key } = this.options;
+    await putSmallObject(client, bucket, `${key}.sha256`, `${sha256}  ${posix.basename(key)}\n`, 'text/plain; charset=utf-8');
+  }
+
+  /**
+   * After a failed check of a completed object: deletes it (and a checksum file written
+   * before the failure would be stale, but none is: it is written last), and says so.
+   */
+  private async removeObject(error: PgbakError): Promise<PgbakError> {
+    const { client, bucket, key } = this.options;
+    this.state = 'aborted';
+    let deleted = true;
+    let fate = 'the object was deleted';
+    try {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (deleteError) {
+      deleted = false;
+      fate = `deleting the object failed too (${s3Failed('delete', this.location, deleteError).message}): delete it by hand`;
+    }
+    const failure = new PgbakError(error.code, `${error.message}; ${fate}`, { hint: error.hint, cause: error });
+    // Nothing is left to discard: an abort() after this resolves, or reports an object left behind.
+    this.discarding = deleted ? Promise.resolve() : Promise.reject(failure);
+    this.discarding.catch(() => undefined);
+    return failure;
   }
 
   /**
@@ -210,14 +302,15 @@ class BodyWritable extends Writable {
   constructor(
     private readonly body: PassThrough,
     private readonly uploadFailure: Promise<Error>,
-    private readonly count: (bytes: number) => void,
+    private readonly take: (chunk: Buffer) => Error | undefined,
   ) {
     super({ highWaterMark: 64 * 1024 });
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.body.destroyed) return void this.uploadFailure.then(callback);
-    this.count(chunk.length);
+    const refused = this.take(chunk);
+    if (refused !== undefined) return callback(refused);
     if (this.body.write(chunk)) return callback();
     const cleanup = () => {
       this.body.off('drain', onDrain);

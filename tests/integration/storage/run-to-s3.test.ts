@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { openZip, parseManifest } from '../../../lib/archive/index.js';
 import { repoRoot, runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
@@ -41,9 +42,18 @@ function s3Env(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
+function sha256Of(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 async function keysUnder(prefix: string): Promise<string[]> {
   const answer = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
   return (answer.Contents ?? []).map((object) => object.Key!).sort();
+}
+
+async function text(key: string): Promise<string> {
+  const answer = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return answer.Body!.transformToString('utf8');
 }
 
 async function download(key: string, to: string): Promise<Buffer> {
@@ -56,15 +66,22 @@ async function download(key: string, to: string): Promise<Buffer> {
 describe('pgbak run to S3 storage', () => {
   it('run full --storage s3://bucket/pg/{database}/ streams a readable pgbak zip to the bucket under the expanded prefix', async () => {
     const state = await dirs.make();
-    const result = await runCli(['run', 'full', '--storage', `s3://${BUCKET}/pg/{database}/`, '--output-dir', state], { env: s3Env(), cwd: state });
+    const result = await runCli(['run', 'full', '--storage', `s3://${BUCKET}/pg/{database}/`, '--output-dir', state, '--json'], { env: s3Env(), cwd: state });
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.exitCode).toBe(0);
 
     const keys = await keysUnder(`pg/${database.name}/`);
-    expect(keys).toHaveLength(1);
+    expect(keys).toHaveLength(2);
     expect(keys[0]).toMatch(new RegExp(`^pg/${database.name}/full-${database.name}-\\d{8}T\\d{6}Z\\.zip$`));
+    expect(keys[1]).toBe(`${keys[0]}.sha256`);
     const copy = path.join(state, 'downloaded.zip');
-    await download(keys[0]!, copy);
+    const bytes = await download(keys[0]!, copy);
+    // The zip's sha256, hashed on the way up: in the sidecar (sha256sum format) and in the summary.
+    const sha256 = sha256Of(bytes);
+    expect(await text(keys[1]!)).toBe(`${sha256}  ${path.posix.basename(keys[0]!)}\n`);
+    const summary = JSON.parse(result.stdout) as { sha256: string; bytes: number; copies: unknown[] };
+    expect(summary.sha256).toBe(sha256);
+    expect(summary.copies).toEqual([{ location: `s3://${BUCKET}/${keys[0]}`, bytes: bytes.length, sha256 }]);
     const reader = await openZip(copy);
     try {
       const manifest = parseManifest(await reader.readText('manifest.json'));
@@ -100,16 +117,23 @@ describe('pgbak run to S3 storage', () => {
         '',
       ].join('\n'),
     );
-    const result = await runCli(['run', path.join(work, 'both.yaml')], { env: s3Env(), cwd: work });
+    const result = await runCli(['run', path.join(work, 'both.yaml'), '--json'], { env: s3Env(), cwd: work });
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.exitCode).toBe(0);
 
     const zips = (await listTree(local)).filter((file) => file.endsWith('.zip'));
     expect(zips).toHaveLength(1);
     const keys = await keysUnder('both/both/');
-    expect(keys).toEqual([`both/both/${zips[0]}`]);
+    expect(keys).toEqual([`both/both/${zips[0]}`, `both/both/${zips[0]}.sha256`]);
     const remote = await download(keys[0]!, path.join(work, 'remote.zip'));
     expect(remote.equals(await readFile(path.join(local, zips[0]!)))).toBe(true);
+    // Every copy's sha256 in the summary, the local one too; the sidecar only beside the object.
+    const sha256 = sha256Of(remote);
+    expect((JSON.parse(result.stdout) as { copies: unknown[] }).copies).toEqual([
+      { location: path.join(local, zips[0]!), bytes: remote.length, sha256 },
+      { location: `s3://${BUCKET}/${keys[0]}`, bytes: remote.length, sha256 },
+    ]);
+    expect(existsSync(path.join(local, `${zips[0]}.sha256`))).toBe(false);
     // The log stays beside the local copy.
     expect(existsSync(path.join(local, zips[0]!.replace(/\.zip$/, '.log')))).toBe(true);
   });
@@ -158,6 +182,8 @@ describe('pgbak run to S3 storage', () => {
       const report = errorReport(result.stderr);
       expect(report.message).toContain(`s3://${BUCKET}/denied/`);
       expect(report.message).toContain('AccessDenied');
+      // The S3 module's error keeps its hint through the CLI bundle (two copies of PgbakError).
+      expect(report.hint).toContain('s3:PutObject');
       expect(await keysUnder('denied/')).toEqual([]);
       expect((await listTree(local)).filter((file) => file.endsWith('.zip') || file.includes('.partial'))).toEqual([]);
     } finally {
@@ -174,6 +200,103 @@ describe('pgbak run to S3 storage', () => {
     expect(result.stderr).not.toContain('retention not applied');
     expect((JSON.parse(result.stdout) as { retention: { copies: Array<{ location: string }> } }).retention.copies).toEqual([{ location: `s3://${BUCKET}/kept/`, deleted: [], failed: 0 }]);
     expect((await keysUnder('kept/')).filter((key) => key.endsWith('.zip'))).toHaveLength(1);
+  });
+
+  it('plan shows each bucket\'s upload settings: part size and why, queue and memory, storage class, encryption', async () => {
+    const work = await dirs.make();
+    await writeFile(
+      path.join(work, 'settings.yaml'),
+      `storage:\n  - s3: { bucket: ${BUCKET}, prefix: set/, storageClass: STANDARD_IA, sse: "aws:kms", kmsKeyId: alias/pgbak, maxParts: 1000 }\n  - s3: { bucket: ${BUCKET}, prefix: fixed/, partSize: 64MiB, sse: AES256 }\nsteps:\n  - kind: full\n`,
+    );
+    const result = await runCli(['plan', path.join(work, 'settings.yaml')], { env: s3Env(), cwd: work });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/parts of 8\.0 MiB \(for [\d.]+ MiB of databases: parts hold at least twice that\), at most 1000: up to 7\.8 GiB; 4 at once, up to 40\.0 MiB in memory; storage class STANDARD_IA; encryption at rest SSE-KMS \(aws:kms, key alias\/pgbak\)/);
+    expect(result.stdout).toContain("parts of 64.0 MiB (set by the profile), at most 10000: up to 625.0 GiB; 1 at once, up to 128.0 MiB in memory; storage class the bucket's default; encryption at rest SSE-S3 (AES256)");
+    // A part size the profile fixed above the memory budget is warned about.
+    expect(result.stderr).toContain('more than the 80.0 MiB budget');
+
+    const json = await runCli(['plan', path.join(work, 'settings.yaml'), '--json'], { env: s3Env(), cwd: work });
+    const storage = (JSON.parse(json.stdout) as { storage: Array<Record<string, unknown>> }).storage;
+    expect(storage[0]).toMatchObject({ storageClass: 'STANDARD_IA', sse: 'aws:kms', kmsKeyId: 'alias/pgbak', upload: { partSize: 8 * 1024 * 1024, maxParts: 1000, queueSize: 4 } });
+    expect(storage[1]).toMatchObject({ partSize: 64 * 1024 * 1024, upload: { partSize: 64 * 1024 * 1024, maxParts: 10_000, queueSize: 1 } });
+  });
+
+  it('a run sizes its parts from pg_database_size and uploads with the profile\'s storage class and SSE-KMS key', async () => {
+    const big = await createTestDatabase(cluster, 's3parts');
+    const proxy = await startFaultProxy(s3.endpoint, []);
+    try {
+      // ~14 MB that no compression shrinks, so that the archive takes two parts of the size chosen.
+      await query(
+        cluster,
+        big.name,
+        `CREATE TABLE blobs (id int PRIMARY KEY, data bytea);
+         INSERT INTO blobs SELECT g, (SELECT decode(string_agg(md5(random()::text || g || h), ''), 'hex') FROM generate_series(1, 1024) h) FROM generate_series(1, 900) g;`,
+      );
+      const bytes = (await query<{ bytes: string }>(cluster, big.name, 'SELECT pg_database_size(current_database())::text AS bytes'))[0]!.bytes;
+      const work = await dirs.make();
+      await writeFile(
+        path.join(work, 'sized.yaml'),
+        `storage:\n  - s3: { bucket: ${BUCKET}, prefix: sized/, maxParts: 4, storageClass: ONEZONE_IA, sse: "aws:kms", kmsKeyId: alias/pgbak }\nsteps:\n  - kind: full\n`,
+      );
+      const result = await runCli(['run', path.join(work, 'sized.yaml'), '--json'], {
+        env: { ...s3Env({ AWS_ENDPOINT_URL_S3: proxy.endpoint }), PGDATABASE: big.name },
+        cwd: work,
+      });
+      expect(result.stderr).not.toMatch(/error/i);
+      expect(result.exitCode).toBe(0);
+
+      // partSize × 4 parts ≥ 2 × the database size, rounded up to a MiB (the size may move by a few pages meanwhile).
+      const MiB = 1024 * 1024;
+      const expected = Math.ceil((2 * Number(bytes)) / 4 / MiB) * MiB;
+      const parts = proxy.log.filter((entry) => entry.method === 'PUT' && /[?&]partNumber=/.test(entry.url));
+      expect(parts.length).toBeGreaterThanOrEqual(2);
+      const partSize = Number(parts.find((entry) => /[?&]partNumber=1(&|$)/.test(entry.url))!.headers['content-length']);
+      expect(partSize % MiB).toBe(0);
+      expect(partSize).toBeGreaterThan(8 * MiB);
+      expect(Math.abs(partSize - expected)).toBeLessThanOrEqual(MiB);
+      const create = proxy.log.find((entry) => entry.method === 'POST' && entry.url.endsWith('?uploads='))!;
+      expect(create.headers).toMatchObject({
+        'x-amz-storage-class': 'ONEZONE_IA',
+        'x-amz-server-side-encryption': 'aws:kms',
+        'x-amz-server-side-encryption-aws-kms-key-id': 'alias/pgbak',
+      });
+      // The run log says how it uploaded.
+      const logs = (await listTree(work)).filter((file) => file.endsWith('.log'));
+      const log = await readFile(path.join(work, logs[0]!), 'utf8');
+      expect(log).toContain(`in parts of ${(partSize / MiB).toFixed(1)} MiB (at most 4, `);
+      expect(log).toContain('storage class ONEZONE_IA, encryption aws:kms with key alias/pgbak');
+      const summary = JSON.parse(result.stdout) as { sha256: string; bytes: number };
+      expect(summary.bytes).toBeGreaterThan(partSize);
+      const keys = await keysUnder('sized/');
+      expect(await text(keys.find((key) => key.endsWith('.sha256'))!)).toMatch(new RegExp(`^${summary.sha256}  `));
+    } finally {
+      await proxy.stop();
+      await big.drop();
+    }
+  });
+
+  it('an archive that outgrows partSize × maxParts fails the run at once with that error (not "pg_dump exited with code 1"), and leaves no object', async () => {
+    const big = await createTestDatabase(cluster, 's3outgrow');
+    try {
+      await query(
+        cluster,
+        big.name,
+        `CREATE TABLE blobs (id int PRIMARY KEY, data bytea);
+         INSERT INTO blobs SELECT g, (SELECT decode(string_agg(md5(random()::text || g || h), ''), 'hex') FROM generate_series(1, 1024) h) FROM generate_series(1, 500) g;`,
+      );
+      const work = await dirs.make();
+      await writeFile(path.join(work, 'small.yaml'), `storage:\n  - s3: { bucket: ${BUCKET}, prefix: outgrown/, partSize: 5MiB, maxParts: 1 }\nsteps:\n  - kind: full\n`);
+      const result = await runCli(['run', path.join(work, 'small.yaml')], { env: { ...s3Env(), PGDATABASE: big.name }, cwd: work });
+      expect(result.exitCode).toBe(1);
+      const report = errorReport(result.stderr);
+      expect(report.message).toMatch(new RegExp(`s3://${BUCKET}/outgrown/small-${big.name}-\\d{8}T\\d{6}Z\\.zip outgrew its upload: 1 part of 5\\.0 MiB hold 5\\.0 MiB, and the archive is larger \\(its parts were sized for databases of [\\d.]+ MiB\\)`));
+      expect(report.hint).toContain('larger partSize');
+      // The profile's sizes cannot hold the database either: said before the dump began.
+      expect(result.stderr).toContain('the upload may fail when it runs out of parts');
+      expect(await keysUnder('outgrown/')).toEqual([]);
+    } finally {
+      await big.drop();
+    }
   });
 
   it('the CLI bundle leaves the AWS SDK out: a run without S3 storage does not load it', async () => {

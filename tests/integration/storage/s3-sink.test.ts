@@ -4,6 +4,7 @@
 // tests below prove that the abort is *sent* (the proxy sees DELETE ?uploadId) and that
 // no object appears, not that a real store drops the parts (see tests/support/s3-server.ts).
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -11,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ZipWriter } from '../../../lib/archive/index.js';
 import { PgbakError } from '../../../lib/errors.js';
-import { LocalFileSink, TeeSink } from '../../../lib/storage/index.js';
+import { chooseUploadSizes, LocalFileSink, TeeSink, UPLOAD_MEMORY_BUDGET } from '../../../lib/storage/index.js';
 import { createS3Client, S3Sink } from '../../../lib/storage/s3/index.js';
 import { startFaultProxy, startS3Server, type FaultProxy, type FaultRule, type S3TestServer } from '../../support/s3-server.js';
 import { generatedSource, sha256Of, useTempDir } from '../../unit/archive/support.js';
@@ -46,8 +47,9 @@ async function throughProxy(
   rules: FaultRule[] = [],
   maxAttempts?: number,
   delay?: (req: { method?: string; url?: string }) => number,
+  answerHeaders?: NonNullable<Parameters<typeof startFaultProxy>[2]>['answerHeaders'],
 ): Promise<{ client: S3Client; proxy: FaultProxy }> {
-  const proxy = await startFaultProxy(s3.endpoint, rules, delay ? { delay } : {});
+  const proxy = await startFaultProxy(s3.endpoint, rules, { ...(delay && { delay }), ...(answerHeaders && { answerHeaders }) });
   proxies.push(proxy);
   return { client: s3.client({ endpoint: proxy.endpoint, ...(maxAttempts !== undefined && { maxAttempts }) }), proxy };
 }
@@ -121,7 +123,7 @@ describe('S3Sink', () => {
 
     const committed = await sink.commit();
 
-    expect(committed).toEqual({ location: `s3://${BUCKET}/${key}`, bytes: 20 * MiB });
+    expect(committed).toEqual({ location: `s3://${BUCKET}/${key}`, bytes: 20 * MiB, sha256: sha256Of(archive) });
     const stored = await objectBytes(key);
     expect(stored.length).toBe(20 * MiB);
     expect(stored.equals(archive)).toBe(true);
@@ -129,7 +131,8 @@ describe('S3Sink', () => {
       `/${BUCKET}/${key}?uploads=`,
       `/${BUCKET}/${key}?uploadId=…`,
     ]);
-    expect(proxy.log.filter((entry) => entry.method === 'PUT').length).toBe(4);
+    // Four parts, then the checksum file.
+    expect(proxy.log.filter((entry) => entry.method === 'PUT').length).toBe(5);
   });
 
   it('sends a small archive written by a ZipWriter as one PutObject at commit, byte-exact (no checksum trailers in it)', async () => {
@@ -149,7 +152,11 @@ describe('S3Sink', () => {
     const stored = await objectBytes(key);
     expect(stored.length).toBe(local.length);
     expect(sha256Of(stored)).toBe(sha256Of(local));
-    expect(proxy.log.map((entry) => `${entry.method} ${entry.url}`)).toEqual([`PUT /${BUCKET}/${key}?x-id=PutObject`, `HEAD /${BUCKET}/${key}`]);
+    expect(proxy.log.map((entry) => `${entry.method} ${entry.url}`)).toEqual([
+      `PUT /${BUCKET}/${key}?x-id=PutObject`,
+      `HEAD /${BUCKET}/${key}`,
+      `PUT /${BUCKET}/${key}.sha256?x-id=PutObject`,
+    ]);
   });
 
   it('on a source error in a multipart upload: the writer gets that error, the upload is aborted and no object appears', async () => {
@@ -352,6 +359,130 @@ describe('S3Sink', () => {
     expect(accepted).toBeGreaterThan(3 * partSize);
     // Two parts in flight, one being filled, and the streams' buffers (a few hundred KiB).
     expect(maxAhead).toBeLessThan(3 * partSize + MiB);
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('sends the storage class and SSE-KMS with its key on CreateMultipartUpload, and not on the parts', async () => {
+    const key = newKey();
+    const { client: proxied, proxy } = await throughProxy([abortWorks]);
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB, storageClass: 'ONEZONE_IA', sse: 'aws:kms', kmsKeyId: 'alias/pgbak-backups' });
+    const source = generatedSource(11 * MiB, 256 * 1024);
+    await pipeline(source.stream, sink.writable);
+    await sink.commit();
+
+    const create = proxy.log.find((entry) => entry.method === 'POST' && entry.url.endsWith('?uploads='))!;
+    expect(create.headers).toMatchObject({
+      'x-amz-storage-class': 'ONEZONE_IA',
+      'x-amz-server-side-encryption': 'aws:kms',
+      'x-amz-server-side-encryption-aws-kms-key-id': 'alias/pgbak-backups',
+    });
+    const parts = proxy.log.filter((entry) => uploadPart(entry));
+    expect(parts).toHaveLength(3);
+    for (const part of parts) expect(Object.keys(part.headers).filter((name) => /storage-class|server-side/.test(name))).toEqual([]);
+    expect(sha256Of(await objectBytes(key))).toBe(source.sha256());
+  });
+
+  it('sends the storage class and SSE-S3 on the PutObject of a small archive', async () => {
+    const key = newKey();
+    const { client: proxied, proxy } = await throughProxy();
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key, storageClass: 'STANDARD_IA', sse: 'AES256' });
+    sink.writable.end(Buffer.from('a small archive'));
+    await sink.commit();
+    const put = proxy.log.find((entry) => entry.url === `/${BUCKET}/${key}?x-id=PutObject`)!;
+    expect(put.headers['x-amz-storage-class']).toBe('STANDARD_IA');
+    expect(put.headers['x-amz-server-side-encryption']).toBe('AES256');
+    expect(put.headers['x-amz-server-side-encryption-aws-kms-key-id']).toBeUndefined();
+  });
+
+  it('writes <key>.sha256 beside the object, a sha256sum line of the bytes it uploaded', async () => {
+    const key = newKey();
+    const sink = await S3Sink.open({ client, bucket: BUCKET, key, partSize: 5 * MiB });
+    const source = generatedSource(6 * MiB, 256 * 1024);
+    await pipeline(source.stream, sink.writable);
+    const committed = await sink.commit();
+    const sha256 = source.sha256();
+    expect(committed.sha256).toBe(sha256);
+    expect((await objectBytes(`${key}.sha256`)).toString()).toBe(`${sha256}  ${key.split('/').pop()}\n`);
+  });
+
+  it('fails as soon as the archive outgrows partSize × maxParts, before CompleteMultipartUpload, and aborts the upload', async () => {
+    const key = newKey();
+    const { client: proxied, proxy } = await throughProxy([abortWorks]);
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB, maxParts: 2, estimatedBytes: 3 * MiB });
+    const source = endless();
+    await expect(pipeline(source, sink.writable)).rejects.toMatchObject({
+      code: 'OUTPUT_NOT_WRITABLE',
+      message: `s3://${BUCKET}/${key} outgrew its upload: 2 parts of 5.0 MiB hold 10.0 MiB, and the archive is larger (its parts were sized for databases of 3.0 MiB)`,
+      hint: expect.stringContaining('larger partSize'),
+    });
+    expect(source.destroyed).toBe(true);
+    await expect(sink.commit()).rejects.toThrow('outgrew its upload');
+    await sink.abort().catch(() => undefined);
+    expect(proxy.log.some((entry) => entry.method === 'POST' && /uploadId=/.test(entry.url))).toBe(false);
+    expect(abortRequests(proxy)).toHaveLength(1);
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('takes an archive of exactly partSize × maxParts', async () => {
+    const key = newKey();
+    const sink = await S3Sink.open({ client, bucket: BUCKET, key, partSize: 5 * MiB, maxParts: 2 });
+    const source = generatedSource(10 * MiB, 256 * 1024);
+    await pipeline(source.stream, sink.writable);
+    await expect(sink.commit()).resolves.toMatchObject({ bytes: 10 * MiB, sha256: source.sha256() });
+  });
+
+  it('a store that keeps more bytes than it was sent (checksum trailers inside the object): fails, deletes the object, writes no .sha256', async () => {
+    const key = newKey();
+    // The HEAD after the upload reports 45 bytes more, as a store that kept an aws-chunked trailer would.
+    const { client: proxied } = await throughProxy([], undefined, undefined, (req: IncomingMessage, headers: OutgoingHttpHeaders) =>
+      req.method === 'HEAD' ? { ...headers, 'content-length': String(Number(headers['content-length']) + 45) } : headers,
+    );
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key });
+    sink.writable.end(randomBytes(100_000));
+    const error = await sink.commit().catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      code: 'OUTPUT_NOT_WRITABLE',
+      message: `s3://${BUCKET}/${key} holds 100045 bytes, but 100000 were written; the object was deleted`,
+      hint: expect.stringContaining('checksum trailers'),
+    });
+    await sink.abort();
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('when the .sha256 cannot be written: fails naming it and deletes the object', async () => {
+    const key = newKey();
+    const { client: proxied } = await throughProxy([{ match: (req) => req.method === 'PUT' && (req.url ?? '').includes('.sha256'), times: Infinity, status: 403, code: 'AccessDenied' }]);
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key });
+    sink.writable.end(Buffer.from('a small archive'));
+    await expect(sink.commit()).rejects.toMatchObject({
+      message: `cannot write s3://${BUCKET}/${key}.sha256: AccessDenied (HTTP 403); the object was deleted`,
+    });
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('keeps memory within the budget with the sizes chosen for a large estimate: the writer is at most (queueSize + 1) parts ahead', async () => {
+    const key = newKey();
+    // 100 parts for an estimated 1.2 GiB: 25 MiB parts, 2 at once (75 MiB), as 10,000 parts would be for ~120 GiB.
+    const sizes = chooseUploadSizes({ maxParts: 100 }, 1.2 * 1024 * MiB);
+    expect(sizes).toMatchObject({ partSize: 25 * MiB, queueSize: 2, memoryBytes: 75 * MiB });
+    expect(sizes.memoryBytes).toBeLessThanOrEqual(UPLOAD_MEMORY_BUDGET);
+    const { client: proxied, proxy } = await throughProxy([abortWorks], undefined, (req) => (uploadPart(req) ? 400 : 0));
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: sizes.partSize, queueSize: sizes.queueSize, maxParts: sizes.maxParts });
+    let accepted = 0;
+    let maxAhead = 0;
+    const counter = new PassThrough();
+    counter.on('data', (chunk: Buffer) => {
+      accepted += chunk.length;
+      const stored = proxy.log.filter((entry) => uploadPart(entry)).length * sizes.partSize;
+      maxAhead = Math.max(maxAhead, accepted - stored);
+    });
+    const piping = pipeline(endless(), counter, sink.writable);
+    const outcome = expect(piping).rejects.toThrow('enough');
+    while (proxy.log.filter((entry) => uploadPart(entry)).length < 3) await new Promise((resolve) => setTimeout(resolve, 50));
+    await sink.abort(new Error('enough'));
+    await outcome;
+    expect(accepted).toBeGreaterThan(3 * sizes.partSize);
+    expect(maxAhead).toBeLessThan(sizes.memoryBytes + MiB);
     expect(await keysUnder(key)).toEqual([]);
   });
 

@@ -57,7 +57,7 @@ describe('ZipWriter', () => {
     expect(dump).toEqual({ name: 'app/app.sql', bytes: dumpText.length, sha256: sha256Of(dumpText), compressed: true });
     expect(manifest).toEqual({ name: 'manifest.json', bytes: 19, sha256: sha256Of('{"formatVersion":1}'), compressed: true });
     expect(log).toEqual({ name: 'pgbak.log', bytes: logText.length, sha256: sha256Of(logText), compressed: false });
-    expect(done).toEqual({ location: join(dir, 'backup.zip'), bytes: (await stat(join(dir, 'backup.zip'))).size });
+    expect(done).toEqual({ location: join(dir, 'backup.zip'), bytes: (await stat(join(dir, 'backup.zip'))).size, sha256: sha256Of(await readFile(join(dir, 'backup.zip'))) });
 
     const reader = await openZip(done.location);
     try {

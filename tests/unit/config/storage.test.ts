@@ -1,5 +1,6 @@
 import { parseProfile } from '../../../lib/config/load-profile.js';
-import { expandPrefix, parseStorageUrl, resolveStorage } from '../../../lib/config/storage.js';
+import { StorageClass } from '@aws-sdk/client-s3';
+import { expandPrefix, parseByteSize, parseStorageUrl, resolveStorage, s3StorageClasses } from '../../../lib/config/storage.js';
 import { PgbakError } from '../../../lib/errors.js';
 
 const values = { host: 'db1.internal', database: 'app', profile: 'nightly' };
@@ -42,6 +43,44 @@ describe('profile storage:', () => {
     expect(problem(() => parse('  - s3: { bucket: Acme_Backups }'))).toContain('bucket name');
   });
 
+  it('takes the upload settings: storage class, SSE-KMS with a key, part size with units, max parts, queue size', () => {
+    const profile = parse(
+      '  - s3: { bucket: acme, storageClass: GLACIER_IR, sse: "aws:kms", kmsKeyId: "alias/pgbak", partSize: 64MiB, maxParts: 1000, queueSize: "2" }',
+    );
+    expect(profile.storage).toEqual([
+      { s3: { bucket: 'acme', storageClass: 'GLACIER_IR', sse: 'aws:kms', kmsKeyId: 'alias/pgbak', partSize: 64 * 1024 * 1024, maxParts: 1000, queueSize: 2 } },
+    ]);
+    expect(parse('  - s3: { bucket: acme, sse: AES256, partSize: 8388608 }').storage).toEqual([{ s3: { bucket: 'acme', sse: 'AES256', partSize: 8388608 } }]);
+  });
+
+  it('refuses an unknown storage class or encryption with the closest one named', () => {
+    expect(problem(() => parse('  - s3: { bucket: acme, storageClass: STANDARD_AI }'))).toContain(
+      'storage[0].s3.storageClass: unknown storage class "STANDARD_AI" (did you mean "STANDARD_IA"?); one of STANDARD, STANDARD_IA',
+    );
+    expect(problem(() => parse('  - s3: { bucket: acme, storageClass: standard }'))).toContain('(did you mean "STANDARD"?)');
+    expect(problem(() => parse('  - s3: { bucket: acme, sse: "aws:ksm" }'))).toContain('storage[0].s3.sse: unknown server-side encryption "aws:ksm" (did you mean "aws:kms"?)');
+    expect(problem(() => parse('  - s3: { bucket: acme, sse: aes256 }'))).toContain('(did you mean "AES256"?)');
+  });
+
+  it('refuses a kmsKeyId without sse: aws:kms', () => {
+    expect(problem(() => parse('  - s3: { bucket: acme, kmsKeyId: "alias/x" }'))).toContain('storage[0].s3.kmsKeyId: kmsKeyId needs sse: aws:kms');
+    expect(problem(() => parse('  - s3: { bucket: acme, sse: AES256, kmsKeyId: "alias/x" }'))).toContain('kmsKeyId needs sse: aws:kms');
+  });
+
+  it('refuses part sizes outside 5 MiB..5 GiB or that do not read, and maxParts/queueSize out of range', () => {
+    expect(problem(() => parse('  - s3: { bucket: acme, partSize: 4MiB }'))).toContain('storage[0].s3.partSize: a part is 5 MiB to 5 GiB');
+    expect(problem(() => parse('  - s3: { bucket: acme, partSize: 6GiB }'))).toContain('5 MiB to 5 GiB');
+    expect(problem(() => parse('  - s3: { bucket: acme, partSize: lots }'))).toContain('expected a size such as 64MiB');
+    expect(problem(() => parse('  - s3: { bucket: acme, maxParts: 10001 }'))).toContain('storage[0].s3.maxParts');
+    expect(problem(() => parse('  - s3: { bucket: acme, maxParts: 0 }'))).toContain('storage[0].s3.maxParts');
+    expect(problem(() => parse('  - s3: { bucket: acme, queueSize: 0 }'))).toContain('storage[0].s3.queueSize');
+    expect(problem(() => parse('  - s3: { bucket: acme, storagClass: GLACIER }'))).toContain('(did you mean "storageClass"?)');
+  });
+
+  it('knows every storage class the AWS SDK knows, and no other', () => {
+    expect([...s3StorageClasses].sort()).toEqual(Object.values(StorageClass).sort());
+  });
+
   it('never takes credentials from a profile', () => {
     expect(problem(() => parse('  - s3: { bucket: acme, accessKeyId: AKIA, secretAccessKey: x }'))).toContain('Unrecognized key');
   });
@@ -70,10 +109,29 @@ describe('resolveStorage', () => {
     ]);
   });
 
+  it('carries a profile entry\'s upload settings, and only those set', () => {
+    const profile = [{ s3: { bucket: 'acme', storageClass: 'STANDARD_IA' as const, sse: 'aws:kms' as const, kmsKeyId: 'k', maxParts: 1000 } }];
+    expect(resolveStorage({ ...base, profile })).toEqual([
+      { kind: 's3', bucket: 'acme', prefix: '', region: 'us-east-1', storageClass: 'STANDARD_IA', sse: 'aws:kms', kmsKeyId: 'k', maxParts: 1000 },
+    ]);
+  });
+
   it('refuses other schemes and bad bucket names in --storage', () => {
     expect(problem(() => parseStorageUrl('gs://acme/pg', '/w', {}))).toContain('unknown scheme');
     expect(problem(() => parseStorageUrl('s3:///pg', '/w', {}))).toContain('not a bucket name');
     expect(problem(() => parseStorageUrl('', '/w', {}))).toContain('empty');
+  });
+});
+
+describe('parseByteSize', () => {
+  it('reads bytes and binary or decimal units, and nothing else', () => {
+    expect(parseByteSize(8388608)).toBe(8388608);
+    expect(parseByteSize('64MiB')).toBe(64 * 1024 * 1024);
+    expect(parseByteSize('1 GiB')).toBe(1024 ** 3);
+    expect(parseByteSize('100mb')).toBe(100_000_000);
+    expect(parseByteSize('5.5MiB')).toBeNull();
+    expect(parseByteSize('64 MiBs')).toBeNull();
+    expect(parseByteSize(1.5)).toBeNull();
   });
 });
 

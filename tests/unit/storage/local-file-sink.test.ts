@@ -27,7 +27,8 @@ describe('LocalFileSink', () => {
 
     const committed = await sink.commit();
 
-    expect(committed).toEqual({ location: join(dir, 'b.zip'), bytes: 3 * 1024 * 1024 });
+    // The sha256 is of the bytes as they went to the file.
+    expect(committed).toEqual({ location: join(dir, 'b.zip'), bytes: 3 * 1024 * 1024, sha256: source.sha256() });
     expect(await readdir(dir)).toEqual(['b.zip']);
     expect((await stat(join(dir, 'b.zip'))).mode & 0o777).toBe(0o600);
     expect(counts).toEqual({ finish: 1, close: 1, error: 0 });

@@ -1,6 +1,7 @@
 // An in-memory ArchiveSink for the tee's tests: it can be slow, fail while being
 // written or fail its commit, and records how it ended (an upload must see an error,
 // never a plain end, when the archive fails).
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { ArchiveSink, CommittedArchive } from '../../../lib/storage/index.js';
 
@@ -19,6 +20,7 @@ export interface MemorySinkOptions {
 export class MemorySink implements ArchiveSink {
   readonly writable: Writable;
   received = 0;
+  private readonly hash = createHash('sha256');
   finished = false;
   committed = false;
   abortCalls = 0;
@@ -37,6 +39,7 @@ export class MemorySink implements ArchiveSink {
         }
         const done = () => {
           this.received += chunk.length;
+          this.hash.update(chunk);
           options.onWrite?.(this.received);
           callback();
         };
@@ -60,7 +63,7 @@ export class MemorySink implements ArchiveSink {
     if (this.options.failCommit) throw this.options.failCommit;
     if (!this.finished) throw new Error(`${this.location}: not finished`);
     this.committed = true;
-    return { location: this.location, bytes: this.received };
+    return { location: this.location, bytes: this.received, sha256: this.hash.digest('hex') };
   }
 
   async abort(reason?: Error): Promise<void> {

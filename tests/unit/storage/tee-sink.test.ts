@@ -36,9 +36,10 @@ describe('TeeSink', () => {
     expect(committed).toEqual({
       location: `${join(dir, 'a', 'b.zip')}, ${join(dir, 'b', 'b.zip')}`,
       bytes: 2 * 1024 * 1024,
+      sha256,
       copies: [
-        { location: join(dir, 'a', 'b.zip'), bytes: 2 * 1024 * 1024 },
-        { location: join(dir, 'b', 'b.zip'), bytes: 2 * 1024 * 1024 },
+        { location: join(dir, 'a', 'b.zip'), bytes: 2 * 1024 * 1024, sha256 },
+        { location: join(dir, 'b', 'b.zip'), bytes: 2 * 1024 * 1024, sha256 },
       ],
     });
     expect(finished).toEqual(['finish']);
