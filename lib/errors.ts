@@ -76,12 +76,27 @@ export interface PgbakErrorOptions {
   details?: unknown;
 }
 
+// Registered, so that every copy of this module brands its errors alike.
+const PGBAK_ERROR = Symbol.for('pgbak.error');
+
 /**
  * The one error type pgbak throws on purpose. `message` is a single line meant
  * for the person at the terminal; `hint` says what to do about it. Neither ever
  * contains a secret.
  */
 export class PgbakError extends Error {
+  /**
+   * Whether `value` is a PgbakError from any copy of this module. The CLI is one bundle,
+   * and the S3 module it loads lazily (to keep the AWS SDK out of it) is tsc's output
+   * with its own copy of this class: a plain `instanceof` would take the S3 module's
+   * errors for foreign ones (their code, hint and exit code lost). Subclasses keep the
+   * ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== PgbakError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PGBAK_ERROR] === true;
+  }
+
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly exitCode: ExitCodeValue;
@@ -94,6 +109,7 @@ export class PgbakError extends Error {
     this.hint = options.hint;
     this.exitCode = options.exitCode ?? exitCodeOf[code];
     this.details = options.details;
+    Object.defineProperty(this, PGBAK_ERROR, { value: true });
   }
 }
 
