@@ -101,7 +101,7 @@ describe('S3Sink retries transient store failures per part', () => {
 
   it('a part the store never answers is given up after the idle timeout and retried; the object lands byte-identical', async () => {
     const key = newKey();
-    const { client: proxied, proxy } = await throughProxy([{ match: uploadPart(1), times: 1, fault: 'stall' }], { idleTimeoutMs: 500 });
+    const { client: proxied, proxy } = await throughProxy([{ match: uploadPart(1), times: 1, fault: 'stall' }], { idleTimeoutMs: 1500 });
     const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB, queueSize: 1 });
     const source = generatedSource(11 * MiB, 256 * 1024);
     await pipeline(source.stream, sink.writable);

@@ -42,7 +42,7 @@ describe('PgbakError across copies of lib/errors.ts', () => {
   it('other errors are not PgbakErrors, and a subclass keeps the ordinary check', () => {
     expect(new Error('x') instanceof PgbakError).toBe(false);
     expect({ code: 'INTERNAL', message: 'x' } instanceof PgbakError).toBe(false);
-    expect(null instanceof PgbakError).toBe(false);
+    expect((null as unknown as object) instanceof PgbakError).toBe(false);
     expect(new SqlScriptError(3, 'bad') instanceof PgbakError).toBe(true);
     expect(new PgbakError('INTERNAL', 'x') instanceof SqlScriptError).toBe(false);
     expect(new SqlScriptError(3, 'bad') instanceof SqlScriptError).toBe(true);
