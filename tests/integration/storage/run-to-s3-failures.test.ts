@@ -206,6 +206,28 @@ describeWithTools('a run to S3 that fails mid-upload leaves no object and no inc
     expect((await listTree(state)).filter((file) => /\.zip|\.partial/.test(file))).toEqual([]);
   });
 
+  it('a store that refuses AbortMultipartUpload: the run still fails with pg_dump\'s error, and warns that an incomplete upload may be left', async () => {
+    // s3rver's own answer to AbortMultipartUpload (405), as a store without the permission would refuse it.
+    const proxy = await proxyWith([], { ...slowParts, store: undefined });
+    const prefix = newPrefix();
+    const state = await dirs.make();
+    const run = startRun(proxy, prefix, state);
+    await waitFor('two parts stored', () => partsStored(proxy) >= 2);
+    await terminateBackends();
+    const result = await run;
+
+    expect(result.exitCode).toBe(1);
+    expect(errorReport(String(result.stderr)).message).toContain('pg_dump exited with code 1');
+    expect(String(result.stderr)).toMatch(new RegExp(`warning: cannot abort the multipart upload of s3://${BUCKET}/${prefix}\\S+: MethodNotAllowed \\(HTTP 405\\).*AbortIncompleteMultipartUpload`));
+    expect(proxy.log.filter((entry) => entry.method === 'DELETE').map((entry) => entry.status)).toEqual([405]);
+    const objects = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+    expect(objects.Contents ?? []).toEqual([]);
+    // What the warning says: the parts are still there (a lifecycle rule would remove them).
+    const left = (await s3.incompleteUploads(BUCKET)).filter((upload) => upload.key.startsWith(prefix));
+    expect(left).toHaveLength(1);
+    expect(left[0]!.parts.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('503 SlowDown on part 3 until the attempts run out (AWS_MAX_ATTEMPTS=3 from the env file): exit 1 naming bucket, key and SlowDown', async () => {
     const proxy = await proxyWith([{ match: uploadPart(3), times: Infinity, status: 503, code: 'SlowDown' }]);
     const prefix = newPrefix();
