@@ -264,6 +264,22 @@ describeWithTools('a run to S3 that fails mid-upload leaves no object and no inc
   });
 });
 
+describe('the retry settings of a run to S3', () => {
+  it('a malformed AWS_MAX_ATTEMPTS in the env file: exit 2 naming the variable, nothing sent to the store', async () => {
+    const proxy = await proxyWith([]);
+    const prefix = newPrefix();
+    const state = await dirs.make();
+    await writeFile(path.join(state, '.env'), 'AWS_MAX_ATTEMPTS=lots\n');
+    const result = await runCli(['run', profile, '--storage', `s3://${BUCKET}/${prefix}`, '--output-dir', state], { env: s3Env(proxy), cwd: state });
+
+    expect(result.exitCode).toBe(2);
+    const report = errorReport(result.stderr);
+    expect(report.message).toBe('AWS_MAX_ATTEMPTS must be a whole number from 1 to 100, got "lots"');
+    expect(report.hint).toContain('AWS_MAX_ATTEMPTS');
+    expect(proxy.log).toEqual([]);
+  });
+});
+
 describeWithTools('a run to S3 retries transient store failures and lands a byte-identical object', () => {
   /** Runs with a local copy beside the S3 one and returns both, after checking the run succeeded. */
   async function runBoth(proxy: FaultProxy, extra: Record<string, string> = {}): Promise<{ local: Buffer; remote: Buffer }> {
