@@ -28,7 +28,9 @@
 // Faults: a rule answers a chosen request with an S3 error (503 SlowDown on part N…), an
 // empty status, drops the connection halfway through the request body (`fault: 'reset'`:
 // the socket is destroyed, as a load balancer or a NAT dropping it would), or reads the
-// request and never answers (`fault: 'stall'`: a hung store, for the client's timeouts).
+// request and never answers (`fault: 'stall'`: a hung store, for the client's timeouts), or
+// lets s3rver do the request and drops the connection instead of answering
+// (`fault: 'lose-answer'`: a request that took effect, its answer lost).
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -138,9 +140,11 @@ export interface FaultRule {
   code?: string;
   /**
    * Instead of an answer: `reset` destroys the connection once half the request body
-   * (by its Content-Length) has come in; `stall` reads the whole request and never answers.
+   * (by its Content-Length) has come in; `stall` reads the whole request and never answers;
+   * `lose-answer` forwards the request, lets s3rver do it, and drops the connection instead
+   * of passing the answer on (the request took effect, the client cannot know).
    */
-  fault?: 'reset' | 'stall';
+  fault?: 'reset' | 'stall' | 'lose-answer';
 }
 
 export interface FaultLogEntry {
@@ -151,7 +155,7 @@ export interface FaultLogEntry {
   /** Whether the proxy made the answer up (a rule, or the `store` emulation) rather than s3rver. */
   injected: boolean;
   /** What the proxy did instead of answering. */
-  fault?: 'reset' | 'stall';
+  fault?: 'reset' | 'stall' | 'lose-answer';
   range?: string;
   /** The multipart upload the request belongs to: from its query, or from CreateMultipartUpload's answer. */
   uploadId?: string;
@@ -184,7 +188,8 @@ export async function startFaultProxy(target: string, rules: FaultRule[], option
     const index = rules.findIndex((rule, i) => remaining[i]! > 0 && rule.match(req));
     if (index >= 0) {
       remaining[index]!--;
-      injectFault(rules[index]!, req, res);
+      if (rules[index]!.fault === 'lose-answer') forwardTo(req, res, true);
+      else injectFault(rules[index]!, req, res);
       return;
     }
     if (options.store !== undefined && emulateMultipart(options.store, req, res)) return;
@@ -251,13 +256,20 @@ export async function startFaultProxy(target: string, rules: FaultRule[], option
     return true;
   };
 
-  const forwardTo = (req: IncomingMessage, res: ServerResponse) => {
+  const forwardTo = (req: IncomingMessage, res: ServerResponse, loseAnswer = false) => {
     const forward = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
       (answer) => {
         const entry: FaultLogEntry = { method: req.method!, url: req.url!, status: answer.statusCode!, injected: false, bytes: 0, ...withUploadId(req.url!) };
         if (req.headers.range !== undefined) entry.range = req.headers.range;
         log.push(entry);
+        if (loseAnswer) {
+          // s3rver did it (the status is logged); the client sees the connection drop.
+          entry.fault = 'lose-answer';
+          answer.resume();
+          answer.once('end', () => req.socket.destroy());
+          return;
+        }
         res.writeHead(answer.statusCode!, answer.headers);
         // CreateMultipartUpload: the upload id is in the (small) answer.
         const creates = req.method === 'POST' && new URL(req.url!, 'http://proxy').searchParams.has('uploads');

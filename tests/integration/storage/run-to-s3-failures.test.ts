@@ -244,19 +244,19 @@ describeWithTools('a run to S3 that fails mid-upload leaves no object and no inc
     await expectNothingLeft(proxy, prefix);
   });
 
-  it('a store that stops answering (PGBAK_S3_TIMEOUT=1): exit 1 with TimeoutError after the attempts, not a hung run', async () => {
+  it('a store that stops answering (PGBAK_S3_TIMEOUT=2): exit 1 with TimeoutError after the attempts, not a hung run', async () => {
     const proxy = await proxyWith([{ match: uploadPart(3), times: Infinity, fault: 'stall' }]);
     const prefix = newPrefix();
     const state = await dirs.make();
     const started = Date.now();
     const result = await runCli(['run', profile, '--storage', `s3://${BUCKET}/${prefix}`, '--output-dir', state], {
-      env: s3Env(proxy, { PGBAK_S3_TIMEOUT: '1', AWS_MAX_ATTEMPTS: '2' }),
+      env: s3Env(proxy, { PGBAK_S3_TIMEOUT: '2', AWS_MAX_ATTEMPTS: '2' }),
       cwd: state,
     });
 
     expect(result.exitCode).toBe(1);
     const report = errorReport(result.stderr);
-    expect(report.message).toMatch(new RegExp(`^cannot upload to s3://${BUCKET}/${prefix}\\S+\\.zip: TimeoutError: the request socket timed out after 1000 ms of inactivity`));
+    expect(report.message).toMatch(new RegExp(`^cannot upload to s3://${BUCKET}/${prefix}\\S+\\.zip: TimeoutError: the request socket timed out after 2000 ms of inactivity`));
     expect(report.hint).toContain('PGBAK_S3_TIMEOUT');
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(proxy.log.filter((entry) => entry.fault === 'stall')).toHaveLength(2);

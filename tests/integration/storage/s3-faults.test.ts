@@ -114,21 +114,23 @@ describe('S3Sink retries transient store failures per part', () => {
 
   it('a store that stops answering fails the upload within the attempts, naming TimeoutError, and nothing is left', async () => {
     const key = newKey();
-    const { client: proxied, proxy } = await throughProxy([{ match: uploadPart(2), times: Infinity, fault: 'stall' }], { idleTimeoutMs: 300, maxAttempts: 3 });
+    const { client: proxied, proxy } = await throughProxy([{ match: uploadPart(2), times: Infinity, fault: 'stall' }], { idleTimeoutMs: 1000, maxAttempts: 3 });
     const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB, queueSize: 1 });
     const started = Date.now();
     const failure = await pipeline(endless(), sink.writable).catch((error: unknown) => error);
     expect(failure).toMatchObject({
       code: 'OUTPUT_NOT_WRITABLE',
-      message: expect.stringMatching(new RegExp(`^cannot upload to s3://${BUCKET}/${key}: TimeoutError: .*timed out after 300 ms of inactivity`)),
+      message: expect.stringMatching(new RegExp(`^cannot upload to s3://${BUCKET}/${key}: TimeoutError: .*timed out after 1000 ms of inactivity`)),
       hint: expect.stringContaining('PGBAK_S3_TIMEOUT'),
     });
-    // Three attempts of 0.3 s and the backoff between them: seconds, not forever.
-    expect(Date.now() - started).toBeLessThan(20_000);
+    // Three attempts of 1 s and the backoff between them: seconds, not forever.
+    expect(Date.now() - started).toBeLessThan(30_000);
     await expect(sink.commit()).rejects.toThrow('TimeoutError');
     expect(proxy.log.filter((entry) => entry.fault === 'stall')).toHaveLength(3);
     const [upload] = [...multipartLedger(proxy).values()];
-    expect(upload).toMatchObject({ key, partsStored: [1], completed: false, aborted: true });
+    // Part 1 once, or more when a loaded machine made it outlast the timeout too.
+    expect(new Set(upload!.partsStored)).toEqual(new Set([1]));
+    expect(upload).toMatchObject({ key, completed: false, aborted: true });
     await expectNothingLeft(key, proxied);
   });
 
@@ -146,7 +148,8 @@ describe('S3Sink retries transient store failures per part', () => {
     await expect(sink.commit()).rejects.toThrow('SlowDown');
     expect(proxy.log.filter((entry) => entry.injected && entry.status === 503)).toHaveLength(3);
     const [upload] = [...multipartLedger(proxy).values()];
-    expect(upload).toMatchObject({ key, partsStored: [1, 2], completed: false, aborted: true });
+    expect(new Set(upload!.partsStored)).toEqual(new Set([1, 2]));
+    expect(upload).toMatchObject({ key, completed: false, aborted: true });
     await expectNothingLeft(key, proxied);
   });
 
@@ -176,4 +179,37 @@ describe('S3Sink retries transient store failures per part', () => {
     expect(proxy.log.slice(abortAt + 1).filter((entry) => uploadPart()(entry))).toEqual([]);
     await expectNothingLeft(key, proxied);
   });
+
+  it('CompleteMultipartUpload whose answer is lost: the retry finds the object complete, and the commit succeeds', async () => {
+    const key = newKey();
+    const complete = (req: { method?: string; url?: string }) => req.method === 'POST' && /[?&]uploadId=/.test(req.url ?? '');
+    const { client: proxied, proxy } = await throughProxy([{ match: complete, times: 1, fault: 'lose-answer' }], { maxAttempts: 3 });
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB, queueSize: 2 });
+    const source = generatedSource(11 * MiB, 256 * 1024);
+    await pipeline(source.stream, sink.writable);
+
+    expect(await sink.commit()).toEqual({ location: `s3://${BUCKET}/${key}`, bytes: 11 * MiB });
+
+    // s3rver completed it the first time; the retry got an error (s3rver: 500, S3: NoSuchUpload or 200).
+    expect(proxy.log.filter((entry) => complete(entry)).map((entry) => [entry.status, entry.fault])).toEqual([
+      [200, 'lose-answer'],
+      ...proxy.log.filter((entry) => complete(entry)).slice(1).map((entry) => [entry.status, undefined]),
+    ]);
+    expect(sha256Of(await objectBytes(key))).toBe(source.sha256());
+    expect(await s3.incompleteUploads(BUCKET)).toEqual([]);
+  });
+
+  it('CompleteMultipartUpload refused on every attempt: the commit fails with the store\'s error, and the upload is aborted', async () => {
+    const key = newKey();
+    const complete = (req: { method?: string; url?: string }) => req.method === 'POST' && /[?&]uploadId=/.test(req.url ?? '');
+    const { client: proxied, proxy } = await throughProxy([{ match: complete, times: Infinity, status: 500, code: 'InternalError' }], { maxAttempts: 2 });
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 5 * MiB, queueSize: 2 });
+    await pipeline(generatedSource(11 * MiB, 256 * 1024).stream, sink.writable);
+
+    await expect(sink.commit()).rejects.toMatchObject({ message: `cannot upload to s3://${BUCKET}/${key}: InternalError (HTTP 500)` });
+    expect(proxy.log.filter((entry) => complete(entry))).toHaveLength(2);
+    expect([...multipartLedger(proxy).values()]).toEqual([expect.objectContaining({ completed: false, aborted: true })]);
+    await expectNothingLeft(key, proxied);
+  });
 });
+
