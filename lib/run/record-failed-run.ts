@@ -23,7 +23,12 @@ const recorded = new WeakSet<object>();
  */
 export async function endWithFailure(error: unknown, zip: ZipWriter, logPath: string, logger: PgbakLogger): Promise<PgbakError> {
   if (typeof error === 'object' && error !== null && recorded.has(error)) return error as PgbakError;
-  await zip.abort();
+  // The run's failure stays what is reported; that its copy could not be thrown away
+  // (a store that refuses AbortMultipartUpload) is said beside it, with what to do.
+  await zip.abort().catch((cause: unknown) => {
+    const leftover = toPgbakError(cause);
+    logger.warn(`${leftover.message}${leftover.hint ? ` (${leftover.hint})` : ''}`);
+  });
   const failure = toPgbakError(error);
   logger.record('error', `${FAILURE_PREFIX}${failure.message}`);
   // The console shows the one-line report; point to the log that has the rest.

@@ -7,15 +7,19 @@ const hints: Record<string, string> = {
   SignatureDoesNotMatch: 'Check the secret key and the region the AWS SDK uses',
   PermanentRedirect: 'The bucket is in another region: set the region (or the endpoint) to the bucket\'s',
 };
-const transient = 'The storage is overloaded or unavailable; the SDK retried with backoff. Try again later, or lower the upload concurrency';
-const network = 'Check the endpoint, the network, and that the storage is up';
+const transient = (tries: string) =>
+  `The storage is overloaded or unavailable (${tries}). Try again later, lower the upload concurrency, or allow more attempts (AWS_MAX_ATTEMPTS)`;
+const network = (tries: string) => `Check the endpoint, the network, and that the storage is up (${tries})`;
+const timeout = (tries: string) =>
+  `The storage stopped answering (${tries}); check that it is up and reachable, or allow it more time (PGBAK_S3_TIMEOUT, seconds of silence; PGBAK_S3_CONNECT_TIMEOUT)`;
 
 /** What the SDK's exception says: the provider's error code and the HTTP status. */
-export function describeS3Error(error: unknown): { code: string; status?: number } {
-  const e = error as { name?: string; Code?: string; code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+export function describeS3Error(error: unknown): { code: string; status?: number; attempts?: number } {
+  const e = error as { name?: string; Code?: string; code?: string; $metadata?: { httpStatusCode?: number; attempts?: number } } | undefined;
   const status = e?.$metadata?.httpStatusCode;
+  const attempts = e?.$metadata?.attempts;
   const code = e?.Code ?? (e?.name && e.name !== 'Error' ? e.name : undefined) ?? e?.code ?? 'UnknownError';
-  return status === undefined ? { code } : { code, status };
+  return { code, ...(status !== undefined && { status }), ...(attempts !== undefined && { attempts }) };
 }
 
 /**
@@ -24,10 +28,19 @@ export function describeS3Error(error: unknown): { code: string; status?: number
  */
 export function s3Failed(action: string, location: string, cause: unknown, hint?: string): PgbakError {
   if (cause instanceof PgbakError) return cause;
-  const { code, status } = describeS3Error(cause);
+  const { code, status, attempts } = describeS3Error(cause);
+  const tries = attempts === undefined || attempts > 1 ? `${attempts ?? 'several'} attempts, retried with backoff` : '1 attempt: AWS_MAX_ATTEMPTS=1 allows no retry';
   hint ??=
     hints[code] ??
-    (status !== undefined && (status >= 500 || status === 429) ? transient : status === undefined ? network : undefined);
-  const detail = status !== undefined ? `${code} (HTTP ${status})` : `${code}${cause instanceof Error && cause.message && cause.message !== code ? `: ${cause.message}` : ''}`;
+    (code === 'TimeoutError'
+      ? timeout(tries)
+      : status !== undefined && (status >= 500 || status === 429)
+        ? transient(tries)
+        : status === undefined
+          ? network(tries)
+          : undefined);
+  // The HTTP handler's messages start with its package name: noise for an operator.
+  const message = cause instanceof Error ? cause.message.replace(/^@smithy\/[\w-]+ - /, '') : '';
+  const detail = status !== undefined ? `${code} (HTTP ${status})` : `${code}${message && message !== code ? `: ${message}` : ''}`;
   return new PgbakError('OUTPUT_NOT_WRITABLE', `cannot ${action} ${location}: ${detail}`, { hint, cause });
 }

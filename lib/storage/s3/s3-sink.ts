@@ -1,4 +1,4 @@
-import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHash, type Hash } from 'node:crypto';
 import { posix } from 'node:path';
@@ -6,7 +6,7 @@ import { PassThrough, Writable } from 'node:stream';
 import type { S3Encryption, S3StorageClass } from '../../config/storage.js';
 import { PgbakError, toPgbakError } from '../../errors.js';
 // The leaf, not log/index.js: this module is loaded lazily beside the CLI bundle, and the
-// index would load a second copy of the logger (winston) with it.
+// index would load a second copy of the logger with it.
 import { formatBytes } from '../../log/format-bytes.js';
 import type { CommittedArchive } from '../sink.js';
 import { s3Failed } from './s3-error.js';
@@ -76,6 +76,8 @@ export class S3Sink extends SinkLifecycle {
   private uploadId: string | undefined;
   /** The first error the storage answered: the one to report, whatever lib-storage rejects with. */
   private storageError: unknown;
+  /** Whether CompleteMultipartUpload was sent: a failure after it may be a lost answer, not a failed upload. */
+  private completeSent = false;
   private readonly onSignal = () => {
     this.abort(abortReason(this.options.signal!, this.location)).catch(() => undefined);
   };
@@ -154,7 +156,11 @@ export class S3Sink extends SinkLifecycle {
       }
       // Only now may Upload see the end: it then sends the PutObject or CompleteMultipartUpload.
       this.body.end();
-      await this.uploaded.catch((error: unknown) => {
+      await this.uploaded.catch(async (error: unknown) => {
+        // A CompleteMultipartUpload that took effect but whose answer was lost (a dropped
+        // connection, a timeout) is retried by the SDK, and the store may answer the retry
+        // with an error (NoSuchUpload): the object is there, whole, and this is its commit.
+        if (this.completeSent && (await this.storedBytes().catch(() => undefined)) === this.bytes) return;
         throw s3Failed('upload to', this.location, this.storageError ?? error);
       });
     } catch (error) {
@@ -228,6 +234,7 @@ export class S3Sink extends SinkLifecycle {
     const watched = Object.create(client) as S3Client;
     const send = async (command: Parameters<S3Client['send']>[0], options?: unknown) => {
       try {
+        if (command instanceof CompleteMultipartUploadCommand) this.completeSent = true;
         const output = await client.send(command as never, options as never);
         if (command instanceof CreateMultipartUploadCommand) this.uploadId = (output as { UploadId?: string }).UploadId;
         return output;
@@ -242,10 +249,9 @@ export class S3Sink extends SinkLifecycle {
 
   /** A store that keeps checksum trailers inside the object (or drops bytes) shows a different size. */
   private async checkStoredSize(): Promise<void> {
-    const { client, bucket, key } = this.options;
     let stored: number | undefined;
     try {
-      stored = (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength;
+      stored = await this.storedBytes();
     } catch (error) {
       throw s3Failed('check the uploaded', this.location, error);
     }
@@ -254,6 +260,11 @@ export class S3Sink extends SinkLifecycle {
         hint: 'The storage changed the object (checksum trailers stored inside it?): do not trust this copy; check the endpoint and its S3 compatibility',
       });
     }
+  }
+
+  private async storedBytes(): Promise<number | undefined> {
+    const { client, bucket, key } = this.options;
+    return (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength;
   }
 
   /**

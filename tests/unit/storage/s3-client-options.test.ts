@@ -1,0 +1,52 @@
+// The S3 client's settings come from the command's loaded environment (the env file
+// included), not from process.env where the AWS SDK would look for some of them.
+import { createS3Client, s3ClientOptionsFromEnv } from '../../../lib/storage/s3/index.js';
+
+describe('s3ClientOptionsFromEnv', () => {
+  it('reads AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, PGBAK_S3_TIMEOUT and PGBAK_S3_CONNECT_TIMEOUT from the env it is given', () => {
+    expect(
+      s3ClientOptionsFromEnv({ AWS_MAX_ATTEMPTS: '7', AWS_RETRY_MODE: 'adaptive', PGBAK_S3_TIMEOUT: '90', PGBAK_S3_CONNECT_TIMEOUT: '2.5', AWS_REGION: 'eu-west-3' }),
+    ).toEqual({ region: 'eu-west-3', maxAttempts: 7, retryMode: 'adaptive', idleTimeoutMs: 90_000, connectTimeoutMs: 2_500 });
+  });
+
+  it('leaves them to the defaults when unset or empty', () => {
+    expect(s3ClientOptionsFromEnv({ AWS_MAX_ATTEMPTS: '', AWS_RETRY_MODE: ' ' })).toEqual({ region: 'us-east-1' });
+  });
+
+  it.each([
+    ['AWS_MAX_ATTEMPTS', '0', 'AWS_MAX_ATTEMPTS must be a whole number from 1 to 100, got "0"'],
+    ['AWS_MAX_ATTEMPTS', '2.5', 'AWS_MAX_ATTEMPTS must be a whole number from 1 to 100, got "2.5"'],
+    ['AWS_MAX_ATTEMPTS', 'five', 'AWS_MAX_ATTEMPTS must be a whole number from 1 to 100, got "five"'],
+    ['AWS_RETRY_MODE', 'legacy', 'AWS_RETRY_MODE must be standard or adaptive, got "legacy"'],
+    ['PGBAK_S3_TIMEOUT', '-1', 'PGBAK_S3_TIMEOUT must be a number of seconds from 0.01 to 86400, got "-1"'],
+    ['PGBAK_S3_CONNECT_TIMEOUT', '10s', 'PGBAK_S3_CONNECT_TIMEOUT must be a number of seconds from 0.01 to 3600, got "10s"'],
+  ])('refuses %s=%s as a configuration error naming the variable', (name, value, message) => {
+    expect(() => s3ClientOptionsFromEnv({ [name]: value })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message, hint: expect.stringContaining(name) }));
+  });
+});
+
+describe('createS3Client', () => {
+  it('bounds every request: 5 attempts with standard backoff, 10 s to connect, 60 s of silence', async () => {
+    const client = createS3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    try {
+      expect(await client.config.maxAttempts()).toBe(5);
+      expect(((await client.config.retryStrategy()) as { mode?: string }).mode).toBe('standard');
+      const handler = client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
+      expect(await handler.configProvider).toMatchObject({ connectionTimeout: 10_000, socketTimeout: 60_000 });
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('takes the attempts, retry mode and timeouts it is given', async () => {
+    const client = createS3Client({ region: 'us-east-1', maxAttempts: 2, retryMode: 'adaptive', connectTimeoutMs: 500, idleTimeoutMs: 1500 });
+    try {
+      expect(await client.config.maxAttempts()).toBe(2);
+      expect(((await client.config.retryStrategy()) as { mode?: string }).mode).toBe('adaptive');
+      const handler = client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
+      expect(await handler.configProvider).toMatchObject({ connectionTimeout: 500, socketTimeout: 1500 });
+    } finally {
+      client.destroy();
+    }
+  });
+});
