@@ -188,7 +188,7 @@ describe('S3Sink retries transient store failures per part', () => {
     const source = generatedSource(11 * MiB, 256 * 1024);
     await pipeline(source.stream, sink.writable);
 
-    expect(await sink.commit()).toEqual({ location: `s3://${BUCKET}/${key}`, bytes: 11 * MiB });
+    expect(await sink.commit()).toEqual({ location: `s3://${BUCKET}/${key}`, bytes: 11 * MiB, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
 
     // s3rver completed it the first time; the retry got an error (s3rver: 500, S3: NoSuchUpload or 200).
     expect(proxy.log.filter((entry) => complete(entry)).map((entry) => [entry.status, entry.fault])).toEqual([

@@ -346,7 +346,7 @@ describe('pgbak run with S3 storage and retention', () => {
     expect(summary.retention.copies).toEqual([{ location: `s3://${BUCKET}/${prefix}`, deleted: [older], failed: 0 }]);
     const firstZip = (await keysUnder(prefix)).find((key) => key.startsWith('kept-') && key.endsWith('.zip') && key !== verified)!;
     expect(await keysUnder(prefix)).toEqual(
-      [firstZip, 'holiday-photos.zip', other, `${other}.sha256`, verified, `${verified}.sha256`, `${verified}.verified.json`].sort(),
+      [firstZip, `${firstZip}.sha256`, 'holiday-photos.zip', other, `${other}.sha256`, verified, `${verified}.sha256`, `${verified}.verified.json`].sort(),
     );
 
     const second = await runCli(['run', path.join(work, 'kept.yaml'), '--json', '--output-dir', work], { env, cwd: work });
