@@ -1,0 +1,216 @@
+// node scripts/bench-storage.js [--scale N] [--reps N] [--check] (after npm run build; the
+// last part of `npm run bench`): pgbak's S3 storage on one throwaway PostgreSQL (pgbench -i
+// -s N, default 50 or $PGBAK_BENCH_SCALE) and one loopback S3-protocol server (s3rver), per
+// dump format, three ways side by side:
+//   stream  `pgbak run full --storage s3://…`: the zip streams into a multipart upload;
+//   upload  the dump-then-upload way: `pg_dump` to a file, then a multipart upload of that
+//           file by the same SDK with pgbak's client settings, part size and queue
+//           (scripts/lib/upload-file.js, a process of its own); its time is the sum of both;
+//   local   `pgbak run full --output-dir …`: the same run to a local folder.
+// The order rotates every repetition so drift hits all alike; medians. Peak memory is the
+// VmHWM of the measured process itself (pgbak's Node process, not its pg_dump child).
+// Targets (issue 10): stream ≤ 1.0× upload (custom format), stream ≤ 1.10× local, peak
+// memory of a run to S3 ≤ 150 MB. Prints a Markdown report (also .bench/storage-report.md);
+// exits 3 on a missed target only with --check (or PGBAK_BENCH_CHECK=1): these machines are noisy.
+import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createS3Client, s3ClientOptionsFromEnv } from '../dist/storage/s3/index.js';
+import { measure, median } from './lib/measure.js';
+import { startThrowawayPostgres } from './lib/throwaway-postgres.js';
+import { startThrowawayS3 } from './lib/throwaway-s3.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    scale: { type: 'string', default: process.env.PGBAK_BENCH_SCALE ?? '50' },
+    reps: { type: 'string', default: process.env.PGBAK_BENCH_REPS ?? '5' },
+    check: { type: 'boolean', default: process.env.PGBAK_BENCH_CHECK === '1' },
+  },
+});
+const scale = positive('--scale', flags.scale);
+const reps = positive('--reps', flags.reps);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = join(root, '.bench', 'storage');
+const pgbakBin = join(root, 'bin', 'pgbak.js');
+const uploader = join(root, 'scripts', 'lib', 'upload-file.js');
+const bucket = 'pgbak-bench';
+// pgbak's defaults for an S3 sink (lib/storage/s3/s3-sink.ts): the baseline uploads alike.
+const MiB = 2 ** 20;
+const partSize = Number(process.env.PGBAK_BENCH_PART_SIZE ?? 8 * MiB);
+const queueSize = Number(process.env.PGBAK_BENCH_QUEUE_SIZE ?? 4);
+const targets = { streamVsUpload: 1.0, s3VsLocal: 1.1, peakMB: 150 };
+
+const pg = await startThrowawayPostgres({ settings: ['fsync=off', 'synchronous_commit=off', 'max_wal_size=4GB', 'shared_buffers=512MB', 'autovacuum=off'] });
+let s3;
+const lines = [];
+const say = (line = '') => {
+  lines.push(line);
+  console.log(line);
+};
+let failed = false;
+try {
+  s3 = await startThrowawayS3({ buckets: [bucket] });
+  const pgDump = findTool('pg_dump');
+  const env = { ...process.env, ...pg.env, ...s3.env, PGBAK_PG_BIN: dirname(pgDump), NO_COLOR: '1' };
+  const client = createS3Client(s3ClientOptionsFromEnv(s3.env));
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  await pg.createDatabase('bench');
+  console.error(`bench-storage: pgbench -i -s ${scale} (this takes a while)…`);
+  const init = spawnSync(findTool('pgbench'), ['-i', '-s', String(scale), '-q', 'bench'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (init.status !== 0) throw new Error('pgbench -i failed');
+  const size = await sql(`SELECT pg_size_pretty(pg_database_size('bench'))`);
+
+  // Everything a contender leaves in the bucket: counted (the bytes uploaded), then deleted.
+  const emptyPrefix = async (prefix) => {
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    const objects = listed.Contents ?? [];
+    if (objects.length > 0) {
+      await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects.map(({ Key }) => ({ Key })) } }));
+    }
+    return objects;
+  };
+  const archiveBytes = (objects) => {
+    const zip = objects.find(({ Key }) => Key.endsWith('.zip'));
+    if (!zip) throw new Error(`no .zip in the bucket after the run: ${objects.map(({ Key }) => Key).join(', ') || 'nothing'}`);
+    return zip.Size;
+  };
+  const pgbakRun = (format, storageArgs) => [pgbakBin, 'run', 'full', '--database', 'bench', '--format', format, ...storageArgs, '--quiet'];
+
+  const contenders = {
+    async stream(format, i) {
+      const prefix = `stream-${format}-${i}/`;
+      const logs = join(work, `logs-${i}`);
+      const result = await measure(process.execPath, pgbakRun(format, ['--storage', `s3://${bucket}/${prefix}`, '--output-dir', logs]), { env });
+      await rm(logs, { recursive: true, force: true });
+      return { ...result, bytes: archiveBytes(await emptyPrefix(prefix)) };
+    },
+    async upload(format, i) {
+      const file = join(work, `dump-${i}.${format}`);
+      const dumped = await measure(pgDump, ['--format', format, '--blobs', '--file', file, 'bench'], { env });
+      const key = `upload-${format}-${i}/bench.${format}`;
+      const uploaded = await measure(process.execPath, [uploader, file, bucket, key, String(partSize), String(queueSize)], { env });
+      const bytes = (await stat(file)).size;
+      await rm(file, { force: true });
+      const [object] = await emptyPrefix(key);
+      if (object?.Size !== bytes) throw new Error(`${key}: ${object?.Size} bytes in the bucket, ${bytes} in the file`);
+      return {
+        seconds: dumped.seconds + uploaded.seconds,
+        peakMiB: uploaded.peakMiB,
+        cpuSeconds: dumped.cpuSeconds + uploaded.cpuSeconds,
+        bytes,
+        dumpSeconds: dumped.seconds,
+        uploadSeconds: uploaded.seconds,
+      };
+    },
+    async local(format, i) {
+      const dir = join(work, `local-${i}`);
+      const result = await measure(process.execPath, pgbakRun(format, ['--output-dir', dir]), { env });
+      const bytes = await zipBytes(dir);
+      await rm(dir, { recursive: true, force: true });
+      return { ...result, bytes };
+    },
+  };
+
+  say(`## S3 storage: streamed vs dump-then-upload vs local — ${new Date().toISOString().slice(0, 10)}`);
+  say();
+  say(`Command: \`node scripts/bench-storage.js --scale ${scale} --reps ${reps}\` (after npm run build; or \`PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} npm run bench\`)`);
+  say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}; PostgreSQL 15 (embedded), ${pgDump}; S3: s3rver on loopback (in the bench's own process)`);
+  say(`Database: pgbench scale ${scale}, ${size}. Part size ${partSize / MiB} MiB, queue ${queueSize} on both S3 sides. Median of ${reps} runs each, the order rotated every repetition.`);
+  say();
+  say('- *stream*: `pgbak run full --storage s3://…` (defaults: row counts exact, schema model, sha256, zip).');
+  say('- *upload*: `pg_dump --file` then a multipart upload of the file (lib-storage `Upload`, pgbak\'s client settings), a process each; time = both.');
+  say('- *local*: `pgbak run full --output-dir …` (the zip fsynced and renamed into place).');
+  say();
+  say('| format | stream (S3) | upload (pg_dump, then upload) | local | stream / upload | stream / local | uploaded: stream / upload | peak RSS stream / upload / local | machine CPU-s stream / upload / local |');
+  say('|---|---|---|---|---|---|---|---|---|');
+  const results = {};
+  for (const format of ['custom', 'plain']) {
+    const runs = { stream: [], upload: [], local: [] };
+    const names = Object.keys(runs);
+    for (let i = 0; i < reps; i++) {
+      const order = [...names.slice(i % names.length), ...names.slice(0, i % names.length)];
+      for (const name of order) {
+        console.error(`bench-storage: ${format} ${i + 1}/${reps} ${name}`);
+        runs[name].push(await contenders[name](format, i));
+      }
+    }
+    const m = (name, field = 'seconds') => median(runs[name].map((r) => r[field]));
+    const peak = (name) => Math.max(...runs[name].map((r) => r.peakMiB));
+    results[format] = { stream: m('stream'), upload: m('upload'), local: m('local'), peakStream: peak('stream') };
+    const r = results[format];
+    say(
+      `| ${format} | ${r.stream.toFixed(2)} s | ${r.upload.toFixed(2)} s (${m('upload', 'dumpSeconds').toFixed(2)} + ${m('upload', 'uploadSeconds').toFixed(2)}) | ${r.local.toFixed(2)} s ` +
+        `| ${(r.stream / r.upload).toFixed(3)} | ${(r.stream / r.local).toFixed(3)} | ${mib(m('stream', 'bytes'))} / ${mib(m('upload', 'bytes'))} ` +
+        `| ${peak('stream').toFixed(0)} / ${peak('upload').toFixed(0)} / ${peak('local').toFixed(0)} MiB | ${m('stream', 'cpuSeconds').toFixed(1)} / ${m('upload', 'cpuSeconds').toFixed(1)} / ${m('local', 'cpuSeconds').toFixed(1)} |`,
+    );
+  }
+  client.destroy();
+
+  const peakMB = Math.max(results.custom.peakStream, results.plain.peakStream) * (MiB / 1e6);
+  const checks = [
+    [`custom: stream / upload ≤ ${targets.streamVsUpload.toFixed(2)}`, results.custom.stream / results.custom.upload, (x) => x <= targets.streamVsUpload],
+    ['plain: stream / upload (recorded; streaming should win clearly)', results.plain.stream / results.plain.upload, null],
+    [`custom: S3 / local ≤ ${targets.s3VsLocal.toFixed(2)}`, results.custom.stream / results.custom.local, (x) => x <= targets.s3VsLocal],
+    [`plain: S3 / local ≤ ${targets.s3VsLocal.toFixed(2)}`, results.plain.stream / results.plain.local, (x) => x <= targets.s3VsLocal],
+    [`peak memory of a run to S3 ≤ ${targets.peakMB} MB`, peakMB, (x) => x <= targets.peakMB],
+  ];
+  say();
+  say('| target | measured | result |');
+  say('|---|---|---|');
+  for (const [label, value, passes] of checks) {
+    const shown = label.startsWith('peak') ? `${value.toFixed(0)} MB` : `${value.toFixed(3)}×`;
+    const verdict = passes === null ? '(no target)' : passes(value) ? 'met' : '**missed**';
+    if (passes !== null && !passes(value)) failed = true;
+    say(`| ${label} | ${shown} | ${verdict} |`);
+  }
+  await writeFile(join(root, '.bench', 'storage-report.md'), `${lines.join('\n')}\n`);
+  await rm(work, { recursive: true, force: true });
+} finally {
+  await s3?.stop();
+  await pg.stop();
+}
+if (failed && flags.check) {
+  console.error('bench-storage: a target was missed (--check)');
+  process.exitCode = 3;
+}
+
+async function zipBytes(dir) {
+  const zip = (await readdir(dir)).find((name) => name.endsWith('.zip'));
+  if (!zip) throw new Error(`no .zip in ${dir} after the run`);
+  return (await stat(join(dir, zip))).size;
+}
+
+function mib(bytes) {
+  return `${(bytes / MiB).toFixed(bytes < 10 * MiB ? 1 : 0)} MiB`;
+}
+
+function positive(flag, value) {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`${flag}: expected a positive whole number, got ${value}`);
+  return number;
+}
+
+async function sql(text) {
+  const client = pg.client('bench');
+  await client.connect();
+  try {
+    const [row] = (await client.query(text)).rows;
+    return row ? Object.values(row)[0] : null;
+  } finally {
+    await client.end();
+  }
+}
+
+// The same binary pgbak picks for a PostgreSQL 15 server (as scripts/bench.js).
+function findTool(name) {
+  for (const dir of ['/usr/lib/postgresql/15/bin', ...(process.env.PATH ?? '').split(':')]) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  throw new Error(`${name} not found: install the PostgreSQL 15 client tools`);
+}
