@@ -142,7 +142,7 @@ try {
     }
     const m = (name, field = 'seconds') => median(runs[name].map((r) => r[field]));
     const peak = (name) => Math.max(...runs[name].map((r) => r.peakMiB));
-    results[format] = { stream: m('stream'), upload: m('upload'), local: m('local'), peakStream: peak('stream') };
+    results[format] = { stream: m('stream'), upload: m('upload'), local: m('local'), dump: m('upload', 'dumpSeconds'), put: m('upload', 'uploadSeconds'), peakStream: peak('stream') };
     const r = results[format];
     say(
       `| ${format} | ${r.stream.toFixed(2)} s | ${r.upload.toFixed(2)} s (${m('upload', 'dumpSeconds').toFixed(2)} + ${m('upload', 'uploadSeconds').toFixed(2)}) | ${r.local.toFixed(2)} s ` +
@@ -151,6 +151,15 @@ try {
     );
   }
   client.destroy();
+
+  // Where the difference goes, from the medians above (differences of medians: a guide, not a measurement).
+  say();
+  say('| format | pg_dump to a file | + pgbak\'s own cost (local − pg_dump) | + S3 instead of a folder (stream − local) | the upload after the dump (upload side) | stream − upload |');
+  say('|---|---|---|---|---|---|');
+  for (const [format, r] of Object.entries(results)) {
+    const signed = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)} s`;
+    say(`| ${format} | ${r.dump.toFixed(2)} s | ${signed(r.local - r.dump)} | ${signed(r.stream - r.local)} | ${r.put.toFixed(2)} s | ${signed(r.stream - r.upload)} |`);
+  }
 
   const peakMB = Math.max(results.custom.peakStream, results.plain.peakStream) * (MiB / 1e6);
   const checks = [
