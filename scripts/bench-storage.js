@@ -19,7 +19,7 @@
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,8 +99,9 @@ try {
       const prefix = `stream-${i}/`;
       const logs = join(work, `logs-${i}`);
       const result = await measure(process.execPath, pgbakRun(c, ['--storage', `s3://${bucket}/${prefix}`, '--output-dir', logs]), { env });
+      const times = await phases(logs, result);
       await rm(logs, { recursive: true, force: true });
-      return { ...result, bytes: archiveBytes(await emptyPrefix(prefix)) };
+      return { ...result, ...times, bytes: archiveBytes(await emptyPrefix(prefix)) };
     },
     async upload(c, i) {
       const file = join(work, `dump-${i}`);
@@ -123,9 +124,10 @@ try {
     async local(c, i) {
       const dir = join(work, `local-${i}`);
       const result = await measure(process.execPath, pgbakRun(c, ['--output-dir', dir]), { env });
+      const times = await phases(dir, result);
       const bytes = await zipBytes(dir);
       await rm(dir, { recursive: true, force: true });
-      return { ...result, bytes };
+      return { ...result, ...times, bytes };
     },
   };
 
@@ -143,6 +145,7 @@ try {
   say('| case | stream (S3) | upload (pg_dump, then upload) | local | stream / upload | stream / local | uploaded: stream / upload | peak RSS stream / upload / local | machine CPU-s stream / upload / local |');
   say('|---|---|---|---|---|---|---|---|---|');
   const results = {};
+  const phaseRows = [];
   for (const c of cases) {
     const runs = { stream: [], upload: [], local: [] };
     const names = Object.keys(runs);
@@ -154,6 +157,7 @@ try {
       }
     }
     const m = (name, field = 'seconds') => median(runs[name].map((r) => r[field]));
+    phaseRows.push(`| ${c.name} | ${['startup', 'writing', 'finishing', 'after'].map((field) => `${m('stream', field).toFixed(2)} / ${m('local', field).toFixed(2)} s`).join(' | ')} |`);
     const peak = (name) => Math.max(...runs[name].map((r) => r.peakMiB));
     results[c.name] = { stream: m('stream'), upload: m('upload'), local: m('local'), dump: m('upload', 'dumpSeconds'), put: m('upload', 'uploadSeconds'), peakStream: peak('stream') };
     const r = results[c.name];
@@ -173,6 +177,13 @@ try {
     const signed = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)} s`;
     say(`| ${name} | ${r.dump.toFixed(2)} s | ${signed(r.local - r.dump)} | ${signed(r.stream - r.local)} | ${r.put.toFixed(2)} s | ${signed(r.stream - r.upload)} |`);
   }
+
+  say();
+  say('Phases of the pgbak runs, S3 / local (medians; from the run log\'s timestamps): *start-up* = process start → the run\'s first log line (Node, the CLI, configuration, connection, tool probe, lock, and for S3 loading the AWS SDK); *writing* = → "finishing" (pg_dump, zip, sha256, upload of the full parts); *finishing* = → "backup complete" (S3: the last part, CompleteMultipartUpload, HeadObject; local: fsync, rename); *after* = → process exit.');
+  say();
+  say('| case | start-up | writing | finishing | after |');
+  say('|---|---|---|---|---|');
+  for (const row of phaseRows) say(row);
 
   const big = results['custom, uncompressed'];
   const peakMB = (name) => results[name].peakStream * (MiB / 1e6);
@@ -204,6 +215,22 @@ try {
 if (failed && flags.check) {
   console.error('bench-storage: a target was missed (--check)');
   process.exitCode = 3;
+}
+
+// A run's phases from its log (JSON lines with `time`) and the process's start and end.
+async function phases(dir, { startedAt, endedAt }) {
+  const log = (await readdir(dir)).find((name) => name.endsWith('.log'));
+  if (!log) throw new Error(`no run log in ${dir}`);
+  const entries = (await readFile(join(dir, log), 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const at = (prefix) => {
+    const entry = entries.find(({ message }) => message.startsWith(prefix));
+    if (!entry) throw new Error(`${log}: no "${prefix}…" line`);
+    return Date.parse(entry.time);
+  };
+  const begun = Date.parse(entries[0].time);
+  const finishing = at('finishing ');
+  const complete = at('backup complete');
+  return { startup: (begun - startedAt) / 1000, writing: (finishing - begun) / 1000, finishing: (complete - finishing) / 1000, after: (endedAt - complete) / 1000 };
 }
 
 async function zipBytes(dir) {

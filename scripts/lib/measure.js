@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 export function measure(file, args, { env, stdout = 'ignore' } = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
+    const startedAt = Date.now();
     const busyBefore = machineBusySeconds();
     const child = spawn(file, args, { env, stdio: ['ignore', stdout, 'pipe'] });
     let stderr = '';
@@ -32,7 +33,7 @@ export function measure(file, args, { env, stdout = 'ignore' } = {}) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const cpuSeconds = machineBusySeconds() - busyBefore;
       if (code !== 0) return reject(new Error(`${file} ${args.join(' ')} exited ${code}: ${stderr}`));
-      resolve({ seconds, peakMiB: peakKiB / 1024, cpuSeconds });
+      resolve({ seconds, peakMiB: peakKiB / 1024, cpuSeconds, startedAt, endedAt: Date.now() });
     });
   });
 }
