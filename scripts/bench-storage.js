@@ -98,7 +98,7 @@ try {
     async stream(c, i) {
       const prefix = `stream-${i}/`;
       const logs = join(work, `logs-${i}`);
-      const result = await measure(process.execPath, pgbakRun(c, ['--storage', `s3://${bucket}/${prefix}`, '--output-dir', logs]), { env });
+      const result = await withServerCpu(() => measure(process.execPath, pgbakRun(c, ['--storage', `s3://${bucket}/${prefix}`, '--output-dir', logs]), { env }));
       const times = await phases(logs, result);
       await rm(logs, { recursive: true, force: true });
       return { ...result, ...times, bytes: archiveBytes(await emptyPrefix(prefix)) };
@@ -107,7 +107,7 @@ try {
       const file = join(work, `dump-${i}`);
       const dumped = await measure(pgDump, [...c.dump, '--blobs', '--file', file, 'bench'], { env });
       const key = `upload-${i}/bench.dump`;
-      const uploaded = await measure(process.execPath, [uploader, file, bucket, key, String(partSize), String(queueSize)], { env });
+      const uploaded = await withServerCpu(() => measure(process.execPath, [uploader, file, bucket, key, String(partSize), String(queueSize)], { env }));
       const bytes = (await stat(file)).size;
       await rm(file, { force: true });
       const [object] = await emptyPrefix(key);
@@ -116,6 +116,8 @@ try {
         seconds: dumped.seconds + uploaded.seconds,
         peakMiB: uploaded.peakMiB,
         cpuSeconds: dumped.cpuSeconds + uploaded.cpuSeconds,
+        processCpuSeconds: dumped.processCpuSeconds + uploaded.processCpuSeconds,
+        serverCpuSeconds: uploaded.serverCpuSeconds,
         bytes,
         dumpSeconds: dumped.seconds,
         uploadSeconds: uploaded.seconds,
@@ -123,7 +125,7 @@ try {
     },
     async local(c, i) {
       const dir = join(work, `local-${i}`);
-      const result = await measure(process.execPath, pgbakRun(c, ['--output-dir', dir]), { env });
+      const result = await withServerCpu(() => measure(process.execPath, pgbakRun(c, ['--output-dir', dir]), { env }));
       const times = await phases(dir, result);
       const bytes = await zipBytes(dir);
       await rm(dir, { recursive: true, force: true });
@@ -142,10 +144,11 @@ try {
   say('- *local*: `pgbak run full --output-dir …` (the zip fsynced and renamed into place).');
   say('- *custom, uncompressed*: a profile with `compression: 0` and `zipCompressionLevel: 0` (the upload side: `pg_dump -Fc -Z0`), so that the archive is as large as the data.');
   say();
-  say('| case | stream (S3) | upload (pg_dump, then upload) | local | stream / upload | stream / local | uploaded: stream / upload | peak RSS stream / upload / local | machine CPU-s stream / upload / local |');
-  say('|---|---|---|---|---|---|---|---|---|');
+  say('| case | stream (S3) | upload (pg_dump, then upload) | local | stream / upload | stream / local | uploaded: stream / upload | peak RSS stream / upload / local |');
+  say('|---|---|---|---|---|---|---|---|');
   const results = {};
   const phaseRows = [];
+  const cpuRows = [];
   for (const c of cases) {
     const runs = { stream: [], upload: [], local: [] };
     const names = Object.keys(runs);
@@ -157,6 +160,8 @@ try {
       }
     }
     const m = (name, field = 'seconds') => median(runs[name].map((r) => r[field]));
+    const cpu = (field) => names.map((name) => m(name, field).toFixed(2)).join(' / ');
+    cpuRows.push(`| ${c.name} | ${cpu('processCpuSeconds')} | ${m('stream', 'serverCpuSeconds').toFixed(2)} / ${m('upload', 'serverCpuSeconds').toFixed(2)} | ${cpu('cpuSeconds')} |`);
     phaseRows.push(`| ${c.name} | ${['startup', 'writing', 'finishing', 'after'].map((field) => `${m('stream', field).toFixed(2)} / ${m('local', field).toFixed(2)} s`).join(' | ')} |`);
     const peak = (name) => Math.max(...runs[name].map((r) => r.peakMiB));
     results[c.name] = { stream: m('stream'), upload: m('upload'), local: m('local'), dump: m('upload', 'dumpSeconds'), put: m('upload', 'uploadSeconds'), peakStream: peak('stream') };
@@ -164,7 +169,7 @@ try {
     say(
       `| ${c.name} | ${r.stream.toFixed(2)} s | ${r.upload.toFixed(2)} s (${m('upload', 'dumpSeconds').toFixed(2)} + ${m('upload', 'uploadSeconds').toFixed(2)}) | ${r.local.toFixed(2)} s ` +
         `| ${(r.stream / r.upload).toFixed(3)} | ${(r.stream / r.local).toFixed(3)} | ${mib(m('stream', 'bytes'))} / ${mib(m('upload', 'bytes'))} ` +
-        `| ${peak('stream').toFixed(0)} / ${peak('upload').toFixed(0)} / ${peak('local').toFixed(0)} MiB | ${m('stream', 'cpuSeconds').toFixed(1)} / ${m('upload', 'cpuSeconds').toFixed(1)} / ${m('local', 'cpuSeconds').toFixed(1)} |`,
+        `| ${peak('stream').toFixed(0)} / ${peak('upload').toFixed(0)} / ${peak('local').toFixed(0)} MiB |`,
     );
   }
   client.destroy();
@@ -184,6 +189,13 @@ try {
   say('| case | start-up | writing | finishing | after |');
   say('|---|---|---|---|---|');
   for (const row of phaseRows) say(row);
+
+  say();
+  say('CPU seconds, stream / upload / local (medians): *client* = the measured processes and the children they waited for (pgbak and its pg_dump; pg_dump plus the uploader), the PostgreSQL backend not included; *s3rver* = the loopback S3 server (the bench\'s own process) while the command ran — a cost a remote store does not put on this machine; *machine* = all cores\' busy time, other processes included.');
+  say();
+  say('| case | client CPU-s | s3rver CPU-s (stream / upload) | machine CPU-s |');
+  say('|---|---|---|---|');
+  for (const row of cpuRows) say(row);
 
   const big = results['custom, uncompressed'];
   const peakMB = (name) => results[name].peakStream * (MiB / 1e6);
@@ -215,6 +227,14 @@ try {
 if (failed && flags.check) {
   console.error('bench-storage: a target was missed (--check)');
   process.exitCode = 3;
+}
+
+// The loopback S3 server runs in this process: its CPU time is this process's while the command runs.
+async function withServerCpu(run) {
+  const before = process.cpuUsage();
+  const result = await run();
+  const { user, system } = process.cpuUsage(before);
+  return { ...result, serverCpuSeconds: (user + system) / 1e6 };
 }
 
 // A run's phases from its log (JSON lines with `time`) and the process's start and end.
