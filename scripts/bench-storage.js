@@ -14,7 +14,8 @@
 // The order rotates every repetition so drift hits all alike; medians. Peak memory is the
 // VmHWM of the measured process itself (pgbak's Node process, not its pg_dump child).
 // Targets (issue 10): stream ≤ 1.0× upload (custom format), stream ≤ 1.10× local, peak
-// memory of a run to S3 ≤ 150 MB. Prints a Markdown report (also .bench/storage-report.md);
+// memory of a run to S3 ≤ 150 MB. Then the S3 sink alone (scripts/lib/sink-memory.js), to tell
+// the upload path's memory from the rest of a run's. Prints a Markdown report (also .bench/storage-report.md);
 // exits 3 on a missed target only with --check (or PGBAK_BENCH_CHECK=1): these machines are noisy.
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
@@ -42,6 +43,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const work = join(root, '.bench', 'storage');
 const pgbakBin = join(root, 'bin', 'pgbak.js');
 const uploader = join(root, 'scripts', 'lib', 'upload-file.js');
+const sinkMemory = join(root, 'scripts', 'lib', 'sink-memory.js');
 const bucket = 'pgbak-bench';
 const MiB = 2 ** 20;
 const targets = { streamVsUpload: 1.0, s3VsLocal: 1.1, peakMB: 150 };
@@ -170,7 +172,6 @@ try {
         `| ${peak('stream').toFixed(0)} / ${peak('upload').toFixed(0)} / ${peak('local').toFixed(0)} MiB |`,
     );
   }
-  client.destroy();
 
   // Where the difference goes, from the medians above (differences of medians: a guide, not a measurement).
   say();
@@ -195,6 +196,26 @@ try {
   say('|---|---|---|---|');
   for (const row of cpuRows) say(row);
 
+  // The sink alone: what the upload path holds, apart from the rest of a run.
+  const sinkMiB = 256;
+  say();
+  say(`pgbak's S3 sink alone (scripts/lib/sink-memory.js: ${sinkMiB} MiB of incompressible bytes in 64 KiB chunks through S3Sink, no PostgreSQL, no zip writer; one run each): peak RSS, and above a process that only loaded the SDK and made a client. *Part buffers* is the (queue + 1) × part size the writer may be ahead.`);
+  say();
+  say('| part size × queue | part buffers | peak RSS | above the SDK alone | time |');
+  say('|---|---|---|---|---|');
+  const sdkAlone = await measure(process.execPath, [sinkMemory, '0', '0', '0', bucket, 'none'], { env });
+  say(`| (SDK loaded, client made, nothing sent) | | ${sdkAlone.peakMiB.toFixed(0)} MiB | | |`);
+  const sinkSizes = [[partSize, queueSize], [8 * MiB, 1], [5 * MiB, 2]].filter(([p, q], i, all) => all.findIndex(([p2, q2]) => p2 === p && q2 === q) === i);
+  let sinkPeakDefault = 0;
+  for (const [i, [p, q]] of sinkSizes.entries()) {
+    const key = `sink-${i}`;
+    const r = await measure(process.execPath, [sinkMemory, String(sinkMiB), String(p), String(q), bucket, key], { env });
+    await emptyPrefix(key);
+    if (i === 0) sinkPeakDefault = r.peakMiB;
+    say(`| ${p / MiB} MiB × ${q}${i === 0 ? ' (pgbak\'s)' : ''} | ${((q + 1) * p) / MiB} MiB | ${r.peakMiB.toFixed(0)} MiB | +${(r.peakMiB - sdkAlone.peakMiB).toFixed(0)} MiB | ${r.seconds.toFixed(2)} s |`);
+  }
+  client.destroy();
+
   const big = results['custom, uncompressed'];
   const peakMB = (name) => results[name].peakStream * (MiB / 1e6);
   const upTo = (limit) => (x) => x <= limit;
@@ -206,6 +227,7 @@ try {
     [`plain: S3 / local ≤ ${targets.s3VsLocal.toFixed(2)}`, results.plain.stream / results.plain.local, upTo(targets.s3VsLocal)],
     [`custom, uncompressed: S3 / local ≤ ${targets.s3VsLocal.toFixed(2)}`, big.stream / big.local, upTo(targets.s3VsLocal)],
     ...cases.map((c) => [`peak memory of a run to S3 (${c.name}) ≤ ${targets.peakMB} MB`, peakMB(c.name), upTo(targets.peakMB)]),
+    [`peak memory of the S3 sink alone, pgbak's sizes, ${sinkMiB} MiB (no target; for the record)`, sinkPeakDefault * (MiB / 1e6), null],
   ];
   say();
   say('| target | measured | result |');
