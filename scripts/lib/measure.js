@@ -3,17 +3,22 @@
 // the Node process alone, not the pg_dump child it streams from. It also reads the
 // whole machine's busy CPU time over the run (/proc/stat): on a quiet machine that
 // is what the command and the server backends it drives cost together, and
-// busy CPU-seconds ÷ cores is a floor no amount of parallelism gets under.
+// busy CPU-seconds ÷ cores is a floor no amount of parallelism gets under. With other
+// processes on the machine that figure is theirs too; `processCpuSeconds` is the measured
+// process's own CPU time and that of the children it waited for (pgbak's pg_dump), from
+// /proc/<pid>/stat sampled like the memory (the last 25 ms may be missed).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 export function measure(file, args, { env, stdout = 'ignore' } = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
+    const startedAt = Date.now();
     const busyBefore = machineBusySeconds();
     const child = spawn(file, args, { env, stdio: ['ignore', stdout, 'pipe'] });
     let stderr = '';
     let peakKiB = 0;
+    let cpuTicks = 0;
     child.stderr.on('data', (chunk) => {
       stderr = (stderr + chunk).slice(-4000);
     });
@@ -21,6 +26,9 @@ export function measure(file, args, { env, stdout = 'ignore' } = {}) {
       try {
         const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
+        // Fields 14–17 (utime, stime, cutime, cstime), counted after the ")" that ends the command name.
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        cpuTicks = Math.max(cpuTicks, fields.slice(11, 15).reduce((sum, field) => sum + Number(field), 0));
       } catch {
         // the process is gone; the last sample stands
       }
@@ -32,7 +40,7 @@ export function measure(file, args, { env, stdout = 'ignore' } = {}) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const cpuSeconds = machineBusySeconds() - busyBefore;
       if (code !== 0) return reject(new Error(`${file} ${args.join(' ')} exited ${code}: ${stderr}`));
-      resolve({ seconds, peakMiB: peakKiB / 1024, cpuSeconds });
+      resolve({ seconds, peakMiB: peakKiB / 1024, cpuSeconds, processCpuSeconds: cpuTicks / 100, startedAt, endedAt: Date.now() });
     });
   });
 }
