@@ -5,7 +5,7 @@ import { ZipWriter } from '../archive/index.js';
 import { outputNotWritable } from '../archive/output-error.js';
 import { ensureDirectory, isAlreadyThere, isTaken } from '../archive/atomic-file.js';
 import { PgbakError, toPgbakError } from '../errors.js';
-import type { PgbakLogger } from '../log/index.js';
+import type { PgbakLogger, Progress } from '../log/index.js';
 import type { Plan } from '../plan/types.js';
 import { removeLeftovers } from '../retention/index.js';
 import type { Env } from '../config/env-file.js';
@@ -31,7 +31,7 @@ export interface RunFiles {
  * link planted at the next names must never be written through. Taken names (two runs
  * within one second, a leftover, a planted link) move on to `-2`, `-3`, …
  */
-export async function openRunFiles(plan: Plan, logger: PgbakLogger, env: Env): Promise<RunFiles> {
+export async function openRunFiles(plan: Plan, logger: PgbakLogger, env: Env, progress?: Pick<Progress, 'uploaded'>): Promise<RunFiles> {
   const base = plan.archiveName.replace(/\.zip$/, '');
   const s3 = await openS3Clients(plan, env);
   try {
@@ -40,7 +40,7 @@ export async function openRunFiles(plan: Plan, logger: PgbakLogger, env: Env): P
       const archive = join(plan.outputDir, name);
       const logPath = archive.replace(/\.zip$/, '.log');
       if ((await isTakenSafely(archive)) || (await isTakenSafely(logPath))) continue;
-      const opened = await openSinks(plan, name, s3);
+      const opened = await openSinks(plan, name, s3, progress);
       if (opened === null) continue;
       const zip = await ZipWriter.create(opened.sink, { compressionLevel: plan.zipCompressionLevel });
       try {
@@ -66,7 +66,7 @@ const MAX_NAME_ATTEMPTS = 100;
 
 interface S3Clients {
   /** A sink for one bucket; the AWS SDK is loaded only when the plan has a bucket. */
-  open?: (where: S3Storage, key: string) => Promise<ArchiveSink>;
+  open?: (where: S3Storage, key: string, onUploaded?: (bytes: number) => void) => Promise<ArchiveSink>;
   close(): void;
 }
 
@@ -93,7 +93,7 @@ async function openS3Clients(plan: Plan, env: Env): Promise<S3Clients> {
     return client;
   };
   return {
-    open: (where, key) => S3Sink.open({ client: clientFor(where), bucket: where.bucket, key }),
+    open: (where, key, onUploaded) => S3Sink.open({ client: clientFor(where), bucket: where.bucket, key, ...(onUploaded && { onUploaded }) }),
     close: () => {
       for (const client of clients.values()) client.destroy();
       clients.clear();
@@ -104,11 +104,19 @@ async function openS3Clients(plan: Plan, env: Env): Promise<S3Clients> {
 /**
  * One sink per storage, a tee when there are several. Null when a local copy's name
  * is taken (the caller moves on to the next name); whatever was opened is aborted.
+ * `progress` hears the bytes stored in the buckets: with several, the slowest copy's.
  */
-async function openSinks(plan: Plan, name: string, s3: S3Clients): Promise<{ sink: ArchiveSink; localArchive: string | null; remote: string[] } | null> {
+async function openSinks(
+  plan: Plan,
+  name: string,
+  s3: S3Clients,
+  progress: Pick<Progress, 'uploaded'> | undefined,
+): Promise<{ sink: ArchiveSink; localArchive: string | null; remote: string[] } | null> {
   const sinks: ArchiveSink[] = [];
   let localArchive: string | null = null;
   const remote: string[] = [];
+  const uploaded: number[] = [];
+  const report = progress && (() => progress.uploaded(Math.min(...uploaded)));
   try {
     for (const where of plan.storage) {
       if (where.kind === 'local') {
@@ -117,7 +125,9 @@ async function openSinks(plan: Plan, name: string, s3: S3Clients): Promise<{ sin
         sinks.push(await LocalFileSink.open(path));
         if (where.dir === plan.outputDir) localArchive ??= path;
       } else {
-        const sink = await s3.open!(where, `${where.prefix}${name}`);
+        const copy = uploaded.push(0) - 1;
+        const onUploaded = report && ((bytes: number) => ((uploaded[copy] = bytes), report()));
+        const sink = await s3.open!(where, `${where.prefix}${name}`, onUploaded);
         sinks.push(sink);
         remote.push(sink.location);
       }
@@ -127,6 +137,8 @@ async function openSinks(plan: Plan, name: string, s3: S3Clients): Promise<{ sin
     if (isAlreadyThere(error)) return null;
     throw error;
   }
+  // "0 B uploaded" from the start says where the archive goes.
+  if (uploaded.length > 0) report?.();
   return { sink: sinks.length === 1 ? sinks[0]! : new TeeSink(sinks), localArchive, remote };
 }
 
