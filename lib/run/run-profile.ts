@@ -40,6 +40,10 @@ async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
   } finally {
     // Whatever comes next on the terminal (the summary, the error report) starts on a clean line.
     progress.stop();
+    // The run log this run attached ends with it (a logger takes one run log, once). Left
+    // open, its FileHandle is closed by the garbage collector, which Node 24+ makes an
+    // uncaught ERR_INVALID_STATE that ends the process (a library user's server, a test worker).
+    await logger.close();
   }
 }
 
