@@ -64,6 +64,12 @@ describe('progress on a terminal', () => {
     expect(transcript).not.toContain('uploaded');
   });
 
+  (hasScript ? it : it.skip)('shows the bytes and the table of a native engine dump too', async () => {
+    const transcript = await terminalRun(`run full --engine native --output-dir ${out}`);
+    expect(transcript).toMatch(/\r\x1b\[2Kfull \(t_progress_[0-9a-f]+\): [\d.]+ (B|KiB|MiB) dumped/);
+    expect(transcript).toContain('public.big');
+  });
+
   (hasScript ? it : it.skip)('shows the bytes uploaded to the bucket beside the bytes dumped, and ends on a clean line', async () => {
     const transcript = await terminalRun(`run full --format plain --storage s3://progress/pg/ --output-dir ${out}`);
     expect(transcript).toMatch(/\r\x1b\[2Kfull \(t_progress_[0-9a-f]+\): [\d.]+ (B|KiB|MiB) dumped(, [\d.]+ (B|KiB|MiB)\/s)? · [\d.]+ (B|KiB|MiB) uploaded/);
