@@ -9,6 +9,7 @@ export {
   parsePgDumpVerbose,
   type Progress,
   type ProgressOptions,
+  type ProgressLine,
   type ProgressState,
   type VerboseEvent,
 } from './progress.js';

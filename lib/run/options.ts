@@ -1,13 +1,17 @@
 import type { RunConfig, RunConfigInput } from '../config/run-config.js';
-import type { PgbakLogger } from '../log/index.js';
+import type { PgbakLogger, Progress } from '../log/index.js';
 
 /** How a run reports and stops. */
 export interface RunControls {
   logger?: PgbakLogger;
   /** Aborting stops the children (SIGTERM, then SIGKILL) and discards the backup. */
   signal?: AbortSignal;
-  /** Show a progress line on the logger's terminal. */
-  progress?: boolean;
+  /**
+   * A progress line (bytes dumped and uploaded, rates, the table being dumped): `true`
+   * draws it on stderr (pass it only when stderr is a terminal), or pass your own
+   * (`createProgress`). Off by default.
+   */
+  progress?: boolean | Progress;
   now?: () => Date;
 }
 

@@ -2,7 +2,7 @@ import type { Connection } from '../config/connection-types.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { Sessions } from '../db/sessions.js';
 import { PgbakError } from '../errors.js';
-import type { PgbakLogger } from '../log/index.js';
+import type { PgbakLogger, Progress } from '../log/index.js';
 import type { Plan } from '../plan/types.js';
 
 /** What travels through one run: the compiled plan and the world it talks to. */
@@ -14,8 +14,8 @@ export interface RunContext {
   sessions: Sessions;
   logger: PgbakLogger;
   signal: AbortSignal;
-  /** Show a progress line on the logger's terminal. */
-  showProgress: boolean;
+  /** The progress line on the terminal (a no-op one when not shown); the logger clears it before writing. */
+  progress: Progress;
 }
 
 export function throwIfAborted(signal: AbortSignal): void {

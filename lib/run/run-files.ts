@@ -5,7 +5,7 @@ import { ZipWriter } from '../archive/index.js';
 import { outputNotWritable } from '../archive/output-error.js';
 import { ensureDirectory, isAlreadyThere, isTaken } from '../archive/atomic-file.js';
 import { PgbakError, toPgbakError } from '../errors.js';
-import type { PgbakLogger } from '../log/index.js';
+import type { PgbakLogger, Progress } from '../log/index.js';
 import type { Plan } from '../plan/types.js';
 import { removeLeftovers } from '../retention/index.js';
 import type { Env } from '../config/env-file.js';
@@ -40,7 +40,7 @@ export interface RunFiles {
  * link planted at the next names must never be written through. Taken names (two runs
  * within one second, a leftover, a planted link) move on to `-2`, `-3`, …
  */
-export async function openRunFiles(plan: Plan, logger: PgbakLogger, env: Env): Promise<RunFiles> {
+export async function openRunFiles(plan: Plan, logger: PgbakLogger, env: Env, progress?: Pick<Progress, 'uploaded'>): Promise<RunFiles> {
   const base = plan.archiveName.replace(/\.zip$/, '');
   const s3 = await openS3Clients(plan, env);
   try {
@@ -49,7 +49,7 @@ export async function openRunFiles(plan: Plan, logger: PgbakLogger, env: Env): P
       const archive = join(plan.outputDir, name);
       const logPath = archive.replace(/\.zip$/, '.log');
       if ((await isTakenSafely(archive)) || (await isTakenSafely(logPath))) continue;
-      const opened = await openSinks(plan, name, s3);
+      const opened = await openSinks(plan, name, s3, progress);
       if (opened === null) continue;
       const zip = await ZipWriter.create(opened.sink, { compressionLevel: plan.zipCompressionLevel });
       try {
@@ -75,9 +75,8 @@ export async function openRunFiles(plan: Plan, logger: PgbakLogger, env: Env): P
 const MAX_NAME_ATTEMPTS = 100;
 
 interface S3Clients {
-  /** A sink for one bucket; the AWS SDK is loaded only when the plan has a bucket. */
-  /** A sink for one bucket, and a line for the run log saying how it uploads. */
-  open?: (where: PlannedS3Storage, key: string) => Promise<{ sink: ArchiveSink; note: string }>;
+  /** A sink for one bucket and a line for the run log saying how it uploads; the AWS SDK is loaded only when the plan has a bucket. */
+  open?: (where: PlannedS3Storage, key: string, onUploaded?: (bytes: number) => void) => Promise<{ sink: ArchiveSink; note: string }>;
   close(): void;
 }
 
@@ -99,7 +98,7 @@ async function openS3Clients(plan: Plan, env: Env): Promise<S3Clients> {
     return client;
   };
   return {
-    open: async (where, key) => {
+    open: async (where, key, onUploaded) => {
       // A plan from prepareRun has the sizes; one made by compile() alone gets the defaults.
       const sizes = where.upload ?? chooseUploadSizes(where, null);
       const note =
@@ -116,6 +115,7 @@ async function openS3Clients(plan: Plan, env: Env): Promise<S3Clients> {
         ...(where.storageClass !== undefined && { storageClass: where.storageClass }),
         ...(where.sse !== undefined && { sse: where.sse }),
         ...(where.kmsKeyId !== undefined && { kmsKeyId: where.kmsKeyId }),
+        ...(onUploaded && { onUploaded }),
       });
       return { sink, note };
     },
@@ -139,11 +139,13 @@ export function s3ClientOptionsFor(where: S3Storage, fromEnv: S3ClientOptions): 
 /**
  * One sink per storage, a tee when there are several. Null when a local copy's name
  * is taken (the caller moves on to the next name); whatever was opened is aborted.
+ * `progress` hears the bytes stored in the buckets: with several, the slowest copy's.
  */
 async function openSinks(
   plan: Plan,
   name: string,
   s3: S3Clients,
+  progress: Pick<Progress, 'uploaded'> | undefined,
 ): Promise<{ sink: ArchiveSink; localArchive: string | null; localCopies: string[]; remote: string[]; remoteStorage: S3Storage[]; notes: string[] } | null> {
   const sinks: ArchiveSink[] = [];
   let localArchive: string | null = null;
@@ -151,6 +153,8 @@ async function openSinks(
   const remoteStorage: S3Storage[] = [];
   const localCopies: string[] = [];
   const notes: string[] = [];
+  const uploaded: number[] = [];
+  const report = progress && (() => progress.uploaded(Math.min(...uploaded)));
   try {
     for (const where of plan.storage) {
       if (where.kind === 'local') {
@@ -160,7 +164,9 @@ async function openSinks(
         localCopies.push(path);
         if (where.dir === plan.outputDir) localArchive ??= path;
       } else {
-        const { sink, note } = await s3.open!(where, `${where.prefix}${name}`);
+        const copy = uploaded.push(0) - 1;
+        const onUploaded = report && ((bytes: number) => ((uploaded[copy] = bytes), report()));
+        const { sink, note } = await s3.open!(where, `${where.prefix}${name}`, onUploaded);
         sinks.push(sink);
         remote.push(sink.location);
         remoteStorage.push(where);
@@ -172,6 +178,8 @@ async function openSinks(
     if (isAlreadyThere(error)) return null;
     throw error;
   }
+  // "0 B uploaded" from the start says where the archive goes.
+  if (uploaded.length > 0) report?.();
   return { sink: sinks.length === 1 ? sinks[0]! : new TeeSink(sinks), localArchive, localCopies, remote, remoteStorage, notes };
 }
 

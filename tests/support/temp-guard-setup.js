@@ -14,6 +14,10 @@ export default function setupTempGuard() {
   // Traversable like /tmp itself (but not writable by others): as root, the test servers
   // run as the OS user `postgres`, which must reach the files tests make for them.
   chmodSync(dir, 0o755);
-  globalThis[GUARD_KEY] = { dir, previous: process.env.TMPDIR };
+  globalThis[GUARD_KEY] = { dir, previous: process.env.TMPDIR, previousCompileCache: process.env.NODE_DISABLE_COMPILE_CACHE };
   process.env.TMPDIR = dir;
+  // tsc (TypeScript 5.7+, run by the tests that build) turns on Node's module compile cache
+  // on Node 22+, which writes a node-compile-cache folder into TMPDIR: a cache, not a leak
+  // of pgbak's, and absent on Node 20. Off for the tests and their children.
+  process.env.NODE_DISABLE_COMPILE_CACHE = '1';
 }

@@ -10,6 +10,8 @@ export default function teardownTempGuard() {
   delete globalThis[GUARD_KEY];
   if (guard.previous === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = guard.previous;
+  if (guard.previousCompileCache === undefined) delete process.env.NODE_DISABLE_COMPILE_CACHE;
+  else process.env.NODE_DISABLE_COMPILE_CACHE = guard.previousCompileCache;
   const left = readdirSync(guard.dir).sort();
   rmSync(guard.dir, { recursive: true, force: true });
   if (left.length > 0) {

@@ -48,6 +48,8 @@ export interface NativeDumpOptions {
   scratchDir?: string;
   logger?: PgbakLogger;
   signal?: AbortSignal;
+  /** Told `schema.table` as each table's rows start (for the progress line). */
+  onTable?: (table: string) => void;
   /** The catalog readers to run; the registry by default. */
   readers?: readonly CatalogReader[];
   /** Opens a worker connection; `connect(connection, database)` by default. */
@@ -148,6 +150,7 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
       parallel,
       ...(logger ? { logger } : {}),
       ...(signal ? { signal } : {}),
+      ...(options.onTable ? { onTable: options.onTable } : {}),
     });
   const dataEntries = written.filter((e) => e.kind === 'TABLE DATA' && e.copy);
   let result: { tables: number };

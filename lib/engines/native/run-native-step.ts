@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { Transform } from 'node:stream';
 import type { Connection } from '../../config/connection-types.js';
 import type { QueryClient } from '../../db/client.js';
 import type { NativePlanStep } from '../../plan/types.js';
@@ -41,7 +41,19 @@ export async function runNativeDump(
   }
   const startedAt = new Date();
   const filter = session.filter;
-  const pass = new PassThrough({ highWaterMark: 256 * 1024 });
+  // What the dump writes goes through unchanged, counted for the progress line.
+  const label = `${step.step} (${step.database})`;
+  let bytes = 0;
+  let table: string | undefined;
+  const report = () => ctx.progress.update({ step: label, bytes, ...(table ? { table } : {}) });
+  const pass = new Transform({
+    highWaterMark: 256 * 1024,
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      report();
+      callback(null, chunk);
+    },
+  });
   // The zip destroys `pass` with its error when it fails; dumpNative's next write then fails.
   pass.on('error', () => undefined);
   const entry = ctx.zip.addStream(step.output.entry, pass, { compress: step.output.compress });
@@ -73,8 +85,13 @@ export async function runNativeDump(
       scratchDir: ctx.scratchDir,
       logger: ctx.logger,
       signal: ctx.signal,
+      onTable: (name) => {
+        table = name;
+        report();
+      },
     });
   } catch (error) {
+    ctx.progress.clear();
     pass.destroy();
     // When the archive failed first (disk full), that is the reason, not the closed stream it left.
     const written = await entry.then(() => null, (reason: unknown) => reason);
@@ -82,6 +99,7 @@ export async function runNativeDump(
   }
   pass.end();
   const info = await entry;
+  ctx.progress.clear();
   ctx.logger.info(`${step.step} (${step.database}): ${info.name} written, ${info.bytes} bytes, ${dumped.tables} table${dumped.tables === 1 ? '' : 's'}`);
   const omitted = [
     ...dumped.skipped.tables.map((t) => `table ${t}: not readable by the role (skipUnreadable)`),

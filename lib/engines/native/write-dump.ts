@@ -23,6 +23,8 @@ export interface WriteDumpOptions {
   parallel: FetchedTableData | null;
   logger?: PgbakLogger;
   signal?: AbortSignal;
+  /** Told `schema.table` as each table's rows start (for the progress line). */
+  onTable?: (table: string) => void;
 }
 
 const dataPhase = phases.indexOf('data');
@@ -63,6 +65,7 @@ async function writeTableData(entry: TocEntry, options: WriteDumpOptions): Promi
   const copy = entry.copy!;
   const { sink } = options;
   options.logger?.verbose(`native dump: writing ${entry.id}`);
+  options.onTable?.(`${copy.schema}.${copy.table}`);
   await sink.write(`${renderEntryComment(entry)}${copyFromStatement(copy)}`);
   const file = options.parallel ? await options.parallel.claim(entry.id) : null;
   if (file === null) {

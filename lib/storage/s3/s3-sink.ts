@@ -38,6 +38,12 @@ export interface S3SinkOptions {
   kmsKeyId?: string;
   /** Aborts the upload when it fires (SIGINT/SIGTERM). */
   signal?: AbortSignal;
+  /**
+   * Progress: the archive's bytes the storage has acknowledged so far, called as each
+   * part's UploadPart answers (the whole object once its PutObject answered). Bytes
+   * handed over but still in a part being sent do not count.
+   */
+  onUploaded?: (bytes: number) => void;
 }
 
 const MiB = 1024 * 1024;
@@ -106,6 +112,9 @@ export class S3Sink extends SinkLifecycle {
       // un-awaitable after an abort() and, when it fails, replaces the provider's error with its own.
       leavePartsOnError: true,
     });
+    // lib-storage on Node reports once per completed part, counting on (bytesUploadedSoFar).
+    const onUploaded = options.onUploaded;
+    if (onUploaded) this.upload.on('httpUploadProgress', (event) => onUploaded(event.loaded ?? 0));
     this.uploaded = this.upload.done();
     // A rejection of the upload while the archive is written (NoSuchBucket, AccessDenied
     // on the first part, a part that failed every retry) stops the writer with it.

@@ -198,9 +198,12 @@ describe('loadSql', () => {
     const target = await fresh('load_abort_copy');
     const controller = new AbortController();
     let pushed = 0;
+    // Endless, but pushing from setImmediate as a file or a socket would: a source that pushes
+    // synchronously forever never lets the event loop reach a timer on Node 26 (the test's
+    // own abort below never fired and the COPY went on for good).
     const endless = new Readable({
       read() {
-        this.push(pushed++ === 0 ? 'CREATE TABLE a (id int);\nCOPY a FROM stdin;\n' : '1\n2\n3\n');
+        setImmediate(() => this.push(pushed++ === 0 ? 'CREATE TABLE a (id int);\nCOPY a FROM stdin;\n' : '1\n2\n3\n'));
       },
     });
     const loading = load(target.name, endless, { signal: controller.signal });
