@@ -379,7 +379,8 @@ describe('pgbak run with S3 storage only: a step that dumped no table holds rete
     await writeFile(path.join(work, 'app.yaml'), `storage:\n  - s3: { bucket: ${BUCKET}, prefix: "held/{database}/" }\nretention: { keepLast: 1 }\nsteps:\n  - kind: full\n    engine: native\n    schemas: [app]\n`);
     const env = { ...pgEnv(cluster, database.name), ...s3Env() };
     const good = await runCli(['run', path.join(work, 'app.yaml'), '--json', '--output-dir', work], { env, cwd: work });
-    expect(good.exitCode).toBe(0);
+    // The whole answer when it fails: a bare exit code says nothing about why.
+    expect({ exitCode: good.exitCode, stderr: good.stderr }).toEqual({ exitCode: 0, stderr: expect.any(String) });
     const goodZips = (await keysUnder(prefix)).filter((key) => key.endsWith('.zip'));
     expect(goodZips).toHaveLength(1);
 
