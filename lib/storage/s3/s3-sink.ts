@@ -21,7 +21,11 @@ export interface S3SinkOptions {
   key: string;
   /** Bytes per part, at least 5 MiB (S3's minimum); default 8 MiB. At most 10,000 parts per object. */
   partSize?: number;
-  /** Parts uploaded at once; default 4. Memory stays near partSize × (queueSize + 1). */
+  /**
+   * Parts uploaded at once; default 4. The part buffers are (queueSize + 1) × partSize, but
+   * lib-storage joins each part from the chunks it got and keeps them until the next part:
+   * measured memory is 2.5–3× that (BENCHMARKS.md, 2026-12-05).
+   */
   queueSize?: number;
   /**
    * The store's limit on parts (default 10,000; Scaleway 1,000): an archive that outgrows
