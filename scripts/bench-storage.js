@@ -19,13 +19,13 @@
 // exits 3 on a missed target only with --check (or PGBAK_BENCH_CHECK=1): these machines are noisy.
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createS3Client, s3ClientOptionsFromEnv } from '../dist/storage/s3/index.js';
+import { findTool, queryValue } from './lib/bench-support.js';
 import { measure, median } from './lib/measure.js';
 import { startThrowawayPostgres } from './lib/throwaway-postgres.js';
 import { startThrowawayS3 } from './lib/throwaway-s3.js';
@@ -67,8 +67,8 @@ try {
   console.error(`bench-storage: pgbench -i -s ${scale} (this takes a while)…`);
   const init = spawnSync(findTool('pgbench'), ['-i', '-s', String(scale), '-q', 'bench'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   if (init.status !== 0) throw new Error('pgbench -i failed');
-  const size = await sql(`SELECT pg_size_pretty(pg_database_size('bench'))`);
-  const { partSize, queueSize } = await uploadSizes(Number(await sql(`SELECT pg_database_size('bench')`)));
+  const size = await queryValue(pg, 'bench', `SELECT pg_size_pretty(pg_database_size('bench'))`);
+  const { partSize, queueSize } = await uploadSizes(Number(await queryValue(pg, 'bench', `SELECT pg_database_size('bench')`)));
 
   // Everything a contender leaves in the bucket: counted (the bytes uploaded), then deleted.
   const emptyPrefix = async (prefix) => {
@@ -299,21 +299,3 @@ function positive(flag, value) {
   return number;
 }
 
-async function sql(text) {
-  const client = pg.client('bench');
-  await client.connect();
-  try {
-    const [row] = (await client.query(text)).rows;
-    return row ? Object.values(row)[0] : null;
-  } finally {
-    await client.end();
-  }
-}
-
-// The same binary pgbak picks for a PostgreSQL 15 server (as scripts/bench.js).
-function findTool(name) {
-  for (const dir of ['/usr/lib/postgresql/15/bin', ...(process.env.PATH ?? '').split(':')]) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  throw new Error(`${name} not found: install the PostgreSQL 15 client tools`);
-}

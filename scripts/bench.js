@@ -4,11 +4,11 @@
 // Prints a Markdown report (also written to .bench/report.md) for BENCHMARKS.md.
 // PGBAK_BENCH_ONLY=native runs only the native engine vs pg_dump -Fp section.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findTool, queryValue } from './lib/bench-support.js';
 import { measure, median } from './lib/measure.js';
 import { startThrowawayPostgres } from './lib/throwaway-postgres.js';
 
@@ -37,7 +37,7 @@ try {
   console.error(`bench: pgbench -i -s ${scale} (this takes a while)…`);
   const init = spawnSync(pgbench, ['-i', '-s', String(scale), '-q', 'bench'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   if (init.status !== 0) throw new Error('pgbench -i failed');
-  const size = await sql(`SELECT pg_size_pretty(pg_database_size('bench'))`);
+  const size = await queryValue(pg, 'bench', `SELECT pg_size_pretty(pg_database_size('bench'))`);
 
   if (only !== 'native') {
     say(`## pgbak run vs bare pg_dump — ${new Date().toISOString().slice(0, 10)}`);
@@ -94,11 +94,11 @@ try {
 // sides do the same work; pgbak's zip deflates the SQL at level 1 (default) or
 // stores it (zipCompressionLevel: 0, a profile of its own).
 async function benchNative(pgDump) {
-  await sql(`CREATE TABLE wide AS SELECT g AS id,
+  await queryValue(pg, 'bench', `CREATE TABLE wide AS SELECT g AS id,
       jsonb_build_object('n', g, 'tags', jsonb_build_array('a' || g, 'b' || g), 'text', repeat(md5(g::text), 8)) AS doc,
       decode(repeat(md5((g * 7)::text), 32), 'hex') AS blob
     FROM generate_series(1, ${Math.max(1000, scale * 4000)}) g`);
-  const size = await sql(`SELECT pg_size_pretty(pg_database_size('bench'))`);
+  const size = await queryValue(pg, 'bench', `SELECT pg_size_pretty(pg_database_size('bench'))`);
   const profiles = join(work, 'profiles');
   await mkdir(profiles, { recursive: true });
   await writeFile(join(profiles, 'stored.yaml'), 'zipCompressionLevel: 0\nsteps:\n  - kind: full\n');
@@ -133,22 +133,3 @@ async function benchNative(pgDump) {
   }
 }
 
-async function sql(text) {
-  const client = pg.client('bench');
-  await client.connect();
-  try {
-    const [row] = (await client.query(text)).rows;
-    return row ? Object.values(row)[0] : null;
-  } finally {
-    await client.end();
-  }
-}
-
-// The same binary pgbak picks for a PostgreSQL 15 server: Debian's versioned folder
-// (not the /usr/bin Perl wrapper, which pgbak skips), else PATH.
-function findTool(name) {
-  for (const dir of ['/usr/lib/postgresql/15/bin', ...(process.env.PATH ?? '').split(':')]) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  throw new Error(`${name} not found: install the PostgreSQL 15 client tools`);
-}
