@@ -10,10 +10,9 @@ import type { Plan } from '../plan/types.js';
 import { removeLeftovers } from '../retention/index.js';
 import type { Env } from '../config/env-file.js';
 import type { S3Storage } from '../config/storage.js';
-import type { S3ClientOptions } from '../storage/s3/index.js';
 import { formatBytes } from '../log/index.js';
 import type { PlannedStorage } from '../plan/types.js';
-import { chooseUploadSizes, LocalFileSink, TeeSink, type ArchiveSink } from '../storage/index.js';
+import { chooseUploadSizes, LocalFileSink, s3ClientOptionsFor, TeeSink, type ArchiveSink } from '../storage/index.js';
 
 type PlannedS3Storage = Extract<PlannedStorage, { kind: 's3' }>;
 
@@ -123,16 +122,6 @@ async function openS3Clients(plan: Plan, env: Env): Promise<S3Clients> {
       for (const client of clients.values()) client.destroy();
       clients.clear();
     },
-  };
-}
-
-/** Client options for a bucket of the run's storage: its endpoint and region over the environment's. */
-export function s3ClientOptionsFor(where: S3Storage, fromEnv: S3ClientOptions): S3ClientOptions {
-  return {
-    ...fromEnv,
-    region: where.region,
-    ...(where.endpoint !== undefined && { endpoint: where.endpoint }),
-    ...(where.forcePathStyle !== undefined && { forcePathStyle: where.forcePathStyle }),
   };
 }
 

@@ -1,7 +1,8 @@
 import { PgbakError } from '../errors.js';
 import { verifyArchive } from '../restore/index.js';
 import type { RunContext } from './run-context.js';
-import { s3ClientOptionsFor, type RunFiles } from './run-files.js';
+import { s3ClientOptionsFor } from '../storage/index.js';
+import type { RunFiles } from './run-files.js';
 
 /**
  * run --verify: the backup just written is restored into a scratch database and

@@ -12,4 +12,4 @@ export { LocalFileSource, type ArchiveSource } from './source.js';
 export { isS3Location, openArchiveSource, parseArchiveLocation } from './open-source.js';
 export type { BackupRepository, DeleteOutcome, RepositoryObject } from './repository.js';
 export { FolderRepository } from './local/folder-repository.js';
-export { openRepository, openS3Repository } from './open-repository.js';
+export { openRepository, openS3Repository, s3ClientOptionsFor } from './open-repository.js';

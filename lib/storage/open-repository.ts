@@ -5,6 +5,7 @@ import { PgbakError } from '../errors.js';
 import { FolderRepository } from './local/folder-repository.js';
 import { isS3Location } from './open-source.js';
 import type { BackupRepository } from './repository.js';
+import type { S3ClientOptions } from './s3/index.js';
 
 /**
  * The repository a `list`/`status`/`prune` location names: `s3://bucket/prefix/` (the
@@ -29,15 +30,23 @@ export async function openRepository(location: string, options: { env: Env; cwd:
  */
 export async function openS3Repository(where: S3Storage, env: Env): Promise<BackupRepository> {
   const s3 = await import('./s3/index.js');
-  const client = s3.createS3Client({
-    ...s3.s3ClientOptionsFromEnv(env),
-    region: where.region,
-    ...(where.endpoint !== undefined && { endpoint: where.endpoint }),
-    ...(where.forcePathStyle !== undefined && { forcePathStyle: where.forcePathStyle }),
-  });
+  const client = s3.createS3Client(s3ClientOptionsFor(where, s3.s3ClientOptionsFromEnv(env)));
   return new s3.S3Repository(client, where.bucket, where.prefix, { ownsClient: true });
 }
 
 function withSlash(prefix: string): string {
   return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+/**
+ * A storage entry's client options: its region, endpoint and addressing over what the
+ * environment says (credentials, retries, timeouts). Type-only: no SDK loaded here.
+ */
+export function s3ClientOptionsFor(where: S3Storage, fromEnv: S3ClientOptions): S3ClientOptions {
+  return {
+    ...fromEnv,
+    region: where.region,
+    ...(where.endpoint !== undefined && { endpoint: where.endpoint }),
+    ...(where.forcePathStyle !== undefined && { forcePathStyle: where.forcePathStyle }),
+  };
 }
