@@ -36,6 +36,7 @@ export type ErrorCode =
   | 'STALE_BACKUP'
   | 'TARGET_NOT_EMPTY'
   | 'VERIFY_MISMATCH'
+  | 'SIGNATURE_INVALID'
   | 'SCHEMA_DRIFT'
   | 'INTERNAL';
 
@@ -63,6 +64,8 @@ const exitCodeOf: Record<ErrorCode, ExitCodeValue> = {
   STALE_BACKUP: ExitCode.check,
   TARGET_NOT_EMPTY: ExitCode.usage,
   VERIFY_MISMATCH: ExitCode.check,
+  /** A verify key was given and the archive's signature is missing, malformed, another key's or does not match. */
+  SIGNATURE_INVALID: ExitCode.check,
   SCHEMA_DRIFT: ExitCode.check,
   INTERNAL: ExitCode.failed,
 };

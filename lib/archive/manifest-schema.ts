@@ -75,4 +75,11 @@ export const manifestSchema: z.ZodType<Manifest> = z.object({
   steps: z.array(step),
   allDatabases: z.literal(true).optional(),
   log: z.object({ entry: z.string().min(1) }),
+  signing: z
+    .object({
+      algorithm: z.literal('ed25519'),
+      keyId: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 hex digits>'),
+      entry: z.string().min(1),
+    })
+    .optional(),
 });

@@ -44,6 +44,21 @@ export interface Manifest {
   allDatabases?: true;
   /** Where the run log is inside the archive. */
   log: { /** Entry name of the log, normally `pgbak.log`. */ entry: string };
+  /**
+   * Present when the run signed the archive: the detached signature of this manifest's
+   * exact bytes is the entry named here (it cannot be in the manifest itself), made
+   * by the key with this id. Absent in unsigned archives and those of an older pgbak.
+   */
+  signing?: ManifestSigning;
+}
+
+/** Who signed the manifest, and where the signature is. */
+export interface ManifestSigning {
+  algorithm: 'ed25519';
+  /** `sha256:<hex>` of the signing key's SPKI public key. */
+  keyId: string;
+  /** The signature entry, `manifest.json.sig`. */
+  entry: string;
 }
 
 /** The profile a run followed. */

@@ -55,6 +55,11 @@ export class ZipReader {
 
   /** The entry's content decoded as UTF-8; for small entries only (see {@link ReadTextOptions}). */
   async readText(name: string, options: ReadTextOptions = {}): Promise<string> {
+    return (await this.readBytes(name, options)).toString('utf8');
+  }
+
+  /** The entry's exact bytes (what a signature covers); for small entries only (see {@link ReadTextOptions}). */
+  async readBytes(name: string, options: ReadTextOptions = {}): Promise<Buffer> {
     const entry = this.entry(name);
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_TEXT;
     if (entry.uncompressedSize > maxBytes) {
@@ -68,7 +73,7 @@ export class ZipReader {
       if (error instanceof PgbakError) throw error;
       throw archiveInvalid(this.path, `cannot read ${name}: ${messageOf(error)}`, { cause: error });
     }
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
   }
 
   /**

@@ -51,6 +51,7 @@ function describePlan(plan: Plan, hasPassword: boolean): string {
     `rows      ${plan.rowCounts === 'off' ? 'not counted' : `${plan.rowCounts} counts`}`,
     `verify    ${plan.verify ? 'yes: restore-test into a scratch database after the run' : 'no'}`,
     `retention ${plan.retention ? describeRetention(plan.retention) : 'none: every backup is kept'}`,
+    `signing   ${plan.signing ? `${plan.signing.algorithm}, key ${plan.signing.keyId} (${plan.signing.keyFile}): the manifest's signature goes in manifest.json.sig` : 'no: archives are not signed'}`,
     '',
   ];
   plan.steps.forEach((step, i) => {

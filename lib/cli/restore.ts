@@ -28,6 +28,7 @@ export interface RestoreArgs extends GlobalArgs {
   force: boolean;
   'dry-run': boolean;
   list: boolean;
+  'verify-key'?: string[];
   host?: string;
   port?: number;
   user?: string;
@@ -42,6 +43,14 @@ export function withServerOptions<T>(yargs: Argv<T>) {
     .option('user', { alias: 'U', type: 'string', describe: 'role to connect as (password: PGPASSWORD, .env, ~/.pgpass)', group: 'Connection:' })
     .option('maintenance-db', { type: 'string', describe: 'database for CREATE/DROP DATABASE and globals (default postgres)', group: 'Connection:' });
 }
+
+/** `--verify-key` of `restore` and `verify`. */
+export const VERIFY_KEY_OPTION = {
+  type: 'string',
+  array: true,
+  describe: 'refuse (exit 3) an archive not signed by this Ed25519 public key (signing.pub; repeat, or several in one file, while keys are rotated; default PGBAK_VERIFY_KEY_FILE)',
+  group: 'Authenticity:',
+} as const;
 
 /** `--loader` of `restore` and `verify`. */
 export const LOADER_DESCRIPTION = "plain SQL: run by psql, or by pgbak's native loader (no client tools needed); auto: psql when installed";
@@ -77,13 +86,14 @@ export function restoreCommand(ctx: () => CommandContext): CommandModule<object,
           .option('no-single-transaction', { type: 'boolean', default: false, describe: 'do not restore in one transaction (all or nothing otherwise; --jobs cannot)', group: 'How:' })
           .option('loader', { choices: ['auto', 'native'] as const, default: 'auto' as const, describe: LOADER_DESCRIPTION, group: 'How:' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'print the commands (password redacted), run nothing', group: 'How:' })
-          .option('list', { type: 'boolean', default: false, describe: 'show what the archive holds; needs no database', group: 'How:' }),
+          .option('list', { type: 'boolean', default: false, describe: 'show what the archive holds; needs no database', group: 'How:' })
+          .option('verify-key', VERIFY_KEY_OPTION),
       ) as never,
     handler: async (args) => {
       const { logger, print, signal } = ctx();
       if (args.list) {
         const { env } = await loadCommandConfig({ envFile: args['env-file'] });
-        const listing = await listArchive(args.zip, { env, logger, signal });
+        const listing = await listArchive(args.zip, { env, logger, signal, verifyKeyFiles: args['verify-key'] });
         return print(args.json ? JSON.stringify(listing) : describeListing(listing));
       }
       const summary = await restoreArchive({
@@ -107,6 +117,7 @@ export function restoreCommand(ctx: () => CommandContext): CommandModule<object,
         force: args.force,
         dryRun: args['dry-run'],
         maintenanceDb: args['maintenance-db'],
+        verifyKeyFiles: args['verify-key'],
         envFile: args['env-file'],
         connection: { host: args.host, port: args.port, user: args.user },
         logger,
@@ -138,6 +149,12 @@ function describeSummary(summary: RestoreSummary): string {
     .join('\n');
 }
 
+function describeSignature({ authenticity, signed, signedBy }: ArchiveListing): string {
+  if (authenticity === 'verified') return `signed by key ${signedBy}: verified`;
+  if (!signed) return 'not signed: authenticity not checked';
+  return `signed${signedBy ? ` by key ${signedBy}` : ''}: not checked (no --verify-key given)`;
+}
+
 function describeListing(listing: ArchiveListing): string {
   const m = listing.manifest;
   const lines = [
@@ -145,6 +162,7 @@ function describeListing(listing: ArchiveListing): string {
     `profile   ${m.profile.name} (${m.profile.source}), pgbak ${m.pgbak.version}`,
     `source    ${m.source.host}:${m.source.port} as ${m.source.user}, database ${m.source.database}, PostgreSQL ${m.source.serverVersion.text}`,
     `taken     ${m.startedAt} .. ${m.finishedAt}`,
+    `signature ${describeSignature(listing)}`,
   ];
   for (const step of listing.steps) {
     lines.push('', `# ${step.step}: ${step.kind}${step.database === null ? '' : ` of ${step.database}`}, ${step.format} format, by ${step.tool}${step.tables === null ? '' : `, ${step.tables} tables counted`}`);

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { PgbakError } from '../errors.js';
 import { verifyArchive, type VerifyResult } from '../restore/verify-archive.js';
 import type { CommandContext, GlobalArgs } from './context.js';
-import { LOADER_DESCRIPTION, withServerOptions } from './restore.js';
+import { LOADER_DESCRIPTION, VERIFY_KEY_OPTION, withServerOptions } from './restore.js';
 
 /** Flags of `pgbak verify`. */
 export interface VerifyArgs extends GlobalArgs {
@@ -14,6 +14,7 @@ export interface VerifyArgs extends GlobalArgs {
   'maintenance-db'?: string;
   jobs?: number;
   loader: 'auto' | 'native';
+  'verify-key'?: string[];
 }
 
 /** `pgbak verify <zip>`: restore into scratch databases, compare with the manifest, drop them. */
@@ -27,7 +28,8 @@ export function verifyCommand(ctx: () => CommandContext): CommandModule<object, 
           .positional('zip', { type: 'string', demandOption: true, describe: 'the backup archive' })
           .option('server', { type: 'string', describe: 'verify on this host[:port] (default: the server backed up)', group: 'Connection:' })
           .option('jobs', { alias: 'j', type: 'number', describe: 'parallel pg_restore jobs (custom/directory entries)' })
-          .option('loader', { choices: ['auto', 'native'] as const, default: 'auto' as const, describe: LOADER_DESCRIPTION }),
+          .option('loader', { choices: ['auto', 'native'] as const, default: 'auto' as const, describe: LOADER_DESCRIPTION })
+          .option('verify-key', VERIFY_KEY_OPTION),
       ) as never,
     handler: async (args) => {
       const { logger, print, signal } = ctx();
@@ -38,6 +40,7 @@ export function verifyCommand(ctx: () => CommandContext): CommandModule<object, 
         maintenanceDb: args['maintenance-db'],
         jobs: args.jobs,
         loader: args.loader,
+        verifyKeyFiles: args['verify-key'],
         envFile: args['env-file'],
         logger,
         signal,
@@ -57,6 +60,7 @@ export function verifyCommand(ctx: () => CommandContext): CommandModule<object, 
 function describeResult(result: VerifyResult): string {
   const lines = [`${result.archive}\t${result.ok ? 'verified' : 'MISMATCH'}\t${(result.durationMs / 1000).toFixed(1)}s`];
   const checksum = result.zipChecksum;
+  if (result.authenticity) lines.push(`  signature: ${result.authenticity === 'verified' ? `verified, signed by key ${result.signedBy}` : 'authenticity not checked'}`);
   if (checksum) lines.push(`  zip sha256: ${checksum.status === 'matched' ? `matches ${result.archive}.sha256` : checksum.status === 'not recorded' ? 'zip checksum not recorded' : 'not checked (unreadable .sha256)'}`);
   for (const db of result.databases) {
     const tables = db.checks.reduce((n, c) => n + c.tables, 0);

@@ -7,7 +7,7 @@ import { deepFreeze } from './deep-freeze.js';
 import type { Env } from './env-file.js';
 import { expandEnv, type ExpandProblem } from './expand-env.js';
 import type { ProfileDirs } from './profile-dirs.js';
-import { connectionSchema, profileSchema, retentionRules, retentionSchema, stepSchema, type Profile } from './profile-schema.js';
+import { connectionSchema, profileSchema, retentionRules, retentionSchema, signingSchema, stepSchema, type Profile } from './profile-schema.js';
 import { localStorageSchema, s3StorageSchema } from './storage.js';
 import { didYouMean } from './suggest.js';
 
@@ -124,6 +124,7 @@ const knownKeys = {
   connection: Object.keys(connectionSchema.shape),
   step: Object.keys(stepSchema.shape),
   retention: Object.keys(retentionSchema.shape),
+  signing: Object.keys(signingSchema.shape),
   storage: ['local', 's3'],
   local: Object.keys(localStorageSchema.shape),
   s3: Object.keys(s3StorageSchema.shape),
@@ -137,6 +138,7 @@ function suggestKeys(issue: { code: string; path: ReadonlyArray<PropertyKey>; ke
     issue.path.length === 0 ? knownKeys.profile
     : first === 'connection' && issue.path.length === 1 ? knownKeys.connection
     : first === 'retention' && issue.path.length === 1 ? knownKeys.retention
+    : first === 'signing' && issue.path.length === 1 ? knownKeys.signing
     : first === 'steps' && typeof second === 'number' && issue.path.length === 2 ? knownKeys.step
     : first === 'storage' && typeof second === 'number' && issue.path.length === 2 ? knownKeys.storage
     : first === 'storage' && issue.path.length === 3 && (issue.path[2] === 'local' || issue.path[2] === 's3') ? knownKeys[issue.path[2]]

@@ -79,6 +79,14 @@ export const retentionRules = {
 } as const;
 export type RetentionPolicy = z.infer<typeof retentionSchema>;
 
+/** Sign every archive of the profile: a detached Ed25519 signature of its manifest (`manifest.json.sig`). */
+export const signingSchema = z
+  .object({
+    /** The Ed25519 private key (PKCS#8 PEM, as `pgbak keygen` writes it, mode 0600); relative to the profile's folder. */
+    keyFile: name,
+  })
+  .strict();
+
 /** One pg_dump / pg_dumpall invocation (or one per database). */
 export const stepSchema = z
   .object({
@@ -158,6 +166,8 @@ export const profileSchema = z
     engine: z.enum(engines).optional(),
     /** Restore-test every backup of this profile right after it is written. */
     verify: flag.optional(),
+    /** Sign each archive's manifest with an Ed25519 key; restore and verify check it with `--verify-key`. */
+    signing: signingSchema.optional(),
     /** Which backups of this profile to keep; applied after each successful run and by `pgbak prune`. */
     retention: retentionSchema.optional(),
     /** The steps, run in order into one zip. */

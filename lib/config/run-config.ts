@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { PgbakError } from '../errors.js';
 import type { Connection } from './connection-types.js';
 import { deepFreeze } from './deep-freeze.js';
@@ -8,6 +8,7 @@ import { resolveOutputDir } from './output-dir.js';
 import { resolveProfileDirs, type ProfileDirs } from './profile-dirs.js';
 import { resolveConnection, type ConnectionFlags } from './resolve-connection.js';
 import { applyRunOverrides, type StepOverrides } from './run-overrides.js';
+import { readSigningKey, type SigningKey } from './signing-key.js';
 import { resolveStorage, type Storage } from './storage.js';
 
 /** What every command starts from: flags naming where configuration lives. */
@@ -67,6 +68,8 @@ export interface RunConfig extends CommandConfig {
   /** Where the archive goes, every copy at once (at least one). */
   readonly storage: readonly Storage[];
   readonly connection: Connection;
+  /** The profile's `signing.keyFile`, read and checked; null when the profile does not sign. */
+  readonly signing: SigningKey | null;
 }
 
 /**
@@ -89,7 +92,9 @@ export async function loadRunConfig(input: RunConfigInput, warn?: (message: stri
   );
   const outputDir = storage.find((where) => where.kind === 'local')?.dir ?? stateDir;
   const connection = await resolveConnection({ env, profile: profile.profile.connection, profileDir: dirname(profile.file), flags: input.connection });
-  return deepFreeze({ ...base, profile, outputDir, storage, connection });
+  const keyFile = profile.profile.signing?.keyFile;
+  const signing = keyFile ? await readSigningKey(resolve(dirname(profile.file), keyFile), `profile ${profile.file}: signing.keyFile`) : null;
+  return deepFreeze({ ...base, profile, outputDir, storage, connection, signing });
 }
 
 /**

@@ -10,7 +10,7 @@ import { childEnv } from '../config/child-env.js';
 import { applyRunOverrides, type StepOverrides } from '../config/run-overrides.js';
 import { archiveName, safeName } from './names.js';
 import { expandPrefix, type Storage } from '../config/storage.js';
-import type { NativeOptions, Plan, PlanStep, StepOutput, TableScope } from './types.js';
+import type { NativeOptions, Plan, PlanSigning, PlanStep, StepOutput, TableScope } from './types.js';
 
 /** What compile needs to know about the world, gathered beforehand. */
 export interface CompileFacts {
@@ -28,6 +28,8 @@ export interface CompileInput {
   outputDir: string;
   /** Where the archive goes (RunConfig.storage); default: the output folder alone. */
   storage?: readonly Storage[] | undefined;
+  /** The signing key's id and file (RunConfig.signing), when the profile signs. */
+  signing?: { keyId: string; keyFile: string } | null | undefined;
   now: Date;
 }
 
@@ -84,6 +86,7 @@ export function compile(input: CompileInput): Plan {
     zipCompressionLevel: profile.zipCompressionLevel ?? 1,
     verify: profile.verify ?? false,
     retention: profile.retention ?? null,
+    ...(input.signing ? { signing: { algorithm: 'ed25519', keyId: input.signing.keyId, keyFile: input.signing.keyFile } satisfies PlanSigning } : {}),
     steps,
   };
 }

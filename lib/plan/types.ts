@@ -111,5 +111,16 @@ export interface Plan {
   verify: boolean;
   /** The profile's retention, applied after a successful (and, if asked, verified) run. */
   retention: RetentionPolicy | null;
+  /** Present when the profile signs its archives: which key (its id and file, never the key). */
+  signing?: PlanSigning;
   steps: readonly PlanStep[];
+}
+
+/** How a run signs its manifest (profile `signing`). */
+export interface PlanSigning {
+  algorithm: 'ed25519';
+  /** `sha256:<hex>` of the public key. */
+  keyId: string;
+  /** Path of the private key file (the path only). */
+  keyFile: string;
 }

@@ -5,13 +5,14 @@ import type { PgbakLogger } from '../log/index.js';
 import { isS3Location } from '../storage/index.js';
 import { chooseTools } from './choose-tools.js';
 import { extractInput, withRestoreTempDir } from './extract.js';
+import { authenticityOf, loadVerifyKeys, type Authenticity } from './authenticity.js';
 import { openArchive } from './open-archive.js';
 import { runTool } from './run-tool.js';
 import { inputOf } from './select-items.js';
 import type { RestoreItem } from './types.js';
 
 /** What `pgbak restore --list` shows. */
-export interface ArchiveListing {
+export interface ArchiveListing extends Authenticity {
   archive: string;
   manifest: Pick<Manifest, 'pgbak' | 'profile' | 'source' | 'startedAt' | 'finishedAt'>;
   steps: Array<{
@@ -28,13 +29,19 @@ export interface ArchiveListing {
 }
 
 /**
- * Lists what an archive holds without a database: the manifest's summary, each
+ * Lists what an archive holds without a database: the manifest's summary, whether it
+ * is signed (and, with verify keys, the signature checked: refused is exit 3), each
  * entry with its sizes, and pg_restore's table of contents. Entries are not
  * checked against their sha256 here (restore and verify do that).
  */
-export async function listArchive(path: string, options: { env: Env; logger: PgbakLogger; signal: AbortSignal; cwd?: string }): Promise<ArchiveListing> {
-  const location = isS3Location(path) ? path : resolve(options.cwd ?? process.cwd(), path);
-  const archive = await openArchive(location, { check: false, env: options.env });
+export async function listArchive(
+  path: string,
+  options: { env: Env; logger: PgbakLogger; signal: AbortSignal; cwd?: string; verifyKeyFiles?: readonly string[] | undefined },
+): Promise<ArchiveListing> {
+  const cwd = options.cwd ?? process.cwd();
+  const location = isS3Location(path) ? path : resolve(cwd, path);
+  const verifyKeys = await loadVerifyKeys(options.verifyKeyFiles, options.env, cwd);
+  const archive = await openArchive(location, { check: false, env: options.env, verifyKeys });
   try {
     const { manifest, reader } = archive;
     const stored = new Map(reader.entries().map((entry) => [entry.name, entry.compressedSize]));
@@ -60,6 +67,7 @@ export async function listArchive(path: string, options: { env: Env; logger: Pgb
     }
     return {
       archive: archive.path,
+      ...authenticityOf(archive.signature),
       manifest: { pgbak: manifest.pgbak, profile: manifest.profile, source: manifest.source, startedAt: manifest.startedAt, finishedAt: manifest.finishedAt },
       steps: manifest.steps.map((step) => ({
         step: step.name,

@@ -11,6 +11,8 @@ import {
   type ZipReader,
 } from '../archive/index.js';
 import { archiveInvalid } from '../archive/archive-invalid.js';
+import { checkSignature, SIGNATURE_ENTRY, type SignatureCheck, type VerifyKey } from '../crypto/signing/index.js';
+import { PgbakError } from '../errors.js';
 import type { Env } from '../config/env-file.js';
 import type { PgbakLogger } from '../log/index.js';
 import { isS3Location, openArchiveSource, type ArchiveSource } from '../storage/index.js';
@@ -20,6 +22,8 @@ export interface OpenedArchive {
   path: string;
   reader: ZipReader;
   manifest: Manifest;
+  /** The manifest's signature: `verified` by a key given, or `not checked` (no key given). */
+  signature: Exclude<SignatureCheck, { status: 'refused' }>;
 }
 
 /**
@@ -33,14 +37,23 @@ export interface OpenedArchive {
  */
 export async function openArchive(
   where: string | ArchiveSource,
-  options: { check: boolean | ((manifest: Manifest) => ExpectedEntry[]); logger?: PgbakLogger; env?: Env },
+  options: {
+    check: boolean | ((manifest: Manifest) => ExpectedEntry[]);
+    logger?: PgbakLogger;
+    env?: Env;
+    /** Public keys the manifest must be signed by (any one of them); none: the signature is not checked. */
+    verifyKeys?: readonly VerifyKey[];
+  },
 ): Promise<OpenedArchive> {
   const reader = await openReader(where, options.env ?? {});
   const path = reader.path;
   try {
     if (!reader.has(MANIFEST_ENTRY)) throw archiveInvalid(path, `it has no ${MANIFEST_ENTRY}: not written by pgbak, or unfinished`);
-    const manifest = parseManifest(await reader.readText(MANIFEST_ENTRY), path);
-    const opened = { path, reader, manifest };
+    const bytes = await reader.readBytes(MANIFEST_ENTRY);
+    // Before the manifest is even parsed: with a key, nothing an altered manifest says is acted on.
+    const signature = await readSignature(reader, bytes, options.verifyKeys ?? []);
+    const manifest = parseManifest(bytes.toString('utf8'), path);
+    const opened = { path, reader, manifest, signature };
     if (options.check === true) await checkEntries(opened, manifestEntries(manifest), options.logger);
     else if (options.check !== false) await checkEntries(opened, options.check(manifest), options.logger);
     return opened;
@@ -48,6 +61,39 @@ export async function openArchive(
     reader.close();
     throw error;
   }
+}
+
+/**
+ * Checks the manifest's bytes against its signature entry and the keys given. A refusal
+ * (missing, malformed, another key's, not matching) is SIGNATURE_INVALID, exit 3, its
+ * `details` saying how; without keys nothing is refused.
+ */
+async function readSignature(reader: ZipReader, manifest: Buffer, keys: readonly VerifyKey[]): Promise<OpenedArchive['signature']> {
+  let entry: Buffer | null = null;
+  if (reader.has(SIGNATURE_ENTRY)) {
+    try {
+      entry = await reader.readBytes(SIGNATURE_ENTRY, { maxBytes: 64 * 1024 });
+    } catch (error) {
+      if (isStorageFailure(error)) throw error;
+      // Unreadable (too large, bad deflate data): as good as malformed.
+      entry = Buffer.from('unreadable');
+    }
+  }
+  const check = checkSignature(manifest, entry, keys, MANIFEST_ENTRY);
+  if (check.status === 'refused') throw signatureRefused(reader.path, check);
+  return check;
+}
+
+/** The error for an archive whose signature is refused (exit 3); `details` says how, for --json and verify's record. */
+export function signatureRefused(path: string, check: Extract<SignatureCheck, { status: 'refused' }>): PgbakError {
+  const hint =
+    check.reason === 'other key' ? 'give the signing.pub of the key these backups are signed with (--verify-key, repeat it while keys are rotated); nothing was restored'
+    : check.reason === 'not signed' ? 'the archive carries no signature: it was written without profile signing, or the signature was removed; nothing was restored'
+    : 'the archive is not what pgbak signed (damaged or altered): nothing was restored; use another backup';
+  return new PgbakError('SIGNATURE_INVALID', `${path}: signature refused: ${check.why}`, {
+    hint,
+    details: { authenticity: 'refused', reason: check.reason, signedBy: check.keyId },
+  });
 }
 
 async function openReader(where: string | ArchiveSource, env: Env): Promise<ZipReader> {

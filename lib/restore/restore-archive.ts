@@ -15,6 +15,7 @@ import { checkUnrestrictedScripts } from './restrict-psql.js';
 import { checkScripts } from './check-scripts.js';
 import { chooseTools } from './choose-tools.js';
 import { entriesRead, narrowItems } from './entries-read.js';
+import { authenticityOf, loadVerifyKeys, reportAuthenticity } from './authenticity.js';
 import { checkEntries, openArchive } from './open-archive.js';
 import { describeCommand, restoreItem } from './restore-item.js';
 import { selectItems } from './select-items.js';
@@ -22,8 +23,8 @@ import { createDatabase, createDatabaseSql, ensureSchemas } from './target-db.js
 import type { RestoredItem, RestoreOptions, RestoreSummary } from './types.js';
 
 /**
- * Restores a pgbak archive: the manifest is read and every entry checked against
- * its sha256 first; then the targets are checked (missing, not empty) and created;
+ * Restores a pgbak archive: the manifest is read (with verify keys, its signature
+ * checked) and every entry checked against its sha256 first; then the targets are checked (missing, not empty) and created;
  * then each selected entry is streamed into pg_restore or psql. Nothing touches a
  * database before the archive is known to be intact.
  */
@@ -36,6 +37,7 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
   const logger = options.logger ?? createLogger({ level: 'quiet' });
   const signal = options.signal ?? new AbortController().signal;
   const { cwd, env } = await loadCommandConfig(options, (message) => logger.warn(message));
+  const verifyKeys = await loadVerifyKeys(options.verifyKeyFiles, env, cwd);
   const maintenanceDb = options.maintenanceDb ?? 'postgres';
   const connection = await resolveConnection({ env, flags: { ...options.connection, database: maintenanceDb } });
   if (connection.password) logger.addSecret(connection.password.reveal());
@@ -46,8 +48,11 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
   // the restore reads matches its sha256 before any server is touched. Only what it reads is
   // read: the steps restored and, of a directory dump restored in part, the files it needs.
   const location = isS3Location(options.archive) ? options.archive : resolve(cwd, options.archive);
-  const archive = await openArchive(location, { check: false, logger, env });
+  // With verify keys, the manifest's signature is checked first of all: a refusal touches nothing.
+  const archive = await openArchive(location, { check: false, logger, env, verifyKeys });
   try {
+    reportAuthenticity(archive.signature, logger);
+    const authenticity = authenticityOf(archive.signature);
     const selected = selectItems(archive.manifest, { ...options, maintenanceDb });
     for (const item of selected) checkFlags(item, flags);
     const items = await narrowItems(selected, archive, flags, { env, logger, signal });
@@ -60,7 +65,7 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
       const tools = await chooseTools(items, env, null, logger, { loader: options.loader, connection });
       const sql = options.create ? [...new Set(items.filter((i) => i.database !== null).map((i) => `${createDatabaseSql(i.target)}  -- if missing`))] : [];
       const commands = items.map((item) => describeCommand(item, tools.get(item)!, connection, flags, scripts.get(item)));
-      return { ok: true, archive: archive.path, dryRun: true, sql, commands, items: [], durationMs: Date.now() - started };
+      return { ok: true, archive: archive.path, ...authenticity, dryRun: true, sql, commands, items: [], durationMs: Date.now() - started };
     }
     if (!options.noSingleTransaction && !singleTransaction(flags) && items.some((item) => item.database !== null && item.format !== 'plain')) {
       logger.warn(`--jobs ${flags.jobs}: pg_restore cannot restore in parallel inside one transaction, so a failure leaves the target partly restored`);
@@ -107,7 +112,7 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
         warnings,
       });
     }
-    return { ok: true, archive: archive.path, dryRun: false, sql: [], commands: [], items: restored, durationMs: Date.now() - started };
+    return { ok: true, archive: archive.path, ...authenticity, dryRun: false, sql: [], commands: [], items: restored, durationMs: Date.now() - started };
   } finally {
     archive.reader.close();
   }

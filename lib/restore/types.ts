@@ -2,6 +2,7 @@ import type { ConnectionFlags } from '../config/resolve-connection.js';
 import type { Env } from '../config/env-file.js';
 import type { PgbakLogger } from '../log/index.js';
 import type { DumpFormat } from '../archive/index.js';
+import type { Authenticity } from './authenticity.js';
 
 /** What `restoreArchive` accepts; the CLI fills it from flags. */
 export interface RestoreOptions {
@@ -44,6 +45,11 @@ export interface RestoreOptions {
   dryRun?: boolean;
   /** Database to connect to for CREATE DATABASE, checks and globals (default `postgres`). */
   maintenanceDb?: string | undefined;
+  /**
+   * Files of Ed25519 public keys (`signing.pub`; a file may hold several): the archive must be
+   * signed by one of them, or nothing is restored (exit 3). Default: PGBAK_VERIFY_KEY_FILE; none: not checked.
+   */
+  verifyKeyFiles?: readonly string[] | undefined;
   cwd?: string;
   env?: Env;
   envFile?: string | undefined;
@@ -109,7 +115,7 @@ export interface RestoredItem {
 }
 
 /** What `restoreArchive` reports (`--json` prints it). */
-export interface RestoreSummary {
+export interface RestoreSummary extends Authenticity {
   ok: true;
   archive: string;
   dryRun: boolean;

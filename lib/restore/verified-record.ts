@@ -31,6 +31,15 @@ export interface VerifiedRecord {
   mismatches: Mismatch[];
   /** Why the backup failed (damaged, a restore failed) or why it could not be verified. */
   error?: string;
+  /**
+   * The manifest's signature: `verified` by a `--verify-key`, `not checked` (no key given),
+   * `refused` (a key was given and the signature is missing, malformed, another key's or
+   * does not match). Absent when verification stopped before the archive was opened, and
+   * in records of an older pgbak.
+   */
+  authenticity?: 'verified' | 'not checked' | 'refused';
+  /** The key id that signed (checked only when `verified`); null when unsigned. */
+  signedBy?: string | null;
   pgbak: { version: string };
 }
 

@@ -26,7 +26,9 @@ import type { SequenceValues } from './sequence-sets.js';
 import { isS3Location, type ArchiveSource } from '../storage/index.js';
 import type { S3ClientOptions } from '../storage/s3/index.js';
 import { openPlaceSource, resolveArchivePlace, type ArchivePlace } from './archive-place.js';
-import { isStorageFailure, openArchive } from './open-archive.js';
+import { authenticityOf, loadVerifyKeys, reportAuthenticity } from './authenticity.js';
+import { isStorageFailure, openArchive, type OpenedArchive } from './open-archive.js';
+import type { SignatureRefusal, VerifyKey } from '../crypto/signing/index.js';
 import { restoreItem } from './restore-item.js';
 import { scratchDatabaseName } from './scratch-name.js';
 import { inputOf } from './select-items.js';
@@ -67,6 +69,13 @@ export interface VerifyOptions {
   loader?: RestoreLoader | undefined;
   /** Write `<zip>.verified.json` (default true). */
   record?: boolean;
+  /**
+   * Files of Ed25519 public keys (`--verify-key`): the archive must be signed by one of
+   * them, or it is refused (exit 3) before anything is restored. Default: PGBAK_VERIFY_KEY_FILE.
+   */
+  verifyKeyFiles?: readonly string[] | undefined;
+  /** Public keys already read (`run --verify` passes its own signing key's): used instead of verifyKeyFiles. */
+  verifyKeys?: readonly VerifyKey[] | undefined;
   cwd?: string;
   env?: Env;
   envFile?: string | undefined;
@@ -160,6 +169,8 @@ interface VerifyRun {
   /** A verdict (or the reason there is none) was written, or deliberately not. */
   recorded: boolean;
   record: boolean;
+  /** The signature's verdict, once the archive was opened (or refused). */
+  authenticity?: Pick<VerifiedRecord, 'authenticity' | 'signedBy'>;
 }
 
 async function verifyFile(
@@ -173,7 +184,8 @@ async function verifyFile(
   const signal = options.signal ?? new AbortController().signal;
   let zipChecksum: ZipChecksum | null = null;
   try {
-    const { env } = await loadConfig();
+    const { env, cwd } = await loadConfig();
+    const verifyKeys = options.verifyKeys ?? (await loadVerifyKeys(options.verifyKeyFiles, env, cwd));
     if (source !== undefined) {
       // The object as a whole, against the sha256 the run that uploaded it recorded: one sequential pass.
       zipChecksum = await checkZipChecksum(run.place, source, signal).catch((error: unknown) => failDamaged(run, error));
@@ -181,10 +193,12 @@ async function verifyFile(
       else if (zipChecksum.status === 'not recorded') logger.info(`zip checksum not recorded (no ${run.place.location}.sha256): the entries are checked one by one`);
       else logger.warn(`zip checksum not checked: ${zipChecksum.reason}; the entries are checked one by one`);
     }
-    const opening = openArchive(source ?? run.place.location, { check: true, logger });
+    const opening = openArchive(source ?? run.place.location, { check: true, logger, verifyKeys });
     // The archive's reader owns the source now (it closes it, on failure too).
     source = undefined;
-    const archive = await opening.catch((error: unknown) => failDamaged(run, error));
+    const archive = await opening.catch((error: unknown) => failSignature(run, error)).catch((error: unknown) => failDamaged(run, error));
+    run.authenticity = authenticityFields(archive.signature);
+    reportAuthenticity(archive.signature, logger);
     return await verifyOpened(options, run, logger, env, started, signal, zipChecksum, archive);
   } finally {
     await source?.close();
@@ -275,8 +289,29 @@ function verdict(run: VerifyRun, outcome: VerifyOutcome): Omit<VerifiedRecord, '
     ok: outcome === 'verified',
     outcome,
     server: run.server,
+    ...run.authenticity,
     pgbak: { version: pgbakVersion },
   };
+}
+
+function authenticityFields(signature: OpenedArchive['signature']): NonNullable<VerifyRun['authenticity']> {
+  const { authenticity, signedBy } = authenticityOf(signature);
+  return { authenticity, signedBy };
+}
+
+// A refused signature (exit 3, nothing restored). A manifest or signature that does not
+// match, or a malformed signature entry, is a verdict on the archive: recorded as failed.
+// Unsigned, or signed by a key not given, may be the keys' doing (an archive from before
+// signing, a rotated key): recorded as not verified, keeping an earlier verdict.
+async function failSignature(run: VerifyRun, error: unknown): Promise<never> {
+  if (!isPgbakError(error) || error.code !== 'SIGNATURE_INVALID') throw error;
+  const details = error.details as { reason: SignatureRefusal; signedBy: string | null };
+  run.authenticity = { authenticity: 'refused', signedBy: details.signedBy };
+  if (details.reason !== 'mismatch' && details.reason !== 'malformed') throw error;
+  run.recorded = true;
+  const { archive: _a, ...record } = { ...verdict(run, 'failed'), mismatches: [], error: error.message };
+  const where = run.record ? `recorded in ${(await writeRecords(run, record)).join(', ')}` : null;
+  throw new PgbakError('SIGNATURE_INVALID', error.message, { hint: joinHint(error.hint, where), cause: error, details: error.details });
 }
 
 // A damaged archive (not a zip, truncated, an entry that does not match its

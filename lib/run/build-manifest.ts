@@ -3,6 +3,7 @@ import { LOG_ENTRY, MANIFEST_FORMAT_VERSION } from '../archive/index.js';
 import type { DataFacts } from '../db/row-counts.js';
 import type { StepRunResult } from '../engines/step.js';
 import type { Plan, PlanStep } from '../plan/types.js';
+import { SIGNATURE_ENTRY } from '../crypto/signing/index.js';
 import { pgbakVersion } from '../version.js';
 
 export interface StepRecord {
@@ -34,6 +35,7 @@ export function buildManifest(plan: Plan, records: StepRecord[], startedAt: Date
     steps: records.map(toManifestStep),
     ...(plan.allDatabases ? { allDatabases: true as const } : {}),
     log: { entry: LOG_ENTRY },
+    ...(plan.signing ? { signing: { algorithm: plan.signing.algorithm, keyId: plan.signing.keyId, entry: SIGNATURE_ENTRY } } : {}),
   };
 }
 

@@ -25,6 +25,8 @@ export async function verifyWritten(run: RunContext, files: RunFiles): Promise<{
     ...(storage && s3Client && { s3Client: s3ClientOptionsFor(storage, s3Client) }),
     connection: run.connection,
     config: run.config,
+    // A signed run checks its own signature on the copy read back.
+    ...(run.config.signing && { verifyKeys: [{ keyId: run.config.signing.keyId, key: run.config.signing.publicKey(), file: run.config.signing.keyFile }] }),
     logger,
     signal: run.signal,
   });

@@ -1,4 +1,5 @@
 import { LOG_ENTRY, MANIFEST_ENTRY, serializeManifest, type ZipWriter } from '../archive/index.js';
+import { signManifest, SIGNATURE_ENTRY } from '../crypto/signing/index.js';
 import type { StepContext } from '../engines/step.js';
 import type { PgbakLogger } from '../log/index.js';
 import { buildManifest } from './build-manifest.js';
@@ -31,7 +32,13 @@ export async function writeArchive(run: RunContext, { zip, logPath }: RunFiles):
     // Before the manifest: its steps carry the warning.
     const held = await guardEmptySteps(plan, records, logger, run.config.env);
     const finishedAt = new Date();
-    await zip.addBuffer(MANIFEST_ENTRY, serializeManifest(buildManifest(plan, records, startedAt, finishedAt)), { compress: true });
+    const manifest = serializeManifest(buildManifest(plan, records, startedAt, finishedAt));
+    await zip.addBuffer(MANIFEST_ENTRY, manifest, { compress: true });
+    if (run.config.signing) {
+      // Right after the manifest, over its exact bytes; stored, as it is a few hundred bytes.
+      await zip.addBuffer(SIGNATURE_ENTRY, signManifest(manifest, run.config.signing, MANIFEST_ENTRY), { compress: false });
+      logger.verbose(`signed ${MANIFEST_ENTRY} with key ${run.config.signing.keyId}`);
+    }
     const finished = await finishWithLog(zip, logger, archive);
     return { summary: summarize({ plan, records, archive, log: logPath, finished, startedAt, finishedAt }), held };
   } catch (error) {
