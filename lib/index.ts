@@ -16,6 +16,7 @@ export { restoreArchive, verifyArchive, listArchive, type RestoreOptions, type R
 export { createLogger, type PgbakLogger } from './log/index.js';
 export { scanBackups, selectToKeep, pruneBackups, applyRetention, backupStatus, parseDuration, type BackupInfo, type RetentionDecision, type KeepReason, type PruneResult, type PruneItem, type ApplyRetentionOptions, type StatusReport, type GroupStatus, removeLeftovers, type LeftoverResult, type FailedRun, type RunningRun, type BackupRow } from './retention/index.js';
 export type { RetentionPolicy } from './config/profile-schema.js';
+export { checkSignature, readVerifyKeys, signingKeyId, SIGNATURE_ENTRY, type SignatureCheck, type VerifyKey } from './crypto/signing/index.js';
 export { PgbakError, ExitCode } from './errors.js';
 export { compareSchemas, readSide, type CompareInput, type CompareResult, type SideSummary } from './compare/compare.js';
 export { resolveSide, configuredSide, type SideInput, type ResolvedSide } from './compare/sides.js';
