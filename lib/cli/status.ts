@@ -38,7 +38,9 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
       const json = args.json;
       const render = (report: StatusReport) => (args.format === 'prometheus' ? statusMetrics(report).replace(/\n$/, '') : json ? JSON.stringify(report) : describeStatus(report));
       // An empty exposition (no backups yet) is printed as nothing at all.
-      const print = (text: string) => text !== '' && ctx().print(text);
+      const print = (text: string): void => {
+        if (text !== '') ctx().print(text);
+      };
       const folder = await openRepositoryContext({
         envFile: args['env-file'],
         profilesDir: args['profiles-dir'],
