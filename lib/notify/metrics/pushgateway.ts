@@ -79,7 +79,9 @@ async function pushOne(target: URL, headers: Record<string, string>, body: strin
     // No redirects: the credentials go to the gateway named, nowhere else.
     response = await fetchImpl(target, { method: 'POST', headers, body, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    // A DOMException: not always an `instanceof Error` across realms.
+    const name = (error as { name?: unknown } | null)?.name;
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
     const why = timedOut ? `no answer within ${timeoutMs} ms` : describeFetchError(error);
     throw new PgbakError('OUTPUT_NOT_WRITABLE', `metrics were not pushed to ${where}: ${why}`, { hint: 'check metrics.pushgateway.url and that the Pushgateway runs' });
   }
@@ -95,5 +97,5 @@ async function pushOne(target: URL, headers: Record<string, string>, body: strin
 function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code) return cause.code === 'ECONNREFUSED' ? 'connection refused' : cause.code;
-  return error instanceof Error ? error.message : String(error);
+  return (error as { message?: string } | null)?.message ?? String(error);
 }
