@@ -17,6 +17,7 @@ export { createLogger, type PgbakLogger } from './log/index.js';
 export { scanBackups, selectToKeep, pruneBackups, applyRetention, backupStatus, parseDuration, type BackupInfo, type RetentionDecision, type KeepReason, type PruneResult, type PruneItem, type ApplyRetentionOptions, type StatusReport, type GroupStatus, removeLeftovers, type LeftoverResult, type FailedRun, type RunningRun, type BackupRow } from './retention/index.js';
 export type { RetentionPolicy } from './config/profile-schema.js';
 export { PgbakError, ExitCode } from './errors.js';
+export { recordRunMetrics, statusMetrics, type RunOutcome } from './notify/index.js';
 export { compareSchemas, readSide, type CompareInput, type CompareResult, type SideSummary } from './compare/compare.js';
 export { resolveSide, configuredSide, type SideInput, type ResolvedSide } from './compare/sides.js';
 export { inspectDatabase, inspectSchema } from './compare/inspect.js';

@@ -4,6 +4,7 @@
 // settings to follow, and writes none.
 import type { MetricsSettings } from '../config/metrics.js';
 import type { RunConfig } from '../config/run-config.js';
+import { isPgbakError } from '../errors.js';
 import type { PgbakLogger } from '../log/index.js';
 import { recordRunMetrics, type RunOutcome } from '../notify/index.js';
 import type { Plan } from '../plan/types.js';
@@ -18,8 +19,12 @@ export interface RunMetricsWatch {
   planned(config: Readonly<RunConfig>, plan: Plan): void;
   /** Writes the metrics of a run that wrote its backup; hands the summary back. */
   succeeded(summary: RunSummary, logger: PgbakLogger): Promise<RunSummary>;
-  /** Writes the metrics of a run that failed (once; nothing when the run was never known). */
-  failed(logger: PgbakLogger): Promise<void>;
+  /**
+   * Writes the metrics of a run that failed (once; nothing when the run was never known,
+   * nor when it was refused because another run of its databases holds the lock: that
+   * run is the one to report, as status shows no failure for it either).
+   */
+  failed(error: unknown, logger: PgbakLogger): Promise<void>;
 }
 
 export function watchRunMetrics(now: () => Date = () => new Date()): RunMetricsWatch {
@@ -44,7 +49,10 @@ export function watchRunMetrics(now: () => Date = () => new Date()): RunMetricsW
       await finish({ startedAt: new Date(summary.startedAt), bytes: summary.bytes, tables: tablesOf(summary), verified: summary.verify?.ok === true }, logger);
       return summary;
     },
-    failed: (logger) => finish(null, logger),
+    async failed(error, logger) {
+      if (isPgbakError(error) && error.code === 'LOCKED') return;
+      await finish(null, logger);
+    },
   };
 }
 

@@ -45,7 +45,7 @@ async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
     }
   } catch (error) {
     // Metrics after every run, failed ones too (a warning when they cannot be written).
-    await metrics.failed(logger);
+    await metrics.failed(error, logger);
     throw error;
   } finally {
     // Whatever comes next on the terminal (the summary, the error report) starts on a clean line.

@@ -2,10 +2,12 @@
 // after a success, after a failure (success kept), after a run that failed before
 // connecting, merged across profiles; `status --format prometheus` over the folder and
 // over a bucket (s3rver on loopback). Every output goes through `promtool check metrics`.
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseExposition, type Sample } from '../../../lib/notify/metrics/index.js';
 import { openZip, parseManifest } from '../../../lib/archive/index.js';
+import { lockFileName } from '../../../lib/plan/names.js';
+import { currentOwner } from '../../../lib/process/owner.js';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { expectValidMetrics, itWithPromtool } from '../../support/promtool.js';
@@ -59,7 +61,7 @@ describe('metrics after pgbak run', () => {
     const work = await dirs.make('pgbak-metrics-');
     const out = path.join(work, 'backups');
     const metricsDir = path.join(work, 'textfile');
-    await import('node:fs/promises').then((fs) => fs.mkdir(metricsDir));
+    await mkdir(metricsDir);
     const env = { ...pgEnv(cluster, database.name), METRICS_DIR: metricsDir };
     const textfile = path.join(metricsDir, 'pgbak.prom');
     const nightly = await profileFile(work, 'nightly');
@@ -130,7 +132,7 @@ describe('metrics after pgbak run', () => {
     const work = await dirs.make('pgbak-metrics-');
     const out = path.join(work, 'backups');
     const metricsDir = path.join(work, 'textfile');
-    await import('node:fs/promises').then((fs) => fs.mkdir(metricsDir));
+    await mkdir(metricsDir);
     const port = await closedPort();
     const env = { ...pgEnv(cluster, 'never_there'), PGHOST: '127.0.0.1', PGPORT: String(port), METRICS_DIR: metricsDir };
     const file = await profileFile(work, 'early');
@@ -155,6 +157,21 @@ describe('metrics after pgbak run', () => {
     const both = await runCli(['status', out, '--format', 'prometheus', '--json'], { cwd: work });
     expect(both.exitCode).toBe(2);
     expect(errorReport(both.stderr).message).toBe('--format prometheus and --json both say what to print');
+  });
+
+  it('a run refused because another run of the database holds its lock writes no metrics (that run reports)', async () => {
+    const work = await dirs.make('pgbak-metrics-');
+    const out = path.join(work, 'backups');
+    const metricsDir = path.join(work, 'textfile');
+    await mkdir(metricsDir);
+    await mkdir(out);
+    // This test process plays the live run holding the lock.
+    await writeFile(path.join(out, lockFileName('nightly', database.name)), `${JSON.stringify({ ...(await currentOwner()), startedAt: new Date().toISOString() })}\n`);
+    const env = { ...pgEnv(cluster, database.name), METRICS_DIR: metricsDir };
+    const result = await runCli(['run', await profileFile(work, 'nightly'), '--output-dir', out], { env, cwd: work });
+    expect(result.exitCode).toBe(1);
+    expect(errorReport(result.stderr).message).toMatch(/another run of profile "nightly" .* is in progress/);
+    expect(await readdir(metricsDir)).toEqual([]);
   });
 
   it('a textfile that cannot be written is a warning: the run still succeeds', async () => {
