@@ -3,6 +3,8 @@
 // connecting, merged across profiles; `status --format prometheus` over the folder and
 // over a bucket (s3rver on loopback). Every output goes through `promtool check metrics`.
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseExposition, type Sample } from '../../../lib/notify/metrics/index.js';
 import { openZip, parseManifest } from '../../../lib/archive/index.js';
@@ -157,6 +159,63 @@ describe('metrics after pgbak run', () => {
     const both = await runCli(['status', out, '--format', 'prometheus', '--json'], { cwd: work });
     expect(both.exitCode).toBe(2);
     expect(errorReport(both.stderr).message).toBe('--format prometheus and --json both say what to print');
+  });
+
+  itWithPromtool('a database with a hostile name: its label value is escaped in the textfile and in status, and reads back as the name', async () => {
+    const name = `me"tr\\ics {x="1"} ü ${Date.now().toString(36)}`;
+    const quoted = `"${name.replace(/"/g, '""')}"`;
+    await query(cluster, 'postgres', `CREATE DATABASE ${quoted}`);
+    try {
+      const work = await dirs.make('pgbak-metrics-');
+      const out = path.join(work, 'backups');
+      const metricsDir = path.join(work, 'textfile');
+      await mkdir(metricsDir);
+      const env = { ...pgEnv(cluster, name), METRICS_DIR: metricsDir };
+      const result = await runCli(['run', await profileFile(work, 'nightly'), '--output-dir', out], { env, cwd: work });
+      expect(result.stderr).not.toMatch(/metrics (not|were not)|warn/i);
+      expect(result.exitCode).toBe(0);
+      const text = await readFile(path.join(metricsDir, 'pgbak.prom'), 'utf8');
+      expectValidMetrics(text);
+      expect(text).toContain(`database="${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+      expect(valueOf(samplesOf(text), 'pgbak_last_run_success', { profile: 'nightly', database: name })).toBe(1);
+
+      const status = await runCli(['status', out, '--format', 'prometheus'], { cwd: work });
+      expect(status.exitCode).toBe(0);
+      expectValidMetrics(`${status.stdout}\n`);
+      expect(valueOf(samplesOf(status.stdout), 'pgbak_backups', { profile: 'nightly', database: name })).toBe(1);
+    } finally {
+      await query(cluster, 'postgres', `DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
+    }
+  });
+
+  it('a profile with a Pushgateway: the run POSTs its series; a gateway that is down is a warning and the run succeeds', async () => {
+    const received: Array<{ method: string; url: string; body: string }> = [];
+    const gateway = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        received.push({ method: req.method!, url: req.url!, body });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    try {
+      const work = await dirs.make('pgbak-metrics-');
+      const file = path.join(work, 'pushed.yaml');
+      await writeFile(file, ['metrics:', '  pushgateway: { url: "${PUSH_URL}", job: backups, timeoutMs: 5000 }', 'steps:', '  - kind: full', ''].join('\n'));
+      const env = { ...pgEnv(cluster, database.name), PUSH_URL: `http://127.0.0.1:${(gateway.address() as AddressInfo).port}` };
+      const ok = await runCli(['run', file, '--output-dir', path.join(work, 'backups')], { env, cwd: work });
+      expect(ok.exitCode).toBe(0);
+      expect(received.map((r) => [r.method, r.url])).toEqual([['POST', `/metrics/job/backups/profile/pushed/database/${database.name}/host/${encodeURIComponent(cluster.host)}`]]);
+      expect(samplesOf(received[0]!.body).find((s) => s.name === 'pgbak_last_run_success')?.value).toBe(1);
+
+      const down = await runCli(['run', file, '--output-dir', path.join(work, 'backups')], { env: { ...env, PUSH_URL: `http://127.0.0.1:${await closedPort()}` }, cwd: work });
+      expect(down.exitCode).toBe(0);
+      expect(down.stderr).toMatch(/metrics were not pushed to http:\/\/127\.0\.0\.1:\d+: connection refused/);
+    } finally {
+      await new Promise((resolve) => gateway.close(resolve));
+    }
   });
 
   it('a run refused because another run of the database holds its lock writes no metrics (that run reports)', async () => {
