@@ -7,7 +7,7 @@
 // run's series are lost to another's rename. A lock whose process is gone is taken over.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, open, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createPrivateFile, syncDirectory } from '../../private-fs.js';
 import { PgbakError } from '../../errors.js';
@@ -36,6 +36,7 @@ export async function updateTextfile(path: string, update: (previous: Exposition
   const dir = dirname(path);
   await requireFolder(dir);
   return withTextfileLock(path, options.lockWaitMs ?? LOCK_WAIT_MS, async () => {
+    await removeLeftoverTemps(path);
     const previous = parseExposition(await readTextfile(path), (name) => name.startsWith('pgbak_'));
     await writeAtomically(path, renderExposition(update(previous)));
     return { skipped: previous.skipped };
@@ -81,6 +82,24 @@ function notOurs(path: string, what: string): PgbakError {
   return new PgbakError('OUTPUT_NOT_WRITABLE', `the metrics textfile ${path} is ${what}: not written`, {
     hint: 'point metrics.textfile at a regular file (or a free name) in the textfile folder',
   });
+}
+
+// `.<name>.<pid>.<hex>.tmp`: a temp file of this textfile.
+function isTempOf(path: string, file: string): boolean {
+  const prefix = `.${basename(path)}.`;
+  return file.startsWith(prefix) && /^\d+\.[0-9a-f]{8}\.tmp$/.test(file.slice(prefix.length));
+}
+
+/**
+ * Temp files are made only by the lock's holder, so one found while holding it was
+ * left by a writer that was killed before its rename: removed, so that node_exporter's
+ * folder does not fill up with them.
+ */
+async function removeLeftoverTemps(path: string): Promise<void> {
+  const dir = dirname(path);
+  for (const file of await readdir(dir)) {
+    if (isTempOf(path, file)) await unlink(join(dir, file)).catch(() => undefined);
+  }
 }
 
 /** Temp file in the same folder (never *.prom), fsync, chmod 0644, rename, fsync the folder. */

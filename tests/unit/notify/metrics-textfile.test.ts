@@ -109,6 +109,15 @@ describe('metrics textfile', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('removes temp files a killed writer left (only the lock holder makes them), and nothing else', async () => {
+    const path = join(dir, 'pgbak.prom');
+    await writeFile(join(dir, '.pgbak.prom.4242.deadbeef.tmp'), 'pgbak_last_run_success{profile="x"');
+    await writeFile(join(dir, 'other.prom'), 'node_thing 1\n');
+    await writeFile(join(dir, '.other.prom.4242.deadbeef.tmp'), '');
+    await updateTextfile(path, (previous) => mergeRunMetrics(previous, outcome('nightly', 'app')));
+    expect((await readdir(dir)).sort()).toEqual(['.other.prom.4242.deadbeef.tmp', 'other.prom', 'pgbak.prom']);
+  });
+
   it('takes over a lock whose process is gone', async () => {
     const path = join(dir, 'pgbak.prom');
     await writeFile(textfileLockPath(path), JSON.stringify(await deadOwner()));
