@@ -39,8 +39,13 @@ export function watchRunMetrics(now: () => Date = () => new Date()): RunMetricsW
   };
   return {
     failedEarly(context) {
-      const { databases } = runDatabases(context);
-      subject = { profile: context.profile.name, host: context.connection.host, databases, allDatabases: false, settings: context.profile.profile.metrics };
+      // Never in the way of the run's own error: a profile whose databases cannot be told has no metrics.
+      try {
+        const { databases } = runDatabases(context);
+        subject = { profile: context.profile.name, host: context.connection.host, databases, allDatabases: false, settings: context.profile.profile.metrics };
+      } catch {
+        subject = null;
+      }
     },
     planned(config, plan) {
       subject = { profile: plan.profile.name, host: plan.connection.host, databases: plan.databases, allDatabases: plan.allDatabases, settings: config.profile.profile.metrics };
