@@ -156,6 +156,11 @@ describe('metrics after pgbak run', () => {
     expect(valueOf(samplesOf(stale.stdout), 'pgbak_stale', { profile: 'early', database: 'never_there' })).toBe(1);
     expect(valueOf(samplesOf(stale.stdout), 'pgbak_last_run_success', { profile: 'early', database: 'never_there' })).toBe(0);
 
+    // Output for a program: printed with --quiet too (as --json is).
+    const quiet = await runCli(['status', out, '--format', 'prometheus', '--quiet'], { cwd: work });
+    expect(quiet.exitCode).toBe(0);
+    expect(valueOf(samplesOf(quiet.stdout), 'pgbak_last_run_success', { profile: 'early', database: 'never_there' })).toBe(0);
+
     const both = await runCli(['status', out, '--format', 'prometheus', '--json'], { cwd: work });
     expect(both.exitCode).toBe(2);
     expect(errorReport(both.stderr).message).toBe('--format prometheus and --json both say what to print');
