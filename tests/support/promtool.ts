@@ -5,7 +5,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
+// PGBAK_TEST_PROMTOOL names another promtool (a path that does not exist plays a machine without it).
 function findPromtool(): string | null {
+  const chosen = process.env.PGBAK_TEST_PROMTOOL;
+  if (chosen !== undefined) return existsSync(chosen) ? chosen : null;
   for (const dir of (process.env.PATH ?? '').split(delimiter).concat('/usr/bin')) {
     const candidate = join(dir, 'promtool');
     if (dir !== '' && existsSync(candidate)) return candidate;
