@@ -18,6 +18,7 @@ export { scanBackups, selectToKeep, pruneBackups, applyRetention, backupStatus, 
 export type { RetentionPolicy } from './config/profile-schema.js';
 export { checkSignature, readVerifyKeys, signingKeyId, SIGNATURE_ENTRY, type SignatureCheck, type VerifyKey } from './crypto/signing/index.js';
 export { PgbakError, ExitCode } from './errors.js';
+export { recordRunMetrics, statusMetrics, type RunOutcome } from './notify/index.js';
 export { compareSchemas, readSide, type CompareInput, type CompareResult, type SideSummary } from './compare/compare.js';
 export { resolveSide, configuredSide, type SideInput, type ResolvedSide } from './compare/sides.js';
 export { inspectDatabase, inspectSchema } from './compare/inspect.js';

@@ -53,7 +53,8 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
       .middleware((args) => {
         const level = args.debug ? 'debug' : args.verbose ? 'verbose' : args.quiet ? 'quiet' : 'normal';
         logger = createLogger({ level, color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR, stderr });
-        if (level === 'quiet' && !args.json) held = [];
+        // Output meant for a program (--json, status --format prometheus) is printed even with --quiet.
+        if (level === 'quiet' && !args.json && args.format !== 'prometheus') held = [];
       })
       .command(runCommand(context))
       .command(planCommand(context))

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { PgbakError } from '../errors.js';
+import { statusMetrics } from '../notify/index.js';
 import { parseDuration } from '../retention/duration.js';
 import { formatAge, formatUtc } from '../retention/format-time.js';
 import { renderTable } from '../retention/format-table.js';
@@ -13,6 +14,7 @@ export interface StatusArgs extends GlobalArgs {
   'output-dir'?: string;
   profile?: string;
   'max-age'?: string;
+  format?: 'text' | 'prometheus';
 }
 
 /** `pgbak status`: the monitoring hook; exit 3 when backups stopped arriving. */
@@ -24,13 +26,21 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
     builder: (yargs) =>
       yargs
         .option('max-age', { type: 'string', describe: 'stale when the newest backup is older than this: 90m, 26h, 7d, 1w' })
+        .option('format', { type: 'string', choices: ['text', 'prometheus'], describe: 'text (default) or prometheus: metrics in the text exposition format, for node_exporter or a scrape' })
         .option('profile', { type: 'string', describe: "only this profile (and where it stores them: its storage: or outputDir)" })
         .positional('location', { type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (the same as --output-dir)' })
         .option('output-dir', { alias: 'o', type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (default ./backups, or PGBAK_OUTPUT_DIR)' }) as never,
     handler: async (args) => {
-      const { logger, print } = ctx();
+      const { logger } = ctx();
       // Bad flags fail before anything is read.
       const maxAgeMs = args['max-age'] === undefined ? undefined : parseDuration(args['max-age']);
+      if (args.format === 'prometheus' && args.json) throw new PgbakError('USAGE', '--format prometheus and --json both say what to print', { hint: 'give one of them' });
+      const json = args.json;
+      const render = (report: StatusReport) => (args.format === 'prometheus' ? statusMetrics(report).replace(/\n$/, '') : json ? JSON.stringify(report) : describeStatus(report));
+      // An empty exposition (no backups yet) is printed as nothing at all.
+      const print = (text: string): void => {
+        if (text !== '') ctx().print(text);
+      };
       const folder = await openRepositoryContext({
         envFile: args['env-file'],
         profilesDir: args['profiles-dir'],
@@ -46,11 +56,11 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
         else logger.info(`removed ${leftover.file}: ${leftover.why}`);
       }
       // --json prints one object: when stale, it is the error report (naming every stale group).
-      if (!report.stale) return print(args.json ? JSON.stringify(report) : describeStatus(report));
-      if (!args.json) print(describeStatus(report));
+      if (!report.stale) return print(render(report));
+      if (!json) print(render(report));
       const stale = report.groups.filter((group) => group.stale);
       // One clear line per stale group on stderr; the error sums them up.
-      if (!args.json) for (const problem of report.problems.slice(0, stale.length)) logger.error(problem);
+      if (!json) for (const problem of report.problems.slice(0, stale.length)) logger.error(problem);
       const summary = stale.length > 0 ? `${stale.length} of ${report.groups.length} backup groups in ${report.outputDir} are stale` : report.problems[0]!;
       throw new PgbakError('STALE_BACKUP', summary, {
         hint: 'check that the scheduled backup still runs (cron, CronJob) and read its last log',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sslModes } from './connection-types.js';
 import { checkExtraArgs } from './extra-args.js';
+import { metricsSchema } from './metrics.js';
 import { storageSchema } from './storage.js';
 
 /** The six kinds of step a profile can hold. */
@@ -170,6 +171,8 @@ export const profileSchema = z
     signing: signingSchema.optional(),
     /** Which backups of this profile to keep; applied after each successful run and by `pgbak prune`. */
     retention: retentionSchema.optional(),
+    /** Prometheus metrics after every run: a node_exporter textfile and/or a Pushgateway. */
+    metrics: metricsSchema.optional(),
     /** The steps, run in order into one zip. */
     steps: z.array(stepSchema).min(1),
   })

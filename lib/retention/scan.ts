@@ -21,6 +21,8 @@ export interface BackupInfo {
    * {@link BackupRow}: the database of that row's retention group.
    */
   database: string;
+  /** The server's host as the run connected to it (manifest `source.host`). */
+  host: string;
   /**
    * Every database the steps dumped, in step order (a multi-database run lists
    * several; a run of cluster-wide steps only, the database it connected to). Each
@@ -204,6 +206,7 @@ async function readBackup(repository: BackupRepository, object: RepositoryObject
     profile: manifest.profile.name,
     profileFile: manifest.profile.file,
     database: manifest.source.database,
+    host: manifest.source.host,
     databases: databasesOf(steps, manifest.source.database),
     allDatabases: manifest.allDatabases === true,
     startedAt: manifest.startedAt,

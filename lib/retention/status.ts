@@ -26,6 +26,10 @@ export interface StatusBackup {
   startedAt: string;
   /** now − startedAt, in ms. */
   ageMs: number;
+  /** The zip's size. */
+  bytes: number;
+  /** The server's host the backup was made from (manifest `source.host`). */
+  host: string;
 }
 
 /** A run that wrote no backup, as the status report shows it. */
@@ -173,7 +177,7 @@ function groupStatus(key: GroupKey, newestFirst: BackupRow[], failures: FailedRu
 }
 
 function statusBackup(backup: BackupRow, now: Date): StatusBackup {
-  return { path: backup.path, file: backup.file, startedAt: backup.startedAt, ageMs: now.getTime() - Date.parse(backup.startedAt) };
+  return { path: backup.path, file: backup.file, startedAt: backup.startedAt, ageMs: now.getTime() - Date.parse(backup.startedAt), bytes: backup.size, host: backup.host };
 }
 
 function staleLine(group: GroupStatus, maxAge: number): string {

@@ -76,7 +76,7 @@ export async function recordFailedRun(context: FailedRunContext, error: unknown,
 // The databases the run was to back up, as far as the profile says without the
 // server: `databases: all` is not known before connecting, so such a run is
 // recorded under the database it connects to (and any it names).
-function runDatabases(context: FailedRunContext): { databases: string[]; label: string } {
+export function runDatabases(context: FailedRunContext): { databases: string[]; label: string } {
   const steps = checkProfile(context.profile, context.overrides).steps.filter((step) => step.kind !== 'globals-only');
   const all = steps.some((step) => step.databases === 'all');
   const named = steps.flatMap((step) => (step.databases === 'all' ? [] : step.databases ? [...step.databases] : [step.database ?? context.connection.database]));

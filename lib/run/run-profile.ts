@@ -6,6 +6,7 @@ import type { RunOptions } from './options.js';
 import { prepareRun } from './prepare.js';
 import { endWithFailure, recordFailedRun } from './record-failed-run.js';
 import { retain, holdRetention } from './retain.js';
+import { watchRunMetrics } from './run-metrics.js';
 import { throwIfAborted, type RunContext } from './run-context.js';
 import { ensureDir, openRunFiles, sweepLeftovers } from './run-files.js';
 import { recordRun } from './run-record.js';
@@ -28,15 +29,24 @@ async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
   // A log line written while the progress line is shown would start at its end.
   const logger = clearProgressBeforeLogging(options.logger ?? createLogger({ level: 'quiet' }), progress);
   const signal = options.signal ?? new AbortController().signal;
+  const metrics = watchRunMetrics(options.now);
   try {
-    const { config, plan, connection, sessions } = await prepareRun(options, logger, (context, error) => recordFailedRun(context, error, logger));
+    const { config, plan, connection, sessions } = await prepareRun(options, logger, (context, error) => {
+      metrics.failedEarly(context);
+      return recordFailedRun(context, error, logger);
+    });
+    metrics.planned(config, plan);
     try {
       throwIfAborted(signal);
       await ensureDir(plan.outputDir);
-      return await runLocked({ config, plan, connection, sessions, logger, signal, progress });
+      return await metrics.succeeded(await runLocked({ config, plan, connection, sessions, logger, signal, progress }), logger);
     } finally {
       await sessions.close();
     }
+  } catch (error) {
+    // Metrics after every run, failed ones too (a warning when they cannot be written).
+    await metrics.failed(error, logger);
+    throw error;
   } finally {
     // Whatever comes next on the terminal (the summary, the error report) starts on a clean line.
     progress.stop();

@@ -1,0 +1,2 @@
+// Telling people how backups went: webhooks, pings, e-mail, Prometheus metrics.
+export { recordRunMetrics, statusMetrics, type RunOutcome, type MetricsReporter } from './metrics/index.js';
