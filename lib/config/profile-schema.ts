@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sslModes } from './connection-types.js';
 import { checkExtraArgs } from './extra-args.js';
+import { notifySchema } from './notify.js';
 import { storageSchema } from './storage.js';
 
 /** The six kinds of step a profile can hold. */
@@ -160,6 +161,8 @@ export const profileSchema = z
     verify: flag.optional(),
     /** Which backups of this profile to keep; applied after each successful run and by `pgbak prune`. */
     retention: retentionSchema.optional(),
+    /** Alerts: `{ webhook: … }`, `{ ping: … }` and `{ email: … }` entries (see docs/alerts.md). */
+    notify: notifySchema.optional(),
     /** The steps, run in order into one zip. */
     steps: z.array(stepSchema).min(1),
   })

@@ -1,5 +1,7 @@
+import { loadRunConfig } from '../config/run-config.js';
 import { withSslPasswordFiles } from '../config/ssl-password-file.js';
 import { createLogger, createProgress, type Progress } from '../log/index.js';
+import { startRunAlerts } from '../notify/alerts/index.js';
 import { clearProgressBeforeLogging } from './progress-logger.js';
 import { acquireRunLock } from './lock.js';
 import type { RunOptions } from './options.js';
@@ -29,13 +31,21 @@ async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
   const logger = clearProgressBeforeLogging(options.logger ?? createLogger({ level: 'quiet' }), progress);
   const signal = options.signal ?? new AbortController().signal;
   try {
-    const { config, plan, connection, sessions } = await prepareRun(options, logger, (context, error) => recordFailedRun(context, error, logger));
+    const config = options.config ?? (await loadRunConfig(options, (message) => logger.warn(message)));
+    // Alerts (notify:) hear how the run ends; they never change its result.
+    const alerts = await startRunAlerts(config, logger);
     try {
-      throwIfAborted(signal);
-      await ensureDir(plan.outputDir);
-      return await runLocked({ config, plan, connection, sessions, logger, signal, progress });
-    } finally {
-      await sessions.close();
+      const { plan, connection, sessions } = await prepareRun({ ...options, config }, logger, (context, error) => recordFailedRun(context, error, logger));
+      alerts.planned(plan);
+      try {
+        throwIfAborted(signal);
+        await ensureDir(plan.outputDir);
+        return await alerts.succeeded(await runLocked({ config, plan, connection, sessions, logger, signal, progress }));
+      } finally {
+        await sessions.close();
+      }
+    } catch (error) {
+      throw await alerts.failed(error);
     }
   } finally {
     // Whatever comes next on the terminal (the summary, the error report) starts on a clean line.
