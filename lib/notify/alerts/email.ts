@@ -1,6 +1,7 @@
 // E-mail over SMTP with nodemailer (loaded only when a profile sends mail): STARTTLS
 // when the server offers it (or required with `requireTls`), smtps:// for TLS from the
 // start, the server's certificate checked against the system CAs or `caFile`.
+import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Notice } from './report.js';
 import { noticeText, noticeTitle } from './report.js';
@@ -26,7 +27,8 @@ export async function sendMail(target: EmailTarget, notice: Notice, deadline: Ab
       secure: target.secure,
       requireTLS: target.requireTls,
       ...(target.user !== null && target.password !== null && { auth: { user: target.user, pass: target.password.reveal() } }),
-      tls: { servername: target.host, ...(target.ca !== null && { ca: target.ca }) },
+      // SNI takes a host name only; an IP address is checked against the certificate's IP entries.
+      tls: { ...(isIP(target.host) === 0 && { servername: target.host }), ...(target.ca !== null && { ca: target.ca }) },
       connectionTimeout: target.timeoutMs,
       greetingTimeout: target.timeoutMs,
       socketTimeout: target.timeoutMs,
@@ -78,8 +80,10 @@ interface MailError {
 }
 
 function retryable(error: unknown): boolean {
-  const { code, responseCode } = error as MailError;
+  const { code, responseCode, message } = error as MailError;
   if (responseCode !== undefined) return responseCode >= 400 && responseCode < 500;
+  // A certificate that is not trusted stays so.
+  if (/certificate/i.test(message ?? '')) return false;
   return code === 'ECONNECTION' || code === 'ETIMEDOUT' || code === 'ESOCKET';
 }
 
