@@ -188,6 +188,22 @@ describe('alerts at the end of a run', () => {
   });
 });
 
+describe('pgbak plan', () => {
+  it('lists the notify targets with their events, tokens redacted', async () => {
+    const profiles = await profile(
+      'planned',
+      ['notify:', '  - webhook: { url: "${HOOK_URL}", format: teams, on: [failure, stale] }', '  - ping: { url: "https://hc-ping.com/${TOKEN_VAR}" }', '  - email: { smtp: "smtp://relay:25", from: a@example.com, to: [dba@example.com] }', 'steps:', '  - kind: schema-only', ''].join('\n'),
+    );
+    const env = { ...pgEnv(cluster, db.name), HOOK_URL: `https://example.webhook.office.com/workflows/${TOKEN}`, TOKEN_VAR: TOKEN };
+    const result = await runCli(['plan', 'planned', '--profiles-dir', profiles], { env });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('notify    webhook https://example.webhook.office.com/workflows/*** (teams) on failure, stale');
+    expect(result.stdout).toContain('          ping https://hc-ping.com/***: /start, then success, failure');
+    expect(result.stdout).toContain('          email dba@example.com via smtp://relay:25 on failure');
+    expect(result.stdout + result.stderr).not.toContain(TOKEN);
+  });
+});
+
 describe('pgbak status --notify', () => {
   it('sends a stale alert to the profile\'s on: [stale] targets, keeps exit 3, and names the outcome in --json', async () => {
     const hooks = await http();

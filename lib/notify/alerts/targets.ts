@@ -122,3 +122,13 @@ export function wants(target: NotifyTarget, event: NotifyEvent): boolean {
   if (target.kind === 'ping' && event === 'stale') return false;
   return target.on.includes(event);
 }
+
+/** One line per `notify:` entry, for `plan`: kind, where (token redacted) and on which events. */
+export function describeNotifyEntries(entries: readonly NotifyEntry[]): string[] {
+  return entries.map((entry) => {
+    if (entry.webhook) return `webhook ${redactUrl(entry.webhook.url)} (${entry.webhook.format ?? 'json'}) on ${(entry.webhook.on ?? DEFAULT_ON.webhook).join(', ')}`;
+    if (entry.ping) return `ping ${redactUrl(entry.ping.url)}: /start, then ${(entry.ping.on ?? DEFAULT_ON.ping).join(', ')}`;
+    const email = entry.email!;
+    return `email ${email.to.join(', ')} via ${new URL(email.smtp).protocol}//${new URL(email.smtp).host} on ${(email.on ?? DEFAULT_ON.email).join(', ')}`;
+  });
+}
