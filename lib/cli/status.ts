@@ -26,7 +26,7 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
     builder: (yargs) =>
       yargs
         .option('max-age', { type: 'string', describe: 'stale when the newest backup is older than this: 90m, 26h, 7d, 1w' })
-        .option('notify', { type: 'boolean', describe: "send a stale alert to each stale (or last-run-failed) profile's notify: targets with on: [stale]" })
+        .option('notify', { type: 'boolean', describe: "alert the notify: targets (on: [stale]) of stale or failing profiles" })
         .option('profile', { type: 'string', describe: "only this profile (and where it stores them: its storage: or outputDir)" })
         .positional('location', { type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (the same as --output-dir)' })
         .option('output-dir', { alias: 'o', type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (default ./backups, or PGBAK_OUTPUT_DIR)' }) as never,

@@ -6,6 +6,6 @@ export { sendNotice, pingUrl, DEFAULT_NOTIFY_DEADLINE_MS, type NotificationOutco
 export { webhookBody } from './payloads.js';
 export { noticeText, noticeTitle, type Notice, type RunNotice, type StaleNotice } from './report.js';
 export { redactUrl } from './redact-url.js';
-export { resolveTargets, describeNotifyEntries, type NotifyTarget } from './targets.js';
+export { resolveTargets, describeNotifyEntries, maskTargetSecrets, type NotifyTarget } from './targets.js';
 export { retryAfter } from './http-post.js';
 export { subjectOf } from './email.js';

@@ -9,10 +9,9 @@ import { PgbakError, toPgbakError } from '../../errors.js';
 import type { PgbakLogger } from '../../log/index.js';
 import type { Plan } from '../../plan/types.js';
 import { pgbakVersion } from '../../version.js';
-import { urlSecrets } from './redact-url.js';
 import type { RunNotice } from './report.js';
 import { DEFAULT_NOTIFY_DEADLINE_MS, sendNotice, sendStartPings, type NotificationOutcome } from './send.js';
-import { resolveTargets, type NotifyTarget } from './targets.js';
+import { maskTargetSecrets, resolveTargets } from './targets.js';
 import { parseTimeout } from '../../config/notify.js';
 
 /** What a run's end hands the alerts. */
@@ -46,7 +45,7 @@ export async function startRunAlerts(config: Readonly<RunConfig>, logger: PgbakL
   const entries = config.profile.profile.notify ?? [];
   if (entries.length === 0) return NONE;
   const targets = await resolveTargets(entries, { env: config.env, profileDir: dirname(config.profile.file), profileFile: config.profile.file });
-  maskSecrets(targets, logger);
+  maskTargetSecrets(targets, logger);
   const deadlineMs = notifyDeadline(config.env.PGBAK_NOTIFY_DEADLINE);
   const runId = randomUUID();
   const startedAt = new Date();
@@ -133,17 +132,6 @@ function logOf(hint: string | undefined): string | null {
 function fallbackDatabases(config: Readonly<RunConfig>): string[] {
   const named = config.profile.profile.steps.flatMap((step) => (step.database ? [step.database] : Array.isArray(step.databases) ? step.databases : []));
   return named.length > 0 ? [...new Set(named)] : [config.connection.database];
-}
-
-function maskSecrets(targets: readonly NotifyTarget[], logger: PgbakLogger): void {
-  for (const target of targets) {
-    if (target.kind === 'email') {
-      if (target.password) logger.addSecret(target.password.reveal());
-    } else {
-      for (const secret of urlSecrets(target.url)) logger.addSecret(secret);
-      if (target.kind === 'webhook') for (const value of Object.values(target.headers)) if (value.length >= 8) logger.addSecret(value);
-    }
-  }
 }
 
 /** PGBAK_NOTIFY_DEADLINE (`30s`, `2min`, ms): how long the whole notification phase may take; default 60s. */

@@ -8,11 +8,10 @@ import { toPgbakError } from '../../errors.js';
 import type { PgbakLogger } from '../../log/index.js';
 import type { GroupStatus, StatusReport } from '../../retention/index.js';
 import { pgbakVersion } from '../../version.js';
-import { urlSecrets } from './redact-url.js';
 import type { StaleNotice } from './report.js';
 import { notifyDeadline } from './run-alerts.js';
 import { sendNotice, type NotificationOutcome } from './send.js';
-import { resolveTargets, wants, type NotifyTarget } from './targets.js';
+import { maskTargetSecrets, resolveTargets, wants, type NotifyTarget } from './targets.js';
 
 export interface StatusAlertOptions {
   report: StatusReport;
@@ -54,8 +53,7 @@ export async function notifyStatus(options: StatusAlertOptions): Promise<Notific
       logger.verbose(`profile ${name} has no notify target with on: [stale]`);
       continue;
     }
-    for (const target of targets) if (target.kind !== 'email') for (const secret of urlSecrets(target.url)) logger.addSecret(secret);
-    for (const target of targets) if (target.kind === 'email' && target.password) logger.addSecret(target.password.reveal());
+    maskTargetSecrets(targets, logger);
     sends.push({ targets, notice: staleNotice(name, groups, report) });
   }
   const deadlineMs = notifyDeadline(options.env.PGBAK_NOTIFY_DEADLINE);

@@ -6,7 +6,8 @@ import { DEFAULT_NOTIFY_TIMEOUT_MS, type NotifyEntry, type NotifyEvent, type Web
 import type { Env } from '../../config/env-file.js';
 import { Secret } from '../../config/secret.js';
 import { PgbakError } from '../../errors.js';
-import { redactUrl } from './redact-url.js';
+import type { PgbakLogger } from '../../log/index.js';
+import { redactUrl, urlSecrets } from './redact-url.js';
 
 interface TargetBase {
   /** What logs and `--json` show: never a token or a password. */
@@ -131,4 +132,21 @@ export function describeNotifyEntries(entries: readonly NotifyEntry[]): string[]
     const email = entry.email!;
     return `email ${email.to.join(', ')} via ${new URL(email.smtp).protocol}//${new URL(email.smtp).host} on ${(email.on ?? DEFAULT_ON.email).join(', ')}`;
   });
+}
+
+// Header values that carry credentials (Authorization, X-Api-Key, a token, a signature).
+const SECRET_HEADER = /auth|token|key|secret|signature|cookie|password/i;
+
+/** From now on the logger masks every target's secrets: URLs (and their path, query, userinfo), credential headers, SMTP passwords. */
+export function maskTargetSecrets(targets: readonly NotifyTarget[], logger: PgbakLogger): void {
+  for (const target of targets) {
+    if (target.kind === 'email') {
+      if (target.password) logger.addSecret(target.password.reveal());
+    } else {
+      for (const secret of urlSecrets(target.url)) logger.addSecret(secret);
+      if (target.kind === 'webhook') {
+        for (const [name, value] of Object.entries(target.headers)) if (SECRET_HEADER.test(name) && value !== '') logger.addSecret(value);
+      }
+    }
+  }
 }

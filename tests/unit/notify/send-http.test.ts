@@ -2,7 +2,7 @@
 // retried, timeouts and the phase's deadline, on: filters, and tokens kept out of logs.
 import { PassThrough } from 'node:stream';
 import { createLogger } from '../../../lib/log/index.js';
-import { sendNotice, type NotifyTarget, type RunNotice } from '../../../lib/notify/alerts/index.js';
+import { maskTargetSecrets, sendNotice, type NotifyTarget, type RunNotice } from '../../../lib/notify/alerts/index.js';
 import { startHttpReceiver, type HttpReceiver } from '../../support/notify-receivers.js';
 
 const notice: RunNotice = {
@@ -109,13 +109,16 @@ describe('sending a webhook', () => {
   });
 
   it('passes headers, and keeps the token out of every log line even when an error quotes the URL', async () => {
-    const server = await receiver(() => ({ status: 401, body: `bad token in /hook/${TOKEN}` }));
+    const server = await receiver(() => ({ status: 401, body: `bad token in /hook/${TOKEN}, Bearer xyz-header-secret, application/json` }));
     const { logger, text } = capture();
-    for (const secret of [`/hook/${TOKEN}`, TOKEN]) logger.addSecret(secret);
-    await sendNotice([webhook(`${server.url}/hook/${TOKEN}`, { headers: { authorization: 'Bearer xyz' } })], notice, { logger, deadlineMs: 5000 });
-    expect(server.requests[0]!.headers.authorization).toBe('Bearer xyz');
+    const target = webhook(`${server.url}/hook/${TOKEN}`, { headers: { authorization: 'Bearer xyz-header-secret', accept: 'application/json' } });
+    maskTargetSecrets([target], logger);
+    await sendNotice([target], notice, { logger, deadlineMs: 5000 });
+    expect(server.requests[0]!.headers.authorization).toBe('Bearer xyz-header-secret');
     expect(text()).toContain('HTTP 401');
+    expect(text()).toContain('application/json');
     expect(text()).not.toContain(TOKEN);
+    expect(text()).not.toContain('xyz-header-secret');
   });
 
   it('reports a refused connection as a warning, after retrying it', async () => {
