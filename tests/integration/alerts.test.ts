@@ -2,10 +2,10 @@
 // servers on loopback. A run's result never depends on them; tokens never show.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../support/db.js';
 import { startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpReceiver } from '../support/notify-receivers.js';
-import { fakePgBin, readRunLogs, tempDirs } from './failures/helpers.js';
+import { fakePgBin, readRunLogs, tempDirs, waitForPid } from './failures/helpers.js';
 
 const cluster = getCluster(15);
 const dirs = tempDirs();
@@ -165,6 +165,24 @@ describe('alerts at the end of a run', () => {
     const ok = await runCli(['run', 'killed', '--profiles-dir', profiles, '--output-dir', out], { env: { ...env, FAKE_PG_DUMP_MODE: 'ok' } });
     expect(ok.exitCode).toBe(0);
     expect(hooks.requests).toHaveLength(1);
+  });
+
+  it('a run stopped by SIGTERM (exit 143) still sends its failure, as INTERRUPTED', async () => {
+    const hooks = await http();
+    const out = await dirs.make();
+    const pidFile = path.join(out, 'pg_dump.pid');
+    const profiles = await profile('stopped', ['notify:', '  - webhook: { url: "${HOOK_URL}" }', 'steps:', '  - kind: schema-only', ''].join('\n'));
+    const env = { ...pgEnv(cluster, db.name), HOOK_URL: `${hooks.url}/hook/${TOKEN}`, PGBAK_PG_BIN: fakePgBin, FAKE_PG_DUMP_MODE: 'hang', FAKE_PG_DUMP_PIDFILE: pidFile };
+
+    const run = startCli(['run', 'stopped', '--profiles-dir', profiles, '--output-dir', out], { env, timeout: 60_000 });
+    await waitForPid(pidFile);
+    run.kill('SIGTERM');
+    const result = await run;
+
+    expect(result.exitCode).toBe(143);
+    expect(hooks.requests).toHaveLength(1);
+    const body = JSON.parse(hooks.requests[0]!.body) as JsonBody;
+    expect(body).toMatchObject({ event: 'failure', ok: false, error: { code: 'INTERRUPTED' } });
   });
 
   it('an endpoint that never answers holds the run no longer than the deadline: exit 0, a warning on stderr and in the run log', async () => {
