@@ -110,7 +110,8 @@ export const emailSchema = z
       }
     }),
     from: mailbox,
-    to: z.array(mailbox).min(1, 'name at least one recipient'),
+    /** Recipients: a list, or one address. */
+    to: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(mailbox).min(1, 'name at least one recipient')),
     /** Which events are sent; default `[failure]`. */
     on: events.optional(),
     /** `{event}`, `{profile}` and `{host}` are replaced; default `[pgbak] FAILED nightly on db1`. */

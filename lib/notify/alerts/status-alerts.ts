@@ -10,7 +10,7 @@ import type { GroupStatus, StatusReport } from '../../retention/index.js';
 import { pgbakVersion } from '../../version.js';
 import type { StaleNotice } from './report.js';
 import { notifyDeadline } from './run-alerts.js';
-import { sendNotice, type NotificationOutcome } from './send.js';
+import { DEFAULT_NOTIFY_DEADLINE_MS, sendNotice, type NotificationOutcome } from './send.js';
 import { maskTargetSecrets, resolveTargets, wants, type NotifyTarget } from './targets.js';
 
 export interface StatusAlertOptions {
@@ -56,7 +56,14 @@ export async function notifyStatus(options: StatusAlertOptions): Promise<Notific
     maskTargetSecrets(targets, logger);
     sends.push({ targets, notice: staleNotice(name, groups, report) });
   }
-  const deadlineMs = notifyDeadline(options.env.PGBAK_NOTIFY_DEADLINE);
+  if (sends.length === 0) return [];
+  let deadlineMs = DEFAULT_NOTIFY_DEADLINE_MS;
+  try {
+    deadlineMs = notifyDeadline(options.env.PGBAK_NOTIFY_DEADLINE);
+  } catch (error) {
+    // status' own result (exit 3 when stale) matters more than a mistyped deadline.
+    logger.warn(`${toPgbakError(error).message}: using ${DEFAULT_NOTIFY_DEADLINE_MS / 1000}s`);
+  }
   const outcomes = await Promise.all(sends.map(({ targets, notice }) => sendNotice(targets, notice, { logger, deadlineMs })));
   return outcomes.flat();
 }

@@ -98,3 +98,10 @@ describe('profile notify:', () => {
     expect((error as PgbakError).message).toContain('/p/nightly.yaml: notify[0].email.passwordFile: cannot read /nonexistent/missing.txt: ENOENT');
   });
 });
+
+describe('profile notify: email to', () => {
+  it('takes one address as well as a list', () => {
+    const profile = parseProfile('notify:\n  - email: { smtp: "smtp://relay", from: a@example.com, to: dba@example.com }\nsteps:\n  - kind: full\n', '/p/x.yaml', {});
+    expect(profile.notify![0]!.email!.to).toEqual(['dba@example.com']);
+  });
+});
