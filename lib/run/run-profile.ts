@@ -37,13 +37,16 @@ async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
     try {
       const { plan, connection, sessions } = await prepareRun({ ...options, config }, logger, (context, error) => recordFailedRun(context, error, logger));
       alerts.planned(plan);
+      let summary: RunSummary;
       try {
         throwIfAborted(signal);
         await ensureDir(plan.outputDir);
-        return await alerts.succeeded(await runLocked({ config, plan, connection, sessions, logger, signal, progress }));
+        summary = await runLocked({ config, plan, connection, sessions, logger, signal, progress });
       } finally {
         await sessions.close();
       }
+      // After the lock and the server's connections are let go: alerts may take a while.
+      return await alerts.succeeded(summary);
     } catch (error) {
       throw await alerts.failed(error);
     }
