@@ -24,3 +24,4 @@ export { resolveSide, configuredSide, type SideInput, type ResolvedSide } from '
 export { inspectDatabase, inspectSchema } from './compare/inspect.js';
 export { diffModels, type Drift, type DriftChange, type DriftObject, type DiffOptions } from './compare/diff.js';
 export type { SchemaModel, ModelObject, ModelColumn } from './compare/model.js';
+export { notifyStatus, type NotificationOutcome, type StatusAlertOptions } from './notify/alerts/index.js';

@@ -13,8 +13,9 @@ await build({
   target: 'node20',
   format: 'esm',
   sourcemap: true,
-  // pg's optional native binding is never used by pgbak.
-  external: ['pg-native'],
+  // pg's optional native binding is never used by pgbak. nodemailer is imported lazily
+  // (await import()) by a run that sends e-mail: loaded from node_modules then, not at every start.
+  external: ['pg-native', 'nodemailer'],
   // yazl's CRC-32 in C instead of JavaScript (a third of the CPU time of a big dump).
   alias: { 'buffer-crc32': './scripts/shims/buffer-crc32.cjs' },
   // CommonJS dependencies (pg, yargs' helpers) call require(); give the ESM bundle one.

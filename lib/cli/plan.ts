@@ -3,6 +3,7 @@ import { loadRunConfig } from '../config/run-config.js';
 import { formatBytes, quoteArgv } from '../log/index.js';
 import type { NativePlanStep, PgDumpPlanStep, Plan, PlannedStorage } from '../plan/types.js';
 import { chooseUploadSizes } from '../storage/index.js';
+import { describeNotifyEntries } from '../notify/index.js';
 import { prepareRun } from '../run/prepare.js';
 import type { CommandContext } from './context.js';
 import { toRunConfigInput, withRunOptions, type RunArgs } from './run-options.js';
@@ -19,7 +20,8 @@ export function planCommand(ctx: () => CommandContext): CommandModule<object, Ru
       const { plan, connection, sessions } = await prepareRun({ config }, logger);
       await sessions.close();
       const hasPassword = connection.password !== undefined;
-      print(args.json ? JSON.stringify(planJson(plan, hasPassword)) : describePlan(plan, hasPassword));
+      const notify = describeNotifyEntries(config.profile.profile.notify ?? []);
+      print(args.json ? JSON.stringify(planJson(plan, hasPassword)) : describePlan(plan, hasPassword, notify));
     },
   };
 }
@@ -39,7 +41,7 @@ function planJson(plan: Plan, hasPassword: boolean) {
   };
 }
 
-function describePlan(plan: Plan, hasPassword: boolean): string {
+function describePlan(plan: Plan, hasPassword: boolean, notify: string[] = []): string {
   const c = plan.connection;
   const lines = [
     `profile   ${plan.profile.name} (${plan.profile.origin}: ${plan.profile.file})`,
@@ -52,6 +54,7 @@ function describePlan(plan: Plan, hasPassword: boolean): string {
     `verify    ${plan.verify ? 'yes: restore-test into a scratch database after the run' : 'no'}`,
     `retention ${plan.retention ? describeRetention(plan.retention) : 'none: every backup is kept'}`,
     `signing   ${plan.signing ? `${plan.signing.algorithm}, key ${plan.signing.keyId} (${plan.signing.keyFile}): the manifest's signature goes in manifest.json.sig` : 'no: archives are not signed'}`,
+    ...(notify.length > 0 ? notify.map((line, i) => `${i === 0 ? 'notify   ' : '         '} ${line}`) : []),
     '',
   ];
   plan.steps.forEach((step, i) => {

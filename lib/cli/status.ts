@@ -1,10 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { PgbakError } from '../errors.js';
-import { statusMetrics } from '../notify/index.js';
+import { notifyStatus, statusMetrics } from '../notify/index.js';
 import { parseDuration } from '../retention/duration.js';
 import { formatAge, formatUtc } from '../retention/format-time.js';
 import { renderTable } from '../retention/format-table.js';
-import { openRepositoryContext } from '../retention/output-folder.js';
+import { loadIfPresent, openRepositoryContext } from '../retention/output-folder.js';
 import { backupStatus, type GroupStatus, type StatusReport } from '../retention/status.js';
 import type { CommandContext, GlobalArgs } from './context.js';
 
@@ -15,6 +15,7 @@ export interface StatusArgs extends GlobalArgs {
   profile?: string;
   'max-age'?: string;
   format?: 'text' | 'prometheus';
+  notify?: boolean;
 }
 
 /** `pgbak status`: the monitoring hook; exit 3 when backups stopped arriving. */
@@ -27,6 +28,7 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
       yargs
         .option('max-age', { type: 'string', describe: 'stale when the newest backup is older than this: 90m, 26h, 7d, 1w' })
         .option('format', { type: 'string', choices: ['text', 'prometheus'], describe: 'text (default) or prometheus: metrics in the text exposition format, for node_exporter or a scrape' })
+        .option('notify', { type: 'boolean', describe: "alert the notify: targets (on: [stale]) of stale or failing profiles" })
         .option('profile', { type: 'string', describe: "only this profile (and where it stores them: its storage: or outputDir)" })
         .positional('location', { type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (the same as --output-dir)' })
         .option('output-dir', { alias: 'o', type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (default ./backups, or PGBAK_OUTPUT_DIR)' }) as never,
@@ -54,6 +56,17 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
       for (const leftover of report.leftovers) {
         if (leftover.action === 'failed') logger.warn(`cannot remove ${leftover.file} (${leftover.why}): ${leftover.error}`);
         else logger.info(`removed ${leftover.file}: ${leftover.why}`);
+      }
+      // Outcomes go into the report (--json); a failed alert is a warning and leaves the exit code alone.
+      if (args.notify) {
+        const { dirs, env, cwd } = folder;
+        (report as StatusReport & { notifications?: unknown }).notifications = await notifyStatus({
+          report,
+          loadProfile: (name) => (folder.profile?.name === name ? Promise.resolve(folder.profile) : loadIfPresent(name, dirs, env, cwd)),
+          env,
+          logger,
+          profile: args.profile,
+        });
       }
       // --json prints one object: when stale, it is the error report (naming every stale group).
       if (!report.stale) return print(render(report));

@@ -8,6 +8,7 @@ import type { Env } from './env-file.js';
 import { expandEnv, type ExpandProblem } from './expand-env.js';
 import type { ProfileDirs } from './profile-dirs.js';
 import { connectionSchema, profileSchema, retentionRules, retentionSchema, signingSchema, stepSchema, type Profile } from './profile-schema.js';
+import { notifyKeys } from './notify.js';
 import { localStorageSchema, s3StorageSchema } from './storage.js';
 import { didYouMean } from './suggest.js';
 
@@ -128,6 +129,7 @@ const knownKeys = {
   storage: ['local', 's3'],
   local: Object.keys(localStorageSchema.shape),
   s3: Object.keys(s3StorageSchema.shape),
+  notify: notifyKeys,
 };
 
 // "Unrecognized key" issues, with the closest key of the same object.
@@ -142,6 +144,8 @@ function suggestKeys(issue: { code: string; path: ReadonlyArray<PropertyKey>; ke
     : first === 'steps' && typeof second === 'number' && issue.path.length === 2 ? knownKeys.step
     : first === 'storage' && typeof second === 'number' && issue.path.length === 2 ? knownKeys.storage
     : first === 'storage' && issue.path.length === 3 && (issue.path[2] === 'local' || issue.path[2] === 's3') ? knownKeys[issue.path[2]]
+    : first === 'notify' && issue.path.length === 2 ? knownKeys.notify.entry
+    : first === 'notify' && issue.path.length === 3 && (issue.path[2] === 'webhook' || issue.path[2] === 'ping' || issue.path[2] === 'email') ? knownKeys.notify[issue.path[2]]
     : null;
   if (known === null) return '';
   if (issue.keys.length === 1) return didYouMean(issue.keys[0]!, known);

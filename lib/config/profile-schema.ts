@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { sslModes } from './connection-types.js';
 import { checkExtraArgs } from './extra-args.js';
 import { metricsSchema } from './metrics.js';
+import { notifySchema } from './notify.js';
 import { storageSchema } from './storage.js';
 
 /** The six kinds of step a profile can hold. */
@@ -173,6 +174,8 @@ export const profileSchema = z
     retention: retentionSchema.optional(),
     /** Prometheus metrics after every run: a node_exporter textfile and/or a Pushgateway. */
     metrics: metricsSchema.optional(),
+    /** Alerts: `{ webhook: … }`, `{ ping: … }` and `{ email: … }` entries (see docs/alerts.md). */
+    notify: notifySchema.optional(),
     /** The steps, run in order into one zip. */
     steps: z.array(stepSchema).min(1),
   })

@@ -1,5 +1,7 @@
+import { loadRunConfig } from '../config/run-config.js';
 import { withSslPasswordFiles } from '../config/ssl-password-file.js';
 import { createLogger, createProgress, type Progress } from '../log/index.js';
+import { startRunAlerts } from '../notify/index.js';
 import { clearProgressBeforeLogging } from './progress-logger.js';
 import { acquireRunLock } from './lock.js';
 import type { RunOptions } from './options.js';
@@ -31,17 +33,29 @@ async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
   const signal = options.signal ?? new AbortController().signal;
   const metrics = watchRunMetrics(options.now);
   try {
-    const { config, plan, connection, sessions } = await prepareRun(options, logger, (context, error) => {
-      metrics.failedEarly(context);
-      return recordFailedRun(context, error, logger);
-    });
-    metrics.planned(config, plan);
+    const config = options.config ?? (await loadRunConfig(options, (message) => logger.warn(message)));
+    // Alerts (notify:) hear how the run ends; they never change its result.
+    const alerts = await startRunAlerts(config, logger);
     try {
-      throwIfAborted(signal);
-      await ensureDir(plan.outputDir);
-      return await metrics.succeeded(await runLocked({ config, plan, connection, sessions, logger, signal, progress }), logger);
-    } finally {
-      await sessions.close();
+      const { plan, connection, sessions } = await prepareRun({ ...options, config }, logger, (context, error) => {
+        metrics.failedEarly(context);
+        return recordFailedRun(context, error, logger);
+      });
+      metrics.planned(config, plan);
+      alerts.planned(plan);
+      let summary: RunSummary;
+      try {
+        throwIfAborted(signal);
+        await ensureDir(plan.outputDir);
+        summary = await runLocked({ config, plan, connection, sessions, logger, signal, progress });
+      } finally {
+        await sessions.close();
+      }
+      summary = await metrics.succeeded(summary, logger);
+      // After the lock and the server's connections are let go: alerts may take a while.
+      return await alerts.succeeded(summary);
+    } catch (error) {
+      throw await alerts.failed(error);
     }
   } catch (error) {
     // Metrics after every run, failed ones too (a warning when they cannot be written).

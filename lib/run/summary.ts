@@ -1,3 +1,4 @@
+import type { NotificationOutcome } from '../notify/index.js';
 import type { StepRecord } from './build-manifest.js';
 import type { Plan } from '../plan/types.js';
 import type { CommittedArchive } from '../storage/index.js';
@@ -29,6 +30,8 @@ export interface RunSummary {
    * `copies`: per local folder and bucket the run wrote to (absent when it wrote to one local
    * folder only); `deleted`/`failed` sum them up.
    */
+  /** What became of the profile's `notify:` targets (absent without any); a failed one never fails the run. */
+  notifications?: NotificationOutcome[];
   retention?: { deleted: string[]; failed: number; error?: string; held?: string; copies?: RetentionCopy[] } | null;
 }
 
