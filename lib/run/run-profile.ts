@@ -1,3 +1,4 @@
+import { loadRunConfig } from '../config/run-config.js';
 import { withSslPasswordFiles } from '../config/ssl-password-file.js';
 import { createLogger, createProgress, type Progress } from '../log/index.js';
 import { clearProgressBeforeLogging } from './progress-logger.js';
@@ -7,7 +8,7 @@ import { prepareRun } from './prepare.js';
 import { endWithFailure, recordFailedRun } from './record-failed-run.js';
 import { retain, holdRetention } from './retain.js';
 import { throwIfAborted, type RunContext } from './run-context.js';
-import { ensureDir, openRunFiles, sweepLeftovers } from './run-files.js';
+import { ensureDir, openRunFiles, prefetchS3, sweepLeftovers } from './run-files.js';
 import { recordRun } from './run-record.js';
 import type { RunSummary } from './summary.js';
 import { verifyWritten } from './verify-written.js';
@@ -29,7 +30,10 @@ async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
   const logger = clearProgressBeforeLogging(options.logger ?? createLogger({ level: 'quiet' }), progress);
   const signal = options.signal ?? new AbortController().signal;
   try {
-    const { config, plan, connection, sessions } = await prepareRun(options, logger, (context, error) => recordFailedRun(context, error, logger));
+    const config = options.config ?? (await loadRunConfig(options, (message) => logger.warn(message)));
+    // The AWS SDK loads while the run connects, not before the first part goes.
+    prefetchS3(config.storage);
+    const { plan, connection, sessions } = await prepareRun({ ...options, config }, logger, (context, error) => recordFailedRun(context, error, logger));
     try {
       throwIfAborted(signal);
       await ensureDir(plan.outputDir);

@@ -266,6 +266,23 @@ describe('S3Sink parts', () => {
     expect(store.objects.get(KEY)!.equals(input.bytes)).toBe(true);
   });
 
+  it('cuts a chunk larger than several parts into parts, waiting for a free slot between them', async () => {
+    const store = stubStore();
+    const sink = await S3Sink.open({ client: store.client, bucket: BUCKET, key: KEY, partSize: PART, queueSize: 1 });
+    const bytes = randomBytes(3 * PART + 99);
+    await pipeline(Readable.from([bytes]), sink.writable);
+    await sink.commit();
+    expect([...store.partSizes.entries()].sort((a, b) => a[0] - b[0])).toEqual([
+      [1, PART],
+      [2, PART],
+      [3, PART],
+      [4, 99],
+    ]);
+    expect(store.maxInFlight()).toBe(1);
+    expect(store.partMemory.size).toBeLessThanOrEqual(2);
+    expect(store.objects.get(KEY)!.equals(bytes)).toBe(true);
+  });
+
   it('the byte that overflows partSize × maxParts fails the writer at once, before another part goes, and the upload is aborted', async () => {
     const store = stubStore({ gated: true });
     const sink = await S3Sink.open({ client: store.client, bucket: BUCKET, key: KEY, partSize: PART, maxParts: 2, queueSize: 4 });
