@@ -9,6 +9,7 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { constants } from 'node:buffer';
 import { createHash, type Hash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Writable } from 'node:stream';
@@ -149,6 +150,11 @@ export class S3Sink extends SinkLifecycle {
     if (options.partSize !== undefined && options.partSize < 5 * MiB) {
       throw new PgbakError('CONFIG_INVALID', `S3 part size ${options.partSize} is below the minimum of 5 MiB`, {
         hint: 'Use a part size of at least 5 MiB (S3 allows 10,000 parts per object)',
+      });
+    }
+    if (options.partSize !== undefined && options.partSize > constants.MAX_LENGTH) {
+      throw new PgbakError('CONFIG_INVALID', `S3 part size ${formatBytes(options.partSize)} is more than one buffer can hold here (${formatBytes(constants.MAX_LENGTH)})`, {
+        hint: 'Use a smaller partSize (and a higher maxParts, if the store allows it)',
       });
     }
     if (options.maxParts !== undefined && !(Number.isInteger(options.maxParts) && options.maxParts >= 1 && options.maxParts <= MAX_PARTS)) {

@@ -4,6 +4,7 @@
 // the writer held back while every buffer is busy, and the part boundaries (empty archive,
 // exactly one part, the last short part, maxParts). The same sink against a real
 // S3-protocol server: tests/integration/storage/s3-sink.test.ts.
+import { constants } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -312,6 +313,16 @@ describe('S3Sink parts', () => {
         { PartNumber: 2, ETag: '"etag-2"', ChecksumCRC32: 'crc-2' },
       ],
     });
+  });
+
+  // Node 20 holds at most 4 GiB in one Buffer (S3 allows 5 GiB parts); Node 22+ holds more.
+  (constants.MAX_LENGTH < 5 * 1024 * MiB ? it : it.skip)('refuses a part size larger than one Buffer can be (parts are held in buffers), before anything is allocated or sent', async () => {
+    const store = stubStore();
+    await expect(S3Sink.open({ client: store.client, bucket: BUCKET, key: KEY, partSize: 5 * 1024 * MiB })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('S3 part size 5.0 GiB is more than one buffer can hold here'),
+    });
+    expect(store.calls).toEqual([]);
   });
 
   it('an abort while parts are in flight waits for their answers, then aborts the upload; the writer gets the reason', async () => {
