@@ -10,7 +10,7 @@ import { endWithFailure, recordFailedRun } from './record-failed-run.js';
 import { retain, holdRetention } from './retain.js';
 import { watchRunMetrics } from './run-metrics.js';
 import { throwIfAborted, type RunContext } from './run-context.js';
-import { ensureDir, openRunFiles, sweepLeftovers } from './run-files.js';
+import { ensureDir, openRunFiles, prefetchS3, sweepLeftovers } from './run-files.js';
 import { recordRun } from './run-record.js';
 import type { RunSummary } from './summary.js';
 import { verifyWritten } from './verify-written.js';
@@ -34,6 +34,8 @@ async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
   const metrics = watchRunMetrics(options.now);
   try {
     const config = options.config ?? (await loadRunConfig(options, (message) => logger.warn(message)));
+    // The AWS SDK loads while the run connects, not before the first part goes.
+    prefetchS3(config.storage);
     // Alerts (notify:) hear how the run ends; they never change its result.
     const alerts = await startRunAlerts(config, logger);
     try {

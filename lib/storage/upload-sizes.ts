@@ -11,9 +11,9 @@ export const DEFAULT_PART_SIZE = 8 * MiB;
 export const DEFAULT_QUEUE_SIZE = 4;
 /**
  * What the upload's part buffers may hold at once: (queueSize + 1) × partSize, the parts in
- * flight and the one being filled. That is a model, not the process's memory: lib-storage
- * copies each part once more and frees late, so a run to S3 measured 2.5–3× this above
- * the SDK alone, over the 150 MB target for large archives (BENCHMARKS.md, 2026-12-05).
+ * flight and the one being filled. The S3 sink allocates exactly these buffers and reuses
+ * them (it no longer goes through lib-storage, which copied each part again: 2.5–3× this,
+ * BENCHMARKS.md 2026-12-05); the rest of a run's memory is the SDK, the zip writer and Node.
  */
 export const UPLOAD_MEMORY_BUDGET = 80 * MiB;
 /** The parts must hold this many times the estimate: pg_database_size is a rough guess of a dump's size. */

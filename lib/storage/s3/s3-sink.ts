@@ -1,8 +1,18 @@
-import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { constants } from 'node:buffer';
 import { createHash, type Hash } from 'node:crypto';
 import { posix } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import type { S3Encryption, S3StorageClass } from '../../config/storage.js';
 import { PgbakError, toPgbakError } from '../../errors.js';
 // The leaf, not log/index.js: this module is loaded lazily beside the CLI bundle, and the
@@ -22,9 +32,9 @@ export interface S3SinkOptions {
   /** Bytes per part, at least 5 MiB (S3's minimum); default 8 MiB. At most 10,000 parts per object. */
   partSize?: number;
   /**
-   * Parts uploaded at once; default 4. The part buffers are (queueSize + 1) × partSize, but
-   * lib-storage joins each part from the chunks it got and keeps them until the next part:
-   * measured memory is 2.5–3× that (BENCHMARKS.md, 2026-12-05).
+   * Parts uploaded at once; default 4. The sink holds (queueSize + 1) part buffers of
+   * partSize at most — the parts in flight and the one being filled — allocated as the
+   * archive needs them and reused, never more.
    */
   queueSize?: number;
   /**
@@ -54,14 +64,21 @@ const MiB = 1024 * 1024;
 const MAX_PARTS = 10_000;
 
 /**
- * An archive streamed to S3 (or a compatible store) while it is written: lib-storage's
- * `Upload` reads a PassThrough, sends a single PutObject for an archive smaller than
- * one part, a multipart upload otherwise. `Upload` publishes whatever it got when its
- * body ends, so the body's end is held back until {@link commit}: the writable's own end
- * only says the last byte was handed over. A failure destroys the body with an error,
- * so `Upload` sends no PutObject (it sends it only after the body's end) and no
- * CompleteMultipartUpload; once it has settled, the sink sends AbortMultipartUpload for a
- * multipart upload it had begun. Memory: about partSize × (queueSize + 1).
+ * An archive streamed to S3 (or a compatible store) while it is written, as a multipart
+ * upload the sink drives itself with the SDK's commands. The bytes are copied into part
+ * buffers — at most queueSize + 1 of partSize, reused: a buffer is filled again only once
+ * the UploadPart that sent it has answered — and up to queueSize parts are sent at once;
+ * when every buffer is busy the writable waits (backpressure). A part goes once the byte
+ * after it arrives, so the last part, full or short, goes only at {@link commit}: the
+ * writable's end says the last byte was handed over and publishes nothing. An archive
+ * that fits in one part is sent at commit as one PutObject, and nothing is sent before.
+ * (lib-storage's `Upload` did this before; it copied every part two or three times over,
+ * which the 150 MB budget could not hold: BENCHMARKS.md, 2026-12-05.)
+ *
+ * Each part is a Buffer, so the SDK's retries (per request, client.ts) send it again byte
+ * for byte. A part that fails every attempt, or CreateMultipartUpload's failure, stops the
+ * writer with that error. A failure or an abort waits for the parts in flight to answer
+ * (so that none lands after it) and sends AbortMultipartUpload for an upload begun.
  *
  * The bytes are hashed (sha256) on their way to the upload. Once the object is complete,
  * its size is checked (HeadObject) and `<key>.sha256` is written beside it, a sha256sum
@@ -72,20 +89,32 @@ export class S3Sink extends SinkLifecycle {
   readonly location: string;
   readonly writable: Writable;
 
-  private readonly body: PassThrough;
-  private readonly upload: Upload;
-  /** Settles once `Upload` is done, completed or failed: then no part is in flight. */
-  private readonly uploaded: Promise<unknown>;
+  private readonly partSize: number;
+  private readonly queueSize: number;
+  private readonly maxBytes: number;
   private readonly closed: Promise<void>;
   private failure: Error | undefined;
   private bytes = 0;
   private readonly hash: Hash = createHash('sha256');
-  private readonly maxBytes: number;
   private discarding: Promise<void> | undefined;
-  /** Of the multipart upload, once CreateMultipartUpload answered. */
-  private uploadId: string | undefined;
-  /** The first error the storage answered: the one to report, whatever lib-storage rejects with. */
-  private storageError: unknown;
+  /** Part buffers ready to be filled again; {@link allocated} counts all there are (at most queueSize + 1). */
+  private free: Buffer[] = [];
+  private allocated = 0;
+  /** The part being filled and its bytes so far. */
+  private filling: Buffer | undefined;
+  private filled = 0;
+  /** Parts handed to the store so far (the last one's number). */
+  private partsSent = 0;
+  /** The parts being sent; each settles (never rejects) once its UploadPart answered. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Woken whenever a part settles or the sink stops: a writer waiting for a free slot. */
+  private waiters: Array<() => void> = [];
+  private readonly completedParts: CompletedPart[] = [];
+  /** CreateMultipartUpload, once the first part goes: resolves to the upload id. */
+  private created: Promise<string> | undefined;
+  private uploadedBytes = 0;
+  /** Set when the sink is discarded: no part goes after it. */
+  private stopped = false;
   /** Whether CompleteMultipartUpload was sent: a failure after it may be a lost answer, not a failed upload. */
   private completeSent = false;
   private readonly onSignal = () => {
@@ -94,46 +123,17 @@ export class S3Sink extends SinkLifecycle {
 
   private constructor(private readonly options: S3SinkOptions) {
     super();
-    const { client, bucket, key } = options;
+    const { bucket, key } = options;
     this.location = `s3://${bucket}/${key}`;
-    const partSize = options.partSize ?? 8 * MiB;
-    this.maxBytes = partSize * (options.maxParts ?? MAX_PARTS);
-    this.body = new PassThrough({ highWaterMark: 64 * 1024 });
-    this.upload = new Upload({
-      client: this.watch(client),
-      // Upload sends these with CreateMultipartUpload or PutObject; UploadPart ignores them.
-      params: {
-        Bucket: bucket,
-        Key: key,
-        Body: this.body,
-        ...(options.storageClass !== undefined && { StorageClass: options.storageClass }),
-        ...(options.sse !== undefined && { ServerSideEncryption: options.sse }),
-        ...(options.kmsKeyId !== undefined && { SSEKMSKeyId: options.kmsKeyId }),
+    this.partSize = options.partSize ?? 8 * MiB;
+    this.queueSize = options.queueSize ?? 4;
+    this.maxBytes = this.partSize * (options.maxParts ?? MAX_PARTS);
+    this.writable = new Writable({
+      highWaterMark: 64 * 1024,
+      write: (chunk: Buffer, _encoding, callback) => {
+        this.take(chunk).then(() => callback(), callback);
       },
-      partSize,
-      queueSize: options.queueSize ?? 4,
-      // The sink aborts the multipart upload itself (discard()): lib-storage's own abort runs
-      // un-awaitable after an abort() and, when it fails, replaces the provider's error with its own.
-      leavePartsOnError: true,
     });
-    // lib-storage on Node reports once per completed part, counting on (bytesUploadedSoFar).
-    const onUploaded = options.onUploaded;
-    if (onUploaded) this.upload.on('httpUploadProgress', (event) => onUploaded(event.loaded ?? 0));
-    this.uploaded = this.upload.done();
-    // A rejection of the upload while the archive is written (NoSuchBucket, AccessDenied
-    // on the first part, a part that failed every retry) stops the writer with it.
-    this.uploaded.catch((error: unknown) => {
-      const failure = s3Failed('upload to', this.location, this.storageError ?? error);
-      this.failure ??= failure;
-      if (!this.writable.destroyed) this.writable.destroy(failure);
-    });
-    // The body can close under the writer when Upload stops reading it (a part failed every
-    // retry): the writer then gets Upload's own error, not the body's AbortError.
-    const uploadFailure = this.uploaded.then(
-      () => new PgbakError('INTERNAL', `${this.location} was completed before commit`),
-      (error: unknown) => s3Failed('upload to', this.location, this.storageError ?? error),
-    );
-    this.writable = new BodyWritable(this.body, uploadFailure, (chunk) => this.take(chunk));
     this.closed = new Promise((resolve) => this.writable.once('close', resolve));
     this.writable.on('error', (error) => {
       this.failure ??= error;
@@ -152,8 +152,16 @@ export class S3Sink extends SinkLifecycle {
         hint: 'Use a part size of at least 5 MiB (S3 allows 10,000 parts per object)',
       });
     }
+    if (options.partSize !== undefined && options.partSize > constants.MAX_LENGTH) {
+      throw new PgbakError('CONFIG_INVALID', `S3 part size ${formatBytes(options.partSize)} is more than one buffer can hold here (${formatBytes(constants.MAX_LENGTH)})`, {
+        hint: 'Use a smaller partSize (and a higher maxParts, if the store allows it)',
+      });
+    }
     if (options.maxParts !== undefined && !(Number.isInteger(options.maxParts) && options.maxParts >= 1 && options.maxParts <= MAX_PARTS)) {
       throw new PgbakError('CONFIG_INVALID', `S3 maxParts ${options.maxParts} is not a whole number from 1 to ${MAX_PARTS}`);
+    }
+    if (options.queueSize !== undefined && !(Number.isInteger(options.queueSize) && options.queueSize >= 1)) {
+      throw new PgbakError('CONFIG_INVALID', `S3 queueSize ${options.queueSize} is not a whole number of at least 1`);
     }
     const sink = new S3Sink(options);
     if (options.signal?.aborted) await sink.abort(abortReason(options.signal, sink.location));
@@ -167,15 +175,9 @@ export class S3Sink extends SinkLifecycle {
       if (!this.writable.writableFinished) {
         throw this.failure ?? new PgbakError('INTERRUPTED', `writing ${this.location} was aborted`);
       }
-      // Only now may Upload see the end: it then sends the PutObject or CompleteMultipartUpload.
-      this.body.end();
-      await this.uploaded.catch(async (error: unknown) => {
-        // A CompleteMultipartUpload that took effect but whose answer was lost (a dropped
-        // connection, a timeout) is retried by the SDK, and the store may answer the retry
-        // with an error (NoSuchUpload): the object is there, whole, and this is its commit.
-        if (this.completeSent && (await this.storedBytes().catch(() => undefined)) === this.bytes) return;
-        throw s3Failed('upload to', this.location, this.storageError ?? error);
-      });
+      // Only now is the archive whole: the last part (or the only PutObject) goes.
+      if (this.partsSent === 0) await this.putWhole();
+      else await this.completeUpload();
     } catch (error) {
       this.state = 'aborted';
       await this.discard(error as Error).catch(() => undefined);
@@ -183,6 +185,7 @@ export class S3Sink extends SinkLifecycle {
     }
     this.state = 'committed';
     this.options.signal?.removeEventListener('abort', this.onSignal);
+    this.releaseBuffers();
     const sha256 = this.hash.digest('hex');
     try {
       await this.checkStoredSize();
@@ -193,12 +196,171 @@ export class S3Sink extends SinkLifecycle {
     return { location: this.location, bytes: this.bytes, sha256 };
   }
 
-  /** Counts and hashes a chunk on its way to the upload; an error once the parts cannot hold the archive. */
-  private take(chunk: Buffer): Error | undefined {
+  /**
+   * Counts, hashes and copies a chunk into the part being filled. A full part goes once
+   * a byte after it comes (it is then not the last); that waits while queueSize parts
+   * are in flight. Rejects once the parts cannot hold the archive, or the upload failed.
+   */
+  private async take(chunk: Buffer): Promise<void> {
+    this.throwIfStopped();
     this.bytes += chunk.length;
-    if (this.bytes > this.maxBytes) return this.outgrown();
+    if (this.bytes > this.maxBytes) throw this.outgrown();
     this.hash.update(chunk);
-    return undefined;
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.filled === this.partSize) await this.sendFilling();
+      this.filling ??= this.freeBuffer();
+      const copied = chunk.copy(this.filling, this.filled, offset);
+      this.filled += copied;
+      offset += copied;
+    }
+  }
+
+  /** A buffer for the next part: one handed back, or a new one while fewer than queueSize + 1 exist. */
+  private freeBuffer(): Buffer {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    // At most queueSize in flight and none being filled: a buffer is free, or fewer than queueSize + 1 exist.
+    if (this.allocated > this.queueSize) throw new PgbakError('INTERNAL', `${this.location}: no free part buffer`);
+    this.allocated++;
+    return Buffer.allocUnsafe(this.partSize);
+  }
+
+  /** Sends the part being filled once fewer than queueSize parts are in flight. */
+  private async sendFilling(): Promise<void> {
+    while (this.inFlight.size >= this.queueSize) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      this.throwIfStopped();
+    }
+    this.throwIfStopped();
+    const buffer = this.filling!;
+    const length = this.filled;
+    this.filling = undefined;
+    this.filled = 0;
+    const partNumber = ++this.partsSent;
+    const part: Promise<void> = this.uploadPart(partNumber, buffer.subarray(0, length))
+      .then(
+        // Only now may the buffer be filled again: the SDK is done with it (retries included).
+        () => void this.free.push(buffer),
+        (error: unknown) => this.fail(error),
+      )
+      .finally(() => {
+        this.inFlight.delete(part);
+        this.wake();
+      });
+    this.inFlight.add(part);
+  }
+
+  private async uploadPart(partNumber: number, body: Buffer): Promise<void> {
+    const uploadId = await this.createUpload();
+    if (this.stopped) return;
+    const { bucket, key } = this.options;
+    const answer = await this.options.client.send(
+      new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }),
+    );
+    if (!answer.ETag) throw new PgbakError('OUTPUT_NOT_WRITABLE', `cannot upload to ${this.location}: the store answered part ${partNumber} without an ETag`);
+    this.completedParts.push({
+      PartNumber: partNumber,
+      ETag: answer.ETag,
+      ...(answer.ChecksumCRC32 && { ChecksumCRC32: answer.ChecksumCRC32 }),
+      ...(answer.ChecksumCRC32C && { ChecksumCRC32C: answer.ChecksumCRC32C }),
+      ...(answer.ChecksumCRC64NVME && { ChecksumCRC64NVME: answer.ChecksumCRC64NVME }),
+      ...(answer.ChecksumSHA1 && { ChecksumSHA1: answer.ChecksumSHA1 }),
+      ...(answer.ChecksumSHA256 && { ChecksumSHA256: answer.ChecksumSHA256 }),
+    });
+    this.uploadedBytes += body.length;
+    this.options.onUploaded?.(this.uploadedBytes);
+  }
+
+  /** CreateMultipartUpload, once (with the first part): the object's storage class and encryption go here. */
+  private createUpload(): Promise<string> {
+    this.created ??= (async () => {
+      const { client, bucket, key } = this.options;
+      const answer = await client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          ...this.objectOptions(),
+          // As lib-storage did: a client that adds checksums to every upload (not createS3Client's,
+          // which asks for them only when required) declares CRC32 for the whole upload.
+          ...((await client.config?.requestChecksumCalculation?.()) === 'WHEN_SUPPORTED' && { ChecksumAlgorithm: 'CRC32' as const }),
+        }),
+      );
+      if (!answer.UploadId) throw new PgbakError('OUTPUT_NOT_WRITABLE', `cannot upload to ${this.location}: the store answered CreateMultipartUpload without an upload id`);
+      return answer.UploadId;
+    })();
+    return this.created;
+  }
+
+  private objectOptions() {
+    const { storageClass, sse, kmsKeyId } = this.options;
+    return {
+      ...(storageClass !== undefined && { StorageClass: storageClass }),
+      ...(sse !== undefined && { ServerSideEncryption: sse }),
+      ...(kmsKeyId !== undefined && { SSEKMSKeyId: kmsKeyId }),
+    };
+  }
+
+  /** A part or the upload failed (after the SDK's retries): the writer stops with the storage's error. */
+  private fail(error: unknown): void {
+    if (this.stopped) return;
+    this.failure ??= s3Failed('upload to', this.location, error);
+    if (!this.writable.destroyed) this.writable.destroy(this.failure);
+  }
+
+  private throwIfStopped(): void {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.stopped) throw new PgbakError('INTERRUPTED', `writing ${this.location} was aborted`);
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Waits until no part is in flight (each settles, none rejects). */
+  private async settleParts(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
+  /** An archive smaller than one part (or exactly one, or empty): one PutObject of the bytes held. */
+  private async putWhole(): Promise<void> {
+    const { client, bucket, key } = this.options;
+    const body = this.filling?.subarray(0, this.filled) ?? Buffer.alloc(0);
+    try {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ...this.objectOptions() }));
+    } catch (error) {
+      throw s3Failed('upload to', this.location, error);
+    }
+    this.uploadedBytes = this.bytes;
+    this.options.onUploaded?.(this.uploadedBytes);
+  }
+
+  /** The last part (full or short), then CompleteMultipartUpload once every part answered. */
+  private async completeUpload(): Promise<void> {
+    if (this.filled > 0) await this.sendFilling();
+    await this.settleParts();
+    if (this.failure !== undefined) throw this.failure;
+    const { client, bucket, key } = this.options;
+    const parts = [...this.completedParts].sort((a, b) => a.PartNumber! - b.PartNumber!);
+    try {
+      const uploadId = await this.createUpload();
+      this.completeSent = true;
+      await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    } catch (error) {
+      // A CompleteMultipartUpload that took effect but whose answer was lost (a dropped
+      // connection, a timeout) is retried by the SDK, and the store may answer the retry
+      // with an error (NoSuchUpload): the object is there, whole, and this is its commit.
+      if (this.completeSent && (await this.storedBytes().catch(() => undefined)) === this.bytes) return;
+      throw s3Failed('upload to', this.location, error);
+    }
+  }
+
+  private releaseBuffers(): void {
+    this.free = [];
+    this.filling = undefined;
+    this.filled = 0;
   }
 
   private outgrown(): PgbakError {
@@ -239,27 +401,6 @@ export class S3Sink extends SinkLifecycle {
     return failure;
   }
 
-  /**
-   * The client as Upload sees it: the same, but each answer is looked at on the way
-   * (the multipart upload's id, the storage's first error).
-   */
-  private watch(client: S3Client): S3Client {
-    const watched = Object.create(client) as S3Client;
-    const send = async (command: Parameters<S3Client['send']>[0], options?: unknown) => {
-      try {
-        if (command instanceof CompleteMultipartUploadCommand) this.completeSent = true;
-        const output = await client.send(command as never, options as never);
-        if (command instanceof CreateMultipartUploadCommand) this.uploadId = (output as { UploadId?: string }).UploadId;
-        return output;
-      } catch (error) {
-        this.storageError ??= error;
-        throw error;
-      }
-    };
-    watched.send = send as S3Client['send'];
-    return watched;
-  }
-
   /** A store that keeps checksum trailers inside the object (or drops bytes) shows a different size. */
   private async checkStoredSize(): Promise<void> {
     let stored: number | undefined;
@@ -281,35 +422,28 @@ export class S3Sink extends SinkLifecycle {
   }
 
   /**
-   * Destroys the body with an error, so Upload never sees an end, and waits until it
-   * gave up: by then it sent AbortMultipartUpload for a multipart upload that had begun.
-   * Rejects when that abort itself failed: an incomplete upload may be left.
+   * Stops the writer, waits until every part in flight has answered (a part that reached
+   * the store after the abort would leave an incomplete upload behind), and sends
+   * AbortMultipartUpload for an upload begun. Rejects when that abort itself failed: an
+   * incomplete upload may be left.
    */
   protected discard(reason: Error | undefined): Promise<void> {
     this.discarding ??= (async () => {
+      this.stopped = true;
       this.options.signal?.removeEventListener('abort', this.onSignal);
       const why = reason ?? new PgbakError('INTERRUPTED', `writing ${this.location} was aborted`);
-      if (!this.body.destroyed) this.body.destroy(why);
       if (!this.writable.destroyed) this.writable.destroy(why);
-      const completed = await this.uploaded.then(
-        () => true,
-        () => false,
-      );
-      // Stops any part still queued; sends nothing itself.
-      await this.upload.abort();
-      if (completed) {
-        // Only if the body ended before the failure, which commit() alone does.
-        throw new PgbakError('INTERNAL', `${this.location} was completed although it was aborted`);
-      }
-      // Upload has settled: no part is in flight, and the id is known if one was created.
-      if (this.uploadId !== undefined) {
-        const { client, bucket, key } = this.options;
-        try {
-          await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: this.uploadId }));
-        } catch (error) {
-          if ((error as { name?: string }).name !== 'NoSuchUpload') {
-            throw s3Failed('abort the multipart upload of', this.location, error, 'An incomplete upload may be left (it costs storage, it is never listed as a backup): an AbortIncompleteMultipartUpload lifecycle rule removes it');
-          }
+      this.wake();
+      await this.settleParts();
+      this.releaseBuffers();
+      const uploadId = await this.created?.catch(() => undefined);
+      if (uploadId === undefined) return;
+      const { client, bucket, key } = this.options;
+      try {
+        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'NoSuchUpload') {
+          throw s3Failed('abort the multipart upload of', this.location, error, 'An incomplete upload may be left (it costs storage, it is never listed as a backup): an AbortIncompleteMultipartUpload lifecycle rule removes it');
         }
       }
     })();
@@ -319,37 +453,4 @@ export class S3Sink extends SinkLifecycle {
 
 function abortReason(signal: AbortSignal, location: string): Error {
   return signal.reason instanceof Error ? signal.reason : new PgbakError('INTERRUPTED', `writing ${location} was interrupted`);
-}
-
-/** Hands every chunk to the upload's body with backpressure; its end does not end the body. */
-class BodyWritable extends Writable {
-  constructor(
-    private readonly body: PassThrough,
-    private readonly uploadFailure: Promise<Error>,
-    private readonly take: (chunk: Buffer) => Error | undefined,
-  ) {
-    super({ highWaterMark: 64 * 1024 });
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.body.destroyed) return void this.uploadFailure.then(callback);
-    const refused = this.take(chunk);
-    if (refused !== undefined) return callback(refused);
-    if (this.body.write(chunk)) return callback();
-    const cleanup = () => {
-      this.body.off('drain', onDrain);
-      this.body.off('close', onClose);
-    };
-    const onDrain = () => (cleanup(), callback());
-    const onClose = () => (cleanup(), void this.uploadFailure.then(callback));
-    this.body.once('drain', onDrain);
-    this.body.once('close', onClose);
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (error === null && this.writableFinished) return callback(null);
-    // Upload must see an error, never an end: an end would publish a truncated object.
-    if (!this.body.destroyed) this.body.destroy(error ?? new PgbakError('INTERRUPTED', 'writing the archive was aborted'));
-    callback(error);
-  }
 }
