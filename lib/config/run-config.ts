@@ -9,6 +9,7 @@ import { resolveProfileDirs, type ProfileDirs } from './profile-dirs.js';
 import { resolveConnection, type ConnectionFlags } from './resolve-connection.js';
 import { applyRunOverrides, type StepOverrides } from './run-overrides.js';
 import { resolveStorage, type Storage } from './storage.js';
+import { resolveEncryption, type Encryption } from './encryption.js';
 
 /** What every command starts from: flags naming where configuration lives. */
 export interface ConfigInput {
@@ -67,6 +68,8 @@ export interface RunConfig extends CommandConfig {
   /** Where the archive goes, every copy at once (at least one). */
   readonly storage: readonly Storage[];
   readonly connection: Connection;
+  /** age encryption of the archive (profile `encryption:`), keys read; null: none. */
+  readonly encryption: Encryption | null;
 }
 
 /**
@@ -89,7 +92,8 @@ export async function loadRunConfig(input: RunConfigInput, warn?: (message: stri
   );
   const outputDir = storage.find((where) => where.kind === 'local')?.dir ?? stateDir;
   const connection = await resolveConnection({ env, profile: profile.profile.connection, profileDir: dirname(profile.file), flags: input.connection });
-  return deepFreeze({ ...base, profile, outputDir, storage, connection });
+  const encryption = await resolveEncryption(profile.profile.encryption, { env, profileDir: dirname(profile.file), where: profile.file });
+  return deepFreeze({ ...base, profile, outputDir, storage, connection, encryption });
 }
 
 /**

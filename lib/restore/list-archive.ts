@@ -6,6 +6,7 @@ import { isS3Location } from '../storage/index.js';
 import { chooseTools } from './choose-tools.js';
 import { extractInput, withRestoreTempDir } from './extract.js';
 import { openArchive } from './open-archive.js';
+import type { DecryptionKeys } from '../crypto/age/index.js';
 import { runTool } from './run-tool.js';
 import { inputOf } from './select-items.js';
 import type { RestoreItem } from './types.js';
@@ -32,9 +33,12 @@ export interface ArchiveListing {
  * entry with its sizes, and pg_restore's table of contents. Entries are not
  * checked against their sha256 here (restore and verify do that).
  */
-export async function listArchive(path: string, options: { env: Env; logger: PgbakLogger; signal: AbortSignal; cwd?: string }): Promise<ArchiveListing> {
+export async function listArchive(
+  path: string,
+  options: { env: Env; logger: PgbakLogger; signal: AbortSignal; cwd?: string; keys?: DecryptionKeys | undefined },
+): Promise<ArchiveListing> {
   const location = isS3Location(path) ? path : resolve(options.cwd ?? process.cwd(), path);
-  const archive = await openArchive(location, { check: false, env: options.env });
+  const archive = await openArchive(location, { check: false, env: options.env, keys: options.keys });
   try {
     const { manifest, reader } = archive;
     const stored = new Map(reader.entries().map((entry) => [entry.name, entry.compressedSize]));

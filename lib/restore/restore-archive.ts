@@ -46,7 +46,7 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
   // the restore reads matches its sha256 before any server is touched. Only what it reads is
   // read: the steps restored and, of a directory dump restored in part, the files it needs.
   const location = isS3Location(options.archive) ? options.archive : resolve(cwd, options.archive);
-  const archive = await openArchive(location, { check: false, logger, env });
+  const archive = await openArchive(location, { check: false, logger, env, keys: options.keys });
   try {
     const selected = selectItems(archive.manifest, { ...options, maintenanceDb });
     for (const item of selected) checkFlags(item, flags);

@@ -146,9 +146,9 @@ export async function scanBackups(where: string | BackupRepository): Promise<Sca
   for (const object of sorted) {
     const file = object.name;
     const path = repository.locate(file);
-    if (file.endsWith('.zip.partial')) {
+    if (/\.zip(\.age)?\.partial$/.test(file)) {
       ignored.push({ path, file, reason: 'unfinished (.partial): a run in progress or one that was killed' });
-    } else if (repository.folder !== null && file.endsWith('.log') && !present.has(file.replace(/\.log$/, '.zip'))) {
+    } else if (repository.folder !== null && file.endsWith('.log') && !present.has(file.replace(/\.log$/, '.zip')) && !present.has(file.replace(/\.log$/, '.zip.age'))) {
       // A bucket holds no run logs: they stay in the run's local folder.
       const run = await readRunWithoutZip(path, file);
       if (run && 'reason' in run) failedRuns.push(run);

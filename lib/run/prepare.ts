@@ -58,6 +58,7 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger, faile
       facts: { server: server.version, databases: server.databases, tools: tools.inventory },
       outputDir: config.outputDir,
       storage: config.storage,
+      encryption: config.encryption,
       now,
     });
     const plan = await planUploads(compiled, sessions, connection.database, logger);

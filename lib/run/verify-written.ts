@@ -27,6 +27,9 @@ export async function verifyWritten(run: RunContext, files: RunFiles): Promise<{
     config: run.config,
     logger,
     signal: run.signal,
+    // An encrypted archive is read back with the file key it was just encrypted with: the
+    // backup host needs no private key (it holds only the recipients).
+    ...(files.fileKey && { keys: { fileKey: files.fileKey } }),
   });
   if (!result.ok) {
     const first = result.mismatches[0];

@@ -18,3 +18,11 @@ export { generateX25519, identityRecipient, parseX25519Recipient, type X25519Ide
 export { shortRecipient } from './unwrap.js';
 export { SCRYPT_MAX_WORK_FACTOR, SCRYPT_WORK_FACTOR } from './scrypt.js';
 export { CHUNK_SIZE, SEALED_CHUNK_SIZE } from './payload.js';
+export { EncryptingSink } from './encrypting-sink.js';
+export { loadIdentities, type DecryptionKeys } from './load-identities.js';
+
+/** Whether an archive's name says it is encrypted with age (`….zip.age`). */
+export function isAgeEncrypted(location: string): boolean {
+  return location.endsWith('.age');
+}
+export { openDecrypted } from './open-decrypted.js';
