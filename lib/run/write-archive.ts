@@ -7,14 +7,16 @@ import { endWithFailure } from './record-failed-run.js';
 import type { RunContext } from './run-context.js';
 import type { RunFiles } from './run-files.js';
 import { runSteps } from './run-steps.js';
+import { writeBackupMetas } from './write-meta.js';
 import { summarize, type RunSummary } from './summary.js';
 
 /**
  * Writes the whole zip: the steps, the manifest, the log; or, on any failure,
  * discards it and says why in the log. `held`: steps that keep retention from deleting.
  */
-export async function writeArchive(run: RunContext, { zip, logPath }: RunFiles): Promise<{ summary: RunSummary; held: string[] }> {
+export async function writeArchive(run: RunContext, files: RunFiles): Promise<{ summary: RunSummary; held: string[] }> {
   const { plan, connection, logger, signal } = run;
+  const { zip, logPath } = files;
   const startedAt = new Date();
   const archive = zip.location;
   const ctx: StepContext = {
@@ -31,8 +33,10 @@ export async function writeArchive(run: RunContext, { zip, logPath }: RunFiles):
     // Before the manifest: its steps carry the warning.
     const held = await guardEmptySteps(plan, records, logger, run.config.env);
     const finishedAt = new Date();
-    await zip.addBuffer(MANIFEST_ENTRY, serializeManifest(buildManifest(plan, records, startedAt, finishedAt)), { compress: true });
+    const manifest = buildManifest(plan, records, startedAt, finishedAt);
+    await zip.addBuffer(MANIFEST_ENTRY, serializeManifest(manifest), { compress: true });
     const finished = await finishWithLog(zip, logger, archive);
+    if (files.fileKey) await writeBackupMetas(files, manifest, finished, run.config.env, logger);
     return { summary: summarize({ plan, records, archive, log: logPath, finished, startedAt, finishedAt }), held };
   } catch (error) {
     throw await endWithFailure(error, zip, logPath, logger);

@@ -258,4 +258,46 @@ describeIt('pgbak run with age encryption', () => {
     expect(restored.exitCode).toBe(0);
     expect(await query(cluster, target, 'SELECT count(*)::int AS n FROM big')).toEqual([{ n: 100000 }]);
   });
+
+  it('list, status and prune see encrypted backups through <archive>.meta.json, without an identity, in a folder and a bucket', async () => {
+    const out = await makeTempDir('pgbak-age-out-');
+    const prefix = `ret${Date.now()}/`;
+    const file = await profile('enc-ret', ['encryption:', `  ageRecipients: ["${key.recipient}"]`, 'storage:', `  - local: { dir: ${out} }`, `  - s3: { bucket: ${BUCKET}, prefix: "${prefix}" }`, 'steps:', '  - kind: full']);
+    for (let i = 0; i < 2; i++) {
+      const run = await runProfile(file, out, [], s3Env(s3.endpoint));
+      expect(run.exitCode).toBe(0);
+      // Distinct second-resolution names: the second run starts a second later.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+    }
+    const files = (await readdir(out)).sort();
+    const archives = files.filter((f) => f.endsWith('.zip.age'));
+    expect(archives).toHaveLength(2);
+    for (const archive of archives) expect(files).toContain(`${archive}.meta.json`);
+    const meta = JSON.parse(await readFile(join(out, `${archives[0]}.meta.json`), 'utf8')) as Record<string, unknown>;
+    expect(meta).toMatchObject({ kind: 'pgbak-backup-meta', encrypted: 'age', archive: archives[0], bytes: (await readFile(join(out, archives[0]!))).length, databases: [source.name] });
+    expect(JSON.stringify(meta)).not.toContain(key.secret);
+    // An encrypted archive without its record is no backup: left alone and reported.
+    await writeFile(join(out, 'enc-ret-x-20200101T000000Z.zip.age'), 'age-encryption.org/v1\n');
+
+    for (const where of [out, `s3://${BUCKET}/${prefix}`]) {
+      const env = where.startsWith('s3://') ? s3Env(s3.endpoint) : {};
+      const listed = await pgbak(['list', '-o', where, '--json'], env);
+      expect(listed.exitCode).toBe(0);
+      const listing = JSON.parse(listed.stdout) as { backups: Array<{ file: string }>; ignored?: Array<{ file: string; reason: string }> };
+      expect(listing.backups.map((b) => b.file).sort()).toEqual(archives);
+      const status = await pgbak(['status', '-o', where], env);
+      expect(status.stdout).toMatch(new RegExp(`enc-ret\\s+${source.name}\\s+2\\s`));
+
+      const pruned = await pgbak(['prune', '-o', where, '--keep-last', '1'], env);
+      expect(pruned.exitCode).toBe(0);
+    }
+    const left = await readdir(out);
+    expect(left).toContain(archives[1]);
+    expect(left).toContain(`${archives[1]}.meta.json`);
+    expect(left).not.toContain(archives[0]);
+    expect(left).not.toContain(`${archives[0]}.meta.json`);
+    expect(left).toContain('enc-ret-x-20200101T000000Z.zip.age');
+    const keys = ((await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!.slice(prefix.length)).sort();
+    expect(keys).toEqual([archives[1], `${archives[1]}.meta.json`, `${archives[1]}.sha256`].sort());
+  });
 });
