@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { jest } from '@jest/globals';
 import { openZip } from '../../../lib/archive/index.js';
-import { hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
+import { connectionUrl, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
+import { fakePgBin } from '../failures/helpers.js';
 import { makeTempDir, removeTempDirs } from '../../support/restore-helpers.js';
 import { startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
 import { hasAge, runAge } from '../../support/age-cli.js';
@@ -299,5 +300,30 @@ describeIt('pgbak run with age encryption', () => {
     expect(left).toContain('enc-ret-x-20200101T000000Z.zip.age');
     const keys = ((await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!.slice(prefix.length)).sort();
     expect(keys).toEqual([archives[1], `${archives[1]}.meta.json`, `${archives[1]}.sha256`].sort());
+  });
+
+  it('a pg_dump killed during an encrypted run leaves nothing: no .zip.age, no .partial, no record, no object', async () => {
+    const out = await makeTempDir('pgbak-age-out-');
+    const prefix = `killed${Date.now()}/`;
+    const file = await profile('enc-killed', ['encryption:', `  ageRecipients: ["${key.recipient}"]`, 'engine: pg_dump', 'storage:', `  - local: { dir: ${out} }`, `  - s3: { bucket: ${BUCKET}, prefix: "${prefix}" }`, 'steps:', '  - kind: schema-only']);
+    const run = await runProfile(file, out, [], { ...s3Env(s3.endpoint), PGBAK_PG_BIN: fakePgBin, FAKE_PG_DUMP_MODE: 'die' });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/pg_dump/);
+    const left = await readdir(out);
+    expect(left.filter((f) => f.includes('.zip') || f.endsWith('.meta.json'))).toEqual([]);
+    expect((await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).toEqual([]);
+  });
+
+  it('compare reads the schema model of an encrypted backup with --identity', async () => {
+    const out = await makeTempDir('pgbak-age-out-');
+    const file = await profile('enc-compare', ['encryption:', `  ageRecipients: ["${key.recipient}"]`, 'steps:', '  - kind: full']);
+    expect((await runProfile(file, out)).exitCode).toBe(0);
+    const archive = await onlyArchive(out);
+    const same = await pgbak(['compare', '--source', archive, '--identity', key.file, '--target', connectionUrl(cluster, source.name)]);
+    expect(same.stderr).not.toMatch(/error/i);
+    expect(same.exitCode).toBe(0);
+    const missing = await pgbak(['compare', '--source', archive, '--target', connectionUrl(cluster, source.name)]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/an identity is needed/);
   });
 });
