@@ -28,6 +28,7 @@ import { isS3Location, type ArchiveSource } from '../storage/index.js';
 import type { S3ClientOptions } from '../storage/s3/index.js';
 import { openPlaceSource, resolveArchivePlace, type ArchivePlace } from './archive-place.js';
 import { isStorageFailure, openArchive } from './open-archive.js';
+import { checkMetaAgrees } from './meta-agrees.js';
 import { restoreItem } from './restore-item.js';
 import { scratchDatabaseName } from './scratch-name.js';
 import { inputOf } from './select-items.js';
@@ -188,6 +189,10 @@ async function verifyFile(
     // The archive's reader owns the source now (it closes it, on failure too).
     source = undefined;
     const archive = await opening.catch((error: unknown) => failDamaged(run, error));
+    await checkMetaAgrees(run.place, archive.manifest).catch(async (error: unknown) => {
+      archive.reader.close();
+      return failDamaged(run, error);
+    });
     return await verifyOpened(options, run, logger, env, started, signal, zipChecksum, archive);
   } finally {
     await source?.close();

@@ -326,4 +326,18 @@ describeIt('pgbak run with age encryption', () => {
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/an identity is needed/);
   });
+
+  it('verify with an identity refuses a .meta.json that disagrees with the manifest inside (exit 3)', async () => {
+    const out = await makeTempDir('pgbak-age-out-');
+    const file = await profile('enc-meta', ['encryption:', `  ageRecipients: ["${key.recipient}"]`, 'steps:', '  - kind: full']);
+    expect((await runProfile(file, out)).exitCode).toBe(0);
+    const archive = await onlyArchive(out);
+    const metaFile = `${archive}.meta.json`;
+    const meta = JSON.parse(await readFile(metaFile, 'utf8')) as { startedAt: string };
+    // Made to look newer than it is: retention would keep the wrong backup.
+    await writeFile(metaFile, JSON.stringify({ ...meta, startedAt: '2099-01-01T00:00:00.000Z' }));
+    const verified = await pgbak(['verify', archive, '--identity', key.file]);
+    expect(verified.exitCode).toBe(3);
+    expect(verified.stderr).toMatch(/meta\.json does not describe the archive beside it: startedAt differ/);
+  });
 });
