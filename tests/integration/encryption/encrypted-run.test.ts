@@ -110,8 +110,19 @@ describeIt('pgbak run with age encryption', () => {
     expect(verified.stderr).not.toMatch(/error/i);
     expect(verified.exitCode).toBe(0);
 
-    const listed = await pgbak(['restore', archive, '--list', '--identity', key.file]);
+    const listed = await pgbak(['restore', archive, '--list', '--identity', key.file, '--debug']);
     expect(listed.exitCode).toBe(0);
+    // The private key appears nowhere: outputs, the run log, the zip's entries.
+    const log = await readFile(archive.replace(/\.zip\.age$/, '.log'), 'utf8');
+    for (const text of [run.stdout, run.stderr, restored.stdout, restored.stderr, verified.stdout, verified.stderr, listed.stdout, listed.stderr, log, listing]) {
+      expect(text).not.toContain(key.secret);
+    }
+    const zipReader = await openZip(join(out, 'x.zip'));
+    try {
+      for (const entry of zipReader.entries()) expect(await zipReader.readText(entry.name, { maxBytes: 64 * 1024 * 1024 })).not.toContain(key.secret);
+    } finally {
+      zipReader.close();
+    }
     expect(listed.stdout).toMatch(/full\//);
   });
 
