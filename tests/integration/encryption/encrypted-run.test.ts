@@ -351,4 +351,18 @@ describeIt('pgbak run with age encryption', () => {
     expect(verified.exitCode).toBe(3);
     expect(verified.stderr).toMatch(/meta\.json does not describe the archive beside it: startedAt differ/);
   });
+
+  it('restore --jobs 2 of an encrypted custom dump restores and leaves nothing in PGBAK_TMPDIR', async () => {
+    const out = await makeTempDir('pgbak-age-out-');
+    const tmp = await makeTempDir('pgbak-age-tmp-');
+    const file = await profile('enc-jobs', ['encryption:', `  ageRecipients: ["${key.recipient}"]`, 'engine: pg_dump', 'steps:', '  - kind: full', '    format: custom']);
+    expect((await runProfile(file, out)).exitCode).toBe(0);
+    const archive = await onlyArchive(out);
+    const target = state.unusedName('age_jobs');
+    const restored = await pgbak(['restore', archive, '--identity', key.file, '--target', target, '--create', '--jobs', '2'], { PGBAK_TMPDIR: tmp });
+    expect(restored.stderr).not.toMatch(/error/i);
+    expect(restored.exitCode).toBe(0);
+    expect(await query(cluster, target, 'SELECT count(*)::int AS n FROM items')).toEqual([{ n: 3000 }]);
+    expect(await readdir(tmp)).toEqual([]);
+  });
 });
