@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'LOCKED'
   | 'INTERRUPTED'
   | 'ARCHIVE_INVALID'
+  | 'ARCHIVE_TAMPERED'
+  | 'ENCRYPTION_KEY'
   | 'OUTPUT_UNREADABLE'
   | 'STALE_BACKUP'
   | 'TARGET_NOT_EMPTY'
@@ -60,6 +62,10 @@ const exitCodeOf: Record<ErrorCode, ExitCodeValue> = {
   LOCKED: ExitCode.failed,
   INTERRUPTED: ExitCode.sigint,
   ARCHIVE_INVALID: ExitCode.failed,
+  /** An encrypted archive fails its authentication (age's MACs) or ends early: altered, damaged or cut short. */
+  ARCHIVE_TAMPERED: ExitCode.check,
+  /** No identity opens an encrypted archive, a wrong passphrase, or a key file that does not read. */
+  ENCRYPTION_KEY: ExitCode.usage,
   OUTPUT_UNREADABLE: ExitCode.failed,
   STALE_BACKUP: ExitCode.check,
   TARGET_NOT_EMPTY: ExitCode.usage,

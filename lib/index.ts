@@ -24,4 +24,6 @@ export { resolveSide, configuredSide, type SideInput, type ResolvedSide } from '
 export { inspectDatabase, inspectSchema } from './compare/inspect.js';
 export { diffModels, type Drift, type DriftChange, type DriftObject, type DiffOptions } from './compare/diff.js';
 export type { SchemaModel, ModelObject, ModelColumn } from './compare/model.js';
-export { notifyStatus, type NotificationOutcome, type StatusAlertOptions } from './notify/alerts/index.js';
+export { notifyStatus, type NotificationOutcome, type StatusAlertOptions } from './notify/index.js';
+export { generateKeys, KEY_FILES, type GeneratedKeys } from './crypto/keygen.js';
+export { AgeDecryptingSource, EncryptingSink, startAgeEncryption, type AgeIdentity, type AgeRecipient, type DecryptionKeys } from './crypto/age/index.js';

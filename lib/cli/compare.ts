@@ -3,13 +3,14 @@ import { loadCommandConfig } from '../config/run-config.js';
 import { compareSchemas, type CompareResult } from '../compare/compare.js';
 import { renderDrift } from '../compare/render-text.js';
 import { configuredSide, resolveSide, type SideInput } from '../compare/sides.js';
+import { keysOf, withKeyOptions, type KeyArgs } from './key-options.js';
 import { PgbakError } from '../errors.js';
 import type { CommandContext, GlobalArgs } from './context.js';
 
 type SideFlags = { [K in `${'s' | 't'}-${'host' | 'port' | 'user' | 'db'}`]?: string };
 
 /** Flags of `pgbak compare`. */
-export interface CompareArgs extends GlobalArgs, SideFlags {
+export interface CompareArgs extends GlobalArgs, SideFlags, KeyArgs {
   source?: string;
   target?: string;
   'source-env'?: string;
@@ -27,15 +28,15 @@ export function compareCommand(ctx: () => CommandContext): CommandModule<object,
   return {
     command: 'compare',
     describe: 'Schema drift between two databases (or a database and a backup): exit 0 when they match, 3 when they differ',
-    builder: (yargs) => withCompareOptions(yargs) as never,
+    builder: (yargs) => withKeyOptions(withCompareOptions(yargs)) as never,
     handler: async (args) => {
       const { logger, print } = ctx();
       const warn = (message: string) => logger.warn(message);
       const { cwd, env } = await loadCommandConfig({ envFile: args['env-file'] }, warn);
       const schemas = args.schema ?? [];
-      const source = await resolveSide('source', sideInput(args, 'source', 's'), { env, cwd, schemas, warn });
+      const source = await resolveSide('source', sideInput(args, 'source', 's'), { env, cwd, schemas, warn, keys: keysOf(args) });
       if (!source) throw new PgbakError('USAGE', 'name the source: --source URL|backup.zip, --source-env FILE or --s-host/--s-db…', { hint: 'see pgbak compare --help' });
-      const target = (await resolveSide('target', sideInput(args, 'target', 't'), { env, cwd, schemas, warn })) ?? (await configuredSide(env, schemas));
+      const target = (await resolveSide('target', sideInput(args, 'target', 't'), { env, cwd, schemas, warn, keys: keysOf(args) })) ?? (await configuredSide(env, schemas));
       logger.info(`comparing ${source.label} (source) with ${target.label} (target)`);
       const result = await compareSchemas({
         source,

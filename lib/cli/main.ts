@@ -5,6 +5,7 @@ import { createLogger, guardConsoleStream, writeConsole, type PgbakLogger } from
 import { pgbakVersion } from '../version.js';
 import type { CommandContext } from './context.js';
 import { compareCommand } from './compare.js';
+import { keygenCommand } from './keygen.js';
 import { listCommand } from './list.js';
 import { planCommand } from './plan.js';
 import { profilesCommand } from './profiles.js';
@@ -65,7 +66,8 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
       .command(pruneCommand(context))
       .command(statusCommand(context))
       .command(compareCommand(context))
-      .demandCommand(1, 'name a command: run, plan, profiles, restore, verify, list, prune, status or compare (see --help)')
+      .command(keygenCommand(context))
+      .demandCommand(1, 'name a command: run, plan, profiles, restore, verify, list, prune, status, compare or keygen (see --help)')
       .strict()
       .version(pgbakVersion)
       .help()

@@ -5,6 +5,7 @@ import type { NativePlanStep, PgDumpPlanStep, Plan, PlannedStorage } from '../pl
 import { chooseUploadSizes } from '../storage/index.js';
 import { describeNotifyEntries } from '../notify/index.js';
 import { prepareRun } from '../run/prepare.js';
+import { shortRecipient } from '../crypto/age/index.js';
 import type { CommandContext } from './context.js';
 import { toRunConfigInput, withRunOptions, type RunArgs } from './run-options.js';
 
@@ -50,6 +51,7 @@ function describePlan(plan: Plan, hasPassword: boolean, notify: string[] = []): 
       `${i === 0 ? 'archive  ' : '         '} ${where.kind === 'local' ? `${where.dir}/${plan.archiveName}` : `s3://${where.bucket}/${where.prefix}${plan.archiveName}`}`,
       ...(where.kind === 's3' ? [`            ${describeUpload(where)}`] : []),
     ]),
+    ...(plan.encryption ? [`encrypt   ${describeEncryption(plan)}`] : []),
     `rows      ${plan.rowCounts === 'off' ? 'not counted' : `${plan.rowCounts} counts`}`,
     `verify    ${plan.verify ? 'yes: restore-test into a scratch database after the run' : 'no'}`,
     `retention ${plan.retention ? describeRetention(plan.retention) : 'none: every backup is kept'}`,
@@ -103,4 +105,12 @@ function runtimeArgs(step: PgDumpPlanStep): string[] {
     ...(step.snapshot ? ['--snapshot=<exported at run time>'] : []),
     ...(step.output.type === 'directory' ? ['--file=<private temp dir>'] : []),
   ];
+}
+
+// Recipients are public keys, shown short; a passphrase only by where it comes from.
+function describeEncryption(plan: Plan): string {
+  const encryption = plan.encryption;
+  if (!encryption) return 'no';
+  if (encryption.kind === 'age-passphrase') return `age, to a passphrase (scrypt) from the ${encryption.source}`;
+  return `age, to ${encryption.recipients.length} recipient(s): ${encryption.recipients.map(shortRecipient).join(', ')}`;
 }

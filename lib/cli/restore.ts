@@ -5,9 +5,10 @@ import { listArchive, type ArchiveListing } from '../restore/list-archive.js';
 import { restoreArchive } from '../restore/restore-archive.js';
 import type { RestoreSummary } from '../restore/types.js';
 import type { CommandContext, GlobalArgs } from './context.js';
+import { keysOf, withKeyOptions, type KeyArgs } from './key-options.js';
 
 /** Flags of `pgbak restore`. */
-export interface RestoreArgs extends GlobalArgs {
+export interface RestoreArgs extends GlobalArgs, KeyArgs {
   zip: string;
   target?: string;
   entry?: string;
@@ -64,7 +65,7 @@ export function restoreCommand(ctx: () => CommandContext): CommandModule<object,
     command: 'restore <zip>',
     describe: 'Restore a backup zip (sha256 checked first) with pg_restore or psql',
     builder: (yargs) =>
-      withServerOptions(
+      withKeyOptions(withServerOptions(
         yargs
           .parserConfiguration(parserConfig)
           .positional('zip', { type: 'string', demandOption: true, describe: 'the backup archive' })
@@ -88,12 +89,12 @@ export function restoreCommand(ctx: () => CommandContext): CommandModule<object,
           .option('dry-run', { type: 'boolean', default: false, describe: 'print the commands (password redacted), run nothing', group: 'How:' })
           .option('list', { type: 'boolean', default: false, describe: 'show what the archive holds; needs no database', group: 'How:' })
           .option('verify-key', VERIFY_KEY_OPTION),
-      ) as never,
+      )) as never,
     handler: async (args) => {
       const { logger, print, signal } = ctx();
       if (args.list) {
         const { env } = await loadCommandConfig({ envFile: args['env-file'] });
-        const listing = await listArchive(args.zip, { env, logger, signal, verifyKeyFiles: args['verify-key'] });
+        const listing = await listArchive(args.zip, { env, logger, signal, verifyKeyFiles: args['verify-key'], keys: keysOf(args) });
         return print(args.json ? JSON.stringify(listing) : describeListing(listing));
       }
       const summary = await restoreArchive({
@@ -119,6 +120,7 @@ export function restoreCommand(ctx: () => CommandContext): CommandModule<object,
         maintenanceDb: args['maintenance-db'],
         verifyKeyFiles: args['verify-key'],
         envFile: args['env-file'],
+        keys: keysOf(args),
         connection: { host: args.host, port: args.port, user: args.user },
         logger,
         signal,

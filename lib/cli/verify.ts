@@ -3,9 +3,10 @@ import { PgbakError } from '../errors.js';
 import { verifyArchive, type VerifyResult } from '../restore/verify-archive.js';
 import type { CommandContext, GlobalArgs } from './context.js';
 import { LOADER_DESCRIPTION, VERIFY_KEY_OPTION, withServerOptions } from './restore.js';
+import { keysOf, withKeyOptions, type KeyArgs } from './key-options.js';
 
 /** Flags of `pgbak verify`. */
-export interface VerifyArgs extends GlobalArgs {
+export interface VerifyArgs extends GlobalArgs, KeyArgs {
   zip: string;
   server?: string;
   host?: string;
@@ -23,14 +24,14 @@ export function verifyCommand(ctx: () => CommandContext): CommandModule<object, 
     command: 'verify <zip>',
     describe: 'Restore a backup into a scratch database, compare row counts and sequences with its manifest, drop it',
     builder: (yargs) =>
-      withServerOptions(
+      withKeyOptions(withServerOptions(
         yargs
           .positional('zip', { type: 'string', demandOption: true, describe: 'the backup archive' })
           .option('server', { type: 'string', describe: 'verify on this host[:port] (default: the server backed up)', group: 'Connection:' })
           .option('jobs', { alias: 'j', type: 'number', describe: 'parallel pg_restore jobs (custom/directory entries)' })
           .option('loader', { choices: ['auto', 'native'] as const, default: 'auto' as const, describe: LOADER_DESCRIPTION })
           .option('verify-key', VERIFY_KEY_OPTION),
-      ) as never,
+      )) as never,
     handler: async (args) => {
       const { logger, print, signal } = ctx();
       const result = await verifyArchive({
@@ -42,6 +43,7 @@ export function verifyCommand(ctx: () => CommandContext): CommandModule<object, 
         loader: args.loader,
         verifyKeyFiles: args['verify-key'],
         envFile: args['env-file'],
+        keys: keysOf(args),
         logger,
         signal,
       });

@@ -7,6 +7,7 @@ import { archiveInvalid } from '../archive/archive-invalid.js';
 import { MANIFEST_ENTRY, openZip, openZipSource, parseManifest, type Manifest, type ManifestStep, type ZipReader } from '../archive/index.js';
 import type { Env } from '../config/env-file.js';
 import { isS3Location, openArchiveSource } from '../storage/index.js';
+import { isAgeEncrypted, openDecrypted, type DecryptionKeys } from '../crypto/age/index.js';
 import { PgbakError } from '../errors.js';
 import { SCHEMA_MODEL_VERSION, schemaModelSchema, type SchemaModel } from './model.js';
 
@@ -17,6 +18,8 @@ export interface ArchiveModelOptions {
   databaseFlag?: string;
   /** The environment that says how to reach the bucket of an `s3://bucket/key` backup. */
   env?: Env | undefined;
+  /** Keys for a backup encrypted with age (`.zip.age`); else the environment's. */
+  keys?: DecryptionKeys | undefined;
 }
 
 /** A model read from a backup, with where it came from. */
@@ -39,7 +42,11 @@ type ModelStep = ManifestStep & { database: string; schemaModel: NonNullable<Man
 export async function readArchiveModel(zipPath: string, options: ArchiveModelOptions = {}): Promise<ArchiveModel> {
   // In a bucket, only the zip's directory, the manifest and the model are read (ranged GETs).
   const path = isS3Location(zipPath) ? zipPath : resolve(zipPath);
-  const reader = isS3Location(path) ? await openZipSource(await openArchiveSource(path, { env: options.env ?? {}, cwd: '/' })) : await openZip(path);
+  const reader = isAgeEncrypted(path)
+    ? await openZipSource(await openDecrypted(path, options.env ?? {}, options.keys ?? {}))
+    : isS3Location(path)
+      ? await openZipSource(await openArchiveSource(path, { env: options.env ?? {}, cwd: '/' }))
+      : await openZip(path);
   try {
     if (!reader.has(MANIFEST_ENTRY)) throw archiveInvalid(path, `it has no ${MANIFEST_ENTRY}: not written by pgbak, or unfinished`);
     const manifest = parseManifest(await reader.readText(MANIFEST_ENTRY), path);

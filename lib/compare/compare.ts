@@ -67,7 +67,7 @@ export async function readSide(side: ResolvedSide, name: 'source' | 'target'): P
   try {
     if (side.kind === 'backup') {
       const flag = name === 'source' ? '--s-db' : '--t-db';
-      const { model } = await readArchiveModel(side.path, { databaseFlag: flag, env: side.env, ...(side.database === undefined ? {} : { database: side.database }) });
+      const { model } = await readArchiveModel(side.path, { databaseFlag: flag, env: side.env, keys: side.keys, ...(side.database === undefined ? {} : { database: side.database }) });
       return limitToSchemas(model, side.schemas);
     }
     const { connection } = side;

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { Connection } from '../config/connection-types.js';
 import { parsePort } from '../config/database-url.js';
 import { readEnvFileVars, type Env } from '../config/env-file.js';
+import type { DecryptionKeys } from '../crypto/age/index.js';
 import { resolveConnection } from '../config/resolve-connection.js';
 import { PgbakError } from '../errors.js';
 import { isS3Location } from '../storage/index.js';
@@ -36,6 +37,8 @@ export type ResolvedSide =
       schemas: string[] | null;
       /** The command's environment: how to reach the bucket of an s3:// backup. */
       env?: Env | undefined;
+      /** Keys for a backup encrypted with age (`--identity`, `--passphrase-file`; else the environment's). */
+      keys?: DecryptionKeys | undefined;
     };
 
 const urlPattern = /^postgres(ql)?:\/\//i;
@@ -51,7 +54,7 @@ const connectionVariable = /^(PG[A-Z]+|DATABASE_URL)$/;
 export async function resolveSide(
   name: 'source' | 'target',
   input: SideInput,
-  options: { env: Env; cwd: string; schemas: readonly string[]; warn?: ((message: string) => void) | undefined },
+  options: { env: Env; cwd: string; schemas: readonly string[]; warn?: ((message: string) => void) | undefined; keys?: DecryptionKeys | undefined },
 ): Promise<ResolvedSide | null> {
   const flag = name === 'source' ? '--source' : '--target';
   const prefix = name === 'source' ? '--s-' : '--t-';
@@ -63,7 +66,7 @@ export async function resolveSide(
       throw new PgbakError('USAGE', `${flag} names a backup: ${prefix}host/port/user and ${flag}-env do not apply to it`, { hint: `${prefix}db chooses the database of a backup that holds several` });
     }
     // Whether the object exists is known once it is read (HEAD): a missing one is ARCHIVE_INVALID, as a damaged file.
-    return { kind: 'backup', path: input.value, database: input.database, label: input.value, schemas, env: options.env };
+    return { kind: 'backup', path: input.value, database: input.database, label: input.value, schemas, env: options.env, keys: options.keys };
   }
   if (input.value !== undefined && !urlPattern.test(input.value)) {
     const path = resolve(options.cwd, input.value);
@@ -75,7 +78,7 @@ export async function resolveSide(
     if (hasConnectionFlags || input.envFile !== undefined) {
       throw new PgbakError('USAGE', `${flag} names a backup: ${prefix}host/port/user and ${flag}-env do not apply to it`, { hint: `${prefix}db chooses the database of a backup that holds several` });
     }
-    return { kind: 'backup', path, database: input.database, label: input.value, schemas };
+    return { kind: 'backup', path, database: input.database, label: input.value, schemas, env: options.env, keys: options.keys };
   }
   if (input.value === undefined && input.envFile === undefined && !hasConnectionFlags && input.database === undefined) return null;
   let env: Record<string, string | undefined> = { ...options.env };

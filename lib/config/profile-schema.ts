@@ -3,6 +3,7 @@ import { sslModes } from './connection-types.js';
 import { checkExtraArgs } from './extra-args.js';
 import { metricsSchema } from './metrics.js';
 import { notifySchema } from './notify.js';
+import { encryptionSchema } from './encryption.js';
 import { storageSchema } from './storage.js';
 
 /** The six kinds of step a profile can hold. */
@@ -155,6 +156,8 @@ export const profileSchema = z
     outputDir: name.optional(),
     /** Where the zip goes: `{ local: { dir } }` and `{ s3: { bucket, prefix, … } }` entries, all written at once (default: outputDir). */
     storage: storageSchema.optional(),
+    /** Encrypt the archive with age as it streams (`<name>.zip.age`): to recipients, or to a passphrase. */
+    encryption: encryptionSchema.optional(),
     /** Per-table row counts in the manifest: exact `count(*)`, planner estimates, or none. */
     rowCounts: z.enum(rowCountModes).optional(),
     /** Store each database's schema model for `pgbak compare` (default true). */

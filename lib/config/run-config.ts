@@ -10,6 +10,7 @@ import { resolveConnection, type ConnectionFlags } from './resolve-connection.js
 import { applyRunOverrides, type StepOverrides } from './run-overrides.js';
 import { readSigningKey, type SigningKey } from './signing-key.js';
 import { resolveStorage, type Storage } from './storage.js';
+import { resolveEncryption, type Encryption } from './encryption.js';
 
 /** What every command starts from: flags naming where configuration lives. */
 export interface ConfigInput {
@@ -70,6 +71,8 @@ export interface RunConfig extends CommandConfig {
   readonly connection: Connection;
   /** The profile's `signing.keyFile`, read and checked; null when the profile does not sign. */
   readonly signing: SigningKey | null;
+  /** age encryption of the archive (profile `encryption:`), keys read; null: none. */
+  readonly encryption: Encryption | null;
 }
 
 /**
@@ -94,7 +97,8 @@ export async function loadRunConfig(input: RunConfigInput, warn?: (message: stri
   const connection = await resolveConnection({ env, profile: profile.profile.connection, profileDir: dirname(profile.file), flags: input.connection });
   const keyFile = profile.profile.signing?.keyFile;
   const signing = keyFile ? await readSigningKey(resolve(dirname(profile.file), keyFile), `profile ${profile.file}: signing.keyFile`) : null;
-  return deepFreeze({ ...base, profile, outputDir, storage, connection, signing });
+  const encryption = await resolveEncryption(profile.profile.encryption, { env, profileDir: dirname(profile.file), where: profile.file });
+  return deepFreeze({ ...base, profile, outputDir, storage, connection, signing, encryption });
 }
 
 /**

@@ -9,8 +9,9 @@ import { globalsOptionArgs, kindArgs, optionArgs } from './kind-args.js';
 import { childEnv } from '../config/child-env.js';
 import { applyRunOverrides, type StepOverrides } from '../config/run-overrides.js';
 import { archiveName, safeName } from './names.js';
+import type { Encryption } from '../config/encryption.js';
 import { expandPrefix, type Storage } from '../config/storage.js';
-import type { NativeOptions, Plan, PlanSigning, PlanStep, StepOutput, TableScope } from './types.js';
+import type { NativeOptions, Plan, PlannedEncryption, PlanSigning, PlanStep, StepOutput, TableScope } from './types.js';
 
 /** What compile needs to know about the world, gathered beforehand. */
 export interface CompileFacts {
@@ -30,6 +31,8 @@ export interface CompileInput {
   storage?: readonly Storage[] | undefined;
   /** The signing key's id and file (RunConfig.signing), when the profile signs. */
   signing?: { keyId: string; keyFile: string } | null | undefined;
+  /** age encryption (RunConfig.encryption); the archive becomes `<name>.zip.age`. */
+  encryption?: Encryption | null | undefined;
   now: Date;
 }
 
@@ -75,8 +78,9 @@ export function compile(input: CompileInput): Plan {
     connection: toPublicConnection(connection),
     server: facts.server,
     outputDir: input.outputDir,
-    archiveName: archiveName(input.profile.name, label, input.now),
+    archiveName: `${archiveName(input.profile.name, label, input.now)}${input.encryption ? '.age' : ''}`,
     storage,
+    ...(input.encryption && { encryption: plannedEncryption(input.encryption) }),
     databases,
     allDatabases: profile.steps.some((step) => step.databases === 'all'),
     rowCounts: profile.rowCounts ?? 'exact',
@@ -275,4 +279,10 @@ function tableScope(step: ProfileStep): TableScope {
     excludeTables: step.excludeTables ?? [],
     excludeTableData: step.excludeTableData ?? [],
   };
+}
+
+function plannedEncryption(encryption: Encryption): PlannedEncryption {
+  return encryption.kind === 'age-recipients'
+    ? { kind: 'age-recipients', recipients: [...encryption.recipients] }
+    : { kind: 'age-passphrase', source: encryption.source };
 }

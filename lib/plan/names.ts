@@ -37,3 +37,15 @@ function fnv1a(text: string): string {
   }
   return hash.toString(16).padStart(8, '0');
 }
+
+const ARCHIVE_SUFFIX = /\.zip(\.age)?$/;
+
+/** An archive's name without `.zip` or `.zip.age`: what its run log and the `-2`, `-3` names are made of. */
+export function archiveBase(name: string): string {
+  return name.replace(ARCHIVE_SUFFIX, '');
+}
+
+/** `.zip`, or `.zip.age` for an archive encrypted with age. */
+export function archiveSuffix(name: string): string {
+  return ARCHIVE_SUFFIX.exec(name)?.[0] ?? '.zip';
+}

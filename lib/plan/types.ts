@@ -96,6 +96,12 @@ export interface Plan {
    */
   storage: PlannedStorage[];
   /**
+   * age encryption of the archive (profile `encryption:`); absent: none. Public facts only
+   * (recipients are public keys, a passphrase is named by where it comes from); the run
+   * takes the passphrase itself from its RunConfig. With it, archiveName ends in `.zip.age`.
+   */
+  encryption?: PlannedEncryption;
+  /**
    * The databases the run backs up, in step order: its retention groups and its run
    * locks. The connection's database for a run of cluster-wide steps only.
    */
@@ -124,3 +130,8 @@ export interface PlanSigning {
   /** Path of the private key file (the path only). */
   keyFile: string;
 }
+
+/** How the archive is encrypted, as `plan` shows it. */
+export type PlannedEncryption =
+  | { kind: 'age-recipients'; recipients: string[] }
+  | { kind: 'age-passphrase'; source: string };

@@ -7,6 +7,7 @@ import { chooseTools } from './choose-tools.js';
 import { extractInput, withRestoreTempDir } from './extract.js';
 import { authenticityOf, loadVerifyKeys, type Authenticity } from './authenticity.js';
 import { openArchive } from './open-archive.js';
+import type { DecryptionKeys } from '../crypto/age/index.js';
 import { runTool } from './run-tool.js';
 import { inputOf } from './select-items.js';
 import type { RestoreItem } from './types.js';
@@ -36,12 +37,12 @@ export interface ArchiveListing extends Authenticity {
  */
 export async function listArchive(
   path: string,
-  options: { env: Env; logger: PgbakLogger; signal: AbortSignal; cwd?: string; verifyKeyFiles?: readonly string[] | undefined },
+  options: { env: Env; logger: PgbakLogger; signal: AbortSignal; cwd?: string; verifyKeyFiles?: readonly string[] | undefined; keys?: DecryptionKeys | undefined },
 ): Promise<ArchiveListing> {
   const cwd = options.cwd ?? process.cwd();
   const location = isS3Location(path) ? path : resolve(cwd, path);
   const verifyKeys = await loadVerifyKeys(options.verifyKeyFiles, options.env, cwd);
-  const archive = await openArchive(location, { check: false, env: options.env, verifyKeys });
+  const archive = await openArchive(location, { check: false, env: options.env, verifyKeys, keys: options.keys });
   try {
     const { manifest, reader } = archive;
     const stored = new Map(reader.entries().map((entry) => [entry.name, entry.compressedSize]));

@@ -16,6 +16,7 @@ import { PgbakError } from '../errors.js';
 import type { Env } from '../config/env-file.js';
 import type { PgbakLogger } from '../log/index.js';
 import { isS3Location, openArchiveSource, type ArchiveSource } from '../storage/index.js';
+import { isAgeEncrypted, openDecrypted, type DecryptionKeys } from '../crypto/age/index.js';
 
 /** An archive whose manifest was read and, when asked, whose every entry matched its sha256. */
 export interface OpenedArchive {
@@ -43,9 +44,11 @@ export async function openArchive(
     env?: Env;
     /** Public keys the manifest must be signed by (any one of them); none: the signature is not checked. */
     verifyKeys?: readonly VerifyKey[];
+    /** Identities or a passphrase for a `.zip.age` archive. */
+    keys?: DecryptionKeys | undefined;
   },
 ): Promise<OpenedArchive> {
-  const reader = await openReader(where, options.env ?? {});
+  const reader = await openReader(where, options.env ?? {}, options.keys ?? {});
   const path = reader.path;
   try {
     if (!reader.has(MANIFEST_ENTRY)) throw archiveInvalid(path, `it has no ${MANIFEST_ENTRY}: not written by pgbak, or unfinished`);
@@ -96,7 +99,9 @@ export function signatureRefused(path: string, check: Extract<SignatureCheck, { 
   });
 }
 
-async function openReader(where: string | ArchiveSource, env: Env): Promise<ZipReader> {
+async function openReader(where: string | ArchiveSource, env: Env, keys: DecryptionKeys): Promise<ZipReader> {
+  const location = typeof where === 'string' ? where : where.location;
+  if (isAgeEncrypted(location)) return openZipSource(await openDecrypted(where, env, keys));
   if (typeof where !== 'string') return openZipSource(where);
   if (!isS3Location(where)) return openZip(resolve(where));
   return openZipSource(await openArchiveSource(where, { env, cwd: '/' }));

@@ -49,7 +49,7 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
   // read: the steps restored and, of a directory dump restored in part, the files it needs.
   const location = isS3Location(options.archive) ? options.archive : resolve(cwd, options.archive);
   // With verify keys, the manifest's signature is checked first of all: a refusal touches nothing.
-  const archive = await openArchive(location, { check: false, logger, env, verifyKeys });
+  const archive = await openArchive(location, { check: false, logger, env, verifyKeys, keys: options.keys });
   try {
     reportAuthenticity(archive.signature, logger);
     const authenticity = authenticityOf(archive.signature);

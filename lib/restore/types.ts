@@ -1,3 +1,4 @@
+import type { DecryptionKeys } from '../crypto/age/index.js';
 import type { ConnectionFlags } from '../config/resolve-connection.js';
 import type { Env } from '../config/env-file.js';
 import type { PgbakLogger } from '../log/index.js';
@@ -53,6 +54,8 @@ export interface RestoreOptions {
   cwd?: string;
   env?: Env;
   envFile?: string | undefined;
+  /** Keys for an archive encrypted with age (`.zip.age`): `--identity`, `--passphrase-file`; else the environment. */
+  keys?: DecryptionKeys | undefined;
   connection?: ConnectionFlags;
   logger?: PgbakLogger;
   /** Aborting stops the tool (SIGTERM, then SIGKILL) and removes temp dirs. */

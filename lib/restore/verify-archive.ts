@@ -1,3 +1,4 @@
+import type { DecryptionKeys } from '../crypto/age/index.js';
 import { stat } from 'node:fs/promises';
 import { withSslPasswordFiles } from '../config/ssl-password-file.js';
 import type { ManifestStep } from '../archive/index.js';
@@ -29,6 +30,7 @@ import { openPlaceSource, resolveArchivePlace, type ArchivePlace } from './archi
 import { authenticityOf, loadVerifyKeys, reportAuthenticity } from './authenticity.js';
 import { isStorageFailure, openArchive, type OpenedArchive } from './open-archive.js';
 import type { SignatureRefusal, VerifyKey } from '../crypto/signing/index.js';
+import { checkMetaAgrees } from './meta-agrees.js';
 import { restoreItem } from './restore-item.js';
 import { scratchDatabaseName } from './scratch-name.js';
 import { inputOf } from './select-items.js';
@@ -79,6 +81,8 @@ export interface VerifyOptions {
   cwd?: string;
   env?: Env;
   envFile?: string | undefined;
+  /** Keys for an archive encrypted with age (`.zip.age`); `run --verify` passes the file key it encrypted with. */
+  keys?: DecryptionKeys | undefined;
   /** The environment already loaded (`run --verify` hands over the run's): env and envFile are then not read. */
   config?: Readonly<CommandConfig> | undefined;
   logger?: PgbakLogger;
@@ -193,12 +197,16 @@ async function verifyFile(
       else if (zipChecksum.status === 'not recorded') logger.info(`zip checksum not recorded (no ${run.place.location}.sha256): the entries are checked one by one`);
       else logger.warn(`zip checksum not checked: ${zipChecksum.reason}; the entries are checked one by one`);
     }
-    const opening = openArchive(source ?? run.place.location, { check: true, logger, verifyKeys });
+    const opening = openArchive(source ?? run.place.location, { check: true, logger, env, verifyKeys, keys: options.keys });
     // The archive's reader owns the source now (it closes it, on failure too).
     source = undefined;
     const archive = await opening.catch((error: unknown) => failSignature(run, error)).catch((error: unknown) => failDamaged(run, error));
     run.authenticity = authenticityFields(archive.signature);
     reportAuthenticity(archive.signature, logger);
+    await checkMetaAgrees(run.place, archive.manifest).catch(async (error: unknown) => {
+      archive.reader.close();
+      return failDamaged(run, error);
+    });
     return await verifyOpened(options, run, logger, env, started, signal, zipChecksum, archive);
   } finally {
     await source?.close();
@@ -320,11 +328,13 @@ async function failSignature(run: VerifyRun, error: unknown): Promise<never> {
 // newer manifest format, the file unreadable) says nothing about the backup.
 // A storage that failed (an S3 error, a dropped connection, an I/O error) is no verdict either.
 async function failDamaged(run: VerifyRun, error: unknown): Promise<never> {
-  if (!isPgbakError(error) || error.code !== 'ARCHIVE_INVALID' || error.exitCode !== ExitCode.failed || isStorageFailure(error)) throw error;
+  if (!isPgbakError(error) || isStorageFailure(error)) throw error;
+  // An encrypted archive that fails its authentication is as damaged as a zip that does not read.
+  if (error.code !== 'ARCHIVE_TAMPERED' && (error.code !== 'ARCHIVE_INVALID' || error.exitCode !== ExitCode.failed)) throw error;
   run.recorded = true;
   const { archive: _a, ...record } = { ...verdict(run, 'failed'), mismatches: [], error: error.message };
   const where = run.record ? `recorded in ${(await writeRecords(run, record)).join(', ')}` : null;
-  throw new PgbakError('ARCHIVE_INVALID', error.message, { hint: joinHint(error.hint ?? 'use another backup', where), cause: error, exitCode: ExitCode.check });
+  throw new PgbakError(error.code, error.message, { hint: joinHint(error.hint ?? 'use another backup', where), cause: error, exitCode: ExitCode.check });
 }
 
 // Beside the archive and beside each copy of it, each record naming its own copy.

@@ -45,9 +45,9 @@ export async function findLeftovers(outputDir: string): Promise<Leftover[]> {
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const path = join(dir, entry.name);
     const file = entry.name;
-    if (entry.isFile() && file.endsWith('.zip.partial')) {
+    if (entry.isFile() && /\.zip(\.age)?\.partial$/.test(file)) {
       // The run log beside it names the run writing it.
-      const logFile = file.replace(/\.zip\.partial$/, '.log');
+      const logFile = file.replace(/\.zip(\.age)?\.partial$/, '.log');
       const log = await readRunLog(join(dir, logFile), logFile);
       if (log && log.run.archive === file.replace(/\.partial$/, '') && (await isOwnerGone(log.run.owner))) {
         found.push({ path, file, kind: 'partial', why: `unfinished backup of a run that is gone (${describeOwner(log.run.owner)}, started ${log.startedAt})` });

@@ -1,12 +1,13 @@
 import type { BackupRepository } from '../storage/index.js';
 import { verificationPath } from './verification.js';
+import { BACKUP_META_SUFFIX } from './backup-meta.js';
 
 /**
  * The names that go with an archive: its run log, its verification record and its
  * checksum (`<zip>.sha256`, written beside an uploaded zip). Nothing else is ever deleted.
  */
 export function sidecarNames(archive: string, kind: BackupRepository['kind']): string[] {
-  const local = [archive.replace(/\.zip$/, '.log'), verificationPath(archive)];
+  const local = [archive.replace(/\.zip(\.age)?$/, '.log'), verificationPath(archive), ...(archive.endsWith('.age') ? [`${archive}${BACKUP_META_SUFFIX}`] : [])];
   // `.sha256` is the uploaded zip's (S3 only); one in a folder may be someone else's.
   return kind === 's3' ? [...local, `${archive}.sha256`] : local;
 }

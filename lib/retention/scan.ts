@@ -2,6 +2,7 @@ import { MANIFEST_ENTRY, openZip, openZipSource, parseManifest, type Manifest } 
 import { PgbakError } from '../errors.js';
 import { FolderRepository, type BackupRepository, type RepositoryObject } from '../storage/index.js';
 import { judgeRunLog, readRunLog } from './run-logs.js';
+import { BACKUP_META_SUFFIX, parseBackupMeta } from './backup-meta.js';
 import { readVerificationIn, type Verification } from './verification.js';
 
 /** One finished pgbak backup found in the output folder. */
@@ -137,9 +138,9 @@ export async function scanBackups(where: string | BackupRepository): Promise<Sca
   // Each zip of a bucket costs a few round trips (HEAD, the directory, the manifest, the
   // record): several at once. A folder's are read one by one, as they always were.
   const zips = await mapLimited(
-    sorted.filter((object) => object.name.endsWith('.zip')),
+    sorted.filter((object) => object.name.endsWith('.zip') || object.name.endsWith('.zip.age')),
     repository.folder === null ? BUCKET_READS : 1,
-    (object) => readBackup(repository, object),
+    (object) => (object.name.endsWith('.age') ? readEncryptedBackup(repository, object, present) : readBackup(repository, object)),
   );
   for (const found of zips) {
     if ('reason' in found) ignored.push(found);
@@ -148,9 +149,9 @@ export async function scanBackups(where: string | BackupRepository): Promise<Sca
   for (const object of sorted) {
     const file = object.name;
     const path = repository.locate(file);
-    if (file.endsWith('.zip.partial')) {
+    if (/\.zip(\.age)?\.partial$/.test(file)) {
       ignored.push({ path, file, reason: 'unfinished (.partial): a run in progress or one that was killed' });
-    } else if (repository.folder !== null && file.endsWith('.log') && !present.has(file.replace(/\.log$/, '.zip'))) {
+    } else if (repository.folder !== null && file.endsWith('.log') && !present.has(file.replace(/\.log$/, '.zip')) && !present.has(file.replace(/\.log$/, '.zip.age'))) {
       // A bucket holds no run logs: they stay in the run's local folder.
       const run = await readRunWithoutZip(path, file);
       if (run && 'reason' in run) failedRuns.push(run);
@@ -212,6 +213,45 @@ async function readBackup(repository: BackupRepository, object: RepositoryObject
     startedAt: manifest.startedAt,
     finishedAt: manifest.finishedAt,
     steps,
+    verification,
+    ...(problem ? { verificationProblem: problem } : {}),
+  };
+}
+
+/**
+ * An encrypted archive, known by its `<name>.meta.json` (its manifest is sealed): that
+ * record is its commit marker, and must describe it (its name, its size).
+ */
+async function readEncryptedBackup(repository: BackupRepository, object: RepositoryObject, present: ReadonlySet<string>): Promise<BackupInfo | IgnoredFile> {
+  const file = object.name;
+  const path = repository.locate(file);
+  if (object.problem !== undefined) return { path, file, reason: `cannot read it: ${object.problem}` };
+  if (!object.regular) return { path, file, reason: 'not a regular file' };
+  const metaName = `${file}${BACKUP_META_SUFFIX}`;
+  if (!present.has(metaName)) return { path, file, reason: `encrypted, without its ${BACKUP_META_SUFFIX}: unfinished, or not written by pgbak` };
+  let meta;
+  try {
+    const text = await repository.readSmall(metaName);
+    if (text === null) return { path, file, reason: `encrypted, without its ${BACKUP_META_SUFFIX}: unfinished, or not written by pgbak` };
+    meta = parseBackupMeta(text, file, object.size);
+  } catch (error) {
+    if (error instanceof PgbakError && error.code === 'OUTPUT_UNREADABLE') throw error;
+    return { path, file, reason: (error as Error).message };
+  }
+  const { verification, problem } = await readVerificationIn(repository, file, object.size);
+  return {
+    path,
+    file,
+    size: object.size,
+    profile: meta.profile.name,
+    profileFile: meta.profile.file,
+    database: meta.source.database,
+    host: meta.source.host,
+    databases: meta.databases,
+    allDatabases: meta.allDatabases,
+    startedAt: meta.startedAt,
+    finishedAt: meta.finishedAt,
+    steps: meta.steps,
     verification,
     ...(problem ? { verificationProblem: problem } : {}),
   };

@@ -128,7 +128,7 @@ function compareFiles(a: string, b: string): number {
 }
 
 function splitRun(file: string): [string, number] {
-  const match = /^(.*Z)(?:-(\d+))?\.zip$/.exec(file);
+  const match = /^(.*Z)(?:-(\d+))?\.zip(?:\.age)?$/.exec(file);
   return match ? [match[1]!, Number(match[2] ?? 1)] : [file, 1];
 }
 

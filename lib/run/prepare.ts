@@ -59,6 +59,7 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger, faile
       outputDir: config.outputDir,
       storage: config.storage,
       signing: config.signing,
+      encryption: config.encryption,
       now,
     });
     const plan = await planUploads(compiled, sessions, connection.database, logger);

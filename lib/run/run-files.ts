@@ -13,6 +13,9 @@ import type { S3Storage, Storage } from '../config/storage.js';
 import { formatBytes } from '../log/index.js';
 import type { PlannedStorage } from '../plan/types.js';
 import { chooseUploadSizes, LocalFileSink, s3ClientOptionsFor, TeeSink, type ArchiveSink } from '../storage/index.js';
+import type { Encryption } from '../config/encryption.js';
+import { EncryptingSink, parseRecipients, type AgeRecipient } from '../crypto/age/index.js';
+import { archiveBase, archiveSuffix } from '../plan/names.js';
 
 type PlannedS3Storage = Extract<PlannedStorage, { kind: 's3' }>;
 
@@ -30,6 +33,8 @@ export interface RunFiles {
   remoteStorage: S3Storage[];
   /** Lets go of the S3 clients; call once the zip is committed or aborted. */
   close(): void;
+  /** The age file key of an encrypted archive: `run --verify` reads the archive back with it (no private key on the backup host). */
+  fileKey?: Buffer;
 }
 
 /**
@@ -39,22 +44,42 @@ export interface RunFiles {
  * link planted at the next names must never be written through. Taken names (two runs
  * within one second, a leftover, a planted link) move on to `-2`, `-3`, …
  */
-export async function openRunFiles(plan: Plan, logger: PgbakLogger, env: Env, progress?: Pick<Progress, 'uploaded'>): Promise<RunFiles> {
-  const base = plan.archiveName.replace(/\.zip$/, '');
+export async function openRunFiles(
+  plan: Plan,
+  logger: PgbakLogger,
+  env: Env,
+  progress?: Pick<Progress, 'uploaded'>,
+  encryption: Encryption | null = null,
+): Promise<RunFiles> {
+  const base = archiveBase(plan.archiveName);
+  const suffix = archiveSuffix(plan.archiveName);
   const s3 = await openS3Clients(plan, env);
   try {
     for (let n = 1; n <= MAX_NAME_ATTEMPTS; n++) {
-      const name = n === 1 ? plan.archiveName : `${base}-${n}.zip`;
+      const name = n === 1 ? plan.archiveName : `${base}-${n}${suffix}`;
       const archive = join(plan.outputDir, name);
-      const logPath = archive.replace(/\.zip$/, '.log');
+      const logPath = join(plan.outputDir, `${archiveBase(name)}.log`);
       if ((await isTakenSafely(archive)) || (await isTakenSafely(logPath))) continue;
       const opened = await openSinks(plan, name, s3, progress);
       if (opened === null) continue;
-      const zip = await ZipWriter.create(opened.sink, { compressionLevel: plan.zipCompressionLevel });
+      // Encrypted before any copy sees a byte: the sinks store (and hash) the ciphertext.
+      const sink = encryption === null ? opened.sink : await EncryptingSink.open(opened.sink, ageRecipientsOf(encryption));
+      const fileKey = sink instanceof EncryptingSink ? sink.fileKey : undefined;
+      const zip = await ZipWriter.create(sink, { compressionLevel: plan.zipCompressionLevel });
       try {
         await logger.attachRunLog(logPath);
         for (const note of opened.notes) logger.info(note);
-        return { zip, logPath, localArchive: opened.localArchive, localCopies: opened.localCopies, remote: opened.remote, remoteStorage: opened.remoteStorage, close: s3.close };
+        for (const note of encryption === null ? [] : [describeEncryption(encryption)]) logger.info(note);
+        return {
+          zip,
+          logPath,
+          localArchive: opened.localArchive,
+          localCopies: opened.localCopies,
+          remote: opened.remote,
+          remoteStorage: opened.remoteStorage,
+          close: s3.close,
+          ...(fileKey && { fileKey }),
+        };
       } catch (error) {
         await zip.abort();
         if (isAlreadyThere(error)) continue;
@@ -81,6 +106,17 @@ const MAX_NAME_ATTEMPTS = 100;
  */
 export function prefetchS3(storage: readonly Storage[]): void {
   if (storage.some((where) => where.kind === 's3')) import('../storage/s3/index.js').catch(() => undefined);
+}
+
+function ageRecipientsOf(encryption: Encryption): AgeRecipient[] {
+  if (encryption.kind === 'age-passphrase') return [{ kind: 'scrypt', passphrase: Buffer.from(encryption.passphrase.reveal(), 'utf8') }];
+  return parseRecipients(encryption.recipients.join('\n')).recipients;
+}
+
+function describeEncryption(encryption: Encryption): string {
+  return encryption.kind === 'age-passphrase'
+    ? `encrypting with age to a passphrase (scrypt) from the ${encryption.source}`
+    : `encrypting with age to ${encryption.recipients.length} recipient(s): ${encryption.recipients.join(', ')}`;
 }
 
 interface S3Clients {

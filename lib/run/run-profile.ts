@@ -12,6 +12,7 @@ import { watchRunMetrics } from './run-metrics.js';
 import { throwIfAborted, type RunContext } from './run-context.js';
 import { ensureDir, openRunFiles, prefetchS3, sweepLeftovers } from './run-files.js';
 import { recordRun } from './run-record.js';
+import { archiveSuffix } from '../plan/names.js';
 import type { RunSummary } from './summary.js';
 import { verifyWritten } from './verify-written.js';
 import { writeArchive } from './write-archive.js';
@@ -82,12 +83,12 @@ async function runLocked(run: RunContext): Promise<RunSummary> {
   const { plan, logger } = run;
   const lock = await acquireRunLock(plan.outputDir, plan.profile.name, plan.databases);
   try {
-    const files = await openRunFiles(plan, logger, run.config.env, run.progress);
+    const files = await openRunFiles(plan, logger, run.config.env, run.progress, run.config.encryption);
     let written: Awaited<ReturnType<typeof writeArchive>>;
     try {
       try {
         // The run record names the local name (what status and the sweep look for beside the log).
-        await recordRun(plan, files.logPath.replace(/\.log$/, '.zip'), logger);
+        await recordRun(plan, files.logPath.replace(/\.log$/, archiveSuffix(plan.archiveName)), logger);
         await sweepLeftovers(plan.outputDir, logger);
         written = await writeArchive(run, files);
       } catch (error) {

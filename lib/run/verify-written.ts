@@ -29,6 +29,9 @@ export async function verifyWritten(run: RunContext, files: RunFiles): Promise<{
     ...(run.config.signing && { verifyKeys: [{ keyId: run.config.signing.keyId, key: run.config.signing.publicKey(), file: run.config.signing.keyFile }] }),
     logger,
     signal: run.signal,
+    // An encrypted archive is read back with the file key it was just encrypted with: the
+    // backup host needs no private key (it holds only the recipients).
+    ...(files.fileKey && { keys: { fileKey: files.fileKey } }),
   });
   if (!result.ok) {
     const first = result.mismatches[0];

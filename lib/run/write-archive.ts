@@ -8,14 +8,16 @@ import { endWithFailure } from './record-failed-run.js';
 import type { RunContext } from './run-context.js';
 import type { RunFiles } from './run-files.js';
 import { runSteps } from './run-steps.js';
+import { writeBackupMetas } from './write-meta.js';
 import { summarize, type RunSummary } from './summary.js';
 
 /**
  * Writes the whole zip: the steps, the manifest, the log; or, on any failure,
  * discards it and says why in the log. `held`: steps that keep retention from deleting.
  */
-export async function writeArchive(run: RunContext, { zip, logPath }: RunFiles): Promise<{ summary: RunSummary; held: string[] }> {
+export async function writeArchive(run: RunContext, files: RunFiles): Promise<{ summary: RunSummary; held: string[] }> {
   const { plan, connection, logger, signal } = run;
+  const { zip, logPath } = files;
   const startedAt = new Date();
   const archive = zip.location;
   const ctx: StepContext = {
@@ -32,14 +34,16 @@ export async function writeArchive(run: RunContext, { zip, logPath }: RunFiles):
     // Before the manifest: its steps carry the warning.
     const held = await guardEmptySteps(plan, records, logger, run.config.env);
     const finishedAt = new Date();
-    const manifest = serializeManifest(buildManifest(plan, records, startedAt, finishedAt));
-    await zip.addBuffer(MANIFEST_ENTRY, manifest, { compress: true });
+    const manifest = buildManifest(plan, records, startedAt, finishedAt);
+    const manifestBytes = serializeManifest(manifest);
+    await zip.addBuffer(MANIFEST_ENTRY, manifestBytes, { compress: true });
     if (run.config.signing) {
       // Right after the manifest, over its exact bytes; stored, as it is a few hundred bytes.
-      await zip.addBuffer(SIGNATURE_ENTRY, signManifest(manifest, run.config.signing, MANIFEST_ENTRY), { compress: false });
+      await zip.addBuffer(SIGNATURE_ENTRY, signManifest(manifestBytes, run.config.signing, MANIFEST_ENTRY), { compress: false });
       logger.verbose(`signed ${MANIFEST_ENTRY} with key ${run.config.signing.keyId}`);
     }
     const finished = await finishWithLog(zip, logger, archive);
+    if (files.fileKey) await writeBackupMetas(files, manifest, finished, run.config.env, logger);
     return { summary: summarize({ plan, records, archive, log: logPath, finished, startedAt, finishedAt }), held };
   } catch (error) {
     throw await endWithFailure(error, zip, logPath, logger);

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { PgbakError } from '../../../lib/errors.js';
+import { Secret } from '../../../lib/config/secret.js';
 import { dbnameArg } from '../../../lib/plan/compile.js';
 import type { PgDumpPlanStep, Plan } from '../../../lib/plan/types.js';
 import { thrown } from '../config/support.js';
@@ -195,6 +196,19 @@ describe('compile', () => {
         '--verbose',
         '--no-comments',
       ]);
+    });
+
+    it('names an encrypted archive <name>.zip.age and plans its encryption by public facts only', () => {
+      const recipient = 'age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj';
+      const plan = compileProfile(profileOf('steps:\n  - kind: full\n', 'nightly'), { encryption: { kind: 'age-recipients', recipients: [recipient] } });
+      expect(plan.archiveName).toBe('nightly-app-20261122T010000Z.zip.age');
+      expect(plan.encryption).toEqual({ kind: 'age-recipients', recipients: [recipient] });
+      const secret = compileProfile(profileOf('steps:\n  - kind: full\n', 'nightly'), {
+        encryption: { kind: 'age-passphrase', passphrase: new Secret('hunter2'), source: 'file /etc/pass' },
+      });
+      expect(secret.encryption).toEqual({ kind: 'age-passphrase', source: 'file /etc/pass' });
+      expect(JSON.stringify(secret)).not.toContain('hunter2');
+      expect(compileProfile(profileOf('steps:\n  - kind: full\n', 'nightly'))).not.toHaveProperty('encryption');
     });
 
     it('compiles the built-in nightly shape: a named full step and a named globals step', () => {

@@ -1,3 +1,4 @@
+import type { Encryption } from '../../../lib/config/encryption.js';
 import type { Storage } from '../../../lib/config/storage.js';
 import type { Connection } from '../../../lib/config/connection-types.js';
 import type { LoadedProfile } from '../../../lib/config/load-profile.js';
@@ -68,6 +69,7 @@ export interface CompileOptions {
   overrides?: StepOverrides;
   connection?: Connection;
   storage?: Storage[];
+  encryption?: Encryption;
 }
 
 export function compileProfile(profile: LoadedProfile, options: CompileOptions = {}): Plan {
@@ -84,6 +86,7 @@ export function compileProfile(profile: LoadedProfile, options: CompileOptions =
     facts,
     outputDir: '/backups',
     storage: options.storage,
+    encryption: options.encryption,
     now: NOW,
   });
 }
