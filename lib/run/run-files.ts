@@ -28,6 +28,11 @@ export interface RunFiles {
   localCopies: string[];
   /** The storage of each of `remote`, in the same order (how to reach its bucket again, for `--verify`). */
   remoteStorage: S3Storage[];
+  /**
+   * How each bucket uploads, one line each, for the run log once its first record (the
+   * run record, which status and prune look for) is written.
+   */
+  notes: string[];
   /** Lets go of the S3 clients; call once the zip is committed or aborted. */
   close(): void;
 }
@@ -53,8 +58,7 @@ export async function openRunFiles(plan: Plan, logger: PgbakLogger, env: Env, pr
       const zip = await ZipWriter.create(opened.sink, { compressionLevel: plan.zipCompressionLevel });
       try {
         await logger.attachRunLog(logPath);
-        for (const note of opened.notes) logger.info(note);
-        return { zip, logPath, localArchive: opened.localArchive, localCopies: opened.localCopies, remote: opened.remote, remoteStorage: opened.remoteStorage, close: s3.close };
+        return { zip, logPath, localArchive: opened.localArchive, localCopies: opened.localCopies, remote: opened.remote, remoteStorage: opened.remoteStorage, notes: opened.notes, close: s3.close };
       } catch (error) {
         await zip.abort();
         if (isAlreadyThere(error)) continue;

@@ -124,7 +124,7 @@ describe('pgbak list s3://bucket/prefix/', () => {
     expect(out.backups[0]!.path).toBe(`s3://${BUCKET}/${prefix}nightly-app-z.zip`);
     expect(out.backups[0]!.size).toBeGreaterThan(0);
     expect(out.ignored.map((i) => i.file).sort()).toEqual(['holiday-photos.zip', 'nightly-app-damaged.zip']);
-    expect(out.notes.join(' ')).toContain('run logs and locks stay in the local folder');
+    expect(out.notes.join(' ')).toContain('runs in progress and runs killed outright (SIGKILL) are not shown');
   });
 
   it('refuses two different locations (positional and --output-dir) as a usage error', async () => {
@@ -346,7 +346,8 @@ describe('pgbak run with S3 storage and retention', () => {
     expect(summary.retention.copies).toEqual([{ location: `s3://${BUCKET}/${prefix}`, deleted: [older], failed: 0 }]);
     const firstZip = (await keysUnder(prefix)).find((key) => key.startsWith('kept-') && key.endsWith('.zip') && key !== verified)!;
     expect(await keysUnder(prefix)).toEqual(
-      [firstZip, `${firstZip}.sha256`, 'holiday-photos.zip', other, `${other}.sha256`, verified, `${verified}.sha256`, `${verified}.verified.json`].sort(),
+      // The run's log too, put beside its zip once the run (retention included) was done.
+      [firstZip, `${firstZip}.sha256`, firstZip.replace(/\.zip$/, '.log'), 'holiday-photos.zip', other, `${other}.sha256`, verified, `${verified}.sha256`, `${verified}.verified.json`].sort(),
     );
 
     const second = await runCli(['run', path.join(work, 'kept.yaml'), '--json', '--output-dir', work], { env, cwd: work });
@@ -354,6 +355,8 @@ describe('pgbak run with S3 storage and retention', () => {
     expect((JSON.parse(second.stdout) as typeof summary).retention.deleted).toEqual([firstZip]);
     const left = await keysUnder(prefix);
     expect(left).not.toContain(firstZip);
+    // Its log went with it, as a sidecar.
+    expect(left.filter((key) => key.startsWith(firstZip.replace(/\.zip$/, '')))).toEqual([]);
     // The new run's zip (the newest) and the newest verified one.
     expect(left.filter((key) => key.startsWith('kept-') && key.endsWith('.zip'))).toHaveLength(2);
     expect(left).toEqual(expect.arrayContaining(['holiday-photos.zip', other, verified]));
