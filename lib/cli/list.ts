@@ -32,11 +32,13 @@ export function listCommand(ctx: () => CommandContext): CommandModule<object, Li
         outputDir: args['output-dir'],
         profile: args.profile,
       });
+      // A profile named by its file's path filters by its name, as its backups record it.
+      const profile = folder.profile?.name ?? args.profile;
       const scan = await scanBackups(folder.repository).finally(() => folder.repository.close());
       const now = Date.now();
       // One row per (profile, database): a multi-database zip is listed under each database it holds.
-      const backups = backupRows(scan.backups.filter((b) => args.profile === undefined || b.profile === args.profile)).sort(byGroupThenTime);
-      const failedRuns = scan.failedRuns.filter((f) => args.profile === undefined || f.profile === args.profile);
+      const backups = backupRows(scan.backups.filter((b) => profile === undefined || b.profile === profile)).sort(byGroupThenTime);
+      const failedRuns = scan.failedRuns.filter((f) => profile === undefined || f.profile === profile);
       for (const file of scan.ignored) logger.info(`ignored ${file.file}: ${file.reason}`);
       for (const note of scan.notes ?? []) logger.verbose(`${scan.outputDir}: ${note}`);
       for (const backup of backups) if (backup.verificationProblem) logger.warn(backup.verificationProblem);

@@ -53,7 +53,7 @@ export function pruneCommand(ctx: () => CommandContext): CommandModule<object, P
         profile: args.profile,
       });
       const policy: PolicySource = flags ?? profilePolicies({ ...folder, warn: (message) => logger.warn(message) });
-      const result = await pruneBackups({ repository: folder.repository, policy, profile: args.profile, database: args.database, dryRun: args['dry-run'], logger }).finally(() =>
+      const result = await pruneBackups({ repository: folder.repository, policy, profile: folder.profile?.name ?? args.profile, database: args.database, dryRun: args['dry-run'], logger }).finally(() =>
         folder.repository.close(),
       );
       for (const note of result.notes ?? []) logger.verbose(`${result.outputDir}: ${note}`);

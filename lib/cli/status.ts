@@ -5,7 +5,7 @@ import { parseDuration } from '../retention/duration.js';
 import { formatAge, formatUtc } from '../retention/format-time.js';
 import { renderTable } from '../retention/format-table.js';
 import { loadIfPresent, openRepositoryContext } from '../retention/output-folder.js';
-import { backupStatus, type GroupStatus, type StatusReport } from '../retention/status.js';
+import { backupStatus, describeFailure, type GroupStatus, type StatusReport } from '../retention/status.js';
 import type { CommandContext, GlobalArgs } from './context.js';
 
 /** Flags of `pgbak status`. */
@@ -50,7 +50,7 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
         outputDir: args['output-dir'],
         profile: args.profile,
       });
-      const report = await backupStatus({ repository: folder.repository, maxAgeMs, profile: args.profile, removeLeftovers: true }).finally(() => folder.repository.close());
+      const report = await backupStatus({ repository: folder.repository, maxAgeMs, profile: folder.profile?.name ?? args.profile, removeLeftovers: true }).finally(() => folder.repository.close());
       for (const note of report.notes ?? []) logger.verbose(`${report.outputDir}: ${note}`);
       for (const file of report.ignored) logger.verbose(`ignored ${file.file}: ${file.reason}`);
       for (const leftover of report.leftovers) {
@@ -90,7 +90,7 @@ function describeStatus(report: StatusReport): string {
   // Why the newest run failed, where it did: one line per group, under the table.
   const why = report.groups
     .filter((group) => group.failing && group.lastFailure)
-    .map((group) => `${group.profile}/${group.database}: last run failed ${formatUtc(group.lastFailure!.failedAt)}: ${group.lastFailure!.reason} (${group.lastFailure!.file})`);
+    .map((group) => `${group.profile}/${group.database}: last run failed ${formatUtc(group.lastFailure!.failedAt)}: ${describeFailure(group.lastFailure!)} (${group.lastFailure!.file})`);
   return [table, ...why].join('\n');
 }
 

@@ -208,16 +208,20 @@ const placeholder = /\{([^{}]*)\}/g;
 
 /**
  * The prefix with `{host}`, `{database}` and `{profile}` replaced, ending in "/" (or ''
- * for the root). A value never adds a level or climbs one: "/" and "\" in it become "_",
- * and a value of "." or ".." or nothing is refused, as is a prefix with an empty, "." or
- * ".." segment.
+ * for the root): the one expansion `run` (every value known) and `list`/`status`/`prune`
+ * (only the profile known: a placeholder `values` lacks stays as written) share, so both
+ * name the same keys. A value never adds a level or climbs one: "/" and "\" in it become
+ * "_", and a value of "." or ".." or nothing is refused, as is a prefix with an empty, "."
+ * or ".." segment.
  */
-export function expandPrefix(prefix: string, values: PrefixValues): string {
-  const expanded = prefix.replace(placeholder, (_, key: string) => {
-    if (!(key in values)) {
+export function expandPrefix(prefix: string, values: Partial<PrefixValues>): string {
+  const expanded = prefix.replace(placeholder, (written, key: string) => {
+    if (!prefixKeys.includes(key as keyof PrefixValues)) {
       throw new PgbakError('CONFIG_INVALID', `storage prefix "${prefix}": unknown placeholder {${key}}`, { hint: 'use {host}, {database} or {profile}' });
     }
-    const value = values[key as keyof PrefixValues].replace(/[/\\]/g, '_');
+    const given = values[key as keyof PrefixValues];
+    if (given === undefined) return written;
+    const value = given.replace(/[/\\]/g, '_');
     if (value === '' || value === '.' || value === '..') {
       throw new PgbakError('CONFIG_INVALID', `storage prefix "${prefix}": {${key}} is "${value}", which cannot be a key segment`);
     }
@@ -231,6 +235,13 @@ export function expandPrefix(prefix: string, values: PrefixValues): string {
     }
   }
   return `${trimmed}/`;
+}
+
+const prefixKeys: ReadonlyArray<keyof PrefixValues> = ['host', 'database', 'profile'];
+
+/** The known placeholders a prefix (as written) uses, in order. */
+export function prefixPlaceholders(prefix: string): Array<keyof PrefixValues> {
+  return [...prefix.matchAll(placeholder)].map((match) => match[1] as keyof PrefixValues).filter((key) => prefixKeys.includes(key));
 }
 
 /** The storage's public description, for `plan` and summaries: never credentials (there are none here). */

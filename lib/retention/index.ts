@@ -29,4 +29,4 @@ export { formatAge, formatUtc } from './format-time.js';
 export { openFolderContext, openRepositoryContext, resolveOutputFolder, type FolderChoice, type FolderContext, type RepositoryContext } from './output-folder.js';
 export { profilePolicies } from './profile-policies.js';
 export { findLeftovers, removeLeftovers, type Leftover, type LeftoverResult } from './leftovers.js';
-export { readRunLog, judgeRunLog, FAILURE_PREFIX, RUN_RECORD_KEY, type RunLogInfo, type RunRecord, type RunLogState } from './run-logs.js';
+export { readRunLog, readRunLogIn, judgeRunLog, FAILURE_CODE_KEY, FAILURE_PREFIX, RUN_RECORD_KEY, type RunLogInfo, type RunRecord, type RunLogState } from './run-logs.js';

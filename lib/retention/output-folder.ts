@@ -4,7 +4,7 @@ import { resolveOutputDir } from '../config/output-dir.js';
 import type { ProfileDirs } from '../config/profile-dirs.js';
 import { loadCommandConfig, type ConfigInput } from '../config/run-config.js';
 import { isPgbakError, PgbakError } from '../errors.js';
-import { resolveStorage, type S3Storage } from '../config/storage.js';
+import { expandPrefix, prefixPlaceholders, resolveStorage, type S3Storage } from '../config/storage.js';
 import { FolderRepository, isS3Location, openRepository, openS3Repository, type BackupRepository } from '../storage/index.js';
 
 /** Where `list`, `prune` and `status` look, decided as `run` decides where it writes. */
@@ -98,11 +98,12 @@ async function openProfileStorage(loaded: LoadedProfile, options: { cwd: string;
   const local = storage.find((where) => where.kind === 'local');
   if (local) return new FolderRepository(local.dir);
   const bucket = storage.find((where): where is S3Storage => where.kind === 's3')!;
-  const prefix = bucket.prefix.replace(/\{profile\}/g, loaded.name);
-  if (/\{[^{}]*\}/.test(prefix)) {
+  // Expanded as the run expands it (the same sanitising): only {profile} is known here.
+  const prefix = expandPrefix(bucket.prefix, { profile: loaded.name });
+  if (prefixPlaceholders(bucket.prefix).some((key) => key !== 'profile')) {
     throw new PgbakError('USAGE', `profile "${loaded.name}" stores its backups under s3://${bucket.bucket}/${bucket.prefix}, which depends on the connection`, {
       hint: `name the prefix to read: s3://${bucket.bucket}/${prefix.replace(/\{host\}/g, '<host>').replace(/\{database\}/g, '<database>')}`,
     });
   }
-  return openS3Repository({ ...bucket, prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` }, options.env);
+  return openS3Repository({ ...bucket, prefix }, options.env);
 }

@@ -1,9 +1,8 @@
 // Logs of failed runs are the record status shows; retention removes them once
 // they fall outside the window of the backups it keeps.
-import { unlink } from 'node:fs/promises';
-import { describeFsError } from '../archive/output-error.js';
 import type { RetentionPolicy } from '../config/profile-schema.js';
 import type { PgbakLogger } from '../log/index.js';
+import type { BackupRepository } from '../storage/index.js';
 import type { FailedRun } from './scan.js';
 
 /** A failed run's log that retention removed (or would). */
@@ -41,21 +40,25 @@ export function pastWindow(failed: FailedRun, groups: readonly RetentionWindow[]
   });
 }
 
-/** Deletes a failed run's log (or, in a dry run, says it would); a failure is reported in the item. */
-export async function removeLog(failed: FailedRun, dryRun: boolean, logger: PgbakLogger | undefined): Promise<PruneLogItem> {
-  const item = { path: failed.path, file: failed.file, profile: failed.profile, databases: failed.databases, startedAt: failed.startedAt };
+/**
+ * Deletes failed runs' logs (in a bucket, in as few requests as it allows), or, in a dry
+ * run, says it would; a failure is reported in its item, the others still go.
+ */
+export async function removeLogs(repository: BackupRepository, logs: readonly FailedRun[], dryRun: boolean, logger: PgbakLogger | undefined): Promise<PruneLogItem[]> {
+  const itemOf = (failed: FailedRun) => ({ path: failed.path, file: failed.file, profile: failed.profile, databases: failed.databases, startedAt: failed.startedAt });
   if (dryRun) {
-    logger?.verbose(`would delete ${failed.file} (log of a failed run)`);
-    return { ...item, action: 'would-delete' };
+    for (const failed of logs) logger?.verbose(`would delete ${failed.file} (log of a failed run)`);
+    return logs.map((failed) => ({ ...itemOf(failed), action: 'would-delete' }));
   }
-  try {
-    await unlink(failed.path);
-    logger?.verbose(`deleted ${failed.file} (log of a failed run)`);
-    return { ...item, action: 'deleted' };
-  } catch (error) {
-    const message = `cannot remove ${failed.path}: ${describeFsError(error)}`;
+  const errors = new Map((logs.length > 0 ? await repository.deleteMany(logs.map((failed) => failed.file)) : []).map((outcome) => [outcome.name, outcome.error]));
+  return logs.map((failed) => {
+    const error = errors.get(failed.file);
+    if (error === null || error === undefined) {
+      logger?.verbose(`deleted ${failed.file} (log of a failed run)`);
+      return { ...itemOf(failed), action: 'deleted' };
+    }
+    const message = `cannot remove ${failed.path}: ${error}`;
     logger?.warn(message);
-    return { ...item, action: 'failed', message };
-  }
+    return { ...itemOf(failed), action: 'failed', message };
+  });
 }
-

@@ -2,7 +2,7 @@ import type { RetentionPolicy } from '../config/profile-schema.js';
 import type { PgbakLogger } from '../log/index.js';
 import { removeLeftovers, type LeftoverResult } from './leftovers.js';
 import { lockHeld } from './lock-state.js';
-import { pastWindow, removeLog, type PruneLogItem } from './prune-logs.js';
+import { pastWindow, removeLogs, type PruneLogItem } from './prune-logs.js';
 import { removeBackups } from './remove-backup.js';
 import { FolderRepository, type BackupRepository } from '../storage/index.js';
 import { backupRows, droppedSince, scanBackups, type BackupInfo, type BackupRow, type IgnoredFile } from './scan.js';
@@ -93,7 +93,7 @@ export interface PruneResult {
   leftovers: LeftoverResult[];
   /** Files that are never candidates (foreign zips, `.partial` of a live or unknown run). */
   ignored: IgnoredFile[];
-  /** What this storage cannot do (a bucket: no locks, no logs of failed runs, no leftovers); absent for a folder. */
+  /** What this storage cannot do (a bucket: no locks, no leftovers); absent for a folder. */
   notes?: string[];
   deleted: number;
   failed: number;
@@ -120,7 +120,7 @@ interface GroupRun {
 export async function pruneBackups(options: PruneOptions): Promise<PruneResult> {
   const dryRun = options.dryRun === true;
   const repository = repositoryOf(options);
-  // Leftovers, locks and run logs are a folder's: a bucket holds none of them.
+  // Leftovers and locks are a folder's: a bucket holds none of them (its run logs, yes).
   const leftovers = repository.folder !== null ? await removeLeftovers(repository.folder, { dryRun }) : [];
   for (const leftover of leftovers) logLeftover(leftover, options.logger);
   const scan = await scanBackups(repository);
@@ -170,12 +170,8 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   const gone = new Set(result.items.filter((i) => i.action === 'deleted' || i.action === 'would-delete').map((i) => i.path));
   const failedRuns = scan.failedRuns.filter((f) => ofProfile(f.profile) && (options.database === undefined || f.databases.includes(options.database)));
   const windows = runs.map((run) => ({ ...run.summary, busy: run.busy !== null, oldestFirst: run.rows }));
-  for (const failed of failedRuns) {
-    if (!pastWindow(failed, windows, gone)) continue;
-    const item = await removeLog(failed, options.dryRun === true, options.logger);
-    if (item.action === 'failed') result.failed++;
-    result.logs.push(item);
-  }
+  result.logs = await removeLogs(repository, failedRuns.filter((failed) => pastWindow(failed, windows, gone)), dryRun, options.logger);
+  result.failed += result.logs.filter((item) => item.action === 'failed').length;
   return result;
 }
 
@@ -263,7 +259,7 @@ function itemOf(backup: BackupInfo): Omit<PruneItem, 'action' | 'reasons'> {
 /** What pruning a bucket does not do, for the report. */
 export const PRUNE_BUCKET_NOTES = [
   'run locks are not checked: they are local to the machine that runs the backups (prune from there, or when no run is going)',
-  'logs of failed runs and leftovers of killed runs stay in the local folder of the machine that ran: prune that folder to remove them',
+  'leftovers of killed runs stay in the local folder of the machine that ran: prune that folder to remove them',
 ];
 
 function repositoryOf(options: PruneOptions): BackupRepository {

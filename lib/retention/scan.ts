@@ -1,7 +1,7 @@
 import { MANIFEST_ENTRY, openZip, openZipSource, parseManifest, type Manifest } from '../archive/index.js';
 import { PgbakError } from '../errors.js';
 import { FolderRepository, type BackupRepository, type RepositoryObject } from '../storage/index.js';
-import { judgeRunLog, readRunLog } from './run-logs.js';
+import { judgeRunLog, readRunLogIn } from './run-logs.js';
 import { BACKUP_META_SUFFIX, parseBackupMeta } from './backup-meta.js';
 import { readVerificationIn, type Verification } from './verification.js';
 
@@ -75,6 +75,8 @@ export interface FailedRun {
   /** When it failed (its failure record, or its last record for a run that was killed). */
   failedAt: string;
   reason: string;
+  /** The error's code from the failure record (e.g. STEP_FAILED); absent for a killed run or an older pgbak's log. */
+  code?: string;
 }
 
 /** A run still going (or on another host): its log without a zip, its process alive. */
@@ -104,11 +106,14 @@ export interface ScanResult {
   backups: BackupInfo[];
   /** Zips without a readable manifest (foreign or damaged) and unfinished `.partial` files: never deleted. */
   ignored: IgnoredFile[];
-  /** Run logs without a zip whose run failed (or was killed), newest first. Logs of runs in progress are not here. */
+  /**
+   * Run logs without a zip whose run failed (or was killed), newest first. Logs of runs in
+   * progress are not here. A bucket holds the logs runs put there when they ended.
+   */
   failedRuns: FailedRun[];
-  /** Run logs without a zip whose process still runs (or runs on another host), newest first. */
+  /** Run logs without a zip whose process still runs (or runs on another host), newest first; none in a bucket. */
   runningRuns: RunningRun[];
-  /** What this kind of storage cannot show (a bucket holds no run logs or locks), one line each; absent for a folder. */
+  /** What this kind of storage cannot show (a bucket: runs in progress, killed runs, locks), one line each; absent for a folder. */
   notes?: string[];
   /** Every name present (sidecars included): what prune may delete beside a zip. */
   names: string[];
@@ -116,7 +121,7 @@ export interface ScanResult {
 
 /** Where a bucket's listing is silent, and why. */
 export const BUCKET_NOTES = [
-  'failed and running runs are not shown: run logs and locks stay in the local folder of the machine that ran (status or list there shows them)',
+  "runs in progress and runs killed outright (SIGKILL) are not shown: a run puts its log beside its zip when it ends; locks stay in the local folder of the machine that runs (status or list there shows them)",
 ];
 
 /**
@@ -151,11 +156,12 @@ export async function scanBackups(where: string | BackupRepository): Promise<Sca
     const path = repository.locate(file);
     if (/\.zip(\.age)?\.partial$/.test(file)) {
       ignored.push({ path, file, reason: 'unfinished (.partial): a run in progress or one that was killed' });
-    } else if (repository.folder !== null && file.endsWith('.log') && !present.has(file.replace(/\.log$/, '.zip')) && !present.has(file.replace(/\.log$/, '.zip.age'))) {
-      // A bucket holds no run logs: they stay in the run's local folder.
-      const run = await readRunWithoutZip(path, file);
-      if (run && 'reason' in run) failedRuns.push(run);
-      else if (run) runningRuns.push(run);
+    } else if (file.endsWith('.log') && !present.has(file.replace(/\.log$/, '.zip')) && !present.has(file.replace(/\.log$/, '.zip.age'))) {
+      const run = await readRunWithoutZip(repository, object);
+      if (run === null) continue;
+      if ('failedAt' in run) failedRuns.push(run);
+      else if ('pid' in run) runningRuns.push(run);
+      else ignored.push(run);
     }
   }
   backups.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.file < b.file ? 1 : -1));
@@ -174,14 +180,21 @@ export async function scanBackups(where: string | BackupRepository): Promise<Sca
 }
 
 // A log whose zip is missing: a failed run, or one still going, or not a pgbak run
-// log with a run record (an older pgbak's: left alone).
-async function readRunWithoutZip(path: string, file: string): Promise<FailedRun | RunningRun | null> {
-  const log = await readRunLog(path, file);
+// log with a run record (an older pgbak's: left alone). A bucket's logs were put there
+// when their run ended: one that records no failure belongs to a zip that has gone
+// some other way (pgbak deletes a log with its zip), and is only reported.
+async function readRunWithoutZip(repository: BackupRepository, object: RepositoryObject): Promise<FailedRun | RunningRun | IgnoredFile | null> {
+  const { name: file } = object;
+  const path = repository.locate(file);
+  const log = await readRunLogIn(repository, object);
   if (!log) return null;
+  if (repository.folder === null && !log.failure) {
+    return { path, file, reason: `the log of a run that recorded no failure, and its zip ${file.replace(/\.log$/, '.zip')} is not here (removed outside pgbak?)` };
+  }
   const judged = await judgeRunLog(log);
   const run = { path, file, profile: log.run.profile, databases: log.run.databases, startedAt: log.startedAt };
   if (judged.state !== 'failed') return { ...run, pid: log.run.owner.pid, host: log.run.owner.host };
-  return { ...run, failedAt: judged.at, reason: judged.reason };
+  return { ...run, failedAt: judged.at, reason: judged.reason, ...(judged.code !== undefined && { code: judged.code }) };
 }
 
 async function readBackup(repository: BackupRepository, object: RepositoryObject): Promise<BackupInfo | IgnoredFile> {

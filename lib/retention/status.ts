@@ -43,6 +43,8 @@ export interface StatusFailure {
   ageMs: number;
   /** From the log: the failure record, or that the process is gone (killed). */
   reason: string;
+  /** The error's code from the failure record (e.g. STEP_FAILED); absent for a killed run or an older pgbak's log. */
+  code?: string;
 }
 
 /** The state of one (profile, database). */
@@ -160,7 +162,15 @@ function groupStatus(key: GroupKey, newestFirst: BackupRow[], failures: FailedRu
   // failures are newest first
   const failure = failures.find((f) => f.profile === key.profile && f.databases.includes(key.database));
   const lastFailure = failure
-    ? { path: failure.path, file: failure.file, startedAt: failure.startedAt, failedAt: failure.failedAt, ageMs: now.getTime() - Date.parse(failure.failedAt), reason: failure.reason }
+    ? {
+        path: failure.path,
+        file: failure.file,
+        startedAt: failure.startedAt,
+        failedAt: failure.failedAt,
+        ageMs: now.getTime() - Date.parse(failure.failedAt),
+        reason: failure.reason,
+        ...(failure.code !== undefined && { code: failure.code }),
+      }
     : null;
   const dropped = newest !== undefined && droppedSince(allRuns, key.profile, key.database, newest.startedAt);
   return {
@@ -181,7 +191,12 @@ function statusBackup(backup: BackupRow, now: Date): StatusBackup {
 }
 
 function staleLine(group: GroupStatus, maxAge: number): string {
-  const failed = group.failing && group.lastFailure ? `; the last run failed ${formatAge(group.lastFailure.ageMs)} ago: ${group.lastFailure.reason}` : '';
+  const failed = group.failing && group.lastFailure ? `; the last run failed ${formatAge(group.lastFailure.ageMs)} ago: ${describeFailure(group.lastFailure)}` : '';
   if (!group.lastSuccess) return `STALE ${group.profile}/${group.database}: no successful backup${failed}`;
   return `STALE ${group.profile}/${group.database}: newest backup ${group.lastSuccess.file} is ${formatAge(group.lastSuccess.ageMs)} old, limit ${formatAge(maxAge)}${failed}`;
+}
+
+/** A failure's reason, after its error code when the log has one: `STEP_FAILED: pg_dump exited with code 1…`. */
+export function describeFailure(failure: Pick<StatusFailure, 'reason' | 'code'>): string {
+  return failure.code !== undefined ? `${failure.code}: ${failure.reason}` : failure.reason;
 }

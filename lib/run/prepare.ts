@@ -67,7 +67,7 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger, faile
   } catch (error) {
     await sessions.close();
     // config.profile already has the flags applied.
-    await failed?.({ profile, overrides: {}, outputDir: config.outputDir, connection, now }, error);
+    await failed?.({ profile, overrides: {}, outputDir: config.outputDir, storage: config.storage, env, connection, now }, error);
     throw error;
   }
 }

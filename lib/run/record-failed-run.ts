@@ -1,17 +1,21 @@
-// A failed run leaves its run log in the output folder, ending with the failure
-// record: what `status` shows as the last failure and `prune` ages out.
+// A failed run leaves its run log in the output folder (and in its buckets, beside where
+// the zip would be), ending with the failure record: what `status` shows as the last
+// failure and `prune` ages out.
 import { basename, join } from 'node:path';
 import type { ZipWriter } from '../archive/index.js';
 import { ensureDirectory, isAlreadyThere, isTaken } from '../archive/atomic-file.js';
 import type { Connection } from '../config/connection-types.js';
+import type { Env } from '../config/env-file.js';
 import type { LoadedProfile } from '../config/load-profile.js';
+import { expandPrefix, type S3Storage, type Storage } from '../config/storage.js';
 import { PgbakError, toPgbakError } from '../errors.js';
 import type { PgbakLogger } from '../log/index.js';
 import { checkProfile } from '../plan/compile.js';
 import { archiveName } from '../plan/names.js';
 import type { StepOverrides } from '../plan/overrides.js';
 import { currentOwner } from '../process/owner.js';
-import { FAILURE_PREFIX, RUN_RECORD_KEY } from '../retention/index.js';
+import { FAILURE_CODE_KEY, FAILURE_PREFIX, RUN_RECORD_KEY } from '../retention/index.js';
+import { storeRunLog } from './store-run-log.js';
 
 // Errors whose failure record is in the log already: a failure is recorded once.
 const recorded = new WeakSet<object>();
@@ -30,7 +34,7 @@ export async function endWithFailure(error: unknown, zip: ZipWriter, logPath: st
     logger.warn(`${leftover.message}${leftover.hint ? ` (${leftover.hint})` : ''}`);
   });
   const failure = toPgbakError(error);
-  logger.record('error', `${FAILURE_PREFIX}${failure.message}`);
+  logger.record('error', `${FAILURE_PREFIX}${failure.message}`, { [FAILURE_CODE_KEY]: failure.code });
   // The console shows the one-line report; point to the log that has the rest.
   const ended = new PgbakError(failure.code, failure.message, {
     hint: `${failure.hint ? `${failure.hint}; ` : ''}details in ${logPath}`,
@@ -46,6 +50,10 @@ export interface FailedRunContext {
   profile: LoadedProfile;
   overrides: StepOverrides;
   outputDir: string;
+  /** The run's storage: the log goes to its buckets too, where the zip would have gone. */
+  storage?: readonly Storage[];
+  /** For the buckets' clients (credentials, endpoint). */
+  env?: Env;
   connection: Connection;
   now: Date;
 }
@@ -65,12 +73,30 @@ export async function recordFailedRun(context: FailedRunContext, error: unknown,
     if (archive === null) return null;
     const run = { profile: context.profile.name, databases, archive: basename(archive), owner: await currentOwner() };
     logger.record('info', `run of profile ${context.profile.name} into ${archive}`, { [RUN_RECORD_KEY]: run });
-    logger.record('error', `${FAILURE_PREFIX}${toPgbakError(error).message}`);
-    return archive.replace(/\.zip$/, '.log');
+    const failure = toPgbakError(error);
+    logger.record('error', `${FAILURE_PREFIX}${failure.message}`, { [FAILURE_CODE_KEY]: failure.code });
+    const logPath = archive.replace(/\.zip$/, '.log');
+    await storeRunLog({ buckets: bucketsOf(context, label, logger), name: basename(logPath), env: context.env ?? {} }, logger);
+    return logPath;
   } catch (cause) {
     logger.warn(`the failure was not recorded in ${context.outputDir}: ${toPgbakError(cause).message}`);
     return null;
   }
+}
+
+// The run's buckets, their prefixes expanded as compile() would have (the same values);
+// a prefix that does not expand (the very error that failed the run, perhaps) is skipped, said once.
+function bucketsOf(context: FailedRunContext, label: string, logger: PgbakLogger): S3Storage[] {
+  const values = { host: context.connection.host, database: label, profile: context.profile.name };
+  return (context.storage ?? []).flatMap((where) => {
+    if (where.kind !== 's3') return [];
+    try {
+      return [{ ...where, prefix: expandPrefix(where.prefix, values) }];
+    } catch (error) {
+      logger.warn(`the run log was not stored in s3://${where.bucket}/${where.prefix}: ${toPgbakError(error).message}`);
+      return [];
+    }
+  });
 }
 
 // The databases the run was to back up, as far as the profile says without the

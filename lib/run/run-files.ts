@@ -31,6 +31,11 @@ export interface RunFiles {
   localCopies: string[];
   /** The storage of each of `remote`, in the same order (how to reach its bucket again, for `--verify`). */
   remoteStorage: S3Storage[];
+  /**
+   * How each bucket uploads, one line each, for the run log once its first record (the
+   * run record, which status and prune look for) is written.
+   */
+  notes: string[];
   /** Lets go of the S3 clients; call once the zip is committed or aborted. */
   close(): void;
   /** The age file key of an encrypted archive: `run --verify` reads the archive back with it (no private key on the backup host). */
@@ -68,8 +73,6 @@ export async function openRunFiles(
       const zip = await ZipWriter.create(sink, { compressionLevel: plan.zipCompressionLevel });
       try {
         await logger.attachRunLog(logPath);
-        for (const note of opened.notes) logger.info(note);
-        for (const note of encryption === null ? [] : [describeEncryption(encryption)]) logger.info(note);
         return {
           zip,
           logPath,
@@ -77,6 +80,7 @@ export async function openRunFiles(
           localCopies: opened.localCopies,
           remote: opened.remote,
           remoteStorage: opened.remoteStorage,
+          notes: encryption === null ? opened.notes : [...opened.notes, describeEncryption(encryption)],
           close: s3.close,
           ...(fileKey && { fileKey }),
         };

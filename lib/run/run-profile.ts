@@ -1,4 +1,5 @@
 import { loadRunConfig } from '../config/run-config.js';
+import { basename } from 'node:path';
 import { withSslPasswordFiles } from '../config/ssl-password-file.js';
 import { createLogger, createProgress, type Progress } from '../log/index.js';
 import { startRunAlerts } from '../notify/index.js';
@@ -13,6 +14,7 @@ import { throwIfAborted, type RunContext } from './run-context.js';
 import { ensureDir, openRunFiles, prefetchS3, sweepLeftovers } from './run-files.js';
 import { recordRun } from './run-record.js';
 import { archiveSuffix } from '../plan/names.js';
+import { storeRunLog } from './store-run-log.js';
 import type { RunSummary } from './summary.js';
 import { verifyWritten } from './verify-written.js';
 import { writeArchive } from './write-archive.js';
@@ -84,25 +86,35 @@ async function runLocked(run: RunContext): Promise<RunSummary> {
   const lock = await acquireRunLock(plan.outputDir, plan.profile.name, plan.databases);
   try {
     const files = await openRunFiles(plan, logger, run.config.env, run.progress, run.config.encryption);
+    // The log goes beside the zip in each bucket too, once the run has ended either way.
+    const logCopies = { buckets: files.remoteStorage, name: basename(files.logPath), env: run.config.env };
     let written: Awaited<ReturnType<typeof writeArchive>>;
     try {
       try {
         // The run record names the local name (what status and the sweep look for beside the log).
         await recordRun(plan, files.logPath.replace(/\.log$/, archiveSuffix(plan.archiveName)), logger);
+        for (const note of files.notes) logger.info(note);
         await sweepLeftovers(plan.outputDir, logger);
         written = await writeArchive(run, files);
       } catch (error) {
         // Whatever fails once the log is attached ends it with the failure record
         // (writeArchive records its own; this catches what comes before it).
-        throw await endWithFailure(error, files.zip, files.logPath, logger);
+        const failure = await endWithFailure(error, files.zip, files.logPath, logger);
+        await storeRunLog(logCopies, logger);
+        throw failure;
       }
     } finally {
       files.close();
     }
-    const { summary, held } = written;
-    if (plan.verify) summary.verify = await verifyWritten(run, files);
-    summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger, run.config.env);
-    return summary;
+    try {
+      const { summary, held } = written;
+      if (plan.verify) summary.verify = await verifyWritten(run, files);
+      summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger, run.config.env);
+      return summary;
+    } finally {
+      // Verification and retention included, as the log beside a zip in a folder.
+      await storeRunLog(logCopies, logger);
+    }
   } finally {
     await lock.release();
   }

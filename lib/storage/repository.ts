@@ -40,8 +40,11 @@ export interface BackupRepository {
   openSource(name: string): Promise<ArchiveSource>;
   /** A small object (a record beside an archive) as UTF-8, or null when absent; throws when it cannot be read. */
   readSmall(name: string, maxBytes?: number): Promise<string | null>;
-  /** Writes a small object whole (a folder: through a private temp file, renamed into place). */
-  writeSmall(name: string, body: string): Promise<void>;
+  /**
+   * Writes a small object whole (a folder: through a private temp file, renamed into place).
+   * `signal` stops a bucket's request (a folder's write is not stopped); `contentType` is a bucket's (default JSON).
+   */
+  writeSmall(name: string, body: string, options?: { signal?: AbortSignal; contentType?: string }): Promise<void>;
   /** Deletes objects, in batches where the storage has them; one outcome per name, failures included. */
   deleteMany(names: readonly string[]): Promise<DeleteOutcome[]>;
   /** Lets go of what it holds (a client). Idempotent. */

@@ -3,12 +3,13 @@ import { PgbakError } from '../../errors.js';
 import { describeS3Error, s3Failed } from './s3-error.js';
 
 /**
- * Writes a small object (a `.verified.json` record, a checksum file) in one PutObject:
- * S3 makes it appear whole or not at all, so no temp name is needed.
+ * Writes a small object (a `.verified.json` record, a checksum file, a run log) in one
+ * PutObject: S3 makes it appear whole or not at all, so no temp name is needed. `signal`
+ * stops it (and its retries).
  */
-export async function putSmallObject(client: S3Client, bucket: string, key: string, body: string, contentType = 'application/json'): Promise<void> {
+export async function putSmallObject(client: S3Client, bucket: string, key: string, body: string, contentType = 'application/json', signal?: AbortSignal): Promise<void> {
   try {
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }), signal ? { abortSignal: signal } : {});
   } catch (error) {
     throw s3Failed('write', `s3://${bucket}/${key}`, error);
   }

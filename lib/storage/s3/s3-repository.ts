@@ -86,8 +86,8 @@ export class S3Repository implements BackupRepository {
     }
   }
 
-  writeSmall(name: string, body: string): Promise<void> {
-    return putSmallObject(this.client, this.bucket, this.prefix + name, body);
+  writeSmall(name: string, body: string, options: { signal?: AbortSignal; contentType?: string } = {}): Promise<void> {
+    return putSmallObject(this.client, this.bucket, this.prefix + name, body, options.contentType, options.signal);
   }
 
   /**

@@ -1,22 +1,24 @@
 // `pgbak run` to S3 storage when things break mid-upload: pg_dump killed or cut off
 // from its server, the native engine cut off, SIGINT/SIGTERM to pgbak, the store
 // answering 503 until the attempts run out, dropping connections or not answering.
-// Every failure must leave no object and no incomplete multipart upload; every
-// transient fault must be retried into a byte-identical object.
+// Every failure must leave no backup object (only the run's log, which says why) and no
+// incomplete multipart upload; every transient fault must be retried into a
+// byte-identical object.
 //
 // The store is s3rver behind the fault proxy with `store` emulation (see
 // tests/support/s3-server.ts): AbortMultipartUpload really drops the upload's parts from
-// s3rver's files, and "nothing left" is asserted three ways — ListObjectsV2 (no object),
+// s3rver's files, and "nothing left" is asserted three ways — ListObjects (no object but the log),
 // the SDK's ListMultipartUploads (no incomplete upload) and s3rver's upload folders on
 // disk — while the proxy's ledger proves a multipart upload was begun with parts stored,
 // so a test cannot pass by failing before the upload started.
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { runCli, startCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { multipartLedger, startFaultProxy, startS3Server, type FaultProxy, type FaultProxyOptions, type FaultRule, type S3TestServer } from '../../support/s3-server.js';
 import { errorReport, listTree, processExists, tempDirs } from '../failures/helpers.js';
+import { expectOnlyFailureLog } from './run-log-objects.js';
 
 const BUCKET = 'runs';
 const cluster = getCluster(15);
@@ -103,14 +105,14 @@ async function waitFor(what: string, done: () => boolean | Promise<boolean>, tim
 }
 
 /**
- * Nothing of the failed run is in the bucket: no object under `prefix` (ListObjectsV2),
- * no incomplete upload (ListMultipartUploads, and s3rver's upload folders on disk); and
- * the proxy saw one multipart upload under `prefix` begin, store at least two parts,
- * never complete, and be aborted.
+ * Nothing of the failed run's backup is in the bucket: under `prefix`, only its run log
+ * ending with the failure record (no zip, no `.sha256`), no incomplete upload
+ * (ListMultipartUploads, and s3rver's upload folders on disk); and the proxy saw one
+ * multipart upload under `prefix` begin, store at least two parts, never complete, and
+ * be aborted. Returns the failure the log records.
  */
-async function expectNothingLeft(proxy: FaultProxy, prefix: string): Promise<void> {
-  const objects = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
-  expect((objects.Contents ?? []).map((object) => object.Key)).toEqual([]);
+async function expectNothingLeft(proxy: FaultProxy, prefix: string): Promise<{ key: string; code: unknown; message: string }> {
+  const failure = await expectOnlyFailureLog(client, BUCKET, prefix);
   const proxied = s3.client({ endpoint: proxy.endpoint });
   const uploads = await proxied.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: prefix }));
   expect((uploads.Uploads ?? []).map((upload) => upload.Key)).toEqual([]);
@@ -119,6 +121,7 @@ async function expectNothingLeft(proxy: FaultProxy, prefix: string): Promise<voi
   expect(ledger).toHaveLength(1);
   expect(ledger[0]!.partsStored.length).toBeGreaterThanOrEqual(2);
   expect(ledger[0]).toMatchObject({ completed: false, aborted: true });
+  return failure;
 }
 
 /** The pg_dump child of a pgbak process, once it runs. */
@@ -202,7 +205,8 @@ describeWithTools('a run to S3 that fails mid-upload leaves no object and no inc
 
     expect(result.exitCode).toBe(code);
     expect(processExists(pgDump)).toBe(false);
-    await expectNothingLeft(proxy, prefix);
+    // The interrupted run's log still reaches the bucket: status there shows why it failed.
+    expect((await expectNothingLeft(proxy, prefix)).code).toBe('INTERRUPTED');
     expect((await listTree(state)).filter((file) => /\.zip|\.partial/.test(file))).toEqual([]);
   });
 
@@ -220,8 +224,7 @@ describeWithTools('a run to S3 that fails mid-upload leaves no object and no inc
     expect(errorReport(String(result.stderr)).message).toContain('pg_dump exited with code 1');
     expect(String(result.stderr)).toMatch(new RegExp(`warning: cannot abort the multipart upload of s3://${BUCKET}/${prefix}\\S+: MethodNotAllowed \\(HTTP 405\\).*AbortIncompleteMultipartUpload`));
     expect(proxy.log.filter((entry) => entry.method === 'DELETE').map((entry) => entry.status)).toEqual([405]);
-    const objects = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
-    expect(objects.Contents ?? []).toEqual([]);
+    expect((await expectOnlyFailureLog(client, BUCKET, prefix)).message).toContain('pg_dump exited with code 1');
     // What the warning says: the parts are still there (a lifecycle rule would remove them).
     const left = (await s3.incompleteUploads(BUCKET)).filter((upload) => upload.key.startsWith(prefix));
     expect(left).toHaveLength(1);
@@ -241,7 +244,7 @@ describeWithTools('a run to S3 that fails mid-upload leaves no object and no inc
     expect(report.hint).toContain('3 attempts, retried with backoff');
     // The env file's AWS_MAX_ATTEMPTS, not the default of 5, bounded the attempts.
     expect(proxy.log.filter((entry) => entry.injected && entry.status === 503)).toHaveLength(3);
-    await expectNothingLeft(proxy, prefix);
+    expect(await expectNothingLeft(proxy, prefix)).toEqual({ key: expect.any(String), code: 'OUTPUT_NOT_WRITABLE', message: report.message });
   });
 
   it('a store that stops answering (PGBAK_S3_TIMEOUT=2): exit 1 with TimeoutError after the attempts, not a hung run', async () => {

@@ -1,5 +1,5 @@
 // `pgbak run` writing to S3 storage (a real s3rver on loopback) and to a local folder
-// at once: the object is the complete, readable zip; a failed run leaves no object.
+// at once: the object is the complete, readable zip; a failed run leaves no zip (its log only).
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { repoRoot, runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { startFaultProxy, startS3Server, type S3TestServer } from '../../support/s3-server.js';
 import { errorReport, fakePgBin, listTree, tempDirs } from '../failures/helpers.js';
+import { expectOnlyFailureLog } from './run-log-objects.js';
 
 const BUCKET = 'backups';
 const cluster = getCluster(15);
@@ -70,10 +71,12 @@ describe('pgbak run to S3 storage', () => {
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.exitCode).toBe(0);
 
-    const keys = await keysUnder(`pg/${database.name}/`);
+    // The zip, its checksum and the run's log beside it.
+    const [log, ...keys] = await keysUnder(`pg/${database.name}/`);
     expect(keys).toHaveLength(2);
     expect(keys[0]).toMatch(new RegExp(`^pg/${database.name}/full-${database.name}-\\d{8}T\\d{6}Z\\.zip$`));
     expect(keys[1]).toBe(`${keys[0]}.sha256`);
+    expect(log).toBe(keys[0]!.replace(/\.zip$/, '.log'));
     const copy = path.join(state, 'downloaded.zip');
     const bytes = await download(keys[0]!, copy);
     // The zip's sha256, hashed on the way up: in the sidecar (sha256sum format) and in the summary.
@@ -93,6 +96,27 @@ describe('pgbak run to S3 storage', () => {
     const files = (await listTree(state)).filter((file) => file !== 'downloaded.zip');
     expect(files.filter((file) => file.endsWith('.zip') || file.endsWith('.partial'))).toEqual([]);
     expect(files.some((file) => file.endsWith('.log'))).toBe(true);
+  });
+
+  it('run and list --profile name the same prefix for a profile whose name is hostile ({profile} with a backslash, "..", spaces, unicode)', async () => {
+    const work = await dirs.make();
+    const file = path.join(work, 'we ird\\..ünï côde.yaml');
+    await writeFile(file, `storage:\n  - s3: { bucket: ${BUCKET}, prefix: "hostile/{profile}/" }\nsteps:\n  - kind: schema-only\n`);
+    const run = await runCli(['run', file, '--json'], { env: s3Env(), cwd: work });
+    expect({ exitCode: run.exitCode, stderr: run.stderr }).toEqual({ exitCode: 0, stderr: expect.any(String) });
+    // The backslash cannot climb or add a level: it became "_", as for every placeholder value.
+    const prefix = 'hostile/we ird_..ünï côde/';
+    const zip = (await keysUnder('hostile/')).find((key) => key.endsWith('.zip'))!;
+    expect(zip.startsWith(prefix)).toBe(true);
+
+    // list (and status, prune) with the profile named by its file: the same prefix, and its backups.
+    const listed = await runCli(['list', '--profile', file, '--json'], { env: s3Env(), cwd: work });
+    expect(listed.exitCode).toBe(0);
+    const out = JSON.parse(listed.stdout) as { outputDir: string; backups: Array<{ file: string; profile: string }> };
+    expect(out.outputDir).toBe(`s3://${BUCKET}/${prefix}`);
+    expect(out.backups.map((backup) => [backup.profile, backup.file])).toEqual([['we ird\\..ünï côde', zip.slice(prefix.length)]]);
+    const status = await runCli(['status', '--profile', file, '--json'], { env: s3Env(), cwd: work });
+    expect((JSON.parse(status.stdout) as { groups: Array<{ count: number }> }).groups).toEqual([expect.objectContaining({ count: 1 })]);
   });
 
   it('plan prints the s3:// destination with the prefix expanded', async () => {
@@ -124,14 +148,14 @@ describe('pgbak run to S3 storage', () => {
     const zips = (await listTree(local)).filter((file) => file.endsWith('.zip'));
     expect(zips).toHaveLength(1);
     const keys = await keysUnder('both/both/');
-    expect(keys).toEqual([`both/both/${zips[0]}`, `both/both/${zips[0]}.sha256`]);
-    const remote = await download(keys[0]!, path.join(work, 'remote.zip'));
+    expect(keys).toEqual([`both/both/${zips[0]!.replace(/\.zip$/, '.log')}`, `both/both/${zips[0]}`, `both/both/${zips[0]}.sha256`]);
+    const remote = await download(keys[1]!, path.join(work, 'remote.zip'));
     expect(remote.equals(await readFile(path.join(local, zips[0]!)))).toBe(true);
     // Every copy's sha256 in the summary, the local one too; the sidecar only beside the object.
     const sha256 = sha256Of(remote);
     expect((JSON.parse(result.stdout) as { copies: unknown[] }).copies).toEqual([
       { location: path.join(local, zips[0]!), bytes: remote.length, sha256 },
-      { location: `s3://${BUCKET}/${keys[0]}`, bytes: remote.length, sha256 },
+      { location: `s3://${BUCKET}/${keys[1]}`, bytes: remote.length, sha256 },
     ]);
     expect(existsSync(path.join(local, `${zips[0]}.sha256`))).toBe(false);
     // The log stays beside the local copy.
@@ -147,7 +171,8 @@ describe('pgbak run to S3 storage', () => {
     });
     expect(result.exitCode).toBe(1);
     expect(errorReport(result.stderr).message).toContain('pg_dump exited with code 1');
-    expect(await keysUnder('failed/')).toEqual([]);
+    // Only the run's log, which says why.
+    expect((await expectOnlyFailureLog(client, BUCKET, 'failed/')).message).toContain('pg_dump exited with code 1');
     const left = await listTree(local);
     expect(left.filter((file) => file.endsWith('.zip') || file.includes('.partial'))).toEqual([]);
   });
@@ -293,7 +318,7 @@ describe('pgbak run to S3 storage', () => {
       expect(report.hint).toContain('larger partSize');
       // The profile's sizes cannot hold the database either: said before the dump began.
       expect(result.stderr).toContain('the upload may fail when it runs out of parts');
-      expect(await keysUnder('outgrown/')).toEqual([]);
+      expect((await expectOnlyFailureLog(client, BUCKET, 'outgrown/')).message).toBe(report.message);
     } finally {
       await big.drop();
     }

@@ -5,7 +5,7 @@
 // uploaded as they are (see end-of-file for a real `pgbak run` with retention).
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ListObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { jest } from '@jest/globals';
 import { S3Repository } from '../../../lib/storage/s3/index.js';
 import { runCli } from '../../support/cli.js';
@@ -13,6 +13,7 @@ import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from 
 import { startFaultProxy, startS3Server, type S3TestServer } from '../../support/s3-server.js';
 import { writeFakeBackup, writeForeignZip, type FakeBackup } from '../../unit/retention/fake-backups.js';
 import { errorReport, tempDirs } from '../failures/helpers.js';
+import { keysIn } from './run-log-objects.js';
 
 jest.setTimeout(120_000);
 
@@ -47,18 +48,9 @@ async function put(key: string, body: Buffer | string): Promise<void> {
   await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 }
 
-// ListObjects (v1, paged by Marker): s3rver's v2 continuation tokens use DES, which
-// Node's OpenSSL 3 refuses (InternalError on page 2); see the unit test for v2 paging.
+/** The keys under `prefix`, without it, sorted. */
 async function keysUnder(prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let marker: string | undefined;
-  for (;;) {
-    const page = await client.send(new ListObjectsCommand({ Bucket: BUCKET, Prefix: prefix, ...(marker && { Marker: marker }) }));
-    const found = (page.Contents ?? []).map((object) => object.Key!);
-    keys.push(...found.map((key) => key.slice(prefix.length)));
-    if (!page.IsTruncated || found.length === 0) return keys.sort();
-    marker = found[found.length - 1];
-  }
+  return (await keysIn(client, BUCKET, prefix)).map((key) => key.slice(prefix.length));
 }
 
 /** Writes a fake backup locally (zip, run log, verification record) and uploads each file under `prefix`, plus a `.sha256`. */
@@ -124,7 +116,7 @@ describe('pgbak list s3://bucket/prefix/', () => {
     expect(out.backups[0]!.path).toBe(`s3://${BUCKET}/${prefix}nightly-app-z.zip`);
     expect(out.backups[0]!.size).toBeGreaterThan(0);
     expect(out.ignored.map((i) => i.file).sort()).toEqual(['holiday-photos.zip', 'nightly-app-damaged.zip']);
-    expect(out.notes.join(' ')).toContain('run logs and locks stay in the local folder');
+    expect(out.notes.join(' ')).toContain('runs in progress and runs killed outright (SIGKILL) are not shown');
   });
 
   it('refuses two different locations (positional and --output-dir) as a usage error', async () => {
@@ -346,7 +338,8 @@ describe('pgbak run with S3 storage and retention', () => {
     expect(summary.retention.copies).toEqual([{ location: `s3://${BUCKET}/${prefix}`, deleted: [older], failed: 0 }]);
     const firstZip = (await keysUnder(prefix)).find((key) => key.startsWith('kept-') && key.endsWith('.zip') && key !== verified)!;
     expect(await keysUnder(prefix)).toEqual(
-      [firstZip, `${firstZip}.sha256`, 'holiday-photos.zip', other, `${other}.sha256`, verified, `${verified}.sha256`, `${verified}.verified.json`].sort(),
+      // The run's log too, put beside its zip once the run (retention included) was done.
+      [firstZip, `${firstZip}.sha256`, firstZip.replace(/\.zip$/, '.log'), 'holiday-photos.zip', other, `${other}.sha256`, verified, `${verified}.sha256`, `${verified}.verified.json`].sort(),
     );
 
     const second = await runCli(['run', path.join(work, 'kept.yaml'), '--json', '--output-dir', work], { env, cwd: work });
@@ -354,6 +347,8 @@ describe('pgbak run with S3 storage and retention', () => {
     expect((JSON.parse(second.stdout) as typeof summary).retention.deleted).toEqual([firstZip]);
     const left = await keysUnder(prefix);
     expect(left).not.toContain(firstZip);
+    // Its log went with it, as a sidecar.
+    expect(left.filter((key) => key.startsWith(firstZip.replace(/\.zip$/, '')))).toEqual([]);
     // The new run's zip (the newest) and the newest verified one.
     expect(left.filter((key) => key.startsWith('kept-') && key.endsWith('.zip'))).toHaveLength(2);
     expect(left).toEqual(expect.arrayContaining(['holiday-photos.zip', other, verified]));

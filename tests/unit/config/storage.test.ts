@@ -1,6 +1,6 @@
 import { parseProfile } from '../../../lib/config/load-profile.js';
 import { StorageClass } from '@aws-sdk/client-s3';
-import { expandPrefix, parseByteSize, parseStorageUrl, resolveStorage, s3StorageClasses } from '../../../lib/config/storage.js';
+import { expandPrefix, parseByteSize, prefixPlaceholders, parseStorageUrl, resolveStorage, s3StorageClasses } from '../../../lib/config/storage.js';
 import { PgbakError } from '../../../lib/errors.js';
 
 const values = { host: 'db1.internal', database: 'app', profile: 'nightly' };
@@ -154,5 +154,14 @@ describe('expandPrefix', () => {
     expect(problem(() => expandPrefix('/pg/', values))).toContain('segment');
     expect(problem(() => expandPrefix('pg/../x/', values))).toContain('segment');
     expect(problem(() => expandPrefix('pg/{db}/', values))).toContain('unknown placeholder {db}');
+  });
+
+  it('with only the profile known (list/status/prune), replaces {profile} as a run does and leaves the others as written', () => {
+    const hostile = 'we ird\\..ünï côde/x';
+    expect(expandPrefix('pg/{profile}/{host}/{database}', { profile: hostile })).toBe('pg/we ird_..ünï côde_x/{host}/{database}/');
+    expect(expandPrefix('pg/{profile}/', { profile: hostile })).toBe(expandPrefix('pg/{profile}/', { ...values, profile: hostile }));
+    expect(problem(() => expandPrefix('pg/{profile}/', { profile: '..' }))).toContain('{profile}');
+    expect(problem(() => expandPrefix('pg/{db}/', { profile: 'x' }))).toContain('unknown placeholder {db}');
+    expect(prefixPlaceholders('pg/{host}/{profile}/{database}/{db}')).toEqual(['host', 'profile', 'database']);
   });
 });
