@@ -19,7 +19,10 @@ export const entryKinds = [
   'SCHEMA',
   'EXTENSION',
   'PROCEDURAL LANGUAGE',
+  'ACCESS METHOD',
   'COLLATION',
+  /** `CREATE TYPE name;`: what a base type's I/O functions (or a range's canonical function) name before the type is complete. */
+  'SHELL TYPE',
   'TYPE',
   'DOMAIN',
   'FUNCTION',
@@ -85,6 +88,8 @@ export interface TocEntry {
   after?: string[];
   /** Complete SQL statements, each ending with `;` and a newline. Empty for data entries. */
   sql: string;
+  /** Something the dump could not write as it is in the database (what, and what was written instead): the dump's warnings list it. */
+  warning?: string;
   /** For `TABLE DATA`: the table to COPY and its column list (generated columns left out). */
   copy?: { schema: string; table: string; columns: string[]; estimatedBytes: number };
 }

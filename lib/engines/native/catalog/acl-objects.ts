@@ -43,7 +43,10 @@ export type DecoratedKind =
   | 'TEXT SEARCH CONFIGURATION'
   | 'OPERATOR'
   | 'OPERATOR FAMILY'
-  | 'OPERATOR CLASS';
+  | 'OPERATOR CLASS'
+  | 'ACCESS METHOD'
+  | 'FOREIGN DATA WRAPPER'
+  | 'SERVER';
 
 /** One row of the decorated-objects view. */
 export interface DecoratedObject {
@@ -103,6 +106,9 @@ export function isDecoratedObjectIncluded(object: DecoratedObject, options: Read
       return options.includesSchema(object.schema ?? '') && options.includesTable(object.parent_schema ?? '', object.parent ?? '');
     case 'LANGUAGE':
     case 'CAST':
+    case 'ACCESS METHOD':
+    case 'FOREIGN DATA WRAPPER':
+    case 'SERVER':
       return includesDatabaseObjects(options);
     default:
       return options.includesSchema(object.schema ?? '');
@@ -116,6 +122,9 @@ export function objectSqlName(object: DecoratedObject): string {
     case 'SCHEMA':
     case 'EXTENSION':
     case 'LANGUAGE':
+    case 'ACCESS METHOD':
+    case 'FOREIGN DATA WRAPPER':
+    case 'SERVER':
       return quoteIdent(object.name);
     case 'LARGE OBJECT':
       return object.name;
@@ -231,6 +240,10 @@ export function aclObjectType(kind: DecoratedKind): AclObjectType | null {
       return 'LARGE OBJECT';
     case 'LANGUAGE':
       return 'LANGUAGE';
+    case 'FOREIGN DATA WRAPPER':
+      return 'FOREIGN DATA WRAPPER';
+    case 'SERVER':
+      return 'FOREIGN SERVER';
     default:
       return null;
   }

@@ -4,6 +4,8 @@
 // kind, classid, objid, schema, name, args, parent, parent_classid,
 // parent_objid, constraint_objid, owner, acl, base, identity_sequence,
 // grant_args, parent_schema.
+import { dumpedAccessMethod } from './access-methods.js';
+import { dumpedServer, dumpedWrapper } from './foreign-data.js';
 import { operatorArgs } from './operators.js';
 import { dumpedOperatorClass, dumpedOperatorFamily } from './operator-classes.js';
 import { catalogOid, isNotExtensionMember, isNotInternalPart, isUserSchema } from './fn-sql.js';
@@ -72,5 +74,19 @@ const operatorClasses = `SELECT 'OPERATOR CLASS', ${catalogOid('pg_opclass')}, c
   FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod
   WHERE ${dumpedOperatorClass}`;
 
+const accessMethods = `SELECT 'ACCESS METHOD', ${catalogOid('pg_am')}, am.oid, NULL, am.amname, NULL, NULL, NULL, NULL, NULL,
+         NULL, NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.pg_am am WHERE ${dumpedAccessMethod}`;
+
+const wrappers = `SELECT 'FOREIGN DATA WRAPPER', ${catalogOid('pg_foreign_data_wrapper')}, w.oid, NULL, w.fdwname, NULL, NULL, NULL, NULL, NULL,
+         pg_catalog.pg_get_userbyid(w.fdwowner), w.fdwacl::pg_catalog.text[],
+         pg_catalog.acldefault('F', w.fdwowner)::pg_catalog.text[], false, NULL, NULL
+  FROM pg_catalog.pg_foreign_data_wrapper w WHERE ${dumpedWrapper}`;
+
+const servers = `SELECT 'SERVER', ${catalogOid('pg_foreign_server')}, s.oid, NULL, s.srvname, NULL, NULL, NULL, NULL, NULL,
+         pg_catalog.pg_get_userbyid(s.srvowner), s.srvacl::pg_catalog.text[],
+         pg_catalog.acldefault('S', s.srvowner)::pg_catalog.text[], false, NULL, NULL
+  FROM pg_catalog.pg_foreign_server s WHERE ${dumpedServer}`;
+
 /** `UNION ALL` and the branches above, to follow the view's last branch. */
-export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch, operators, operatorFamilies, operatorClasses].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');
+export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch, operators, operatorFamilies, operatorClasses, accessMethods, wrappers, servers].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');

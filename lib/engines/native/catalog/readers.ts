@@ -8,6 +8,9 @@ import { readSchemas } from './schemas.js';
 import { readSequences } from './sequences.js';
 import { readTables } from './tables.js';
 import { readTypes } from './types.js';
+import { readBaseTypes } from './base-types.js';
+import { readAccessMethods } from './access-methods.js';
+import { readForeignData } from './foreign-data.js';
 import { readViews } from './views.js';
 import { readAcls } from './acl.js';
 import { readAggregates } from './aggregates.js';
@@ -36,6 +39,7 @@ export const catalogReaders: CatalogReader[] = [
   readExtensions,
   readCollations,
   readTypes,
+  readBaseTypes,
   readSequences,
   readTables,
   readPartitions,
@@ -61,4 +65,6 @@ export const catalogReaders: CatalogReader[] = [
   readOperators,
   readOperatorFamilies,
   readOperatorClasses,
+  readAccessMethods,
+  readForeignData,
 ];
