@@ -88,6 +88,14 @@ export interface TocEntry {
   after?: string[];
   /** Complete SQL statements, each ending with `;` and a newline. Empty for data entries. */
   sql: string;
+  /**
+   * How a dependency loop through this entry is broken, should there be one
+   * (views, as pg_dump's createDummyViewAsClause): `sql` creates a placeholder
+   * in its stead, with the entry's id and ref and no dependencies but
+   * `dependsOn`; a second entry `rest` (its ref: the part whose dependencies
+   * make the loop) completes it once those exist.
+   */
+  split?: { sql: string; dependsOn: ObjectRef[]; rest: Omit<TocEntry, 'dependsOn' | 'split'> };
   /** Something the dump could not write as it is in the database (what, and what was written instead): the dump's warnings list it. */
   warning?: string;
   /** For `TABLE DATA`: the table to COPY and its column list (generated columns left out). */
