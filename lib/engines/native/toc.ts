@@ -21,6 +21,7 @@ export const entryKinds = [
   'PROCEDURAL LANGUAGE',
   'ACCESS METHOD',
   'COLLATION',
+  'CONVERSION',
   /** `CREATE TYPE name;`: what a base type's I/O functions (or a range's canonical function) name before the type is complete. */
   'SHELL TYPE',
   'TYPE',
@@ -29,6 +30,7 @@ export const entryKinds = [
   'PROCEDURE',
   'AGGREGATE',
   'CAST',
+  'TRANSFORM',
   'OPERATOR',
   'OPERATOR FAMILY',
   'OPERATOR CLASS',

@@ -46,7 +46,10 @@ export type DecoratedKind =
   | 'OPERATOR CLASS'
   | 'ACCESS METHOD'
   | 'FOREIGN DATA WRAPPER'
-  | 'SERVER';
+  | 'SERVER'
+  | 'CONVERSION'
+  /** Named `FOR type LANGUAGE lang`. */
+  | 'TRANSFORM';
 
 /** One row of the decorated-objects view. */
 export interface DecoratedObject {
@@ -109,6 +112,7 @@ export function isDecoratedObjectIncluded(object: DecoratedObject, options: Read
     case 'ACCESS METHOD':
     case 'FOREIGN DATA WRAPPER':
     case 'SERVER':
+    case 'TRANSFORM':
       return includesDatabaseObjects(options);
     default:
       return options.includesSchema(object.schema ?? '');
@@ -127,6 +131,7 @@ export function objectSqlName(object: DecoratedObject): string {
     case 'SERVER':
       return quoteIdent(object.name);
     case 'LARGE OBJECT':
+    case 'TRANSFORM':
       return object.name;
     case 'CAST':
       return `(${object.name})`;

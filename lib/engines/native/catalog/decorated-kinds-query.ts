@@ -7,6 +7,7 @@
 import { dumpedAccessMethod } from './access-methods.js';
 import { dumpedServer, dumpedWrapper } from './foreign-data.js';
 import { operatorArgs } from './operators.js';
+import { dumpedTransform, transformName } from './transforms.js';
 import { dumpedOperatorClass, dumpedOperatorFamily } from './operator-classes.js';
 import { catalogOid, isNotExtensionMember, isNotInternalPart, isUserSchema } from './fn-sql.js';
 
@@ -74,6 +75,12 @@ const operatorClasses = `SELECT 'OPERATOR CLASS', ${catalogOid('pg_opclass')}, c
   FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod
   WHERE ${dumpedOperatorClass}`;
 
+const conversions = schemaObject('CONVERSION', 'pg_conversion', 'con', true);
+
+const transforms = `SELECT 'TRANSFORM', ${catalogOid('pg_transform')}, tr.oid, NULL, ${transformName}, NULL, NULL, NULL, NULL, NULL,
+         NULL, NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.pg_transform tr JOIN pg_catalog.pg_language l ON l.oid = tr.trflang WHERE ${dumpedTransform}`;
+
 const accessMethods = `SELECT 'ACCESS METHOD', ${catalogOid('pg_am')}, am.oid, NULL, am.amname, NULL, NULL, NULL, NULL, NULL,
          NULL, NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_am am WHERE ${dumpedAccessMethod}`;
@@ -89,4 +96,4 @@ const servers = `SELECT 'SERVER', ${catalogOid('pg_foreign_server')}, s.oid, NUL
   FROM pg_catalog.pg_foreign_server s WHERE ${dumpedServer}`;
 
 /** `UNION ALL` and the branches above, to follow the view's last branch. */
-export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch, operators, operatorFamilies, operatorClasses, accessMethods, wrappers, servers].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');
+export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch, operators, operatorFamilies, operatorClasses, accessMethods, wrappers, servers, conversions, transforms].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');

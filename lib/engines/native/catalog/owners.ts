@@ -46,6 +46,7 @@ const alterKeyword: Partial<Record<DecoratedKind, string>> = {
   'OPERATOR CLASS': 'OPERATOR CLASS',
   'FOREIGN DATA WRAPPER': 'FOREIGN DATA WRAPPER',
   SERVER: 'SERVER',
+  CONVERSION: 'CONVERSION',
 };
 
 /** ALTER … OWNER TO for each owned object in the dump; nothing with noOwner. */

@@ -11,6 +11,8 @@ import { readTypes } from './types.js';
 import { readBaseTypes } from './base-types.js';
 import { readAccessMethods } from './access-methods.js';
 import { readForeignData } from './foreign-data.js';
+import { readConversions } from './conversions.js';
+import { readTransforms } from './transforms.js';
 import { readViews } from './views.js';
 import { readAcls } from './acl.js';
 import { readAggregates } from './aggregates.js';
@@ -67,4 +69,6 @@ export const catalogReaders: CatalogReader[] = [
   readOperatorClasses,
   readAccessMethods,
   readForeignData,
+  readConversions,
+  readTransforms,
 ];

@@ -52,6 +52,8 @@ export interface TableParts {
   replicaIdentity: string;
   /** A foreign table: its server and table options (`name 'value'`, quoted); null for other tables. */
   foreign?: { server: string; options: string[] } | null;
+  /** A typed table (`CREATE TABLE … OF type`): the composite type, formatted; its columns come from it. */
+  ofType?: string | null;
 }
 
 const storageNames: Record<string, string> = { p: 'PLAIN', e: 'EXTERNAL', m: 'MAIN', x: 'EXTENDED' };
@@ -67,12 +69,21 @@ export function buildColumnDefinition(column: ColumnParts): string {
 
 export function buildCreateTable(table: TableParts): string {
   const qualified = quoteQualified(table.schema, table.name);
+  const ofType = table.ofType ?? null;
+  // A typed table's columns come from its type: only what is the table's own is written (WITH OPTIONS).
+  const columnItems =
+    ofType === null
+      ? table.columns.filter((c) => c.printed).map(buildColumnDefinition)
+      : table.columns.filter((c) => c.notNull).map((c) => `${quoteIdent(c.name)} WITH OPTIONS NOT NULL`);
   const items = [
-    ...table.columns.filter((c) => c.printed).map(buildColumnDefinition),
+    ...columnItems,
     ...table.checks.map((check) => `CONSTRAINT ${quoteIdent(check.name)} ${check.definition}`),
   ];
   const foreign = table.foreign ?? null;
-  let sql = `CREATE ${table.unlogged ? 'UNLOGGED ' : ''}${foreign ? 'FOREIGN ' : ''}TABLE ${qualified} (\n${items.map((i) => `    ${i}`).join(',\n')}${items.length > 0 ? '\n' : ''})`;
+  const body = `(\n${items.map((i) => `    ${i}`).join(',\n')}${items.length > 0 ? '\n' : ''})`;
+  let sql = `CREATE ${table.unlogged ? 'UNLOGGED ' : ''}${foreign ? 'FOREIGN ' : ''}TABLE ${qualified}`;
+  if (ofType === null) sql += ` ${body}`;
+  else sql += ` OF ${ofType}${items.length > 0 ? ` ${body}` : ''}`;
   if (table.inherits.length > 0) sql += `\nINHERITS (${table.inherits.join(', ')})`;
   if (foreign) {
     sql += `\nSERVER ${foreign.server}`;
@@ -84,7 +95,7 @@ export function buildCreateTable(table: TableParts): string {
   if (options.length > 0) sql += `\nWITH (${options.join(', ')})`;
   sql += ';\n';
   const alterTable = `ALTER ${foreign ? 'FOREIGN ' : ''}TABLE ONLY ${qualified}`;
-  for (const column of table.columns) sql += buildColumnAlters(alterTable, column);
+  for (const column of table.columns) sql += buildColumnAlters(alterTable, ofType === null ? column : { ...column, notNull: false });
   if (table.replicaIdentity === 'n') sql += `ALTER TABLE ONLY ${qualified} REPLICA IDENTITY NOTHING;\n`;
   if (table.replicaIdentity === 'f') sql += `ALTER TABLE ONLY ${qualified} REPLICA IDENTITY FULL;\n`;
   return sql;

@@ -24,6 +24,8 @@ interface TableRow {
   relreplident: string;
   am: string | null;
   server: string | null;
+  oftype: string | null;
+  reloftype: number;
   ftoptions: string[] | null;
   size: string;
   /** [schema, name, oid] of each parent, by inhseqno. */
@@ -36,7 +38,8 @@ export const readTables: CatalogReader = async (client: QueryClient, options) =>
             c.reloptions, tc.reloptions AS toast_reloptions,
             CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
             c.relreplident, CASE WHEN am.amname <> 'heap' THEN am.amname END AS am,
-            fs.srvname AS server, ${fdwOptions('ft.ftoptions')} AS ftoptions,
+            fs.srvname AS server, c.reloftype,
+            CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype, ${fdwOptions('ft.ftoptions')} AS ftoptions,
             CASE WHEN c.relkind = 'r' THEN pg_catalog.pg_relation_size(c.oid) ELSE 0 END::text AS size,
             (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(pn.nspname, p.relname, p.oid) ORDER BY i.inhseqno)
                FROM pg_catalog.pg_inherits i
@@ -72,7 +75,7 @@ export const readTables: CatalogReader = async (client: QueryClient, options) =>
       schema: row.nspname,
       name: row.relname,
       ref: ref('pg_class', oid),
-      dependsOn: [ref('pg_namespace', row.nspoid), ...parentRefs, ...typeRefs],
+      dependsOn: [ref('pg_namespace', row.nspoid), ...parentRefs, ...typeRefs, ...(Number(row.reloftype) !== 0 ? [ref('pg_type', row.reloftype)] : [])],
       ...(row.relispartition || parents.length === 0 ? {} : { after: parents.map(([s, n]) => entryId('TABLE', s, n)) }),
       sql: buildCreateTable({
         schema: row.nspname,
@@ -88,6 +91,7 @@ export const readTables: CatalogReader = async (client: QueryClient, options) =>
         toastReloptions: row.toast_reloptions,
         // A foreign table has no replica identity of its own (relreplident 'n' says nothing).
         replicaIdentity: row.relkind === 'f' ? 'd' : row.relreplident,
+        ofType: row.oftype,
         foreign: row.relkind === 'f' ? { server: quoteIdent(row.server ?? ''), options: row.ftoptions ?? [] } : null,
       }),
     });

@@ -6,6 +6,7 @@
 // server; on newer servers a native dump of the copy equals the first byte for
 // byte (but for the header line naming the database), and compare finds no drift.
 import { readFileSync, readdirSync } from 'node:fs';
+import { quoteIdent } from '../../../../lib/sql/quote.js';
 import { compareSchemas } from '../../../../lib/compare/compare.js';
 import { describeConnection, type ResolvedSide } from '../../../../lib/compare/sides.js';
 import { resolveConnection } from '../../../../lib/config/resolve-connection.js';
@@ -39,6 +40,15 @@ async function side(db: TestDatabase): Promise<ResolvedSide> {
   return { kind: 'database', connection, label: describeConnection(connection), schemas: null };
 }
 
+/** A database with subscriptions cannot be dropped: detach them from their (never made) slots and drop them. */
+async function dropSubscriptions(cluster: ClusterInfo, db: TestDatabase): Promise<void> {
+  const subs = await query<{ name: string }>(cluster, db.name, 'SELECT subname AS name FROM pg_catalog.pg_subscription WHERE subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())');
+  for (const { name } of subs) {
+    const quoted = quoteIdent(name);
+    await query(cluster, db.name, `ALTER SUBSCRIPTION ${quoted} DISABLE; ALTER SUBSCRIPTION ${quoted} SET (slot_name = NONE); DROP SUBSCRIPTION ${quoted}`);
+  }
+}
+
 /** The dump without the header line that names the database dumped. */
 const withoutDatabaseLine = (text: string) => text.replace(/^-- Database: .*$/m, '');
 
@@ -63,9 +73,13 @@ describeWithTools.each(runMajors())('every object kind on PostgreSQL %i', (major
   });
 
   afterAll(async () => {
-    await source?.drop();
-    await target?.drop();
-    await removeNativeDumpDirs();
+    try {
+      for (const db of [source, target]) if (db) await dropSubscriptions(cluster, db);
+      await source?.drop();
+      await target?.drop();
+    } finally {
+      await removeNativeDumpDirs();
+    }
   });
 
   it('is written without a warning: no loop left unbroken, nothing left out', () => {
