@@ -63,6 +63,8 @@ export const entryKinds = [
   'ROW SECURITY',
   'PUBLICATION',
   'PUBLICATION TABLE',
+  'PUBLICATION TABLES IN SCHEMA',
+  'SUBSCRIPTION',
   /** Written after the grants (pg_dump's post-ACL pass), so it fires on none of the restore's own DDL. */
   'EVENT TRIGGER',
   'MATERIALIZED VIEW DATA',

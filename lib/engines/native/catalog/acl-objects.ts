@@ -49,7 +49,9 @@ export type DecoratedKind =
   | 'SERVER'
   | 'CONVERSION'
   /** Named `FOR type LANGUAGE lang`. */
-  | 'TRANSFORM';
+  | 'TRANSFORM'
+  | 'PUBLICATION'
+  | 'SUBSCRIPTION';
 
 /** One row of the decorated-objects view. */
 export interface DecoratedObject {
@@ -113,6 +115,8 @@ export function isDecoratedObjectIncluded(object: DecoratedObject, options: Read
     case 'FOREIGN DATA WRAPPER':
     case 'SERVER':
     case 'TRANSFORM':
+    case 'PUBLICATION':
+    case 'SUBSCRIPTION':
       return includesDatabaseObjects(options);
     default:
       return options.includesSchema(object.schema ?? '');
@@ -129,6 +133,8 @@ export function objectSqlName(object: DecoratedObject): string {
     case 'ACCESS METHOD':
     case 'FOREIGN DATA WRAPPER':
     case 'SERVER':
+    case 'PUBLICATION':
+    case 'SUBSCRIPTION':
       return quoteIdent(object.name);
     case 'LARGE OBJECT':
     case 'TRANSFORM':
@@ -216,7 +222,7 @@ const PG_CONSTRAINT_OID = 2606;
 
 /** Post-data for what lives on a table after its data (indexes, constraints, triggers…), else pre-data. */
 export function decorationSection(kind: DecoratedKind): Section {
-  return kind === 'INDEX' || kind === 'CONSTRAINT' || kind === 'TRIGGER' || kind === 'POLICY' || kind === 'RULE' || kind === 'STATISTICS'
+  return kind === 'INDEX' || kind === 'CONSTRAINT' || kind === 'TRIGGER' || kind === 'POLICY' || kind === 'RULE' || kind === 'STATISTICS' || kind === 'PUBLICATION' || kind === 'SUBSCRIPTION'
     ? 'post-data'
     : 'pre-data';
 }

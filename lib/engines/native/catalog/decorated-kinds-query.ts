@@ -8,6 +8,7 @@ import { dumpedAccessMethod } from './access-methods.js';
 import { dumpedServer, dumpedWrapper } from './foreign-data.js';
 import { operatorArgs } from './operators.js';
 import { dumpedTransform, transformName } from './transforms.js';
+import { currentDatabaseSubscription, sessionIsSuperuser } from './subscriptions.js';
 import { dumpedOperatorClass, dumpedOperatorFamily } from './operator-classes.js';
 import { catalogOid, isNotExtensionMember, isNotInternalPart, isUserSchema } from './fn-sql.js';
 
@@ -81,6 +82,15 @@ const transforms = `SELECT 'TRANSFORM', ${catalogOid('pg_transform')}, tr.oid, N
          NULL, NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_transform tr JOIN pg_catalog.pg_language l ON l.oid = tr.trflang WHERE ${dumpedTransform}`;
 
+const publications = `SELECT 'PUBLICATION', ${catalogOid('pg_publication')}, p.oid, NULL, p.pubname, NULL, NULL, NULL, NULL, NULL,
+         pg_catalog.pg_get_userbyid(p.pubowner), NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.pg_publication p`;
+
+// Only a superuser's dump writes subscriptions: nothing to decorate otherwise.
+const subscriptions = `SELECT 'SUBSCRIPTION', ${catalogOid('pg_subscription')}, s.oid, NULL, s.subname, NULL, NULL, NULL, NULL, NULL,
+         pg_catalog.pg_get_userbyid(s.subowner), NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.pg_subscription s WHERE ${currentDatabaseSubscription} AND ${sessionIsSuperuser}`;
+
 const accessMethods = `SELECT 'ACCESS METHOD', ${catalogOid('pg_am')}, am.oid, NULL, am.amname, NULL, NULL, NULL, NULL, NULL,
          NULL, NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_am am WHERE ${dumpedAccessMethod}`;
@@ -96,4 +106,4 @@ const servers = `SELECT 'SERVER', ${catalogOid('pg_foreign_server')}, s.oid, NUL
   FROM pg_catalog.pg_foreign_server s WHERE ${dumpedServer}`;
 
 /** `UNION ALL` and the branches above, to follow the view's last branch. */
-export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch, operators, operatorFamilies, operatorClasses, accessMethods, wrappers, servers, conversions, transforms].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');
+export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch, operators, operatorFamilies, operatorClasses, accessMethods, wrappers, servers, conversions, transforms, publications, subscriptions].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');

@@ -47,6 +47,8 @@ const alterKeyword: Partial<Record<DecoratedKind, string>> = {
   'FOREIGN DATA WRAPPER': 'FOREIGN DATA WRAPPER',
   SERVER: 'SERVER',
   CONVERSION: 'CONVERSION',
+  PUBLICATION: 'PUBLICATION',
+  SUBSCRIPTION: 'SUBSCRIPTION',
 };
 
 /** ALTER … OWNER TO for each owned object in the dump; nothing with noOwner. */

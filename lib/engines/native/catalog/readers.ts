@@ -13,6 +13,8 @@ import { readAccessMethods } from './access-methods.js';
 import { readForeignData } from './foreign-data.js';
 import { readConversions } from './conversions.js';
 import { readTransforms } from './transforms.js';
+import { readPublications } from './publications.js';
+import { readSubscriptions } from './subscriptions.js';
 import { readViews } from './views.js';
 import { readAcls } from './acl.js';
 import { readAggregates } from './aggregates.js';
@@ -71,4 +73,6 @@ export const catalogReaders: CatalogReader[] = [
   readForeignData,
   readConversions,
   readTransforms,
+  readPublications,
+  readSubscriptions,
 ];
