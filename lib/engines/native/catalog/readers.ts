@@ -15,6 +15,7 @@ import { readConversions } from './conversions.js';
 import { readTransforms } from './transforms.js';
 import { readPublications } from './publications.js';
 import { readSubscriptions } from './subscriptions.js';
+import { readExtensionMemberAcls } from './extension-member-acls.js';
 import { readViews } from './views.js';
 import { readAcls } from './acl.js';
 import { readAggregates } from './aggregates.js';
@@ -75,4 +76,5 @@ export const catalogReaders: CatalogReader[] = [
   readTransforms,
   readPublications,
   readSubscriptions,
+  readExtensionMemberAcls,
 ];
