@@ -10,6 +10,8 @@ export interface ColumnParts {
   /** format_type(atttypid, atttypmod). */
   type: string;
   notNull: boolean;
+  /** The name of the column's NOT NULL constraint (PostgreSQL 18) when it is not the default one, else null. */
+  notNullName?: string | null;
   /** The column is written in CREATE TABLE (local, or the table is a partition). */
   printed: boolean;
   /** A parent has NOT NULL on this column (inherited columns only). */
@@ -62,7 +64,7 @@ const compressionNames: Record<string, string> = { p: 'pglz', l: 'lz4' };
 export function buildColumnDefinition(column: ColumnParts): string {
   let sql = `${quoteIdent(column.name)} ${column.type}`;
   if (column.generated !== null && !column.inheritsGeneration) sql += ` GENERATED ALWAYS AS (${column.generated})${column.virtual ? '' : ' STORED'}`;
-  if (column.notNull) sql += ' NOT NULL';
+  if (column.notNull) sql += column.notNullName ? ` CONSTRAINT ${quoteIdent(column.notNullName)} NOT NULL` : ' NOT NULL';
   if (column.collation !== null) sql += ` COLLATE ${column.collation}`;
   return sql;
 }

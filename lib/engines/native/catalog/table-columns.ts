@@ -29,14 +29,21 @@ interface ColumnRow {
   attoptions: string[] | null;
   fdwoptions: string[] | null;
   inh_notnull: boolean;
+  relname: string;
+  notnull_name: string | null;
 }
 
 /** Table oid -> its live columns in attnum order. */
 export async function readTableColumns(client: QueryClient, options: ReadOptions): Promise<Map<number, TableColumn[]>> {
   const compression = options.serverMajor >= 14 ? 'a.attcompression::text' : "''::text";
+  // PostgreSQL 18 keeps NOT NULL as a named constraint (contype 'n').
+  const notNullName =
+    options.serverMajor >= 18
+      ? "(SELECT k.conname FROM pg_catalog.pg_constraint k WHERE k.conrelid = a.attrelid AND k.contype = 'n' AND k.conkey[1] = a.attnum)"
+      : 'NULL::name';
   const { rows } = await client.query<ColumnRow>(
     `SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.atttypid,
-            a.attnotnull, a.attislocal, c.relispartition,
+            a.attnotnull, a.attislocal, c.relispartition, c.relname, ${notNullName} AS notnull_name,
             CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
             a.attgenerated::text AS generated_kind,
             -- a parent generates the column with the same expression: the child inherits it and must not repeat it
@@ -70,6 +77,8 @@ export async function readTableColumns(client: QueryClient, options: ReadOptions
       type: row.type,
       typeOid: Number(row.atttypid),
       notNull: row.attnotnull,
+      // Written only when it is not the name PostgreSQL would choose (pg_dump 18's rule).
+      notNullName: row.notnull_name !== null && row.notnull_name !== `${row.relname}_${row.attname}_not_null` ? row.notnull_name : null,
       // pg_dump writes every column of a partition: it is created as a plain table, then attached.
       printed: row.attislocal || row.relispartition,
       inheritsNotNull: row.inh_notnull,
