@@ -149,7 +149,7 @@ export const readForeignData: CatalogReader = async (client: QueryClient, option
       }),
       ...(row.visible
         ? {}
-        : { warning: `user mapping for ${role} on server ${quoteIdent(row.server)}: its options are visible only to that user, the server's owner or a superuser; written without OPTIONS` }),
+        : { warning: `user mapping for ${role} on server ${quoteIdent(row.server)}: its options (if it has any) are visible only to that user, the server's owner or a superuser; written without OPTIONS` }),
     });
   }
   return entries;

@@ -5,6 +5,7 @@
 // --schema-only equals the source's where the installed pg_dump can dump the
 // server; on newer servers a native dump of the copy equals the first byte for
 // byte (but for the header line naming the database), and compare finds no drift.
+import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { quoteIdent } from '../../../../lib/sql/quote.js';
 import { compareSchemas } from '../../../../lib/compare/compare.js';
@@ -49,6 +50,11 @@ async function dropSubscriptions(cluster: ClusterInfo, db: TestDatabase): Promis
   }
 }
 
+/** The dump's entries (header comment and statements), but those whose header matches `types`. */
+function entriesBut(text: string, types: RegExp): string[] {
+  return text.split(/(?=^--\n-- (?:Data for )?Name: )/m).filter((block) => !types.test(/^-- (?:Data for )?Name: .*$/m.exec(block)?.[0] ?? ''));
+}
+
 /** The dump without the header line that names the database dumped. */
 const withoutDatabaseLine = (text: string) => text.replace(/^-- Database: .*$/m, '');
 
@@ -58,8 +64,11 @@ describeWithTools.each(runMajors())('every object kind on PostgreSQL %i', (major
   let target: TestDatabase | undefined;
   let dump: NativeDumpFile;
 
+  const reader = { user: `kinds_reader_${randomBytes(3).toString('hex')}`, password: 'pw' };
+
   beforeAll(async () => {
     cluster = getCluster(major);
+    await query(cluster, 'postgres', `CREATE ROLE ${reader.user} LOGIN PASSWORD '${reader.password}'; GRANT pg_read_all_data TO ${reader.user}`);
     source = await createTestDatabase(cluster, `every_kind_${major}`);
     for (const fixture of fixtures) {
       if (major < fixture.minMajor) continue;
@@ -77,6 +86,7 @@ describeWithTools.each(runMajors())('every object kind on PostgreSQL %i', (major
       for (const db of [source, target]) if (db) await dropSubscriptions(cluster, db);
       await source?.drop();
       await target?.drop();
+      if (cluster) await query(cluster, 'postgres', `DROP ROLE IF EXISTS ${reader.user}`);
     } finally {
       await removeNativeDumpDirs();
     }
@@ -84,6 +94,22 @@ describeWithTools.each(runMajors())('every object kind on PostgreSQL %i', (major
 
   it('is written without a warning: no loop left unbroken, nothing left out', () => {
     expect(dump.result.warnings).toEqual([]);
+  });
+
+  it('is dumped by a SELECT-only role as by a superuser but for what only a superuser may read, with a warning each', async () => {
+    await query(cluster, source.name, `GRANT CONNECT ON DATABASE ${quoteIdent(source.name)} TO ${reader.user}`);
+    const readOnly = await nativeDumpToFile(cluster, source.name, { login: reader });
+    expect(readOnly.result.warnings).toEqual([
+      `user mapping for "postgres" on server "Srv ""1""": its options (if it has any) are visible only to that user, the server's owner or a superuser; written without OPTIONS`,
+      // Hidden options and none look the same to the role: every mapping it cannot read is named.
+      `user mapping for public on server "srv2": its options (if it has any) are visible only to that user, the server's owner or a superuser; written without OPTIONS`,
+      "2 subscriptions left out: reading a subscription's connection needs a superuser (as with pg_dump)",
+    ]);
+    expect(readOnly.text).toContain('CREATE USER MAPPING FOR "postgres" SERVER "Srv ""1""";\n');
+    expect(readOnly.text).toContain('CREATE USER MAPPING FOR public SERVER "srv2";\n');
+    expect(readOnly.text).not.toMatch(/SUBSCRIPTION "/);
+    const others = /Type: (SUBSCRIPTION|USER MAPPING)|Name: (Sub "1" ü|sub_noslot); Type: (OWNER|COMMENT)/;
+    expect(entriesBut(readOnly.text, others)).toEqual(entriesBut(dump.text, others));
   });
 
   // On servers the installed pg_dump cannot read, the copy is checked against a second native
