@@ -19,7 +19,7 @@ export function phaseOf(entry: TocEntry): Phase {
 }
 
 /** Entries that decorate another (COMMENT ON, ALTER … OWNER TO, GRANT): written right after it. */
-const decoratorKinds: ReadonlySet<EntryKind> = new Set(['COMMENT', 'OWNER', 'ACL']);
+const decoratorKinds: ReadonlySet<EntryKind> = new Set(['COMMENT', 'SECURITY LABEL', 'OWNER', 'ACL']);
 
 export interface OrderResult {
   entries: TocEntry[];

@@ -69,6 +69,7 @@ export const entryKinds = [
   'EVENT TRIGGER',
   'MATERIALIZED VIEW DATA',
   'COMMENT',
+  'SECURITY LABEL',
   'OWNER',
   'ACL',
 ] as const;

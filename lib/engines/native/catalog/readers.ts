@@ -16,6 +16,7 @@ import { readTransforms } from './transforms.js';
 import { readPublications } from './publications.js';
 import { readSubscriptions } from './subscriptions.js';
 import { readExtensionMemberAcls } from './extension-member-acls.js';
+import { readSecurityLabels } from './security-labels.js';
 import { readViews } from './views.js';
 import { readAcls } from './acl.js';
 import { readAggregates } from './aggregates.js';
@@ -77,4 +78,5 @@ export const catalogReaders: CatalogReader[] = [
   readPublications,
   readSubscriptions,
   readExtensionMemberAcls,
+  readSecurityLabels,
 ];
