@@ -138,3 +138,14 @@ function isExecutable(file: string): boolean {
     return false;
   }
 }
+
+/**
+ * The majors this run started (PGBAK_TEST_MAJORS), in order: for tests that
+ * hold on every server the run has, e.g. `describe.each(runMajors())`.
+ */
+export function runMajors(): number[] {
+  const file = process.env[CLUSTERS_FILE_ENV];
+  if (!file) throw new Error(`${CLUSTERS_FILE_ENV} is not set: run integration tests through Jest's integration project`);
+  const { clusters } = JSON.parse(readFileSync(file, 'utf8')) as ClustersFile;
+  return clusters.map((cluster) => cluster.major).sort((a, b) => a - b);
+}

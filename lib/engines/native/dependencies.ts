@@ -18,6 +18,17 @@ export interface DependencyGraph {
   ownerOf: Map<string, ObjectRef>;
 }
 
+/**
+ * The shell of a type (`CREATE TYPE name;`), which pg_dump writes before a
+ * base type's input/output functions and a range type's canonical function:
+ * a ref with classid 0 (no catalog) and the type's OID. pg_depend's links from
+ * those functions to their type are read as links to this ref (see dependSql).
+ */
+export function shellTypeRef(typeOid: number): ObjectRef {
+  return { classid: SHELL_TYPE_CLASSID, objid: typeOid };
+}
+const SHELL_TYPE_CLASSID = 0;
+
 /** The map key of a ref. */
 export function refKey(ref: ObjectRef): string {
   return `${ref.classid}:${ref.objid}`;
@@ -39,9 +50,16 @@ interface DependRow {
 // Objects created by initdb have OIDs below FirstNormalObjectId (16384): they
 // exist in every database, so nothing needs to wait for them. 'p' (pinned) rows
 // exist before PostgreSQL 15 only. Column-level rows collapse onto their table.
+// A function that is a type's input, output, receive or send function (or a
+// range type's canonical function) needs only the type's shell: its link reads
+// as one to shellTypeRef (classid 0).
 const dependSql = `
   SELECT DISTINCT d.classid::int8::text AS classid, d.objid::int8::text AS objid,
-         d.refclassid::int8::text AS refclassid, d.refobjid::int8::text AS refobjid, d.deptype::text AS deptype,
+         (CASE WHEN d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass
+                AND (EXISTS (SELECT FROM pg_catalog.pg_type t WHERE t.oid = d.refobjid AND t.typtype = 'b'
+                               AND d.objid IN (t.typinput, t.typoutput, t.typreceive, t.typsend))
+                  OR EXISTS (SELECT FROM pg_catalog.pg_range r WHERE r.rngtypid = d.refobjid AND r.rngcanonical = d.objid))
+               THEN 0 ELSE d.refclassid END)::int8::text AS refclassid, d.refobjid::int8::text AS refobjid, d.deptype::text AS deptype,
          (d.deptype = 'a' AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
           AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
           AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s WHERE s.oid = d.objid AND s.relkind = 'S')) AS owned_sequence

@@ -115,6 +115,7 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
   if (kind === 'tables') warnings.push(...(await noteMissingDependencies(client, selected, graph)));
   const ordered = orderEntries(selected, graph);
   warnings.push(...ordered.warnings);
+  for (const entry of ordered.entries) if (entry.warning) warnings.push(entry.warning);
   const allLargeObjects = kindHasData(kind)
     ? ordered.entries.filter((e) => e.kind === 'LARGE OBJECT' && e.ref).map((e) => e.ref!.objid)
     : [];

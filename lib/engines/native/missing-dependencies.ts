@@ -6,7 +6,7 @@ import type { QueryClient } from '../../db/client.js';
 import { refKey, type DependencyGraph } from './dependencies.js';
 import type { ObjectRef, TocEntry } from './toc.js';
 
-const decorators = new Set(['COMMENT', 'OWNER', 'ACL']);
+const decorators = new Set(['COMMENT', 'SECURITY LABEL', 'OWNER', 'ACL']);
 // Objects created by initdb (and so in every database) have OIDs below this.
 const FIRST_NORMAL_OBJECT_ID = 16384;
 /** Dependents named per missing object; the rest are counted. */

@@ -19,7 +19,7 @@ export function phaseOf(entry: TocEntry): Phase {
 }
 
 /** Entries that decorate another (COMMENT ON, ALTER … OWNER TO, GRANT): written right after it. */
-const decoratorKinds: ReadonlySet<EntryKind> = new Set(['COMMENT', 'OWNER', 'ACL']);
+const decoratorKinds: ReadonlySet<EntryKind> = new Set(['COMMENT', 'SECURITY LABEL', 'OWNER', 'ACL']);
 
 export interface OrderResult {
   entries: TocEntry[];
@@ -39,6 +39,41 @@ type SortKey = readonly (string | number)[];
  * smallest entry of the loop goes first) and reported.
  */
 export function orderEntries(entries: readonly TocEntry[], graph: DependencyGraph = emptyDependencyGraph()): OrderResult {
+  let current = entries;
+  // Each round splits one entry of a loop that can be split (a view), until no such loop is left.
+  for (let round = 0; round <= entries.length; round++) {
+    try {
+      return orderOnce(current, graph);
+    } catch (error) {
+      if (!(error instanceof SplitNeeded)) throw error;
+      current = splitEntry(current, error.index);
+    }
+  }
+  throw new Error('ordering the catalog entries did not settle');
+}
+
+/** Thrown by sortPhase: the loop it met holds an entry that can be split. */
+class SplitNeeded extends Error {
+  constructor(readonly index: number) {
+    super('split needed');
+  }
+}
+
+/**
+ * The entry at `index` becomes its placeholder (same id and ref, only the
+ * split's dependencies) and a second entry that completes it after the
+ * placeholder and everything the original needed.
+ */
+function splitEntry(entries: readonly TocEntry[], index: number): TocEntry[] {
+  const entry = entries[index]!;
+  const split = entry.split!;
+  const { split: _dropped, ...plain } = entry;
+  const placeholder: TocEntry = { ...plain, dependsOn: split.dependsOn, sql: split.sql };
+  const rest: TocEntry = { ...split.rest, dependsOn: [...entry.dependsOn, ...(entry.ref ? [entry.ref] : [])], after: [...(split.rest.after ?? []), entry.id] };
+  return [...entries.slice(0, index), placeholder, rest, ...entries.slice(index + 1)];
+}
+
+function orderOnce(entries: readonly TocEntry[], graph: DependencyGraph): OrderResult {
   const warnings: string[] = [];
   const ids = new Map<string, number>();
   entries.forEach((entry, index) => {
@@ -184,6 +219,8 @@ function sortPhase(members: number[], preds: Set<number>[], keys: SortKey[], ent
       continue;
     }
     const loop = findLoop(members.filter((m) => !done.has(m)), preds, inPhase, done, cmp);
+    const splittable = [...loop].sort(cmp).find((i) => entries[i]!.split !== undefined);
+    if (splittable !== undefined) throw new SplitNeeded(splittable);
     const first = [...loop].sort(cmp)[0]!;
     const names = [...loop, loop[0]!].map((i) => entries[i]!.id);
     warnings.push(`dependency loop: ${names.join(' needs ')}; wrote ${entries[first]!.id} first`);

@@ -3,7 +3,7 @@ import type { TocEntry } from './toc.js';
 /** The profile kinds the native engine writes (globals are another engine's). */
 export type NativeDumpKind = 'full' | 'schema-only' | 'data-only' | 'tables' | 'large-objects';
 
-const decorators = new Set(['COMMENT', 'OWNER', 'ACL']);
+const decorators = new Set(['COMMENT', 'SECURITY LABEL', 'OWNER', 'ACL']);
 
 /**
  * The entries a kind writes, as pg_dump's flags would: schema-only leaves out

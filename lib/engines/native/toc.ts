@@ -19,13 +19,18 @@ export const entryKinds = [
   'SCHEMA',
   'EXTENSION',
   'PROCEDURAL LANGUAGE',
+  'ACCESS METHOD',
   'COLLATION',
+  'CONVERSION',
+  /** `CREATE TYPE name;`: what a base type's I/O functions (or a range's canonical function) name before the type is complete. */
+  'SHELL TYPE',
   'TYPE',
   'DOMAIN',
   'FUNCTION',
   'PROCEDURE',
   'AGGREGATE',
   'CAST',
+  'TRANSFORM',
   'OPERATOR',
   'OPERATOR FAMILY',
   'OPERATOR CLASS',
@@ -58,10 +63,13 @@ export const entryKinds = [
   'ROW SECURITY',
   'PUBLICATION',
   'PUBLICATION TABLE',
+  'PUBLICATION TABLES IN SCHEMA',
+  'SUBSCRIPTION',
   /** Written after the grants (pg_dump's post-ACL pass), so it fires on none of the restore's own DDL. */
   'EVENT TRIGGER',
   'MATERIALIZED VIEW DATA',
   'COMMENT',
+  'SECURITY LABEL',
   'OWNER',
   'ACL',
 ] as const;
@@ -85,6 +93,16 @@ export interface TocEntry {
   after?: string[];
   /** Complete SQL statements, each ending with `;` and a newline. Empty for data entries. */
   sql: string;
+  /**
+   * How a dependency loop through this entry is broken, should there be one
+   * (views, as pg_dump's createDummyViewAsClause): `sql` creates a placeholder
+   * in its stead, with the entry's id and ref and no dependencies but
+   * `dependsOn`; a second entry `rest` (its ref: the part whose dependencies
+   * make the loop) completes it once those exist.
+   */
+  split?: { sql: string; dependsOn: ObjectRef[]; rest: Omit<TocEntry, 'dependsOn' | 'split'> };
+  /** Something the dump could not write as it is in the database (what, and what was written instead): the dump's warnings list it. */
+  warning?: string;
   /** For `TABLE DATA`: the table to COPY and its column list (generated columns left out). */
   copy?: { schema: string; table: string; columns: string[]; estimatedBytes: number };
 }

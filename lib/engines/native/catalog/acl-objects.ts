@@ -43,7 +43,15 @@ export type DecoratedKind =
   | 'TEXT SEARCH CONFIGURATION'
   | 'OPERATOR'
   | 'OPERATOR FAMILY'
-  | 'OPERATOR CLASS';
+  | 'OPERATOR CLASS'
+  | 'ACCESS METHOD'
+  | 'FOREIGN DATA WRAPPER'
+  | 'SERVER'
+  | 'CONVERSION'
+  /** Named `FOR type LANGUAGE lang`. */
+  | 'TRANSFORM'
+  | 'PUBLICATION'
+  | 'SUBSCRIPTION';
 
 /** One row of the decorated-objects view. */
 export interface DecoratedObject {
@@ -103,6 +111,12 @@ export function isDecoratedObjectIncluded(object: DecoratedObject, options: Read
       return options.includesSchema(object.schema ?? '') && options.includesTable(object.parent_schema ?? '', object.parent ?? '');
     case 'LANGUAGE':
     case 'CAST':
+    case 'ACCESS METHOD':
+    case 'FOREIGN DATA WRAPPER':
+    case 'SERVER':
+    case 'TRANSFORM':
+    case 'PUBLICATION':
+    case 'SUBSCRIPTION':
       return includesDatabaseObjects(options);
     default:
       return options.includesSchema(object.schema ?? '');
@@ -116,8 +130,14 @@ export function objectSqlName(object: DecoratedObject): string {
     case 'SCHEMA':
     case 'EXTENSION':
     case 'LANGUAGE':
+    case 'ACCESS METHOD':
+    case 'FOREIGN DATA WRAPPER':
+    case 'SERVER':
+    case 'PUBLICATION':
+    case 'SUBSCRIPTION':
       return quoteIdent(object.name);
     case 'LARGE OBJECT':
+    case 'TRANSFORM':
       return object.name;
     case 'CAST':
       return `(${object.name})`;
@@ -202,7 +222,7 @@ const PG_CONSTRAINT_OID = 2606;
 
 /** Post-data for what lives on a table after its data (indexes, constraints, triggers…), else pre-data. */
 export function decorationSection(kind: DecoratedKind): Section {
-  return kind === 'INDEX' || kind === 'CONSTRAINT' || kind === 'TRIGGER' || kind === 'POLICY' || kind === 'RULE' || kind === 'STATISTICS'
+  return kind === 'INDEX' || kind === 'CONSTRAINT' || kind === 'TRIGGER' || kind === 'POLICY' || kind === 'RULE' || kind === 'STATISTICS' || kind === 'PUBLICATION' || kind === 'SUBSCRIPTION'
     ? 'post-data'
     : 'pre-data';
 }
@@ -231,6 +251,10 @@ export function aclObjectType(kind: DecoratedKind): AclObjectType | null {
       return 'LARGE OBJECT';
     case 'LANGUAGE':
       return 'LANGUAGE';
+    case 'FOREIGN DATA WRAPPER':
+      return 'FOREIGN DATA WRAPPER';
+    case 'SERVER':
+      return 'FOREIGN SERVER';
     default:
       return null;
   }

@@ -14,7 +14,7 @@ export interface CollationRow {
   collisdeterministic: boolean;
   collcollate: string | null;
   collctype: string | null;
-  /** colliculocale (PG 15–16) or colllocale (PG 17+). */
+  /** colliculocale (PG 15–16) or colllocale (PG 17+); null on 14, which keeps it in collcollate. */
   locale: string | null;
   /** collicurules (PG 16+), else null. */
   rules: string | null;
@@ -37,7 +37,8 @@ export function buildCreateCollation(row: CollationRow): string {
 }
 
 export const readCollations: CatalogReader = async (client: QueryClient, options) => {
-  const locale = options.serverMajor >= 17 ? 'c.colllocale' : 'c.colliculocale';
+  // PostgreSQL 14 keeps an ICU collation's locale in collcollate (= collctype).
+  const locale = options.serverMajor >= 17 ? 'c.colllocale' : options.serverMajor >= 15 ? 'c.colliculocale' : 'NULL::text';
   const rules = options.serverMajor >= 16 ? 'c.collicurules' : 'NULL::text';
   const { rows } = await client.query<CollationRow>(
     `SELECT c.oid, n.nspname, n.oid AS nspoid, c.collname, c.collprovider, c.collisdeterministic,

@@ -4,7 +4,11 @@
 // kind, classid, objid, schema, name, args, parent, parent_classid,
 // parent_objid, constraint_objid, owner, acl, base, identity_sequence,
 // grant_args, parent_schema.
+import { dumpedAccessMethod } from './access-methods.js';
+import { dumpedServer, dumpedWrapper } from './foreign-data.js';
 import { operatorArgs } from './operators.js';
+import { dumpedTransform, transformName } from './transforms.js';
+import { currentDatabaseSubscription, sessionIsSuperuser } from './subscriptions.js';
 import { dumpedOperatorClass, dumpedOperatorFamily } from './operator-classes.js';
 import { catalogOid, isNotExtensionMember, isNotInternalPart, isUserSchema } from './fn-sql.js';
 
@@ -72,5 +76,34 @@ const operatorClasses = `SELECT 'OPERATOR CLASS', ${catalogOid('pg_opclass')}, c
   FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod
   WHERE ${dumpedOperatorClass}`;
 
+const conversions = schemaObject('CONVERSION', 'pg_conversion', 'con', true);
+
+const transforms = `SELECT 'TRANSFORM', ${catalogOid('pg_transform')}, tr.oid, NULL, ${transformName}, NULL, NULL, NULL, NULL, NULL,
+         NULL, NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.pg_transform tr JOIN pg_catalog.pg_language l ON l.oid = tr.trflang WHERE ${dumpedTransform}`;
+
+const publications = `SELECT 'PUBLICATION', ${catalogOid('pg_publication')}, p.oid, NULL, p.pubname, NULL, NULL, NULL, NULL, NULL,
+         pg_catalog.pg_get_userbyid(p.pubowner), NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.pg_publication p`;
+
+// Only a superuser's dump writes subscriptions: nothing to decorate otherwise.
+const subscriptions = `SELECT 'SUBSCRIPTION', ${catalogOid('pg_subscription')}, s.oid, NULL, s.subname, NULL, NULL, NULL, NULL, NULL,
+         pg_catalog.pg_get_userbyid(s.subowner), NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.pg_subscription s WHERE ${currentDatabaseSubscription} AND ${sessionIsSuperuser}`;
+
+const accessMethods = `SELECT 'ACCESS METHOD', ${catalogOid('pg_am')}, am.oid, NULL, am.amname, NULL, NULL, NULL, NULL, NULL,
+         NULL, NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.pg_am am WHERE ${dumpedAccessMethod}`;
+
+const wrappers = `SELECT 'FOREIGN DATA WRAPPER', ${catalogOid('pg_foreign_data_wrapper')}, w.oid, NULL, w.fdwname, NULL, NULL, NULL, NULL, NULL,
+         pg_catalog.pg_get_userbyid(w.fdwowner), w.fdwacl::pg_catalog.text[],
+         pg_catalog.acldefault('F', w.fdwowner)::pg_catalog.text[], false, NULL, NULL
+  FROM pg_catalog.pg_foreign_data_wrapper w WHERE ${dumpedWrapper}`;
+
+const servers = `SELECT 'SERVER', ${catalogOid('pg_foreign_server')}, s.oid, NULL, s.srvname, NULL, NULL, NULL, NULL, NULL,
+         pg_catalog.pg_get_userbyid(s.srvowner), s.srvacl::pg_catalog.text[],
+         pg_catalog.acldefault('S', s.srvowner)::pg_catalog.text[], false, NULL, NULL
+  FROM pg_catalog.pg_foreign_server s WHERE ${dumpedServer}`;
+
 /** `UNION ALL` and the branches above, to follow the view's last branch. */
-export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch, operators, operatorFamilies, operatorClasses].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');
+export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch, operators, operatorFamilies, operatorClasses, accessMethods, wrappers, servers, conversions, transforms, publications, subscriptions].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');

@@ -44,6 +44,11 @@ const alterKeyword: Partial<Record<DecoratedKind, string>> = {
   OPERATOR: 'OPERATOR',
   'OPERATOR FAMILY': 'OPERATOR FAMILY',
   'OPERATOR CLASS': 'OPERATOR CLASS',
+  'FOREIGN DATA WRAPPER': 'FOREIGN DATA WRAPPER',
+  SERVER: 'SERVER',
+  CONVERSION: 'CONVERSION',
+  PUBLICATION: 'PUBLICATION',
+  SUBSCRIPTION: 'SUBSCRIPTION',
 };
 
 /** ALTER … OWNER TO for each owned object in the dump; nothing with noOwner. */

@@ -29,7 +29,7 @@ export const readPartitions: CatalogReader = async (client: QueryClient, options
        JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
        JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
        JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
-      WHERE c.relispartition AND c.relkind IN ('r', 'p') AND ${userSchema('n.nspname')}
+      WHERE c.relispartition AND c.relkind IN ('r', 'p', 'f') AND ${userSchema('n.nspname')}
         AND ${notExtensionMember('pg_class', 'c.oid')}
       ORDER BY n.nspname, c.relname`,
   );

@@ -8,6 +8,15 @@ import { readSchemas } from './schemas.js';
 import { readSequences } from './sequences.js';
 import { readTables } from './tables.js';
 import { readTypes } from './types.js';
+import { readBaseTypes } from './base-types.js';
+import { readAccessMethods } from './access-methods.js';
+import { readForeignData } from './foreign-data.js';
+import { readConversions } from './conversions.js';
+import { readTransforms } from './transforms.js';
+import { readPublications } from './publications.js';
+import { readSubscriptions } from './subscriptions.js';
+import { readExtensionMemberAcls } from './extension-member-acls.js';
+import { readSecurityLabels } from './security-labels.js';
 import { readViews } from './views.js';
 import { readAcls } from './acl.js';
 import { readAggregates } from './aggregates.js';
@@ -36,6 +45,7 @@ export const catalogReaders: CatalogReader[] = [
   readExtensions,
   readCollations,
   readTypes,
+  readBaseTypes,
   readSequences,
   readTables,
   readPartitions,
@@ -61,4 +71,12 @@ export const catalogReaders: CatalogReader[] = [
   readOperators,
   readOperatorFamilies,
   readOperatorClasses,
+  readAccessMethods,
+  readForeignData,
+  readConversions,
+  readTransforms,
+  readPublications,
+  readSubscriptions,
+  readExtensionMemberAcls,
+  readSecurityLabels,
 ];

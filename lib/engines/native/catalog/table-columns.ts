@@ -4,7 +4,7 @@ import type { QueryClient } from '../../../db/client.js';
 import { quoteQualified } from '../../../sql/quote.js';
 import type { ReadOptions } from '../toc.js';
 import type { ColumnParts } from './table-build.js';
-import { userSchema } from './table-sql.js';
+import { fdwOptions, userSchema } from './table-sql.js';
 
 export interface TableColumn extends ColumnParts {
   typeOid: number;
@@ -19,26 +19,43 @@ interface ColumnRow {
   attislocal: boolean;
   relispartition: boolean;
   generated: string | null;
+  generated_kind: string;
+  inh_generated: boolean;
   coll_nsp: string | null;
   coll_name: string | null;
   statistics: number;
   storage: string | null;
   compression: string;
   attoptions: string[] | null;
+  fdwoptions: string[] | null;
   inh_notnull: boolean;
+  relname: string;
+  notnull_name: string | null;
 }
 
 /** Table oid -> its live columns in attnum order. */
 export async function readTableColumns(client: QueryClient, options: ReadOptions): Promise<Map<number, TableColumn[]>> {
   const compression = options.serverMajor >= 14 ? 'a.attcompression::text' : "''::text";
+  // PostgreSQL 18 keeps NOT NULL as a named constraint (contype 'n').
+  const notNullName =
+    options.serverMajor >= 18
+      ? "(SELECT k.conname FROM pg_catalog.pg_constraint k WHERE k.conrelid = a.attrelid AND k.contype = 'n' AND k.conkey[1] = a.attnum)"
+      : 'NULL::name';
   const { rows } = await client.query<ColumnRow>(
     `SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.atttypid,
-            a.attnotnull, a.attislocal, c.relispartition,
+            a.attnotnull, a.attislocal, c.relispartition, c.relname, ${notNullName} AS notnull_name,
             CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
+            a.attgenerated::text AS generated_kind,
+            -- a parent generates the column with the same expression: the child inherits it and must not repeat it
+            (a.attgenerated <> '' AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
+                      JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
+                      JOIN pg_catalog.pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
+                     WHERE i.inhrelid = a.attrelid AND pa.attgenerated = a.attgenerated
+                       AND pg_catalog.pg_get_expr(pd.adbin, pd.adrelid) = pg_catalog.pg_get_expr(ad.adbin, ad.adrelid))) AS inh_generated,
             cn.nspname AS coll_nsp, co.collname AS coll_name,
             COALESCE(a.attstattarget::int, -1) AS statistics,
             CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END AS storage,
-            ${compression} AS compression, a.attoptions,
+            ${compression} AS compression, a.attoptions, ${fdwOptions('a.attfdwoptions')} AS fdwoptions,
             EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
                       JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
                      WHERE i.inhrelid = a.attrelid AND pa.attnotnull) AS inh_notnull
@@ -49,7 +66,7 @@ export async function readTableColumns(client: QueryClient, options: ReadOptions
        LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
        LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation
        LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
-      WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND ${userSchema('n.nspname')}
+      WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND ${userSchema('n.nspname')}
       ORDER BY a.attrelid, a.attnum`,
   );
   const byTable = new Map<number, TableColumn[]>();
@@ -60,15 +77,21 @@ export async function readTableColumns(client: QueryClient, options: ReadOptions
       type: row.type,
       typeOid: Number(row.atttypid),
       notNull: row.attnotnull,
+      // Written only when it is not the name PostgreSQL would choose (pg_dump 18's rule).
+      notNullName: row.notnull_name !== null && row.notnull_name !== `${row.relname}_${row.attname}_not_null` ? row.notnull_name : null,
       // pg_dump writes every column of a partition: it is created as a plain table, then attached.
       printed: row.attislocal || row.relispartition,
       inheritsNotNull: row.inh_notnull,
       generated: row.generated,
+      virtual: row.generated_kind === 'v',
+      // A partition is created as a plain table, then attached: it states the expression itself.
+      inheritsGeneration: row.inh_generated && !row.relispartition,
       collation: row.coll_nsp !== null && row.coll_name !== null ? quoteQualified(row.coll_nsp, row.coll_name) : null,
       statistics: Number(row.statistics),
       storage: row.storage,
       compression: row.compression ?? '',
       options: row.attoptions,
+      fdwOptions: row.fdwoptions,
     });
     byTable.set(Number(row.attrelid), list);
   }
@@ -86,7 +109,7 @@ export async function readInlineChecks(client: QueryClient): Promise<Map<number,
        JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE k.contype = 'c' AND k.convalidated AND (k.conislocal OR c.relispartition)
-        AND c.relkind IN ('r', 'p') AND ${userSchema('n.nspname')}
+        AND c.relkind IN ('r', 'p', 'f') AND ${userSchema('n.nspname')}
       ORDER BY k.conrelid, k.conname`,
   );
   const byTable = new Map<number, Array<{ name: string; definition: string }>>();

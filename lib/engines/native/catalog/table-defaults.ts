@@ -24,7 +24,7 @@ export async function readDefaults(client: QueryClient, options: ReadOptions): P
        JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
        JOIN pg_catalog.pg_class c ON c.oid = ad.adrelid
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE a.attgenerated = '' AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v')
+      WHERE a.attgenerated = '' AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'f')
         AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_class', 'c.oid')}
       ORDER BY n.nspname, c.relname, a.attnum`,
   );
@@ -39,8 +39,8 @@ export async function readDefaults(client: QueryClient, options: ReadOptions): P
         name: `${row.relname} ${row.attname}`,
         ref: ref('pg_attrdef', row.oid),
         dependsOn: [ref('pg_class', row.adrelid)],
-        after: [entryId(row.relkind === 'v' ? 'VIEW' : 'TABLE', row.nspname, row.relname)],
-        sql: buildSetDefault(row.nspname, row.relname, row.attname, row.expression),
+        after: [entryId(row.relkind === 'v' ? 'VIEW' : row.relkind === 'f' ? 'FOREIGN TABLE' : 'TABLE', row.nspname, row.relname)],
+        sql: buildSetDefault(row.nspname, row.relname, row.attname, row.expression, row.relkind === 'f'),
       }),
     );
 }

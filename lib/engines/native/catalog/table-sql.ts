@@ -47,6 +47,15 @@ export function notExtensionMember(catalog: keyof typeof catalogOid, objid: stri
 }
 
 /**
+ * SQL expression: a text[] of `name 'value'` items from an options array
+ * (attfdwoptions, ftoptions, srvoptions…), as pg_dump writes OPTIONS (…).
+ */
+export function fdwOptions(column: string): string {
+  return `(SELECT pg_catalog.array_agg(pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value) ORDER BY o.ord)
+             FROM pg_catalog.pg_options_to_table(${column}) WITH ORDINALITY AS o(option_name, option_value, ord))`;
+}
+
+/**
  * `WITH (...)` contents from a reloptions array, as pg_dump writes them:
  * `name='value'`, with `prefix` (`toast.`) before each name.
  */

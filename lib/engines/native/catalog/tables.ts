@@ -3,12 +3,12 @@
 // TABLE ATTACH entry, see partitions.ts), their DEFAULT entries, and one
 // TABLE DATA entry per table holding rows (leaf tables: relkind 'r').
 import type { QueryClient } from '../../../db/client.js';
-import { quoteQualified } from '../../../sql/quote.js';
+import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
 import type { CatalogReader, ObjectRef, TocEntry } from '../toc.js';
 import { buildCreateTable } from './table-build.js';
 import { readInlineChecks, readTableColumns } from './table-columns.js';
 import { readDefaults } from './table-defaults.js';
-import { entryId, notExtensionMember, ref, userSchema } from './table-sql.js';
+import { entryId, fdwOptions, notExtensionMember, ref, userSchema } from './table-sql.js';
 
 interface TableRow {
   oid: number;
@@ -23,6 +23,10 @@ interface TableRow {
   partkey: string | null;
   relreplident: string;
   am: string | null;
+  server: string | null;
+  oftype: string | null;
+  reloftype: number;
+  ftoptions: string[] | null;
   size: string;
   /** [schema, name, oid] of each parent, by inhseqno. */
   parents: Array<[string, string, number]> | null;
@@ -34,6 +38,8 @@ export const readTables: CatalogReader = async (client: QueryClient, options) =>
             c.reloptions, tc.reloptions AS toast_reloptions,
             CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
             c.relreplident, CASE WHEN am.amname <> 'heap' THEN am.amname END AS am,
+            fs.srvname AS server, c.reloftype,
+            CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype, ${fdwOptions('ft.ftoptions')} AS ftoptions,
             CASE WHEN c.relkind = 'r' THEN pg_catalog.pg_relation_size(c.oid) ELSE 0 END::text AS size,
             (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(pn.nspname, p.relname, p.oid) ORDER BY i.inhseqno)
                FROM pg_catalog.pg_inherits i
@@ -44,7 +50,9 @@ export const readTables: CatalogReader = async (client: QueryClient, options) =>
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
        LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
-      WHERE c.relkind IN ('r', 'p') AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_class', 'c.oid')}
+       LEFT JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = c.oid
+       LEFT JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver
+      WHERE c.relkind IN ('r', 'p', 'f') AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_class', 'c.oid')}
       ORDER BY n.nspname, c.relname`,
   );
   const tables = rows.filter((row) => options.includesTable(row.nspname, row.relname));
@@ -55,17 +63,19 @@ export const readTables: CatalogReader = async (client: QueryClient, options) =>
     const oid = Number(row.oid);
     const tableColumns = columns.get(oid) ?? [];
     const parents = row.parents ?? [];
-    const id = entryId('TABLE', row.nspname, row.relname);
+    // A foreign table's rows live elsewhere: never dumped (pg_dump without --include-foreign-data).
+    const kind = row.relkind === 'f' ? 'FOREIGN TABLE' : 'TABLE';
+    const id = entryId(kind, row.nspname, row.relname);
     const typeRefs = [...new Set(tableColumns.map((c) => c.typeOid))].map((typeOid) => ref('pg_type', typeOid));
     const parentRefs: ObjectRef[] = row.relispartition ? [] : parents.map(([, , parentOid]) => ref('pg_class', parentOid));
     entries.push({
       id,
-      kind: 'TABLE',
+      kind,
       section: 'pre-data',
       schema: row.nspname,
       name: row.relname,
       ref: ref('pg_class', oid),
-      dependsOn: [ref('pg_namespace', row.nspoid), ...parentRefs, ...typeRefs],
+      dependsOn: [ref('pg_namespace', row.nspoid), ...parentRefs, ...typeRefs, ...(Number(row.reloftype) !== 0 ? [ref('pg_type', row.reloftype)] : [])],
       ...(row.relispartition || parents.length === 0 ? {} : { after: parents.map(([s, n]) => entryId('TABLE', s, n)) }),
       sql: buildCreateTable({
         schema: row.nspname,
@@ -79,7 +89,10 @@ export const readTables: CatalogReader = async (client: QueryClient, options) =>
         accessMethod: row.am,
         reloptions: row.reloptions,
         toastReloptions: row.toast_reloptions,
-        replicaIdentity: row.relreplident,
+        // A foreign table has no replica identity of its own (relreplident 'n' says nothing).
+        replicaIdentity: row.relkind === 'f' ? 'd' : row.relreplident,
+        ofType: row.oftype,
+        foreign: row.relkind === 'f' ? { server: quoteIdent(row.server ?? ''), options: row.ftoptions ?? [] } : null,
       }),
     });
     if (row.relkind === 'r' && (options.includesData?.(row.nspname, row.relname) ?? true)) {

@@ -5,6 +5,7 @@ import type { QueryClient } from '../../../db/client.js';
 import { quoteQualified } from '../../../sql/quote.js';
 import type { CatalogReader, ReadOptions, TocEntry } from '../toc.js';
 import { entryId, notExtensionMember, ref, userSchema } from './table-sql.js';
+import { shellTypeEntry } from './base-types.js';
 import { buildCreateComposite, buildCreateDomain, buildCreateEnum, buildCreateRange } from './type-build.js';
 import { readDomainChecks } from './type-domain-checks.js';
 
@@ -105,8 +106,8 @@ async function readRanges(client: QueryClient, options: ReadOptions): Promise<To
      `)}
      ORDER BY n.nspname, t.typname`,
   );
-  return rows.map((row) =>
-    typeEntry(
+  return rows.flatMap((row) => {
+    const entry = typeEntry(
       'TYPE',
       row,
       buildCreateRange(row.nspname, row.typname, {
@@ -118,8 +119,12 @@ async function readRanges(client: QueryClient, options: ReadOptions): Promise<To
         subtypeDiff: qualifiedOrNull(row.diff_nsp, row.diff_name),
       }),
       [Number(row.subtypeoid)],
-    ),
-  );
+    );
+    if (row.canon_name === null) return [entry];
+    // The canonical function takes the range type itself: a shell type comes first, as for base types.
+    const shell = shellTypeEntry(row.nspname, row.typname, Number(row.oid), Number(row.nspoid));
+    return [shell, { ...entry, after: [shell.id] }];
+  });
 }
 
 interface DomainRow extends TypeRow {

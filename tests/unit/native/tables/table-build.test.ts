@@ -8,6 +8,8 @@ const column = (overrides: Partial<ColumnParts> = {}): ColumnParts => ({
   printed: true,
   inheritsNotNull: false,
   generated: null,
+  virtual: false,
+  inheritsGeneration: false,
   collation: null,
   statistics: -1,
   storage: null,

@@ -1,0 +1,58 @@
+// SECURITY LABEL FOR provider ON … IS '…' for every labelled object of the dump
+// (pg_seclabel, readable by any role), as pg_dump writes them after each object.
+// Restoring a label needs its provider loaded (e.g. sepgsql), as with pg_dump.
+import type { QueryClient } from '../../../db/client.js';
+import { quoteIdent, quoteLiteral } from '../../../sql/quote.js';
+import type { CatalogReader, TocEntry } from '../toc.js';
+import { commentKeyword, decoratedObjectsCte, decorationOrder, decorationSection, isDecoratedObjectIncluded, objectSqlName, type DecoratedObject } from './acl-objects.js';
+import { makeEntry } from './fn-entry.js';
+
+export interface SecurityLabelRow extends DecoratedObject {
+  objsubid: number;
+  column: string | null;
+  provider: string;
+  label: string;
+}
+
+const labelsQuery = `WITH ${decoratedObjectsCte}
+SELECT o.*, l.objsubid, a.attname AS column, l.provider, l.label
+FROM objects o
+JOIN pg_catalog.pg_seclabel l ON l.classoid = o.classid AND l.objoid = o.objid
+LEFT JOIN pg_catalog.pg_attribute a ON l.objsubid > 0 AND a.attrelid = o.objid AND a.attnum = l.objsubid AND NOT a.attisdropped
+WHERE l.objsubid = 0 OR a.attname IS NOT NULL
+ORDER BY o.kind, o.schema, o.parent, o.name, o.args, l.objsubid, l.provider`;
+
+/** What follows `ON`: `TABLE "s"."t"`, `COLUMN "s"."t"."c"`. */
+export function securityLabelTarget(row: Pick<SecurityLabelRow, 'kind' | 'schema' | 'name' | 'args' | 'parent' | 'objsubid' | 'column'> & DecoratedObject): string {
+  if (row.objsubid > 0) return `COLUMN ${objectSqlName(row)}.${quoteIdent(row.column ?? '')}`;
+  return `${commentKeyword(row.kind)} ${objectSqlName(row)}`;
+}
+
+/** `SECURITY LABEL FOR provider ON target IS 'label';` */
+export function securityLabelSql(provider: string, target: string, label: string): string {
+  return `SECURITY LABEL FOR ${quoteIdent(provider)} ON ${target} IS ${quoteLiteral(label)};\n`;
+}
+
+export const readSecurityLabels: CatalogReader = async (client: QueryClient, options) => {
+  const { rows } = await client.query<SecurityLabelRow>(labelsQuery);
+  const entries: TocEntry[] = [];
+  for (const row of rows) {
+    if (!isDecoratedObjectIncluded(row, options)) continue;
+    const target = securityLabelTarget(row);
+    const order = decorationOrder(row);
+    entries.push(
+      makeEntry({
+        id: `SECURITY LABEL ${quoteIdent(row.provider)} ${target}`,
+        kind: 'SECURITY LABEL',
+        section: decorationSection(row.kind),
+        schema: row.schema,
+        name: row.objsubid > 0 ? `${row.name}.${row.column}` : row.name,
+        ref: null,
+        dependsOn: order.dependsOn,
+        after: order.after,
+        sql: securityLabelSql(row.provider, target, row.label),
+      }),
+    );
+  }
+  return entries;
+};
