@@ -46,6 +46,8 @@ export interface NativeOptions {
   skipUnreadable: boolean;
   noRolePasswords: boolean;
   lockWaitTimeout: string | null;
+  /** `single`: one SQL file; `split`: parts under the entry's name without `.sql` (see engines/native/write-split.ts). */
+  layout: 'single' | 'split';
 }
 
 /** A step run by pg_dump / pg_dumpall as a subprocess. */
