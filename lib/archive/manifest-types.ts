@@ -159,7 +159,7 @@ export interface ManifestEntry {
    * grants…), `toc` (the post-data items and their dependencies, JSON).
    */
   role?: PartRole;
-  /** Split layout, `data` entries: the table, quoted as in `rowCounts` (`"schema"."table"`). */
+  /** Split layout, `data` entries: the table, named as in `rowCounts` (`public.orders`, `"Weird Schema"."café"`). */
   table?: string;
 }
 

@@ -82,7 +82,7 @@ export interface SplitInputPart {
   /** Entry name in the zip. */
   name: string;
   role: 'script' | 'pre-data' | 'data' | 'post-data' | 'toc';
-  /** `data` parts of one table: `"schema"."table"`. */
+  /** `data` parts of one table, named as in the manifest's row counts. */
   table?: string;
   /** Uncompressed size: the biggest tables load first. */
   bytes: number;

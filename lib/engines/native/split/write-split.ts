@@ -1,5 +1,5 @@
 import type { PartRole } from '../../../archive/index.js';
-import { quoteQualified } from '../../../sql/quote.js';
+import { displayName } from '../../../sql/quote.js';
 import type { DependencyGraph } from '../dependencies.js';
 import { throwIfAborted, type DumpSink } from '../dump-sink.js';
 import { dumpCompleteFooter, renderHeader } from '../header.js';
@@ -12,7 +12,7 @@ import { buildSplitToc, type PlacedEntry } from './split-toc.js';
 export interface SplitPart {
   name: string;
   role: PartRole;
-  /** `data` parts of one table: `"schema"."table"`. */
+  /** `data` parts of one table, named as in the manifest's row counts (`public.orders`). */
   table?: string;
 }
 
@@ -67,7 +67,7 @@ export async function writeSplitDump(options: WriteSplitOptions): Promise<{ tabl
     if (entry.kind === 'TABLE DATA' && entry.copy) {
       const name = `data/${String(++tables).padStart(4, '0')}.sql`;
       dataParts.set(entry.id, name);
-      await write({ name, role: 'data', table: quoteQualified(entry.copy.schema, entry.copy.table) }, (sink) => writeTableData(entry, { ...options, sink }));
+      await write({ name, role: 'data', table: displayName(entry.copy.schema, entry.copy.table) }, (sink) => writeTableData(entry, { ...options, sink }));
     } else if (entry.sql.trim() !== '') {
       otherData.push(renderEntry(entry));
     }
