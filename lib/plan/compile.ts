@@ -133,7 +133,7 @@ function compileNative(step: ProfileStep, database: string | null, reason: strin
     snapshot: database !== null,
     tableScope: database === null || step.kind === 'schema-only' || step.kind === 'large-objects' ? null : tableScope(step),
     countLargeObjects: database !== null && dumpsLargeObjects(step),
-    options: { ...nativeOptionsOf(step), layout: database !== null ? (step.layout ?? profileLayout ?? 'single') : 'single' },
+    options: { ...nativeOptionsOf(step), ...(database !== null && (step.layout ?? profileLayout) === 'split' ? { layout: 'split' as const } : {}) },
   };
 }
 
@@ -145,7 +145,6 @@ function nativeOptionsOf(step: ProfileStep): NativeOptions {
     skipUnreadable: step.skipUnreadable ?? false,
     noRolePasswords: step.noRolePasswords ?? false,
     lockWaitTimeout: step.lockWaitTimeout === undefined ? null : String(step.lockWaitTimeout),
-    layout: 'single',
   };
 }
 

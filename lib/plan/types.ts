@@ -46,8 +46,8 @@ export interface NativeOptions {
   skipUnreadable: boolean;
   noRolePasswords: boolean;
   lockWaitTimeout: string | null;
-  /** `single`: one SQL file; `split`: parts under the entry's name without `.sql` (see engines/native/write-split.ts). */
-  layout: 'single' | 'split';
+  /** `split`: parts under the entry's name without `.sql` (see engines/native/split/write-split.ts); absent: one SQL file. */
+  layout?: 'split';
 }
 
 /** A step run by pg_dump / pg_dumpall as a subprocess. */

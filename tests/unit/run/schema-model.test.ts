@@ -20,7 +20,7 @@ function step(overrides: Partial<NativePlanStep> = {}): NativePlanStep {
     tableScope: noScope,
     scope: noScope,
     countLargeObjects: true,
-    options: { noOwner: false, noPrivileges: false, jobs: 1, skipUnreadable: false, noRolePasswords: false, lockWaitTimeout: null, layout: 'single' },
+    options: { noOwner: false, noPrivileges: false, jobs: 1, skipUnreadable: false, noRolePasswords: false, lockWaitTimeout: null },
     ...overrides,
   };
 }
