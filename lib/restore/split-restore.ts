@@ -23,6 +23,8 @@ interface SplitToc {
   postData: string;
   prelude: [number, number];
   items: { id: string; phase: 'post-data' | 'acl' | 'refresh'; range: [number, number]; needs: number[]; data: string[] | null; tables: string[]; exclusive: boolean }[];
+  /** Data parts that load after others (data-only dumps: referenced tables first). */
+  dataAfter?: Record<string, string[]>;
 }
 
 /** What `--dry-run` shows for a split dump. */
@@ -151,7 +153,9 @@ function units(toc: SplitToc, dataParts: readonly SplitInputPart[]): ScheduleUni
     return `data:${part.name}`;
   };
   const all = dataParts.map((p) => `data:${p.name}`);
-  const out: ScheduleUnit[] = dataParts.map((p) => ({ key: `data:${p.name}`, needs: [], weight: p.bytes, tables: [], exclusive: false }));
+  // A data-only dump orders tables for foreign keys in force (dataAfter); other data parts need nothing.
+  const relative = (p: SplitInputPart) => p.name.slice(p.name.lastIndexOf('/data/') + 1);
+  const out: ScheduleUnit[] = dataParts.map((p) => ({ key: `data:${p.name}`, needs: (toc.dataAfter?.[relative(p)] ?? []).map(dataKey), weight: p.bytes, tables: [], exclusive: false }));
   toc.items.forEach((item, i) => {
     if (item.phase !== 'post-data') return;
     out.push({

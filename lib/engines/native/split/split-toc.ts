@@ -38,6 +38,11 @@ export interface SplitToc {
   /** Byte range of post-data.sql's header (session settings): run first on every connection. */
   prelude: [number, number];
   items: SplitTocItem[];
+  /**
+   * Data parts that must load after others (a data-only dump into a schema whose foreign
+   * keys are in force: referenced tables first), by part name; absent when none must.
+   */
+  dataAfter?: Record<string, string[]>;
 }
 
 /** Where an entry landed in post-data.sql. */
@@ -116,5 +121,11 @@ export function buildSplitToc(
       exclusive: !sharedKinds.has(entry.kind),
     };
   });
-  return { format: SPLIT_TOC_FORMAT, postData: postData.name, prelude: postData.prelude, items };
+  const dataAfter: Record<string, string[]> = {};
+  for (const entry of written) {
+    const part = dataParts.get(entry.id);
+    const before = (entry.after ?? []).map((id) => dataParts.get(id)).filter((name): name is string => name !== undefined && name !== part);
+    if (part && before.length > 0) dataAfter[part] = [...new Set(before)].sort();
+  }
+  return { format: SPLIT_TOC_FORMAT, postData: postData.name, prelude: postData.prelude, items, ...(Object.keys(dataAfter).length > 0 ? { dataAfter } : {}) };
 }
