@@ -4,7 +4,7 @@
 // stock psql runs it after unzip; a failing table stops the restore, named.
 import { execa } from 'execa';
 import { join } from 'node:path';
-import { runCli } from '../../../support/cli.js';
+import { runCli, startCli } from '../../../support/cli.js';
 import { getCluster, hasClientTools, pgEnv, query, type ClusterInfo, type TestDatabase } from '../../../support/db.js';
 import { makeTempDir, psqlFile, runBackup, trackTestResources, type Backup } from '../../../support/restore-helpers.js';
 import { seedDatabase, snapshotDatabase } from '../../../support/seed.js';
@@ -120,6 +120,34 @@ describeWithTools('native split layout on PostgreSQL 15', () => {
     expect(restore.stderr).toMatch(/partly restored/);
     const sessions = await query<{ n: string }>(cluster, 'postgres', `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = '${name}'`);
     expect(sessions[0]!.n).toBe('0');
+  });
+
+  it('stops every connection when interrupted (SIGINT): exit 130, no session left on the target', async () => {
+    const step = split.manifest.steps[0]!;
+    const data = step.entries.find((e) => e.table === 'public.split_parent')!;
+    // A million more rows: long enough a load to be interrupted in the middle.
+    const more = Array.from({ length: 1_000_000 }, (_, i) => `${20_001 + i}\tx\n`).join('');
+    const slow = await rewriteEntry(split.archive, data.name, (text) => text.replace(/FROM stdin;\n/, `FROM stdin;\n${more}`), true);
+    const name = target('sigint');
+    const restore = startCli(['restore', slow, '--target', name, '--create', '--jobs', '2', '--verbose'], { env: pgEnv(cluster, 'postgres') });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      restore.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('loading table public.split_parent')) resolve();
+      });
+      void restore.then(() => reject(new Error(`the restore ended before it was interrupted:\n${stderr}`)));
+    });
+    restore.kill('SIGINT');
+    const result = await restore;
+    expect(result.exitCode).toBe(130);
+    expect(String(result.stderr)).toMatch(/interrupted/);
+    let sessions = '1';
+    for (let i = 0; i < 50 && sessions !== '0'; i++) {
+      sessions = (await query<{ n: string }>(cluster, 'postgres', `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = '${name}'`))[0]!.n;
+      if (sessions !== '0') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(sessions).toBe('0');
   });
 
   it('loads a data-only split dump into a schema whose foreign keys are in force, referenced tables first', async () => {
