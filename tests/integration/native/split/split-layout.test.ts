@@ -80,8 +80,8 @@ describeWithTools('native split layout on PostgreSQL 15', () => {
     expect(compare.exitCode).toBe(0);
   });
 
-  it('verifies like any other backup', async () => {
-    const verify = await runCli(['verify', split.archive, '--json'], { env: pgEnv(cluster, 'postgres') });
+  it('verifies like any other backup, in parallel with --jobs', async () => {
+    const verify = await runCli(['verify', split.archive, '--json', '--jobs', '2'], { env: pgEnv(cluster, 'postgres') });
     expect(verify.stderr).not.toContain('pgbak: error');
     expect(verify.exitCode).toBe(0);
   });
