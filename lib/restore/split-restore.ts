@@ -93,7 +93,13 @@ export async function restoreSplit(item: RestoreItem, reader: ZipReader, connect
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   if (ctx.signal.aborted) onAbort();
   try {
-      const partly = `"${item.target}" is partly restored (a parallel restore commits each table and item on its own): drop it, fix the cause and restore again`;
+    // In file order: what --jobs 1 runs, and what the top-level script \ir's.
+    const ordered: Work[] = [
+      { what: prePart.name, source: stream(prePart.name), transaction: true },
+      ...dataParts.map(dataWork),
+      ...toc.items.map((_, i) => itemWork(i)),
+    ];
+    const partly = `"${item.target}" is partly restored (a parallel restore commits each table and item on its own): drop it, fix the cause and restore again`;
     const run = async (client: QueryClient, work: Work, transaction: 'own' | 'outer' | 'none') => {
       if (stop.signal.aborted) throw interrupted(label);
       ctx.logger.verbose(`${label}: loading ${work.what}`);
@@ -115,11 +121,6 @@ export async function restoreSplit(item: RestoreItem, reader: ZipReader, connect
         throw error;
       }
     };
-    const ordered: Work[] = [
-      { what: prePart.name, source: stream(prePart.name), transaction: true },
-      ...dataParts.map(dataWork),
-      ...toc.items.map((_, i) => itemWork(i)),
-    ];
     if (jobs === 1) {
       const client = await pool.take(prelude);
       const atomic = !flags.noSingleTransaction;
@@ -131,7 +132,8 @@ export async function restoreSplit(item: RestoreItem, reader: ZipReader, connect
       const pre = await pool.take(prelude);
       await run(pre, ordered[0]!, flags.noSingleTransaction ? 'none' : 'own');
       pool.give(pre);
-      await runParallel(jobs, units(toc, dataParts), (key) => (key.startsWith('data:') ? dataWork(dataParts.find((p) => `data:${p.name}` === key)!) : itemWork(Number(key.slice(5)))), pool, prelude, run, stop, ctx);
+      const byKey = new Map(dataParts.map((p) => [`data:${p.name}`, p]));
+      await runParallel(jobs, units(toc, dataParts), (key) => (key.startsWith('data:') ? dataWork(byKey.get(key)!) : itemWork(Number(key.slice('item:'.length)))), pool, prelude, run, stop, ctx);
       const last = await pool.take(prelude);
       await run(last, { what: 'grants and refreshes', source: text(lastItems.map((i) => slice(toc.items[i]!.range)).join('')), transaction: true }, 'own');
       pool.give(last);
@@ -147,8 +149,9 @@ export async function restoreSplit(item: RestoreItem, reader: ZipReader, connect
 // The schedule's units: every data part, and the post-data items (grants and refreshes run after them).
 function units(toc: SplitToc, dataParts: readonly SplitInputPart[]): ScheduleUnit[] {
   const bytes = new Map(dataParts.map((p) => [p.name.slice(p.name.lastIndexOf('/data/') + 1), p.bytes]));
+  const byRelative = new Map(dataParts.map((p) => [p.name.slice(p.name.lastIndexOf('/data/') + 1), p]));
   const dataKey = (relative: string) => {
-    const part = dataParts.find((p) => p.name.endsWith(`/${relative}`));
+    const part = byRelative.get(relative);
     if (!part) throw new Error(`toc.json names ${relative}, which is not in the dump`);
     return `data:${part.name}`;
   };
