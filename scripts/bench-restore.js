@@ -1,5 +1,6 @@
 // node scripts/bench-restore.js: `pgbak restore --jobs 2` against bare createdb +
-// `pg_restore -j 2` of the same custom-format dump, on one throwaway PostgreSQL
+// `pg_restore -j 2` of the same custom-format dump (and, PGBAK_BENCH_CASES=split, of a
+// native dump in the split layout against that same pg_restore), on one throwaway PostgreSQL
 // (pgbench -i -s $PGBAK_BENCH_SCALE, default 50). Runs alternate so drift hits
 // both alike. pgbak's time includes what bare pg_restore does not do: the sha256
 // check of every entry and the extraction of the dump from the zip (a parallel
@@ -8,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measure, median } from './lib/measure.js';
@@ -17,6 +18,9 @@ import { startThrowawayPostgres } from './lib/throwaway-postgres.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scale = Number(process.env.PGBAK_BENCH_SCALE ?? 50);
 const reps = Number(process.env.PGBAK_BENCH_REPS ?? 3);
+// Which pgbak archives are restored against the bare pg_restore: custom (pg_dump), split (native engine, layout split).
+const cases = (process.env.PGBAK_BENCH_CASES ?? 'custom,split').split(',');
+const loadBefore = loadavg().map((n) => n.toFixed(2)).join(' ');
 const work = join(root, '.bench', 'restore');
 const pgbakBin = join(root, 'bin', 'pgbak.js');
 const bin = '/usr/lib/postgresql/15/bin';
@@ -46,43 +50,55 @@ try {
 
   say(`## pgbak restore --jobs 2 vs bare pg_restore -j 2 — ${new Date().toISOString().slice(0, 10)}`);
   say();
-  say(`Command: \`PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} node scripts/bench-restore.js\``);
+  say(`Command: \`PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} PGBAK_BENCH_CASES=${cases.join(',')} node scripts/bench-restore.js\``);
   say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; PostgreSQL 15 (embedded), ${bin}/pg_restore`);
   say(`Dump: pgbench scale ${scale}, custom format, ${(dumpBytes / 2 ** 20).toFixed(0)} MiB. Median of ${reps} runs, the order swapped each time, a CHECKPOINT before each, each restored database dropped at once, autovacuum off.`);
   say('pgbak\'s time includes the sha256 check of the archive and extracting the dump to a private temp dir; the bare run reads an already extracted file.');
   say();
   say('| case | bare createdb + pg_restore -j 2 | pgbak restore --create --jobs 2 | pgbak / bare | pgbak peak RSS |');
   say('|---|---|---|---|---|');
-  const bare = [];
-  const wrapped = [];
   // A restore leaves hundreds of MB of dirty buffers; whichever ran next would pay
   // for flushing them. A CHECKPOINT before each measured run, and the order
   // swapped every repetition, give both the same start.
   const checkpoint = () => run(tool('psql'), ['-X', '-q', '-c', 'CHECKPOINT', 'postgres']);
-  const runBare = async (i) => {
-    checkpoint();
-    const created = await measure(tool('createdb'), [`b${i}`], { env });
-    const restored = await measure(tool('pg_restore'), ['-j', '2', '-d', `b${i}`, dump], { env });
-    bare.push(created.seconds + restored.seconds);
-    run(tool('dropdb'), [`b${i}`]);
-  };
-  const runPgbak = async (i) => {
-    checkpoint();
-    wrapped.push(await measure(process.execPath, [pgbakBin, 'restore', archive, '--target', `r${i}`, '--create', '--jobs', '2', '--quiet'], { env: { ...env, PGBAK_TMPDIR: work } }));
-    run(tool('dropdb'), [`r${i}`]);
-  };
-  for (let i = 0; i < reps; i++) {
-    if (i % 2 === 0) {
-      await runBare(i);
-      await runPgbak(i);
-    } else {
-      await runPgbak(i);
-      await runBare(i);
+  const compare = async (label, pgbakArchive) => {
+    const bare = [];
+    const wrapped = [];
+    const runBare = async (i) => {
+      checkpoint();
+      const created = await measure(tool('createdb'), [`b${i}`], { env });
+      const restored = await measure(tool('pg_restore'), ['-j', '2', '-d', `b${i}`, dump], { env });
+      bare.push(created.seconds + restored.seconds);
+      run(tool('dropdb'), [`b${i}`]);
+    };
+    const runPgbak = async (i) => {
+      checkpoint();
+      wrapped.push(await measure(process.execPath, [pgbakBin, 'restore', pgbakArchive, '--target', `r${i}`, '--create', '--jobs', '2', '--quiet'], { env: { ...env, PGBAK_TMPDIR: work } }));
+      run(tool('dropdb'), [`r${i}`]);
+    };
+    for (let i = 0; i < reps; i++) {
+      if (i % 2 === 0) {
+        await runBare(i);
+        await runPgbak(i);
+      } else {
+        await runPgbak(i);
+        await runBare(i);
+      }
     }
+    const b = median(bare);
+    const w = median(wrapped.map((r) => r.seconds));
+    say(`| ${label}, scale ${scale} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB |`);
+  };
+  if (cases.includes('custom')) await compare('custom', archive);
+  if (cases.includes('split')) {
+    // The same database dumped by the native engine in the split layout: pgbak loads its
+    // tables and builds its indexes on two connections; the bare side is the same pg_restore -j 2.
+    const split = spawnSync(process.execPath, [pgbakBin, 'run', 'full', '--engine', 'native', '--layout', 'split', '--database', 'bench', '--output-dir', join(work, 'zip-split'), '--row-counts', 'off', '--json', '--quiet'], { env, encoding: 'utf8' });
+    if (split.status !== 0) throw new Error(`pgbak run --layout split failed: ${split.stderr}`);
+    await compare('native split layout', JSON.parse(split.stdout).archive);
   }
-  const b = median(bare);
-  const w = median(wrapped.map((r) => r.seconds));
-  say(`| custom, scale ${scale} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB |`);
+  say();
+  say(`Load average before the runs: ${loadBefore}; after: ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
   const left = (await readdir(work)).filter((name) => name.startsWith('pgbak-restore-'));
   if (left.length > 0) throw new Error(`pgbak left temp dirs behind: ${left.join(', ')}`);
   await mkdir(join(root, '.bench'), { recursive: true });

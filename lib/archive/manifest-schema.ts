@@ -14,6 +14,8 @@ const entry = z.object({
   bytes: count,
   sha256,
   compressed: z.boolean(),
+  role: z.enum(['script', 'pre-data', 'data', 'post-data', 'toc']).optional(),
+  table: z.string().optional(),
 });
 
 const step = z.object({
@@ -30,6 +32,7 @@ const step = z.object({
   finishedAt: isoUtc,
   snapshot: z.string().nullable(),
   entries: z.array(entry),
+  layout: z.literal('split').optional(),
   schemaModel: z
     .object({
       entry: z.string().min(1),

@@ -122,8 +122,13 @@ export interface ManifestStep {
   finishedAt: string;
   /** Exported snapshot the step dumped from, when one was shared between steps. */
   snapshot: string | null;
-  /** Archive entries this step produced (several for directory format); restore reads these. */
+  /** Archive entries this step produced (several for directory format and the split layout); restore reads these. */
   entries: ManifestEntry[];
+  /**
+   * Native engine: `split` when the dump is written in parts (each entry has a `role`):
+   * restore loads its tables and builds its indexes in parallel. Absent: one SQL file.
+   */
+  layout?: 'split';
   /**
    * The schema model of the database as the step saw it (same snapshot), stored
    * beside the dump for `pgbak compare`; restore ignores it. Absent for globals and
@@ -162,7 +167,19 @@ export interface ManifestEntry {
   sha256: string;
   /** Deflated in the zip (false: stored, e.g. an already compressed custom-format dump). */
   compressed: boolean;
+  /**
+   * Split layout only: what the entry holds. `script` (the top-level psql script that
+   * `\ir`s the others), `pre-data`, `data` (one table's COPY, or sequence values and
+   * large objects when `table` is absent), `post-data` (indexes, constraints, triggers,
+   * grants…), `toc` (the post-data items and their dependencies, JSON).
+   */
+  role?: PartRole;
+  /** Split layout, `data` entries: the table, named as in `rowCounts` (`public.orders`, `"Weird Schema"."café"`). */
+  table?: string;
 }
+
+/** The parts of a split native dump (see {@link ManifestEntry.role}). */
+export type PartRole = 'script' | 'pre-data' | 'data' | 'post-data' | 'toc';
 
 /** Where a step's schema model is in the archive, with the facts needed to trust it. */
 export interface ManifestSchemaModel {

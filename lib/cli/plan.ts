@@ -60,7 +60,10 @@ function describePlan(plan: Plan, hasPassword: boolean, notify: string[] = []): 
     '',
   ];
   plan.steps.forEach((step, i) => {
-    const target = step.output.type === 'stream' ? `-> ${step.output.entry}${step.output.compress ? '' : ' (stored)'}` : `-> ${step.output.prefix}*`;
+    const split = step.engine === 'native' && step.options.layout === 'split' && step.output.type === 'stream';
+    const target = split && step.output.type === 'stream'
+      ? `-> ${step.output.entry.replace(/\.sql$/, '/')}* (split layout)`
+      : step.output.type === 'stream' ? `-> ${step.output.entry}${step.output.compress ? '' : ' (stored)'}` : `-> ${step.output.prefix}*`;
     lines.push(`# ${i + 1}. ${step.step}: ${step.kind}${step.database === null ? '' : ` of ${step.database}`} ${target}`);
     if (step.engine === 'native') {
       lines.push(describeNative(step));

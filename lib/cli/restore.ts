@@ -83,7 +83,7 @@ export function restoreCommand(ctx: () => CommandContext): CommandModule<object,
           .option('no-owner', { type: 'boolean', default: false, describe: 'do not set object owners', group: 'How:' })
           .option('no-privileges', { type: 'boolean', default: false, describe: 'do not restore GRANT/REVOKE', group: 'How:' })
           .option('disable-triggers', { type: 'boolean', default: false, describe: 'with --data-only: skip triggers and foreign key checks while loading (superuser)', group: 'How:' })
-          .option('jobs', { alias: 'j', type: 'number', describe: 'parallel pg_restore jobs (custom/directory; extracts to a private temp dir)', group: 'How:' })
+          .option('jobs', { alias: 'j', type: 'number', describe: 'parallel jobs: pg_restore -j for custom/directory (extracted to a private temp dir first), pgbak for a native split-layout dump', group: 'How:' })
           .option('no-single-transaction', { type: 'boolean', default: false, describe: 'do not restore in one transaction (all or nothing otherwise; --jobs cannot)', group: 'How:' })
           .option('loader', { choices: ['auto', 'native'] as const, default: 'auto' as const, describe: LOADER_DESCRIPTION, group: 'How:' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'print the commands (password redacted), run nothing', group: 'How:' })

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { dumpFormats, engines, rowCountModes, type DumpFormat, type EngineChoice, type RowCountMode } from '../config/profile-schema.js';
+import { dumpFormats, engines, layouts, rowCountModes, type DumpFormat, type EngineChoice, type Layout, type RowCountMode } from '../config/profile-schema.js';
 import type { RunConfigInput } from '../config/run-config.js';
 import type { GlobalArgs } from './context.js';
 
@@ -21,6 +21,7 @@ export interface RunArgs extends GlobalArgs {
   'schema-model'?: boolean;
   verify?: boolean;
   engine?: EngineChoice;
+  layout?: Layout;
 }
 
 export function withRunOptions<T>(yargs: Argv<T>) {
@@ -38,6 +39,7 @@ export function withRunOptions<T>(yargs: Argv<T>) {
     .option('row-counts', { choices: rowCountModes, describe: 'per-table row counts in the manifest', group: 'Steps:' })
     .option('schema-model', { type: 'boolean', describe: "store each database's schema model for pgbak compare (default); --no-schema-model skips it", group: 'Steps:' })
     .option('engine', { choices: engines, describe: 'pg_dump, native (catalog + COPY through the driver), or auto: pg_dump when a compatible one is installed', group: 'Steps:' })
+    .option('layout', { choices: layouts, describe: 'native engine: one SQL file (single), or parts that restore --jobs loads in parallel (split)', group: 'Steps:' })
     .option('verify', { type: 'boolean', describe: 'restore-test the backup right after writing it (exit 3 on a mismatch); --no-verify skips a profile\'s verify: true' })
     .option('output-dir', { alias: 'o', type: 'string', describe: 'where the zip goes (default ./backups, or PGBAK_OUTPUT_DIR)' })
     .option('storage', { type: 'string', array: true, describe: "s3://bucket/prefix/ or a folder: where the zip goes instead of the profile's storage; repeat for several copies" });
@@ -62,6 +64,7 @@ export function toRunConfigInput(args: RunArgs): RunConfigInput {
       schemaModel: args['schema-model'],
       verify: args.verify,
       engine: args.engine,
+      layout: args.layout,
     },
   };
 }

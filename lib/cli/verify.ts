@@ -28,7 +28,7 @@ export function verifyCommand(ctx: () => CommandContext): CommandModule<object, 
         yargs
           .positional('zip', { type: 'string', demandOption: true, describe: 'the backup archive' })
           .option('server', { type: 'string', describe: 'verify on this host[:port] (default: the server backed up)', group: 'Connection:' })
-          .option('jobs', { alias: 'j', type: 'number', describe: 'parallel pg_restore jobs (custom/directory entries)' })
+          .option('jobs', { alias: 'j', type: 'number', describe: 'parallel jobs: pg_restore -j for custom/directory entries, pgbak for a native split-layout dump' })
           .option('loader', { choices: ['auto', 'native'] as const, default: 'auto' as const, describe: LOADER_DESCRIPTION })
           .option('verify-key', VERIFY_KEY_OPTION),
       )) as never,

@@ -18,6 +18,9 @@ export const rowCountModes = ['exact', 'estimate', 'off'] as const;
 /** Which engine dumps: pg_dump/pg_dumpall, pgbak's own catalog reader, or pg_dump when a compatible one exists. */
 export const engines = ['auto', 'pg_dump', 'native'] as const;
 export type EngineChoice = (typeof engines)[number];
+/** How the native engine lays a database dump out in the zip: one SQL file, or parts a restore runs in parallel. */
+export const layouts = ['single', 'split'] as const;
+export type Layout = (typeof layouts)[number];
 export type RowCountMode = (typeof rowCountModes)[number];
 
 const name = z.string().min(1);
@@ -142,6 +145,12 @@ export const stepSchema = z
     engine: z.enum(engines).optional(),
     /** Native engine: leave out tables the role cannot read (recorded in the manifest) instead of refusing. */
     skipUnreadable: flag.optional(),
+    /**
+     * Native engine: `single` (default) writes one SQL file; `split` writes pre-data SQL, one
+     * COPY entry per table, post-data SQL and a top-level psql script, which `pgbak restore
+     * --jobs N` loads in parallel. Overrides the profile's.
+     */
+    layout: z.enum(layouts).optional(),
   })
   .strict();
 
@@ -169,6 +178,8 @@ export const profileSchema = z
     zipCompressionLevel: wholeNumber(0, 9).optional(),
     /** `auto` (default): pg_dump when a compatible one is installed, else the native engine. */
     engine: z.enum(engines).optional(),
+    /** Native engine: `single` (default) or `split` (see the step's `layout`). */
+    layout: z.enum(layouts).optional(),
     /** Restore-test every backup of this profile right after it is written. */
     verify: flag.optional(),
     /** Sign each archive's manifest with an Ed25519 key; restore and verify check it with `--verify-key`. */
@@ -200,6 +211,16 @@ export const profileSchema = z
       }
       if (step.jobs !== undefined && step.jobs > 1 && step.format !== 'directory' && (step.engine ?? profile.engine) !== 'native') {
         ctx.addIssue({ code: 'custom', path: [...path, 'jobs'], message: 'jobs > 1 needs format: directory (pg_dump runs parallel dumps only there) or engine: native' });
+      }
+      if ((step.layout ?? profile.layout) === 'split' && step.kind !== 'globals-only' && (step.engine ?? profile.engine) !== 'native') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'layout'],
+          message: 'layout: split is written by the native engine only: set engine: native (pg_dump has its own parallel format: format: directory with jobs)',
+        });
+      }
+      if (step.kind === 'globals-only' && step.layout !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'layout'], message: 'kind globals-only writes one SQL file: it takes no layout' });
       }
       if (step.kind === 'globals-only') {
         for (const key of ['database', 'databases', 'format', 'jobs', 'schemas', 'excludeSchemas', 'tables', 'excludeTables', 'excludeTableData', 'blobs', 'compression'] as const) {

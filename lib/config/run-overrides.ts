@@ -1,7 +1,7 @@
 import { PgbakError } from '../errors.js';
 import { deepFreeze } from './deep-freeze.js';
 import { formatPath, type LoadedProfile } from './load-profile.js';
-import { profileSchema, type DumpFormat, type EngineChoice, type Profile, type RowCountMode } from './profile-schema.js';
+import { profileSchema, type DumpFormat, type EngineChoice, type Layout, type Profile, type RowCountMode } from './profile-schema.js';
 
 /** Command-line options that change a profile's steps for one run. */
 export interface StepOverrides {
@@ -17,6 +17,8 @@ export interface StepOverrides {
   verify?: boolean | undefined;
   /** `--engine`: overrides the engine of every step. */
   engine?: EngineChoice | undefined;
+  /** `--layout`: overrides the native layout of every database step. */
+  layout?: Layout | undefined;
 }
 
 /**
@@ -50,7 +52,7 @@ function checkOverridden(loaded: LoadedProfile, overrides: StepOverrides): Profi
 
 // Flags that applyOverrides would not apply (empty lists) leave the profile as parsed.
 function changesProfile(o: StepOverrides): boolean {
-  return Boolean(o.tables?.length || o.excludeTables?.length || o.schemas?.length || o.format || o.engine || o.rowCounts) || o.jobs !== undefined || o.schemaModel !== undefined || o.verify !== undefined;
+  return Boolean(o.tables?.length || o.excludeTables?.length || o.schemas?.length || o.format || o.engine || o.rowCounts || o.layout) || o.jobs !== undefined || o.schemaModel !== undefined || o.verify !== undefined;
 }
 
 /**
@@ -68,6 +70,7 @@ export function applyOverrides(profile: Profile, overrides: StepOverrides): unkn
     if (overrides.format) next.format = overrides.format;
     if (overrides.jobs !== undefined) next.jobs = overrides.jobs;
     if (overrides.engine) next.engine = overrides.engine;
+    if (overrides.layout) next.layout = overrides.layout;
     return next;
   });
   return {

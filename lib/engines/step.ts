@@ -1,7 +1,7 @@
 // The contract every engine meets: write one step of a plan into the archive.
 // The run picks the engine and the snapshot; the engine knows nothing of profiles,
 // of the other engine, or of where the archive goes.
-import type { EntryInfo, ZipWriter } from '../archive/index.js';
+import type { EntryInfo, PartRole, ZipWriter } from '../archive/index.js';
 import type { Secret } from '../config/secret.js';
 import type { QueryClient } from '../db/client.js';
 import type { Sessions } from '../db/sessions.js';
@@ -31,6 +31,8 @@ export interface StepRunResult {
   /** argv as run (no secrets), for the manifest. */
   command: string[];
   entries: EntryInfo[];
+  /** Native split layout: each entry's role (and table), by entry name. */
+  parts?: Record<string, { role: PartRole; table?: string }>;
   startedAt: Date;
   finishedAt: Date;
 }

@@ -1,7 +1,7 @@
 import type { Connection } from '../config/connection-types.js';
 import { toPublicConnection } from '../config/connection-types.js';
 import type { LoadedProfile } from '../config/load-profile.js';
-import type { DumpFormat, Profile, ProfileStep } from '../config/profile-schema.js';
+import type { DumpFormat, Layout, Profile, ProfileStep } from '../config/profile-schema.js';
 import { isPgbakError, PgbakError } from '../errors.js';
 import { selectToolFor, type PgVersion, type ToolInfo, type ToolInventory } from '../tools/index.js';
 import { resolveCompression } from './compression.js';
@@ -64,7 +64,7 @@ export function compile(input: CompileInput): Plan {
       return;
     }
     for (const database of databasesOf(step, connection, facts, where)) {
-      steps.push(engine.engine === 'native' ? compileNative(step, database, engine.reason) : compileDump(step, database, connection, engine.tool, engine.auto, where));
+      steps.push(engine.engine === 'native' ? compileNative(step, database, engine.reason, profile.layout) : compileDump(step, database, connection, engine.tool, engine.auto, where));
     }
   });
   const databases = runDatabases(steps, connection.database);
@@ -124,7 +124,7 @@ function chooseEngine(wanted: 'auto' | 'pg_dump' | 'native', toolName: 'pg_dump'
   }
 }
 
-function compileNative(step: ProfileStep, database: string | null, reason: string | null): PlanStep {
+function compileNative(step: ProfileStep, database: string | null, reason: string | null, profileLayout?: Layout): PlanStep {
   const name = step.name ?? step.kind;
   const entry = database === null ? `${name}/globals.sql` : `${name}/${safeName(database)}.sql`;
   return {
@@ -140,7 +140,7 @@ function compileNative(step: ProfileStep, database: string | null, reason: strin
     snapshot: database !== null,
     tableScope: database === null || step.kind === 'schema-only' || step.kind === 'large-objects' ? null : tableScope(step),
     countLargeObjects: database !== null && dumpsLargeObjects(step),
-    options: nativeOptionsOf(step),
+    options: { ...nativeOptionsOf(step), ...(database !== null && (step.layout ?? profileLayout) === 'split' ? { layout: 'split' as const } : {}) },
   };
 }
 

@@ -46,6 +46,8 @@ export interface NativeOptions {
   skipUnreadable: boolean;
   noRolePasswords: boolean;
   lockWaitTimeout: string | null;
+  /** `split`: parts under the entry's name without `.sql` (see engines/native/split/write-split.ts); absent: one SQL file. */
+  layout?: 'split';
 }
 
 /** A step run by pg_dump / pg_dumpall as a subprocess. */

@@ -52,7 +52,8 @@ export function checkFlags(item: RestoreItem, flags: RestoreFlags): void {
       throw usage(`${where}: ${item.input.name} is compressed with ${item.input.name.endsWith('.lz4') ? 'lz4' : 'zstd'}, which pgbak cannot decompress`, 'extract it (unzip), decompress it and run psql -f on it');
     }
   }
-  if (flags.jobs !== undefined && flags.jobs > 1 && (item.format === 'tar' || item.format === 'plain')) {
+  // pgbak loads a native dump itself: the split layout in parallel, a single file serially (restore-archive warns).
+  if (flags.jobs !== undefined && flags.jobs > 1 && (item.format === 'tar' || (item.format === 'plain' && item.engine !== 'native'))) {
     throw usage(`${where}: --jobs needs a custom or directory-format backup (pg_restore cannot restore ${item.format} in parallel)`);
   }
   tableSelection(flags.tables ?? [], flags.schemas ?? []);

@@ -26,7 +26,8 @@ export async function chooseTools(
   options: { loader?: RestoreLoader | undefined; connection?: ClientSettings } = {},
 ): Promise<Map<RestoreItem, ToolInfo>> {
   const native = (item: RestoreItem) => item.format === 'plain' && item.input.type === 'entry';
-  const forced = (item: RestoreItem) => options.loader === 'native' && native(item);
+  // A split native dump is always pgbak's to load: its parts run on several connections.
+  const forced = (item: RestoreItem) => (options.loader === 'native' && native(item)) || item.input.type === 'split';
   const names = [...new Set(items.filter((item) => !forced(item)).map(toolNameFor))];
   const { inventory, rejected } = await discoverTools({ env, names });
   for (const tool of rejected) logger.debug(`ignored ${tool.path}: ${tool.reason}`);
@@ -35,6 +36,10 @@ export async function chooseTools(
   const psqls = needs ? inventory.psql.filter((tool) => tool.version.major >= needs.major) : inventory.psql;
   const chosen = new Map<RestoreItem, ToolInfo>();
   for (const item of items) {
+    if (item.input.type === 'split') {
+      chosen.set(item, NATIVE_LOADER);
+      continue;
+    }
     const dumpedBy = parseToolVersion(item.dumpVersion) ?? { major: 0, minor: 0, text: item.dumpVersion };
     const floor = server ?? dumpedBy;
     // No psql installed: pgbak runs plain SQL itself.
@@ -44,7 +49,7 @@ export async function chooseTools(
       : toolNameFor(item) === 'pg_restore' ? selectToolFor(inventory, 'pg_restore', floor, settings, { atLeast: dumpedBy }) : choosePsql({ ...inventory, psql: psqls }, floor, logger);
     chosen.set(item, tool);
   }
-  if (options.loader !== 'native' && [...chosen.values()].includes(NATIVE_LOADER)) {
+  if (options.loader !== 'native' && items.some((item) => item.input.type !== 'split' && chosen.get(item) === NATIVE_LOADER)) {
     logger.info(
       psqls.length === 0 && inventory.psql.length > 0 && needs
         ? `no psql here is usable: ${needs.why}: plain SQL is restored by pgbak's native loader`

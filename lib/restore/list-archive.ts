@@ -63,8 +63,10 @@ export async function listArchive(
               const folder = await extractInput(reader, item.input, dir, options.signal, (file) => file === 'toc.dat');
               return runTool({ tool, args: ['--list', folder], env: {}, stdin: null, label, failureHint }, ctx, true);
             })
-          : await runTool({ tool, args: ['--list'], env: {}, stdin: await reader.openStream(item.input.name), label, readsPart: true, failureHint }, ctx, true);
-      tocs.set(listed[index]!, outcome.stdout);
+          : item.input.type === 'entry'
+            ? await runTool({ tool, args: ['--list'], env: {}, stdin: await reader.openStream(item.input.name), label, readsPart: true, failureHint }, ctx, true)
+            : null;
+      if (outcome) tocs.set(listed[index]!, outcome.stdout);
     }
     return {
       archive: archive.path,

@@ -70,6 +70,14 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
     if (!options.noSingleTransaction && !singleTransaction(flags) && items.some((item) => item.database !== null && item.format !== 'plain')) {
       logger.warn(`--jobs ${flags.jobs}: pg_restore cannot restore in parallel inside one transaction, so a failure leaves the target partly restored`);
     }
+    if (!options.noSingleTransaction && (flags.jobs ?? 1) > 1 && items.some((item) => item.input.type === 'split')) {
+      logger.warn(`--jobs ${flags.jobs}: a parallel restore of a split native dump commits each table and item on its own, so a failure leaves the target partly restored`);
+    }
+    for (const item of items) {
+      if ((flags.jobs ?? 1) > 1 && item.engine === 'native' && item.input.type === 'entry' && item.database !== null) {
+        logger.warn(`${item.step} (${item.database}): --jobs ${flags.jobs}: a single-file native dump is one script, restored serially; back up with layout: split (run --layout split) to restore it in parallel`);
+      }
+    }
     const { toCreate, tools } = await withClient(connection, maintenanceDb, async (client) => {
       const info = await readServerInfo(client);
       // Every tool the restore needs is found before anything is created: a missing

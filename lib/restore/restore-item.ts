@@ -11,6 +11,7 @@ import { extractInput, withRestoreTempDir } from './extract.js';
 import { describeNativeLoad, restoreWithNativeLoader, usesNativeLoader, type NativeLoaderFlags } from './native-loader-glue.js';
 import { blankLines, checkUnrestrictedScript, restrictionFor } from './restrict-psql.js';
 import { reorderForClean } from './clean-order.js';
+import { describeSplitLoad, restoreSplit } from './split-restore.js';
 import { runTool, type ToolContext, type ToolOutcome } from './run-tool.js';
 import type { ScriptScan } from '../sql/script/index.js';
 import { PgbakError } from '../errors.js';
@@ -27,6 +28,7 @@ export function needsExtraction(item: RestoreItem, flags: RestoreFlags): boolean
 
 /** The command that restores `item`, as `--dry-run` prints it (`script`: what the scan of a plain entry found). */
 export function describeCommand(item: RestoreItem, tool: ToolInfo, connection: Connection, flags: RestoreFlags & NativeLoaderFlags, script?: ScriptScan): RestoreCommand {
+  if (item.input.type === 'split') return describeSplitLoad(item, connection, flags);
   if (usesNativeLoader(item, tool, flags)) return describeNativeLoad(item, connection, flags);
   const extracted = needsExtraction(item, flags);
   const input = item.input.type === 'directory' ? '<private temp dir>/dump' : `<private temp dir>/${item.input.name.split('/').pop()}`;
@@ -53,6 +55,7 @@ export async function restoreItem(
   ctx: ToolContext,
   script?: ScriptScan,
 ): Promise<ToolOutcome> {
+  if (item.input.type === 'split') return restoreSplit(item, reader, connection, flags, ctx);
   if (usesNativeLoader(item, tool, flags)) return restoreWithNativeLoader(item, reader, connection, flags, ctx);
   const label = `${item.step}${item.database === null ? '' : ` (${item.database})`} -> ${item.target}`;
   const common = { tool, env: secretEnv(connection), label, tolerateErrors: item.database === null, failureHint: failureHint(item, tool, flags) };
@@ -65,7 +68,7 @@ export async function restoreItem(
       return runTool({ ...common, args: buildPgRestoreArgs(item, connection, flags, path, list), stdin }, ctx);
     });
   }
-  if (item.input.type !== 'entry') throw new Error('unreachable: directory input is always extracted');
+  if (item.input.type !== 'entry') throw new Error('unreachable: directory input is always extracted, split input loaded by pgbak');
   if (item.format !== 'plain') {
     return runTool({ ...common, args: buildPgRestoreArgs(item, connection, flags, null), stdin: await reader.openStream(item.input.name) }, ctx);
   }

@@ -50,19 +50,28 @@ export function selectItems(manifest: Manifest, selection: Selection): RestoreIt
 }
 
 function namesEntry(step: ManifestStep, name: string): boolean {
-  const prefix = directoryPrefix(step);
+  const prefix = directoryPrefix(step) ?? splitPrefix(step);
   if (prefix !== null) return name === prefix || `${name}/` === prefix || step.entries.some((e) => e.name === name);
   return step.entries.some((e) => e.name === name);
 }
 
 function toItem(step: ManifestStep, target: string): RestoreItem {
-  return { step: step.name, database: step.database, format: step.format, input: inputOf(step), target, dumpVersion: step.tool.version };
+  return { step: step.name, database: step.database, format: step.format, input: inputOf(step), target, dumpVersion: step.tool.version, engine: step.engine };
 }
 
 /** Where a step's output lies in the zip. */
 export function inputOf(step: ManifestStep): RestoreInput {
   const prefix = directoryPrefix(step);
   if (prefix !== null) return { type: 'directory', prefix, entries: step.entries.map((e) => e.name) };
+  const split = splitPrefix(step);
+  if (split !== null) {
+    return {
+      type: 'split',
+      prefix: split,
+      entries: step.entries.map((e) => e.name),
+      parts: step.entries.map((e) => ({ name: e.name, role: e.role!, ...(e.table !== undefined ? { table: e.table } : {}), bytes: e.bytes })),
+    };
+  }
   const name = step.entries[0]!.name;
   return { type: 'entry', name, gunzip: step.format === 'plain' && name.endsWith('.gz') };
 }
@@ -72,6 +81,13 @@ function directoryPrefix(step: ManifestStep): string | null {
   if (step.format !== 'directory') return null;
   const toc = step.entries.find((e) => e.name.endsWith('/toc.dat'));
   return toc ? toc.name.slice(0, -'toc.dat'.length) : null;
+}
+
+// A split native dump's entries share the prefix of its top-level script.
+function splitPrefix(step: ManifestStep): string | null {
+  if (step.layout !== 'split') return null;
+  const script = step.entries.find((e) => e.role === 'script');
+  return script ? script.name.slice(0, script.name.lastIndexOf('/') + 1) : null;
 }
 
 function describe(selection: Selection): string {

@@ -31,7 +31,11 @@ export interface RestoreOptions {
   noPrivileges?: boolean;
   /** pg_restore --disable-triggers: a data-only restore into tables with foreign keys (superuser). */
   disableTriggers?: boolean;
-  /** Parallel pg_restore jobs (custom or directory entries; the entry is extracted first). */
+  /**
+   * Parallel jobs: pg_restore's for custom and directory entries (the entry is extracted
+   * first), pgbak's own for a native dump in the split layout; a single-file native dump
+   * is restored serially (with a warning).
+   */
   jobs?: number | undefined;
   /** Run without --single-transaction (psql and pg_restore; pg_restore --jobs never has one). */
   noSingleTransaction?: boolean;
@@ -78,12 +82,27 @@ export interface RestoreItem {
   target: string;
   /** pg_dump version that wrote it (pg_restore must be at least as new). */
   dumpVersion: string;
+  /** What wrote it (absent: pg_dump, in items made by hand). */
+  engine?: 'pg_dump' | 'native';
+}
+
+/** One part of a split native dump (see engines/native/split/write-split.ts). */
+export interface SplitInputPart {
+  /** Entry name in the zip. */
+  name: string;
+  role: 'script' | 'pre-data' | 'data' | 'post-data' | 'toc';
+  /** `data` parts of one table, named as in the manifest's row counts. */
+  table?: string;
+  /** Uncompressed size: the biggest tables load first. */
+  bytes: number;
 }
 
 /** A step's output inside the zip: one entry, or a directory dump under a prefix. */
 export type RestoreInput =
   | { type: 'entry'; name: string; /** gunzip while streaming (a plain `.sql.gz`). */ gunzip: boolean }
-  | { type: 'directory'; prefix: string; entries: string[] };
+  | { type: 'directory'; prefix: string; entries: string[] }
+  /** A native dump in the split layout: parts under `prefix`, loaded by pgbak (in parallel with --jobs). */
+  | { type: 'split'; prefix: string; entries: string[]; parts: SplitInputPart[] };
 
 /** One command a restore runs (or, with --dry-run, would run). */
 export interface RestoreCommand {
@@ -101,6 +120,8 @@ export interface RestoreCommand {
     server: string;
     singleTransaction: boolean;
     stopOnError: boolean;
+    /** Split layout: connections loading tables and building indexes at once. */
+    jobs?: number;
   };
 }
 

@@ -62,7 +62,7 @@ export interface VerifyOptions {
   connectionFlags?: ConnectionFlags;
   /** Maintenance database for CREATE / DROP DATABASE (default `postgres`). */
   maintenanceDb?: string | undefined;
-  /** Parallel pg_restore jobs for custom and directory entries. */
+  /** Parallel jobs: pg_restore's for custom and directory entries, pgbak's for a split native dump. */
   jobs?: number | undefined;
   /**
    * Who runs plain SQL entries, as for `restore`: `auto` (default) uses psql when a
@@ -417,7 +417,8 @@ async function verifyGroup(
     const dumped = new Map<string, SequenceValues>();
     for (const item of mine) {
       // Owners and grants may name roles the verifying server lacks; they are not what is compared.
-      const flags = item.format === 'plain' ? { loader } : { noOwner: true, noPrivileges: true, ...(jobs && item.format !== 'tar' ? { jobs } : {}) };
+      // A split native dump is loaded in parallel as restore --jobs does.
+      const flags = item.format === 'plain' ? { loader, ...(jobs && item.input.type === 'split' ? { jobs } : {}) } : { noOwner: true, noPrivileges: true, ...(jobs && item.format !== 'tar' ? { jobs } : {}) };
       const tool = tools.get(item)!;
       await restoreItem(item, reader, tool, connection, flags, env, { logger, signal }, scripts.get(item));
       const step = steps.find((s) => s.name === item.step)!;

@@ -19,6 +19,7 @@ import { lacksAny, missingPrivilegesError, unreadableLargeObjects, type MissingP
 import { checkTableAccess } from './table-access.js';
 import type { CatalogReader, ReadOptions, TocEntry } from './toc.js';
 import { writeDump } from './write-dump.js';
+import { writeSplitDump, type PartOutput } from './split/write-split.js';
 
 /** What `dumpNative` needs: the world it talks to and what to dump. */
 export interface NativeDumpOptions {
@@ -31,7 +32,9 @@ export interface NativeDumpOptions {
   /** How worker connections reach the server (jobs > 1). */
   connection?: Connection;
   /** Where the SQL goes; written with backpressure, never ended here. */
-  output: Writable;
+  output?: Writable;
+  /** Split layout: the parts go here instead of `output` (see writeSplitDump). */
+  parts?: PartOutput;
   kind: NativeDumpKind;
   readOptions: ReadOptions;
   /** Parallel table readers (worker connections); 1 streams every table on `client`. */
@@ -139,20 +142,20 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
   const unreadableObjects = new Set(missing.largeObjects);
   const largeObjectOids = allLargeObjects.filter((oid) => !unreadableObjects.has(oid));
 
-  const sink = new DumpSink(options.output, signal);
+  if (!options.output === !options.parts) throw new PgbakError('INTERNAL', 'a native dump writes either to one output or to parts');
+  const sink = options.output ? new DumpSink(options.output, signal) : null;
+  const common = {
+    entries: written,
+    header: { database: options.database, serverVersion, pgbakVersion, kind },
+    client,
+    role,
+    largeObjects: largeObjectOids,
+    ...(logger ? { logger } : {}),
+    ...(signal ? { signal } : {}),
+    ...(options.onTable ? { onTable: options.onTable } : {}),
+  };
   const write = (parallel: FetchedTableData | null) =>
-    writeDump({
-      entries: written,
-      sink,
-      header: { database: options.database, serverVersion, pgbakVersion, kind },
-      client,
-      role,
-      largeObjects: largeObjectOids,
-      parallel,
-      ...(logger ? { logger } : {}),
-      ...(signal ? { signal } : {}),
-      ...(options.onTable ? { onTable: options.onTable } : {}),
-    });
+    sink ? writeDump({ ...common, parallel, sink }) : writeSplitDump({ ...common, parallel, parts: options.parts!, graph });
   const dataEntries = written.filter((e) => e.kind === 'TABLE DATA' && e.copy);
   let result: { tables: number };
   if (jobs > 1 && dataEntries.length > 1) {
@@ -174,8 +177,9 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
   } else {
     result = await write(null);
   }
-  logger?.info(`native dump of ${options.database}: ${result.tables} table${result.tables === 1 ? '' : 's'}, ${sink.bytes} bytes`);
-  return { bytes: sink.bytes, tables: result.tables, warnings, skipped, sequenceValues: writtenSequenceValues(ordered.entries, setValues) };
+  const bytes = sink?.bytes ?? 0;
+  logger?.info(`native dump of ${options.database}: ${result.tables} table${result.tables === 1 ? '' : 's'}${sink ? `, ${bytes} bytes` : ', split layout'}`);
+  return { bytes, tables: result.tables, warnings, skipped, sequenceValues: writtenSequenceValues(ordered.entries, setValues) };
 }
 
 // Only the SEQUENCE SET entries that made it into the dump (the kind selects them).

@@ -118,10 +118,10 @@ function orderOnce(entries: readonly TocEntry[], graph: DependencyGraph): OrderR
   return { entries: order.map((i) => entries[i]!), warnings };
 }
 
-type Resolver = (ref: ObjectRef) => number | undefined;
+export type Resolver = (ref: ObjectRef) => number | undefined;
 
 // An entry creates a ref; a sub-object without an entry of its own resolves to its owner.
-function createResolver(entries: readonly TocEntry[], graph: DependencyGraph): Resolver {
+export function createResolver(entries: readonly TocEntry[], graph: DependencyGraph): Resolver {
   const byRef = new Map<string, number>();
   entries.forEach((entry, index) => {
     if (!entry.ref) return;

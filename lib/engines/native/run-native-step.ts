@@ -8,6 +8,7 @@ import type { ScopeFilter } from '../../db/table-scope.js';
 import { isOutputFailure } from '../../archive/index.js';
 import { dumpNative } from './dump-native.js';
 import { dumpNativeGlobals } from './globals.js';
+import { createPartOutput } from './split/part-output.js';
 
 /** What a native step produced, plus what it could not read. */
 export interface NativeStepResult {
@@ -46,19 +47,25 @@ export async function runNativeDump(
   let bytes = 0;
   let table: string | undefined;
   const report = () => ctx.progress.update({ step: label, bytes, ...(table ? { table } : {}) });
-  const pass = new Transform({
-    highWaterMark: 256 * 1024,
-    transform(chunk: Buffer, _encoding, callback) {
-      bytes += chunk.length;
-      report();
-      callback(null, chunk);
-    },
-  });
-  // The zip destroys `pass` with its error when it fails; dumpNative's next write then fails.
-  pass.on('error', () => undefined);
-  const entry = ctx.zip.addStream(step.output.entry, pass, { compress: step.output.compress });
+  const counted = () => {
+    const pass = new Transform({
+      highWaterMark: 256 * 1024,
+      transform(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        report();
+        callback(null, chunk);
+      },
+    });
+    // The zip destroys `pass` with its error when it fails; dumpNative's next write then fails.
+    pass.on('error', () => undefined);
+    return pass;
+  };
+  const split = step.options.layout === 'split';
+  const pass = split ? null : counted();
+  const entry = pass ? ctx.zip.addStream(step.output.entry, pass, { compress: step.output.compress }) : null;
   // A rejected entry (disk full) destroys `pass`, which fails dumpNative's next write; never unhandled.
-  entry.catch(() => undefined);
+  entry?.catch(() => undefined);
+  const parts = split ? createPartOutput(ctx.zip, step.output.entry.replace(/\.sql$/, '/'), step.output.compress, counted, ctx.signal) : null;
   ctx.logger.info(`${step.step} (${step.database}): native engine, ${step.options.jobs} job${step.options.jobs === 1 ? '' : 's'}`);
   let dumped;
   try {
@@ -67,7 +74,7 @@ export async function runNativeDump(
       database: step.database,
       snapshotId: session.snapshotId,
       connection: session.connection,
-      output: pass,
+      ...(pass ? { output: pass } : { parts: parts! }),
       kind: step.kind,
       readOptions: {
         noOwner: step.options.noOwner,
@@ -92,22 +99,30 @@ export async function runNativeDump(
     });
   } catch (error) {
     ctx.progress.clear();
-    pass.destroy();
+    pass?.destroy();
     // When the archive failed first (disk full), that is the reason, not the closed stream it left.
-    const written = await entry.then(() => null, (reason: unknown) => reason);
+    const written = entry ? await entry.then(() => null, (reason: unknown) => reason) : await parts!.abandon();
     throw isOutputFailure(written) ? written : error;
   }
-  pass.end();
-  const info = await entry;
+  pass?.end();
+  const infos = entry ? [await entry] : parts!.entries;
   ctx.progress.clear();
-  ctx.logger.info(`${step.step} (${step.database}): ${info.name} written, ${info.bytes} bytes, ${dumped.tables} table${dumped.tables === 1 ? '' : 's'}`);
+  const total = infos.reduce((sum, info) => sum + info.bytes, 0);
+  const what = entry ? infos[0]!.name : `${infos.length} entries (split layout) under ${step.output.entry.replace(/\.sql$/, '/')}`;
+  ctx.logger.info(`${step.step} (${step.database}): ${what} written, ${total} bytes, ${dumped.tables} table${dumped.tables === 1 ? '' : 's'}`);
   const omitted = [
     ...dumped.skipped.tables.map((t) => `table ${t}: not readable by the role (skipUnreadable)`),
     ...dumped.skipped.sequences.map((q) => `sequence ${q}: not readable by the role`),
     ...dumped.skipped.largeObjects.map((oid) => `large object ${oid}: not readable by the role`),
   ];
   return {
-    result: { command: ['pgbak', 'native', `--jobs=${step.options.jobs}`], entries: [info], startedAt, finishedAt: new Date() },
+    result: {
+      command: ['pgbak', 'native', `--jobs=${step.options.jobs}`, ...(split ? ['--layout=split'] : [])],
+      entries: infos,
+      ...(parts ? { parts: parts.roles } : {}),
+      startedAt,
+      finishedAt: new Date(),
+    },
     omitted,
     warnings: dumped.warnings,
     sequenceValues: dumped.sequenceValues,

@@ -53,7 +53,7 @@ export async function writeDump(options: WriteDumpOptions): Promise<{ tables: nu
       await writeTableData(entry, options);
       tables++;
     } else if (entry.sql.trim() !== '') {
-      await sink.write(`${renderEntryComment(entry)}${entry.sql.endsWith('\n') ? entry.sql : `${entry.sql}\n`}\n\n`);
+      await sink.write(renderEntry(entry));
     }
   }
   await writeLargeObjects();
@@ -61,7 +61,13 @@ export async function writeDump(options: WriteDumpOptions): Promise<{ tables: nu
   return { tables };
 }
 
-async function writeTableData(entry: TocEntry, options: WriteDumpOptions): Promise<void> {
+/** An entry as the dump writes it: pg_dump's comment, its SQL, two blank lines. */
+export function renderEntry(entry: TocEntry): string {
+  return `${renderEntryComment(entry)}${entry.sql.endsWith('\n') ? entry.sql : `${entry.sql}\n`}\n\n`;
+}
+
+/** A TABLE DATA entry as a `COPY … FROM stdin;` block with its rows (from a worker's file or the leader's connection). */
+export async function writeTableData(entry: TocEntry, options: Pick<WriteDumpOptions, 'sink' | 'client' | 'role' | 'parallel' | 'logger' | 'onTable'>): Promise<void> {
   const copy = entry.copy!;
   const { sink } = options;
   options.logger?.verbose(`native dump: writing ${entry.id}`);

@@ -40,6 +40,7 @@ beforeAll(async () => {
   customBytes = await readFile(custom.archive);
   await put('pg/custom.zip', customBytes);
   await put('pg/plain.zip', await readFile(plain.archive));
+  await put('pg/split.zip', await readFile((await state.backup(source, ['full', '--engine', 'native', '--layout', 'split'])).archive));
   // A directory-format backup of several MiB: random text compresses little, the big table is most of it.
   const wide = await state.fresh('rs3_wide');
   await query(cluster, wide.name, "CREATE TABLE big (id int PRIMARY KEY, pad text); INSERT INTO big SELECT g, md5(random()::text) || md5(random()::text) || md5(random()::text) FROM generate_series(1, 150000) g");
@@ -98,6 +99,16 @@ describeWithTools('pgbak restore s3://…', () => {
 
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, archive: `s3://${BUCKET}/pg/plain.zip`, items: [{ format: 'plain', target, created: true }] });
+    expect(await snapshotDatabase(cluster, target)).toEqual(SEEDED_SNAPSHOT);
+  });
+
+  it('restores a native backup in the split layout with --jobs 2, each part streamed from the bucket', async () => {
+    const target = state.unusedName('rs3_split');
+
+    const result = await pgbak(['restore', `s3://${BUCKET}/pg/split.zip`, '--target', target, '--create', '--jobs', '2', '--json'], s3Env());
+
+    expect(result.stderr).not.toContain('pgbak: error');
+    expect(result.exitCode).toBe(0);
     expect(await snapshotDatabase(cluster, target)).toEqual(SEEDED_SNAPSHOT);
   });
 

@@ -56,6 +56,30 @@ describe('compile: choosing the engine', () => {
     expect(globals?.engine === 'native' && globals.options.noRolePasswords).toBe(true);
   });
 
+  describe('layout: split', () => {
+    it('takes the split layout from the profile, a step or --layout, for database steps only', () => {
+      const fromProfile = compileProfile(profileOf('engine: native\nlayout: split\nsteps:\n  - kind: full\n  - kind: globals-only\n'));
+      const [dump, globals] = fromProfile.steps;
+      expect(dump?.engine === 'native' && dump.options.layout).toBe('split');
+      expect(globals?.engine === 'native' && globals.options.layout).toBeUndefined();
+      const fromStep = compileProfile(profileOf('engine: native\nsteps:\n  - kind: full\n    layout: split\n'));
+      expect(fromStep.steps[0]!.engine === 'native' && fromStep.steps[0]!.options.layout).toBe('split');
+      const fromFlag = compileProfile(stepProfile('kind: full'), { overrides: { engine: 'native', layout: 'split' } });
+      expect(fromFlag.steps[0]!.engine === 'native' && fromFlag.steps[0]!.options.layout).toBe('split');
+      const single = compileProfile(profileOf('engine: native\nsteps:\n  - kind: full\n'));
+      expect(single.steps[0]!.engine === 'native' && single.steps[0]!.options.layout).toBeUndefined();
+    });
+
+    it('refuses layout split where pg_dump may run (engine pg_dump or auto): pg_dump has its own formats', () => {
+      expect(() => compileProfile(profileOf('steps:\n  - kind: full\n    layout: split\n'))).toThrow(/layout: split is written by the native engine only/);
+      expect(() => compileProfile(stepProfile('kind: full'), { overrides: { engine: 'pg_dump', layout: 'split' } })).toThrow(/set engine: native/);
+    });
+
+    it('refuses a layout on a globals-only step', () => {
+      expect(() => compileProfile(profileOf('engine: native\nsteps:\n  - kind: globals-only\n    layout: split\n'))).toThrow(/globals-only writes one SQL file/);
+    });
+  });
+
   describe('sslrootcert=system, which client tools older than 16 read as a file named "system"', () => {
     const system = { ...connection, sslrootcert: 'system' };
 

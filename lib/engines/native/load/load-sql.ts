@@ -28,6 +28,12 @@ export interface LoadSqlOptions {
   /** Wrap the script in BEGIN … COMMIT (ROLLBACK on error or abort), as `psql --single-transaction`. */
   singleTransaction: boolean;
   /**
+   * The caller has opened a transaction around this load (several scripts in one
+   * transaction): the script's own BEGIN/COMMIT are left out as with `singleTransaction`,
+   * but none is opened, committed or rolled back here. Not with `singleTransaction`.
+   */
+  outerTransaction?: boolean;
+  /**
    * Stop at the first error, as `psql -v ON_ERROR_STOP=1` (default). With false,
    * errors are collected and the script goes on (a globals script, where "role
    * already exists" is expected); not with `singleTransaction`.
@@ -71,12 +77,14 @@ export interface LoadSqlResult {
  */
 export async function loadSql(options: LoadSqlOptions): Promise<LoadSqlResult> {
   const { client, singleTransaction } = options;
+  const outer = options.outerTransaction === true;
   const stopOnError = options.stopOnError ?? true;
-  if (singleTransaction && !stopOnError) throw new PgbakError('INTERNAL', 'loadSql: a single transaction cannot go on after an error');
+  if ((singleTransaction || outer) && !stopOnError) throw new PgbakError('INTERNAL', 'loadSql: a single transaction cannot go on after an error');
+  if (singleTransaction && outer) throw new PgbakError('INTERNAL', 'loadSql: a transaction is opened either here or by the caller');
   const signal = options.signal ?? new AbortController().signal;
   const stats = options.stats ?? { bytesRead: 0, maxBufferedBytes: 0 };
   const result: LoadSqlResult = { statements: 0, copies: 0, rows: 0, skipped: 0, errors: [], stats };
-  const outcome = singleTransaction ? 'nothing was restored: the script runs in one transaction, rolled back' : 'the statements before it stay committed';
+  const outcome = singleTransaction || outer ? 'nothing was restored: the script runs in one transaction, rolled back' : 'the statements before it stay committed';
 
   let running = false;
   let copying: CopyStreamQuery | null = null;
@@ -107,7 +115,7 @@ export async function loadSql(options: LoadSqlOptions): Promise<LoadSqlResult> {
     }
     for await (const item of splitSql(options.source, { stats })) {
       line = item.line;
-      if (signal.aborted) throw interrupted(line, singleTransaction);
+      if (signal.aborted) throw interrupted(line, singleTransaction || outer);
       try {
         if (item.type === 'copy') {
           options.onStatement?.({ type: 'copy', line: item.line, sql: item.sql, skipped: false });
@@ -123,7 +131,7 @@ export async function loadSql(options: LoadSqlOptions): Promise<LoadSqlResult> {
           continue;
         }
         const control = classifyTransactionControl(item.sql);
-        if (control !== null && singleTransaction) {
+        if (control !== null && (singleTransaction || outer)) {
           if (control === 'rollback') {
             throw new SqlScriptError(item.line, 'the script rolls back its own transaction, which cannot be honoured inside one transaction', 'restore with --no-single-transaction');
           }
@@ -136,14 +144,14 @@ export async function loadSql(options: LoadSqlOptions): Promise<LoadSqlResult> {
         await run(() => client.query(item.sql));
         result.statements++;
       } catch (error) {
-        if (signal.aborted) throw interrupted(line, singleTransaction);
+        if (signal.aborted) throw interrupted(line, singleTransaction || outer);
         const failure = describeFailure(item, error, outcome);
         if (stopOnError) throw failure;
         result.errors.push(failure);
         options.onError?.(failure);
       }
     }
-    if (signal.aborted) throw interrupted(line, singleTransaction);
+    if (signal.aborted) throw interrupted(line, singleTransaction || outer);
     if (singleTransaction) {
       await run(() => client.query('COMMIT'));
       open = false;
@@ -151,7 +159,7 @@ export async function loadSql(options: LoadSqlOptions): Promise<LoadSqlResult> {
     return result;
   } catch (error) {
     if (open) await client.query('ROLLBACK').catch(() => undefined);
-    if (signal.aborted && !(error instanceof PgbakError && error.code === 'INTERRUPTED')) throw interrupted(line, singleTransaction);
+    if (signal.aborted && !(error instanceof PgbakError && error.code === 'INTERRUPTED')) throw interrupted(line, singleTransaction || outer);
     throw error;
   } finally {
     signal.removeEventListener('abort', onAbort);

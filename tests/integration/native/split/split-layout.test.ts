@@ -1,0 +1,179 @@
+// The native engine's split layout (#12): pre-data, one COPY entry per table,
+// post-data, toc.json and a top-level psql script. `pgbak restore --jobs N` loads
+// it on N connections and must give the same database as the single-file layout;
+// stock psql runs it after unzip; a failing table stops the restore, named.
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { runCli, startCli } from '../../../support/cli.js';
+import { getCluster, hasClientTools, pgEnv, query, type ClusterInfo, type TestDatabase } from '../../../support/db.js';
+import { makeTempDir, psqlFile, runBackup, trackTestResources, type Backup } from '../../../support/restore-helpers.js';
+import { seedDatabase, snapshotDatabase } from '../../../support/seed.js';
+import { rewriteEntry } from '../../restore/tamper.js';
+
+const describeWithTools = hasClientTools(['pg_dump', 'psql']) ? describe : describe.skip;
+
+async function schemaOf(cluster: ClusterInfo, database: string): Promise<string> {
+  const result = await execa('pg_dump', ['--schema-only', '--no-owner', '-d', database], { env: pgEnv(cluster, database), stdin: 'ignore' });
+  // \restrict keys are random per run.
+  return String(result.stdout).replace(/^\\(un)?restrict .*$/gm, '');
+}
+
+describeWithTools('native split layout on PostgreSQL 15', () => {
+  const cluster = getCluster(15);
+  const resources = trackTestResources(cluster);
+  let source: TestDatabase;
+  let split: Backup;
+  let single: Backup;
+  const targets: string[] = [];
+  const target = (name: string) => {
+    const full = `t_split_${name}_${process.pid}`;
+    targets.push(full);
+    return full;
+  };
+
+  beforeAll(async () => {
+    source = await resources.freshDatabase('split');
+    await seedDatabase(cluster, source.name);
+    // A big referenced table and a small one that references it: loaded side by side, the
+    // small one would finish first and fail its foreign key in a data-only restore.
+    await query(cluster, source.name, `CREATE TABLE public.split_parent (id int PRIMARY KEY, pad text);
+      INSERT INTO public.split_parent SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g;
+      CREATE TABLE public.split_child (parent int REFERENCES public.split_parent);
+      INSERT INTO public.split_child VALUES (19999), (20000);`);
+    const env = pgEnv(cluster, source.name);
+    // Read by two connections: the parallel dump writes the same parts.
+    split = resources.keep(await runBackup(['full', '--engine', 'native', '--layout', 'split', '--jobs', '2'], env));
+    single = resources.keep(await runBackup(['full', '--engine', 'native'], env));
+  });
+  afterAll(async () => {
+    for (const name of targets) await query(cluster, 'postgres', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await resources.release();
+  });
+
+  it('describes the parts in the manifest: roles, one data entry per table named as in the row counts', () => {
+    const step = split.manifest.steps[0]!;
+    expect(step.layout).toBe('split');
+    expect(step.command).toContain('--layout=split');
+    const roles = step.entries.map((e) => e.role);
+    expect(roles[0]).toBe('pre-data');
+    expect(roles.slice(-3)).toEqual(['post-data', 'toc', 'script']);
+    const tables = step.entries.filter((e) => e.role === 'data' && e.table !== undefined).map((e) => e.table!);
+    expect(tables.sort()).toEqual(Object.keys(step.rowCounts!.tables).sort());
+    for (const entry of step.entries) expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(single.manifest.steps[0]!.layout).toBeUndefined();
+  });
+
+  it.each([1, 2])('restores with --jobs %i to the same database as the single-file layout', async (jobs) => {
+    const fromSplit = target(`j${jobs}`);
+    const fromSingle = target(`single${jobs}`);
+    const env = pgEnv(cluster, 'postgres');
+    const restore = await runCli(['restore', split.archive, '--target', fromSplit, '--create', '--jobs', String(jobs)], { env });
+    expect(restore.stderr).not.toContain('pgbak: error');
+    expect(restore.exitCode).toBe(0);
+    if (jobs > 1) expect(restore.stderr).toMatch(/--jobs 2: a parallel restore of a split native dump commits each table and item on its own/);
+    const plain = await runCli(['restore', single.archive, '--target', fromSingle, '--create'], { env });
+    expect(plain.exitCode).toBe(0);
+    expect(await snapshotDatabase(cluster, fromSplit)).toEqual(await snapshotDatabase(cluster, source.name));
+    expect(await snapshotDatabase(cluster, fromSplit)).toEqual(await snapshotDatabase(cluster, fromSingle));
+    expect(await schemaOf(cluster, fromSplit)).toBe(await schemaOf(cluster, source.name));
+    const compare = await runCli(['compare', '--s-db', source.name, '--t-db', fromSplit], { env });
+    expect(compare.exitCode).toBe(0);
+  });
+
+  it('verifies like any other backup, in parallel with --jobs', async () => {
+    const verify = await runCli(['verify', split.archive, '--json', '--jobs', '2'], { env: pgEnv(cluster, 'postgres') });
+    expect(verify.stderr).not.toContain('pgbak: error');
+    expect(verify.exitCode).toBe(0);
+  });
+
+  it('restores with stock psql after unzip, through the top-level script', async () => {
+    const dir = await makeTempDir('pgbak-split-unzip-');
+    await execa('unzip', ['-q', split.archive, '-d', dir]);
+    const name = target('psql');
+    await query(cluster, 'postgres', `CREATE DATABASE "${name}"`);
+    const script = split.manifest.steps[0]!.entries.find((e) => e.role === 'script')!.name;
+    // From another folder: the script includes its parts relative to itself (\ir).
+    await psqlFile(cluster, name, join(dir, script));
+    expect(await snapshotDatabase(cluster, name)).toEqual(await snapshotDatabase(cluster, source.name));
+  });
+
+  it('restores the whole step when its top-level script is named: pgbak loads the parts, psql never runs the script', async () => {
+    // Restoring the step (any of its entries named) loads the parts with pgbak's loader instead.
+    const script = split.manifest.steps[0]!.entries.find((e) => e.role === 'script')!.name;
+    const dry = await runCli(['restore', split.archive, '--entry', script, '--target', target('dry'), '--dry-run', '--json'], { env: pgEnv(cluster, 'postgres') });
+    expect(dry.exitCode).toBe(0);
+    const commands = (JSON.parse(dry.stdout) as { commands: { loader?: { jobs?: number }; stdin: string | null }[] }).commands;
+    expect(commands).toHaveLength(1);
+    expect(commands[0]!.loader?.jobs).toBe(1);
+    expect(commands[0]!.stdin).toMatch(/\* \(split layout\)$/);
+  });
+
+  it('stops at a table whose rows fail to load: exit 1, the table named, every connection closed', async () => {
+    const step = split.manifest.steps[0]!;
+    const data = step.entries.find((e) => e.role === 'data' && e.table !== undefined && e.bytes > 200)!;
+    // A row with one column too many, in an archive whose manifest still matches.
+    const broken = await rewriteEntry(split.archive, data.name, (text) => text.replace(/FROM stdin;\n/, 'FROM stdin;\nnot\ta\trow\twith\ttoo\tmany\tcolumns\tx\ty\tz\tq\tr\ts\n'), true);
+    const name = target('broken');
+    const restore = await runCli(['restore', broken, '--target', name, '--create', '--jobs', '2'], { env: pgEnv(cluster, 'postgres') });
+    expect(restore.exitCode).toBe(1);
+    expect(restore.stderr).toContain(`stopped at table ${data.table} (${data.name})`);
+    expect(restore.stderr).toMatch(/partly restored/);
+    const sessions = await query<{ n: string }>(cluster, 'postgres', `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = '${name}'`);
+    expect(sessions[0]!.n).toBe('0');
+  });
+
+  it('stops every connection when interrupted (SIGINT): exit 130, no session left on the target', async () => {
+    const step = split.manifest.steps[0]!;
+    const data = step.entries.find((e) => e.table === 'public.split_parent')!;
+    // A million more rows: long enough a load to be interrupted in the middle.
+    const more = Array.from({ length: 1_000_000 }, (_, i) => `${20_001 + i}\tx\n`).join('');
+    const slow = await rewriteEntry(split.archive, data.name, (text) => text.replace(/FROM stdin;\n/, `FROM stdin;\n${more}`), true);
+    const name = target('sigint');
+    const restore = startCli(['restore', slow, '--target', name, '--create', '--jobs', '2', '--verbose'], { env: pgEnv(cluster, 'postgres') });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      restore.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('loading table public.split_parent')) resolve();
+      });
+      void restore.then(() => reject(new Error(`the restore ended before it was interrupted:\n${stderr}`)));
+    });
+    restore.kill('SIGINT');
+    const result = await restore;
+    expect(result.exitCode).toBe(130);
+    expect(String(result.stderr)).toMatch(/interrupted/);
+    let sessions = '1';
+    for (let i = 0; i < 50 && sessions !== '0'; i++) {
+      sessions = (await query<{ n: string }>(cluster, 'postgres', `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = '${name}'`))[0]!.n;
+      if (sessions !== '0') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(sessions).toBe('0');
+  });
+
+  it('loads a data-only split dump into a schema whose foreign keys are in force, referenced tables first', async () => {
+    const dataOnly = resources.keep(await runBackup(['data-only', '--engine', 'native', '--layout', 'split'], pgEnv(cluster, source.name)));
+    const name = target('dataonly');
+    await query(cluster, 'postgres', `CREATE DATABASE "${name}"`);
+    const schema = await execa('pg_dump', ['--schema-only', '-d', source.name], { env: pgEnv(cluster, source.name), stdin: 'ignore' });
+    await execa('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', name], { env: pgEnv(cluster, name), input: String(schema.stdout) });
+    const restore = await runCli(['restore', dataOnly.archive, '--target', name, '--force', '--jobs', '2'], { env: pgEnv(cluster, 'postgres') });
+    expect(restore.stderr).not.toContain('pgbak: error');
+    expect(restore.exitCode).toBe(0);
+    // A data-only dump refreshes no materialized view (pg_dump's neither): the snapshot reads them.
+    const views = await query<{ sql: string }>(cluster, name, "SELECT format('REFRESH MATERIALIZED VIEW %I.%I', schemaname, matviewname) AS sql FROM pg_matviews");
+    for (const view of views) await query(cluster, name, view.sql);
+    expect(await snapshotDatabase(cluster, name)).toEqual(await snapshotDatabase(cluster, source.name));
+  });
+
+  it('restores a single-file native dump with --jobs serially, saying so', async () => {
+    const restore = await runCli(['restore', single.archive, '--target', target('serial'), '--create', '--jobs', '2'], { env: pgEnv(cluster, 'postgres') });
+    expect(restore.exitCode).toBe(0);
+    expect(restore.stderr).toMatch(/a single-file native dump is one script, restored serially; back up with layout: split/);
+  });
+
+  it('refuses layout split for a step pg_dump runs: exit 2', async () => {
+    const run = await runCli(['run', 'full', '--engine', 'pg_dump', '--layout', 'split', '--output-dir', await makeTempDir()], { env: pgEnv(cluster, source.name) });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/layout: split is written by the native engine only/);
+  });
+});
