@@ -169,6 +169,37 @@ describeIt('pgbak run with age encryption', () => {
     expect(verified.exitCode).toBe(3);
   });
 
+  it('encrypted and signed with pgbak keygen\'s keys: restore checks both the age key and the signature; another signing key is exit 3, nothing restored', async () => {
+    const keys = join(await makeTempDir('pgbak-age-keys-'), 'keys');
+    const made = await pgbak(['keygen', '--out', keys]);
+    expect(made.exitCode).toBe(0);
+    const otherKeys = join(await makeTempDir('pgbak-age-keys-'), 'keys');
+    expect((await pgbak(['keygen', '--out', otherKeys])).exitCode).toBe(0);
+    const recipient = (await readFile(join(keys, 'age.pub'), 'utf8')).trim();
+    const out = await makeTempDir('pgbak-age-out-');
+    const file = await profile('enc-signed', ['encryption:', `  ageRecipientsFile: ${join(keys, 'age.pub')}`, 'signing:', `  keyFile: ${join(keys, 'signing.key')}`, 'steps:', '  - kind: full']);
+    const run = await runProfile(file, out);
+    expect(run.exitCode).toBe(0);
+    const archive = await onlyArchive(out);
+    expect(made.stdout).toContain(recipient);
+
+    // The signature is inside the encrypted zip: age -d and unzip show it.
+    expect(ageDecryptToZip(archive, join(keys, 'age.key'), join(out, 'x.zip'))).toContain('manifest.json.sig');
+
+    const target = state.unusedName('age_signed');
+    const restored = await pgbak(['restore', archive, '--identity', join(keys, 'age.key'), '--verify-key', join(keys, 'signing.pub'), '--target', target, '--create', '--json']);
+    expect(restored.exitCode).toBe(0);
+    expect(restored.stderr).not.toMatch(/authenticity not checked/);
+    expect(JSON.parse(restored.stdout)).toMatchObject({ authenticity: 'verified', signed: true });
+    expect(await query(cluster, target, 'SELECT count(*)::int AS n FROM items')).toEqual([{ n: 3000 }]);
+
+    const refusedTarget = state.unusedName('age_signed_refused');
+    const refused = await pgbak(['restore', archive, '--identity', join(keys, 'age.key'), '--verify-key', join(otherKeys, 'signing.pub'), '--target', refusedTarget, '--create']);
+    expect(refused.exitCode).toBe(3);
+    expect(refused.stderr).toMatch(/signature refused/);
+    expect(await databaseExists(refusedTarget)).toBe(false);
+  });
+
   it('run --verify reads the encrypted archive back without an identity (the file key of the run)', async () => {
     const out = await makeTempDir('pgbak-age-out-');
     const file = await profile('enc-verify', ['encryption:', `  ageRecipients: ["${key.recipient}"]`, 'steps:', '  - kind: full']);
