@@ -7,7 +7,7 @@ import { link, lstat, mkdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PgbakError } from '../errors.js';
-import { createPrivateFile } from '../private-fs.js';
+import { createPrivateFile, isTaken } from '../private-fs.js';
 import { generateX25519 } from './age/index.js';
 import { signingKeyId } from './signing/index.js';
 
@@ -33,7 +33,7 @@ export async function generateKeys(outDir: string, now = new Date()): Promise<Ge
   const dir = resolve(outDir);
   await makeFolder(dir);
   const taken = [];
-  for (const name of Object.values(KEY_FILES)) if (await exists(join(dir, name))) taken.push(name);
+  for (const name of Object.values(KEY_FILES)) if (await isTaken(join(dir, name))) taken.push(name);
   if (taken.length > 0) {
     throw new PgbakError('USAGE', `${dir} already holds ${taken.join(', ')}: keygen never overwrites keys; nothing was written`, {
       hint: 'choose another --out folder, or move the old keys away first (archives encrypted to them need them to be read)',
@@ -95,12 +95,3 @@ async function makeFolder(dir: string): Promise<void> {
   if (!stats.isDirectory()) throw new PgbakError('USAGE', `${dir} is not a folder`, { hint: 'give --out a folder (created 0700 when missing)' });
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
