@@ -348,7 +348,7 @@ describe('pgbak run with S3 storage and retention', () => {
     const left = await keysUnder(prefix);
     expect(left).not.toContain(firstZip);
     // Its log went with it, as a sidecar.
-    expect(left.filter((key) => key.startsWith(firstZip.replace(/\.zip$/, '')))).toEqual([]);
+    expect(left.filter((key) => key.startsWith(firstZip.replace(/\.zip$/, '.')))).toEqual([]);
     // The new run's zip (the newest) and the newest verified one.
     expect(left.filter((key) => key.startsWith('kept-') && key.endsWith('.zip'))).toHaveLength(2);
     expect(left).toEqual(expect.arrayContaining(['holiday-photos.zip', other, verified]));
