@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import type { QueryClient } from '../../db/client.js';
 import { describePgError } from '../../db/errors.js';
+import { CopyOutStream } from './copy-out.js';
 import { quoteIdent, quoteQualified } from '../../sql/quote.js';
 import type { DumpSink } from './dump-sink.js';
 import { isRowSecurityError, rowSecurityError } from './session-setup.js';
@@ -31,8 +31,8 @@ function columnList(copy: CopySpec): string {
 
 /**
  * Starts `COPY … TO STDOUT` for a table on `client` and returns the rows as a
- * stream (pg-copy-streams: it pauses the socket when the reader stops reading,
- * so memory stays flat).
+ * stream (CopyOutStream: it pauses the socket when the reader stops reading,
+ * so memory stays flat; its chunks are the socket's, not one per row).
  *
  * A stream destroyed before its end (interrupted, or a parallel worker failed)
  * closes `client`: the protocol cannot stop a COPY OUT midway, and the rows
@@ -41,7 +41,7 @@ function columnList(copy: CopySpec): string {
  */
 export function startCopyOut(client: QueryClient, copy: CopySpec): Readable {
   // QueryClient is pg.Client underneath; the structural type leaves out the streaming overload.
-  const stream: Readable = (client as unknown as pg.Client).query(copyTo(copyToStatement(copy)));
+  const stream: Readable = (client as unknown as pg.Client).query(new CopyOutStream(copyToStatement(copy)));
   let failed = false;
   // Also keeps the "Connection terminated" the closed client reports to a destroyed stream from crashing the process.
   stream.on('error', () => {
