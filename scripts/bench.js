@@ -2,8 +2,12 @@
 // on one throwaway PostgreSQL (pgbench -i -s $PGBAK_BENCH_SCALE, default 50, about
 // 750 MB). Runs alternate (bare, pgbak, bare, pgbak…) so drift hits both alike.
 // Prints a Markdown report (also written to .bench/report.md) for BENCHMARKS.md.
-// PGBAK_BENCH_ONLY=native runs only the native engine vs pg_dump -Fp section.
+// PGBAK_BENCH_ONLY=native runs only the native engine vs pg_dump -Fp section;
+// PGBAK_BENCH_CASES=deflate,stored,jobs2 picks its cases (default: all three), and
+// PGBAK_BENCH_BASELINE=<other build>/bin/pgbak.js adds that build's native runs beside
+// (alternating with the others), to see what a change did on the same machine state.
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +21,10 @@ const scale = Number(process.env.PGBAK_BENCH_SCALE ?? 50);
 const reps = Number(process.env.PGBAK_BENCH_REPS ?? 3);
 const only = process.env.PGBAK_BENCH_ONLY ?? '';
 if (only !== '' && only !== 'native') throw new Error(`PGBAK_BENCH_ONLY: expected native, got ${only}`);
+const nativeCases = (process.env.PGBAK_BENCH_CASES ?? 'deflate,stored,jobs2').split(',').filter(Boolean);
+const unknownCase = nativeCases.find((c) => !['deflate', 'stored', 'jobs2'].includes(c));
+if (unknownCase) throw new Error(`PGBAK_BENCH_CASES: expected deflate, stored or jobs2, got ${unknownCase}`);
+const baselineBin = process.env.PGBAK_BENCH_BASELINE ?? '';
 const work = join(root, '.bench');
 const pgbakBin = join(root, 'bin', 'pgbak.js');
 
@@ -80,7 +88,8 @@ try {
     say(`| empty database (start-up cost), custom | ${b.toFixed(3)} s | ${w.toFixed(3)} s | +${(w - b).toFixed(3)} s | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB | |`);
   }
   if (only === 'native') {
-    say(`Command: \`PGBAK_BENCH_ONLY=native PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} node scripts/bench.js\` (after npm run build)`);
+    const extra = `${process.env.PGBAK_BENCH_CASES ? ` PGBAK_BENCH_CASES=${process.env.PGBAK_BENCH_CASES}` : ''}${baselineBin ? ` PGBAK_BENCH_BASELINE=${baselineBin}` : ''}`;
+    say(`Command: \`PGBAK_BENCH_ONLY=native PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps}${extra} node scripts/bench.js\` (after npm run build)`);
     say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; PostgreSQL 15 (embedded), ${pgDump}`);
   }
   await benchNative(pgDump);
@@ -107,29 +116,77 @@ async function benchNative(pgDump) {
   say();
   say(`Machine CPU-s: busy time of all ${cpus().length} cores during the run (the server backends included); ÷ ${cpus().length} it is the least wall time any parallelism can reach.`);
   say();
-  say('| case | pg_dump -Fp | pgbak native | native / pg_dump | pg_dump peak RSS | pgbak peak RSS | machine CPU-s pg_dump | machine CPU-s native | native floor (CPU-s ÷ cores) |');
-  say('|---|---|---|---|---|---|---|---|---|');
+  say('*Own CPU-s*: the measured process itself (pg_dump, or pgbak with its threads); *server CPU-s*: the throwaway server\'s processes (the backends doing the COPY, the catalog reads). Both count only these processes, so they hold on a busy machine where wall times do not.');
+  say();
+  const baseline = baselineBin ? ` | baseline native | baseline / pg_dump | baseline own CPU-s | baseline server CPU-s` : '';
+  say(`| case | pg_dump -Fp | pgbak native | native / pg_dump | pg_dump peak RSS | pgbak peak RSS | machine CPU-s pg_dump | machine CPU-s native | native floor (CPU-s ÷ cores) | own CPU-s pg_dump / native | server CPU-s pg_dump / native${baseline} |`);
+  say(`|---|---|---|---|---|---|---|---|---|---|---${baselineBin ? '|---|---|---|---' : ''}|`);
   const cases = [
-    ['jobs 1, zip deflate level 1', ['full', '--jobs', '1']],
-    ['jobs 1, zip stored', ['stored', '--profiles-dir', profiles, '--jobs', '1']],
-    ['jobs 2, zip deflate level 1', ['full', '--jobs', '2']],
-  ];
-  for (const [label, profileArgs] of cases) {
+    ['deflate', 'jobs 1, zip deflate level 1', ['full', '--jobs', '1']],
+    ['stored', 'jobs 1, zip stored', ['stored', '--profiles-dir', profiles, '--jobs', '1']],
+    ['jobs2', 'jobs 2, zip deflate level 1', ['full', '--jobs', '2']],
+  ].filter(([key]) => nativeCases.includes(key));
+  const postmaster = postmasterPid(pg.port);
+  const withServerCpu = async (run) => {
+    const before = serverCpuSeconds(postmaster);
+    const result = await run();
+    return { ...result, serverCpuSeconds: serverCpuSeconds(postmaster) - before };
+  };
+  const runNative = (bin, profileArgs, dir) =>
+    withServerCpu(() => measure(process.execPath, [bin, 'run', ...profileArgs, '--engine', 'native', '--database', 'bench', '--row-counts', 'off', '--output-dir', dir, '--quiet'], { env }));
+  for (const [, label, profileArgs] of cases) {
     const bare = [];
     const native = [];
+    const base = [];
     for (let i = 0; i < reps; i++) {
       const out = join(work, 'bare.sql');
-      bare.push(await measure(pgDump, ['--format', 'plain', '--file', out, 'bench'], { env }));
+      bare.push(await withServerCpu(() => measure(pgDump, ['--format', 'plain', '--file', out, 'bench'], { env })));
       await rm(out, { force: true });
       const dir = join(work, `native-${i}`);
-      native.push(await measure(process.execPath, [pgbakBin, 'run', ...profileArgs, '--engine', 'native', '--database', 'bench', '--row-counts', 'off', '--output-dir', dir, '--quiet'], { env }));
+      native.push(await runNative(pgbakBin, profileArgs, dir));
       await rm(dir, { recursive: true, force: true });
+      if (baselineBin) {
+        base.push(await runNative(baselineBin, profileArgs, dir));
+        await rm(dir, { recursive: true, force: true });
+      }
     }
-    const b = median(bare.map((r) => r.seconds));
-    const w = median(native.map((r) => r.seconds));
-    const cpuBare = median(bare.map((r) => r.cpuSeconds));
-    const cpuNative = median(native.map((r) => r.cpuSeconds));
-    say(`| ${label} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...native.map((r) => r.peakMiB)).toFixed(0)} MiB | ${cpuBare.toFixed(2)} | ${cpuNative.toFixed(2)} | ${(cpuNative / cpus().length).toFixed(2)} s |`);
+    const m = (runs, key) => median(runs.map((r) => r[key]));
+    const b = m(bare, 'seconds');
+    const w = m(native, 'seconds');
+    const baseCells = baselineBin
+      ? ` | ${m(base, 'seconds').toFixed(2)} s | ${(m(base, 'seconds') / b).toFixed(3)} | ${m(base, 'processCpuSeconds').toFixed(2)} | ${m(base, 'serverCpuSeconds').toFixed(2)}`
+      : '';
+    say(`| ${label} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...native.map((r) => r.peakMiB)).toFixed(0)} MiB | ${m(bare, 'cpuSeconds').toFixed(2)} | ${m(native, 'cpuSeconds').toFixed(2)} | ${(m(native, 'cpuSeconds') / cpus().length).toFixed(2)} s | ${m(bare, 'processCpuSeconds').toFixed(2)} / ${m(native, 'processCpuSeconds').toFixed(2)} | ${m(bare, 'serverCpuSeconds').toFixed(2)} / ${m(native, 'serverCpuSeconds').toFixed(2)}${baseCells} |`);
   }
+}
+
+// The throwaway server's postmaster: the process listening on `port`.
+function postmasterPid(port) {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (args[0]?.endsWith('/postgres') && args.includes(String(port))) return pid;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`no postgres process listening on port ${port}`);
+}
+
+// CPU seconds of the server so far: the postmaster with the backends it has reaped, plus those alive.
+function serverCpuSeconds(postmaster) {
+  const fields = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime, stime (and cutime, cstime of reaped children) are fields 14–17, counted after the ")" that ends the command name.
+  const ticks = (f, count) => f.slice(11, 11 + count).reduce((sum, x) => sum + Number(x), 0);
+  let total = ticks(fields(postmaster), 4);
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const f = fields(pid);
+      if (f[1] === postmaster) total += ticks(f, 2);
+    } catch {
+      // gone meanwhile (then counted in the postmaster's cutime)
+    }
+  }
+  return total / 100;
 }
 
