@@ -35,9 +35,10 @@ export class DumpSink {
   }
 
   /**
-   * Copies a readable into the output. COPY streams arrive one row per chunk;
-   * they are gathered into ~256 KiB writes (a per-row write and await cost more
-   * than the rows themselves), and the source is paused whenever the output is
+   * Copies a readable into the output. COPY streams arrive a socket read at a
+   * time (a few KiB to 64 KiB); they are gathered into ~256 KiB writes (each
+   * write costs a trip through the zip's hashing, CRC and deflate streams; 1 MiB
+   * measured no better), and the source is paused whenever the output is
    * full, so memory stays at a batch or two. Aborting `signal` (besides the
    * sink's own) stops the copy with the signal's reason.
    */
