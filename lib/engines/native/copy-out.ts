@@ -86,7 +86,7 @@ export class CopyOutParser {
         return this.#end(out > 0 ? buf.subarray(0, out) : null, buf, pos);
       }
       if (length - pos < headerBytes) {
-        // Copied: the chunk's own bytes before it are overwritten by the next rows.
+        // Copied, so that a few bytes do not keep the whole chunk alive.
         this.#carry = Buffer.from(buf.subarray(pos));
         break;
       }
