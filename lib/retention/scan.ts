@@ -64,6 +64,8 @@ export function backupRows(backups: readonly BackupInfo[]): BackupRow[] {
  * dropped or excluded since `newestStartedAt`, the group's newest backup).
  */
 export function droppedSince(backups: readonly BackupInfo[], profile: string, database: string, newest: Pick<BackupInfo, 'startedAt' | 'fleet' | 'host'>): boolean {
+  // The globals are no database a run lists: a newer run that failed to write them leaves them stale, not dropped.
+  if (database === CLUSTER_GROUP) return false;
   // The archives of one per-database run share its start; another server's runs say nothing about this one's.
   const runStart = (b: Pick<BackupInfo, 'startedAt' | 'fleet'>) => Date.parse(b.fleet?.startedAt ?? b.startedAt);
   return backups.some(
