@@ -14,6 +14,7 @@ import { runCli } from '../../support/cli.js';
 import type { ClusterInfo } from '../../support/cluster-info.js';
 import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { startEmbeddedCluster, type EmbeddedPostgresModule } from '../../support/embedded-cluster.js';
+import { fakePgBin } from '../failures/helpers.js';
 import type { StartedCluster } from '../../support/clusters.js';
 import { startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
 
@@ -176,6 +177,23 @@ describeWithTools('a fleet run', () => {
     const status = await runCli(['status', out, '--json']);
     const groups = (JSON.parse(status.stdout) as { groups: Array<{ database: string; failing: boolean; lastFailure: { code?: string } | null }> }).groups;
     expect(groups.find((g) => g.database === 'no_such_db')).toMatchObject({ failing: true, lastFailure: { code: 'DATABASE_MISSING' } });
+  });
+
+  it('writes the other archives when pg_dump of one database is killed', async () => {
+    const profiles = await tempDir('pgbak-fleet-profiles-');
+    const out = await tempDir('pgbak-fleet-out-');
+    await writeFile(path.join(profiles, 'killed.yaml'), 'concurrency: 3\nsteps:\n  - kind: full\n    format: plain\n    databases: [fleet_a, fleet_b, fleet_c]\n');
+    const fake = { PGBAK_PG_BIN: fakePgBin, FAKE_PG_DUMP_MODE: 'die', FAKE_PG_DUMP_ONLY_FOR: 'fleet_b' };
+    const run = await runCli(['run', 'killed', '--profiles-dir', profiles, '--output-dir', out], { env: { ...pgEnv(server, 'postgres'), ...fake } });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('1 of 3 archives of profile killed failed: fleet_b');
+    expect(run.stdout).toMatch(/^fleet_b\tFAILED\tSTEP_FAILED: .*SIGKILL/m);
+    const files = (await readdir(out)).sort();
+    const zips = files.filter((f) => f.endsWith('.zip'));
+    expect(zips).toEqual([expect.stringMatching(/^killed-fleet_a-/), expect.stringMatching(/^killed-fleet_c-/)]);
+    for (const zip of zips) expect((await manifestOf(path.join(out, zip))).status).toBe('complete');
+    // Nothing of the killed one looks like a backup: its log, no .partial.
+    expect(files.filter((f) => f.startsWith('killed-fleet_b-'))).toEqual([expect.stringMatching(/\.log$/)]);
   });
 
   it('runs every profile of a folder (two servers) and status over the folder and the bucket shows host × database', async () => {
