@@ -155,12 +155,14 @@ describeWithTools('a fleet run', () => {
     const profiles = await tempDir('pgbak-fleet-profiles-');
     const out = await tempDir('pgbak-fleet-out-');
     await writeFile(path.join(profiles, 'some.yaml'), 'concurrency: 2\nsteps:\n  - kind: full\n    databases: [fleet_a, no_such_db, fleet_b]\n');
-    const run = await runCli(['run', 'some', '--profiles-dir', profiles, '--output-dir', out, '--json'], { env: pgEnv(server, 'postgres') });
+    // --concurrency overrides the profile's.
+    const run = await runCli(['run', 'some', '--profiles-dir', profiles, '--output-dir', out, '--json', '--concurrency', '1'], { env: pgEnv(server, 'postgres') });
     expect(run.exitCode).toBe(1);
-    const report = JSON.parse(run.stdout) as { error: { code: string; message: string }; details: { failed: string[]; archives: Array<{ database: string; status: string; error?: { code: string } }> } };
+    const report = JSON.parse(run.stdout) as { error: { code: string; message: string }; details: { concurrency: number; failed: string[]; archives: Array<{ database: string; status: string; error?: { code: string } }> } };
     expect(report.error.code).toBe('DATABASES_FAILED');
     expect(report.error.message).toContain('no_such_db');
     expect(report.details.failed).toEqual(['no_such_db']);
+    expect(report.details.concurrency).toBe(1);
     expect(report.details.archives.map((a) => [a.database, a.status, a.error?.code])).toEqual([
       ['fleet_a', 'ok', undefined],
       ['no_such_db', 'failed', 'DATABASE_MISSING'],
