@@ -25,7 +25,7 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
   return {
     command: 'status [location]',
     describe:
-      'Last successful, last verified backup and last failed run per profile and database; exit 3 when one is older than --max-age. Removes what killed runs left (.partial, temp folders, locks)',
+      'Last successful, last verified backup, last failed run and size trend per host, profile and database, in the location and the folders (prefixes) below it; exit 3 when one is older than --max-age. Removes what killed runs left (.partial, temp folders, locks)',
     builder: (yargs) =>
       yargs
         .option('max-age', { type: 'string', describe: 'stale when the newest backup is older than this: 90m, 26h, 7d, 1w' })
