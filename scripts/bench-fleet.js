@@ -50,23 +50,29 @@ try {
   const profiles = join(work, 'profiles');
   await mkdir(profiles, { recursive: true });
   // The same databases as the loop: all but postgres. Two connections per archive (pg_dump's and the snapshot session).
-  await writeFile(
-    join(profiles, 'fleet.yaml'),
-    `concurrency: ${concurrency}\nmaxConnections: ${concurrency * 2}\nsteps:\n  - kind: full\n    format: custom\n    databases: all\n    excludeDatabases: [postgres]\n`,
-  );
+  const fleetYaml = (extra) => `${extra}concurrency: ${concurrency}\nmaxConnections: ${concurrency * 2}\nsteps:\n  - kind: full\n    format: custom\n    databases: all\n    excludeDatabases: [postgres]\n`;
+  await writeFile(join(profiles, 'fleet.yaml'), fleetYaml(''));
+  // What the fleet layer costs by itself: without the facts read beside each dump (row counts, the schema model).
+  await writeFile(join(profiles, 'lean.yaml'), fleetYaml('rowCounts: off\nschemaModel: false\n'));
   const loop = `printf '%s\\n' ${names.join(' ')} | xargs -P ${concurrency} -I{} ${pgDump} -Fc -f ${join(work, 'bare')}/{}.dump {}`;
   const bare = [];
   const wrapped = [];
+  const lean = [];
+  const runPgbak = async (profile, i) => {
+    const out = join(work, `pgbak-${profile}-${i}`);
+    const result = await measure(process.execPath, [pgbakBin, 'run', profile, '--profiles-dir', profiles, '--output-dir', out, '--quiet'], { env });
+    const zips = (await readdir(out)).filter((name) => name.endsWith('.zip'));
+    if (zips.length !== count) throw new Error(`pgbak wrote ${zips.length} archives, not ${count}`);
+    await rm(out, { recursive: true, force: true });
+    return result;
+  };
   for (let i = 0; i < reps; i++) {
     await rm(join(work, 'bare'), { recursive: true, force: true });
     await mkdir(join(work, 'bare'));
     bare.push(await measure('/bin/sh', ['-c', loop], { env }));
     if ((await readdir(join(work, 'bare'))).length !== count) throw new Error('the pg_dump loop did not write every database');
-    const out = join(work, `pgbak-${i}`);
-    wrapped.push(await measure(process.execPath, [pgbakBin, 'run', 'fleet', '--profiles-dir', profiles, '--output-dir', out, '--quiet'], { env }));
-    const zips = (await readdir(out)).filter((name) => name.endsWith('.zip'));
-    if (zips.length !== count) throw new Error(`pgbak wrote ${zips.length} archives, not ${count}`);
-    await rm(out, { recursive: true, force: true });
+    wrapped.push(await runPgbak('fleet', i));
+    lean.push(await runPgbak('lean', i));
   }
   const b = median(bare.map((r) => r.seconds));
   const w = median(wrapped.map((r) => r.seconds));
@@ -80,6 +86,8 @@ try {
   say('|---|---|---|---|---|---|---|');
   const cpu = (runs) => median(runs.map((r) => r.cpuSeconds)).toFixed(1);
   say(`| ${count} databases | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(2)} | ${((b / count) * 1000).toFixed(0)} ms | ${((w / count) * 1000).toFixed(0)} ms | ${cpu(bare)} s / ${cpu(wrapped)} s |`);
+  const l = median(lean.map((r) => r.seconds));
+  say(`| ${count} databases, rowCounts: off, schemaModel: false | ${b.toFixed(2)} s | ${l.toFixed(2)} s | ${(l / b).toFixed(2)} | ${((b / count) * 1000).toFixed(0)} ms | ${((l / count) * 1000).toFixed(0)} ms | ${cpu(bare)} s / ${cpu(lean)} s |`);
   say();
   await writeFile(join(root, '.bench', 'report-fleet.md'), `${lines.join('\n')}\n`);
 } finally {
