@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'VERIFY_MISMATCH'
   | 'SIGNATURE_INVALID'
   | 'SCHEMA_DRIFT'
+  | 'DATABASES_FAILED'
   | 'INTERNAL';
 
 const exitCodeOf: Record<ErrorCode, ExitCodeValue> = {
@@ -73,6 +74,8 @@ const exitCodeOf: Record<ErrorCode, ExitCodeValue> = {
   /** A verify key was given and the archive's signature is missing, malformed, another key's or does not match. */
   SIGNATURE_INVALID: ExitCode.check,
   SCHEMA_DRIFT: ExitCode.check,
+  /** Some archives of a per-database run failed (the others were written): details name them. */
+  DATABASES_FAILED: ExitCode.failed,
   INTERNAL: ExitCode.failed,
 };
 

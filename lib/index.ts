@@ -1,5 +1,7 @@
 // The library entry: the same functions the CLI calls.
 export { runProfile, type RunSummary } from './run/run-profile.js';
+export { runFleet, type FleetSummary, type FleetArchiveResult } from './run/run-fleet.js';
+export { compileFleet, isPerDatabase, connectionsOf, type FleetPlan } from './plan/compile-fleet.js';
 export { prepareRun, type PreparedRun } from './run/prepare.js';
 export type { RunOptions } from './run/options.js';
 export { compile, type CompileInput, type CompileFacts } from './plan/compile.js';

@@ -77,6 +77,9 @@ export const manifestSchema: z.ZodType<Manifest> = z.object({
   status: z.literal('complete'),
   steps: z.array(step),
   allDatabases: z.literal(true).optional(),
+  fleet: z
+    .object({ startedAt: isoUtc, databases: z.array(z.string()), allDatabases: z.literal(true).optional(), globals: z.literal(true).optional() })
+    .optional(),
   log: z.object({ entry: z.string().min(1) }),
   signing: z
     .object({

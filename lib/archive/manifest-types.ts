@@ -42,6 +42,11 @@ export interface Manifest {
    * a database missing from this run no longer exists there, or was excluded.
    */
   allDatabases?: true;
+  /**
+   * Present in the archives of a per-database run (one archive per database of a
+   * `databases:` list or `all`): the run they belong to.
+   */
+  fleet?: ManifestFleet;
   /** Where the run log is inside the archive. */
   log: { /** Entry name of the log, normally `pgbak.log`. */ entry: string };
   /**
@@ -50,6 +55,18 @@ export interface Manifest {
    * by the key with this id. Absent in unsigned archives and those of an older pgbak.
    */
   signing?: ManifestSigning;
+}
+
+/** The per-database run an archive is one of. */
+export interface ManifestFleet {
+  /** When the whole run started (every archive of the run has the same), ISO 8601 UTC. */
+  startedAt: string;
+  /** Every database the run backed up (each in its own archive): one missing from a newer `all` run is gone. */
+  databases: string[];
+  /** The databases were `databases: all` (every database that accepts connections). */
+  allDatabases?: true;
+  /** This archive is the run's globals (pg_dumpall --globals-only), not a database. */
+  globals?: true;
 }
 
 /** Who signed the manifest, and where the signature is. */

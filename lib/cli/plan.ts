@@ -4,7 +4,8 @@ import { formatBytes, quoteArgv } from '../log/index.js';
 import type { NativePlanStep, PgDumpPlanStep, Plan, PlannedStorage } from '../plan/types.js';
 import { chooseUploadSizes } from '../storage/index.js';
 import { describeNotifyEntries } from '../notify/index.js';
-import { prepareRun } from '../run/prepare.js';
+import { prepareFleet, prepareRun } from '../run/prepare.js';
+import { isPerDatabase, type FleetPlan } from '../plan/compile-fleet.js';
 import { shortRecipient } from '../crypto/age/index.js';
 import type { CommandContext } from './context.js';
 import { toRunConfigInput, withRunOptions, type RunArgs } from './run-options.js';
@@ -18,13 +19,40 @@ export function planCommand(ctx: () => CommandContext): CommandModule<object, Ru
     handler: async (args) => {
       const { logger, print } = ctx();
       const config = await loadRunConfig(toRunConfigInput(args), (message) => logger.warn(message));
+      const notify = describeNotifyEntries(config.profile.profile.notify ?? []);
+      if (isPerDatabase(config.profile.profile)) {
+        const { fleet, connection } = await prepareFleet({ config }, logger);
+        const hasPassword = connection.password !== undefined;
+        for (const warning of fleet.warnings) logger.warn(warning);
+        print(args.json ? JSON.stringify(fleetJson(fleet, hasPassword)) : describeFleetPlan(fleet, hasPassword, notify));
+        return;
+      }
       const { plan, connection, sessions } = await prepareRun({ config }, logger);
       await sessions.close();
       const hasPassword = connection.password !== undefined;
-      const notify = describeNotifyEntries(config.profile.profile.notify ?? []);
       print(args.json ? JSON.stringify(planJson(plan, hasPassword)) : describePlan(plan, hasPassword, notify));
     },
   };
+}
+
+function fleetJson(fleet: FleetPlan, hasPassword: boolean) {
+  const { plans, ...rest } = fleet;
+  return { ...rest, plans: plans.map((plan) => planJson(plan, hasPassword)) };
+}
+
+// The settings once (they are the profile's), then each archive: where it goes and its commands.
+function describeFleetPlan(fleet: FleetPlan, hasPassword: boolean, notify: string[]): string {
+  const [first] = fleet.plans;
+  if (!first) return '';
+  const lines = [
+    ...describeSettings(first, notify),
+    `archives  ${fleet.plans.length}, one per database${first.fleet?.globals ? ' and one for the globals' : ''}; ${fleet.concurrency} at a time` +
+      `${fleet.concurrency < fleet.requestedConcurrency ? ` (concurrency ${fleet.requestedConcurrency} lowered)` : ''}, up to ${fleet.connectionsPerArchive} server connections each, maxConnections ${fleet.maxConnections}`,
+  ];
+  for (const plan of fleet.plans) {
+    lines.push('', `## ${plan.fleet?.globals ? 'globals' : plan.databases[0]}`, ...describeArchive(plan), ...describeSteps(plan, hasPassword));
+  }
+  return lines.join('\n');
 }
 
 function planJson(plan: Plan, hasPassword: boolean) {
@@ -43,22 +71,36 @@ function planJson(plan: Plan, hasPassword: boolean) {
 }
 
 function describePlan(plan: Plan, hasPassword: boolean, notify: string[] = []): string {
+  const [server, ...settings] = describeSettings(plan, notify);
+  return [server!, ...describeArchive(plan), ...settings, '', ...describeSteps(plan, hasPassword)].join('\n');
+}
+
+// The profile line, the server line, then what holds for every archive of the profile.
+function describeSettings(plan: Plan, notify: string[]): string[] {
   const c = plan.connection;
-  const lines = [
-    `profile   ${plan.profile.name} (${plan.profile.origin}: ${plan.profile.file})`,
-    `server    ${c.host}:${c.port} as ${c.user}, database ${c.database}, PostgreSQL ${plan.server.text}`,
-    ...plan.storage.flatMap((where, i) => [
-      `${i === 0 ? 'archive  ' : '         '} ${where.kind === 'local' ? `${where.dir}/${plan.archiveName}` : `s3://${where.bucket}/${where.prefix}${plan.archiveName}`}`,
-      ...(where.kind === 's3' ? [`            ${describeUpload(where)}`] : []),
-    ]),
-    ...(plan.encryption ? [`encrypt   ${describeEncryption(plan)}`] : []),
+  return [
+    `profile   ${plan.profile.name} (${plan.profile.origin}: ${plan.profile.file})\nserver    ${c.host}:${c.port} as ${c.user}, database ${c.database}, PostgreSQL ${plan.server.text}`,
     `rows      ${plan.rowCounts === 'off' ? 'not counted' : `${plan.rowCounts} counts`}`,
     `verify    ${plan.verify ? 'yes: restore-test into a scratch database after the run' : 'no'}`,
     `retention ${plan.retention ? describeRetention(plan.retention) : 'none: every backup is kept'}`,
     `signing   ${plan.signing ? `${plan.signing.algorithm}, key ${plan.signing.keyId} (${plan.signing.keyFile}): the manifest's signature goes in manifest.json.sig` : 'no: archives are not signed'}`,
     ...(notify.length > 0 ? notify.map((line, i) => `${i === 0 ? 'notify   ' : '         '} ${line}`) : []),
-    '',
   ];
+}
+
+// Where the archive goes, and how it is encrypted.
+function describeArchive(plan: Plan): string[] {
+  return [
+    ...plan.storage.flatMap((where, i) => [
+      `${i === 0 ? 'archive  ' : '         '} ${where.kind === 'local' ? `${where.dir}/${plan.archiveName}` : `s3://${where.bucket}/${where.prefix}${plan.archiveName}`}`,
+      ...(where.kind === 's3' ? [`            ${describeUpload(where)}`] : []),
+    ]),
+    ...(plan.encryption ? [`encrypt   ${describeEncryption(plan)}`] : []),
+  ];
+}
+
+function describeSteps(plan: Plan, hasPassword: boolean): string[] {
+  const lines: string[] = [];
   plan.steps.forEach((step, i) => {
     const split = step.engine === 'native' && step.options.layout === 'split' && step.output.type === 'stream';
     const target = split && step.output.type === 'stream'
@@ -72,7 +114,7 @@ function describePlan(plan: Plan, hasPassword: boolean, notify: string[] = []): 
     const env = Object.entries({ ...step.env, ...(hasPassword ? { PGPASSWORD: '<redacted>' } : {}) }).map(([k, v]) => `${k}=${quoteArgv([v])}`);
     lines.push(`${env.join(' ')} ${quoteArgv([step.tool.path, ...runtimeArgs(step)])}`);
   });
-  return lines.join('\n');
+  return lines;
 }
 
 // How a bucket's copy is uploaded: the part size and why, the queue, memory, class, encryption.

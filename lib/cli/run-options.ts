@@ -15,6 +15,7 @@ export interface RunArgs extends GlobalArgs {
   schema?: string[];
   format?: DumpFormat;
   jobs?: number;
+  concurrency?: number;
   'output-dir'?: string;
   storage?: string[];
   'row-counts'?: RowCountMode;
@@ -24,9 +25,9 @@ export interface RunArgs extends GlobalArgs {
   layout?: Layout;
 }
 
-export function withRunOptions<T>(yargs: Argv<T>) {
+export function withRunOptions<T>(yargs: Argv<T>, options: { optionalProfile?: boolean } = {}) {
   return yargs
-    .positional('profile', { type: 'string', demandOption: true, describe: 'profile name (./profiles, then built-in) or path to a YAML file' })
+    .positional('profile', { type: 'string', demandOption: options.optionalProfile !== true, describe: 'profile name (./profiles, then built-in) or path to a YAML file' })
     .option('database', { alias: 'd', type: 'string', describe: 'database to dump (overrides PGDATABASE, DATABASE_URL, the profile)', group: 'Connection:' })
     .option('host', { type: 'string', describe: 'server host or socket directory', group: 'Connection:' })
     .option('port', { alias: 'p', type: 'number', describe: 'server port', group: 'Connection:' })
@@ -36,6 +37,7 @@ export function withRunOptions<T>(yargs: Argv<T>) {
     .option('schema', { alias: 'n', type: 'string', array: true, describe: 'only these schemas; repeat', group: 'Steps:' })
     .option('format', { alias: 'F', choices: dumpFormats, describe: 'pg_dump output format', group: 'Steps:' })
     .option('jobs', { alias: 'j', type: 'number', describe: 'parallel jobs (directory format)', group: 'Steps:' })
+    .option('concurrency', { type: 'number', describe: 'databases dumped at once, one archive each (databases: all or a list); bounded by the profile\'s maxConnections', group: 'Steps:' })
     .option('row-counts', { choices: rowCountModes, describe: 'per-table row counts in the manifest', group: 'Steps:' })
     .option('schema-model', { type: 'boolean', describe: "store each database's schema model for pgbak compare (default); --no-schema-model skips it", group: 'Steps:' })
     .option('engine', { choices: engines, describe: 'pg_dump, native (catalog + COPY through the driver), or auto: pg_dump when a compatible one is installed', group: 'Steps:' })
@@ -60,6 +62,7 @@ export function toRunConfigInput(args: RunArgs): RunConfigInput {
       schemas: args.schema,
       format: args.format,
       jobs: args.jobs,
+      concurrency: args.concurrency,
       rowCounts: args['row-counts'],
       schemaModel: args['schema-model'],
       verify: args.verify,

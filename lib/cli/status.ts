@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { PgbakError } from '../errors.js';
+import { formatBytes } from '../log/index.js';
 import { notifyStatus, statusMetrics } from '../notify/index.js';
 import { parseDuration } from '../retention/duration.js';
 import { formatAge, formatUtc } from '../retention/format-time.js';
@@ -16,6 +17,7 @@ export interface StatusArgs extends GlobalArgs {
   'max-age'?: string;
   format?: 'text' | 'prometheus';
   notify?: boolean;
+  'shrink-below'?: number;
 }
 
 /** `pgbak status`: the monitoring hook; exit 3 when backups stopped arriving. */
@@ -23,12 +25,13 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
   return {
     command: 'status [location]',
     describe:
-      'Last successful, last verified backup and last failed run per profile and database; exit 3 when one is older than --max-age. Removes what killed runs left (.partial, temp folders, locks)',
+      'Last successful, last verified backup, last failed run and size trend per host, profile and database, in the location and the folders (prefixes) below it; exit 3 when one is older than --max-age. Removes what killed runs left (.partial, temp folders, locks)',
     builder: (yargs) =>
       yargs
         .option('max-age', { type: 'string', describe: 'stale when the newest backup is older than this: 90m, 26h, 7d, 1w' })
         .option('format', { type: 'string', choices: ['text', 'prometheus'], describe: 'text (default) or prometheus: metrics in the text exposition format, for node_exporter or a scrape' })
         .option('notify', { type: 'boolean', describe: "alert the notify: targets (on: [stale]) of stale or failing profiles" })
+        .option('shrink-below', { type: 'number', describe: 'flag a newest backup smaller than this share of the one before it (default 0.5; 0: never)' })
         .option('profile', { type: 'string', describe: "only this profile (and where it stores them: its storage: or outputDir)" })
         .positional('location', { type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (the same as --output-dir)' })
         .option('output-dir', { alias: 'o', type: 'string', describe: 'the backups folder or s3://bucket/prefix/ (default ./backups, or PGBAK_OUTPUT_DIR)' }) as never,
@@ -36,6 +39,8 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
       const { logger } = ctx();
       // Bad flags fail before anything is read.
       const maxAgeMs = args['max-age'] === undefined ? undefined : parseDuration(args['max-age']);
+      const shrinkBelow = args['shrink-below'];
+      if (shrinkBelow !== undefined && !(shrinkBelow >= 0 && shrinkBelow <= 1)) throw new PgbakError('USAGE', `--shrink-below ${shrinkBelow}: give a share between 0 and 1`, { hint: 'e.g. --shrink-below 0.5: flag a backup less than half the size of the one before' });
       if (args.format === 'prometheus' && args.json) throw new PgbakError('USAGE', '--format prometheus and --json both say what to print', { hint: 'give one of them' });
       const json = args.json;
       const render = (report: StatusReport) => (args.format === 'prometheus' ? statusMetrics(report).replace(/\n$/, '') : json ? JSON.stringify(report) : describeStatus(report));
@@ -50,12 +55,15 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
         outputDir: args['output-dir'],
         profile: args.profile,
       });
-      const report = await backupStatus({ repository: folder.repository, maxAgeMs, profile: folder.profile?.name ?? args.profile, removeLeftovers: true }).finally(() => folder.repository.close());
+      const report = await backupStatus({ repository: folder.repository, maxAgeMs, profile: folder.profile?.name ?? args.profile, removeLeftovers: true, ...(shrinkBelow !== undefined && { shrinkBelow }) }).finally(() => folder.repository.close());
       for (const note of report.notes ?? []) logger.verbose(`${report.outputDir}: ${note}`);
       for (const file of report.ignored) logger.verbose(`ignored ${file.file}: ${file.reason}`);
       for (const leftover of report.leftovers) {
         if (leftover.action === 'failed') logger.warn(`cannot remove ${leftover.file} (${leftover.why}): ${leftover.error}`);
         else logger.info(`removed ${leftover.file}: ${leftover.why}`);
+      }
+      for (const group of report.groups.filter((g) => g.shrunk)) {
+        logger.warn(`${group.host ? `${group.host} ` : ''}${group.profile}/${group.database}: the newest backup ${group.lastSuccess?.file ?? ''} is ${Math.round(group.shrunk!.ratio * 100)}% of the size of the one before (${formatBytes(group.shrunk!.bytes)}, was ${formatBytes(group.shrunk!.previousBytes)})`);
       }
       // Outcomes go into the report (--json); a failed alert is a warning and leaves the exit code alone.
       if (args.notify) {
@@ -85,8 +93,10 @@ export function statusCommand(ctx: () => CommandContext): CommandModule<object, 
 
 function describeStatus(report: StatusReport): string {
   if (report.groups.length === 0) return `no backups in ${report.outputDir}`;
-  const rows = report.groups.map((group) => row(group));
-  const table = renderTable(['PROFILE', 'DATABASE', 'BACKUPS', 'LAST SUCCESS (UTC)', 'AGE', 'LAST VERIFIED (UTC)', 'LAST FAILURE (UTC)', 'STATE'], rows);
+  // A fleet (several hosts or places) gets a HOST column first.
+  const fleet = new Set(report.groups.map((g) => `${g.host ?? ''}\0${g.location}`)).size > 1;
+  const rows = report.groups.map((group) => [...(fleet ? [group.host ?? '?'] : []), ...row(group)]);
+  const table = renderTable([...(fleet ? ['HOST'] : []), 'PROFILE', 'DATABASE', 'BACKUPS', 'LAST SUCCESS (UTC)', 'AGE', 'SIZE', 'LAST VERIFIED (UTC)', 'LAST FAILURE (UTC)', 'STATE'], rows);
   // Why the newest run failed, where it did: one line per group, under the table.
   const why = report.groups
     .filter((group) => group.failing && group.lastFailure)
@@ -98,6 +108,8 @@ function row(group: GroupStatus): string[] {
   const success = group.lastSuccess;
   const verified = group.lastVerified ? `${formatUtc(group.lastVerified.startedAt)} (${formatAge(group.lastVerified.ageMs)})` : 'never';
   const failure = group.lastFailure ? `${formatUtc(group.lastFailure.failedAt)} (${formatAge(group.lastFailure.ageMs)})` : '-';
-  const state = [group.stale ? 'STALE' : group.dropped ? 'not in newer runs (dropped?)' : 'ok', ...(group.failing ? ['last run FAILED'] : []), ...(group.lastFailedVerification ? ['newest FAILED verify'] : []), ...(group.running ? [`running for ${formatAge(group.running.ageMs)} (pid ${group.running.pid})`] : [])].join(', ');
-  return [group.profile, group.database, String(group.count), success ? formatUtc(success.startedAt) : 'never', success ? formatAge(success.ageMs) : '-', verified, failure, state];
+  const size = success ? `${formatBytes(success.bytes)}${group.previousBytes !== null ? ` (was ${formatBytes(group.previousBytes)})` : ''}` : '-';
+  const shrunk = group.shrunk ? [`SHRUNK to ${Math.round(group.shrunk.ratio * 100)}% of the previous`] : [];
+  const state = [group.stale ? 'STALE' : group.dropped ? 'not in newer runs (dropped?)' : 'ok', ...shrunk, ...(group.failing ? ['last run FAILED'] : []), ...(group.lastFailedVerification ? ['newest FAILED verify'] : []), ...(group.running ? [`running for ${formatAge(group.running.ageMs)} (pid ${group.running.pid})`] : [])].join(', ');
+  return [group.profile, group.database, String(group.count), success ? formatUtc(success.startedAt) : 'never', success ? formatAge(success.ageMs) : '-', size, verified, failure, state];
 }

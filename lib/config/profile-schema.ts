@@ -21,6 +21,9 @@ export type EngineChoice = (typeof engines)[number];
 /** How the native engine lays a database dump out in the zip: one SQL file, or parts a restore runs in parallel. */
 export const layouts = ['single', 'split'] as const;
 export type Layout = (typeof layouts)[number];
+/** How a run that dumps several databases lays them out: one archive per database, or one for all. */
+export const archiveModes = ['per-database', 'single'] as const;
+export type ArchiveMode = (typeof archiveModes)[number];
 export type RowCountMode = (typeof rowCountModes)[number];
 
 const name = z.string().min(1);
@@ -190,7 +193,21 @@ export const profileSchema = z
     metrics: metricsSchema.optional(),
     /** Alerts: `{ webhook: … }`, `{ ping: … }` and `{ email: … }` entries (see docs/alerts.md). */
     notify: notifySchema.optional(),
-    /** The steps, run in order into one zip. */
+    /**
+     * A profile whose steps name several databases (`databases: all` or a list): `per-database`
+     * (default) writes one archive per database, plus one for the globals; `single` writes them
+     * all into one zip, as pgbak did before 0.3.
+     */
+    archives: z.enum(archiveModes).optional(),
+    /** Databases dumped at once (one archive each) by a `per-database` run (default 1); `run --concurrency` overrides it. */
+    concurrency: wholeNumber(1, 256).optional(),
+    /**
+     * The most server connections pgbak holds at once for this profile, counted over the
+     * databases dumped at once (pg_dump's own and its jobs, pgbak's snapshot session, verify's).
+     * A concurrency that would need more is lowered, with a warning; default 10.
+     */
+    maxConnections: wholeNumber(1, 10_000).optional(),
+    /** The steps, run in order into one zip (one per database, see `archives`). */
     steps: z.array(stepSchema).min(1),
   })
   .strict()

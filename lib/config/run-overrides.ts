@@ -19,6 +19,8 @@ export interface StepOverrides {
   engine?: EngineChoice | undefined;
   /** `--layout`: overrides the native layout of every database step. */
   layout?: Layout | undefined;
+  /** `run --concurrency`: databases dumped at once (overrides the profile's `concurrency`). */
+  concurrency?: number | undefined;
 }
 
 /**
@@ -52,7 +54,7 @@ function checkOverridden(loaded: LoadedProfile, overrides: StepOverrides): Profi
 
 // Flags that applyOverrides would not apply (empty lists) leave the profile as parsed.
 function changesProfile(o: StepOverrides): boolean {
-  return Boolean(o.tables?.length || o.excludeTables?.length || o.schemas?.length || o.format || o.engine || o.rowCounts || o.layout) || o.jobs !== undefined || o.schemaModel !== undefined || o.verify !== undefined;
+  return Boolean(o.tables?.length || o.excludeTables?.length || o.schemas?.length || o.format || o.engine || o.rowCounts || o.layout) || o.jobs !== undefined || o.concurrency !== undefined || o.schemaModel !== undefined || o.verify !== undefined;
 }
 
 /**
@@ -78,6 +80,7 @@ export function applyOverrides(profile: Profile, overrides: StepOverrides): unkn
     ...(overrides.rowCounts ? { rowCounts: overrides.rowCounts } : {}),
     ...(overrides.schemaModel !== undefined ? { schemaModel: overrides.schemaModel } : {}),
     ...(overrides.verify !== undefined ? { verify: overrides.verify } : {}),
+    ...(overrides.concurrency !== undefined ? { concurrency: overrides.concurrency } : {}),
     steps,
   };
 }

@@ -18,6 +18,8 @@ export interface LoggerOptions {
   color?: boolean;
   /** Where console lines go; process.stderr by default (stdout is kept for --json). */
   stderr?: NodeJS.WritableStream;
+  /** Put before every console line (not the run log's): which archive of a per-database run speaks. */
+  prefix?: string;
 }
 
 /** pgbak's logger: human lines on stderr, and a JSON-lines run log once attached. */
@@ -43,6 +45,11 @@ export interface PgbakLogger {
   runLogRecords(): string;
   /** Flushes and closes the run log; resolves once the file is on disk. Later messages reach the console only. */
   close(): Promise<void>;
+  /**
+   * A logger for one archive of a per-database run: the same console (its lines start
+   * with `label: `) and secrets, a run log of its own. Absent: the archive's console is quiet.
+   */
+  child?(label: string): PgbakLogger;
 }
 
 const CONSOLE_LEVEL: Record<ConsoleLevel, LogLevel> = { quiet: 'error', normal: 'info', verbose: 'verbose', debug: 'debug' };
@@ -67,7 +74,7 @@ export function createLogger(options: LoggerOptions): PgbakLogger {
   let closed = false;
 
   const toConsole = (level: LogLevel, message: string, meta: Record<string, unknown>) => {
-    if (LEVELS[level] <= LEVELS[consoleLevel]) writeConsole(stderr, `${formatConsoleLine(level, message, meta, consoleOptions)}\n`);
+    if (LEVELS[level] <= LEVELS[consoleLevel]) writeConsole(stderr, `${formatConsoleLine(level, `${options.prefix ?? ''}${message}`, meta, consoleOptions)}\n`);
   };
 
   const log = (level: LogLevel, message: string, meta: Record<string, unknown> = {}, show = true) => {
@@ -105,6 +112,11 @@ export function createLogger(options: LoggerOptions): PgbakLogger {
       runLog = stream;
     },
     runLogRecords: () => records.map((line) => `${line}\n`).join(''),
+    child(label) {
+      const child = createLogger({ ...options, prefix: `${options.prefix ?? ''}${label}: ` });
+      for (const secret of secrets) child.addSecret(secret);
+      return child;
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -34,7 +34,19 @@ export interface CompileInput {
   /** age encryption (RunConfig.encryption); the archive becomes `<name>.zip.age`. */
   encryption?: Encryption | null | undefined;
   now: Date;
+  /**
+   * The globals archive of a per-database run: its retention group and lock are
+   * {@link CLUSTER_GROUP}, its name and `{database}` say `globals`.
+   */
+  cluster?: boolean;
 }
+
+/**
+ * The group (retention, status, run lock) of the globals archive a per-database run writes
+ * beside its databases' archives. Parentheses: no database of a fleet is expected to be
+ * called so (compileFleet refuses one that is).
+ */
+export const CLUSTER_GROUP = '(globals)';
 
 const defaultFormat: Record<ProfileStep['kind'], DumpFormat> = {
   full: 'custom',
@@ -67,8 +79,8 @@ export function compile(input: CompileInput): Plan {
       steps.push(engine.engine === 'native' ? compileNative(step, database, engine.reason, profile.layout) : compileDump(step, database, connection, engine.tool, engine.auto, where));
     }
   });
-  const databases = runDatabases(steps, connection.database);
-  const label = archiveLabel(profile, databases);
+  const databases = input.cluster ? [CLUSTER_GROUP] : runDatabases(steps, connection.database);
+  const label = input.cluster ? 'globals' : archiveLabel(profile, databases);
   const prefixValues = { host: connection.host, database: label, profile: input.profile.name };
   const storage = (input.storage ?? [{ kind: 'local', dir: input.outputDir }]).map((where) =>
     where.kind === 'local' ? { ...where } : { ...where, prefix: expandPrefix(where.prefix, prefixValues) },
@@ -237,7 +249,7 @@ function archiveLabel(profile: Profile, databases: readonly string[]): string {
   return profile.steps.some((step) => step.databases === 'all') ? 'all' : `${databases.length}-databases`;
 }
 
-function databasesOf(step: ProfileStep, connection: Connection, facts: CompileFacts, where: string): string[] {
+export function databasesOf(step: ProfileStep, connection: Connection, facts: CompileFacts, where: string): string[] {
   if (step.databases === 'all') {
     const excluded = new Set(step.excludeDatabases ?? []);
     const list = facts.databases.filter((db) => !excluded.has(db));

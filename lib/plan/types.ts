@@ -3,6 +3,7 @@ import type { UploadSizes } from '../storage/index.js';
 import type { PublicConnection } from '../config/connection-types.js';
 import type { DumpFormat, RetentionPolicy, RowCountMode, StepKind } from '../config/profile-schema.js';
 import type { PgVersion, ToolInfo } from '../tools/index.js';
+import type { ManifestFleet } from '../archive/index.js';
 
 /** Where a step's output goes in the zip. */
 export type StepOutput =
@@ -108,8 +109,10 @@ export interface Plan {
    * locks. The connection's database for a run of cluster-wide steps only.
    */
   databases: string[];
-  /** A step dumps every database of the server (`databases: all`). */
+  /** A step dumps every database of the server (`databases: all`) into this one archive. */
   allDatabases: boolean;
+  /** This plan is one archive of a per-database run (manifest `fleet`). */
+  fleet?: ManifestFleet;
   rowCounts: RowCountMode;
   /** Store each dumped database's schema model for `pgbak compare` (profile `schemaModel`, `--no-schema-model`). */
   schemaModel: boolean;

@@ -20,7 +20,7 @@ export async function checkMetaAgrees(place: ArchivePlace, manifest: Manifest): 
     throw disagrees(place, 'it is not JSON');
   }
   const expected = buildBackupMeta(manifest, '', { bytes: 0, sha256: '' });
-  const fields = ['startedAt', 'finishedAt', 'databases', 'allDatabases', 'profile', 'source', 'steps'] as const;
+  const fields = ['startedAt', 'finishedAt', 'databases', 'allDatabases', 'fleet', 'profile', 'source', 'steps'] as const;
   const differing = fields.filter((field) => JSON.stringify(meta[field]) !== JSON.stringify(expected[field]));
   if (differing.length > 0) throw disagrees(place, `${differing.join(', ')} differ from the manifest inside`);
 }

@@ -3,7 +3,7 @@
 // manifest inside). Written after the archive is committed, it is the encrypted archive's
 // commit marker: a `.zip.age` without it is not a backup. Nothing secret goes in it: what
 // list shows anyway (profile, databases, times), and the size and sha256 of the stored bytes.
-import type { Manifest } from '../archive/index.js';
+import type { Manifest, ManifestFleet } from '../archive/index.js';
 
 export const BACKUP_META_SUFFIX = '.meta.json';
 const KIND = 'pgbak-backup-meta';
@@ -23,6 +23,8 @@ export interface BackupMeta {
   source: { database: string; host: string };
   databases: string[];
   allDatabases: boolean;
+  /** The manifest's `fleet` (an archive of a per-database run); absent otherwise. */
+  fleet?: ManifestFleet;
   startedAt: string;
   finishedAt: string;
   steps: Array<{ name: string; kind: string; database: string | null }>;
@@ -43,6 +45,7 @@ export function buildBackupMeta(manifest: Manifest, archive: string, stored: { b
     source: { database: manifest.source.database, host: manifest.source.host },
     databases: dumped.length > 0 ? dumped : [manifest.source.database],
     allDatabases: manifest.allDatabases === true,
+    ...(manifest.fleet && { fleet: manifest.fleet }),
     startedAt: manifest.startedAt,
     finishedAt: manifest.finishedAt,
     steps,

@@ -188,7 +188,7 @@ async function judgeGroups(backups: BackupInfo[], options: PruneOptions, folder:
     const keeps = new Map<string, KeepReason[]>();
     // A database a newer databases: all run no longer holds keeps nothing of its own:
     // its zips (whole-cluster ones) age out with the databases still backed up.
-    const dropped = hasRetention(choice.policy) && droppedSince(backups, first.profile, first.database, first.startedAt);
+    const dropped = hasRetention(choice.policy) && droppedSince(backups, first.profile, first.database, first);
     if (!busy) for (const decision of selectToKeep(oldestFirst, choice.policy)) keeps.set(decision.backup.path, dropped ? [] : decision.reasons);
     const noted: PruneGroup = dropped ? { ...summary, dropped: true } : summary;
     runs.push({ summary: busy ? { ...noted, skipped: busy } : noted, rows: oldestFirst, keeps, busy });

@@ -1,5 +1,7 @@
 import { MANIFEST_ENTRY, openZip, openZipSource, parseManifest, type Manifest } from '../archive/index.js';
 import { PgbakError } from '../errors.js';
+import type { ManifestFleet } from '../archive/index.js';
+import { CLUSTER_GROUP } from '../plan/compile.js';
 import { FolderRepository, type BackupRepository, type RepositoryObject } from '../storage/index.js';
 import { judgeRunLog, readRunLogIn } from './run-logs.js';
 import { BACKUP_META_SUFFIX, parseBackupMeta } from './backup-meta.js';
@@ -32,6 +34,8 @@ export interface BackupInfo {
   databases: string[];
   /** The run dumped every database of the server (`databases: all`, manifest `allDatabases`). */
   allDatabases: boolean;
+  /** One archive of a per-database run (manifest `fleet`): the run's start and every database it backed up. */
+  fleet?: ManifestFleet;
   /** When the run started, ISO 8601 UTC (the retention rule's clock). */
   startedAt: string;
   /** When the last step finished, ISO 8601 UTC. */
@@ -59,8 +63,19 @@ export function backupRows(backups: readonly BackupInfo[]): BackupRow[] {
  * Whether a newer `databases: all` run of the profile left `database` out (it was
  * dropped or excluded since `newestStartedAt`, the group's newest backup).
  */
-export function droppedSince(backups: readonly BackupInfo[], profile: string, database: string, newestStartedAt: string): boolean {
-  return backups.some((b) => b.profile === profile && b.allDatabases && Date.parse(b.startedAt) > Date.parse(newestStartedAt) && !b.databases.includes(database));
+export function droppedSince(backups: readonly BackupInfo[], profile: string, database: string, newest: Pick<BackupInfo, 'startedAt' | 'fleet' | 'host'>): boolean {
+  // The globals are no database a run lists: a newer run that failed to write them leaves them stale, not dropped.
+  if (database === CLUSTER_GROUP) return false;
+  // The archives of one per-database run share its start; another server's runs say nothing about this one's.
+  const runStart = (b: Pick<BackupInfo, 'startedAt' | 'fleet'>) => Date.parse(b.fleet?.startedAt ?? b.startedAt);
+  return backups.some(
+    (b) =>
+      b.profile === profile &&
+      b.host === newest.host &&
+      (b.allDatabases || b.fleet?.allDatabases === true) &&
+      runStart(b) > runStart(newest) &&
+      !(b.fleet?.databases ?? b.databases).includes(database),
+  );
 }
 
 /** A run that wrote no backup: its log (JSON lines) beside where the zip would be. */
@@ -221,8 +236,9 @@ async function readBackup(repository: BackupRepository, object: RepositoryObject
     profileFile: manifest.profile.file,
     database: manifest.source.database,
     host: manifest.source.host,
-    databases: databasesOf(steps, manifest.source.database),
+    databases: manifest.fleet?.globals ? [CLUSTER_GROUP] : databasesOf(steps, manifest.source.database),
     allDatabases: manifest.allDatabases === true,
+    ...(manifest.fleet && { fleet: manifest.fleet }),
     startedAt: manifest.startedAt,
     finishedAt: manifest.finishedAt,
     steps,
@@ -260,8 +276,9 @@ async function readEncryptedBackup(repository: BackupRepository, object: Reposit
     profileFile: meta.profile.file,
     database: meta.source.database,
     host: meta.source.host,
-    databases: meta.databases,
+    databases: meta.fleet?.globals ? [CLUSTER_GROUP] : meta.databases,
     allDatabases: meta.allDatabases,
+    ...(meta.fleet && { fleet: meta.fleet }),
     startedAt: meta.startedAt,
     finishedAt: meta.finishedAt,
     steps: meta.steps,

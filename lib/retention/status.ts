@@ -16,8 +16,20 @@ export interface StatusOptions {
   profile?: string | undefined;
   /** First remove what runs that are gone left behind (`.partial`, temp folders, locks). */
   removeLeftovers?: boolean;
+  /**
+   * Look in the folders (a bucket's prefixes) below it too, down to {@link MAX_DEPTH} levels:
+   * a fleet's `pg/{host}/{database}/` (default true).
+   */
+  recursive?: boolean;
+  /** A newest backup smaller than this share of the one before it is flagged `shrunk` (default 0.5; 0 turns it off). */
+  shrinkBelow?: number;
   now?: Date;
 }
+
+/** How deep status looks below the location it is given (`pg/{host}/{database}/` is two). */
+export const MAX_DEPTH = 4;
+/** The default of {@link StatusOptions.shrinkBelow}. */
+export const DEFAULT_SHRINK_BELOW = 0.5;
 
 /** A backup as the status report shows it. */
 export interface StatusBackup {
@@ -47,10 +59,21 @@ export interface StatusFailure {
   code?: string;
 }
 
-/** The state of one (profile, database). */
+/** The state of one (profile, database) in one place (a folder, a bucket's prefix). */
 export interface GroupStatus {
   profile: string;
   database: string;
+  /** The server's host, from the newest backup (null when the group only ever failed). */
+  host: string | null;
+  /** The folder or `s3://bucket/prefix/` the group's backups are in. */
+  location: string;
+  /**
+   * The newest backup is smaller than `shrinkBelow` (default half) of the one before it:
+   * tables emptied, a dump that left things out. Null when it is not, or there is no previous one.
+   */
+  shrunk: { bytes: number; previousBytes: number; ratio: number } | null;
+  /** The size of the backup before the newest one (the size trend); null with fewer than two. */
+  previousBytes: number | null;
   /** Readable backups in the folder that hold this database. */
   count: number;
   /** The newest readable backup: a finished zip is a successful run. Null: none (only failures). */
@@ -98,7 +121,46 @@ export interface StatusReport {
  */
 export async function backupStatus(options: StatusOptions): Promise<StatusReport> {
   const now = options.now ?? new Date();
-  const repository = options.repository ?? new FolderRepository(requireDir(options.outputDir));
+  const root = options.repository ?? new FolderRepository(requireDir(options.outputDir));
+  const places = options.recursive === false ? [root] : await placesUnder(root);
+  const reports: StatusReport[] = [];
+  for (const place of places) reports.push(await statusOfPlace(place, { ...options, now }));
+  const groups = reports.flatMap((r) => r.groups);
+  const maxAge = options.maxAgeMs ?? null;
+  // Several places (a fleet's prefixes): each line says where.
+  const several = reports.filter((r) => r.groups.length > 0).length > 1;
+  const problems = groups.filter((g) => g.stale).map((g) => staleLine(g, maxAge!) + (several ? ` (${g.host ?? 'host unknown'}, ${g.location})` : ''));
+  if (maxAge !== null && groups.length === 0) {
+    problems.push(`no backup${options.profile ? ` of profile ${options.profile}` : ''} in ${root.location}`);
+  }
+  const notes = [...new Set(reports.flatMap((r) => r.notes ?? []))];
+  return {
+    outputDir: root.location,
+    checkedAt: now.toISOString(),
+    maxAgeMs: maxAge,
+    groups,
+    problems,
+    stale: problems.length > 0,
+    ignored: reports.flatMap((r) => r.ignored),
+    leftovers: reports.flatMap((r) => r.leftovers),
+    ...(notes.length > 0 && { notes }),
+  };
+}
+
+// The location and every folder below it (depth first, sorted), children sharing its client.
+async function placesUnder(root: BackupRepository): Promise<BackupRepository[]> {
+  const places: BackupRepository[] = [];
+  const walk = async (place: BackupRepository, depth: number): Promise<void> => {
+    places.push(place);
+    if (depth >= MAX_DEPTH || !place.subfolders || !place.child) return;
+    for (const name of await place.subfolders()) await walk(place.child(name), depth + 1);
+  };
+  await walk(root, 0);
+  return places;
+}
+
+async function statusOfPlace(repository: BackupRepository, options: StatusOptions & { now: Date }): Promise<StatusReport> {
+  const now = options.now;
   // A bucket has no leftovers: unfinished uploads are never listed (a lifecycle rule removes them).
   const leftovers = options.removeLeftovers && repository.folder !== null ? await removeLeftovers(repository.folder) : [];
   const scan = await scanBackups(repository);
@@ -106,10 +168,15 @@ export async function backupStatus(options: StatusOptions): Promise<StatusReport
   const rows = backupRows(scan.backups.filter((b) => ofProfile(b.profile)));
   const failures = scan.failedRuns.filter((f) => ofProfile(f.profile));
   const maxAge = options.maxAgeMs ?? null;
-  const allRuns = scan.backups.filter((b) => b.allDatabases);
+  const allRuns = scan.backups.filter((b) => b.allDatabases || b.fleet?.allDatabases === true);
   const running = scan.runningRuns.filter((r) => ofProfile(r.profile));
+  const shrinkBelow = options.shrinkBelow ?? DEFAULT_SHRINK_BELOW;
   const groups = collectGroups(rows, failures).map(([key, group]) => ({
     ...groupStatus(key, group, failures, allRuns, now, maxAge),
+    host: group[0]?.host ?? null,
+    location: scan.outputDir,
+    shrunk: shrunkOf(group, shrinkBelow),
+    previousBytes: group[1]?.size ?? null,
     running: runningOf(key, running, now),
   }));
   const problems = groups.filter((g) => g.stale).map((g) => staleLine(g, maxAge!));
@@ -155,7 +222,15 @@ function runningOf(key: GroupKey, running: RunningRun[], now: Date): GroupStatus
   return run ? { startedAt: run.startedAt, ageMs: now.getTime() - Date.parse(run.startedAt), pid: run.pid, host: run.host, log: run.path } : null;
 }
 
-function groupStatus(key: GroupKey, newestFirst: BackupRow[], failures: FailedRun[], allRuns: BackupInfo[], now: Date, maxAge: number | null): Omit<GroupStatus, 'running'> {
+// The newest backup against the one before it (sizes as stored).
+function shrunkOf(newestFirst: BackupRow[], below: number): GroupStatus['shrunk'] {
+  const [newest, previous] = newestFirst;
+  if (!newest || !previous || previous.size === 0 || below <= 0) return null;
+  const ratio = newest.size / previous.size;
+  return ratio < below ? { bytes: newest.size, previousBytes: previous.size, ratio } : null;
+}
+
+function groupStatus(key: GroupKey, newestFirst: BackupRow[], failures: FailedRun[], allRuns: BackupInfo[], now: Date, maxAge: number | null): Omit<GroupStatus, 'running' | 'host' | 'location' | 'shrunk' | 'previousBytes'> {
   const newest = newestFirst[0];
   const verified = newestFirst.find((b) => b.verification?.ok === true);
   const lastSuccess = newest ? statusBackup(newest, now) : null;
@@ -172,7 +247,7 @@ function groupStatus(key: GroupKey, newestFirst: BackupRow[], failures: FailedRu
         ...(failure.code !== undefined && { code: failure.code }),
       }
     : null;
-  const dropped = newest !== undefined && droppedSince(allRuns, key.profile, key.database, newest.startedAt);
+  const dropped = newest !== undefined && droppedSince(allRuns, key.profile, key.database, newest);
   return {
     ...key,
     count: newestFirst.length,

@@ -34,6 +34,7 @@ export function buildManifest(plan: Plan, records: StepRecord[], startedAt: Date
     status: 'complete',
     steps: records.map(toManifestStep),
     ...(plan.allDatabases ? { allDatabases: true as const } : {}),
+    ...(plan.fleet ? { fleet: plan.fleet } : {}),
     log: { entry: LOG_ENTRY },
     ...(plan.signing ? { signing: { algorithm: plan.signing.algorithm, keyId: plan.signing.keyId, entry: SIGNATURE_ENTRY } } : {}),
   };

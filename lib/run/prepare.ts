@@ -5,7 +5,8 @@ import { loadRunConfig, type RunConfig } from '../config/run-config.js';
 import { Sessions } from '../db/sessions.js';
 import { readServerInfo } from '../db/server-info.js';
 import type { PgbakLogger } from '../log/index.js';
-import { compile } from '../plan/compile.js';
+import { compile, type CompileInput } from '../plan/compile.js';
+import { compileFleet, type FleetPlan } from '../plan/compile-fleet.js';
 import type { Plan } from '../plan/types.js';
 import { discoverTools, type ToolName } from '../tools/index.js';
 import type { RunOptions } from './options.js';
@@ -35,6 +36,38 @@ export type PreparationFailed = (context: FailedRunContext, error: unknown) => P
  * the plan. Shared by `plan` (which prints it) and `run` (which executes it).
  */
 export async function prepareRun(options: RunOptions, logger: PgbakLogger, failed?: PreparationFailed): Promise<PreparedRun> {
+  const prepared = await prepareWith(options, logger, failed, async (input, sessions, database) => planUploads(compile(input), sessions, database, logger));
+  return { ...prepared, plan: prepared.built };
+}
+
+/** What {@link prepareFleet} hands a per-database run: its plans; the server's connection is closed. */
+export interface PreparedFleet extends Omit<PreparedRun, 'plan' | 'sessions'> {
+  fleet: FleetPlan;
+}
+
+/**
+ * prepareRun for a profile that writes one archive per database (plan/compile-fleet.ts):
+ * the server is asked once for its databases, the tools are found once, every archive's
+ * plan is compiled, and the connection used for that is closed before any dump starts.
+ */
+export async function prepareFleet(options: RunOptions, logger: PgbakLogger, failed?: PreparationFailed): Promise<PreparedFleet> {
+  const prepared = await prepareWith(options, logger, failed, async (input, sessions, database) => {
+    const fleet = compileFleet(input);
+    const plans: Plan[] = [];
+    for (const plan of fleet.plans) plans.push(await planUploads(plan, sessions, database, logger));
+    return { ...fleet, plans };
+  });
+  await prepared.sessions.close();
+  const { built, sessions: _sessions, ...rest } = prepared;
+  return { ...rest, fleet: built };
+}
+
+async function prepareWith<T>(
+  options: RunOptions,
+  logger: PgbakLogger,
+  failed: PreparationFailed | undefined,
+  build: (input: CompileInput, sessions: Sessions, database: string) => Promise<T>,
+): Promise<Omit<PreparedRun, 'plan'> & { built: T }> {
   const config = options.config ?? (await loadRunConfig(options, (message) => logger.warn(message)));
   const { profile, connection, env } = config;
   if (connection.password) logger.addSecret(connection.password.reveal());
@@ -52,7 +85,7 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger, faile
     ]);
     for (const rejected of tools.rejected) logger.debug(`ignored ${rejected.path}: ${rejected.reason}`);
     logger.verbose(`server ${connection.host}:${connection.port} runs PostgreSQL ${server.version.text}`);
-    const compiled = compile({
+    const built = await build({
       profile,
       connection,
       facts: { server: server.version, databases: server.databases, tools: tools.inventory },
@@ -61,9 +94,8 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger, faile
       signing: config.signing,
       encryption: config.encryption,
       now,
-    });
-    const plan = await planUploads(compiled, sessions, connection.database, logger);
-    return { config, plan, connection, sessions, profile, env };
+    }, sessions, connection.database);
+    return { config, built, connection, sessions, profile, env };
   } catch (error) {
     await sessions.close();
     // config.profile already has the flags applied.

@@ -2,14 +2,14 @@ import { loadRunConfig } from '../config/run-config.js';
 import { basename } from 'node:path';
 import { withSslPasswordFiles } from '../config/ssl-password-file.js';
 import { createLogger, createProgress, type Progress } from '../log/index.js';
-import { startRunAlerts } from '../notify/index.js';
+import { startRunAlerts, type RunAlerts } from '../notify/index.js';
 import { clearProgressBeforeLogging } from './progress-logger.js';
 import { acquireRunLock } from './lock.js';
 import type { RunOptions } from './options.js';
 import { prepareRun } from './prepare.js';
 import { endWithFailure, recordFailedRun } from './record-failed-run.js';
 import { retain, holdRetention } from './retain.js';
-import { watchRunMetrics } from './run-metrics.js';
+import { watchRunMetrics, type RunMetricsWatch } from './run-metrics.js';
 import { throwIfAborted, type RunContext } from './run-context.js';
 import { ensureDir, openRunFiles, prefetchS3, sweepLeftovers } from './run-files.js';
 import { recordRun } from './run-record.js';
@@ -41,27 +41,13 @@ async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
     prefetchS3(config.storage);
     // Alerts (notify:) hear how the run ends; they never change its result.
     const alerts = await startRunAlerts(config, logger);
-    try {
-      const { plan, connection, sessions } = await prepareRun({ ...options, config }, logger, (context, error) => {
-        metrics.failedEarly(context);
-        return recordFailedRun(context, error, logger);
-      });
-      metrics.planned(config, plan);
-      alerts.planned(plan);
-      let summary: RunSummary;
-      try {
-        throwIfAborted(signal);
-        await ensureDir(plan.outputDir);
-        summary = await runLocked({ config, plan, connection, sessions, logger, signal, progress });
-      } finally {
-        await sessions.close();
-      }
-      summary = await metrics.succeeded(summary, logger);
-      // After the lock and the server's connections are let go: alerts may take a while.
-      return await alerts.succeeded(summary);
-    } catch (error) {
+    const { plan, connection, sessions } = await prepareRun({ ...options, config }, logger, (context, error) => {
+      metrics.failedEarly(context);
+      return recordFailedRun(context, error, logger);
+    }).catch(async (error: unknown) => {
       throw await alerts.failed(error);
-    }
+    });
+    return await runPlanned({ config, plan, connection, sessions, logger, signal, progress }, metrics, alerts);
   } catch (error) {
     // Metrics after every run, failed ones too (a warning when they cannot be written).
     await metrics.failed(error, logger);
@@ -73,6 +59,32 @@ async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
     // open, its FileHandle is closed by the garbage collector, which Node 24+ makes an
     // uncaught ERR_INVALID_STATE that ends the process (a library user's server, a test worker).
     await logger.close();
+  }
+}
+
+/**
+ * One archive's run once its plan is made: the lock, the archive, verify and retention,
+ * then metrics and alerts. Closes `run.sessions`. Shared by a single run and each archive
+ * of a per-database run.
+ */
+export async function runPlanned(run: RunContext, metrics: RunMetricsWatch, alerts: RunAlerts): Promise<RunSummary> {
+  const { config, plan, logger } = run;
+  try {
+    metrics.planned(config, plan);
+    alerts.planned(plan);
+    let summary: RunSummary;
+    try {
+      throwIfAborted(run.signal);
+      await ensureDir(plan.outputDir);
+      summary = await runLocked(run);
+    } finally {
+      await run.sessions.close();
+    }
+    summary = await metrics.succeeded(summary, logger);
+    // After the lock and the server's connections are let go: alerts may take a while.
+    return await alerts.succeeded(summary);
+  } catch (error) {
+    throw await alerts.failed(error);
   }
 }
 
@@ -108,6 +120,8 @@ async function runLocked(run: RunContext): Promise<RunSummary> {
     }
     try {
       const { summary, held } = written;
+      // The dump's sessions are done with: verify opens its own (see connectionsOf in plan/compile-fleet.ts).
+      await run.sessions.close();
       if (plan.verify) summary.verify = await verifyWritten(run, files);
       summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger, run.config.env);
       return summary;

@@ -47,6 +47,13 @@ export interface BackupRepository {
   writeSmall(name: string, body: string, options?: { signal?: AbortSignal; contentType?: string }): Promise<void>;
   /** Deletes objects, in batches where the storage has them; one outcome per name, failures included. */
   deleteMany(names: readonly string[]): Promise<DeleteOutcome[]>;
+  /**
+   * The folders directly under it (a folder's subfolders, the prefixes one "/" deeper),
+   * by name without the "/"; hidden ones (".name") left out. Absent: it has none to show.
+   */
+  subfolders?(): Promise<string[]>;
+  /** The repository of one of its subfolders; shares what it holds (closing the child closes nothing). */
+  child?(name: string): BackupRepository;
   /** Lets go of what it holds (a client). Idempotent. */
   close(): Promise<void>;
 }

@@ -33,6 +33,10 @@
 //   Node's OpenSSL 3 refuses (InternalError on page 2); tests list with ListObjects v1
 //   (Marker), and v2 paging is tested with a stub client (tests/unit/storage/s3-repository.test.ts);
 // - DeleteObjects never reports a per-key error (same stub test).
+// - ListObjects with Delimiter "/" never reports CommonPrefixes for keys in deeper "folders"
+//   (its walk skips the very directories it would report). A proxy started with
+//   `{ store: server }` adds them to s3rver's answer from its files (status over a fleet's
+//   `pg/{host}/{database}/` prefixes); the objects listed are s3rver's own.
 // Faults: a rule answers a chosen request with an S3 error (503 SlowDown on part N…), an
 // empty status, drops the connection halfway through the request body (`fault: 'reset'`:
 // the socket is destroyed, as a load balancer or a NAT dropping it would), or reads the
@@ -205,6 +209,7 @@ export async function startFaultProxy(target: string, rules: FaultRule[], option
       return;
     }
     if (options.store !== undefined && emulateMultipart(options.store, req, res)) return;
+    if (options.store !== undefined && listWithPrefixes(options.store, req, res)) return;
     const delay = options.delay?.(req) ?? 0;
     if (delay > 0) req.pause();
     const forward = () => forwardTo(req, res);
@@ -268,6 +273,33 @@ export async function startFaultProxy(target: string, rules: FaultRule[], option
     return true;
   };
 
+  // A bucket listing with Delimiter "/": s3rver's answer plus the CommonPrefixes it leaves out.
+  const listWithPrefixes = (store: S3TestServer, req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = new URL(req.url!, 'http://proxy');
+    const [bucket, ...rest] = url.pathname.slice(1).split('/');
+    if (req.method !== 'GET' || !bucket || rest.some((part) => part !== '') || url.searchParams.get('delimiter') !== '/') return false;
+    const prefix = url.searchParams.get('prefix') ?? '';
+    log.push({ method: req.method, url: req.url!, status: 200, injected: true, bytes: 0, headers: req.headers });
+    const forward = request({ host: upstream.hostname, port: upstream.port, method: 'GET', path: req.url, headers: req.headers, agent }, (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.once('end', () => {
+        void commonPrefixes(store.directory, decodeURIComponent(bucket), prefix).then((prefixes) => {
+          const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+          const added = prefixes.map((p) => `<CommonPrefixes><Prefix>${xml(p)}</Prefix></CommonPrefixes>`).join('');
+          const text = Buffer.concat(chunks).toString('utf8');
+          const body = answer.statusCode === 200 ? text.replace(/<CommonPrefixes>.*?<\/CommonPrefixes>/g, '').replace('</ListBucketResult>', `${added}</ListBucketResult>`) : text;
+          const headers = { ...answer.headers, 'content-length': String(Buffer.byteLength(body)) };
+          res.writeHead(answer.statusCode!, headers);
+          res.end(body);
+        });
+      });
+    });
+    forward.on('error', (error) => res.destroy(error));
+    req.pipe(forward);
+    return true;
+  };
+
   const forwardTo = (req: IncomingMessage, res: ServerResponse, loseAnswer = false) => {
     const forward = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
@@ -316,6 +348,32 @@ export async function startFaultProxy(target: string, rules: FaultRule[], option
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+// The "folders" one level under `prefix` that hold an object somewhere below: s3rver keeps
+// a key's object as `<bucket>/<key>._S3rver_object`.
+async function commonPrefixes(directory: string, bucket: string, prefix: string): Promise<string[]> {
+  const found = new Set<string>();
+  const walk = async (dir: string, key: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('._S3rver')) continue;
+      if (entry.isDirectory()) await walk(join(dir, entry.name), `${key}${entry.name}/`);
+      else if (entry.name.endsWith('._S3rver_object')) {
+        const full = `${key}${entry.name.slice(0, -'._S3rver_object'.length)}`;
+        if (!full.startsWith(prefix)) continue;
+        const slash = full.indexOf('/', prefix.length);
+        if (slash !== -1) found.add(full.slice(0, slash + 1));
+      }
+    }
+  };
+  await walk(join(directory, bucket), '');
+  return [...found].sort();
 }
 
 function withUploadId(url: string): { uploadId?: string } {

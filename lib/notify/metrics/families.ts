@@ -31,6 +31,8 @@ export const STATUS_FAMILIES = {
   lastSuccessAge: family('pgbak_last_success_age_seconds', 'Age of the newest successful backup when pgbak status ran.'),
   stale: family('pgbak_stale', '1 when the newest successful backup is older than pgbak_max_age_seconds or there is none (status --max-age).'),
   maxAge: family('pgbak_max_age_seconds', 'The --max-age pgbak status judged staleness by.'),
+  previousBackupSize: family('pgbak_previous_backup_size_bytes', 'Size of the backup before the newest one (the size trend: compare with pgbak_last_backup_size_bytes).'),
+  shrunk: family('pgbak_backup_shrunk', '1 when the newest backup is smaller than the status --shrink-below share (default half) of the one before it.'),
 } as const;
 
 /** Every family pgbak writes, in output order. */

@@ -13,8 +13,8 @@ export function statusMetrics(report: Pick<StatusReport, 'groups' | 'maxAgeMs'>)
 }
 
 function groupSamples(group: GroupStatus, maxAgeMs: number | null): Sample[] {
-  // The host is known from a backup's manifest; a group that only ever failed has none.
-  const host = group.lastSuccess?.host ?? group.lastVerified?.host;
+  // The group's host (its newest backup's manifest); a group that only ever failed has none.
+  const host = group.host ?? group.lastSuccess?.host ?? group.lastVerified?.host;
   const labels: Record<string, string> = { profile: group.profile, database: group.database, ...(host !== undefined && { host }) };
   const seconds = (iso: string) => Date.parse(iso) / 1000;
   const { lastSuccess, lastFailure, lastVerified } = group;
@@ -28,6 +28,8 @@ function groupSamples(group: GroupStatus, maxAgeMs: number | null): Sample[] {
     [STATUS_FAMILIES.lastSuccessAge, lastSuccess ? lastSuccess.ageMs / 1000 : undefined],
     [STATUS_FAMILIES.stale, maxAgeMs === null ? undefined : group.stale ? 1 : 0],
     [STATUS_FAMILIES.maxAge, maxAgeMs === null ? undefined : maxAgeMs / 1000],
+    [STATUS_FAMILIES.previousBackupSize, group.previousBytes ?? undefined],
+    [STATUS_FAMILIES.shrunk, group.count >= 2 ? (group.shrunk ? 1 : 0) : undefined],
   ];
   return values.flatMap(([family, value]) => (value === undefined ? [] : [{ name: family.name, labels, value }]));
 }

@@ -46,6 +46,20 @@ export class FolderRepository implements BackupRepository {
     );
   }
 
+  async subfolders(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.folder, { withFileTypes: true });
+      return entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+      throw error;
+    }
+  }
+
+  child(name: string): FolderRepository {
+    return new FolderRepository(join(this.folder, name));
+  }
+
   openSource(name: string): Promise<ArchiveSource> {
     return LocalFileSource.open(this.locate(name));
   }

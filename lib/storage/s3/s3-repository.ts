@@ -63,6 +63,31 @@ export class S3Repository implements BackupRepository {
     return found;
   }
 
+  async subfolders(): Promise<string[]> {
+    const found: string[] = [];
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, Delimiter: '/', ...(token !== undefined && { ContinuationToken: token }) }),
+        );
+      } catch (error) {
+        throw readFailed('list', this.location, error);
+      }
+      for (const common of page.CommonPrefixes ?? []) {
+        const name = common.Prefix?.slice(this.prefix.length).replace(/\/$/, '');
+        if (name && !name.startsWith('.') && !name.includes('/')) found.push(name);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return found.sort();
+  }
+
+  child(name: string): S3Repository {
+    return new S3Repository(this.client, this.bucket, `${this.prefix}${name}/`);
+  }
+
   /**
    * A missing object (gone since the listing) fails as ARCHIVE_INVALID, like a missing file;
    * the storage refusing or not answering (AccessDenied, 5xx, the network) as OUTPUT_UNREADABLE:

@@ -129,7 +129,7 @@ describe('readArchiveModel', () => {
 
   it('needs the database named when the backup holds several, and refuses one it does not hold', async () => {
     const other = await seeded('cmp_other', ['CREATE TABLE public.notes (id serial PRIMARY KEY, body text NOT NULL)']);
-    const dir = await profilesDir('two', `steps:\n  - name: dbs\n    kind: full\n    engine: native\n    databases: [${source.name}, ${other.name}]\n`);
+    const dir = await profilesDir('two', `archives: single\nsteps:\n  - name: dbs\n    kind: full\n    engine: native\n    databases: [${source.name}, ${other.name}]\n`);
     const result = await backup(['two', '--profiles-dir', dir]);
     expect(result.manifest.steps.map((step) => step.schemaModel?.entry)).toEqual([`dbs/${source.name}.schema-model.json`, `dbs/${other.name}.schema-model.json`]);
 

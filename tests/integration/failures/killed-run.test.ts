@@ -103,7 +103,7 @@ describe('leftovers of a run killed with SIGKILL', () => {
     const status = await runCli(['status', '--output-dir', out], { cwd: out });
     expect(status.exitCode).toBe(0);
     expect(status.stderr).toMatch(/removed \.pgbak-tmp-\S+: temp folder of a run that is gone/);
-    expect(status.stdout).toMatch(new RegExp(`^schema-only\\s+${database.name}\\s+0\\s+never\\s+-\\s+never\\s+\\S+ \\S+Z \\(\\d+s\\)\\s+ok, last run FAILED$`, 'm'));
+    expect(status.stdout).toMatch(new RegExp(`^schema-only\\s+${database.name}\\s+0\\s+never\\s+-\\s+-\\s+never\\s+\\S+ \\S+Z \\(\\d+s\\)\\s+ok, last run FAILED$`, 'm'));
     expect(status.stdout).toMatch(new RegExp(`^schema-only/${database.name}: last run failed .*: the run ended without finishing: process \\d+ is gone`, 'm'));
     onlyLog(await listTree(out));
   });

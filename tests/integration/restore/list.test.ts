@@ -45,7 +45,7 @@ describeWithTools('pgbak restore --list', () => {
 
   it("shows each database's own table of contents for a step over two databases", async () => {
     const dir = await makeTempDir('pgbak-ls-profiles-');
-    await writeFile(join(dir, 'two.yaml'), `steps:\n  - name: dbs\n    kind: full\n    databases: [${alpha.name}, ${beta.name}]\n`);
+    await writeFile(join(dir, 'two.yaml'), `archives: single\nsteps:\n  - name: dbs\n    kind: full\n    databases: [${alpha.name}, ${beta.name}]\n`);
     const backup = await state.backup(alpha, ['two', '--profiles-dir', dir]);
     expect(backup.manifest.steps.map((step) => step.database)).toEqual([alpha.name, beta.name]);
 

@@ -39,7 +39,7 @@ describeWithTools('a run of several databases', () => {
     databases.push(...(await Promise.all(['multi_app', 'multi_crm', 'multi_other'].map((prefix) => createTestDatabase(cluster, prefix)))));
     [app, crm, other] = databases as [TestDatabase, TestDatabase, TestDatabase];
     profiles = await tempDir('pgbak-profiles-');
-    await writeFile(path.join(profiles, 'both.yaml'), `steps:\n  - kind: schema-only\n    databases: [${app.name}, ${crm.name}]\n`);
+    await writeFile(path.join(profiles, 'both.yaml'), `archives: single\nsteps:\n  - kind: schema-only\n    databases: [${app.name}, ${crm.name}]\n`);
   });
 
   it('names the zip for its databases, and list and status show one row per database', async () => {

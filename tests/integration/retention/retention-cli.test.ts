@@ -239,9 +239,10 @@ describe('pgbak status', () => {
     const cli = await runCli(['status', '--output-dir', dir, '--max-age', '3d']);
     expect(cli.exitCode).toBe(0);
     const lines = cli.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^PROFILE\s+DATABASE\s+BACKUPS\s+LAST SUCCESS \(UTC\)\s+AGE\s+LAST VERIFIED \(UTC\)\s+LAST FAILURE \(UTC\)\s+STATE$/);
-    expect(lines[1]).toMatch(/^nightly\s+app\s+2\s+\S+ \S+Z\s+5h\s+\S+ \S+Z \(30h\)\s+-\s+ok$/);
-    expect(lines[2]).toMatch(/^weekly\s+app\s+1\s+\S+ \S+Z\s+2d 2h\s+never\s+-\s+ok$/);
+    expect(lines[0]).toMatch(/^PROFILE\s+DATABASE\s+BACKUPS\s+LAST SUCCESS \(UTC\)\s+AGE\s+SIZE\s+LAST VERIFIED \(UTC\)\s+LAST FAILURE \(UTC\)\s+STATE$/);
+    // SIZE: the newest backup's, and the one before it (the size trend).
+    expect(lines[1]).toMatch(/^nightly\s+app\s+2\s+\S+ \S+Z\s+5h\s+\d+ B \(was \d+ B\)\s+\S+ \S+Z \(30h\)\s+-\s+ok$/);
+    expect(lines[2]).toMatch(/^weekly\s+app\s+1\s+\S+ \S+Z\s+2d 2h\s+\d+ B\s+never\s+-\s+ok$/);
   });
 
   it('exits 3 with one line per stale group when a newest backup is older than --max-age', async () => {

@@ -61,7 +61,7 @@ describeWithTools('round trip of user profiles', () => {
   it('databases: [a, b] writes one dump per database into one zip, each restoring to its own source', async () => {
     const dir = await profilesDir(
       'two',
-      `description: two databases\nsteps:\n  - name: dbs\n    kind: full\n    databases: [${seeded.name}, ${small.name}]\n`,
+      `description: two databases\narchives: single\nsteps:\n  - name: dbs\n    kind: full\n    databases: [${seeded.name}, ${small.name}]\n`,
     );
     const result = await backup(['two', '--profiles-dir', dir], pgEnv(cluster, seeded.name));
     await expectSoundArchive(result, cluster, { profile: 'two', database: seeded.name, origin: 'user' });
@@ -94,7 +94,7 @@ describeWithTools('round trip of user profiles', () => {
     const excludeList = [excluded.name, ...others].map((name) => `      - ${name}`).join('\n');
     const dir = await profilesDir(
       'everything',
-      `steps:\n  - name: all\n    kind: full\n    databases: all\n    excludeDatabases:\n${excludeList}\n`,
+      `archives: single\nsteps:\n  - name: all\n    kind: full\n    databases: all\n    excludeDatabases:\n${excludeList}\n`,
     );
     let result: Backup | undefined;
     for (let attempt = 1; result === undefined; attempt++) {

@@ -59,12 +59,15 @@ interface StatusJson {
     stale: boolean;
     lastSuccess: { file: string } | null;
     lastFailure: { path: string; file: string; startedAt: string; failedAt: string; reason: string; code?: string; ageMs: number } | null;
+    /** The folder or the prefix the group is in. */
+    location: string;
   }>;
 }
 
 /** A status group as both storages must agree on it: where it is (path) and the ages aside. */
 function comparable(report: StatusJson) {
-  return report.groups.map(({ lastFailure, ...group }) => ({ ...group, lastFailure: lastFailure && { ...lastFailure, path: undefined, ageMs: undefined } }));
+  // Where a group is (`location`: the folder or the prefix) differs by nature; everything else must not.
+  return report.groups.map(({ lastFailure, location: _location, ...group }) => ({ ...group, lastFailure: lastFailure && { ...lastFailure, path: undefined, ageMs: undefined } }));
 }
 
 /** The lines `status` prints under its table: why the newest run of a group failed. */

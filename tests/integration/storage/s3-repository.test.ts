@@ -202,7 +202,9 @@ describe('pgbak status s3://bucket/prefix/', () => {
     const cli = await runCli(['status', `s3://${BUCKET}/${prefix}`, '--max-age', '26h'], { env: s3Env() });
     expect(cli.exitCode).toBe(3);
     expect(cli.stderr).toContain('STALE nightly/app: newest backup nightly-app-a.zip is');
-    expect(errorReport(cli.stderr).message).toContain(`2 of 2 backup groups in s3://${BUCKET}/${prefix} are stale`);
+    // The prefix's own two groups, and the backup one "folder" below it (status looks down the tree: a fleet's pg/{host}/{database}/).
+    expect(errorReport(cli.stderr).message).toContain(`3 of 3 backup groups in s3://${BUCKET}/${prefix} are stale`);
+    expect(cli.stderr).toContain(`(db.internal, s3://${BUCKET}/${prefix}older/)`);
   });
 
   it('exit 0 with fresh backups; --json carries the last verified backup read from the bucket', async () => {

@@ -38,6 +38,9 @@ describe('status metrics', () => {
       'pgbak_last_run_success{nightly/crm}': 0,
       'pgbak_last_run_success{weekly/app"\\\nx@db.internal}': 1,
       'pgbak_last_backup_size_bytes{nightly/app@db.internal}': size,
+      // The size trend: the backup before the newest, and whether the newest shrank below half of it.
+      'pgbak_previous_backup_size_bytes{nightly/app@db.internal}': report.groups.find((g) => g.profile === 'nightly' && g.database === 'app')!.previousBytes,
+      'pgbak_backup_shrunk{nightly/app@db.internal}': 0,
       'pgbak_last_backup_size_bytes{weekly/app"\\\nx@db.internal}': expect.any(Number),
       'pgbak_last_verified_timestamp_seconds{nightly/app@db.internal}': unix('2024-02-28T01:00:00Z'),
       'pgbak_backups{nightly/app@db.internal}': 2,

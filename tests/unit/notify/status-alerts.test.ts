@@ -8,7 +8,7 @@ import type { GroupStatus, StatusReport } from '../../../lib/retention/index.js'
 import { startHttpReceiver, type HttpReceiver } from '../../support/notify-receivers.js';
 
 function group(profile: string, database: string, state: Partial<GroupStatus>): GroupStatus {
-  return { profile, database, count: 1, lastSuccess: { path: `/b/${profile}.zip`, file: `${profile}.zip`, startedAt: '2026-12-01T00:00:00.000Z', ageMs: 3 * 86_400_000, bytes: 1024, host: 'db1' }, lastVerified: null, lastFailedVerification: false, lastFailure: null, failing: false, running: null, dropped: false, stale: false, ...state };
+  return { profile, database, host: 'db1', location: '/b', shrunk: null, previousBytes: null, count: 1, lastSuccess: { path: `/b/${profile}.zip`, file: `${profile}.zip`, startedAt: '2026-12-01T00:00:00.000Z', ageMs: 3 * 86_400_000, bytes: 1024, host: 'db1' }, lastVerified: null, lastFailedVerification: false, lastFailure: null, failing: false, running: null, dropped: false, stale: false, ...state };
 }
 
 function report(groups: GroupStatus[], problems: string[] = []): StatusReport {

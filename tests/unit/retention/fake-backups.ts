@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serializeManifest, ZipWriter, type Manifest } from '../../../lib/archive/index.js';
+import { serializeManifest, ZipWriter, type Manifest, type ManifestFleet } from '../../../lib/archive/index.js';
 import { LocalFileSink } from '../../../lib/storage/index.js';
 import { archiveName } from '../../../lib/plan/names.js';
 import { currentOwner, type ProcessOwner } from '../../../lib/process/owner.js';
@@ -26,6 +26,8 @@ export interface FakeBackup {
   file?: string;
   /** A `databases: all` run (manifest `allDatabases`). */
   allDatabases?: boolean;
+  /** One archive of a per-database run (manifest `fleet`). */
+  fleet?: ManifestFleet;
 }
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -60,6 +62,7 @@ export function fakeManifest(backup: FakeBackup): Manifest {
     status: 'complete',
     steps: [step('full', backup.database), ...(backup.alsoDumps ?? []).map((db, i) => step(`more${i}`, db))],
     ...(backup.allDatabases ? { allDatabases: true as const } : {}),
+    ...(backup.fleet ? { fleet: backup.fleet } : {}),
     log: { entry: 'pgbak.log' },
   };
 }

@@ -68,6 +68,39 @@ describe('backupStatus', () => {
     expect(report.stale).toBe(false);
   });
 
+  it('keeps the archives of one per-database run from calling each other dropped; a newer run without a database drops it', async () => {
+    const first = { startedAt: '2024-02-29T01:00:00.000Z', databases: ['app', 'crm'], allDatabases: true as const };
+    await writeFakeBackup(dir(), { profile: 'fleet', database: 'app', startedAt: '2024-02-29T01:00:10Z', fleet: first });
+    await writeFakeBackup(dir(), { profile: 'fleet', database: 'crm', startedAt: '2024-02-29T01:00:20Z', fleet: first });
+    await writeFakeBackup(dir(), { profile: 'fleet', database: 'postgres', startedAt: '2024-02-29T01:00:00Z', file: 'fleet-globals-20240229T010000Z.zip', fleet: { ...first, globals: true } });
+    const one = await backupStatus({ outputDir: dir(), now, profile: 'fleet' });
+    expect(one.groups.map((g) => [g.database, g.dropped])).toEqual([
+      ['(globals)', false],
+      ['app', false],
+      ['crm', false],
+    ]);
+    // The next night crm is gone: its archive from the night before is "dropped", not stale. The
+    // globals were not written that night: stale (they are in no run's list of databases, so never dropped).
+    await writeFakeBackup(dir(), { profile: 'fleet', database: 'app', startedAt: '2024-03-01T01:00:05Z', fleet: { ...first, startedAt: '2024-03-01T01:00:00.000Z', databases: ['app'] } });
+    const two = await backupStatus({ outputDir: dir(), now, maxAgeMs: 26 * HOUR, profile: 'fleet' });
+    expect(two.groups.map((g) => [g.database, g.count, g.dropped, g.stale])).toEqual([
+      ['(globals)', 1, false, true],
+      ['app', 2, false, false],
+      ['crm', 1, true, false],
+    ]);
+  });
+
+  it('flags a newest backup much smaller than the one before it, and says where and from which host', async () => {
+    await writeFakeBackup(dir(), { profile: 'trend', database: 'app', startedAt: '2024-02-29T01:00:00Z' });
+    await writeFakeBackup(dir(), { profile: 'trend', database: 'app', startedAt: '2024-03-01T01:00:00Z' });
+    const report = await backupStatus({ outputDir: dir(), now, profile: 'trend' });
+    const [group] = report.groups;
+    // Two fake archives of the same size: no shrink; a share above 1 flags anything not larger.
+    expect(group).toMatchObject({ host: 'db.internal', location: dir(), shrunk: null, previousBytes: group!.lastSuccess!.bytes });
+    const strict = await backupStatus({ outputDir: dir(), now, profile: 'trend', shrinkBelow: 1.01 });
+    expect(strict.groups[0]!.shrunk).toEqual({ bytes: group!.lastSuccess!.bytes, previousBytes: group!.lastSuccess!.bytes, ratio: 1 });
+  });
+
   it('shows the last failed run beside the last success, with why it failed, from its log', async () => {
     await writeRunLog(dir(), { profile: 'nightly', databases: ['app'], startedAt: '2024-03-01T05:00:00Z', failure: 'no space left on device', owner: await deadOwner() });
     const report = await backupStatus({ outputDir: dir(), now });
