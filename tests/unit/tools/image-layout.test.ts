@@ -48,6 +48,6 @@ describe('client tools laid out as in the container image', () => {
     }
     // An older server gets the oldest pg_dump that can dump it; a newer one than the image has, none.
     expect(selectTool(inventory, 'pg_dump', { major: 13, minor: 0, text: '13.0' }).version.major).toBe(14);
-    expect(() => selectTool(inventory, 'pg_dump', { major: 19, minor: 0, text: '19.0' })).toThrow(/no pg_dump is new enough for the server PostgreSQL 19);
+    expect(() => selectTool(inventory, 'pg_dump', { major: 19, minor: 0, text: '19.0' })).toThrow(/no pg_dump is new enough for the server PostgreSQL 19/);
   });
 });
