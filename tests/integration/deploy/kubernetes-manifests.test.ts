@@ -9,8 +9,9 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { repoRoot, runCli } from '../../support/cli.js';
+import { expectValidRules, itWithPromtool } from '../../support/promtool.js';
 import {
   containerEnv,
   expandReferences,
@@ -235,6 +236,29 @@ describeWithKubectl(`deploy/kubernetes rendered by kubectl kustomize (kustomize 
         expect(args.join(' ')).not.toContain('$(');
         expect(args).toContain(`s3://${env.PGBAK_BUCKET}/${env.PGBAK_PREFIX}`);
       }
+    }
+  });
+
+  itWithPromtool('the PrometheusRule component carries deploy/prometheus/pgbak-alerts.yml unchanged, and promtool accepts its rules', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pgbak-kustomize-'));
+    try {
+      cpSync(deploy, dir, { recursive: true });
+      const withRules = path.join(dir, 'overlays', 'with-rules');
+      cpSync(path.join(dir, 'overlays', 'example'), withRules, { recursive: true });
+      const kustomization = path.join(withRules, 'kustomization.yaml');
+      // The example overlay's commented lines, uncommented.
+      writeFileSync(kustomization, readFileSync(kustomization, 'utf8').replace('  # components:\n  #   - ../../components/prometheus-rule', 'components:\n  - ../../components/prometheus-rule'));
+      const objects = kustomizeBuild(withRules);
+      const rules = objects.filter((o) => o.kind === 'PrometheusRule');
+      expect(rules.map((o) => [o.apiVersion, o.metadata.name, o.metadata.namespace])).toEqual([['monitoring.coreos.com/v1', 'pgbak', 'pgbak']]);
+      const alerts = parse(readFileSync(path.join(repoRoot, 'deploy', 'prometheus', 'pgbak-alerts.yml'), 'utf8')) as unknown;
+      expect(rules[0]!.spec).toEqual(alerts);
+      expect(Object.keys(rules[0]!).sort()).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
+      const file = path.join(dir, 'rules.yml');
+      writeFileSync(file, stringify(rules[0]!.spec));
+      expectValidRules(file);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
