@@ -29,7 +29,12 @@ export function kubectlStatus(): { ok: true; kustomize: string } | { ok: false; 
 /** `kubectl kustomize <dir>`, parsed: every object it renders. Throws with kubectl's words. */
 export function kustomizeBuild(dir: string): KubeObject[] {
   const result = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`kubectl kustomize ${dir} exited with ${result.status ?? result.error?.message}: ${result.stderr.trim()}`);
+  if (result.status !== 0) {
+    // Debian's kubectl 1.20 (kubernetes-client) carries kustomize v2.0, which cannot render these.
+    const status = kubectlStatus();
+    const version = status.ok ? ` (kustomize ${status.kustomize}; the manifests are written for kustomize v5, kubectl 1.27 or later)` : '';
+    throw new Error(`kubectl kustomize ${dir} exited with ${result.status ?? result.error?.message}${version}: ${result.stderr.trim()}`);
+  }
   return parseManifests(result.stdout, `kubectl kustomize ${dir}`);
 }
 
