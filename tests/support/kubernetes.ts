@@ -17,9 +17,12 @@ import { repoRoot } from './cli.js';
 /** A parsed manifest object (apiVersion, kind, metadata…). */
 export type KubeObject = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } & Record<string, unknown> };
 
+// PGBAK_TEST_KUBECTL names another kubectl (a path that does not exist plays a machine without it).
+const KUBECTL = process.env.PGBAK_TEST_KUBECTL ?? 'kubectl';
+
 /** Whether `kubectl` (with kustomize) can run here, and why not. */
 export function kubectlStatus(): { ok: true; kustomize: string } | { ok: false; reason: string } {
-  const result = spawnSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
+  const result = spawnSync(KUBECTL, ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
   if (result.error) return { ok: false, reason: `kubectl is not installed (${(result.error as NodeJS.ErrnoException).code ?? result.error.message})` };
   if (result.status !== 0) return { ok: false, reason: `kubectl version --client failed: ${result.stderr.trim()}` };
   const kustomize = (JSON.parse(result.stdout) as { kustomizeVersion?: string }).kustomizeVersion ?? 'unknown';
@@ -28,7 +31,7 @@ export function kubectlStatus(): { ok: true; kustomize: string } | { ok: false; 
 
 /** `kubectl kustomize <dir>`, parsed: every object it renders. Throws with kubectl's words. */
 export function kustomizeBuild(dir: string): KubeObject[] {
-  const result = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+  const result = spawnSync(KUBECTL, ['kustomize', dir], { encoding: 'utf8' });
   if (result.status !== 0) {
     // Debian's kubectl 1.20 (kubernetes-client) carries kustomize v2.0, which cannot render these.
     const status = kubectlStatus();

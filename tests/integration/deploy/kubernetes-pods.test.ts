@@ -25,6 +25,7 @@ import { startS3Server, type S3TestServer } from '../../support/s3-server.js';
 jest.setTimeout(240_000);
 
 const kubectl = kubectlStatus();
+if (!kubectl.ok) console.warn(`deploy/kubernetes: ${kubectl.reason}: the example overlay's pods are not run (they are rendered with kubectl kustomize first)`);
 const describeRunnable = kubectl.ok && hasClientTools() ? describe : describe.skip;
 const BUCKET = 'acme-backups';
 const overlay = path.join(repoRoot, 'deploy', 'kubernetes', 'overlays', 'example');
