@@ -15,7 +15,7 @@ import { parseAllDocuments } from 'yaml';
 import { repoRoot } from './cli.js';
 
 /** A parsed manifest object (apiVersion, kind, metadata…). */
-export type KubeObject = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } & Record<string, unknown> };
+export type KubeObject = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; generateName?: string; namespace?: string } & Record<string, unknown> };
 
 // PGBAK_TEST_KUBECTL names another kubectl (a path that does not exist plays a machine without it).
 const KUBECTL = process.env.PGBAK_TEST_KUBECTL ?? 'kubectl';
@@ -88,7 +88,7 @@ export function findUnknownFields(objects: readonly KubeObject[]): string[] {
   const declarations = objects.map((object, index) => {
     const { module, name } = modelOf(object);
     imports.set(module, `I${name}`);
-    return `// ${object.kind} ${object.metadata?.name}\nexport const object${index}: I${name} = ${JSON.stringify(object, null, 2)};`;
+    return `// ${object.kind} ${object.metadata?.name ?? object.metadata?.generateName}\nexport const object${index}: I${name} = ${JSON.stringify(object, null, 2)};`;
   });
   const source = [...[...imports].map(([module, type]) => `import type { ${type} } from '${module}';`), ...declarations].join('\n');
   const options: ts.CompilerOptions = {
@@ -124,7 +124,7 @@ export function podSpecs(objects: readonly KubeObject[]): Array<{ owner: string;
   return objects.flatMap((object) => {
     const spec = object.spec as Record<string, any> | undefined;
     if (object.kind === 'CronJob') return [{ owner: object.metadata.name, spec: spec!.jobTemplate.spec.template.spec as PodSpec }];
-    if (object.kind === 'Job') return [{ owner: object.metadata.name, spec: spec!.template.spec as PodSpec }];
+    if (object.kind === 'Job') return [{ owner: object.metadata.name ?? object.metadata.generateName, spec: spec!.template.spec as PodSpec }];
     return [];
   });
 }

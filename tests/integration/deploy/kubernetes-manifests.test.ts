@@ -28,6 +28,7 @@ import {
 const deploy = path.join(repoRoot, 'deploy', 'kubernetes');
 const base = path.join(deploy, 'base');
 const overlay = path.join(deploy, 'overlays', 'example');
+const restoreJob = path.join(deploy, 'jobs', 'restore-database.yaml');
 
 const kubectl = kubectlStatus();
 if (!kubectl.ok) {
@@ -50,12 +51,13 @@ function resourcesAsWritten(dir: string): KubeObject[] {
 }
 
 describe('deploy/kubernetes as written (no kubectl needed)', () => {
-  it('every resource file of the base and the overlay is valid against the API schema, with no unknown field', async () => {
-    const objects = [...resourcesAsWritten(base), ...resourcesAsWritten(overlay)];
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+  it('every resource file of the base and the overlay, and the restore Job, is valid against the API schema, with no unknown field', async () => {
+    const objects = [...resourcesAsWritten(base), ...resourcesAsWritten(overlay), ...parseManifests(readFileSync(restoreJob, 'utf8'), restoreJob)];
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name ?? o.metadata.generateName}`).sort()).toEqual([
       'CronJob/pgbak-backup',
       'CronJob/pgbak-prune',
       'CronJob/pgbak-verify',
+      'Job/pgbak-restore-',
       'Namespace/pgbak',
       'ServiceAccount/pgbak',
     ]);
@@ -86,6 +88,8 @@ describeWithKubectl(`deploy/kubernetes rendered by kubectl kustomize (kustomize 
     ['base', baseObjects],
     ['overlay', overlayObjects],
   ] as const;
+  // The one-off restore Job runs beside the overlay's objects (its namespace, its ConfigMap).
+  const withRestoreJob = () => [...overlayObjects, ...parseManifests(readFileSync(restoreJob, 'utf8'), restoreJob)];
 
   it('renders the base and the overlay into objects that are valid against the API schema, with no unknown field', async () => {
     for (const [, objects] of both()) {
@@ -108,7 +112,7 @@ describeWithKubectl(`deploy/kubernetes rendered by kubectl kustomize (kustomize 
   });
 
   it('holds no Secret and no secret value: passwords and keys are referenced (secretKeyRef, secretRef, a Secret volume)', () => {
-    for (const [, objects] of both()) {
+    for (const [, objects] of [...both(), ['restore job', withRestoreJob()] as const]) {
       expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
       for (const map of objects.filter((o) => o.kind === 'ConfigMap')) {
         for (const [key, value] of Object.entries(map.data as Record<string, string>)) {
@@ -147,7 +151,7 @@ describeWithKubectl(`deploy/kubernetes rendered by kubectl kustomize (kustomize 
   });
 
   it('runs every container as a non-root user on a read-only root file system, without capabilities, under RuntimeDefault seccomp, with requests and limits', () => {
-    for (const [, objects] of both()) {
+    for (const [, objects] of [...both(), ['restore job', withRestoreJob()] as const]) {
       for (const { owner, spec } of podSpecs(objects)) {
         expect({ owner, pod: spec.securityContext }).toEqual({ owner, pod: expect.objectContaining({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }) });
         expect(spec.securityContext!.runAsUser).toBeGreaterThan(0);
@@ -170,7 +174,7 @@ describeWithKubectl(`deploy/kubernetes rendered by kubectl kustomize (kustomize 
   });
 
   it('needs no volume but the ConfigMap, scratch emptyDirs and the optional keys Secret (storage is S3: no claim, no host path)', () => {
-    for (const { owner, spec } of podSpecs(overlayObjects)) {
+    for (const { owner, spec } of podSpecs(withRestoreJob())) {
       for (const volume of spec.volumes ?? []) {
         const kinds = Object.keys(volume).filter((key) => key !== 'name');
         expect({ owner, volume: volume.name, kinds }).toEqual({ owner, volume: volume.name, kinds: [expect.stringMatching(/^(configMap|emptyDir|secret)$/)] });
@@ -179,8 +183,8 @@ describeWithKubectl(`deploy/kubernetes rendered by kubectl kustomize (kustomize 
     }
   });
 
-  it('every ConfigMap and ServiceAccount a pod names is rendered beside it (generated names with their hash suffix)', () => {
-    for (const [, objects] of both()) {
+  it('every ConfigMap and ServiceAccount a pod names is rendered beside it (generated without a hash suffix, so that a one-off Job can name them)', () => {
+    for (const [, objects] of [...both(), ['restore job', withRestoreJob()] as const]) {
       const names = new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
       for (const { owner, spec } of podSpecs(objects)) {
         expect(names.has(`ServiceAccount/${spec.serviceAccountName}`) ? owner : `${owner}: no ServiceAccount ${spec.serviceAccountName}`).toBe(owner);
@@ -196,9 +200,9 @@ describeWithKubectl(`deploy/kubernetes rendered by kubectl kustomize (kustomize 
 
   it('the overlay puts everything in its namespace, uses its image everywhere, and merges its settings over the base', () => {
     for (const object of overlayObjects.filter((o) => o.kind !== 'Namespace')) expect(`${object.kind}/${object.metadata.name}: ${object.metadata.namespace}`).toBe(`${object.kind}/${object.metadata.name}: pgbak`);
-    const images = new Set(podSpecs(overlayObjects).flatMap(({ spec }) => allContainers(spec).map((c) => c.image)));
+    const images = new Set(podSpecs(withRestoreJob()).flatMap(({ spec }) => allContainers(spec).map((c) => c.image)));
     expect([...images]).toEqual(['registry.example.com/pgbak:0.1.0-pg14-18']);
-    const settings = overlayObjects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('pgbak-settings-'))!;
+    const settings = overlayObjects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'pgbak-settings')!;
     expect(settings.data).toMatchObject({ PGBAK_BUCKET: 'acme-backups', PGBAK_PREFIX: 'pg/db-1/', PGHOST: 'db-1.databases.svc.cluster.local', PGPORT: '5432' });
     const schedules = Object.fromEntries(overlayObjects.filter((o) => o.kind === 'CronJob').map((c) => [c.metadata.name, (c.spec as { schedule: string }).schedule]));
     expect(schedules).toEqual({ 'pgbak-backup': '15 2 * * *', 'pgbak-verify': '0 7 * * 0', 'pgbak-prune': '30 6 * * *' });
@@ -206,7 +210,7 @@ describeWithKubectl(`deploy/kubernetes rendered by kubectl kustomize (kustomize 
 
   it('the backup job runs a profile of the profiles ConfigMap, and the profile loads with the settings the pods get', async () => {
     for (const [label, objects] of both()) {
-      const profiles = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('pgbak-profiles-'))!;
+      const profiles = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'pgbak-profiles')!;
       const backup = podSpecs(objects).find((p) => p.owner === 'pgbak-backup')!.spec.containers[0]!;
       const env = containerEnv(backup, objects, { 'pgbak-database': { password: 'not-used' } });
       expect(backup.args!.slice(0, 2)).toEqual(['run', 'fleet']);

@@ -19,7 +19,8 @@ import type { ClusterInfo } from '../../support/cluster-info.js';
 import type { StartedCluster } from '../../support/clusters.js';
 import { hasClientTools, query } from '../../support/db.js';
 import { startEmbeddedCluster, type EmbeddedPostgresModule } from '../../support/embedded-cluster.js';
-import { containerEnv, expandReferences, kubectlStatus, kustomizeBuild, podSpecs, type Container, type KubeObject } from '../../support/kubernetes.js';
+import { readFileSync } from 'node:fs';
+import { containerEnv, expandReferences, kubectlStatus, kustomizeBuild, parseManifests, podSpecs, type Container, type KubeObject } from '../../support/kubernetes.js';
 import { startS3Server, type S3TestServer } from '../../support/s3-server.js';
 
 jest.setTimeout(240_000);
@@ -29,6 +30,7 @@ if (!kubectl.ok) console.warn(`deploy/kubernetes: ${kubectl.reason}: the example
 const describeRunnable = kubectl.ok && hasClientTools() ? describe : describe.skip;
 const BUCKET = 'acme-backups';
 const overlay = path.join(repoRoot, 'deploy', 'kubernetes', 'overlays', 'example');
+const restoreJob = path.join(repoRoot, 'deploy', 'kubernetes', 'jobs', 'restore-database.yaml');
 
 let root: string;
 let started: StartedCluster | undefined;
@@ -38,7 +40,8 @@ let objects: KubeObject[];
 
 beforeAll(async () => {
   if (!kubectl.ok || !hasClientTools()) return;
-  objects = kustomizeBuild(overlay);
+  // The overlay, and the one-off restore Job created in its namespace.
+  objects = [...kustomizeBuild(overlay), ...parseManifests(readFileSync(restoreJob, 'utf8'), restoreJob)];
   root = mkdtempSync(path.join(os.tmpdir(), 'pgbak-k8s-pods-'));
   // As root, postgres runs as the OS user `postgres`, which must traverse this folder.
   chmodSync(root, 0o755);
@@ -55,13 +58,17 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-function container(cronJob: string): Container {
-  return podSpecs(objects).find((p) => p.owner === cronJob)!.spec.containers[0]!;
+function container(owner: string): Container {
+  return podSpecs(objects).find((p) => p.owner === owner)!.spec.containers[0]!;
 }
 
-/** Runs a CronJob's container the way its pod would, in a fresh pod folder (its /tmp and /etc/pgbak). */
-async function runPod(cronJob: string) {
-  const main = container(cronJob);
+/**
+ * Runs a CronJob's (or a Job's) container the way its pod would, in a fresh pod folder
+ * (its /tmp and /etc/pgbak); `editArgs` stands for the edit a person makes to a Job file.
+ */
+async function runPod(owner: string, editArgs: (args: string[]) => string[] = (args) => args) {
+  const main = container(owner);
+  const cronJob = owner.replace(/-$/, '');
   const pod = mkdtempSync(path.join(root, `${cronJob}-`));
   const secrets = {
     'pgbak-database': { password: cluster.password! },
@@ -73,9 +80,11 @@ async function runPod(cronJob: string) {
   const inPod = (value: string) => value.replace(/^\/(tmp|etc\/pgbak|run\/pgbak-keys)(?=\/|$)/, (_, dir: string) => path.join(pod, dir));
   for (const [name, value] of Object.entries(env)) env[name] = inPod(value);
   for (const mount of main.volumeMounts ?? []) await mkdir(inPod(mount.mountPath), { recursive: true });
-  const profiles = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('pgbak-profiles-'))!;
-  for (const [file, text] of Object.entries(profiles.data as Record<string, string>)) writeFileSync(path.join(env.PGBAK_PROFILES_DIR!, file), text);
-  const args = main.args!.map((arg) => expandReferences(arg, env));
+  const profiles = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'pgbak-profiles')!;
+  if (env.PGBAK_PROFILES_DIR !== undefined) {
+    for (const [file, text] of Object.entries(profiles.data as Record<string, string>)) writeFileSync(path.join(env.PGBAK_PROFILES_DIR, file), text);
+  }
+  const args = editArgs(main.args!.map((arg) => expandReferences(arg, env)));
   const result = await runCli(args, {
     cwd: pod,
     env: { ...env, PGHOST: cluster.host, PGPORT: String(cluster.port), PGUSER: cluster.user, PGSSLMODE: 'disable', AWS_ENDPOINT_URL_S3: s3!.endpoint },
@@ -132,6 +141,22 @@ describeRunnable('the example overlay\'s CronJobs, run as their pods would run t
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^pgbak_stale\{[^}]*database="app"[^}]*\} 0$/m);
     expect(result.stdout).toMatch(/^pgbak_last_verified_timestamp_seconds\{[^}]*database="app"[^}]*\} \d+/m);
+  });
+
+  it('restore: the one-off Job of deploy/kubernetes/jobs restores one database of the zip beside the original', async () => {
+    const zip = (await keysUnder('pg/db-1/')).find((key) => key.endsWith('.zip'))!;
+    const edited = (args: string[]) => {
+      expect(args.slice(0, 2)).toEqual(['restore', expect.stringMatching(/^s3:\/\/acme-backups\/pg\/db-1\/fleet-.*\.zip$/)]);
+      return ['restore', `s3://${BUCKET}/${zip}`, ...args.slice(2)];
+    };
+
+    const result = await runPod('pgbak-restore-', edited);
+
+    expect(result.args.slice(2)).toEqual(['--database', 'app', '--target', 'app_restored', '--create']);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.exitCode).toBe(0);
+    expect(await query(cluster, 'app_restored', 'SELECT count(*)::int AS n, sum(total)::text AS total FROM orders')).toEqual([{ n: 250, total: '47062.5' }]);
+    expect(await query(cluster, 'app_restored', "SELECT last_value::int AS n FROM invoice_no")).toEqual([{ n: 77 }]);
   });
 
   it('the init container copies the keys Secret\'s files owner-only (0400), as pgbak requires of a signing key', () => {
