@@ -8,6 +8,8 @@
 //   npm … / node …         -> run as written, in the stage's WORKDIR
 //   ln -s A B              -> the same link inside the stage's root
 //   apt-get …, rm -rf /var/lib/apt/lists/* -> skipped (system packages)
+//   /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -> skipped (the PGDG apt
+//                            repository's setup, from the postgresql-common package)
 // Any other command fails the check until this script is taught what it means. At the
 // end, the last stage's ENTRYPOINT + CMD runs from its WORKDIR and must exit 0.
 //
@@ -15,7 +17,8 @@
 // stage that forgets scripts/ fails with MODULE_NOT_FOUND, as `docker build` did), the
 // build's output lands where the next stage copies it from, and the entry point starts.
 // What it does not prove: the base image and its Node version, that apt can install
-// the packages named, that `npm ci` succeeds against the lockfile (or that
+// the packages named (that the PGDG repository still carries every postgresql-client-NN
+// listed: it drops a major some time after its end of life), that `npm ci` succeeds against the lockfile (or that
 // `--omit=dev` leaves everything the library entry needs: the CLI is one bundled
 // file), ownership and the USER's permissions.
 import { spawnSync } from 'node:child_process';
@@ -182,13 +185,17 @@ function runCommand(words, state, { contextDir, skipped, log }) {
     log(`  ${line}`);
     return;
   }
-  if (program === 'apt-get' || (program === 'rm' && words.slice(2).every((word) => word.startsWith('/var/lib/apt/')))) {
+  if (program === 'apt-get' || program === PGDG_SETUP || (program === 'rm' && words.slice(2).every((word) => word.startsWith('/var/lib/apt/')))) {
     skipped.push(line);
     log(`  ${line}  (skipped: system packages)`);
     return;
   }
   throw new Error(`the replay does not know the command "${line}": teach scripts/check-dockerfile.js what it means`);
 }
+
+// The PGDG apt repository's setup script (package postgresql-common): it writes an apt
+// source and runs apt-get update, nothing the replay's stages hold.
+const PGDG_SETUP = '/usr/share/postgresql-common/pgdg/apt.postgresql.org.sh';
 
 function inRoot(state, absolute) {
   return path.join(state.root, absolute);

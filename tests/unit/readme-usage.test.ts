@@ -21,7 +21,7 @@ describe('the command reference (docs/commands.md)', () => {
 });
 
 describe('the README and docs/', () => {
-  const guides = ['README.md', 'docs/commands.md', 'docs/profiles.md', 'docs/native-engine.md', 'docs/compare.md', 'docs/storage.md', 'docs/encryption.md'];
+  const guides = ['README.md', 'docs/commands.md', 'docs/profiles.md', 'docs/native-engine.md', 'docs/compare.md', 'docs/storage.md', 'docs/encryption.md', 'docs/fleet.md'];
 
   it.each(guides)('%s links only to files of the repository that exist', (file) => {
     const text = readFileSync(join(root, file), 'utf8');

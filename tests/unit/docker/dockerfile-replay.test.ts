@@ -102,6 +102,23 @@ describe('the Dockerfile replay (scripts/check-dockerfile.js)', () => {
     await expect(replay(text)).rejects.toThrow(/line 17: RUN chmod[\s\S]*does not know the command "chmod 700 \/opt\/app"/);
   });
 
+  it('skips the PGDG repository setup (postgresql-common\'s apt.postgresql.org.sh) as a system-package step, and only that script', async () => {
+    const pgdg = dockerfile('COPY lib ./lib\nCOPY scripts ./scripts').replace(
+      'RUN apt-get update && apt-get install -y postgresql-client-15',
+      'RUN apt-get update && apt-get install -y postgresql-common && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y && apt-get install -y postgresql-client-14 postgresql-client-18',
+    );
+    const result = await replay(pgdg);
+    expect(result.skipped).toEqual([
+      'apt-get update',
+      'apt-get install -y postgresql-common',
+      '/usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y',
+      'apt-get install -y postgresql-client-14 postgresql-client-18',
+      'rm -rf /var/lib/apt/lists/*',
+    ]);
+    const elsewhere = pgdg.replace('/usr/share/postgresql-common/pgdg/apt.postgresql.org.sh', '/tmp/apt.postgresql.org.sh');
+    await expect(replay(elsewhere)).rejects.toThrow(/does not know the command "\/tmp\/apt\.postgresql\.org\.sh -y"/);
+  });
+
   it('runs the package install scripts when npm ci runs without --ignore-scripts', async () => {
     const text = dockerfile('COPY lib ./lib').replace('RUN npm ci --ignore-scripts \\', 'RUN npm ci \\');
     await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'app', scripts: { prepare: 'node scripts/build.js' } }));
