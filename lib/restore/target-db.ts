@@ -1,5 +1,7 @@
+import type { ManifestDatabaseDefinition } from '../archive/index.js';
 import type { QueryClient } from '../db/client.js';
 import { describePgError } from '../db/errors.js';
+import { createDatabaseStatements, databasePropertyStatements, type DatabaseSqlOptions } from '../engines/native/index.js';
 import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
 
 /** Whether `name` exists on the server (any connection will do). */
@@ -8,22 +10,55 @@ export async function databaseExists(client: QueryClient, name: string): Promise
   return rows[0]!.n > 0;
 }
 
+/** The database an archive step describes (native engine), and how to write its SQL. */
+export interface DatabaseToCreate {
+  definition: ManifestDatabaseDefinition;
+  options: DatabaseSqlOptions;
+}
+
 /**
  * CREATE DATABASE with the name quoted by the one quoting function, from
  * template0 as the pg_dump documentation advises: objects added to template1
- * would otherwise collide with the restored ones.
+ * would otherwise collide with the restored ones. With the dumped database's
+ * definition, as `pg_dump --create` writes it: its encoding, locale provider and
+ * locales, tablespace and owner.
  */
-export async function createDatabase(client: QueryClient, name: string): Promise<void> {
-  try {
-    await client.query(createDatabaseSql(name));
-  } catch (error) {
-    throw describePgError(error, `creating database "${name}": `);
+export async function createDatabase(client: QueryClient, name: string, source: DatabaseToCreate | null = null): Promise<void> {
+  for (const sql of createDatabaseSql(name, source)) {
+    try {
+      await client.query(sql);
+    } catch (error) {
+      throw describePgError(error, `creating database "${name}": ${statementHead(sql)}: `);
+    }
   }
 }
 
-/** The statement createDatabase runs (also what --dry-run prints). */
-export function createDatabaseSql(name: string): string {
-  return `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`;
+/** The statements createDatabase runs (also what --dry-run prints). */
+export function createDatabaseSql(name: string, source: DatabaseToCreate | null = null): string[] {
+  if (source === null) return [`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`];
+  return createDatabaseStatements(source.definition, name, source.options);
+}
+
+/**
+ * The dumped database's properties given to the database restore created, once its
+ * contents are in: comment, security labels, connection limit, template flag,
+ * settings (its own and its roles'), grants.
+ */
+export async function applyDatabaseProperties(client: QueryClient, name: string, source: DatabaseToCreate): Promise<void> {
+  for (const sql of databasePropertyStatements(source.definition, name, source.options)) {
+    try {
+      await client.query(sql);
+    } catch (error) {
+      throw describePgError(error, `setting the properties of database "${name}": ${statementHead(sql)}: `);
+    }
+  }
+}
+
+// A statement as an error names it: up to its first string literal, whose value
+// (a comment, a setting's value) may be long or not meant for a log.
+function statementHead(sql: string): string {
+  const quote = sql.indexOf("'");
+  return quote < 0 ? sql : `${sql.slice(0, quote)}…`;
 }
 
 /** Drops `name`, ending its sessions first (a killed pg_restore may leave one behind). */
