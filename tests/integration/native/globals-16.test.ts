@@ -24,7 +24,8 @@ describeFrom16('role membership options on PostgreSQL %i', (major) => {
   let cluster: ClusterInfo;
   const suffix = randomBytes(3).toString('hex');
   const group = `G16 "Group" ${suffix}`;
-  const admin = `g16 admin ${suffix}`;
+  // Sorts after the member it grants to: its own ADMIN must still be replayed first.
+  const admin = `z16 admin ${suffix}`;
   const noInherit = `g16 no inherit ${suffix}`;
   const noSet = `g16 no set ${suffix}`;
   const viaAdmin = `g16 via admin ${suffix}`;
@@ -53,7 +54,7 @@ describeFrom16('role membership options on PostgreSQL %i', (major) => {
     for (const role of [...roles].reverse()) await query(cluster, 'postgres', `DROP ROLE IF EXISTS ${quoteIdent(role)}`).catch(() => undefined);
   });
 
-  it('writes INHERIT, SET, ADMIN and GRANTED BY, and the memberships replay as they were', async () => {
+  it('writes INHERIT, SET, ADMIN and GRANTED BY, a grantor\'s own ADMIN first, and the memberships replay as they were', async () => {
     const before = await query(cluster, 'postgres', membershipFacts, [[group]]);
     expect(before).toEqual(
       expect.arrayContaining([expect.objectContaining({ member: viaAdmin, grantor: admin, set_option: false, inherit_option: true })]),
