@@ -20,7 +20,7 @@ import { authenticityOf, loadVerifyKeys, reportAuthenticity } from './authentici
 import { checkEntries, openArchive } from './open-archive.js';
 import { describeCommand, restoreItem } from './restore-item.js';
 import { selectItems } from './select-items.js';
-import { applyDatabaseProperties, createDatabase, createDatabaseSql, ensureSchemas, type DatabaseToCreate } from './target-db.js';
+import { applyDatabaseProperties, checkDefinitionRoles, createDatabase, createDatabaseSql, ensureSchemas, type DatabaseToCreate } from './target-db.js';
 import type { RestoredItem, RestoreItem, RestoreOptions, RestoreSummary } from './types.js';
 
 /**
@@ -90,6 +90,10 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
       const found = await chooseTools(items, env, info.version, logger, { loader: options.loader, connection });
       checkUnrestrictedScripts(items, scripts, found, options);
       const missing = await checkTargets(client, connection, items, options);
+      for (const name of missing) {
+        const source = databaseToCreate(items, name, { serverMajor, sourceMajor, ...flags });
+        if (source) await checkDefinitionRoles(client, name, source);
+      }
       for (const name of missing) {
         throwIfAborted(signal);
         const source = databaseToCreate(items, name, { serverMajor, sourceMajor, ...flags });

@@ -1,7 +1,8 @@
 import type { ManifestDatabaseDefinition } from '../archive/index.js';
 import type { QueryClient } from '../db/client.js';
 import { describePgError } from '../db/errors.js';
-import { createDatabaseStatements, databasePropertyStatements, type DatabaseSqlOptions } from '../engines/native/index.js';
+import { createDatabaseStatements, databasePropertyStatements, rolesNamedBy, type DatabaseSqlOptions } from '../engines/native/index.js';
+import { PgbakError } from '../errors.js';
 import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
 
 /** Whether `name` exists on the server (any connection will do). */
@@ -37,6 +38,22 @@ export async function createDatabase(client: QueryClient, name: string, source: 
 export function createDatabaseSql(name: string, source: DatabaseToCreate | null = null): string[] {
   if (source === null) return [`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`];
   return createDatabaseStatements(source.definition, name, source.options);
+}
+
+/**
+ * Refuses, before anything is created, a definition that names roles the server
+ * lacks (owner, settings' roles, grantees): otherwise the restore would stop at the
+ * end, its contents loaded, with a database left half dressed.
+ */
+export async function checkDefinitionRoles(client: QueryClient, name: string, source: DatabaseToCreate): Promise<void> {
+  const wanted = rolesNamedBy(source.definition, source.options);
+  const { rows } = await client.query<{ name: string }>('SELECT rolname::text AS name FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])', [wanted]);
+  const found = new Set(rows.map((r) => r.name));
+  const missing = wanted.filter((role) => !found.has(role));
+  if (missing.length === 0) return;
+  throw new PgbakError('ROLE_MISSING', `cannot create database "${name}" as it was dumped: ${missing.length === 1 ? 'role' : 'roles'} ${missing.map((r) => quoteIdent(r)).join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist on this server`, {
+    hint: 'restore the roles first (pgbak restore <zip> --globals, or CREATE ROLE), or restore without --create into a database you made',
+  });
 }
 
 /**

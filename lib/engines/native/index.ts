@@ -8,4 +8,4 @@ export type { CatalogReader, EntryKind, ObjectRef, ReadOptions, Section, TocEntr
 export { nativeEngine } from './engine.js';
 export { loadSql, SqlScriptError, type LoaderClient } from './load/index.js';
 export { readDatabaseDefinition } from './database/read-definition.js';
-export { createDatabaseStatements, databasePropertyStatements, type DatabaseSqlOptions } from './database/render-sql.js';
+export { createDatabaseStatements, databasePropertyStatements, rolesNamedBy, type DatabaseSqlOptions } from './database/render-sql.js';

@@ -142,6 +142,21 @@ describeWithTools.each(runMajors())('the database itself (--create) on PostgreSQ
     }
   });
 
+  it('a split-layout backup restored in parallel with --create gets the same properties', async () => {
+    const split = await runBackup(['full', '--engine', 'native', '--layout', 'split'], pgEnv(cluster, source));
+    try {
+      const copy = target('split');
+
+      const result = await pgbak(['restore', split.archive, '--target', copy, '--create', '--jobs', '2']);
+
+      expect(result.exitCode).toBe(0);
+      expect(split.manifest.steps[0]!.databaseDefinition).toEqual(backup.manifest.steps[0]!.databaseDefinition);
+      expect(await databaseProperties(cluster, copy)).toEqual(await databaseProperties(cluster, source));
+    } finally {
+      split.reader.close();
+    }
+  });
+
   it('without --create, an existing target keeps its own properties (as pg_restore without --create)', async () => {
     const existing = target('existing');
     await query(cluster, 'postgres', `CREATE DATABASE ${quoteIdent(existing)} TEMPLATE template0`);
@@ -152,6 +167,25 @@ describeWithTools.each(runMajors())('the database itself (--create) on PostgreSQ
     expect(result.exitCode).toBe(0);
     expect(await databaseProperties(cluster, existing)).toEqual(before);
     expect(await query(cluster, existing, 'SELECT count(*)::int AS n FROM kept')).toEqual([{ n: 2 }]);
+  });
+
+  it('refuses --create before creating anything when a role the database names does not exist (exit 2)', async () => {
+    const copy = target('no role');
+    const gone = `db gone ${suffix}`;
+    await query(cluster, 'postgres', `CREATE ROLE ${quoteIdent(gone)}`);
+    await query(cluster, 'postgres', `GRANT CONNECT ON DATABASE ${quoteIdent(source)} TO ${quoteIdent(gone)}`);
+    const withGone = await runBackup(['full', '--engine', 'native'], pgEnv(cluster, source));
+    try {
+      await query(cluster, 'postgres', `REVOKE CONNECT ON DATABASE ${quoteIdent(source)} FROM ${quoteIdent(gone)}; DROP ROLE ${quoteIdent(gone)}`);
+
+      const result = await pgbak(['restore', withGone.archive, '--target', copy, '--create']);
+
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain(`cannot create database "${copy}" as it was dumped: role ${quoteIdent(gone)} does not exist on this server`);
+      expect(await query(cluster, 'postgres', 'SELECT 1 FROM pg_database WHERE datname = $1', [copy])).toEqual([]);
+    } finally {
+      withGone.reader.close();
+    }
   });
 
   it('--dry-run prints CREATE DATABASE with the definition and the properties, and creates nothing', async () => {

@@ -4,6 +4,7 @@
 import type { ManifestDatabaseDefinition } from '../../../archive/index.js';
 import { quoteIdent, quoteLiteral } from '../../../sql/quote.js';
 import { buildAclCommands } from '../catalog/acl-commands.js';
+import { parseAclItem } from '../catalog/acl-items.js';
 
 /** What shapes the statements besides the definition. */
 export interface DatabaseSqlOptions {
@@ -121,4 +122,22 @@ export function splitGucList(value: string): string[] {
     if (value[i] !== ',') return items;
     i++;
   }
+}
+
+/**
+ * The roles the statements name (owner, settings' roles, grantees and grantors but
+ * PUBLIC): a restore checks they exist before it creates anything.
+ */
+export function rolesNamedBy(definition: ManifestDatabaseDefinition, options: Pick<DatabaseSqlOptions, 'noOwner' | 'noPrivileges'>): string[] {
+  const names = new Set<string>();
+  if (!options.noOwner) names.add(definition.owner);
+  for (const { role } of definition.settings) if (role !== null) names.add(role);
+  if (!options.noPrivileges && definition.acl !== null) {
+    for (const text of definition.acl) {
+      const item = parseAclItem(text);
+      if (!item) continue;
+      for (const name of [item.grantee, item.grantor]) if (name !== '') names.add(name);
+    }
+  }
+  return [...names];
 }

@@ -1,5 +1,5 @@
 import type { ManifestDatabaseDefinition } from '../../../../lib/archive/index.js';
-import { createDatabaseStatements, databasePropertyStatements, formatConfigSetting, splitGucList } from '../../../../lib/engines/native/database/render-sql.js';
+import { createDatabaseStatements, databasePropertyStatements, formatConfigSetting, rolesNamedBy, splitGucList } from '../../../../lib/engines/native/database/render-sql.js';
 
 const libc: ManifestDatabaseDefinition = {
   owner: 'app owner',
@@ -89,5 +89,17 @@ describe('settings as pg_dump’s makeAlterConfigCommand writes them', () => {
   it('writes any other value as one literal, commas and quotes included', () => {
     expect(formatConfigSetting("application_name=a, 'b'")).toBe(`"application_name" TO 'a, ''b'''`);
     expect(formatConfigSetting('my.setting=x=y')).toBe(`"my.setting" TO 'x=y'`);
+  });
+});
+
+describe('the roles a database definition names', () => {
+  it('lists owner, settings roles, grantees and grantors but PUBLIC; without what --no-owner and --no-privileges leave out', () => {
+    const definition: ManifestDatabaseDefinition = {
+      ...libc,
+      settings: [{ role: 'Set "R"', setting: 'work_mem=1MB' }, { role: null, setting: 'work_mem=2MB' }],
+      acl: ['=c/"app owner"', '"Grantee ü"=c/"Grantor G"'],
+    };
+    expect(rolesNamedBy(definition, {})).toEqual(['app owner', 'Set "R"', 'Grantee ü', 'Grantor G']);
+    expect(rolesNamedBy(definition, { noOwner: true, noPrivileges: true })).toEqual(['Set "R"']);
   });
 });
