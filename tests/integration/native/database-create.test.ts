@@ -7,11 +7,12 @@
 // pg_dump can dump the server, `pg_dump --create --schema-only` of source and copy
 // must also agree (but for the name).
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { runCli, type CliResult } from '../../support/cli.js';
 import { getCluster, hasClientTools, pgEnv, query, runMajors, type ClusterInfo } from '../../support/db.js';
 import { pgDumpMajor } from '../../support/native-fidelity.js';
-import { removeTempDirs, runBackup, type Backup } from '../../support/restore-helpers.js';
+import { extractEntry, makeTempDir, removeTempDirs, runBackup, type Backup } from '../../support/restore-helpers.js';
 import { quoteIdent, quoteLiteral } from '../../../lib/sql/quote.js';
 
 const describeWithTools = hasClientTools(['psql']) ? describe : describe.skip;
@@ -142,6 +143,27 @@ describeWithTools.each(runMajors())('the database itself (--create) on PostgreSQ
     }
   });
 
+  it('with psql alone, the --dry-run statements around the unzipped file give the same database', async () => {
+    const copy = target('psql');
+    const dry = await pgbak(['restore', backup.archive, '--target', copy, '--create', '--dry-run']);
+    expect(dry.exitCode).toBe(0);
+    // Statements end with ';' before their note; a comment may span lines.
+    const statements = dry.stdout.split(/(?<=;  -- [^\n]*)\n/).filter((s) => / {2}-- (if missing|once restored)/.test(s));
+    const before = statements.filter((s) => s.endsWith('-- if missing')).map((s) => s.replace(/^.*?(?=(CREATE|ALTER) DATABASE)/s, ''));
+    const after = statements.filter((s) => s.endsWith('if it was missing'));
+    const dir = await makeTempDir('pgbak-dbc-');
+    const file = await extractEntry(backup.reader, backup.manifest.steps[0]!.entries[0]!.name, join(dir, 'dump.sql'));
+    const psql = (database: string, args: string[], input?: string) =>
+      execa('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', database, ...args], { env: pgEnv(cluster, database), ...(input === undefined ? {} : { input }) });
+
+    for (const sql of before) await psql('postgres', ['-c', sql]); // CREATE DATABASE: not in a transaction
+    await psql(copy, ['--single-transaction', '-f', file]);
+    await psql('postgres', ['-f', '-'], `${after.join('\n')}\n`);
+
+    expect(before[0]).toMatch(/^CREATE DATABASE /);
+    expect(await databaseProperties(cluster, copy)).toEqual(await databaseProperties(cluster, source));
+  });
+
   it('a split-layout backup restored in parallel with --create gets the same properties', async () => {
     const split = await runBackup(['full', '--engine', 'native', '--layout', 'split'], pgEnv(cluster, source));
     try {
@@ -198,6 +220,7 @@ describeWithTools.each(runMajors())('the database itself (--create) on PostgreSQ
     expect(result.stdout).toContain(`ALTER DATABASE ${quoteIdent(copy)} OWNER TO ${quoteIdent(owner)}`);
     expect(result.stdout).toContain(`ALTER ROLE ${quoteIdent(friend)} IN DATABASE ${quoteIdent(copy)} SET "statement_timeout" TO '3s'`);
     expect(result.stdout).toContain(`ALTER DATABASE ${quoteIdent(copy)} SET "search_path" TO 'My "S"', 'public'`);
+    expect(result.stdout).toContain(`ALTER DATABASE ${quoteIdent(copy)} CONNECTION LIMIT = 7;  -- once restored, if it was missing\n`);
     expect(await query(cluster, 'postgres', 'SELECT 1 FROM pg_database WHERE datname = $1', [copy])).toEqual([]);
   });
 });
