@@ -7,7 +7,6 @@ import { readServerInfo } from '../db/server-info.js';
 import { PgbakError } from '../errors.js';
 import { createLogger } from '../log/index.js';
 import { quoteIdent } from '../sql/quote.js';
-import { databasePropertyStatements } from '../engines/native/index.js';
 import { isS3Location } from '../storage/index.js';
 import { checkFlags, singleTransaction, tableSelection, type RestoreFlags } from './build-argv.js';
 import { checkTargets } from './check-targets.js';
@@ -20,7 +19,7 @@ import { authenticityOf, loadVerifyKeys, reportAuthenticity } from './authentici
 import { checkEntries, openArchive } from './open-archive.js';
 import { describeCommand, restoreItem } from './restore-item.js';
 import { selectItems } from './select-items.js';
-import { applyDatabaseProperties, checkDefinitionRoles, createDatabase, createDatabaseSql, ensureSchemas, type DatabaseToCreate } from './target-db.js';
+import { applyDatabaseProperties, checkDefinitionRoles, createDatabase, createDatabaseSql, databasePropertiesSql, ensureSchemas, type DatabaseToCreate } from './target-db.js';
 import type { RestoredItem, RestoreItem, RestoreOptions, RestoreSummary } from './types.js';
 
 /**
@@ -66,7 +65,7 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
     if (options.dryRun) {
       const tools = await chooseTools(items, env, null, logger, { loader: options.loader, connection });
       // The server's major decides CREATE DATABASE's spelling; a dry run asks no server: the source's.
-      const sql = options.create ? dryRunCreateSql(items, { serverMajor: sourceMajor, sourceMajor, ...flags }) : [];
+      const sql = options.create ? dryRunCreateSql(items, { serverMajor: sourceMajor, sourceMajor, noOwner: flags.noOwner === true, noPrivileges: flags.noPrivileges === true }) : [];
       const commands = items.map((item) => describeCommand(item, tools.get(item)!, connection, flags, scripts.get(item)));
       return { ok: true, archive: archive.path, ...authenticity, dryRun: true, sql, commands, items: [], durationMs: Date.now() - started };
     }
@@ -81,6 +80,7 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
         logger.warn(`${item.step} (${item.database}): --jobs ${flags.jobs}: a single-file native dump is one script, restored serially; back up with layout: split (run --layout split) to restore it in parallel`);
       }
     }
+    const sqlOptions = (serverMajor: number): DefinitionOptions => ({ serverMajor, sourceMajor, noOwner: flags.noOwner === true, noPrivileges: flags.noPrivileges === true });
     let serverMajor = sourceMajor;
     const { toCreate, tools } = await withClient(connection, maintenanceDb, async (client) => {
       const info = await readServerInfo(client);
@@ -91,12 +91,12 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
       checkUnrestrictedScripts(items, scripts, found, options);
       const missing = await checkTargets(client, connection, items, options);
       for (const name of missing) {
-        const source = databaseToCreate(items, name, { serverMajor, sourceMajor, ...flags });
+        const source = databaseToCreate(items, name, sqlOptions(serverMajor));
         if (source) await checkDefinitionRoles(client, name, source);
       }
       for (const name of missing) {
         throwIfAborted(signal);
-        const source = databaseToCreate(items, name, { serverMajor, sourceMajor, ...flags });
+        const source = databaseToCreate(items, name, sqlOptions(serverMajor));
         logger.info(`creating database ${quoteIdent(name)}${source ? ` as the dumped one was (${describeDefinition(source)})` : ''}`);
         await createDatabase(client, name, source);
       }
@@ -132,7 +132,7 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
     }
     // The created databases get the dumped one's properties once their contents are in (see databasePropertyStatements).
     for (const name of toCreate) {
-      const source = databaseToCreate(items, name, { serverMajor, sourceMajor, ...flags });
+      const source = databaseToCreate(items, name, sqlOptions(serverMajor));
       if (source === null) continue;
       throwIfAborted(signal);
       logger.info(`setting the properties of database ${quoteIdent(name)} (comment, settings, grants) as the dumped one had them`);
@@ -152,10 +152,8 @@ type DefinitionOptions = DatabaseToCreate['options'];
 
 /** The definition of the database restored into `target`: the first item of it that carries one (native whole-database dumps). */
 function databaseToCreate(items: readonly RestoreItem[], target: string, options: DefinitionOptions): DatabaseToCreate | null {
-  const item = items.find((i) => i.database !== null && i.target === target && i.databaseDefinition);
-  if (!item) return null;
-  const { serverMajor, sourceMajor, noOwner, noPrivileges } = options;
-  return { definition: item.databaseDefinition!, options: { serverMajor, sourceMajor, noOwner: noOwner === true, noPrivileges: noPrivileges === true } };
+  const definition = items.find((i) => i.database !== null && i.target === target && i.databaseDefinition)?.databaseDefinition;
+  return definition ? { definition, options } : null;
 }
 
 function describeDefinition({ definition: d }: DatabaseToCreate): string {
@@ -169,7 +167,7 @@ function dryRunCreateSql(items: readonly RestoreItem[], options: DefinitionOptio
   for (const target of new Set(items.filter((i) => i.database !== null).map((i) => i.target))) {
     const source = databaseToCreate(items, target, options);
     sql.push(...createDatabaseSql(target, source).map((s) => `${s}  -- if missing`));
-    if (source) sql.push(...databasePropertyStatements(source.definition, target, source.options).map((s) => `${s}  -- once restored, if it was missing`));
+    if (source) sql.push(...databasePropertiesSql(target, source).map((s) => `${s}  -- once restored, if it was missing`));
   }
   return sql;
 }

@@ -40,6 +40,11 @@ export function createDatabaseSql(name: string, source: DatabaseToCreate | null 
   return createDatabaseStatements(source.definition, name, source.options);
 }
 
+/** The statements applyDatabaseProperties runs (also what --dry-run prints). */
+export function databasePropertiesSql(name: string, source: DatabaseToCreate): string[] {
+  return databasePropertyStatements(source.definition, name, source.options);
+}
+
 /**
  * Refuses, before anything is created, a definition that names roles the server
  * lacks (owner, settings' roles, grantees): otherwise the restore would stop at the
@@ -62,7 +67,7 @@ export async function checkDefinitionRoles(client: QueryClient, name: string, so
  * settings (its own and its roles'), grants.
  */
 export async function applyDatabaseProperties(client: QueryClient, name: string, source: DatabaseToCreate): Promise<void> {
-  for (const sql of databasePropertyStatements(source.definition, name, source.options)) {
+  for (const sql of databasePropertiesSql(name, source)) {
     try {
       await client.query(sql);
     } catch (error) {
