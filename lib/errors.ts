@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'USAGE'
   | 'AUTH_FAILED'
   | 'DATABASE_MISSING'
+  | 'ROLE_MISSING'
   | 'PRIVILEGES_MISSING'
   | 'CONNECT_FAILED'
   | 'TLS_FAILED'
@@ -50,6 +51,7 @@ const exitCodeOf: Record<ErrorCode, ExitCodeValue> = {
   USAGE: ExitCode.usage,
   AUTH_FAILED: ExitCode.usage,
   DATABASE_MISSING: ExitCode.usage,
+  ROLE_MISSING: ExitCode.usage,
   /** The role may not read what the profile asks to dump: GRANTs to make, not a retry. */
   PRIVILEGES_MISSING: ExitCode.usage,
   CONNECT_FAILED: ExitCode.failed,

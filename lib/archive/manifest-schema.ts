@@ -18,6 +18,24 @@ const entry = z.object({
   table: z.string().optional(),
 });
 
+const databaseDefinition = z.object({
+  owner: z.string(),
+  encoding: z.string(),
+  localeProvider: z.enum(['libc', 'icu', 'builtin']),
+  collate: z.string(),
+  ctype: z.string(),
+  locale: z.string().nullable(),
+  icuRules: z.string().nullable(),
+  tablespace: z.string().nullable(),
+  connectionLimit: z.int(),
+  isTemplate: z.boolean(),
+  comment: z.string().nullable(),
+  securityLabels: z.array(z.object({ provider: z.string(), label: z.string() })),
+  acl: z.array(z.string()).nullable(),
+  aclDefault: z.array(z.string()),
+  settings: z.array(z.object({ role: z.string().nullable(), setting: z.string() })),
+});
+
 const step = z.object({
   name: z.string().min(1),
   kind: z.enum(['full', 'schema-only', 'data-only', 'tables', 'large-objects', 'globals-only']),
@@ -50,6 +68,7 @@ const step = z.object({
     .nullable(),
   sequences: z.record(z.string(), z.object({ lastValue: z.string().nullable(), isCalled: z.boolean() })).nullable(),
   dumpedSequences: z.record(z.string(), z.object({ lastValue: z.string().nullable(), isCalled: z.boolean() })).optional(),
+  databaseDefinition: databaseDefinition.optional(),
   largeObjects: count.nullable(),
   warnings: z.array(z.string()),
 });

@@ -168,10 +168,56 @@ export interface ManifestStep {
    * pg_dump's SEQUENCE SET entries from the dump) and in archives of an older pgbak.
    */
   dumpedSequences?: Record<string, ManifestSequence>;
+  /**
+   * The database itself, as `pg_dump --create` writes it (its DATABASE and DATABASE
+   * PROPERTIES entries): what `pgbak restore --create` gives the database it creates.
+   * Written by the native engine for a dump of the whole database (`full`,
+   * `schema-only`, not narrowed by schemas or tables, as pg_dump); absent otherwise
+   * and in archives of an older pgbak.
+   */
+  databaseDefinition?: ManifestDatabaseDefinition;
   /** Number of large objects; null when not counted. */
   largeObjects: number | null;
   /** Warnings the tool printed or pgbak noticed, one line each. */
   warnings: string[];
+}
+
+/**
+ * A database's own properties as pg_dump's dumpDatabase reads them from `pg_database`,
+ * `pg_db_role_setting`, `pg_shdescription` and `pg_shseclabel`. Role names are names,
+ * not OIDs: the restore writes them into SQL with the one quoting function.
+ */
+export interface ManifestDatabaseDefinition {
+  /** Owner (`datdba`). */
+  owner: string;
+  /** Server encoding name, e.g. `UTF8` (`pg_encoding_to_char(encoding)`). */
+  encoding: string;
+  /** `libc` (before 15 always), `icu` (15+) or `builtin` (17+). */
+  localeProvider: 'libc' | 'icu' | 'builtin';
+  /** `datcollate`, `datctype`. */
+  collate: string;
+  ctype: string;
+  /** ICU locale (15, 16: `daticulocale`) or the provider's locale (17+: `datlocale`); null when none. */
+  locale: string | null;
+  /** ICU tailoring rules (16+: `daticurules`); null when none. */
+  icuRules: string | null;
+  /** Default tablespace when not `pg_default`, else null. */
+  tablespace: string | null;
+  /** `datconnlimit`; -1 is no limit. */
+  connectionLimit: number;
+  isTemplate: boolean;
+  /** `COMMENT ON DATABASE`; null when none. */
+  comment: string | null;
+  securityLabels: Array<{ provider: string; label: string }>;
+  /** `datacl` as aclitem text; null when never changed (the default privileges). */
+  acl: string[] | null;
+  /** `acldefault('d', datdba)`: what the database starts with, the base its acl is compared with. */
+  aclDefault: string[];
+  /**
+   * `ALTER DATABASE … SET` (role null) and `ALTER ROLE … IN DATABASE … SET` settings,
+   * each as `pg_db_role_setting.setconfig` holds it (`name=value`), in pg_dump's order.
+   */
+  settings: Array<{ role: string | null; setting: string }>;
 }
 
 /** One archive entry with the facts needed to verify it. */

@@ -133,7 +133,11 @@ export function restoreCommand(ctx: () => CommandContext): CommandModule<object,
 function describeSummary(summary: RestoreSummary): string {
   if (summary.dryRun) {
     const lines = [`# ${summary.archive}: sha256 of every entry it would read checked; nothing was run`];
-    for (const sql of summary.sql) lines.push(`${sql};`);
+    // The semicolon ends the statement, before the note after it: the lines run as they are in psql.
+    for (const sql of summary.sql) {
+      const note = sql.lastIndexOf('  -- ');
+      lines.push(note < 0 ? `${sql};` : `${sql.slice(0, note)};${sql.slice(note)}`);
+    }
     for (const command of summary.commands) {
       if (command.loader) {
         const how = [command.loader.singleTransaction ? 'in one transaction' : '', command.loader.stopOnError ? 'stopping at the first error' : 'going on after errors'].filter(Boolean).join(', ');

@@ -1,7 +1,7 @@
 // The contract every engine meets: write one step of a plan into the archive.
 // The run picks the engine and the snapshot; the engine knows nothing of profiles,
 // of the other engine, or of where the archive goes.
-import type { EntryInfo, PartRole, ZipWriter } from '../archive/index.js';
+import type { EntryInfo, ManifestDatabaseDefinition, PartRole, ZipWriter } from '../archive/index.js';
 import type { Secret } from '../config/secret.js';
 import type { QueryClient } from '../db/client.js';
 import type { Sessions } from '../db/sessions.js';
@@ -63,6 +63,8 @@ export interface StepOutcome {
   warnings?: string[];
   /** The value each setval the engine wrote sets (verify compares the restored sequences with these). */
   sequenceValues?: Record<string, { lastValue: string; isCalled: boolean }>;
+  /** The database itself (native engine, whole-database dumps): what restore --create gives the copy. */
+  databaseDefinition?: ManifestDatabaseDefinition;
 }
 
 /** An engine: writes one step, of the kind of plan step it runs, into the archive. */

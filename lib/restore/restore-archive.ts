@@ -19,8 +19,8 @@ import { authenticityOf, loadVerifyKeys, reportAuthenticity } from './authentici
 import { checkEntries, openArchive } from './open-archive.js';
 import { describeCommand, restoreItem } from './restore-item.js';
 import { selectItems } from './select-items.js';
-import { createDatabase, createDatabaseSql, ensureSchemas } from './target-db.js';
-import type { RestoredItem, RestoreOptions, RestoreSummary } from './types.js';
+import { applyDatabaseProperties, checkDefinitionRoles, createDatabase, createDatabaseSql, databasePropertiesSql, ensureSchemas, type DatabaseToCreate } from './target-db.js';
+import type { RestoredItem, RestoreItem, RestoreOptions, RestoreSummary } from './types.js';
 
 /**
  * Restores a pgbak archive: the manifest is read (with verify keys, its signature
@@ -61,9 +61,11 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
     // Before any server is touched: a plain script with a meta-command pg_dump does not write never reaches psql.
     const scripts = await checkScripts(items, archive.reader);
     throwIfAborted(signal);
+    const sourceMajor = archive.manifest.source.serverVersion.major;
     if (options.dryRun) {
       const tools = await chooseTools(items, env, null, logger, { loader: options.loader, connection });
-      const sql = options.create ? [...new Set(items.filter((i) => i.database !== null).map((i) => `${createDatabaseSql(i.target)}  -- if missing`))] : [];
+      // The server's major decides CREATE DATABASE's spelling; a dry run asks no server: the source's.
+      const sql = options.create ? dryRunCreateSql(items, { serverMajor: sourceMajor, sourceMajor, noOwner: flags.noOwner === true, noPrivileges: flags.noPrivileges === true }) : [];
       const commands = items.map((item) => describeCommand(item, tools.get(item)!, connection, flags, scripts.get(item)));
       return { ok: true, archive: archive.path, ...authenticity, dryRun: true, sql, commands, items: [], durationMs: Date.now() - started };
     }
@@ -78,17 +80,25 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
         logger.warn(`${item.step} (${item.database}): --jobs ${flags.jobs}: a single-file native dump is one script, restored serially; back up with layout: split (run --layout split) to restore it in parallel`);
       }
     }
+    const sqlOptions = (serverMajor: number): DefinitionOptions => ({ serverMajor, sourceMajor, noOwner: flags.noOwner === true, noPrivileges: flags.noPrivileges === true });
+    let serverMajor = sourceMajor;
     const { toCreate, tools } = await withClient(connection, maintenanceDb, async (client) => {
       const info = await readServerInfo(client);
+      serverMajor = info.version.major;
       // Every tool the restore needs is found before anything is created: a missing
       // pg_restore must not leave an empty database behind.
       const found = await chooseTools(items, env, info.version, logger, { loader: options.loader, connection });
       checkUnrestrictedScripts(items, scripts, found, options);
       const missing = await checkTargets(client, connection, items, options);
       for (const name of missing) {
+        const source = databaseToCreate(items, name, sqlOptions(serverMajor));
+        if (source) await checkDefinitionRoles(client, name, source);
+      }
+      for (const name of missing) {
         throwIfAborted(signal);
-        logger.info(`creating database ${quoteIdent(name)}`);
-        await createDatabase(client, name);
+        const source = databaseToCreate(items, name, sqlOptions(serverMajor));
+        logger.info(`creating database ${quoteIdent(name)}${source ? ` as the dumped one was (${describeDefinition(source)})` : ''}`);
+        await createDatabase(client, name, source);
       }
       return { toCreate: missing, tools: found };
     });
@@ -120,6 +130,14 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
         warnings,
       });
     }
+    // The created databases get the dumped one's properties once their contents are in (see databasePropertyStatements).
+    for (const name of toCreate) {
+      const source = databaseToCreate(items, name, sqlOptions(serverMajor));
+      if (source === null) continue;
+      throwIfAborted(signal);
+      logger.info(`setting the properties of database ${quoteIdent(name)} (comment, settings, grants) as the dumped one had them`);
+      await withClient(connection, maintenanceDb, (client) => applyDatabaseProperties(client, name, source));
+    }
     return { ok: true, archive: archive.path, ...authenticity, dryRun: false, sql: [], commands: [], items: restored, durationMs: Date.now() - started };
   } finally {
     archive.reader.close();
@@ -129,6 +147,30 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
 // A plain dump with large objects brackets them in BEGIN/COMMIT, which psql
 // --single-transaction answers with these two notices: harmless, and not news.
 const expectedWarning = /there is (already a|no) transaction in progress/;
+
+type DefinitionOptions = DatabaseToCreate['options'];
+
+/** The definition of the database restored into `target`: the first item of it that carries one (native whole-database dumps). */
+function databaseToCreate(items: readonly RestoreItem[], target: string, options: DefinitionOptions): DatabaseToCreate | null {
+  const definition = items.find((i) => i.database !== null && i.target === target && i.databaseDefinition)?.databaseDefinition;
+  return definition ? { definition, options } : null;
+}
+
+function describeDefinition({ definition: d }: DatabaseToCreate): string {
+  const locale = d.locale === null ? d.collate : `${d.localeProvider} ${d.locale}`;
+  return `${d.encoding}, ${locale}`;
+}
+
+// What --dry-run prints for --create: per target, what runs when it is missing.
+function dryRunCreateSql(items: readonly RestoreItem[], options: DefinitionOptions): string[] {
+  const sql: string[] = [];
+  for (const target of new Set(items.filter((i) => i.database !== null).map((i) => i.target))) {
+    const source = databaseToCreate(items, target, options);
+    sql.push(...createDatabaseSql(target, source).map((s) => `${s}  -- if missing`));
+    if (source) sql.push(...databasePropertiesSql(target, source).map((s) => `${s}  -- once restored, if it was missing`));
+  }
+  return sql;
+}
 
 function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new PgbakError('INTERRUPTED', 'restore interrupted');

@@ -56,7 +56,16 @@ function namesEntry(step: ManifestStep, name: string): boolean {
 }
 
 function toItem(step: ManifestStep, target: string): RestoreItem {
-  return { step: step.name, database: step.database, format: step.format, input: inputOf(step), target, dumpVersion: step.tool.version, engine: step.engine };
+  return {
+    step: step.name,
+    database: step.database,
+    format: step.format,
+    input: inputOf(step),
+    target,
+    dumpVersion: step.tool.version,
+    engine: step.engine,
+    ...(step.databaseDefinition ? { databaseDefinition: step.databaseDefinition } : {}),
+  };
 }
 
 /** Where a step's output lies in the zip. */

@@ -1,5 +1,8 @@
+import type { ManifestDatabaseDefinition } from '../archive/index.js';
 import type { QueryClient } from '../db/client.js';
 import { describePgError } from '../db/errors.js';
+import { createDatabaseStatements, databasePropertyStatements, rolesNamedBy, type DatabaseSqlOptions } from '../engines/native/index.js';
+import { PgbakError } from '../errors.js';
 import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
 
 /** Whether `name` exists on the server (any connection will do). */
@@ -8,22 +11,76 @@ export async function databaseExists(client: QueryClient, name: string): Promise
   return rows[0]!.n > 0;
 }
 
+/** The database an archive step describes (native engine), and how to write its SQL. */
+export interface DatabaseToCreate {
+  definition: ManifestDatabaseDefinition;
+  options: DatabaseSqlOptions;
+}
+
 /**
  * CREATE DATABASE with the name quoted by the one quoting function, from
  * template0 as the pg_dump documentation advises: objects added to template1
- * would otherwise collide with the restored ones.
+ * would otherwise collide with the restored ones. With the dumped database's
+ * definition, as `pg_dump --create` writes it: its encoding, locale provider and
+ * locales, tablespace and owner.
  */
-export async function createDatabase(client: QueryClient, name: string): Promise<void> {
-  try {
-    await client.query(createDatabaseSql(name));
-  } catch (error) {
-    throw describePgError(error, `creating database "${name}": `);
+export async function createDatabase(client: QueryClient, name: string, source: DatabaseToCreate | null = null): Promise<void> {
+  for (const sql of createDatabaseSql(name, source)) {
+    try {
+      await client.query(sql);
+    } catch (error) {
+      throw describePgError(error, `creating database "${name}": ${statementHead(sql)}: `);
+    }
   }
 }
 
-/** The statement createDatabase runs (also what --dry-run prints). */
-export function createDatabaseSql(name: string): string {
-  return `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`;
+/** The statements createDatabase runs (also what --dry-run prints). */
+export function createDatabaseSql(name: string, source: DatabaseToCreate | null = null): string[] {
+  if (source === null) return [`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`];
+  return createDatabaseStatements(source.definition, name, source.options);
+}
+
+/** The statements applyDatabaseProperties runs (also what --dry-run prints). */
+export function databasePropertiesSql(name: string, source: DatabaseToCreate): string[] {
+  return databasePropertyStatements(source.definition, name, source.options);
+}
+
+/**
+ * Refuses, before anything is created, a definition that names roles the server
+ * lacks (owner, settings' roles, grantees): otherwise the restore would stop at the
+ * end, its contents loaded, with a database left half dressed.
+ */
+export async function checkDefinitionRoles(client: QueryClient, name: string, source: DatabaseToCreate): Promise<void> {
+  const wanted = rolesNamedBy(source.definition, source.options);
+  const { rows } = await client.query<{ name: string }>('SELECT rolname::text AS name FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])', [wanted]);
+  const found = new Set(rows.map((r) => r.name));
+  const missing = wanted.filter((role) => !found.has(role));
+  if (missing.length === 0) return;
+  throw new PgbakError('ROLE_MISSING', `cannot create database "${name}" as it was dumped: ${missing.length === 1 ? 'role' : 'roles'} ${missing.map((r) => quoteIdent(r)).join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist on this server`, {
+    hint: 'restore the roles first (pgbak restore <zip> --globals, or CREATE ROLE), or restore without --create into a database you made',
+  });
+}
+
+/**
+ * The dumped database's properties given to the database restore created, once its
+ * contents are in: comment, security labels, connection limit, template flag,
+ * settings (its own and its roles'), grants.
+ */
+export async function applyDatabaseProperties(client: QueryClient, name: string, source: DatabaseToCreate): Promise<void> {
+  for (const sql of databasePropertiesSql(name, source)) {
+    try {
+      await client.query(sql);
+    } catch (error) {
+      throw describePgError(error, `setting the properties of database "${name}": ${statementHead(sql)}: `);
+    }
+  }
+}
+
+// A statement as an error names it: up to its first string literal, whose value
+// (a comment, a setting's value) may be long or not meant for a log.
+function statementHead(sql: string): string {
+  const quote = sql.indexOf("'");
+  return quote < 0 ? sql : `${sql.slice(0, quote)}…`;
 }
 
 /** Drops `name`, ending its sessions first (a killed pg_restore may leave one behind). */

@@ -2,7 +2,7 @@ import type { DecryptionKeys } from '../crypto/age/index.js';
 import type { ConnectionFlags } from '../config/resolve-connection.js';
 import type { Env } from '../config/env-file.js';
 import type { PgbakLogger } from '../log/index.js';
-import type { DumpFormat } from '../archive/index.js';
+import type { DumpFormat, ManifestDatabaseDefinition } from '../archive/index.js';
 import type { Authenticity } from './authenticity.js';
 
 /** What `restoreArchive` accepts; the CLI fills it from flags. */
@@ -84,6 +84,8 @@ export interface RestoreItem {
   dumpVersion: string;
   /** What wrote it (absent: pg_dump, in items made by hand). */
   engine?: 'pg_dump' | 'native';
+  /** The dumped database itself (native engine, whole-database steps): what --create gives the target. */
+  databaseDefinition?: ManifestDatabaseDefinition;
 }
 
 /** One part of a split native dump (see engines/native/split/write-split.ts). */

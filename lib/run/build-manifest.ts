@@ -1,4 +1,4 @@
-import type { Manifest, ManifestSchemaModel, ManifestStep } from '../archive/index.js';
+import type { Manifest, ManifestDatabaseDefinition, ManifestSchemaModel, ManifestStep } from '../archive/index.js';
 import { LOG_ENTRY, MANIFEST_FORMAT_VERSION } from '../archive/index.js';
 import type { DataFacts } from '../db/row-counts.js';
 import type { StepRunResult } from '../engines/step.js';
@@ -17,6 +17,8 @@ export interface StepRecord {
   schemaModel?: ManifestSchemaModel;
   /** Native engine: the value each setval it wrote sets (verify compares the restored sequences with these). */
   dumpedSequences?: Record<string, { lastValue: string; isCalled: boolean }>;
+  /** Native engine, whole-database dumps: the database itself (restore --create). */
+  databaseDefinition?: ManifestDatabaseDefinition;
 }
 
 /** The manifest of a finished run: plan facts plus what each step produced. */
@@ -40,7 +42,7 @@ export function buildManifest(plan: Plan, records: StepRecord[], startedAt: Date
   };
 }
 
-function toManifestStep({ step, result, snapshot, facts, omitted, schemaModel, dumpedSequences }: StepRecord): ManifestStep {
+function toManifestStep({ step, result, snapshot, facts, omitted, schemaModel, dumpedSequences, databaseDefinition }: StepRecord): ManifestStep {
   return {
     name: step.step,
     kind: step.kind,
@@ -63,6 +65,7 @@ function toManifestStep({ step, result, snapshot, facts, omitted, schemaModel, d
     rowCounts: facts?.rowCounts ?? null,
     sequences: facts && step.tableScope ? facts.sequences : null,
     ...(dumpedSequences ? { dumpedSequences } : {}),
+    ...(databaseDefinition ? { databaseDefinition } : {}),
     largeObjects: facts?.largeObjects ?? null,
     warnings: facts?.warnings ?? [],
   };

@@ -86,10 +86,10 @@ async function runNativeStep(step: NativePlanStep, run: RunContext, ctx: StepCon
     const filter = await resolveStepScope(client, step, plan);
     const facts = await readFactsSafely(client, step, plan, filter);
     const model = await readModelIfAsked(client, step, plan, filter);
-    const { result, omitted, warnings = [], sequenceValues } = await nativeEngine.runStep(step, stepSession(run, { id, client, filter }), ctx);
+    const { result, omitted, warnings = [], sequenceValues, databaseDefinition } = await nativeEngine.runStep(step, stepSession(run, { id, client, filter }), ctx);
     const counted = withoutUnreadableCounts(facts.warnings);
     const record = { step, result, snapshot: id, ...(await withModel({ ...facts, warnings: [...counted, ...warnings] }, model, step, ctx)), omitted };
-    return { ...record, dumpedSequences: sequenceValues };
+    return { ...record, dumpedSequences: sequenceValues, ...(databaseDefinition ? { databaseDefinition } : {}) };
   });
 }
 

@@ -127,7 +127,7 @@ async function membershipSql(client: QueryClient, serverMajor: number): Promise<
   );
   if (rows.length === 0) return [];
   const lines = [section('Role memberships')];
-  for (const row of rows) {
+  for (const row of replayOrder(rows)) {
     const options: string[] = [];
     if (row.admin_option) options.push('ADMIN OPTION');
     // From 16 on a membership carries its own INHERIT and SET options.
@@ -138,6 +138,37 @@ async function membershipSql(client: QueryClient, serverMajor: number): Promise<
     lines.push(`GRANT ${quoteIdent(row.role)} TO ${quoteIdent(row.member)}${withClause}${grantedBy};`);
   }
   return lines;
+}
+
+interface Membership {
+  role: string;
+  member: string;
+  grantor: string | null;
+  admin_option: boolean;
+}
+
+/**
+ * Memberships in an order psql can replay: a grant made by a role that holds ADMIN
+ * on the group through a membership of its own (GRANTED BY it) comes after that
+ * membership, as pg_dumpall orders them; the rest keep their order.
+ */
+export function replayOrder<M extends Membership>(rows: readonly M[]): M[] {
+  const key = (role: string, member: string) => `${role}\0${member}`;
+  const admins = new Set(rows.filter((r) => r.admin_option).map((r) => key(r.role, r.member)));
+  const granted = new Set<string>();
+  const out: M[] = [];
+  let pending = [...rows];
+  while (pending.length > 0) {
+    const ready = pending.filter((r) => r.grantor === null || !admins.has(key(r.role, r.grantor)) || granted.has(key(r.role, r.grantor)));
+    // A loop of grantors cannot be replayed in any order: written as read.
+    if (ready.length === 0) return [...out, ...pending];
+    for (const r of ready) {
+      out.push(r);
+      if (r.admin_option) granted.add(key(r.role, r.member));
+    }
+    pending = pending.filter((r) => !ready.includes(r));
+  }
+  return out;
 }
 
 async function tablespaceSql(client: QueryClient): Promise<string[]> {

@@ -9,6 +9,8 @@ import { isOutputFailure } from '../../archive/index.js';
 import { dumpNative } from './dump-native.js';
 import { dumpNativeGlobals } from './globals.js';
 import { createPartOutput } from './split/part-output.js';
+import { readDatabaseDefinition } from './database/read-definition.js';
+import type { ManifestDatabaseDefinition } from '../../archive/index.js';
 
 /** What a native step produced, plus what it could not read. */
 export interface NativeStepResult {
@@ -36,7 +38,7 @@ export async function runNativeDump(
   step: NativePlanStep,
   session: { client: QueryClient; snapshotId: string; connection: Connection; serverMajor: number; filter: ScopeFilter },
   ctx: StepContext,
-): Promise<NativeStepResult & { warnings: string[]; sequenceValues: Record<string, { lastValue: string; isCalled: boolean }> }> {
+): Promise<NativeStepResult & { warnings: string[]; sequenceValues: Record<string, { lastValue: string; isCalled: boolean }>; databaseDefinition?: ManifestDatabaseDefinition }> {
   if (step.output.type !== 'stream' || step.database === null || step.kind === 'globals-only') {
     throw new PgbakError('INTERNAL', `${step.step}: not a native database step`);
   }
@@ -105,6 +107,10 @@ export async function runNativeDump(
     throw isOutputFailure(written) ? written : error;
   }
   pass?.end();
+  // The database itself goes with a dump of all of it, as pg_dump's dumpDatabase
+  // (include_everything and not data-only): read in the same snapshot, after the dump.
+  const wholeDatabase = (step.kind === 'full' || step.kind === 'schema-only') && filter.includesDatabaseObjects();
+  const databaseDefinition = wholeDatabase ? await readDatabaseDefinition(session.client, session.serverMajor) : undefined;
   const infos = entry ? [await entry] : parts!.entries;
   ctx.progress.clear();
   const total = infos.reduce((sum, info) => sum + info.bytes, 0);
@@ -126,5 +132,6 @@ export async function runNativeDump(
     omitted,
     warnings: dumped.warnings,
     sequenceValues: dumped.sequenceValues,
+    ...(databaseDefinition ? { databaseDefinition } : {}),
   };
 }

@@ -21,6 +21,7 @@ export type AclObjectType =
   | 'LANGUAGE'
   | 'FOREIGN DATA WRAPPER'
   | 'FOREIGN SERVER'
+  | 'DATABASE'
   | 'TABLES'
   | 'SEQUENCES'
   | 'FUNCTIONS'
@@ -75,6 +76,12 @@ export function privilegesOf(type: AclObjectType, options: { column: boolean; se
     case 'FOREIGN DATA WRAPPER':
     case 'FOREIGN SERVER':
       return [['U', 'USAGE']];
+    case 'DATABASE':
+      return [
+        ['C', 'CREATE'],
+        ['c', 'CONNECT'],
+        ['T', 'TEMPORARY'],
+      ];
     case 'LARGE OBJECT':
       return [
         ['r', 'SELECT'],

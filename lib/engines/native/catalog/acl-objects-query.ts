@@ -40,7 +40,7 @@ export const decoratedObjectsCte = `objects AS (
          CASE WHEN t.oid IS NOT NULL THEN ${pgClass} END, t.oid,
          (SELECT con.oid FROM pg_catalog.pg_constraint con
            WHERE con.conindid = c.oid AND con.conrelid = t.oid AND con.contype IN ('p', 'u', 'x')),
-         -- Indexes and composite types have no ALTER … OWNER of their own.
+         -- Indexes and composite types have no ALTER ... OWNER of their own (ASCII only: the server converts a query into a LATIN1 database's encoding).
          CASE WHEN c.relkind NOT IN ('i', 'I', 'c') THEN pg_catalog.pg_get_userbyid(c.relowner) END,
          CASE WHEN c.relkind NOT IN ('i', 'I', 'c') THEN c.relacl::pg_catalog.text[] END,
          pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner)::pg_catalog.text[],
