@@ -23,6 +23,37 @@ await build({
   logLevel: 'warning',
   plugins: [
     {
+      // pg decides at load time whether it runs in a Cloudflare Worker, and on Node 20 that
+      // loads undici (see the shim). Its Node.js stream functions, without the question.
+      name: 'pg-node-stream',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/stream$/ }, (args) => {
+          if (!/[\\/]pg[\\/]lib[\\/]connection\.js$/.test(args.importer)) return undefined;
+          return { path: path.resolve('scripts/shims/pg-stream.cjs') };
+        });
+      },
+    },
+    {
+      // Every copy of string-width gets a fast path for printable ASCII: see the shim.
+      name: 'ascii-string-width',
+      setup(b) {
+        b.onResolve({ filter: /^string-width$/ }, async (args) => {
+          if (args.pluginData === 'real') return undefined;
+          const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'real' });
+          if (real.errors.length > 0) return { errors: real.errors };
+          return { path: real.path, namespace: 'ascii-string-width' };
+        });
+        b.onLoad({ filter: /.*/, namespace: 'ascii-string-width' }, (args) => ({
+          resolveDir: path.dirname(args.path),
+          contents: [
+            `import stringWidth from ${JSON.stringify(args.path)};`,
+            `import { asciiFastStringWidth } from ${JSON.stringify(path.resolve('scripts/shims/ascii-string-width.js'))};`,
+            'export default asciiFastStringWidth(stringWidth);',
+          ].join('\n'),
+        }));
+      },
+    },
+    {
       // S3 storage is imported lazily (await import()) and loads the AWS SDK: it stays out of
       // the bundle and is loaded from tsc's output beside it, only by a run that writes to S3.
       name: 'lazy-s3',
