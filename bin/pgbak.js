@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+import { enableCompileCache } from '../dist/cli/compile-cache.js';
+
+// Before the bundle loads, so that Node (22.8+) reads its compiled code from a private cache.
+enableCompileCache();
+const { main } = await import('../dist/cli.js');
 
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
