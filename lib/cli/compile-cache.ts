@@ -1,39 +1,80 @@
-import { lstatSync, mkdirSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import nodeModule from 'node:module';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
-
-type Enable = (directory: string) => unknown;
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import vm from 'node:vm';
+import { crc32 } from 'node:zlib';
 
 export interface CompileCacheOptions {
   env?: NodeJS.ProcessEnv;
-  /** Node's `module.enableCompileCache` (Node 22.8+); absent on Node 20, where this does nothing. */
-  enable?: Enable | undefined;
   uid?: number | undefined;
   home?: string;
 }
 
+export interface LoadedBundle<T> {
+  exports: T;
+  /** Where the compiled code is kept, if anywhere; whether it was read from there this time. */
+  cache: { file: string; used: boolean } | undefined;
+  /** Writes the compiled code (what ran so far included) when the cache had none that fit. Never throws. */
+  persist(): void;
+}
+
 /**
- * Turns on Node's on-disk cache of compiled code for the CLI (bin/pgbak.js calls it before it
- * loads dist/cli.js): V8 then reads the bundle's compiled functions instead of compiling them
- * again at every start, part of the fixed cost every run pays. Node 22.8+; a no-op on Node 20.
- * The cache is code this user's next pgbak runs, so it lives only in a private folder of the
- * user's own (see compileCacheDir), never in the shared temp folder Node defaults to.
- * NODE_DISABLE_COMPILE_CACHE=1 (Node's own switch) turns it off. Never fails a start.
- * Returns the folder in use, if any.
+ * Loads the CLI bundle (dist/cli.cjs, CommonJS) with V8's code cache: compiling the 2 MB
+ * bundle is a good part of the fixed cost every pgbak start pays, and Node 20 caches no
+ * compiled code of its own (module.enableCompileCache is 22.8+, and for ES modules). The
+ * cache file is named after the Node version and a CRC-32 of the bundle's text (V8 itself
+ * only compares lengths), lives in a private folder of the user's own (compileCacheDir),
+ * and is written once, at exit, with every function the command compiled. Without a usable
+ * folder, or with NODE_DISABLE_COMPILE_CACHE set (Node's own switch), it loads uncached.
  */
-export function enableCompileCache(options: CompileCacheOptions = {}): string | undefined {
+export function loadBundle<T>(file: string, options: CompileCacheOptions = {}): LoadedBundle<T> {
   const env = options.env ?? process.env;
-  const enable = 'enable' in options ? options.enable : (nodeModule as { enableCompileCache?: Enable }).enableCompileCache;
-  // Node turns the cache off when the variable is set at all, even to ''.
-  if (typeof enable !== 'function' || env.NODE_DISABLE_COMPILE_CACHE !== undefined) return undefined;
-  const directory = compileCacheDir({ ...options, env });
-  if (directory === undefined) return undefined;
+  const source = readFileSync(file, 'utf8');
+  const folder = env.NODE_DISABLE_COMPILE_CACHE === undefined ? compileCacheDir({ ...options, env }) : undefined;
+  const prefix = `${basename(file)}-${process.version}-${process.arch}-`;
+  const cacheFile = folder && join(folder, `${prefix}${crc32(source).toString(16).padStart(8, '0')}.v8`);
+  let cachedData: Buffer | undefined;
   try {
-    enable(directory);
-    return directory;
+    if (cacheFile) cachedData = readFileSync(cacheFile);
   } catch {
-    return undefined;
+    cachedData = undefined;
+  }
+  const script = new vm.Script(nodeModule.wrap(source), {
+    filename: file,
+    cachedData,
+    // import() inside the bundle (the S3 module, nodemailer) goes to Node's own loader.
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const used = cachedData !== undefined && script.cachedDataRejected === false;
+  const module = { exports: {} as T };
+  const wrapper = script.runInThisContext() as (exports: T, require: NodeJS.Require, module: { exports: T }, filename: string, dirname: string) => void;
+  wrapper.call(module.exports, module.exports, nodeModule.createRequire(file), module, file, dirname(file));
+  let persisted = used;
+  return {
+    exports: module.exports,
+    cache: cacheFile ? { file: cacheFile, used } : undefined,
+    persist() {
+      if (persisted || !cacheFile) return;
+      persisted = true;
+      writeCache(cacheFile, prefix, script);
+    },
+  };
+}
+
+function writeCache(cacheFile: string, prefix: string, script: vm.Script): void {
+  const folder = dirname(cacheFile);
+  const temporary = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    // Opened exclusively (never through an existing file or symlink), 0600; complete before it has its name.
+    writeFileSync(temporary, script.createCachedData(), { flag: 'wx', mode: 0o600 });
+    renameSync(temporary, cacheFile);
+    // The caches of earlier builds (another CRC) are never read again.
+    for (const name of readdirSync(folder)) {
+      if (name.startsWith(prefix) && name.endsWith('.v8') && join(folder, name) !== cacheFile) rmSync(join(folder, name), { force: true });
+    }
+  } catch {
+    rmSync(temporary, { force: true });
   }
 }
 
@@ -60,8 +101,8 @@ export function compileCacheDir(options: CompileCacheOptions = {}): string | und
   const directory = join(pgbakDir, 'node-compile-cache');
   try {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
-    const private_ = (stats: Stats) => stats.isDirectory() && stats.uid === uid && (stats.mode & 0o022) === 0;
-    if (!private_(statSync(root)) || !private_(lstatSync(pgbakDir)) || !private_(lstatSync(directory))) return undefined;
+    const isPrivate = (stats: Stats) => stats.isDirectory() && stats.uid === uid && (stats.mode & 0o022) === 0;
+    if (!isPrivate(statSync(root)) || !isPrivate(lstatSync(pgbakDir)) || !isPrivate(lstatSync(directory))) return undefined;
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-// Wraps each copy of string-width bundled into dist/cli.js (see scripts/bundle-cli.js).
+// Wraps each copy of string-width bundled into dist/cli.cjs (see scripts/bundle-cli.js).
 // yargs renders the help of the command it runs (to have it ready should the command
 // fail), and string-width measures every cell of it grapheme by grapheme, building a new
 // emoji regex for each: 20–30 ms of every pgbak start. A string of printable ASCII is as
