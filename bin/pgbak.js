@@ -4,7 +4,7 @@ import { loadBundle } from '../dist/cli/compile-cache.js';
 
 // The CLI is one CommonJS bundle, compiled from V8's code cache when there is one (see
 // lib/cli/compile-cache.ts); the cache is written at exit when there was none.
-const cli = loadBundle(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)));
+const cli = loadBundle(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)), { env: process.env });
 process.once('exit', () => cli.persist());
 
 const code = await cli.exports.main(process.argv.slice(2));

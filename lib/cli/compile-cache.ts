@@ -6,7 +6,8 @@ import vm from 'node:vm';
 import { crc32 } from 'node:zlib';
 
 export interface CompileCacheOptions {
-  env?: NodeJS.ProcessEnv;
+  /** The process's environment, handed in by bin/pgbak.js (the process boundary). */
+  env: Readonly<Record<string, string | undefined>>;
   uid?: number | undefined;
   home?: string;
 }
@@ -28,12 +29,13 @@ export interface LoadedBundle<T> {
  * and is written once, at exit, with every function the command compiled. Without a usable
  * folder, or with NODE_DISABLE_COMPILE_CACHE set (Node's own switch), it loads uncached.
  */
-export function loadBundle<T>(file: string, options: CompileCacheOptions = {}): LoadedBundle<T> {
-  const env = options.env ?? process.env;
-  const source = readFileSync(file, 'utf8');
-  const folder = env.NODE_DISABLE_COMPILE_CACHE === undefined ? compileCacheDir({ ...options, env }) : undefined;
+export function loadBundle<T>(file: string, options: CompileCacheOptions): LoadedBundle<T> {
+  const { env } = options;
+  const bytes = readFileSync(file);
+  const source = bytes.toString('utf8');
+  const folder = env.NODE_DISABLE_COMPILE_CACHE === undefined ? compileCacheDir(options) : undefined;
   const prefix = `${basename(file)}-${process.version}-${process.arch}-`;
-  const cacheFile = folder && join(folder, `${prefix}${crc32(source).toString(16).padStart(8, '0')}.v8`);
+  const cacheFile = folder && join(folder, `${prefix}${crc32(bytes).toString(16).padStart(8, '0')}.v8`);
   let cachedData: Buffer | undefined;
   try {
     if (cacheFile) cachedData = readFileSync(cacheFile);
@@ -84,8 +86,8 @@ function writeCache(cacheFile: string, prefix: string, script: vm.Script): void 
  * user that no one else may write, and pgbak's own two are not symlinks: another user who
  * could put files there could run code as this one.
  */
-export function compileCacheDir(options: CompileCacheOptions = {}): string | undefined {
-  const env = options.env ?? process.env;
+export function compileCacheDir(options: CompileCacheOptions): string | undefined {
+  const { env } = options;
   const uid = 'uid' in options ? options.uid : process.getuid?.();
   if (uid === undefined) return undefined;
   const xdg = env.XDG_CACHE_HOME;

@@ -67,7 +67,7 @@ const compileCacheModule = join(repoRoot, 'dist/cli/compile-cache.js');
 async function loadInChild(file: string, env: Record<string, string>, persist = true): Promise<{ cache?: { file: string; used: boolean }; value: unknown }> {
   const script = [
     `import { loadBundle } from ${JSON.stringify(compileCacheModule)};`,
-    `const bundle = loadBundle(${JSON.stringify(file)});`,
+    `const bundle = loadBundle(${JSON.stringify(file)}, { env: process.env });`,
     `if (${persist}) bundle.persist();`,
     'console.log(JSON.stringify({ cache: bundle.cache, value: bundle.exports.value() }));',
   ].join('\n');
