@@ -24,8 +24,8 @@ export interface LoadedBundle<T> {
  * Loads the CLI bundle (dist/cli.cjs, CommonJS) with V8's code cache: compiling the 2 MB
  * bundle is a good part of the fixed cost every pgbak start pays, and Node 20 caches no
  * compiled code of its own (module.enableCompileCache is 22.8+, and for ES modules). The
- * cache file is named after the Node version and a CRC-32 of the bundle's text (V8 itself
- * only compares lengths), lives in a private folder of the user's own (compileCacheDir),
+ * cache file is named after the install, the Node version and a CRC-32 of the bundle's text
+ * (V8 itself only compares lengths), lives in a private folder of the user's own (compileCacheDir),
  * and is written once, at exit, with every function the command compiled. Without a usable
  * folder, or with NODE_DISABLE_COMPILE_CACHE set (Node's own switch), it loads uncached.
  */
@@ -34,7 +34,10 @@ export function loadBundle<T>(file: string, options: CompileCacheOptions): Loade
   const bytes = readFileSync(file);
   const source = bytes.toString('utf8');
   const folder = env.NODE_DISABLE_COMPILE_CACHE === undefined ? compileCacheDir(options) : undefined;
-  const prefix = `${basename(file)}-${process.version}-${process.arch}-`;
+  // One file per install (its folder's CRC-32), Node version and architecture: two installs of
+  // one user (a global one, a project's) keep their own instead of replacing each other's.
+  const install = crc32(dirname(file)).toString(16).padStart(8, '0');
+  const prefix = `${basename(file)}-${install}-${process.version}-${process.arch}-`;
   const cacheFile = folder && join(folder, `${prefix}${crc32(bytes).toString(16).padStart(8, '0')}.v8`);
   let cachedData: Buffer | undefined;
   try {

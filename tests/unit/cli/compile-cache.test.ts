@@ -91,7 +91,7 @@ describe('loading a bundle with V8 code cache', () => {
     expect(first.value).toBe('cli.cjs');
     expect(first.cache?.used).toBe(false);
     const written = readdirSync(cacheFolder());
-    expect(written).toEqual([expect.stringMatching(new RegExp(`^cli\\.cjs-${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]{8}\\.v8$`))]);
+    expect(written).toEqual([expect.stringMatching(new RegExp(`^cli\\.cjs-[0-9a-f]{8}-${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]{8}\\.v8$`))]);
     expect(statSync(first.cache?.file as string).mode & 0o777).toBe(0o600);
     const second = await loadInChild(file, env());
     expect(second).toEqual({ cache: { file: first.cache?.file, used: true }, value: 'cli.cjs' });
@@ -107,6 +107,18 @@ describe('loading a bundle with V8 code cache', () => {
     expect(rebuilt.value).toBe(42);
     // The cache of the build that is gone goes with it.
     expect(readdirSync(cacheFolder())).toEqual([(rebuilt.cache?.file as string).split('/').pop()]);
+  });
+
+  it('keeps one cache per install: two installs of one user do not remove each other\'s', async () => {
+    const one = writeBundle('exports.value = () => 1;');
+    mkdirSync(join(base, 'other'));
+    const other = join(base, 'other', 'cli.cjs');
+    writeFileSync(other, "'use strict';\nexports.value = () => 2;\n");
+    const first = await loadInChild(one, env());
+    const second = await loadInChild(other, env());
+    expect([first.value, second.value]).toEqual([1, 2]);
+    expect(readdirSync(cacheFolder()).sort()).toEqual([first.cache?.file, second.cache?.file].map((file) => (file as string).split('/').pop()).sort());
+    expect((await loadInChild(one, env())).cache?.used).toBe(true);
   });
 
   it('compiles afresh over a damaged cache file, and replaces it', async () => {
@@ -143,7 +155,7 @@ describe('the pgbak command and its compile cache', () => {
     const first = await run();
     expect(first.exitCode).toBe(0);
     const folder = join(base, 'xdg', 'pgbak', 'node-compile-cache');
-    expect(readdirSync(folder)).toEqual([expect.stringMatching(/^cli\.cjs-v[\d.]+-\w+-[0-9a-f]{8}\.v8$/)]);
+    expect(readdirSync(folder)).toEqual([expect.stringMatching(/^cli\.cjs-[0-9a-f]{8}-v[\d.]+-\w+-[0-9a-f]{8}\.v8$/)]);
     const second = await run();
     expect(second.exitCode).toBe(0);
     expect(second.stdout).toBe(first.stdout);
