@@ -19,6 +19,7 @@ import { startThrowawayPostgres } from './lib/throwaway-postgres.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scale = Number(process.env.PGBAK_BENCH_SCALE ?? 50);
 const reps = Number(process.env.PGBAK_BENCH_REPS ?? 3);
+const startReps = Number(process.env.PGBAK_BENCH_START_REPS ?? 21);
 const only = process.env.PGBAK_BENCH_ONLY ?? '';
 if (only !== '' && only !== 'native') throw new Error(`PGBAK_BENCH_ONLY: expected native, got ${only}`);
 const nativeCases = (process.env.PGBAK_BENCH_CASES ?? 'deflate,stored,jobs2').split(',').filter(Boolean);
@@ -52,7 +53,7 @@ try {
     say();
     say(`Command: \`PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} npm run bench\``);
     say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; PostgreSQL 15 (embedded), ${pgDump}`);
-    say(`Database: pgbench scale ${scale}, ${size}. Median of ${reps} alternating runs; peak memory is the VmHWM of the measured process itself.`);
+    say(`Database: pgbench scale ${scale}, ${size}. Median of ${reps} alternating runs (${startReps} for the empty database); peak memory is the VmHWM of the measured process itself.`);
     say();
     say('| case | bare pg_dump | pgbak run | pgbak / bare | bare peak RSS | pgbak peak RSS | output |');
     say('|---|---|---|---|---|---|---|');
@@ -77,15 +78,19 @@ try {
       }
     }
     // Fixed start-up cost: both on an empty database; the difference is pgbak's own cost.
+    // Runs this short need many repetitions for a stable median (PGBAK_BENCH_START_REPS, default 21).
     const bare = [];
     const wrapped = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < startReps; i++) {
       bare.push(await measure(pgDump, ['--format', 'custom', '--file', join(work, 'empty.dump'), 'empty'], { env }));
       wrapped.push(await measure(process.execPath, [pgbakBin, 'run', 'full', '--database', 'empty', '--output-dir', join(work, 'empty'), '--quiet'], { env }));
+      await rm(join(work, 'empty'), { recursive: true, force: true });
     }
     const b = median(bare.map((r) => r.seconds));
     const w = median(wrapped.map((r) => r.seconds));
-    say(`| empty database (start-up cost), custom | ${b.toFixed(3)} s | ${w.toFixed(3)} s | +${(w - b).toFixed(3)} s | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB | |`);
+    // CPU time of the process and the children it waited for: steadier than wall time on a busy machine.
+    const cpu = (runs) => median(runs.map((r) => r.processCpuSeconds)).toFixed(2);
+    say(`| empty database (start-up cost), custom | ${b.toFixed(3)} s | ${w.toFixed(3)} s | +${(w - b).toFixed(3)} s | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB | CPU ${cpu(bare)} s / ${cpu(wrapped)} s |`);
   }
   if (only === 'native') {
     const extra = `${process.env.PGBAK_BENCH_CASES ? ` PGBAK_BENCH_CASES=${process.env.PGBAK_BENCH_CASES}` : ''}${baselineBin ? ` PGBAK_BENCH_BASELINE=${baselineBin}` : ''}`;

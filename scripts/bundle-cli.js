@@ -1,27 +1,64 @@
-// Bundles the CLI into one file (dist/cli.js). Node then loads one module instead
+// Bundles the CLI into one file (dist/cli.cjs). Node then loads one module instead
 // of several hundred small ones, which halves pgbak's start-up time — the fixed
-// cost every cron run and CI step pays. The library entry (dist/index.js) stays
-// the plain tsc output.
+// cost every cron run and CI step pays. CommonJS, so that bin/pgbak.js can compile it
+// with V8's code cache (lib/cli/compile-cache.ts), which Node 20 has for scripts only.
+// The library entry (dist/index.js) stays the plain tsc output.
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
+// The ES module bundle of earlier builds: nothing loads it any more.
+for (const stale of ['dist/cli.js', 'dist/cli.js.map']) rmSync(stale, { force: true });
+
 await build({
   entryPoints: ['lib/cli/main.ts'],
-  outfile: 'dist/cli.js',
+  outfile: 'dist/cli.cjs',
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
+  format: 'cjs',
   sourcemap: true,
   // pg's optional native binding is never used by pgbak. nodemailer is imported lazily
   // (await import()) by a run that sends e-mail: loaded from node_modules then, not at every start.
   external: ['pg-native', 'nodemailer'],
   // yazl's CRC-32 in C instead of JavaScript (a third of the CPU time of a big dump).
   alias: { 'buffer-crc32': './scripts/shims/buffer-crc32.cjs' },
-  // CommonJS dependencies (pg, yargs' helpers) call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __pgbakRequire } from 'node:module'; const require = __pgbakRequire(import.meta.url);" },
+  // The sources find pgbak's folder from import.meta.url (lib/package-root.ts): the bundle's own.
+  define: { 'import.meta.url': '__pgbakBundleUrl' },
+  banner: { js: "const __pgbakBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
   plugins: [
+    {
+      // pg decides at load time whether it runs in a Cloudflare Worker, and on Node 20 that
+      // loads undici (see the shim). Its Node.js stream functions, without the question.
+      name: 'pg-node-stream',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/stream$/ }, (args) => {
+          if (!/[\\/]pg[\\/]lib[\\/]connection\.js$/.test(args.importer)) return undefined;
+          return { path: path.resolve('scripts/shims/pg-stream.cjs') };
+        });
+      },
+    },
+    {
+      // Every copy of string-width gets a fast path for printable ASCII: see the shim.
+      name: 'ascii-string-width',
+      setup(b) {
+        b.onResolve({ filter: /^string-width$/ }, async (args) => {
+          if (args.pluginData === 'real') return undefined;
+          const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'real' });
+          if (real.errors.length > 0) return { errors: real.errors };
+          return { path: real.path, namespace: 'ascii-string-width' };
+        });
+        b.onLoad({ filter: /.*/, namespace: 'ascii-string-width' }, (args) => ({
+          resolveDir: path.dirname(args.path),
+          contents: [
+            `import stringWidth from ${JSON.stringify(args.path)};`,
+            `import { asciiFastStringWidth } from ${JSON.stringify(path.resolve('scripts/shims/ascii-string-width.js'))};`,
+            'export default asciiFastStringWidth(stringWidth);',
+          ].join('\n'),
+        }));
+      },
+    },
     {
       // S3 storage is imported lazily (await import()) and loads the AWS SDK: it stays out of
       // the bundle and is loaded from tsc's output beside it, only by a run that writes to S3.

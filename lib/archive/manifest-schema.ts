@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Manifest } from './manifest-types.js';
 
 // Plain (stripping) objects rather than strict ones: a later pgbak may add optional

@@ -1,7 +1,7 @@
 // The schema model compare works on: what the native catalog inspector reads of
 // one database, as plain JSON with no OIDs, so a model read today from a live
 // database and one stored in a backup last month compare the same way.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Bumped when a field changes meaning; readers refuse a version they do not know. */
 export const SCHEMA_MODEL_VERSION = 1;

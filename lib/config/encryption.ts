@@ -4,7 +4,7 @@
 // unreadable file or an empty passphrase is exit 2 naming the profile and the field.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeRecipientProblem, parseRecipients, parseX25519Recipient, type X25519Recipient } from '../crypto/age/index.js';
 import { PgbakError } from '../errors.js';
 import type { Env } from './env-file.js';

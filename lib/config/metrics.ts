@@ -2,7 +2,7 @@
 // collector, and optionally a Pushgateway. Checked when the profile loads; written
 // after every run (lib/notify/metrics).
 import { isAbsolute } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Whole numbers may also come as digit strings: ${TIMEOUT} expands to text.
 const wholeNumber = (min: number, max: number) =>

@@ -2,7 +2,7 @@
 // checked when the profile loads (a bad URL, an unknown format, an empty `to` is
 // exit 2 naming the path). Tokens live in the environment (`${ALERT_URL}`), SMTP
 // passwords in a file or PGBAK_SMTP_PASSWORD: never in the profile.
-import { z } from 'zod';
+import * as z from 'zod';
 import { didYouMean } from './suggest.js';
 
 /** What a notification reports: a run that failed or succeeded, backups that went stale (`pgbak status --notify`). */

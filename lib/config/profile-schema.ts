@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { sslModes } from './connection-types.js';
 import { checkExtraArgs } from './extra-args.js';
 import { metricsSchema } from './metrics.js';

@@ -1,7 +1,7 @@
 // Where a run's archive goes: local folders and S3 (or compatible) buckets. The profile's
 // `storage:` list, or `--storage` URLs that replace it; by default the output folder.
 import { isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PgbakError } from '../errors.js';
 import type { Env } from './env-file.js';
 import { didYouMean } from './suggest.js';

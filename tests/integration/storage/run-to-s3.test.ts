@@ -325,7 +325,7 @@ describe('pgbak run to S3 storage', () => {
   });
 
   it('the CLI bundle leaves the AWS SDK out: a run without S3 storage does not load it', async () => {
-    const bundle = await readFile(path.join(repoRoot, 'dist/cli.js'), 'utf8');
+    const bundle = await readFile(path.join(repoRoot, 'dist/cli.cjs'), 'utf8');
     expect(bundle).not.toContain('@aws-sdk/');
     expect(bundle).toContain('import("./storage/s3/index.js")');
   });

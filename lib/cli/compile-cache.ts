@@ -1,0 +1,115 @@
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import nodeModule from 'node:module';
+import { homedir } from 'node:os';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import vm from 'node:vm';
+import { crc32 } from 'node:zlib';
+
+export interface CompileCacheOptions {
+  /** The process's environment, handed in by bin/pgbak.js (the process boundary). */
+  env: Readonly<Record<string, string | undefined>>;
+  uid?: number | undefined;
+  home?: string;
+}
+
+export interface LoadedBundle<T> {
+  exports: T;
+  /** Where the compiled code is kept, if anywhere; whether it was read from there this time. */
+  cache: { file: string; used: boolean } | undefined;
+  /** Writes the compiled code (what ran so far included) when the cache had none that fit. Never throws. */
+  persist(): void;
+}
+
+/**
+ * Loads the CLI bundle (dist/cli.cjs, CommonJS) with V8's code cache: compiling the 2 MB
+ * bundle is a good part of the fixed cost every pgbak start pays, and Node 20 caches no
+ * compiled code of its own (module.enableCompileCache is 22.8+, and for ES modules). The
+ * cache file is named after the install, the Node version and a CRC-32 of the bundle's text
+ * (V8 itself only compares lengths), lives in a private folder of the user's own (compileCacheDir),
+ * and is written once, at exit, with every function the command compiled. Without a usable
+ * folder, or with NODE_DISABLE_COMPILE_CACHE set (Node's own switch), it loads uncached.
+ */
+export function loadBundle<T>(file: string, options: CompileCacheOptions): LoadedBundle<T> {
+  const { env } = options;
+  const bytes = readFileSync(file);
+  const source = bytes.toString('utf8');
+  const folder = env.NODE_DISABLE_COMPILE_CACHE === undefined ? compileCacheDir(options) : undefined;
+  // One file per install (its folder's CRC-32), Node version and architecture: two installs of
+  // one user (a global one, a project's) keep their own instead of replacing each other's.
+  const install = crc32(dirname(file)).toString(16).padStart(8, '0');
+  const prefix = `${basename(file)}-${install}-${process.version}-${process.arch}-`;
+  const cacheFile = folder && join(folder, `${prefix}${crc32(bytes).toString(16).padStart(8, '0')}.v8`);
+  let cachedData: Buffer | undefined;
+  try {
+    if (cacheFile) cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(nodeModule.wrap(source), {
+    filename: file,
+    cachedData,
+    // import() inside the bundle (the S3 module, nodemailer) goes to Node's own loader.
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const used = cachedData !== undefined && script.cachedDataRejected === false;
+  const module = { exports: {} as T };
+  const wrapper = script.runInThisContext() as (exports: T, require: NodeJS.Require, module: { exports: T }, filename: string, dirname: string) => void;
+  wrapper.call(module.exports, module.exports, nodeModule.createRequire(file), module, file, dirname(file));
+  let persisted = used;
+  return {
+    exports: module.exports,
+    cache: cacheFile ? { file: cacheFile, used } : undefined,
+    persist() {
+      if (persisted || !cacheFile) return;
+      persisted = true;
+      writeCache(cacheFile, prefix, script);
+    },
+  };
+}
+
+function writeCache(cacheFile: string, prefix: string, script: vm.Script): void {
+  const folder = dirname(cacheFile);
+  const temporary = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    // Opened exclusively (never through an existing file or symlink), 0600; complete before it has its name.
+    writeFileSync(temporary, script.createCachedData(), { flag: 'wx', mode: 0o600 });
+    renameSync(temporary, cacheFile);
+    // The caches of earlier builds (another CRC) are never read again.
+    for (const name of readdirSync(folder)) {
+      if (name.startsWith(prefix) && name.endsWith('.v8') && join(folder, name) !== cacheFile) rmSync(join(folder, name), { force: true });
+    }
+  } catch {
+    rmSync(temporary, { force: true });
+  }
+}
+
+/**
+ * `$XDG_CACHE_HOME/pgbak/node-compile-cache` (or `~/.cache/…`), made 0700 when missing, or
+ * undefined (no cache) unless the cache root and both pgbak folders are directories of this
+ * user that no one else may write, and pgbak's own two are not symlinks: another user who
+ * could put files there could run code as this one.
+ */
+export function compileCacheDir(options: CompileCacheOptions): string | undefined {
+  const { env } = options;
+  const uid = 'uid' in options ? options.uid : process.getuid?.();
+  if (uid === undefined) return undefined;
+  const xdg = env.XDG_CACHE_HOME;
+  let home: string;
+  try {
+    home = options.home ?? homedir();
+  } catch {
+    return undefined;
+  }
+  const root = xdg && isAbsolute(xdg) ? xdg : home && isAbsolute(home) ? join(home, '.cache') : undefined;
+  if (root === undefined) return undefined;
+  const pgbakDir = join(root, 'pgbak');
+  const directory = join(pgbakDir, 'node-compile-cache');
+  try {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    const isPrivate = (stats: Stats) => stats.isDirectory() && stats.uid === uid && (stats.mode & 0o022) === 0;
+    if (!isPrivate(statSync(root)) || !isPrivate(lstatSync(pgbakDir)) || !isPrivate(lstatSync(directory))) return undefined;
+  } catch {
+    return undefined;
+  }
+  return directory;
+}
