@@ -57,6 +57,18 @@ export function replayingClient(client: QueryClient, record: QueryRecord): Query
   };
 }
 
+/**
+ * A client that asks `client` each distinct query once and answers a repeat
+ * with a copy of the first answer: for the readers of one catalog read (one
+ * snapshot) that share a query.
+ */
+export function sharingClient(client: QueryClient): QueryClient {
+  const record = createQueryRecord();
+  const recording = recordingClient(client, record);
+  const replaying = replayingClient(recording, record);
+  return replaying;
+}
+
 function queryKey(sql: string, params: unknown[] | undefined): string {
   return params && params.length > 0 ? `${sql}\0${JSON.stringify(params)}` : sql;
 }

@@ -1,5 +1,5 @@
 import type { QueryClient } from '../../../lib/db/client.js';
-import { createQueryRecord, recordingClient, replayingClient } from '../../../lib/db/query-record.js';
+import { createQueryRecord, recordingClient, replayingClient, sharingClient } from '../../../lib/db/query-record.js';
 
 /** A fake server: answers each query with one row naming it, and counts what it was asked. */
 function fakeServer() {
@@ -60,5 +60,18 @@ describe('a query record', () => {
     expect(record.results.size).toBe(0);
     expect(replayingClient(server.client, record).query(stream as unknown as string)).toBe(stream);
     expect(record.misses).toEqual([]);
+  });
+});
+
+describe('a sharing client', () => {
+  it('asks the server each distinct query once and answers a repeat with a copy of the first answer', async () => {
+    const server = fakeServer();
+    const shared = sharingClient(server.client);
+    const first = await shared.query<{ list: string[] }>('SELECT 1');
+    first.rows[0]!.list.push('changed by the first reader');
+    const again = await shared.query<{ list: string[] }>('SELECT 1');
+    await shared.query('SELECT 1', [2]);
+    expect(again.rows[0]!.list).toEqual(['a']);
+    expect(server.asked.map((asked) => asked.params)).toEqual([undefined, [2]]);
   });
 });
