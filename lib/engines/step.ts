@@ -4,6 +4,7 @@
 import type { EntryInfo, ManifestDatabaseDefinition, PartRole, ZipWriter } from '../archive/index.js';
 import type { Secret } from '../config/secret.js';
 import type { QueryClient } from '../db/client.js';
+import type { QueryRecord } from '../db/query-record.js';
 import type { Sessions } from '../db/sessions.js';
 import type { ScopeFilter } from '../db/table-scope.js';
 import type { PgbakLogger, Progress } from '../log/index.js';
@@ -52,6 +53,8 @@ export interface StepSnapshot {
   id: string;
   client: QueryClient;
   filter: ScopeFilter;
+  /** When given, an engine that reads the catalog itself keeps that read here (the schema model is built from it). */
+  catalogRecord?: QueryRecord;
 }
 
 /** What an engine wrote for a step, and what it has to say about it. */

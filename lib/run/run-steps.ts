@@ -1,5 +1,6 @@
 // The plan's steps, one after the other, each handed to its engine in a snapshot
 // of its own, with the facts and the schema model read beside the dump.
+import { replayingClient } from '../db/query-record.js';
 import { withExportedSnapshot } from '../db/snapshot.js';
 import { nativeEngine } from '../engines/native/index.js';
 import { pgDumpEngine } from '../engines/pgdump/index.js';
@@ -9,7 +10,7 @@ import type { StepRecord } from './build-manifest.js';
 import { nativeInsteadOf } from './fallback.js';
 import { runGlobalsWithFallback } from './globals-fallback.js';
 import { throwIfAborted, type RunContext } from './run-context.js';
-import { readFactsSafely, readModelIfAsked, resolveStepScope, withModel, withoutUnreadableCounts } from './step-facts.js';
+import { modelRecordIfAsked, readFactsSafely, readModelIfAsked, resolveStepScope, withModel, withoutUnreadableCounts } from './step-facts.js';
 
 /** Runs every step of the plan into the zip; a record per step, for the manifest. */
 export async function runSteps(run: RunContext, ctx: StepContext): Promise<StepRecord[]> {
@@ -73,7 +74,9 @@ async function runPgDumpStep(step: PgDumpPlanStep, run: RunContext, ctx: StepCon
 }
 
 // The native engine reads the catalog, the data and the facts in one snapshot of
-// its own; the facts first, as they share the connection with the dump.
+// its own; the facts first, as they share the connection with the dump. The
+// schema model is built afterwards from the dump's own catalog read (kept in a
+// record, replayed): the catalog is read once per step.
 async function runNativeStep(step: NativePlanStep, run: RunContext, ctx: StepContext): Promise<StepRecord> {
   if (step.reason) ctx.logger.warn(`${step.step}: native engine instead of pg_dump: ${step.reason}`);
   if (step.database === null) {
@@ -85,8 +88,10 @@ async function runNativeStep(step: NativePlanStep, run: RunContext, ctx: StepCon
   return withExportedSnapshot(run.sessions, database, async ({ id, client }) => {
     const filter = await resolveStepScope(client, step, plan);
     const facts = await readFactsSafely(client, step, plan, filter);
-    const model = await readModelIfAsked(client, step, plan, filter);
-    const { result, omitted, warnings = [], sequenceValues, databaseDefinition } = await nativeEngine.runStep(step, stepSession(run, { id, client, filter }), ctx);
+    const catalogRecord = modelRecordIfAsked(step, plan);
+    const { result, omitted, warnings = [], sequenceValues, databaseDefinition } = await nativeEngine.runStep(step, stepSession(run, { id, client, filter, ...(catalogRecord ? { catalogRecord } : {}) }), ctx);
+    const model = await readModelIfAsked(catalogRecord ? replayingClient(client, catalogRecord) : client, step, plan, filter);
+    if (catalogRecord) ctx.logger.debug(`${step.step} (${database}): schema model built from the dump's catalog read (${catalogRecord.hits} queries answered from it, ${catalogRecord.misses.length} sent to the server)`);
     const counted = withoutUnreadableCounts(facts.warnings);
     const record = { step, result, snapshot: id, ...(await withModel({ ...facts, warnings: [...counted, ...warnings] }, model, step, ctx)), omitted };
     return { ...record, dumpedSequences: sequenceValues, ...(databaseDefinition ? { databaseDefinition } : {}) };

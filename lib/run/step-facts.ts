@@ -2,19 +2,25 @@
 // step's resolved patterns, the data facts (row counts, sequences, large objects)
 // and the schema model.
 import type { QueryClient } from '../db/client.js';
+import { createQueryRecord, type QueryRecord } from '../db/query-record.js';
 import { readDataFacts, type DataFacts } from '../db/row-counts.js';
 import { isUnscoped, resolveScope } from '../db/resolve-scope.js';
 import { createScopeFilter, type ScopeFilter } from '../db/table-scope.js';
 import type { StepContext } from '../engines/step.js';
 import type { Plan, PlanStep } from '../plan/types.js';
 import type { StepRecord } from './build-manifest.js';
-import { readSchemaModelSafely, storeSchemaModel, type ModelRead } from './schema-model.js';
+import { readSchemaModelSafely, storeSchemaModel, storesSchemaModel, type ModelRead } from './schema-model.js';
 
 // The step's patterns, resolved once on the server in its snapshot as pg_dump
 // resolves them: the same tables for the dump, the row counts and the model.
 export async function resolveStepScope(client: QueryClient, step: PlanStep, plan: Plan): Promise<ScopeFilter> {
   if (isUnscoped(step.scope)) return createScopeFilter(null);
   return createScopeFilter(await resolveScope(client, step.scope, plan.server.major));
+}
+
+/** A record for the native dump's catalog read when the step stores a model: the model is built from it. */
+export function modelRecordIfAsked(step: PlanStep, plan: Plan): QueryRecord | null {
+  return plan.schemaModel && storesSchemaModel(step) ? createQueryRecord() : null;
 }
 
 export function readModelIfAsked(client: QueryClient, step: PlanStep, plan: Plan, filter: ScopeFilter): Promise<ModelRead> {

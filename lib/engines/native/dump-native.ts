@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Connection } from '../../config/connection-types.js';
 import { connect, type QueryClient } from '../../db/client.js';
+import { recordingClient, type QueryRecord } from '../../db/query-record.js';
 import { PgbakError } from '../../errors.js';
 import type { PgbakLogger } from '../../log/index.js';
 import { quoteQualified } from '../../sql/quote.js';
@@ -57,6 +58,11 @@ export interface NativeDumpOptions {
   readers?: readonly CatalogReader[];
   /** Opens a worker connection; `connect(connection, database)` by default. */
   connectWorker?: () => Promise<QueryClient>;
+  /**
+   * Keeps what the catalog readers and the dependency graph read here, so the
+   * caller can build the schema model from the same read (replayingClient).
+   */
+  catalogRecord?: QueryRecord;
 }
 
 export interface NativeDumpResult {
@@ -98,7 +104,9 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
   }
   throwIfAborted(signal);
 
-  let entries = await readCatalog(client, options.readers ?? catalogReaders, options.readOptions, logger);
+  // The catalog is read once per step: what the schema model needs of it is kept when asked.
+  const catalog = options.catalogRecord ? recordingClient(client, options.catalogRecord) : client;
+  let entries = await readCatalog(catalog, options.readers ?? catalogReaders, options.readOptions, logger);
   throwIfAborted(signal);
   const skipUnreadable = options.skipUnreadable === true;
   const dataTables = entries.filter((e) => e.kind === 'TABLE DATA' && e.copy).map((e) => ({ schema: e.copy!.schema, table: e.copy!.table }));
@@ -113,7 +121,7 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
     if (kind === 'data-only') entries = await orderDataByForeignKeys(client, entries);
   }
   const selected = selectEntries(entries, kind, largeObjects);
-  const graph = await readDependencies(client);
+  const graph = await readDependencies(catalog);
   // Returned, not logged: the caller logs a step's warnings once.
   if (kind === 'tables') warnings.push(...(await noteMissingDependencies(client, selected, graph)));
   const ordered = orderEntries(selected, graph);

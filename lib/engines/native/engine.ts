@@ -13,6 +13,7 @@ export const nativeEngine: DumpEngine<NativePlanStep> = {
     if (step.database === null) return runNativeGlobals(step, session, ctx);
     const snapshot = session.snapshot;
     if (!snapshot) throw new PgbakError('INTERNAL', `${step.step}: a native database step runs in an exported snapshot`);
-    return runNativeDump(step, { client: snapshot.client, snapshotId: snapshot.id, connection: session.sessions.connection, serverMajor: session.serverMajor, filter: snapshot.filter }, ctx);
+    const { client, id: snapshotId, filter, catalogRecord } = snapshot;
+    return runNativeDump(step, { client, snapshotId, connection: session.sessions.connection, serverMajor: session.serverMajor, filter, ...(catalogRecord ? { catalogRecord } : {}) }, ctx);
   },
 };

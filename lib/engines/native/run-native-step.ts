@@ -1,6 +1,7 @@
 import { Transform } from 'node:stream';
 import type { Connection } from '../../config/connection-types.js';
 import type { QueryClient } from '../../db/client.js';
+import type { QueryRecord } from '../../db/query-record.js';
 import type { NativePlanStep } from '../../plan/types.js';
 import type { StepContext, StepRunResult, StepSession } from '../step.js';
 import { PgbakError } from '../../errors.js';
@@ -36,7 +37,7 @@ export async function runNativeGlobals(step: NativePlanStep, session: StepSessio
 /** A native database dump streamed into its zip entry as it is written. */
 export async function runNativeDump(
   step: NativePlanStep,
-  session: { client: QueryClient; snapshotId: string; connection: Connection; serverMajor: number; filter: ScopeFilter },
+  session: { client: QueryClient; snapshotId: string; connection: Connection; serverMajor: number; filter: ScopeFilter; catalogRecord?: QueryRecord },
   ctx: StepContext,
 ): Promise<NativeStepResult & { warnings: string[]; sequenceValues: Record<string, { lastValue: string; isCalled: boolean }>; databaseDefinition?: ManifestDatabaseDefinition }> {
   if (step.output.type !== 'stream' || step.database === null || step.kind === 'globals-only') {
@@ -88,6 +89,7 @@ export async function runNativeDump(
         includesDatabaseObjects: filter.includesDatabaseObjects(),
       },
       jobs: step.options.jobs,
+      ...(session.catalogRecord ? { catalogRecord: session.catalogRecord } : {}),
       skipUnreadable: step.options.skipUnreadable,
       largeObjects: step.countLargeObjects,
       lockWaitTimeout: step.options.lockWaitTimeout,

@@ -2,7 +2,7 @@
 // dump's snapshot, listed in the manifest with its sha256, checked by verify and
 // by readArchiveModel, and the same as the model of the live database.
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { readArchiveModel } from '../../../lib/compare/archive-model.js';
@@ -89,6 +89,23 @@ describe.each(engines)('a backup made with --engine %s', (engine) => {
     expect(createHash('sha256').update(data).digest('hex')).toBe(step!.schemaModel!.sha256);
     expect(result.reader.entries().find((entry) => entry.name === name)?.compressed).toBe(true);
     expect(step!.warnings.filter((warning) => warning.includes('schema model'))).toEqual([]);
+  });
+});
+
+describe('a native step', () => {
+  it('builds its model from the catalog its dump read (one read per step), whole even when the dump leaves out owners and grants', async () => {
+    const dir = await profilesDir('bare', 'steps:\n  - kind: full\n    engine: native\n    noOwner: true\n    noPrivileges: true\n');
+    const result = await backup(['bare', '--profiles-dir', dir]);
+    const read = await readArchiveModel(result.archive);
+    expect({ ...read.model, readAt: null }).toEqual({ ...live, readAt: null });
+    expect(read.model.objects.some((object) => object.kind === 'OWNER')).toBe(true);
+    const log = await readFile(result.log, 'utf8');
+    const built = /schema model built from the dump's catalog read \((\d+) queries answered from it, (\d+) sent to the server\)/.exec(log);
+    expect(built).not.toBeNull();
+    // Every catalog reader the dump ran answered the model. Sent: the savepoint, session settings and version,
+    // the owners and grants the dump skipped, and compare's column and option details.
+    expect(Number(built![1])).toBeGreaterThan(30);
+    expect(Number(built![2])).toBeLessThan(20);
   });
 });
 

@@ -8,12 +8,12 @@ import { buildAclCommands, buildDefaultAclCommands } from './acl-commands.js';
 import { formatAclRole } from './acl-items.js';
 import {
   aclObjectType,
-  decoratedObjectsCte,
   decorationOrder,
   isDecoratedObjectIncluded,
   objectSqlName,
   type DecoratedObject,
 } from './acl-objects.js';
+import { decoratedObject, readDecorations } from './decorations.js';
 import { makeEntry } from './fn-entry.js';
 import { isUserSchema } from './fn-sql.js';
 import { ownerEntryId, ownerSql } from './owners.js';
@@ -30,17 +30,6 @@ interface DefaultAclRow {
   acl: string[];
   base: string[];
 }
-
-const aclQuery = `WITH ${decoratedObjectsCte}
-SELECT o.*,
-  (SELECT pg_catalog.json_agg(pg_catalog.json_build_object('name', a.attname, 'acl', a.attacl::pg_catalog.text[]) ORDER BY a.attnum)
-     FROM pg_catalog.pg_attribute a
-    WHERE o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND a.attrelid = o.objid
-      AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL) AS columns
-FROM objects o
-WHERE o.acl IS NOT NULL OR (o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND o.kind <> 'INDEX' AND EXISTS (
-  SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = o.objid AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL))
-ORDER BY o.kind, o.schema, o.name, o.args`;
 
 // A per-schema entry adds to the global defaults, so its base is empty (pg_dump does the same).
 const defaultAclQuery = `SELECT pg_catalog.pg_get_userbyid(d.defaclrole) AS role, n.nspname AS schema, d.defaclobjtype AS objtype,
@@ -59,7 +48,10 @@ const defaultAclTypes = { r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES
 export const readAcls: CatalogReader = async (client: QueryClient, options) => {
   if (options.noPrivileges) return [];
   const entries: TocEntry[] = [];
-  const { rows } = await client.query<AclRow>(aclQuery);
+  // Objects with privileges of their own, and relations with column privileges.
+  const rows: AclRow[] = (await readDecorations(client))
+    .filter((row) => row.acl !== null || (row.columns !== null && row.kind !== 'INDEX'))
+    .map((row) => ({ ...decoratedObject(row), columns: row.columns }));
   for (const row of rows) {
     if (!isDecoratedObjectIncluded(row, options)) continue;
     const sql = objectAclSql(row, options.serverMajor);

@@ -5,13 +5,13 @@ import { quoteIdent, quoteLiteral } from '../../../sql/quote.js';
 import type { CatalogReader, TocEntry } from '../toc.js';
 import {
   commentKeyword,
-  decoratedObjectsCte,
   decorationOrder,
   decorationSection,
   isDecoratedObjectIncluded,
   objectSqlName,
   type DecoratedObject,
 } from './acl-objects.js';
+import { decoratedObject, readDecorations, type DecorationRow } from './decorations.js';
 import { makeEntry } from './fn-entry.js';
 
 export interface CommentRow extends DecoratedObject {
@@ -24,19 +24,20 @@ export interface CommentRow extends DecoratedObject {
 // What `CREATE DATABASE` gives the public schema: no statement needed to restore it.
 const PUBLIC_SCHEMA_DEFAULT_COMMENT = 'standard public schema';
 
-const commentsQuery = `WITH ${decoratedObjectsCte}
-SELECT o.*, COALESCE(d.objsubid, 0) AS objsubid, a.attname AS column, d.description
-FROM objects o
-LEFT JOIN pg_catalog.pg_description d ON d.classoid = o.classid AND d.objoid = o.objid
-LEFT JOIN pg_catalog.pg_attribute a ON d.objsubid > 0 AND o.kind NOT IN ('INDEX')
-  AND a.attrelid = o.objid AND a.attnum = d.objsubid AND NOT a.attisdropped
-WHERE (d.objoid IS NOT NULL AND (d.objsubid = 0 OR a.attname IS NOT NULL))
-   OR (o.kind = 'SCHEMA' AND o.name = 'public' AND d.objoid IS NULL)
-ORDER BY o.kind, o.schema, o.parent, o.name, o.args, objsubid`;
+/** One row per comment, and the public schema's whether commented or not (a new database's has one). */
+function commentRows(objects: readonly DecorationRow[]): CommentRow[] {
+  const rows: CommentRow[] = [];
+  for (const row of objects) {
+    const object = decoratedObject(row);
+    for (const part of row.comments ?? []) rows.push({ ...object, ...part });
+    if (row.comments === null && object.kind === 'SCHEMA' && object.name === 'public') rows.push({ ...object, objsubid: 0, column: null, description: null });
+  }
+  return rows;
+}
 
 /** COMMENT ON … IS … for each commented object in the dump. */
 export const readComments: CatalogReader = async (client: QueryClient, options) => {
-  const { rows } = await client.query<CommentRow>(commentsQuery);
+  const rows = commentRows(await readDecorations(client));
   const entries: TocEntry[] = [];
   for (const row of rows) {
     if (!isDecoratedObjectIncluded(row, options)) continue;

@@ -22,27 +22,35 @@ interface MemberAclRow {
   base: string[];
 }
 
+/** SQL condition: the object `oid` of catalog `catalog` is an extension member. */
+function isMember(catalog: string, oid: string): string {
+  return `EXISTS (SELECT FROM pg_catalog.pg_depend e WHERE e.classid = ${catalogOid(catalog)} AND e.objid = ${oid} AND e.deptype = 'e')`;
+}
+
 // pg_init_privs 'e': privileges the extension's script left on the object (recorded only when they are
-// not the defaults). A NULL acl means the object's defaults (acldefault).
+// not the defaults). A NULL acl means the object's defaults (acldefault). Each branch keeps to extension
+// members itself, so the names and signatures are made for members only, not for every built-in function.
 const memberAclsQuery = `
 WITH members AS (
   SELECT CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind, ${catalogOid('pg_class')} AS classid, c.oid AS objid,
          n.nspname AS schema, c.relname AS name, NULL::text AS args, c.relowner AS owner,
          c.relacl AS acl, pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner) AS dflt
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ${isMember('pg_class', 'c.oid')}
   UNION ALL
   SELECT CASE WHEN p.prokind = 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, ${catalogOid('pg_proc')}, p.oid, n.nspname, p.proname,
          pg_catalog.pg_get_function_identity_arguments(p.oid), p.proowner, p.proacl, pg_catalog.acldefault('f', p.proowner)
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-   WHERE p.prokind IN ('f', 'p', 'w')
+   WHERE p.prokind IN ('f', 'p', 'w') AND ${isMember('pg_proc', 'p.oid')}
   UNION ALL
   SELECT CASE WHEN t.typtype = 'd' THEN 'DOMAIN' ELSE 'TYPE' END, ${catalogOid('pg_type')}, t.oid, n.nspname, t.typname, NULL, t.typowner,
          t.typacl, pg_catalog.acldefault('T', t.typowner)
     FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+   WHERE ${isMember('pg_type', 't.oid')}
   UNION ALL
   SELECT 'SCHEMA', ${catalogOid('pg_namespace')}, n.oid, NULL, n.nspname, NULL, n.nspowner, n.nspacl, pg_catalog.acldefault('n', n.nspowner)
     FROM pg_catalog.pg_namespace n
+   WHERE ${isMember('pg_namespace', 'n.oid')}
 )
 SELECT m.kind, m.classid, m.objid, m.schema, m.name, m.args, pg_catalog.pg_get_userbyid(m.owner) AS owner,
        COALESCE(m.acl, m.dflt)::pg_catalog.text[] AS acl, COALESCE(ip.initprivs, m.dflt)::pg_catalog.text[] AS base
@@ -50,7 +58,6 @@ SELECT m.kind, m.classid, m.objid, m.schema, m.name, m.args, pg_catalog.pg_get_u
   LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = m.classid AND ip.objoid = m.objid AND ip.objsubid = 0 AND ip.privtype = 'e'
  WHERE (m.acl IS NOT NULL OR ip.initprivs IS NOT NULL)
    AND COALESCE(m.acl, m.dflt)::pg_catalog.text[] IS DISTINCT FROM COALESCE(ip.initprivs, m.dflt)::pg_catalog.text[]
-   AND EXISTS (SELECT FROM pg_catalog.pg_depend e WHERE e.classid = m.classid AND e.objid = m.objid AND e.deptype = 'e')
  ORDER BY m.kind, m.schema, m.name, m.args`;
 
 const grantTypes: Record<MemberAclRow['kind'], AclObjectType> = {

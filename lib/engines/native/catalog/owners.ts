@@ -5,7 +5,6 @@ import type { QueryClient } from '../../../db/client.js';
 import { quoteIdent } from '../../../sql/quote.js';
 import type { CatalogReader, TocEntry } from '../toc.js';
 import {
-  decoratedObjectsCte,
   decorationOrder,
   decorationSection,
   isDecoratedObjectIncluded,
@@ -13,11 +12,8 @@ import {
   type DecoratedKind,
   type DecoratedObject,
 } from './acl-objects.js';
+import { decoratedObject, readDecorations } from './decorations.js';
 import { makeEntry } from './fn-entry.js';
-
-const ownersQuery = `WITH ${decoratedObjectsCte}
-SELECT o.* FROM objects o WHERE o.owner IS NOT NULL
-ORDER BY o.kind, o.schema, o.name, o.args`;
 
 // CREATE DATABASE makes pg_database_owner own the public schema: nothing to restore then.
 const PUBLIC_SCHEMA_DEFAULT_OWNER = 'pg_database_owner';
@@ -54,7 +50,7 @@ const alterKeyword: Partial<Record<DecoratedKind, string>> = {
 /** ALTER … OWNER TO for each owned object in the dump; nothing with noOwner. */
 export const readOwners: CatalogReader = async (client: QueryClient, options) => {
   if (options.noOwner) return [];
-  const { rows } = await client.query<DecoratedObject>(ownersQuery);
+  const rows = (await readDecorations(client)).filter((row) => row.owner !== null).map(decoratedObject);
   const entries: TocEntry[] = [];
   for (const row of rows) {
     if (!isDecoratedObjectIncluded(row, options)) continue;

@@ -3,6 +3,7 @@
 // up, readers run, entries ordered as a native dump writes them.
 import type { QueryClient } from '../../../db/client.js';
 import { describePgError } from '../../../db/errors.js';
+import { sharingClient } from '../../../db/query-record.js';
 import { PgbakError, isPgbakError } from '../../../errors.js';
 import type { PgbakLogger } from '../../../log/index.js';
 import { readDependencies } from '../dependencies.js';
@@ -14,9 +15,11 @@ import { catalogReaders } from './readers.js';
 /** Runs every reader in the caller's snapshot; a failure names the reader (compare's inspector reads the same way). */
 export async function readCatalog(client: QueryClient, readers: readonly CatalogReader[], readOptions: ReadOptions, logger?: PgbakLogger): Promise<TocEntry[]> {
   const entries: TocEntry[] = [];
+  // Readers that ask the same query (the decorated objects) get one answer per read.
+  const shared = sharingClient(client);
   for (const reader of readers) {
     try {
-      entries.push(...(await reader(client, readOptions)));
+      entries.push(...(await reader(shared, readOptions)));
     } catch (error) {
       if (isPgbakError(error)) throw error;
       const name = reader.name || 'a catalog reader';

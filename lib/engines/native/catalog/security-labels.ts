@@ -4,7 +4,8 @@
 import type { QueryClient } from '../../../db/client.js';
 import { quoteIdent, quoteLiteral } from '../../../sql/quote.js';
 import type { CatalogReader, TocEntry } from '../toc.js';
-import { commentKeyword, decoratedObjectsCte, decorationOrder, decorationSection, isDecoratedObjectIncluded, objectSqlName, type DecoratedObject } from './acl-objects.js';
+import { commentKeyword, decorationOrder, decorationSection, isDecoratedObjectIncluded, objectSqlName, type DecoratedObject } from './acl-objects.js';
+import { decoratedObject, readDecorations, type DecorationRow } from './decorations.js';
 import { makeEntry } from './fn-entry.js';
 
 export interface SecurityLabelRow extends DecoratedObject {
@@ -14,13 +15,10 @@ export interface SecurityLabelRow extends DecoratedObject {
   label: string;
 }
 
-const labelsQuery = `WITH ${decoratedObjectsCte}
-SELECT o.*, l.objsubid, a.attname AS column, l.provider, l.label
-FROM objects o
-JOIN pg_catalog.pg_seclabel l ON l.classoid = o.classid AND l.objoid = o.objid
-LEFT JOIN pg_catalog.pg_attribute a ON l.objsubid > 0 AND a.attrelid = o.objid AND a.attnum = l.objsubid AND NOT a.attisdropped
-WHERE l.objsubid = 0 OR a.attname IS NOT NULL
-ORDER BY o.kind, o.schema, o.parent, o.name, o.args, l.objsubid, l.provider`;
+/** One row per label, on an object or one of its columns. */
+function labelRows(objects: readonly DecorationRow[]): SecurityLabelRow[] {
+  return objects.flatMap((row) => (row.labels ?? []).map((part) => ({ ...decoratedObject(row), ...part })));
+}
 
 /** What follows `ON`: `TABLE "s"."t"`, `COLUMN "s"."t"."c"`. */
 export function securityLabelTarget(row: Pick<SecurityLabelRow, 'kind' | 'schema' | 'name' | 'args' | 'parent' | 'objsubid' | 'column'> & DecoratedObject): string {
@@ -34,7 +32,7 @@ export function securityLabelSql(provider: string, target: string, label: string
 }
 
 export const readSecurityLabels: CatalogReader = async (client: QueryClient, options) => {
-  const { rows } = await client.query<SecurityLabelRow>(labelsQuery);
+  const rows = labelRows(await readDecorations(client));
   const entries: TocEntry[] = [];
   for (const row of rows) {
     if (!isDecoratedObjectIncluded(row, options)) continue;

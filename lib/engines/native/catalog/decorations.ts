@@ -1,0 +1,70 @@
+// The decorated objects with all that COMMENT, SECURITY LABEL, OWNER and GRANT
+// need of them, in one query. The four readers ask the same text, so one
+// catalog read (readCatalog shares repeated queries) plans and runs the large
+// objects view once instead of four times: most of what reading an empty
+// database's catalog cost.
+import type { QueryClient } from '../../../db/client.js';
+import { decoratedObjectsCte, type DecoratedObject } from './acl-objects.js';
+
+/** A comment on the object (objsubid 0) or on one of its columns. */
+export interface CommentPart {
+  objsubid: number;
+  column: string | null;
+  description: string;
+}
+
+/** A security label on the object (objsubid 0) or on one of its columns. */
+export interface LabelPart {
+  objsubid: number;
+  column: string | null;
+  provider: string;
+  label: string;
+}
+
+/** A column's own privileges. */
+export interface ColumnAcl {
+  name: string;
+  acl: string[];
+}
+
+/** One decorated object and its decorations. */
+export interface DecorationRow extends DecoratedObject {
+  /** Comments on the object and its (not dropped) columns, by objsubid; null when none. */
+  comments: CommentPart[] | null;
+  /** Security labels on the object and its (not dropped) columns, by objsubid and provider; null when none. */
+  labels: LabelPart[] | null;
+  /** Columns of a relation with privileges of their own, in column order; null when none. */
+  columns: ColumnAcl[] | null;
+}
+
+const pgClass = "'pg_catalog.pg_class'::pg_catalog.regclass";
+
+const decorationsQuery = `WITH ${decoratedObjectsCte}
+SELECT o.*,
+  (SELECT pg_catalog.json_agg(pg_catalog.json_build_object('objsubid', d.objsubid, 'column', a.attname, 'description', d.description) ORDER BY d.objsubid)
+     FROM pg_catalog.pg_description d
+     LEFT JOIN pg_catalog.pg_attribute a ON d.objsubid > 0 AND o.kind <> 'INDEX'
+       AND a.attrelid = o.objid AND a.attnum = d.objsubid AND NOT a.attisdropped
+    WHERE d.classoid = o.classid AND d.objoid = o.objid AND (d.objsubid = 0 OR a.attname IS NOT NULL)) AS comments,
+  (SELECT pg_catalog.json_agg(pg_catalog.json_build_object('objsubid', l.objsubid, 'column', a.attname, 'provider', l.provider, 'label', l.label) ORDER BY l.objsubid, l.provider)
+     FROM pg_catalog.pg_seclabel l
+     LEFT JOIN pg_catalog.pg_attribute a ON l.objsubid > 0 AND a.attrelid = o.objid AND a.attnum = l.objsubid AND NOT a.attisdropped
+    WHERE l.classoid = o.classid AND l.objoid = o.objid AND (l.objsubid = 0 OR a.attname IS NOT NULL)) AS labels,
+  (SELECT pg_catalog.json_agg(pg_catalog.json_build_object('name', a.attname, 'acl', a.attacl::pg_catalog.text[]) ORDER BY a.attnum)
+     FROM pg_catalog.pg_attribute a
+    WHERE o.classid = ${pgClass} AND a.attrelid = o.objid
+      AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL) AS columns
+FROM objects o
+ORDER BY o.kind, o.schema, o.parent, o.name, o.args`;
+
+/** Every decorated object with its comments, labels and column privileges. */
+export async function readDecorations(client: QueryClient): Promise<DecorationRow[]> {
+  const { rows } = await client.query<DecorationRow>(decorationsQuery);
+  return rows;
+}
+
+/** The object's own columns, without the decorations read with it. */
+export function decoratedObject(row: DecorationRow): DecoratedObject {
+  const { comments: _comments, labels: _labels, columns: _columns, ...object } = row;
+  return object;
+}
