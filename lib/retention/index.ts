@@ -1,6 +1,6 @@
 // Which backups to keep: listing the output folder, the retention rule, pruning, status.
 export { backupRows, scanBackups, type BackupInfo, type BackupRow, type FailedRun, type IgnoredFile, type RunningRun, type ScanResult } from './scan.js';
-export { findNewestBackup, type NewestFilter } from './newest.js';
+export { findNewestBackups, type NewestFilter } from './newest.js';
 export { readVerification, verificationPath, type Verification } from './verification.js';
 export {
   selectToKeep,

@@ -104,25 +104,31 @@ describeRunnable('the example overlay\'s CronJobs, run as their pods would run t
     expect(result.args).toEqual(['run', 'fleet', '--json']);
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.exitCode).toBe(0);
-    const summary = JSON.parse(result.stdout) as { archive: string; steps: Array<{ name: string; database: string | null }> };
-    expect(summary.archive).toMatch(/^s3:\/\/acme-backups\/pg\/db-1\/fleet-.*\.zip$/);
+    // One archive per database and one for the globals, two at a time (the profile's concurrency).
+    const summary = JSON.parse(result.stdout) as { ok: boolean; concurrency: number; archives: Array<{ database: string; status: string; summary?: { archive: string } }> };
+    expect(summary.ok).toBe(true);
+    expect(summary.concurrency).toBe(2);
+    expect(summary.archives.map((a) => [a.database, a.status]).sort()).toEqual([['(globals)', 'ok'], ['app', 'ok'], ['postgres', 'ok']]);
+    for (const archive of summary.archives) expect(archive.summary!.archive).toMatch(/^s3:\/\/acme-backups\/pg\/db-1\/fleet-.*\.zip$/);
     const keys = await keysUnder('pg/db-1/');
-    expect(keys.filter((key) => key.endsWith('.zip'))).toHaveLength(1);
+    expect(keys.filter((key) => key.endsWith('.zip'))).toHaveLength(3);
     expect(keys.some((key) => key.endsWith('.log'))).toBe(true);
     // Nothing of the dump in the pod: the emptyDir holds the lock's folder and the run log only.
     const local = readdirSync(result.env.PGBAK_OUTPUT_DIR!);
     expect(local.filter((file) => file.endsWith('.zip'))).toEqual([]);
   });
 
-  it('verify: `pgbak verify --latest` restores the newest backup of the prefix and records the verdict beside it', async () => {
+  it('verify: `pgbak verify --latest` restores the newest backup of each database of the prefix and records each verdict beside it', async () => {
     const result = await runPod('pgbak-verify');
 
     expect(result.args).toEqual(['verify', '--latest', `s3://${BUCKET}/pg/db-1/`, '--json']);
     expect(result.exitCode).toBe(0);
-    const verified = JSON.parse(result.stdout) as { ok: boolean; archive: string; databases: Array<{ database: string }> };
+    const verified = JSON.parse(result.stdout) as { ok: boolean; backups: Array<{ ok: boolean; archive: string; databases: Array<{ database: string }> }> };
     expect(verified.ok).toBe(true);
-    expect(verified.databases.map((d) => d.database)).toEqual(expect.arrayContaining(['app', 'postgres']));
-    expect(await keysUnder('pg/db-1/')).toContain(`${verified.archive.replace(`s3://${BUCKET}/`, '')}.verified.json`);
+    // The globals restore into the cluster, not a scratch database: not verified.
+    expect(verified.backups.flatMap((b) => b.databases.map((d) => d.database)).sort()).toEqual(['app', 'postgres']);
+    const keys = await keysUnder('pg/db-1/');
+    for (const backup of verified.backups) expect(keys).toContain(`${backup.archive.replace(`s3://${BUCKET}/`, '')}.verified.json`);
   });
 
   it('prune: `pgbak prune` applies the profile\'s retention to the prefix and keeps the one verified backup', async () => {
