@@ -1,6 +1,16 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+import { setFlagsFromString } from 'node:v8';
 
+// V8's young generation starts at 1 MiB and grows to 16 MiB (twice: two semi-spaces) under a
+// run's allocation rate. The Buffers pg_dump's output arrives in die young, and their memory
+// is freed only when a scavenge finds them dead: with the young generation grown, a run held
+// ~40 MiB more at its peak (123 vs 86 MiB to a local folder, an uncompressed 489 MiB dump;
+// BENCHMARKS.md, 2026-12-05 morning). Keeping it at 1 MiB costs more scavenges, cheap ones
+// (the chunks are dead by then). Set before the CLI loads: a generation grown while the
+// bundle is compiled stays grown. Read by V8 each time it would grow the young generation.
+setFlagsFromString('--semi-space-growth-factor=1');
+
+const { main } = await import('../dist/cli.js');
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
 // Exit once stdout has drained, so a piped --json result is never cut short. A closed
