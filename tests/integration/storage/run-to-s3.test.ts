@@ -327,6 +327,12 @@ describe('pgbak run to S3 storage', () => {
   it('the CLI bundle leaves the AWS SDK out: a run without S3 storage does not load it', async () => {
     const bundle = await readFile(path.join(repoRoot, 'dist/cli.js'), 'utf8');
     expect(bundle).not.toContain('@aws-sdk/');
-    expect(bundle).toContain('import("./storage/s3/index.js")');
+    expect(bundle).toContain('import("./s3.js")');
+  });
+
+  it('S3 storage is one bundle with the AWS SDK in it: a run to S3 does not load the SDK\'s ~300 modules one by one', async () => {
+    const bundle = await readFile(path.join(repoRoot, 'dist/s3.js'), 'utf8');
+    expect(bundle).not.toMatch(/from\s*["']@(aws-sdk|smithy)\//);
+    expect(bundle).toContain('CreateMultipartUploadCommand');
   });
 });
