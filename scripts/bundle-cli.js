@@ -61,16 +61,34 @@ await build({
     },
     {
       // S3 storage is imported lazily (await import()) and loads the AWS SDK: it stays out of
-      // the bundle and is loaded from tsc's output beside it, only by a run that writes to S3.
+      // the bundle and is loaded from its own bundle beside it (below), only by a run that
+      // reaches a bucket.
       name: 'lazy-s3',
       setup(b) {
         // Whoever imports it (run/run-files.ts as ../storage/s3/index.js, storage/open-source.ts as ./s3/index.js).
         b.onResolve({ filter: /s3\/index\.js$/ }, (args) => {
           const target = path.resolve(args.resolveDir, args.path);
           if (!target.endsWith(path.join('storage', 's3', 'index.js'))) return undefined;
-          return { path: './storage/s3/index.js', external: true };
+          return { path: './s3.js', external: true };
         });
       },
     },
   ],
+});
+
+// S3 storage and the AWS SDK in one file (dist/s3.js), which the CLI imports when a run reaches
+// a bucket. From node_modules the SDK is ~300 modules: loading them took ~0.16 s of CPU, the
+// bundle ~0.08 s — start-up a run to S3 pays before its dump (BENCHMARKS.md, 2026-12-05
+// morning). The modules of lib/ it shares with the CLI are copies here, as they were when it
+// was loaded from tsc's output (PgbakError is recognised across copies: lib/errors.ts).
+await build({
+  entryPoints: ['lib/storage/s3/index.ts'],
+  outfile: 'dist/s3.js',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  banner: { js: "import { createRequire as __pgbakRequire } from 'node:module'; const require = __pgbakRequire(import.meta.url);" },
+  logLevel: 'warning',
 });

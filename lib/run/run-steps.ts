@@ -8,6 +8,7 @@ import type { StepContext, StepRunResult, StepSession, StepSnapshot } from '../e
 import type { NativePlanStep, PgDumpPlanStep, PlanStep } from '../plan/types.js';
 import type { StepRecord } from './build-manifest.js';
 import { nativeInsteadOf } from './fallback.js';
+import { letYoungGenerationGrow } from './young-generation.js';
 import { runGlobalsWithFallback } from './globals-fallback.js';
 import { throwIfAborted, type RunContext } from './run-context.js';
 import { modelRecordIfAsked, readFactsSafely, readModelIfAsked, resolveStepScope, withModel, withoutUnreadableCounts } from './step-facts.js';
@@ -78,6 +79,7 @@ async function runPgDumpStep(step: PgDumpPlanStep, run: RunContext, ctx: StepCon
 // schema model is built afterwards from the dump's own catalog read (kept in a
 // record, replayed): the catalog is read once per step.
 async function runNativeStep(step: NativePlanStep, run: RunContext, ctx: StepContext): Promise<StepRecord> {
+  letYoungGenerationGrow();
   if (step.reason) ctx.logger.warn(`${step.step}: native engine instead of pg_dump: ${step.reason}`);
   if (step.database === null) {
     const { result, omitted } = await nativeEngine.runStep(step, stepSession(run, null), ctx);

@@ -7,8 +7,13 @@ const MiB = 1024 * 1024;
 
 /** Part size when the estimate asks for no more (and when there is none). */
 export const DEFAULT_PART_SIZE = 8 * MiB;
-/** Parts uploaded at once when parts are small. */
-export const DEFAULT_QUEUE_SIZE = 4;
+/**
+ * Parts uploaded at once when parts are small. 2, not 4 as lib-storage: against a loopback
+ * server a run took as long with 2 as with 4 (the server is the bottleneck), and its peak
+ * memory went down by 16 MiB, which the 150 MB budget of a run needed (BENCHMARKS.md,
+ * 2026-12-05 morning). A store far away wants more at once: set queueSize.
+ */
+export const DEFAULT_QUEUE_SIZE = 2;
 /**
  * What the upload's part buffers may hold at once: (queueSize + 1) × partSize, the parts in
  * flight and the one being filled. The S3 sink allocates exactly these buffers and reuses
@@ -40,7 +45,7 @@ export interface UploadSizes {
  * - partSize: the profile's, else the smallest whole number of MiB with
  *   partSize × maxParts ≥ 2 × the estimate, at least 8 MiB and at most 5 GiB;
  * - queueSize: the profile's, else as many parts as fit the 80 MiB budget beside the one
- *   being filled — floor(80 MiB / partSize) − 1 — between 1 and 4.
+ *   being filled — floor(80 MiB / partSize) − 1 — between 1 and 2.
  * Parts larger than 40 MiB (an estimate above ~195 GiB with 10,000 parts) need
  * 2 × partSize even with one part in flight: that is the price of not running out of
  * parts. Sizes the profile fixed that miss the estimate or the budget are warned about.

@@ -32,7 +32,7 @@ export interface S3SinkOptions {
   /** Bytes per part, at least 5 MiB (S3's minimum); default 8 MiB. At most 10,000 parts per object. */
   partSize?: number;
   /**
-   * Parts uploaded at once; default 4. The sink holds (queueSize + 1) part buffers of
+   * Parts uploaded at once; default 2 (DEFAULT_QUEUE_SIZE of upload-sizes.ts). The sink holds (queueSize + 1) part buffers of
    * partSize at most — the parts in flight and the one being filled — allocated as the
    * archive needs them and reused, never more.
    */
@@ -126,7 +126,7 @@ export class S3Sink extends SinkLifecycle {
     const { bucket, key } = options;
     this.location = `s3://${bucket}/${key}`;
     this.partSize = options.partSize ?? 8 * MiB;
-    this.queueSize = options.queueSize ?? 4;
+    this.queueSize = options.queueSize ?? 2;
     this.maxBytes = this.partSize * (options.maxParts ?? MAX_PARTS);
     this.writable = new Writable({
       highWaterMark: 64 * 1024,

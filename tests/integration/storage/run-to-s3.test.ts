@@ -235,14 +235,14 @@ describe('pgbak run to S3 storage', () => {
     );
     const result = await runCli(['plan', path.join(work, 'settings.yaml')], { env: s3Env(), cwd: work });
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/parts of 8\.0 MiB \(for [\d.]+ MiB of databases: parts hold at least twice that\), at most 1000: up to 7\.8 GiB; 4 at once, up to 40\.0 MiB in memory; storage class STANDARD_IA; encryption at rest SSE-KMS \(aws:kms, key alias\/pgbak\)/);
+    expect(result.stdout).toMatch(/parts of 8\.0 MiB \(for [\d.]+ MiB of databases: parts hold at least twice that\), at most 1000: up to 7\.8 GiB; 2 at once, up to 24\.0 MiB in memory; storage class STANDARD_IA; encryption at rest SSE-KMS \(aws:kms, key alias\/pgbak\)/);
     expect(result.stdout).toContain("parts of 64.0 MiB (set by the profile), at most 10000: up to 625.0 GiB; 1 at once, up to 128.0 MiB in memory; storage class the bucket's default; encryption at rest SSE-S3 (AES256)");
     // A part size the profile fixed above the memory budget is warned about.
     expect(result.stderr).toContain('more than the 80.0 MiB budget');
 
     const json = await runCli(['plan', path.join(work, 'settings.yaml'), '--json'], { env: s3Env(), cwd: work });
     const storage = (JSON.parse(json.stdout) as { storage: Array<Record<string, unknown>> }).storage;
-    expect(storage[0]).toMatchObject({ storageClass: 'STANDARD_IA', sse: 'aws:kms', kmsKeyId: 'alias/pgbak', upload: { partSize: 8 * 1024 * 1024, maxParts: 1000, queueSize: 4 } });
+    expect(storage[0]).toMatchObject({ storageClass: 'STANDARD_IA', sse: 'aws:kms', kmsKeyId: 'alias/pgbak', upload: { partSize: 8 * 1024 * 1024, maxParts: 1000, queueSize: 2 } });
     expect(storage[1]).toMatchObject({ partSize: 64 * 1024 * 1024, upload: { partSize: 64 * 1024 * 1024, maxParts: 10_000, queueSize: 1 } });
   });
 
@@ -327,6 +327,12 @@ describe('pgbak run to S3 storage', () => {
   it('the CLI bundle leaves the AWS SDK out: a run without S3 storage does not load it', async () => {
     const bundle = await readFile(path.join(repoRoot, 'dist/cli.cjs'), 'utf8');
     expect(bundle).not.toContain('@aws-sdk/');
-    expect(bundle).toContain('import("./storage/s3/index.js")');
+    expect(bundle).toContain('import("./s3.js")');
+  });
+
+  it('S3 storage is one bundle with the AWS SDK in it: a run to S3 does not load the SDK\'s ~300 modules one by one', async () => {
+    const bundle = await readFile(path.join(repoRoot, 'dist/s3.js'), 'utf8');
+    expect(bundle).not.toMatch(/from\s*["']@(aws-sdk|smithy)\//);
+    expect(bundle).toContain('CreateMultipartUploadCommand');
   });
 });

@@ -63,7 +63,7 @@ describe('planUploads', () => {
     });
     const lines: string[] = [];
     const planned = await planUploads(plan([bucket]), sessions, 'postgres', quietLogger(lines));
-    expect(planned.storage[0]).toMatchObject({ upload: { partSize: 8 * 1024 ** 2, queueSize: 4, estimatedBytes: null } });
+    expect(planned.storage[0]).toMatchObject({ upload: { partSize: 8 * 1024 ** 2, queueSize: 2, estimatedBytes: null } });
     expect(lines.join('')).toContain('cannot read the size of the databases (permission denied for function pg_database_size)');
   });
 

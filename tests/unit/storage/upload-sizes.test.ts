@@ -5,20 +5,20 @@ const GiB = 1024 * MiB;
 const TB = 1000 ** 4;
 
 describe('chooseUploadSizes', () => {
-  it('without an estimate: 8 MiB parts, 10,000 of them, 4 at once (40 MiB of buffers)', () => {
+  it('without an estimate: 8 MiB parts, 10,000 of them, 2 at once (24 MiB of buffers)', () => {
     expect(chooseUploadSizes({}, null)).toEqual({
       partSize: 8 * MiB,
       maxParts: 10_000,
-      queueSize: 4,
+      queueSize: 2,
       estimatedBytes: null,
       maxObjectBytes: 80_000 * MiB,
-      memoryBytes: 40 * MiB,
+      memoryBytes: 24 * MiB,
       warnings: [],
     });
   });
 
   it('a small database keeps the default part size', () => {
-    expect(chooseUploadSizes({}, 2 * GiB)).toMatchObject({ partSize: DEFAULT_PART_SIZE, queueSize: 4 });
+    expect(chooseUploadSizes({}, 2 * GiB)).toMatchObject({ partSize: DEFAULT_PART_SIZE, queueSize: 2 });
   });
 
   it('a 1 TB database: parts hold twice the estimate within 10,000 parts, rounded up to a MiB', () => {
@@ -45,9 +45,10 @@ describe('chooseUploadSizes', () => {
       expect(sizes.memoryBytes).toBeLessThanOrEqual(UPLOAD_MEMORY_BUDGET);
       expect(sizes.warnings).toEqual([]);
     }
-    expect(chooseUploadSizes({ partSize: 16 * MiB }, null)).toMatchObject({ queueSize: 4, memoryBytes: 80 * MiB });
-    expect(chooseUploadSizes({ partSize: 20 * MiB }, null)).toMatchObject({ queueSize: 3, memoryBytes: 80 * MiB });
-    expect(chooseUploadSizes({ partSize: 26 * MiB }, null)).toMatchObject({ queueSize: 2 });
+    // Never more than the default queue of 2, fewer once three parts would not fit in 80 MiB.
+    expect(chooseUploadSizes({ partSize: 16 * MiB }, null)).toMatchObject({ queueSize: 2, memoryBytes: 48 * MiB });
+    expect(chooseUploadSizes({ partSize: 26 * MiB }, null)).toMatchObject({ queueSize: 2, memoryBytes: 78 * MiB });
+    expect(chooseUploadSizes({ partSize: 27 * MiB }, null)).toMatchObject({ queueSize: 1, warnings: [] });
     expect(chooseUploadSizes({ partSize: 40 * MiB }, null)).toMatchObject({ queueSize: 1, warnings: [] });
     expect(chooseUploadSizes({ partSize: 64 * MiB }, null).warnings).toEqual([expect.stringContaining('more than the 80.0 MiB budget')]);
     expect(chooseUploadSizes({ queueSize: 16 }, null).warnings).toEqual([expect.stringContaining('(queueSize 16 + 1)')]);
