@@ -28,7 +28,10 @@ import type { PgbakLogger } from '../log/index.js';
  * Restores a pgbak archive: the manifest is read (with verify keys, its signature
  * checked) and every entry checked against its sha256 first; then the targets are checked (missing, not empty) and created;
  * then each selected entry is streamed into pg_restore or psql. Nothing touches a
- * database before the archive is known to be intact.
+ * database before the archive is known to be intact, with one exception: the tables'
+ * rows of a split native dump are checked while they load, each table's transaction
+ * committed only once its entry matched (split-part-check.ts; a target created here is
+ * dropped when one does not).
  */
 export function restoreArchive(options: RestoreOptions): Promise<RestoreSummary> {
   return withSslPasswordFiles(() => restoreArchiveHeld(options));
