@@ -3,8 +3,11 @@
 // native dump in the split layout against that same pg_restore), on one throwaway PostgreSQL
 // (pgbench -i -s $PGBAK_BENCH_SCALE, default 50). Runs alternate so drift hits
 // both alike. pgbak's time includes what bare pg_restore does not do: the sha256
-// check of every entry and the extraction of the dump from the zip (a parallel
+// check of every entry (of a split dump: the schema before, each table's rows while
+// they load) and, for custom, the extraction of the dump from the zip (a parallel
 // restore needs a seekable file); the bare run's dump is extracted beforehand.
+// Client CPU-s is the measured process's own CPU time and its children's (pg_restore's
+// workers), not the server's: on a loaded machine the figure other processes blur least.
 // Prints a Markdown report (also .bench/restore-report.md) for BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -53,22 +56,26 @@ try {
   say(`Command: \`PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} PGBAK_BENCH_CASES=${cases.join(',')} node scripts/bench-restore.js\``);
   say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; PostgreSQL 15 (embedded), ${bin}/pg_restore`);
   say(`Dump: pgbench scale ${scale}, custom format, ${(dumpBytes / 2 ** 20).toFixed(0)} MiB. Median of ${reps} runs, the order swapped each time, a CHECKPOINT before each, each restored database dropped at once, autovacuum off.`);
-  say('pgbak\'s time includes the sha256 check of the archive and extracting the dump to a private temp dir; the bare run reads an already extracted file.');
+  say('pgbak\'s time includes the sha256 check of the archive (split: the schema before, each table\'s rows while they load) and, for custom, extracting the dump to a private temp dir; the bare run reads an already extracted file.');
+  say('Client CPU-s: the measured process and the children it waited for (pg_restore\'s workers), not the server; median.');
   say();
-  say('| case | bare createdb + pg_restore -j 2 | pgbak restore --create --jobs 2 | pgbak / bare | pgbak peak RSS |');
-  say('|---|---|---|---|---|');
+  say('| case | bare createdb + pg_restore -j 2 | pgbak restore --create --jobs 2 | pgbak / bare | client CPU-s bare / pgbak | pgbak peak RSS | load before → after |');
+  say('|---|---|---|---|---|---|---|');
   // A restore leaves hundreds of MB of dirty buffers; whichever ran next would pay
   // for flushing them. A CHECKPOINT before each measured run, and the order
   // swapped every repetition, give both the same start.
   const checkpoint = () => run(tool('psql'), ['-X', '-q', '-c', 'CHECKPOINT', 'postgres']);
   const compare = async (label, pgbakArchive) => {
     const bare = [];
+    const bareCpu = [];
     const wrapped = [];
+    const load = loadavg()[0].toFixed(1);
     const runBare = async (i) => {
       checkpoint();
       const created = await measure(tool('createdb'), [`b${i}`], { env });
       const restored = await measure(tool('pg_restore'), ['-j', '2', '-d', `b${i}`, dump], { env });
       bare.push(created.seconds + restored.seconds);
+      bareCpu.push(created.processCpuSeconds + restored.processCpuSeconds);
       run(tool('dropdb'), [`b${i}`]);
     };
     const runPgbak = async (i) => {
@@ -87,7 +94,9 @@ try {
     }
     const b = median(bare);
     const w = median(wrapped.map((r) => r.seconds));
-    say(`| ${label}, scale ${scale} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB |`);
+    const cpu = `${median(bareCpu).toFixed(2)} / ${median(wrapped.map((r) => r.processCpuSeconds)).toFixed(2)}`;
+    say(`| ${label}, scale ${scale} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${cpu} | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB | ${load} → ${loadavg()[0].toFixed(1)} |`);
+    say(`<!-- ${label}: bare ${bare.map((x) => x.toFixed(2)).join(' ')}; pgbak ${wrapped.map((r) => r.seconds.toFixed(2)).join(' ')} -->`);
   };
   if (cases.includes('custom')) await compare('custom', archive);
   if (cases.includes('split')) {

@@ -1,4 +1,5 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { LocalFileSource, type ArchiveSource } from '../storage/source.js';
 import { PgbakError } from '../errors.js';
@@ -24,6 +25,12 @@ export interface ReadTextOptions {
 
 const DEFLATE = 8;
 const DEFAULT_MAX_TEXT = 16 * 1024 * 1024;
+/**
+ * Bytes zlib hands out at a time when inflating an entry. yauzl's inflater uses zlib's
+ * default of 16 KiB: every chunk is a round trip to libuv's thread pool, which for a
+ * 500 MB entry of COPY text was 1.0 CPU-s of a 0.3 CPU-s inflate (measured at 256 KiB).
+ */
+const INFLATE_CHUNK = 256 * 1024;
 
 /** Read access to a finished archive. Close it when done: it holds a file descriptor. */
 export class ZipReader {
@@ -84,7 +91,10 @@ export class ZipReader {
   async openStream(name: string): Promise<Readable> {
     const entry = this.entry(name);
     try {
-      return await this.zip.openReadStreamPromise(entry);
+      if (entry.compressionMethod !== DEFLATE) return await this.zip.openReadStreamPromise(entry);
+      // Inflated here rather than by yauzl, in bigger chunks (see INFLATE_CHUNK); the size is checked as yauzl does.
+      const raw = await this.zip.openReadStreamPromise(entry, { decompress: false });
+      return pipeline(raw, createInflateRaw({ chunkSize: INFLATE_CHUNK }), new ByteCount(entry.uncompressedSize), () => undefined);
     } catch (error) {
       // The source's own errors (an S3 read that failed) already name the archive and say why.
       if (error instanceof PgbakError) throw error;
@@ -102,6 +112,26 @@ export class ZipReader {
     const entry = this.byName.get(name);
     if (entry === undefined) throw archiveInvalid(this.path, `it has no entry ${name}`);
     return entry;
+  }
+}
+
+/** Fails the stream when it carries more or fewer bytes than the entry's recorded size (yauzl's own messages). */
+class ByteCount extends Transform {
+  #seen = 0;
+
+  constructor(private readonly expected: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#seen += chunk.length;
+    if (this.#seen > this.expected) callback(new Error(`too many bytes in the stream. expected ${this.expected}. got at least ${this.#seen}`));
+    else callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.#seen < this.expected) callback(new Error(`not enough bytes in the stream. expected ${this.expected}. got only ${this.#seen}`));
+    else callback();
   }
 }
 

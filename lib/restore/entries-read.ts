@@ -10,13 +10,30 @@ import { chooseTools } from './choose-tools.js';
 import { extractInput, withRestoreTempDir } from './extract.js';
 import { checkEntries, type OpenedArchive } from './open-archive.js';
 import { runTool } from './run-tool.js';
+import { checkedWhileLoading } from './split-part-check.js';
 import type { RestoreItem } from './types.js';
 
-/** The manifest's record (size, sha256) of every entry the items read. */
+/**
+ * The manifest's record (size, sha256) of every entry the items read and that is checked
+ * before the restore starts: all of them but the tables' rows of a split native dump,
+ * which are checked while they load (see {@link entriesCheckedWhileLoading}).
+ */
 export function entriesRead(items: readonly RestoreItem[], manifest: Manifest): ExpectedEntry[] {
+  return recordsOf(manifest, items.flatMap((item) => (item.input.type === 'entry' ? [item.input.name] : item.input.type === 'split' ? item.input.parts.filter((p) => !checkedWhileLoading(p)).map((p) => p.name) : item.input.entries)));
+}
+
+/**
+ * The tables' rows of split native dumps: read through sha256 as they load, each table
+ * committed only when its entry matched (split-part-check.ts). Before the restore
+ * starts only what needs no read is checked: that each is in the zip, of its recorded size.
+ */
+export function entriesCheckedWhileLoading(items: readonly RestoreItem[], manifest: Manifest): ExpectedEntry[] {
+  return recordsOf(manifest, items.flatMap((item) => (item.input.type === 'split' ? item.input.parts.filter(checkedWhileLoading).map((p) => p.name) : [])));
+}
+
+function recordsOf(manifest: Manifest, names: readonly string[]): ExpectedEntry[] {
   const recorded = new Map(manifest.steps.flatMap((step) => step.entries).map((entry) => [entry.name, entry]));
-  const names = new Set(items.flatMap((item) => (item.input.type === 'entry' ? [item.input.name] : item.input.entries)));
-  return [...names].map((name) => recorded.get(name)!).filter((entry) => entry !== undefined);
+  return [...new Set(names)].map((name) => recorded.get(name)!).filter((entry) => entry !== undefined);
 }
 
 /**

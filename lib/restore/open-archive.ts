@@ -126,6 +126,25 @@ export async function checkEntries(archive: OpenedArchive, expected: readonly Ex
 }
 
 /**
+ * Checks `expected` entries as far as the zip's directory tells, without reading them:
+ * each is there, of its recorded size (entries whose content is checked later, as it is read).
+ */
+export function checkListed(archive: OpenedArchive, expected: readonly ExpectedEntry[]): void {
+  const listed = new Map(archive.reader.entries().map((entry) => [entry.name, entry.uncompressedSize]));
+  const bad = expected.flatMap((want) => {
+    const size = listed.get(want.name);
+    if (size === undefined) return [`${want.name}: missing`];
+    return size === want.bytes ? [] : [`${want.name}: size mismatch: ${size} bytes, expected ${want.bytes}`];
+  });
+  if (bad.length > 0) {
+    const more = bad.length > 3 ? ` (and ${bad.length - 3} more)` : '';
+    throw archiveInvalid(archive.path, `${bad.length} of ${expected.length} entries do not match the manifest: ${bad.slice(0, 3).join('; ')}${more}`, {
+      hint: 'the archive is damaged or was altered; nothing was restored. Use another backup.',
+    });
+  }
+}
+
+/**
  * Whether an error came from the storage rather than from the bytes: an S3 service error
  * (it carries the SDK's `$metadata`), a system or network error (`syscall`), anywhere in
  * its chain of causes. Such a failure is no verdict on the archive.

@@ -14,19 +14,24 @@ import { NATIVE_LOADER } from './native-loader-glue.js';
 import { checkUnrestrictedScripts } from './restrict-psql.js';
 import { checkScripts } from './check-scripts.js';
 import { chooseTools } from './choose-tools.js';
-import { entriesRead, narrowItems } from './entries-read.js';
+import { entriesCheckedWhileLoading, entriesRead, narrowItems } from './entries-read.js';
 import { authenticityOf, loadVerifyKeys, reportAuthenticity } from './authenticity.js';
-import { checkEntries, openArchive } from './open-archive.js';
+import { checkEntries, checkListed, openArchive } from './open-archive.js';
 import { describeCommand, restoreItem } from './restore-item.js';
 import { selectItems } from './select-items.js';
-import { applyDatabaseProperties, checkDefinitionRoles, createDatabase, createDatabaseSql, databasePropertiesSql, ensureSchemas, type DatabaseToCreate } from './target-db.js';
+import { applyDatabaseProperties, checkDefinitionRoles, createDatabase, createDatabaseSql, databasePropertiesSql, dropDatabase, ensureSchemas, type DatabaseToCreate } from './target-db.js';
 import type { RestoredItem, RestoreItem, RestoreOptions, RestoreSummary } from './types.js';
+import type { Connection } from '../config/connection-types.js';
+import type { PgbakLogger } from '../log/index.js';
 
 /**
  * Restores a pgbak archive: the manifest is read (with verify keys, its signature
  * checked) and every entry checked against its sha256 first; then the targets are checked (missing, not empty) and created;
  * then each selected entry is streamed into pg_restore or psql. Nothing touches a
- * database before the archive is known to be intact.
+ * database before the archive is known to be intact, with one exception: the tables'
+ * rows of a split native dump are checked while they load, each table's transaction
+ * committed only once its entry matched (split-part-check.ts; a target created here is
+ * dropped when one does not).
  */
 export function restoreArchive(options: RestoreOptions): Promise<RestoreSummary> {
   return withSslPasswordFiles(() => restoreArchiveHeld(options));
@@ -56,6 +61,7 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
     const selected = selectItems(archive.manifest, { ...options, maintenanceDb });
     for (const item of selected) checkFlags(item, flags);
     const items = await narrowItems(selected, archive, flags, { env, logger, signal });
+    checkListed(archive, entriesCheckedWhileLoading(items, archive.manifest));
     await checkEntries(archive, entriesRead(items, archive.manifest), logger);
     throwIfAborted(signal);
     // Before any server is touched: a plain script with a meta-command pg_dump does not write never reaches psql.
@@ -114,7 +120,9 @@ async function restoreArchiveHeld(options: RestoreOptions): Promise<RestoreSumma
       const tool = tools.get(item)!;
       const itemStarted = Date.now();
       logger.info(`${item.step}${item.database === null ? '' : ` (${item.database})`}: restoring into "${item.target}" with ${tool === NATIVE_LOADER ? "pgbak's native loader" : `${tool.name} ${tool.version.text}`}`);
-      const outcome = await restoreItem(item, archive.reader, tool, connection, flags, env, { logger, signal }, scripts.get(item));
+      const outcome = await restoreItem(item, archive.reader, tool, connection, flags, env, { logger, signal }, scripts.get(item)).catch((error: unknown) =>
+        dropIfAltered(error, item, toCreate.includes(item.target) ? connection : null, logger),
+      );
       const warnings = item.database === null && outcome.errors > 0
         ? [`psql reported ${outcome.errors} error${outcome.errors === 1 ? '' : 's'} replaying the globals (expected for roles that already exist); first: ${outcome.stderr.find((l) => /ERROR:/.test(l)) ?? ''}`]
         : outcome.stderr.filter((line) => /warning/i.test(line) && !expectedWarning.test(line));
@@ -170,6 +178,24 @@ function dryRunCreateSql(items: readonly RestoreItem[], options: DefinitionOptio
     if (source) sql.push(...databasePropertiesSql(target, source).map((s) => `${s}  -- once restored, if it was missing`));
   }
   return sql;
+}
+
+/**
+ * A split native dump's table found altered while it loaded (its rows rolled back,
+ * the schema and other tables committed): a target this restore created is dropped,
+ * so that nothing of an altered archive is left. Rethrows the error.
+ */
+async function dropIfAltered(error: unknown, item: RestoreItem, created: Connection | null, logger: PgbakLogger): Promise<never> {
+  const altered = error instanceof PgbakError && (error.code === 'ARCHIVE_TAMPERED' || error.code === 'ARCHIVE_INVALID') && item.input.type === 'split';
+  if (!altered || created === null) throw error;
+  try {
+    await withClient(created, created.database, (client) => dropDatabase(client, item.target));
+  } catch (dropError) {
+    logger.error(`could not drop "${item.target}", created by this restore: ${dropError instanceof Error ? dropError.message : String(dropError)}; drop it by hand`);
+    throw error;
+  }
+  logger.info(`dropped database ${quoteIdent(item.target)}, created by this restore`);
+  throw new PgbakError(error.code, error.message, { hint: `"${item.target}", created by this restore, was dropped: nothing was restored; use another backup`, cause: error });
 }
 
 function throwIfAborted(signal: AbortSignal): void {

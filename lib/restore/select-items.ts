@@ -78,7 +78,7 @@ export function inputOf(step: ManifestStep): RestoreInput {
       type: 'split',
       prefix: split,
       entries: step.entries.map((e) => e.name),
-      parts: step.entries.map((e) => ({ name: e.name, role: e.role!, ...(e.table !== undefined ? { table: e.table } : {}), bytes: e.bytes })),
+      parts: step.entries.map((e) => ({ name: e.name, role: e.role!, ...(e.table !== undefined ? { table: e.table } : {}), bytes: e.bytes, sha256: e.sha256 })),
     };
   }
   const name = step.entries[0]!.name;

@@ -12,7 +12,9 @@ import { loadSql, type LoaderClient } from '../engines/native/index.js';
 import { PgbakError } from '../errors.js';
 import type { NativeLoaderFlags } from './native-loader-glue.js';
 import type { ToolContext, ToolOutcome } from './run-tool.js';
+import { checkedWhileLoading, PartCheck } from './split-part-check.js';
 import { SplitSchedule, type ScheduleUnit } from './split-schedule.js';
+import { splitSql } from '../sql/script/index.js';
 import type { RestoreCommand, RestoreItem, SplitInputPart } from './types.js';
 
 type SplitItem = RestoreItem & { input: Extract<RestoreItem['input'], { type: 'split' }> };
@@ -52,6 +54,8 @@ interface Work {
   source: () => Promise<AsyncIterable<Uint8Array | string>>;
   /** Run in its own transaction (a table's rows, a post-data item); false: the part's own BEGIN/COMMIT hold. */
   transaction: boolean;
+  /** A table's rows, checked against the manifest while they load (see split-part-check.ts). */
+  check?: PartCheck;
 }
 
 /**
@@ -78,12 +82,15 @@ export async function restoreSplit(item: RestoreItem, reader: ZipReader, connect
   const stream = (name: string) => async () => (await reader.openStream(name)) as AsyncIterable<Uint8Array>;
   const text = (sql: string) => async () => once(sql);
   const dataParts = named('data');
-  const dataWork = (part: SplitInputPart): Work => ({
-    what: part.table ? `table ${part.table} (${part.name})` : `sequence values and large objects (${part.name})`,
-    source: stream(part.name),
-    // Large object contents come in their own transactions, one per object (a single one could exhaust the lock table).
-    transaction: part.table !== undefined,
-  });
+  const settings = await statementsOf(prelude);
+  const dataWork = (part: SplitInputPart): Work => {
+    if (part.table === undefined || !checkedWhileLoading(part)) {
+      // Large object contents come in their own transactions, one per object (a single one could exhaust the lock table).
+      return { what: `sequence values and large objects (${part.name})`, source: stream(part.name), transaction: false };
+    }
+    const check = new PartCheck(reader, { name: part.name, sha256: part.sha256, bytes: part.bytes }, part.table, settings);
+    return { what: `table ${part.table} (${part.name})`, source: () => check.open(), transaction: true, check };
+  };
   const itemWork = (i: number): Work => ({ what: `${toc.items[i]!.id} (${postPart.name})`, source: text(slice(toc.items[i]!.range)), transaction: true });
   const lastItems = toc.items.map((_, i) => i).filter((i) => toc.items[i]!.phase !== 'post-data');
   const lines: string[] = [];
@@ -111,9 +118,18 @@ export async function restoreSplit(item: RestoreItem, reader: ZipReader, connect
           outerTransaction: transaction === 'outer',
           stopOnError: true,
           signal: stop.signal,
+          ...(work.check ? { onStatement: work.check.onStatement } : {}),
         });
-      } catch (error) {
+      } catch (caught) {
         if (stop.signal.aborted && ctx.signal.aborted) throw interrupted(label);
+        // A table's part that failed before it matched: altered, or a real failure? (Not when stopped by another's failure.)
+        const error = work.check && !stop.signal.aborted ? await work.check.verdict(caught) : caught;
+        if (work.check && error instanceof PgbakError && (error.code === 'ARCHIVE_TAMPERED' || error.code === 'ARCHIVE_INVALID')) {
+          const atomic = transaction === 'outer';
+          const outcome = atomic ? 'rolled back, nothing was restored' : 'nothing of that table was committed';
+          const hint = atomic ? (error.hint ?? 'use another backup') : `use another backup, and drop "${item.target}": it holds what loaded before (the schema, tables whose entries matched)`;
+          throw new PgbakError(error.code, `${label}: ${error.message}; ${outcome}`, { hint, cause: error });
+        }
         if (error instanceof PgbakError && error.code !== 'INTERRUPTED') {
           const hint = jobs > 1 && transaction !== 'outer' && work !== ordered[0] ? partly : error.hint;
           throw new PgbakError(error.code, `${label}: pgbak's native loader stopped at ${work.what}: ${error.message}`, { ...(hint ? { hint } : {}), cause: error });
@@ -262,6 +278,13 @@ class Pool {
     this.#idle.length = 0;
     await Promise.allSettled(all.map((client) => client.end()));
   }
+}
+
+/** The statements of a script (the session settings every part starts with), as the loader reports them. */
+async function statementsOf(sql: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  for await (const item of splitSql(once(sql))) if (item.type === 'statement') out.add(item.sql);
+  return out;
 }
 
 async function* once(text: string): AsyncIterable<string> {

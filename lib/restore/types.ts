@@ -97,6 +97,8 @@ export interface SplitInputPart {
   table?: string;
   /** Uncompressed size: the biggest tables load first. */
   bytes: number;
+  /** The manifest's sha256 of the entry: a table's rows are checked against it while they load. */
+  sha256: string;
 }
 
 /** A step's output inside the zip: one entry, or a directory dump under a prefix. */

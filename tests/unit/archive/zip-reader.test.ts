@@ -127,6 +127,55 @@ describe('openZip', () => {
   });
 });
 
+describe('ZipReader.openStream', () => {
+  async function streamed(path: string, name: string): Promise<Buffer[]> {
+    const reader = await openZip(path);
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await reader.openStream(name)) chunks.push(chunk as Buffer);
+      return chunks;
+    } finally {
+      reader.close();
+    }
+  }
+
+  it('inflates a deflated entry in chunks bigger than zlib\'s default 16 KiB (each chunk is a trip to the thread pool)', async () => {
+    const path = join(tempDir(), 'big.zip');
+    const writer = await ZipWriter.create(await LocalFileSink.open(path));
+    const text = Buffer.from('1\t0\t\\N\n'.repeat(400_000));
+    await writer.addStream('app/data.sql', Readable.from([text]), { compress: true });
+    await writer.finish();
+    const chunks = await streamed(path, 'app/data.sql');
+    expect(Buffer.concat(chunks).equals(text)).toBe(true);
+    expect(Math.max(...chunks.map((c) => c.length))).toBeGreaterThan(16 * 1024);
+  });
+
+  it('fails the stream of an entry whose data is damaged', async () => {
+    const path = join(tempDir(), 'b.zip');
+    await writeArchive(path);
+    const bytes = await readFile(path);
+    const dataStart = 30 + 'app/app.sql'.length;
+    bytes.fill(0xff, dataStart, dataStart + 40);
+    await writeFile(path, bytes);
+    await expect(streamed(path, 'app/app.sql')).rejects.toThrow();
+  });
+
+  it.each([
+    ['more', 50_001, /not enough bytes in the stream/],
+    ['fewer', 49_999, /too many bytes in the stream/],
+  ])('fails the stream of a deflated entry whose directory records %s bytes than it holds', async (_what, size, message) => {
+    const path = join(tempDir(), 'b.zip');
+    await writeArchive(path);
+    const bytes = await readFile(path);
+    // The central directory's record of app/app.sql: signature, then its uncompressed size at offset 24.
+    const record = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    expect(bytes.readUInt32LE(record + 24)).toBe(50_000);
+    bytes.writeUInt32LE(size, record + 24);
+    await writeFile(path, bytes);
+    await expect(streamed(path, 'app/app.sql')).rejects.toThrow(message);
+  });
+});
+
 describe('verifyEntries', () => {
   it('confirms every entry of an intact archive', async () => {
     const path = join(tempDir(), 'b.zip');

@@ -3,6 +3,8 @@
 // it on N connections and must give the same database as the single-file layout;
 // stock psql runs it after unzip; a failing table stops the restore, named.
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, startCli } from '../../../support/cli.js';
 import { getCluster, hasClientTools, pgEnv, query, type ClusterInfo, type TestDatabase } from '../../../support/db.js';
@@ -120,6 +122,90 @@ describeWithTools('native split layout on PostgreSQL 15', () => {
     expect(restore.stderr).toMatch(/partly restored/);
     const sessions = await query<{ n: string }>(cluster, 'postgres', `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = '${name}'`);
     expect(sessions[0]!.n).toBe('0');
+  });
+
+  describe('a table entry altered after it was written (its sha256 is checked while it loads)', () => {
+    const parentPart = () => split.manifest.steps[0]!.entries.find((e) => e.table === 'public.split_parent')!;
+    // The first row's padding changed, same size: only the sha256 can tell.
+    const alter = (text: string) => text.replace(/\n1\tx/, '\n1\ty');
+    const sessionsOn = async (name: string) => (await query<{ n: string }>(cluster, 'postgres', `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = '${name}'`))[0]!.n;
+    const errorOf = (stdout: string) => (JSON.parse(stdout) as { error: { code: string; message: string; hint?: string } }).error;
+
+    it('refuses it with exit 3 (ARCHIVE_TAMPERED) under --jobs 2: none of its rows committed, every connection closed', async () => {
+      const altered = await rewriteEntry(split.archive, parentPart().name, alter, false);
+      const name = target('altered2');
+      await query(cluster, 'postgres', `CREATE DATABASE "${name}"`);
+      const restore = await runCli(['restore', altered, '--target', name, '--jobs', '2', '--json'], { env: pgEnv(cluster, 'postgres') });
+      expect(restore.exitCode).toBe(3);
+      const error = errorOf(restore.stdout);
+      expect(error.code).toBe('ARCHIVE_TAMPERED');
+      expect(error.message).toContain(`${parentPart().name} does not match the manifest: digest mismatch`);
+      expect(error.message).toContain('nothing of that table was committed');
+      expect(error.hint).toMatch(new RegExp(`drop "${name}"`));
+      // The schema was committed before the table's rows were read; not one of them was.
+      expect((await query<{ n: string }>(cluster, name, 'SELECT count(*)::text AS n FROM public.split_parent'))[0]!.n).toBe('0');
+      expect(await sessionsOn(name)).toBe('0');
+    });
+
+    it('refuses it with exit 3 under --jobs 1: the one transaction rolled back, nothing restored', async () => {
+      const altered = await rewriteEntry(split.archive, parentPart().name, alter, false);
+      const name = target('altered1');
+      await query(cluster, 'postgres', `CREATE DATABASE "${name}"`);
+      const restore = await runCli(['restore', altered, '--target', name, '--json'], { env: pgEnv(cluster, 'postgres') });
+      expect(restore.exitCode).toBe(3);
+      expect(errorOf(restore.stdout)).toMatchObject({ code: 'ARCHIVE_TAMPERED', message: expect.stringContaining('rolled back, nothing was restored') });
+      expect(await query(cluster, name, "SELECT 1 FROM pg_class WHERE relnamespace = 'public'::regnamespace")).toHaveLength(0);
+    });
+
+    it('drops the target it created (--create): nothing of the altered archive is left', async () => {
+      const altered = await rewriteEntry(split.archive, parentPart().name, alter, false);
+      const name = target('altered_create');
+      const restore = await runCli(['restore', altered, '--target', name, '--create', '--jobs', '2', '--json'], { env: pgEnv(cluster, 'postgres') });
+      expect(restore.exitCode).toBe(3);
+      const error = errorOf(restore.stdout);
+      expect(error.code).toBe('ARCHIVE_TAMPERED');
+      expect(error.hint).toContain(`"${name}", created by this restore, was dropped: nothing was restored`);
+      expect(await query(cluster, 'postgres', `SELECT 1 FROM pg_database WHERE datname = '${name}'`)).toHaveLength(0);
+    });
+
+    it('refuses one whose recorded size is not the size in the zip before anything touches the server', async () => {
+      // The manifest fixed for the content but the entry cut short: the zip's directory says so without a read.
+      const cut = await rewriteEntry(split.archive, parentPart().name, (text) => text.slice(0, text.length - 1000), false);
+      const name = target('cut');
+      const restore = await runCli(['restore', cut, '--target', name, '--create', '--jobs', '2', '--json'], { env: pgEnv(cluster, 'postgres') });
+      expect(restore.exitCode).toBe(1);
+      expect(errorOf(restore.stdout).message).toMatch(new RegExp(`entries do not match the manifest: ${parentPart().name.replace(/[.]/g, '\\.')}: size mismatch`));
+      expect(await query(cluster, 'postgres', `SELECT 1 FROM pg_database WHERE datname = '${name}'`)).toHaveLength(0);
+    });
+
+    it.each([
+      ['its manifest record left as it was: exit 3', false, 3, 'ARCHIVE_TAMPERED'],
+      ['its manifest record rewritten to match: exit 1', true, 1, 'ARCHIVE_INVALID'],
+    ])('never runs a statement slipped into a table\'s part (%s)', async (_what, fixManifest, exitCode, code) => {
+      const file = `/tmp/pgbak-inj-${process.pid}-${fixManifest ? 'f' : 'a'}`;
+      // The role may write server files: run as it is, the statement would leave the file behind.
+      const control = `${file}-control`;
+      await query(cluster, 'postgres', `COPY (SELECT 'control') TO '${control}'`);
+      expect(existsSync(control)).toBe(true);
+      // In place of the comment line before the COPY, same size: only the sha256 can tell.
+      const inject = (text: string) => {
+        const line = /-- Data for Name: [^\n]*/.exec(text)![0];
+        const sql = `COPY (SELECT 'injected') TO '${file}';`;
+        expect(sql.length).toBeLessThanOrEqual(line.length);
+        return text.replace(line, sql.padEnd(line.length, ' '));
+      };
+      const injected = await rewriteEntry(split.archive, parentPart().name, inject, fixManifest);
+      const name = target(`injected_${fixManifest ? 'fixed' : 'altered'}`);
+      await query(cluster, 'postgres', `CREATE DATABASE "${name}"`);
+      const restore = await runCli(['restore', injected, '--target', name, '--jobs', '2', '--json'], { env: pgEnv(cluster, 'postgres') });
+      expect(restore.exitCode).toBe(exitCode);
+      const error = errorOf(restore.stdout);
+      expect(error.code).toBe(code);
+      if (fixManifest) expect(error.message).toMatch(/holds at line \d+ what the native engine never writes there \("COPY \(SELECT 'injected'\) TO/);
+      expect(existsSync(file)).toBe(false);
+      expect((await query<{ n: string }>(cluster, name, 'SELECT count(*)::text AS n FROM public.split_parent'))[0]!.n).toBe('0');
+      await rm(control, { force: true });
+    });
   });
 
   it('stops every connection when interrupted (SIGINT): exit 130, no session left on the target', async () => {
