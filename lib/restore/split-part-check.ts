@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { verifyEntries, type ExpectedEntry, type ZipReader } from '../archive/index.js';
 import { archiveInvalid } from '../archive/archive-invalid.js';
-import type { LoadEvent } from '../engines/native/load/index.js';
+import type { LoadEvent } from '../engines/native/index.js';
 import { PgbakError } from '../errors.js';
 import { displayName } from '../sql/quote.js';
 import type { SplitInputPart } from './types.js';

@@ -6,6 +6,6 @@ export { orderEntries, type OrderResult } from './order.js';
 export { readDependencies, type DependencyGraph } from './dependencies.js';
 export type { CatalogReader, EntryKind, ObjectRef, ReadOptions, Section, TocEntry } from './toc.js';
 export { nativeEngine } from './engine.js';
-export { loadSql, SqlScriptError, type LoaderClient } from './load/index.js';
+export { loadSql, SqlScriptError, type LoadEvent, type LoaderClient } from './load/index.js';
 export { readDatabaseDefinition } from './database/read-definition.js';
 export { createDatabaseStatements, databasePropertyStatements, rolesNamedBy, type DatabaseSqlOptions } from './database/render-sql.js';
