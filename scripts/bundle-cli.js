@@ -8,7 +8,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 
 // The ES module bundle of earlier builds: nothing loads it any more.
-for (const stale of ['dist/cli.js', 'dist/cli.js.map']) rmSync(stale, { force: true });
+for (const stale of ['dist/cli.js', 'dist/cli.js.map', 'dist/s3.js', 'dist/s3.js.map']) rmSync(stale, { force: true });
 
 await build({
   entryPoints: ['lib/cli/main.ts'],
@@ -21,6 +21,10 @@ await build({
   // pg's optional native binding is never used by pgbak. nodemailer is imported lazily
   // (await import()) by a run that sends e-mail: loaded from node_modules then, not at every start.
   external: ['pg-native', 'nodemailer'],
+  // No import() in the bundle: code compiled from V8's code cache has lost what Node needs to
+  // run an import() (on Node 20 it fails with "A dynamic import callback was not specified"),
+  // so the lazy imports become require() of CommonJS (nodemailer, dist/s3.cjs below).
+  supported: { 'dynamic-import': false },
   // yazl's CRC-32 in C instead of JavaScript (a third of the CPU time of a big dump).
   alias: { 'buffer-crc32': './scripts/shims/buffer-crc32.cjs' },
   // The sources find pgbak's folder from import.meta.url (lib/package-root.ts): the bundle's own.
@@ -69,26 +73,27 @@ await build({
         b.onResolve({ filter: /s3\/index\.js$/ }, (args) => {
           const target = path.resolve(args.resolveDir, args.path);
           if (!target.endsWith(path.join('storage', 's3', 'index.js'))) return undefined;
-          return { path: './s3.js', external: true };
+          return { path: './s3.cjs', external: true };
         });
       },
     },
   ],
 });
 
-// S3 storage and the AWS SDK in one file (dist/s3.js), which the CLI imports when a run reaches
+// S3 storage and the AWS SDK in one file (dist/s3.cjs), which the CLI imports when a run reaches
 // a bucket. From node_modules the SDK is ~300 modules: loading them took ~0.16 s of CPU, the
 // bundle ~0.08 s — start-up a run to S3 pays before its dump (BENCHMARKS.md, 2026-12-05
 // morning). The modules of lib/ it shares with the CLI are copies here, as they were when it
 // was loaded from tsc's output (PgbakError is recognised across copies: lib/errors.ts).
 await build({
   entryPoints: ['lib/storage/s3/index.ts'],
-  outfile: 'dist/s3.js',
+  outfile: 'dist/s3.cjs',
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
+  format: 'cjs',
   sourcemap: true,
-  banner: { js: "import { createRequire as __pgbakRequire } from 'node:module'; const require = __pgbakRequire(import.meta.url);" },
+  define: { 'import.meta.url': '__pgbakBundleUrl' },
+  banner: { js: "const __pgbakBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });

@@ -160,4 +160,18 @@ describe('the pgbak command and its compile cache', () => {
     expect(second.exitCode).toBe(0);
     expect(second.stdout).toBe(first.stdout);
   });
+
+  it('loads what it imports lazily (S3 storage) when it starts from the cache', async () => {
+    // Code compiled from V8's cache cannot run an import() on Node 20 ("A dynamic import
+    // callback was not specified"): the bundle must load its lazy parts without one.
+    const { NODE_DISABLE_COMPILE_CACHE: _off, ...inherited } = process.env;
+    const env = { ...inherited, XDG_CACHE_HOME: join(base, 'xdg-lazy'), AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' };
+    const run = () => execa(process.execPath, [pgbakBin, 'list', 's3://nobucket/x/'], { cwd: repoRoot, env, extendEnv: false, reject: false });
+    for (const start of ['uncached', 'cached']) {
+      const result = await run();
+      expect([start, result.stderr]).toEqual([start, expect.stringContaining('cannot list s3://nobucket/x/')]);
+      expect(result.exitCode).toBe(1);
+    }
+    expect(readdirSync(join(base, 'xdg-lazy', 'pgbak', 'node-compile-cache'))).toHaveLength(1);
+  });
 });
