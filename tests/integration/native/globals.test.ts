@@ -49,12 +49,14 @@ describe('native globals', () => {
     const globals = await dumpAs(source, source.user, source.password);
     expect(globals.omitted).toEqual([]);
     expect(globals.sql).toContain(`PASSWORD 'SCRAM-SHA-256$`);
-    // The target's own superuser keeps its password: replay only this test's roles
-    // (statements one per line, as psql reads a file).
+    // The target's own superuser keeps its password, and roles other test files create on
+    // these shared clusters meanwhile are theirs: replay only this test's roles (statements
+    // one per line, as psql reads a file).
     const ours = globals.sql
       .split('\n')
-      .filter((line) => !/^(CREATE|ALTER) ROLE "postgres"/.test(line))
+      .filter((line) => !/^(CREATE|ALTER) ROLE "postgres"/.test(line) && names.some((name) => line.includes(q(name))))
       .join('\n');
+    expect(ours).toContain(`CREATE ROLE ${q(app)}`);
     execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', '-f', '-'], {
       input: ours,
       env: { ...process.env, ...pgEnv(target, 'postgres') },
