@@ -1,4 +1,5 @@
 import { MANIFEST_ENTRY, openZip, openZipSource, parseManifest, type Manifest } from '../archive/index.js';
+import { mapLimited } from '../map-limited.js';
 import { PgbakError } from '../errors.js';
 import type { ManifestFleet } from '../archive/index.js';
 import { CLUSTER_GROUP } from '../plan/compile.js';
@@ -314,16 +315,3 @@ function reasonOf(error: unknown, path: string): string {
 /** Zips of a bucket read at once. */
 const BUCKET_READS = 8;
 
-/** `work` over `items` with at most `limit` at a time; results in the order of `items`; the first rejection rejects. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}

@@ -2,6 +2,7 @@
 // globals, `concurrency` at a time. Each archive is an ordinary run (runPlanned) with its
 // own driver sessions, run log, lock, verify, retention, metrics and alerts; one that
 // fails leaves the others going, and the summary says which failed and why.
+import { mapLimited } from '../map-limited.js';
 import { loadRunConfig } from '../config/run-config.js';
 import { withSslPasswordFiles } from '../config/ssl-password-file.js';
 import { Sessions } from '../db/sessions.js';
@@ -135,16 +136,3 @@ export function fleetFailure(summary: FleetSummary): PgbakError {
   });
 }
 
-/** `work` over `items`, at most `limit` at a time, results in the order of `items`; `work` never rejects here. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client, type _Object } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client, type _Object } from '@aws-sdk/client-s3';
 import { PgbakError } from '../../errors.js';
 import type { BackupRepository, DeleteOutcome, RepositoryObject } from '../repository.js';
 import type { ArchiveSource } from '../source.js';
@@ -44,30 +44,31 @@ export class S3Repository implements BackupRepository {
   /** Every key directly under the prefix; "folders" below it (CommonPrefixes) are not objects. */
   async list(): Promise<RepositoryObject[]> {
     const found: RepositoryObject[] = [];
-    let token: string | undefined;
-    do {
-      let page;
-      try {
-        page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, Delimiter: '/', ...(token !== undefined && { ContinuationToken: token }) }),
-        );
-      } catch (error) {
-        throw readFailed('list', this.location, error);
-      }
+    for await (const page of this.pages()) {
       for (const object of page.Contents ?? []) {
         const entry = objectOf(object, this.prefix);
         if (entry) found.push(entry);
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
+    }
     return found;
   }
 
   async subfolders(): Promise<string[]> {
     const found: string[] = [];
+    for await (const page of this.pages()) {
+      for (const common of page.CommonPrefixes ?? []) {
+        const name = common.Prefix?.slice(this.prefix.length).replace(/\/$/, '');
+        if (name && !name.startsWith('.') && !name.includes('/')) found.push(name);
+      }
+    }
+    return found.sort();
+  }
+
+  /** The listing of the prefix with '/' as delimiter, page by page. */
+  private async *pages(): AsyncGenerator<ListObjectsV2CommandOutput> {
     let token: string | undefined;
     do {
-      let page;
+      let page: ListObjectsV2CommandOutput;
       try {
         page = await this.client.send(
           new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, Delimiter: '/', ...(token !== undefined && { ContinuationToken: token }) }),
@@ -75,13 +76,9 @@ export class S3Repository implements BackupRepository {
       } catch (error) {
         throw readFailed('list', this.location, error);
       }
-      for (const common of page.CommonPrefixes ?? []) {
-        const name = common.Prefix?.slice(this.prefix.length).replace(/\/$/, '');
-        if (name && !name.startsWith('.') && !name.includes('/')) found.push(name);
-      }
+      yield page;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
-    return found.sort();
   }
 
   child(name: string): S3Repository {
