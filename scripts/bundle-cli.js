@@ -44,7 +44,8 @@ await build({
       },
     },
     {
-      // Every copy of string-width gets a fast path for printable ASCII: see the shim.
+      // Every copy of string-width gets a fast path for printable ASCII, and is loaded only
+      // for a text that is not: see the shim.
       name: 'ascii-string-width',
       setup(b) {
         b.onResolve({ filter: /^string-width$/ }, async (args) => {
@@ -55,10 +56,10 @@ await build({
         });
         b.onLoad({ filter: /.*/, namespace: 'ascii-string-width' }, (args) => ({
           resolveDir: path.dirname(args.path),
+          // require(), not import: esbuild then evaluates the real module when it is first asked for.
           contents: [
-            `import stringWidth from ${JSON.stringify(args.path)};`,
             `import { asciiFastStringWidth } from ${JSON.stringify(path.resolve('scripts/shims/ascii-string-width.js'))};`,
-            'export default asciiFastStringWidth(stringWidth);',
+            `export default asciiFastStringWidth(() => require(${JSON.stringify(args.path)}).default);`,
           ].join('\n'),
         }));
       },

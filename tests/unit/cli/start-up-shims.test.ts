@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
+import { execa } from 'execa';
 import stringWidth from 'string-width';
+import { pgbakBin, repoRoot } from '../../support/cli.js';
 
 // scripts/shims are plain JavaScript bundled into dist/cli.js by scripts/bundle-cli.js.
 const asciiShim = '../../../scripts/shims/ascii-string-width.js';
@@ -23,14 +25,47 @@ describe('the ASCII fast path of string-width (yargs help layout in the CLI bund
   ];
 
   it.each(samples)('measures %j as string-width does', async (text) => {
-    const { asciiFastStringWidth } = (await import(asciiShim)) as { asciiFastStringWidth(f: typeof stringWidth): typeof stringWidth };
-    expect(asciiFastStringWidth(stringWidth)(text)).toBe(stringWidth(text));
-    expect(asciiFastStringWidth(stringWidth)(text, { ambiguousIsNarrow: false })).toBe(stringWidth(text, { ambiguousIsNarrow: false }));
+    const { asciiFastStringWidth } = (await import(asciiShim)) as { asciiFastStringWidth(load: () => typeof stringWidth): typeof stringWidth };
+    expect(asciiFastStringWidth(() => stringWidth)(text)).toBe(stringWidth(text));
+    expect(asciiFastStringWidth(() => stringWidth)(text, { ambiguousIsNarrow: false })).toBe(stringWidth(text, { ambiguousIsNarrow: false }));
   });
 
   it('hands what is not a string to string-width', async () => {
-    const { asciiFastStringWidth } = (await import(asciiShim)) as { asciiFastStringWidth(f: (text: unknown) => number): (text: unknown) => number };
-    expect(asciiFastStringWidth(() => 42)(undefined)).toBe(42);
+    const { asciiFastStringWidth } = (await import(asciiShim)) as { asciiFastStringWidth(load: () => (text: unknown) => number): (text: unknown) => number };
+    expect(asciiFastStringWidth(() => () => 42)(undefined)).toBe(42);
+  });
+
+  it('loads string-width for the first text that is not printable ASCII, and once only', async () => {
+    const { asciiFastStringWidth } = (await import(asciiShim)) as { asciiFastStringWidth(load: () => typeof stringWidth): typeof stringWidth };
+    let loads = 0;
+    const width = asciiFastStringWidth(() => {
+      loads++;
+      return stringWidth;
+    });
+    expect(width('pgbak run <profile>')).toBe(19);
+    expect(loads).toBe(0);
+    expect(width('日本')).toBe(4);
+    expect(width('a😀b')).toBe(4);
+    expect(loads).toBe(1);
+  });
+});
+
+// string-width builds an Intl.Segmenter and the RGI emoji regex when its module loads (~20 ms
+// of CPU): the bundle must not load it for a start whose text is all ASCII.
+describe('the CLI bundle at start', () => {
+  const probe = [
+    'let segmenters = 0;',
+    'const Real = Intl.Segmenter;',
+    'Intl.Segmenter = class extends Real { constructor(...args) { super(...args); segmenters++; } };',
+    "process.on('exit', () => process.stderr.write(`segmenters=${segmenters}\\n`));",
+    'process.argv = [process.execPath, PGBAK_BIN, ...JSON.parse(process.env.PGBAK_ARGS)];',
+    'await import(PGBAK_BIN);',
+  ].join('\n');
+
+  it.each([[['--version']], [['profiles']], [['run']]])('builds no Intl.Segmenter for pgbak %j (string-width stays unloaded)', async (args) => {
+    const script = `const PGBAK_BIN = ${JSON.stringify(pgbakBin)};\n${probe}`;
+    const result = await execa(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, env: { PGBAK_ARGS: JSON.stringify(args), NO_COLOR: '1' }, reject: false });
+    expect(result.stderr).toMatch(/segmenters=0$/);
   });
 });
 
