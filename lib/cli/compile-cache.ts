@@ -1,15 +1,13 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import nodeModule from 'node:module';
-import { homedir } from 'node:os';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import vm from 'node:vm';
 import { crc32 } from 'node:zlib';
+import { privateCacheDir, type CacheDirOptions } from '../cache-dir.js';
 
-export interface CompileCacheOptions {
+export interface CompileCacheOptions extends CacheDirOptions {
   /** The process's environment, handed in by bin/pgbak.js (the process boundary). */
   env: Readonly<Record<string, string | undefined>>;
-  uid?: number | undefined;
-  home?: string;
 }
 
 export interface LoadedBundle<T> {
@@ -84,32 +82,9 @@ function writeCache(cacheFile: string, prefix: string, script: vm.Script): void 
 }
 
 /**
- * `$XDG_CACHE_HOME/pgbak/node-compile-cache` (or `~/.cache/…`), made 0700 when missing, or
- * undefined (no cache) unless the cache root and both pgbak folders are directories of this
- * user that no one else may write, and pgbak's own two are not symlinks: another user who
- * could put files there could run code as this one.
+ * `$XDG_CACHE_HOME/pgbak/node-compile-cache` (or `~/.cache/…`): a private folder of this
+ * user's (lib/cache-dir.ts), or undefined (no cache).
  */
 export function compileCacheDir(options: CompileCacheOptions): string | undefined {
-  const { env } = options;
-  const uid = 'uid' in options ? options.uid : process.getuid?.();
-  if (uid === undefined) return undefined;
-  const xdg = env.XDG_CACHE_HOME;
-  let home: string;
-  try {
-    home = options.home ?? homedir();
-  } catch {
-    return undefined;
-  }
-  const root = xdg && isAbsolute(xdg) ? xdg : home && isAbsolute(home) ? join(home, '.cache') : undefined;
-  if (root === undefined) return undefined;
-  const pgbakDir = join(root, 'pgbak');
-  const directory = join(pgbakDir, 'node-compile-cache');
-  try {
-    mkdirSync(directory, { recursive: true, mode: 0o700 });
-    const isPrivate = (stats: Stats) => stats.isDirectory() && stats.uid === uid && (stats.mode & 0o022) === 0;
-    if (!isPrivate(statSync(root)) || !isPrivate(lstatSync(pgbakDir)) || !isPrivate(lstatSync(directory))) return undefined;
-  } catch {
-    return undefined;
-  }
-  return directory;
+  return privateCacheDir('node-compile-cache', options);
 }

@@ -1,7 +1,7 @@
 import type { Env } from '../config/env-file.js';
 import type { PgbakLogger } from '../log/index.js';
 import { isPgbakError } from '../errors.js';
-import { clientFloor, discoverTools, parseToolVersion, selectTool, selectToolFor, tooOld, type ClientSettings, type PgVersion, type ToolInfo, type ToolInventory, type ToolName } from '../tools/index.js';
+import { clientFloor, discoverTools, parseToolVersion, selectTool, selectToolFor, tooOld, toolVersionCacheDir, type ClientSettings, type PgVersion, type ToolInfo, type ToolInventory, type ToolName } from '../tools/index.js';
 import { NATIVE_LOADER } from './native-loader-glue.js';
 import type { RestoreItem, RestoreLoader } from './types.js';
 
@@ -29,7 +29,7 @@ export async function chooseTools(
   // A split native dump is always pgbak's to load: its parts run on several connections.
   const forced = (item: RestoreItem) => (options.loader === 'native' && native(item)) || item.input.type === 'split';
   const names = [...new Set(items.filter((item) => !forced(item)).map(toolNameFor))];
-  const { inventory, rejected } = await discoverTools({ env, names });
+  const { inventory, rejected } = await discoverTools({ env, names, versionCache: toolVersionCacheDir({ env }) });
   for (const tool of rejected) logger.debug(`ignored ${tool.path}: ${tool.reason}`);
   const settings = options.connection ?? {};
   const needs = clientFloor(settings);

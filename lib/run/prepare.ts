@@ -8,7 +8,7 @@ import type { PgbakLogger } from '../log/index.js';
 import { compile, type CompileInput } from '../plan/compile.js';
 import { compileFleet, type FleetPlan } from '../plan/compile-fleet.js';
 import type { Plan } from '../plan/types.js';
-import { discoverTools, type ToolName } from '../tools/index.js';
+import { discoverTools, toolVersionCacheDir, type ToolName } from '../tools/index.js';
 import type { RunOptions } from './options.js';
 import type { FailedRunContext } from './record-failed-run.js';
 import { planUploads } from './upload-plan.js';
@@ -80,8 +80,9 @@ async function prepareWith<T>(
   try {
     const [server, tools] = await Promise.all([
       sessions.use(connection.database, readServerInfo),
-      // Only the programs this profile runs: every --version probe is a process start.
-      discoverTools({ env, names: toolsFor(profile) }),
+      // Only the programs this profile runs: every --version probe is a process start (kept
+      // in the user's cache for compiled programs while the file stays the same).
+      discoverTools({ env, names: toolsFor(profile), versionCache: toolVersionCacheDir({ env }) }),
     ]);
     for (const rejected of tools.rejected) logger.debug(`ignored ${rejected.path}: ${rejected.reason}`);
     logger.verbose(`server ${connection.host}:${connection.port} runs PostgreSQL ${server.version.text}`);

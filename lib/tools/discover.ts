@@ -2,6 +2,7 @@ import path from 'node:path';
 import { listCandidateDirs } from './candidate-dirs.js';
 import { runVersion as defaultRunVersion, type RunVersion } from './run-version.js';
 import { createNodeToolFs, type ToolFs } from './tool-fs.js';
+import { cachingRunVersion } from './version-cache.js';
 import { TOOL_NAMES, type RejectedTool, type ToolDiscovery, type ToolInfo, type ToolInventory, type ToolName, type ToolOrigin } from './types.js';
 import { parseToolVersion } from './version.js';
 
@@ -16,6 +17,11 @@ export interface DiscoverToolsOptions {
   fs?: ToolFs;
   /** Replaces the usual install folders (tests use [] to see only their temp dirs). */
   installDirs?: readonly string[];
+  /**
+   * A private folder where the `--version` output of compiled programs is kept while the
+   * file stays the same (toolVersionCacheDir; see version-cache.ts): every probe is a process start.
+   */
+  versionCache?: string | undefined;
 }
 
 interface Candidate {
@@ -33,7 +39,7 @@ interface Candidate {
 export async function discoverTools(options: DiscoverToolsOptions): Promise<ToolDiscovery> {
   const platform = options.platform ?? process.platform;
   const fs = options.fs ?? createNodeToolFs(platform);
-  const run = options.runVersion ?? defaultRunVersion;
+  const run = cachingRunVersion(options.runVersion ?? defaultRunVersion, options.versionCache);
   const names = options.names ?? TOOL_NAMES;
   const paths = platform === 'win32' ? path.win32 : path.posix;
   const dirs = await listCandidateDirs({ env: options.env, platform, fs, installDirs: options.installDirs });
