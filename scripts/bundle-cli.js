@@ -33,6 +33,16 @@ await build({
   logLevel: 'warning',
   plugins: [
     {
+      // lib/archive/fast-crc32.ts points the buffer-crc32 package of node_modules (yazl's) at
+      // zlib, for library users; the bundle has its own copy of yazl, given the shim above.
+      // Left in, it resolved and compiled the package from node_modules at every start
+      // (8–25 ms) to patch a copy nothing here uses.
+      name: 'no-fast-crc32-patch',
+      setup(b) {
+        b.onLoad({ filter: /[\\/]lib[\\/]archive[\\/]fast-crc32\.ts$/ }, () => ({ contents: '// the bundle aliases buffer-crc32 to scripts/shims/buffer-crc32.cjs\n', loader: 'js' }));
+      },
+    },
+    {
       // pg decides at load time whether it runs in a Cloudflare Worker, and on Node 20 that
       // loads undici (see the shim). Its Node.js stream functions, without the question.
       name: 'pg-node-stream',

@@ -1,8 +1,6 @@
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
-import { execa } from 'execa';
 import stringWidth from 'string-width';
-import { pgbakBin, repoRoot } from '../../support/cli.js';
 
 // scripts/shims are plain JavaScript bundled into dist/cli.js by scripts/bundle-cli.js.
 const asciiShim = '../../../scripts/shims/ascii-string-width.js';
@@ -47,25 +45,6 @@ describe('the ASCII fast path of string-width (yargs help layout in the CLI bund
     expect(width('日本')).toBe(4);
     expect(width('a😀b')).toBe(4);
     expect(loads).toBe(1);
-  });
-});
-
-// string-width builds an Intl.Segmenter and the RGI emoji regex when its module loads (~20 ms
-// of CPU): the bundle must not load it for a start whose text is all ASCII.
-describe('the CLI bundle at start', () => {
-  const probe = [
-    'let segmenters = 0;',
-    'const Real = Intl.Segmenter;',
-    'Intl.Segmenter = class extends Real { constructor(...args) { super(...args); segmenters++; } };',
-    "process.on('exit', () => process.stderr.write(`segmenters=${segmenters}\\n`));",
-    'process.argv = [process.execPath, PGBAK_BIN, ...JSON.parse(process.env.PGBAK_ARGS)];',
-    'await import(PGBAK_BIN);',
-  ].join('\n');
-
-  it.each([[['--version']], [['profiles']], [['run']]])('builds no Intl.Segmenter for pgbak %j (string-width stays unloaded)', async (args) => {
-    const script = `const PGBAK_BIN = ${JSON.stringify(pgbakBin)};\n${probe}`;
-    const result = await execa(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, env: { PGBAK_ARGS: JSON.stringify(args), NO_COLOR: '1' }, reject: false });
-    expect(result.stderr).toMatch(/segmenters=0$/);
   });
 });
 

@@ -1,0 +1,51 @@
+import { execa } from 'execa';
+import { pgbakBin, repoRoot } from '../../support/cli.js';
+
+// What the CLI bundle (dist/cli.cjs, after npm run build) does when it starts, watched from
+// inside the process: work every pgbak start pays for although the command never needs it.
+
+/**
+ * Runs `pgbak <args>` in a process that first runs `setup` (JavaScript, an ES module) and
+ * prints `report()` to stderr at exit; resolves with what it printed last.
+ */
+async function startWatched(args: string[], setup: string): Promise<string> {
+  const script = [
+    setup,
+    `process.on('exit', () => process.stderr.write(\`\\n\${JSON.stringify(report())}\\n\`));`,
+    `process.argv = [process.execPath, ${JSON.stringify(pgbakBin)}, ...${JSON.stringify(args)}];`,
+    `await import(${JSON.stringify(pgbakBin)});`,
+  ].join('\n');
+  const result = await execa(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' }, extendEnv: false, reject: false });
+  const lines = result.stderr.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1] ?? 'null') as string;
+}
+
+const commands = [[['--version']], [['profiles']], [['run']]];
+
+describe('the CLI bundle at start', () => {
+  // string-width builds an Intl.Segmenter and the RGI emoji regex when its module loads
+  // (~20 ms of CPU): the bundle loads it only for a text that is not printable ASCII.
+  it.each(commands)('builds no Intl.Segmenter for pgbak %j (string-width stays unloaded)', async (args) => {
+    const setup = [
+      'let segmenters = 0;',
+      'const Real = Intl.Segmenter;',
+      'Intl.Segmenter = class extends Real { constructor(...args) { super(...args); segmenters++; } };',
+      'const report = () => `segmenters=${segmenters}`;',
+    ].join('\n');
+    expect(await startWatched(args, setup)).toBe('segmenters=0');
+  });
+
+  // Everything a start needs is in the bundle: a package loaded from node_modules is read,
+  // resolved and compiled without the code cache (lib/archive/fast-crc32.ts did so with
+  // buffer-crc32 at every start, 8–25 ms, to patch a copy the bundle does not use).
+  it.each(commands)('loads no module from node_modules for pgbak %j', async (args) => {
+    const setup = [
+      "import Module from 'node:module';",
+      'const loaded = [];',
+      'const load = Module._load;',
+      'Module._load = function (request, ...rest) { if (!Module.isBuiltin(request)) loaded.push(request); return load.call(this, request, ...rest); };',
+      'const report = () => loaded;',
+    ].join('\n');
+    expect(await startWatched(args, setup)).toEqual([]);
+  });
+});
