@@ -4,6 +4,7 @@
 // with V8's code cache (lib/cli/compile-cache.ts), which Node 20 has for scripts only.
 // The library entry (dist/index.js) stays the plain tsc output.
 import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -40,6 +41,22 @@ await build({
       name: 'no-fast-crc32-patch',
       setup(b) {
         b.onLoad({ filter: /[\\/]lib[\\/]archive[\\/]fast-crc32\.ts$/ }, () => ({ contents: '// the bundle aliases buffer-crc32 to scripts/shims/buffer-crc32.cjs\n', loader: 'js' }));
+      },
+    },
+    {
+      // Before a command's handler runs, yargs renders that command's help and keeps it, to
+      // print it should the handler fail (3–20 ms of every start). pgbak's .fail() throws
+      // instead and never prints it (lib/cli/main.ts); --help renders the help when asked,
+      // as before. The one call is taken out of the bundled yargs; a yargs without it fails
+      // the build, so that an upgrade is looked at.
+      name: 'yargs-no-help-cache',
+      setup(b) {
+        b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]command\.js$/ }, async (args) => {
+          const text = await readFile(args.path, 'utf8');
+          const call = 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();';
+          if (text.split(call).length !== 2) throw new Error(`${args.path}: expected one "${call}" (yargs changed: see scripts/bundle-cli.js)`);
+          return { contents: text.replace(call, '/* pgbak: no help rendered ahead (scripts/bundle-cli.js) */'), loader: 'js' };
+        });
       },
     },
     {

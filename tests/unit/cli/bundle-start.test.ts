@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { pgbakBin, repoRoot } from '../../support/cli.js';
 
@@ -47,5 +49,16 @@ describe('the CLI bundle at start', () => {
       'const report = () => loaded;',
     ].join('\n');
     expect(await startWatched(args, setup)).toEqual([]);
+  });
+
+  // yargs rendered the running command's help before each handler (3–20 ms a start), to print
+  // it should the handler fail; pgbak's .fail() never prints it. Help is rendered when asked.
+  it('renders no help ahead of a command', async () => {
+    const bundle = await readFile(join(repoRoot, 'dist', 'cli.cjs'), 'utf8');
+    expect(bundle).toContain('cacheHelpMessage = function');
+    expect(bundle).not.toContain('getUsageInstance().cacheHelpMessage()');
+    const help = await execa(process.execPath, [pgbakBin, 'run', '--help'], { cwd: repoRoot, reject: false });
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toMatch(/^pgbak run \[profile\]/);
   });
 });
