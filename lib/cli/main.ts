@@ -1,3 +1,5 @@
+// First: zod's setting must be made before any schema is built (see the module).
+import './zod-jitless.js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, PgbakError, type ExitCodeValue } from '../errors.js';

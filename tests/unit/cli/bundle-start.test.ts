@@ -61,4 +61,16 @@ describe('the CLI bundle at start', () => {
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toMatch(/^pgbak run \[profile\]/);
   });
+
+  // zod compiles a parser (new Function) per object schema at its first parse: more than the
+  // parse costs for the few objects a command reads (lib/cli/zod-jitless.ts).
+  it('compiles no zod parser for pgbak profiles (zod runs jitless in the CLI)', async () => {
+    const setup = [
+      'let made = 0;',
+      'const Real = Function;',
+      'globalThis.Function = new Proxy(Real, { construct: (target, args) => { made++; return Reflect.construct(target, args); }, apply: (target, self, args) => { made++; return Reflect.apply(target, self, args); } });',
+      'const report = () => `functions=${made}`;',
+    ].join('\n');
+    expect(await startWatched(['profiles'], setup)).toBe('functions=0');
+  });
 });
