@@ -11,10 +11,10 @@ import { setFlagsFromString } from 'node:v8';
 // bundle is compiled stays grown. Read by V8 each time it would grow the young generation.
 setFlagsFromString('--semi-space-growth-factor=1');
 
-const { loadBundle } = await import('../dist/cli/compile-cache.js');
+const { cacheVariant, loadBundle } = await import('../dist/cli/compile-cache.js');
 // The CLI is one CommonJS bundle, compiled from V8's code cache when there is one (see
-// lib/cli/compile-cache.ts); the cache is written at exit when there was none.
-const cli = loadBundle(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)), { env: process.env });
+// lib/cli/compile-cache.ts), one per command; the cache is written at exit when there was none.
+const cli = loadBundle(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)), { env: process.env, variant: cacheVariant(process.argv.slice(2)) });
 process.once('exit', () => cli.persist());
 
 const code = await cli.exports.main(process.argv.slice(2));

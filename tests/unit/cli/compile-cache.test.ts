@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { compileCacheDir, loadBundle } from '../../../lib/cli/compile-cache.js';
+import { cacheVariant, compileCacheDir, loadBundle } from '../../../lib/cli/compile-cache.js';
 import { pgbakBin, repoRoot } from '../../support/cli.js';
 
 const uid = process.getuid?.() ?? 0;
@@ -64,10 +64,10 @@ describe("the CLI's compile-cache folder", () => {
 // Each load in a process of its own, as at every pgbak start: within one process V8 reuses
 // what it compiled before and never looks at the cache.
 const compileCacheModule = join(repoRoot, 'dist/cli/compile-cache.js');
-async function loadInChild(file: string, env: Record<string, string>, persist = true): Promise<{ cache?: { file: string; used: boolean }; value: unknown }> {
+async function loadInChild(file: string, env: Record<string, string>, persist = true, variant?: string): Promise<{ cache?: { file: string; used: boolean }; value: unknown }> {
   const script = [
     `import { loadBundle } from ${JSON.stringify(compileCacheModule)};`,
-    `const bundle = loadBundle(${JSON.stringify(file)}, { env: process.env });`,
+    `const bundle = loadBundle(${JSON.stringify(file)}, { env: process.env${variant === undefined ? '' : `, variant: ${JSON.stringify(variant)}`} });`,
     `if (${persist}) bundle.persist();`,
     'console.log(JSON.stringify({ cache: bundle.cache, value: bundle.exports.value() }));',
   ].join('\n');
@@ -91,7 +91,7 @@ describe('loading a bundle with V8 code cache', () => {
     expect(first.value).toBe('cli.cjs');
     expect(first.cache?.used).toBe(false);
     const written = readdirSync(cacheFolder());
-    expect(written).toEqual([expect.stringMatching(new RegExp(`^cli\\.cjs-[0-9a-f]{8}-${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]{8}\\.v8$`))]);
+    expect(written).toEqual([expect.stringMatching(new RegExp(`^cli\\.cjs-[0-9a-f]{8}-${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]{8}-none\\.v8$`))]);
     expect(statSync(first.cache?.file as string).mode & 0o777).toBe(0o600);
     const second = await loadInChild(file, env());
     expect(second).toEqual({ cache: { file: first.cache?.file, used: true }, value: 'cli.cjs' });
@@ -119,6 +119,28 @@ describe('loading a bundle with V8 code cache', () => {
     expect([first.value, second.value]).toEqual([1, 2]);
     expect(readdirSync(cacheFolder()).sort()).toEqual([first.cache?.file, second.cache?.file].map((file) => (file as string).split('/').pop()).sort());
     expect((await loadInChild(one, env())).cache?.used).toBe(true);
+  });
+
+  it("keeps one cache per command: a run never starts from the cache `pgbak --version` wrote", async () => {
+    const file = writeBundle('exports.value = () => 7;');
+    const version = await loadInChild(file, env(), true, 'none');
+    const run = await loadInChild(file, env(), true, 'run');
+    expect([version.cache?.used, run.cache?.used]).toEqual([false, false]);
+    expect(run.cache?.file).not.toBe(version.cache?.file);
+    expect(await loadInChild(file, env(), true, 'run')).toEqual({ cache: { file: run.cache?.file, used: true }, value: 7 });
+    expect(readdirSync(cacheFolder()).sort()).toEqual([version.cache?.file, run.cache?.file].map((f) => (f as string).split('/').pop()).sort());
+    // A new build replaces the caches of every command of the old one.
+    writeBundle('exports.value = () => 8;');
+    const rebuilt = await loadInChild(file, env(), true, 'run');
+    expect(readdirSync(cacheFolder())).toEqual([(rebuilt.cache?.file as string).split('/').pop()]);
+  });
+
+  it('names the cache after the command only when it is a plain word', () => {
+    expect(cacheVariant(['run', 'nightly'])).toBe('run');
+    expect(cacheVariant(['--json', 'restore', 'x.zip'])).toBe('restore');
+    expect(cacheVariant(['--version'])).toBe('none');
+    expect(cacheVariant(['--env-file', '../x/.env', 'run'])).toBe('run');
+    expect(cacheVariant([])).toBe('none');
   });
 
   it('compiles afresh over a damaged cache file, and replaces it', async () => {
@@ -155,7 +177,7 @@ describe('the pgbak command and its compile cache', () => {
     const first = await run();
     expect(first.exitCode).toBe(0);
     const folder = join(base, 'xdg', 'pgbak', 'node-compile-cache');
-    expect(readdirSync(folder)).toEqual([expect.stringMatching(/^cli\.cjs-[0-9a-f]{8}-v[\d.]+-\w+-[0-9a-f]{8}\.v8$/)]);
+    expect(readdirSync(folder)).toEqual([expect.stringMatching(/^cli\.cjs-[0-9a-f]{8}-v[\d.]+-\w+-[0-9a-f]{8}-none\.v8$/)]);
     const second = await run();
     expect(second.exitCode).toBe(0);
     expect(second.stdout).toBe(first.stdout);
