@@ -13,7 +13,8 @@ import { createLogger } from '../../../../lib/log/index.js';
 let inventory: ToolInventory;
 const discoverTools = jest.fn(async (options: { names?: readonly string[] }) => ({ inventory, rejected: [], asked: options.names }));
 
-jest.unstable_mockModule('../../../../lib/tools/index.js', () => ({ ...types, ...version, ...select, ...clientFloor, discoverTools }));
+// No --version cache either: discovery is replaced.
+jest.unstable_mockModule('../../../../lib/tools/index.js', () => ({ ...types, ...version, ...select, ...clientFloor, discoverTools, toolVersionCacheDir: () => undefined }));
 
 const { chooseTools } = await import('../../../../lib/restore/choose-tools.js');
 const { NATIVE_LOADER, usesNativeLoader, describeNativeLoad } = await import('../../../../lib/restore/native-loader-glue.js');
