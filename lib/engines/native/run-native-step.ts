@@ -91,6 +91,7 @@ export async function runNativeDump(
       jobs: step.options.jobs,
       ...(session.catalogRecord ? { catalogRecord: session.catalogRecord } : {}),
       skipUnreadable: step.options.skipUnreadable,
+      statistics: step.options.statistics === true,
       largeObjects: step.countLargeObjects,
       lockWaitTimeout: step.options.lockWaitTimeout,
       scratchDir: ctx.scratchDir,
