@@ -76,7 +76,7 @@ export function compile(input: CompileInput): Plan {
       return;
     }
     for (const database of databasesOf(step, connection, facts, where)) {
-      if (step.statistics === true) checkStatistics(facts.server, engine.engine === 'pg_dump' ? engine.tool : null, where);
+      if (step.statistics === true) checkStatistics(facts.server, where);
       steps.push(engine.engine === 'native' ? compileNative(step, database, engine.reason, profile.layout) : compileDump(step, database, connection, engine.tool, engine.auto, where));
     }
   });
@@ -170,22 +170,16 @@ function nativeOptionsOf(step: ProfileStep): NativeOptions {
 }
 
 /**
- * `statistics: true` needs a PostgreSQL 18 server, and pg_dump 18 when pg_dump runs: the
- * dump restores statistics with pg_restore_relation_stats(), which older servers lack, so a
- * backup of one would not restore on its own server (nor pass verify); pg_dump before 18
- * has no --with-statistics. Refused before anything runs rather than silently left out.
+ * `statistics: true` needs a PostgreSQL 18 server: the dump restores statistics with
+ * pg_restore_relation_stats(), which older servers lack, so a backup of one would not
+ * restore on its own server (nor pass verify). Refused before anything runs rather than
+ * silently left out. (pg_dump for an 18 server is 18 or newer: it has --with-statistics.)
  */
-function checkStatistics(server: PgVersion, tool: ToolInfo | null, where: string): void {
-  if (server.major < 18) {
-    throw new PgbakError('USAGE', `${where}: statistics: true needs a PostgreSQL 18 server; this one is ${server.text}`, {
-      hint: 'statistics are restored with pg_restore_relation_stats(), new in PostgreSQL 18: remove statistics from the step, and run ANALYZE after a restore',
-    });
-  }
-  if (tool && tool.version.major < 18) {
-    throw new PgbakError('USAGE', `${where}: statistics: true needs pg_dump 18 (--with-statistics); ${tool.path} is ${tool.version.text}`, {
-      hint: 'install the PostgreSQL 18 client tools, or set engine: native',
-    });
-  }
+function checkStatistics(server: PgVersion, where: string): void {
+  if (server.major >= 18) return;
+  throw new PgbakError('USAGE', `${where}: statistics: true needs a PostgreSQL 18 server; this one is ${server.text}`, {
+    hint: 'statistics are restored with pg_restore_relation_stats(), new in PostgreSQL 18: remove statistics from the step, and run ANALYZE after a restore',
+  });
 }
 
 function compileDump(step: ProfileStep, database: string, connection: Connection, tool: ToolInfo, fallback: boolean, where: string): PlanStep {
