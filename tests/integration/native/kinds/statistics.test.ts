@@ -186,13 +186,16 @@ describeBefore18('native statistics on PostgreSQL %i', (major) => {
   const cluster = clusterOf(major);
   afterAll(removeTempDirs);
 
-  it.each(['native', 'auto'])('refuses statistics: true with engine %s before reading anything: exit 2, no archive', async (engine) => {
+  it.each(['native', 'auto'])('refuses statistics: true with engine %s before dumping anything: exit 2, no archive, the log says why', async (engine) => {
     const profile = await profileFile(`steps:\n  - kind: full\n    engine: ${engine}\n    statistics: true\n`);
     const outputDir = await makeTempDir('pgbak-stats-out-');
     const cli = await runCli(['run', profile, '--output-dir', outputDir], { env: pgEnv(cluster, 'postgres') });
     expect(cli.exitCode).toBe(2);
     expect(cli.stderr).toMatch(new RegExp(`steps\\[0\\]: statistics: true needs a PostgreSQL 18 server; this one is ${major}\\.`));
     expect(cli.stderr).toMatch(/hint: .*run ANALYZE after a restore/);
-    expect(await readdir(outputDir)).toEqual([]);
+    const files = await readdir(outputDir);
+    expect(files.filter((name) => !name.endsWith('.log'))).toEqual([]);
+    expect(files).toHaveLength(1);
+    expect(readFileSync(join(outputDir, files[0]!), 'utf8')).toContain('statistics: true needs a PostgreSQL 18 server');
   });
 });
