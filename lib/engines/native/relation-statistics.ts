@@ -20,9 +20,8 @@
 import type { QueryClient } from '../../db/client.js';
 import { quoteLiteral } from '../../sql/quote.js';
 import { refKey, type DependencyGraph } from './dependencies.js';
-import { createResolver } from './order.js';
 import { entryId, ref, userSchema } from './catalog/table-sql.js';
-import type { TocEntry } from './toc.js';
+import type { EntryKind, TocEntry } from './toc.js';
 
 interface RelationRow {
   oid: string;
@@ -103,14 +102,13 @@ export async function readRelationStatistics(
   graph: DependencyGraph,
   server: { major: number; versionNum: number },
 ): Promise<TocEntry[]> {
-  const resolve = createResolver(entries, graph);
+  const created = createdRelations(entries, graph);
   const refreshOf = new Map<string, string>();
   for (const entry of entries) {
     if (entry.kind === 'MATERIALIZED VIEW DATA') for (const dep of entry.dependsOn) refreshOf.set(refKey(dep), entry.id);
   }
   const { rows: relations } = await client.query<RelationRow>(relationsSql(server.major));
-  // Only relations the dump creates: an entry makes them (an index of a constraint resolves to the constraint).
-  const dumped = relations.filter((row) => resolve(ref('pg_class', row.oid)) !== undefined);
+  const dumped = relations.filter((row) => created(row.oid));
   if (dumped.length === 0) return [];
   const wanted = new Set(dumped.map((row) => row.oid));
   const { rows: attributes } = await client.query<AttributeRow>(attributesSql(server.major));
@@ -139,6 +137,28 @@ export async function readRelationStatistics(
       sql: sql.join(''),
     } satisfies TocEntry;
   });
+}
+
+const relationKindsOfEntries: ReadonlySet<EntryKind> = new Set(['TABLE', 'FOREIGN TABLE', 'MATERIALIZED VIEW', 'INDEX']);
+const PG_CONSTRAINT = 2606;
+
+/**
+ * Whether the dump creates the relation: an entry of its own, or (an index a primary key,
+ * unique or exclusion constraint makes) its constraint's. Not an owner further up: a
+ * partition, or a partition's index, belongs to a dumped parent yet is made only by
+ * entries of its own, which a narrowed dump (kind tables) leaves out.
+ */
+function createdRelations(entries: readonly TocEntry[], graph: DependencyGraph): (oid: string) => boolean {
+  const made = new Set<string>();
+  for (const entry of entries) {
+    if (entry.ref && (relationKindsOfEntries.has(entry.kind) || entry.kind === 'CONSTRAINT')) made.add(refKey(entry.ref));
+  }
+  return (oid) => {
+    const key = refKey(ref('pg_class', oid));
+    if (made.has(key)) return true;
+    const owner = graph.ownerOf.get(key);
+    return owner !== undefined && owner.classid === PG_CONSTRAINT && made.has(refKey(owner));
+  };
 }
 
 function relationStatsSql(row: RelationRow, versionNum: number): string {

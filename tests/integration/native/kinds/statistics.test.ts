@@ -165,6 +165,25 @@ describeFrom18('native statistics on PostgreSQL %i', (major) => {
     expect(await extendedStatsData(cluster, target)).toEqual([{ name: 'ext st', has_data: false }]);
   });
 
+  it('verifies like any other backup (the scratch restore runs the statistics calls)', async () => {
+    for (const backup of [single, split]) {
+      const verify = await runCli(['verify', backup.archive, '--json'], { env: pgEnv(cluster, 'postgres') });
+      expect(verify.stderr).not.toContain('pgbak: error');
+      expect(verify.exitCode).toBe(0);
+    }
+  });
+
+  it('writes, for kind tables, the statistics of the chosen tables and their indexes only (not of partitions left out)', async () => {
+    // pg_dump -t picks a partitioned table without its partitions: their statistics must not be written either.
+    const tables = `['"Stats ""sch""".parted', '"Stats ""sch"""."inh parent"']`;
+    const profile = await profileFile(`steps:\n  - kind: tables\n    engine: native\n    statistics: true\n    tables: ${tables}\n`);
+    const backup = resources.keep(await runBackup([profile], pgEnv(cluster, source.name)));
+    const names = statisticsEntries(await dumpText(backup)).map((block) => /^-- Name: (.*); Type: STATISTICS DATA;/m.exec(block)![1]);
+    expect(names.sort()).toEqual(['inh parent', 'parted', 'parted v']);
+    const target = await restoreInto(backup, 'tables');
+    expect(await relationStats(cluster, target)).toEqual(sourceRelations.filter((r) => names.includes(r.relname as string)));
+  });
+
   it('writes no statistics without the option (pg_dump 18 dumps none by default)', async () => {
     const backup = resources.keep(await runBackup([await profileFile(withoutStatistics)], pgEnv(cluster, source.name)));
     const text = await dumpText(backup);
