@@ -126,7 +126,7 @@ export async function runNativeDump(
   ];
   return {
     result: {
-      command: ['pgbak', 'native', `--jobs=${step.options.jobs}`, ...(split ? ['--layout=split'] : [])],
+      command: ['pgbak', 'native', `--jobs=${step.options.jobs}`, ...(split ? ['--layout=split'] : []), ...(step.options.statistics ? ['--with-statistics'] : [])],
       entries: infos,
       ...(parts ? { parts: parts.roles } : {}),
       startedAt,

@@ -151,6 +151,8 @@ describeFrom18('native statistics on PostgreSQL %i', (major) => {
     expect(text.indexOf('Type: STATISTICS DATA;')).toBeGreaterThan(text.indexOf('REFRESH MATERIALIZED VIEW'));
     // An index's columns by number: their names need not come back the same.
     expect(text).toMatch(/'relname', 'ix "expr"',\n\t'attnum', '1'::smallint/);
+    // The manifest says the archive holds them.
+    expect(single.manifest.steps[0]!.command).toEqual(['pgbak', 'native', '--jobs=1', '--with-statistics']);
     const splitEntries = split.manifest.steps[0]!.entries;
     for (const entry of splitEntries.filter((e) => e.role === 'data' || e.role === 'pre-data')) {
       expect(await split.reader.readText(entry.name)).not.toContain('pg_restore_');
@@ -189,6 +191,7 @@ describeFrom18('native statistics on PostgreSQL %i', (major) => {
     const text = await dumpText(backup);
     expect(text).not.toContain('pg_restore_relation_stats');
     expect(text).not.toContain('STATISTICS DATA');
+    expect(backup.manifest.steps[0]!.command).toEqual(['pgbak', 'native', '--jobs=1']);
     const target = await restoreInto(backup, 'none');
     expect(await columnStats(cluster, target)).toEqual([]);
   });
