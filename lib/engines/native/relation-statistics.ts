@@ -18,7 +18,7 @@
 // `refresh`), after the refresh of its materialized view: nothing that runs later
 // recomputes them, and the target ends with the source's values.
 import type { QueryClient } from '../../db/client.js';
-import { quoteLiteral } from '../../sql/quote.js';
+import { quoteLiteral, quoteQualified } from '../../sql/quote.js';
 import { refKey, type DependencyGraph } from './dependencies.js';
 import { entryId, ref, userSchema } from './catalog/table-sql.js';
 import type { EntryKind, TocEntry } from './toc.js';
@@ -34,6 +34,8 @@ interface RelationRow {
   relallfrozen: string | null;
   /** For an index: its table's OID. */
   table_oid: string | null;
+  /** An index with expressions whose pg_stats rows this role cannot see. */
+  expressions_hidden: boolean;
 }
 
 /** A row of pg_stats, every value in its text form (null where the view has none). */
@@ -51,7 +53,8 @@ function relationsSql(serverMajor: number): string {
   return `SELECT c.oid::pg_catalog.int8::text AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
   c.relpages::pg_catalog.int8::text AS relpages, c.reltuples::text AS reltuples, c.relallvisible::pg_catalog.int8::text AS relallvisible,
   ${serverMajor >= 18 ? 'c.relallfrozen::pg_catalog.int8::text' : 'NULL::text'} AS relallfrozen,
-  i.indrelid::pg_catalog.int8::text AS table_oid
+  i.indrelid::pg_catalog.int8::text AS table_oid,
+  COALESCE(i.indexprs IS NOT NULL AND NOT pg_catalog.has_column_privilege(c.oid, 1::int2, 'SELECT'), false) AS expressions_hidden
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
@@ -86,7 +89,7 @@ FROM pg_catalog.pg_stats s
 JOIN pg_catalog.pg_namespace n ON n.nspname = s.schemaname
 JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = s.attname
-WHERE c.relkind IN ${relationKinds} AND ${userSchema('n.nspname')}
+WHERE c.oid = ANY ($1::pg_catalog.oid[])
 ORDER BY n.nspname, c.relname, s.attname, s.inherited`;
 }
 
@@ -94,7 +97,7 @@ ORDER BY n.nspname, c.relname, s.attname, s.inherited`;
  * One STATISTICS DATA entry per relation of `entries` (tables, partitioned tables,
  * materialized views, foreign tables, indexes — also those a constraint creates)
  * whose statistics pg_dump 18 would write, read in the dump's snapshot.
- * `serverVersion` is server_version_num (the restore functions' `version`).
+ * `server.versionNum` is server_version_num (the restore functions' `version` argument).
  */
 export async function readRelationStatistics(
   client: QueryClient,
@@ -110,11 +113,10 @@ export async function readRelationStatistics(
   const { rows: relations } = await client.query<RelationRow>(relationsSql(server.major));
   const dumped = relations.filter((row) => created(row.oid));
   if (dumped.length === 0) return [];
-  const wanted = new Set(dumped.map((row) => row.oid));
-  const { rows: attributes } = await client.query<AttributeRow>(attributesSql(server.major));
+  // Only the dumped relations' rows travel (a narrowed dump reads few).
+  const { rows: attributes } = await client.query<AttributeRow>(attributesSql(server.major), [dumped.map((row) => row.oid)]);
   const byRelation = new Map<string, AttributeRow[]>();
   for (const row of attributes) {
-    if (!wanted.has(row.oid)) continue;
     const list = byRelation.get(row.oid);
     if (list) list.push(row);
     else byRelation.set(row.oid, [row]);
@@ -135,6 +137,9 @@ export async function readRelationStatistics(
       dependsOn: [ref('pg_class', row.oid)],
       ...(refresh ? { after: [refresh] } : {}),
       sql: sql.join(''),
+      ...(row.expressions_hidden
+        ? { warning: `statistics of the expressions of index ${quoteQualified(row.schema, row.name)} are visible only to its owner, a superuser or pg_read_all_data: left out (ANALYZE its table after a restore)` }
+        : {}),
     } satisfies TocEntry;
   });
 }

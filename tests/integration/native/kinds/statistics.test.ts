@@ -202,6 +202,28 @@ describeFrom18('native statistics on PostgreSQL %i', (major) => {
     const backup = resources.keep(await runBackup([await profileFile(withStatistics)], env));
     expect(statisticsEntries(await dumpText(backup))).toEqual(statisticsEntries(await dumpText(single)));
   });
+
+  it('says which expression index statistics a role with only table grants cannot read, and restores the rest', async () => {
+    // pg_stats shows an index's rows only to those who may read the index itself (its owner,
+    // a superuser, pg_read_all_data): GRANT SELECT on the tables does not reach them, for pg_dump either.
+    await query(cluster, source.name, `CREATE ROLE ${role}_plain LOGIN PASSWORD '${password}'; GRANT USAGE ON SCHEMA "Stats ""sch""" TO ${role}_plain;
+      GRANT SELECT ON ALL TABLES IN SCHEMA "Stats ""sch""" TO ${role}_plain`);
+    let target: string | undefined;
+    try {
+      const env = { ...pgEnv(cluster, source.name), PGUSER: `${role}_plain`, PGPASSWORD: password };
+      const backup = resources.keep(await runBackup([await profileFile(withStatistics)], env));
+      expect(backup.manifest.steps[0]!.warnings).toContain(
+        'statistics of the expressions of index "Stats ""sch"""."ix ""expr""" are visible only to its owner, a superuser or pg_read_all_data: left out (ANALYZE its table after a restore)',
+      );
+      target = await restoreInto(backup, 'plain');
+      expect(await relationStats(cluster, target)).toEqual(sourceRelations);
+      expect(await columnStats(cluster, target)).toEqual(sourceColumns.filter((c) => c.tablename !== 'ix "expr"'));
+    } finally {
+      // The copy holds the role's grants too.
+      if (target) await query(cluster, 'postgres', `DROP DATABASE IF EXISTS "${target}" WITH (FORCE)`);
+      await query(cluster, source.name, `DROP OWNED BY ${role}_plain; DROP ROLE ${role}_plain`);
+    }
+  });
 });
 
 describeBefore18('native statistics on PostgreSQL %i', (major) => {
