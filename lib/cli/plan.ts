@@ -138,7 +138,10 @@ function describeRetention(policy: NonNullable<Plan['retention']>): string {
 }
 
 function describeNative(step: NativePlanStep): string {
-  const what = step.database === null ? 'roles, memberships, settings and tablespaces from the catalog' : `catalog and COPY data in one snapshot, ${step.options.jobs} job${step.options.jobs === 1 ? '' : 's'}`;
+  const what =
+    step.database === null
+      ? 'roles, memberships, settings and tablespaces from the catalog'
+      : `catalog and COPY data in one snapshot, ${step.options.jobs} job${step.options.jobs === 1 ? '' : 's'}${step.options.statistics ? ', optimizer statistics' : ''}`;
   const why = step.reason === null ? 'asked for' : step.reason;
   return `pgbak native engine (${what}); why: ${why}`;
 }

@@ -103,8 +103,9 @@ const pgDumpOptions: Option[] = [
   { long: 'sequence-data', hasArg: false },
   { long: 'with-data', hasArg: false, refused: kind },
   { long: 'with-schema', hasArg: false, refused: kind },
-  { long: 'with-statistics', hasArg: false },
-  { long: 'statistics', hasArg: false },
+  // The step's statistics field: checked against the server (18+) and written by both engines.
+  { long: 'with-statistics', hasArg: false, refused: key('statistics') },
+  { long: 'statistics', hasArg: false, refused: key('statistics') },
 ];
 
 /** Every long option of pg_dumpall 14–18 (globals-only steps). */

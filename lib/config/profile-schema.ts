@@ -136,6 +136,13 @@ export const stepSchema = z
     blobs: flag.optional(),
     /** Globals only: leave out role passwords (`--no-role-passwords`), for non-superusers. */
     noRolePasswords: flag.optional(),
+    /**
+     * Also dump the optimizer statistics of the tables, materialized views and indexes
+     * (pg_dump 18 `--with-statistics`; the native engine writes the same calls), so a
+     * restored database plans well before its first ANALYZE. PostgreSQL 18 servers only
+     * (the restore functions are new in 18); kinds full and tables. Default false, as pg_dump 18.
+     */
+    statistics: flag.optional(),
     /** Fail instead of waiting longer than this for a table lock: `30s`, `2min`, `500ms` or milliseconds. */
     lockWaitTimeout: z.union([z.number().int().positive(), z.string().regex(/^\d+\s*(ms|s|min|h)?$/)]).optional(),
     /**
@@ -250,6 +257,13 @@ export const profileSchema = z
       }
       for (const problem of checkExtraArgs(step.extraArgs ?? [], step.kind === 'globals-only' ? 'pg_dumpall' : 'pg_dump')) {
         ctx.addIssue({ code: 'custom', path: [...path, 'extraArgs', problem.index], message: problem.message });
+      }
+      if (step.statistics === true && step.kind !== 'full' && step.kind !== 'tables') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'statistics'],
+          message: `kind ${step.kind} does not take statistics: they go with the definitions and rows of kinds full and tables (pg_dump --with-statistics)`,
+        });
       }
       if (step.kind === 'schema-only' && step.excludeTableData) {
         ctx.addIssue({ code: 'custom', path: [...path, 'excludeTableData'], message: 'kind schema-only dumps no data to exclude' });

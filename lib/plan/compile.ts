@@ -76,6 +76,7 @@ export function compile(input: CompileInput): Plan {
       return;
     }
     for (const database of databasesOf(step, connection, facts, where)) {
+      if (step.statistics === true) checkStatistics(facts.server, where);
       steps.push(engine.engine === 'native' ? compileNative(step, database, engine.reason, profile.layout) : compileDump(step, database, connection, engine.tool, engine.auto, where));
     }
   });
@@ -164,7 +165,21 @@ function nativeOptionsOf(step: ProfileStep): NativeOptions {
     skipUnreadable: step.skipUnreadable ?? false,
     noRolePasswords: step.noRolePasswords ?? false,
     lockWaitTimeout: step.lockWaitTimeout === undefined ? null : String(step.lockWaitTimeout),
+    ...(step.statistics === true ? { statistics: true as const } : {}),
   };
+}
+
+/**
+ * `statistics: true` needs a PostgreSQL 18 server: the dump restores statistics with
+ * pg_restore_relation_stats(), which older servers lack, so a backup of one would not
+ * restore on its own server (nor pass verify). Refused before anything runs rather than
+ * silently left out. (pg_dump for an 18 server is 18 or newer: it has --with-statistics.)
+ */
+function checkStatistics(server: PgVersion, where: string): void {
+  if (server.major >= 18) return;
+  throw new PgbakError('USAGE', `${where}: statistics: true needs a PostgreSQL 18 server; this one is ${server.text}`, {
+    hint: 'statistics are restored with pg_restore_relation_stats(), new in PostgreSQL 18: remove statistics from the step, and run ANALYZE after a restore',
+  });
 }
 
 function compileDump(step: ProfileStep, database: string, connection: Connection, tool: ToolInfo, fallback: boolean, where: string): PlanStep {
@@ -178,6 +193,8 @@ function compileDump(step: ProfileStep, database: string, connection: Connection
     ...(compression.arg === null ? [] : [`--compress=${compression.arg}`]),
     ...kindArgs(step, tool),
     ...optionArgs(step),
+    // pg_dump 18 dumps no statistics unless asked (checkStatistics made sure it is 18+).
+    ...(step.statistics === true ? ['--with-statistics'] : []),
     '--verbose',
     ...(step.extraArgs ?? []),
   ];

@@ -47,6 +47,8 @@ export interface NativeOptions {
   skipUnreadable: boolean;
   noRolePasswords: boolean;
   lockWaitTimeout: string | null;
+  /** Write optimizer statistics (profile `statistics: true`; PostgreSQL 18); absent: none, as pg_dump 18. */
+  statistics?: true;
   /** `split`: parts under the entry's name without `.sql` (see engines/native/split/write-split.ts); absent: one SQL file. */
   layout?: 'split';
 }

@@ -14,6 +14,7 @@ import { noteMissingDependencies } from './missing-dependencies.js';
 import { orderEntries } from './order.js';
 import { withParallelTableData, type FetchedTableData } from './parallel-data.js';
 import { defaultLargeObjects, kindHasData, selectEntries, type NativeDumpKind } from './select-entries.js';
+import { readRelationStatistics } from './relation-statistics.js';
 import { readSequenceSets, type SequenceSetResult, type SequenceValue } from './sequence-values.js';
 import { configureDumpSession, lockTables, type TableName } from './session-setup.js';
 import { lacksAny, missingPrivilegesError, unreadableLargeObjects, type MissingPrivileges, type UnreadableSequence } from './privileges.js';
@@ -46,6 +47,12 @@ export interface NativeDumpOptions {
   largeObjects?: boolean;
   /** lock_timeout for taking the ACCESS SHARE table locks (pg_dump --lock-wait-timeout). */
   lockWaitTimeout?: number | string | null;
+  /**
+   * Write the optimizer statistics of the dumped tables, materialized views and indexes,
+   * as pg_dump 18 `--with-statistics` (see relation-statistics.ts); restoring them needs
+   * PostgreSQL 18. Default false, as pg_dump 18.
+   */
+  statistics?: boolean;
   /** Take ACCESS SHARE locks on the dumped tables first, as pg_dump does (default true). */
   lockTables?: boolean;
   /** Folder for the parallel workers' private temp dir (default: the OS temp dir). */
@@ -98,7 +105,7 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
   const session = { lockWaitTimeout: options.lockWaitTimeout ?? null };
 
   await configureDumpSession(client, session);
-  const { role, serverVersion } = await readSessionFacts(client);
+  const { role, serverVersion, serverVersionNum } = await readSessionFacts(client);
   if (options.lockTables !== false && kind !== 'large-objects') {
     await lockTables(client, await lockableTables(client, options.readOptions), session);
   }
@@ -122,6 +129,11 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
   }
   const selected = selectEntries(entries, kind, largeObjects);
   const graph = await readDependencies(catalog);
+  if (options.statistics === true) {
+    // On the plain client: statistics are no part of the schema model's catalog read.
+    selected.push(...(await readRelationStatistics(client, selected, graph, { major: Math.floor(serverVersionNum / 10000), versionNum: serverVersionNum })));
+    throwIfAborted(signal);
+  }
   // Returned, not logged: the caller logs a step's warnings once.
   if (kind === 'tables') warnings.push(...(await noteMissingDependencies(client, selected, graph)));
   const ordered = orderEntries(selected, graph);
@@ -200,11 +212,11 @@ function writtenSequenceValues(written: readonly TocEntry[], values: SequenceSet
   return out;
 }
 
-async function readSessionFacts(client: QueryClient): Promise<{ role: string; serverVersion: string }> {
-  const { rows } = await client.query<{ role: string; version: string }>(
-    "SELECT current_user::text AS role, pg_catalog.current_setting('server_version') AS version",
+async function readSessionFacts(client: QueryClient): Promise<{ role: string; serverVersion: string; serverVersionNum: number }> {
+  const { rows } = await client.query<{ role: string; version: string; num: string }>(
+    "SELECT current_user::text AS role, pg_catalog.current_setting('server_version') AS version, pg_catalog.current_setting('server_version_num') AS num",
   );
-  return { role: rows[0]!.role, serverVersion: rows[0]!.version };
+  return { role: rows[0]!.role, serverVersion: rows[0]!.version, serverVersionNum: Number(rows[0]!.num) };
 }
 
 // Tables the role can lock (LOCK needs SELECT and USAGE on the schema); the

@@ -7,14 +7,15 @@ import { entryKinds, type EntryKind, type ObjectRef, type TocEntry } from './toc
  * own INSERT must not break the data load), and materialized view refreshes
  * after the grants (a refresh runs the query with the owner's privileges).
  * Event triggers join that last pass (pg_dump's RESTORE_PASS_POST_ACL): created
- * earlier, they would fire on the restore's own DDL.
+ * earlier, they would fire on the restore's own DDL. So do optimizer statistics:
+ * CREATE INDEX and REFRESH recompute what they set (relation-statistics.ts).
  */
 export const phases = ['pre-data', 'data', 'post-data', 'acl', 'refresh'] as const;
 export type Phase = (typeof phases)[number];
 
 export function phaseOf(entry: TocEntry): Phase {
   if (entry.kind === 'ACL') return 'acl';
-  if (entry.kind === 'MATERIALIZED VIEW DATA' || entry.kind === 'EVENT TRIGGER') return 'refresh';
+  if (entry.kind === 'MATERIALIZED VIEW DATA' || entry.kind === 'EVENT TRIGGER' || entry.kind === 'STATISTICS DATA') return 'refresh';
   return entry.section;
 }
 

@@ -91,6 +91,7 @@ export async function runNativeDump(
       jobs: step.options.jobs,
       ...(session.catalogRecord ? { catalogRecord: session.catalogRecord } : {}),
       skipUnreadable: step.options.skipUnreadable,
+      statistics: step.options.statistics === true,
       largeObjects: step.countLargeObjects,
       lockWaitTimeout: step.options.lockWaitTimeout,
       scratchDir: ctx.scratchDir,
@@ -125,7 +126,7 @@ export async function runNativeDump(
   ];
   return {
     result: {
-      command: ['pgbak', 'native', `--jobs=${step.options.jobs}`, ...(split ? ['--layout=split'] : [])],
+      command: ['pgbak', 'native', `--jobs=${step.options.jobs}`, ...(split ? ['--layout=split'] : []), ...(step.options.statistics ? ['--with-statistics'] : [])],
       entries: infos,
       ...(parts ? { parts: parts.roles } : {}),
       startedAt,

@@ -68,6 +68,8 @@ export const entryKinds = [
   /** Written after the grants (pg_dump's post-ACL pass), so it fires on none of the restore's own DDL. */
   'EVENT TRIGGER',
   'MATERIALIZED VIEW DATA',
+  /** Optimizer statistics (pg_dump 18's `--with-statistics`): written last, see relation-statistics.ts. */
+  'STATISTICS DATA',
   'COMMENT',
   'SECURITY LABEL',
   'OWNER',

@@ -40,7 +40,7 @@ describe('checkExtraArgs (pg_dump)', () => {
     ['-n', 'x'], ['--schema=x'], ['-Nx'], ['-t', 'x'], ['--table=x'], ['-Tx'], ['--exclude-table=x'], ['--exclude-table-data=x'], ['--table-and-children=x'],
     ['--filter=/tmp/f'],
     // Keys of the profile.
-    ['-O'], ['--no-owner'], ['-x'], ['--no-privileges'], ['--no-acl'], ['--lock-wait-timeout=1s'],
+    ['-O'], ['--no-owner'], ['-x'], ['--no-privileges'], ['--no-acl'], ['--lock-wait-timeout=1s'], ['--with-statistics'], ['--with-stat'], ['--statistics'],
     // Restore-time choices (a plain --create dump reconnects to the original database).
     ['-c'], ['--clean'], ['-C'], ['--create'],
   ])('refuses %j', (...args: string[]) => {
