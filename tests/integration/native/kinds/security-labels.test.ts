@@ -6,9 +6,17 @@
 // pg_dump --schema-only of source and copy equal where the installed pg_dump can dump
 // the server, else a native dump of the copy equal to the first byte for byte; and on
 // every major the labels themselves (pg_seclabel, by object identity) equal.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
-import { quoteIdent } from '../../../../lib/sql/quote.js';
-import { connectionInfo, createTestDatabase, getCluster, hasClientTools, query, runMajors, type ClusterInfo, type TestDatabase } from '../../../support/db.js';
+import { dumpNativeGlobals } from '../../../../lib/engines/native/globals.js';
+import { quoteIdent, quoteLiteral } from '../../../../lib/sql/quote.js';
+import { runCli } from '../../../support/cli.js';
+import { connectionInfo, createTestDatabase, getCluster, hasClientTools, pgEnv, query, runMajors, type ClusterInfo, type TestDatabase } from '../../../support/db.js';
+import { removeTempDirs, runBackup } from '../../../support/restore-helpers.js';
 import { nativeDumpToFile, pgDumpMajor, removeNativeDumpDirs, restoreWithPsql, schemaDump, type NativeDumpFile, type RoleLogin } from '../../../support/native-fidelity.js';
 import { buildLabelProvider, canBuildLabelProvider, createLabelRole, type LabelProvider, type LabelRole } from '../../../support/seclabel-provider.js';
 
@@ -102,6 +110,16 @@ async function queryAs(cluster: ClusterInfo, database: string, login: RoleLogin,
   }
 }
 
+/** The labels of one row of a shared catalog, in the catalog's order (pg_dumpall's and pg_dump --create's). */
+async function sharedLabels(cluster: ClusterInfo, catalog: string, objectOid: string) {
+  return query(cluster, 'postgres', `SELECT provider, label FROM pg_catalog.pg_shseclabel WHERE classoid = $1::pg_catalog.regclass AND objoid = $2::pg_catalog.oid ORDER BY ctid`, [catalog, objectOid]);
+}
+
+/** libpq environment for a child process (psql, pgbak) that logs in as `login`. */
+function envAs(cluster: ClusterInfo, database: string, login: RoleLogin): Record<string, string> {
+  return { ...pgEnv(cluster, database), PGUSER: login.user, PGPASSWORD: login.password };
+}
+
 async function dropSubscriptions(cluster: ClusterInfo, db: TestDatabase | undefined): Promise<void> {
   if (!db) return;
   const subs = await query<{ name: string }>(cluster, db.name, 'SELECT subname AS name FROM pg_catalog.pg_subscription WHERE subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())');
@@ -118,6 +136,9 @@ describeWithProvider.each(runMajors())('security labels on PostgreSQL %i', (majo
   let source: TestDatabase | undefined;
   let target: TestDatabase | undefined;
   let dump: NativeDumpFile;
+  /** Databases made by name (hostile ones) and dropped in afterAll. */
+  const databases: string[] = [];
+  const suffix = randomBytes(3).toString('hex');
 
   beforeAll(async () => {
     cluster = getCluster(major);
@@ -133,10 +154,12 @@ describeWithProvider.each(runMajors())('security labels on PostgreSQL %i', (majo
       for (const db of [source, target]) await dropSubscriptions(cluster, db);
       await source?.drop();
       await target?.drop();
+      for (const name of databases) await query(cluster, 'postgres', `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
       await role?.drop();
     } finally {
       await provider?.remove();
       await removeNativeDumpDirs();
+      await removeTempDirs();
     }
   });
 
@@ -196,6 +219,91 @@ describeWithProvider.each(runMajors())('security labels on PostgreSQL %i', (majo
     } else {
       const again = await nativeDumpToFile(cluster, target.name, { login: role });
       expect(withoutDatabaseLine(again.text)).toEqual(withoutDatabaseLine(dump.text));
+    }
+  });
+
+  it('writes the labels of roles and tablespaces into the native globals, and psql gives them back', async () => {
+    const labelled = `Lab "role" ü ${suffix}`;
+    const r = quoteIdent(labelled);
+    const space = `Lab "space" ${suffix}`;
+    const t = quoteIdent(space);
+    // A tablespace needs an empty folder the server's OS user owns (embedded clusters only).
+    const location = cluster.kind === 'embedded' && cluster.dataDir ? mkdtempSync(join(tmpdir(), 'pgbak-seclabel-space-')) : null;
+    try {
+      if (location) {
+        const owner = statSync(cluster.dataDir!);
+        chmodSync(location, 0o700);
+        if (process.getuid?.() === 0) chownSync(location, owner.uid, owner.gid);
+        await query(cluster, 'postgres', `CREATE TABLESPACE ${t} LOCATION ${quoteLiteral(location)}`);
+        await queryAs(cluster, 'postgres', role!, `SECURITY LABEL FOR ${O} ON TABLESPACE ${t} IS 'secret'; SECURITY LABEL FOR ${P} ON TABLESPACE ${t} IS 'unclassified'`);
+      }
+      await query(cluster, 'postgres', `CREATE ROLE ${r}`);
+      await queryAs(cluster, 'postgres', role!, `SECURITY LABEL FOR ${P} ON ROLE ${r} IS 'top secret'; SECURITY LABEL FOR ${O} ON ROLE ${r} IS 'ü "eyes" only'`);
+      const roleOid = (await query<{ oid: string }>(cluster, 'postgres', 'SELECT oid::text FROM pg_catalog.pg_roles WHERE rolname = $1', [labelled]))[0]!.oid;
+      const roleLabels = await sharedLabels(cluster, 'pg_catalog.pg_authid', roleOid);
+      const spaceOid = async () => (await query<{ oid: string }>(cluster, 'postgres', 'SELECT oid::text FROM pg_catalog.pg_tablespace WHERE spcname = $1', [space]))[0]!.oid;
+      const spaceLabels = location ? await sharedLabels(cluster, 'pg_catalog.pg_tablespace', await spaceOid()) : [];
+
+      const client = new pg.Client(connectionInfo(cluster, 'postgres'));
+      await client.connect();
+      const globals = await dumpNativeGlobals(client, { serverMajor: major }).finally(() => client.end());
+
+      expect(globals.sql).toContain(`SECURITY LABEL FOR "${P}" ON ROLE ${r} IS 'top secret';\nSECURITY LABEL FOR ${O} ON ROLE ${r} IS 'ü "eyes" only';\n`);
+      if (location) expect(globals.sql).toContain(`SECURITY LABEL FOR ${O} ON TABLESPACE ${t} IS 'secret';\nSECURITY LABEL FOR "${P}" ON TABLESPACE ${t} IS 'unclassified';\n`);
+      // Replayed (only this test's lines: the clusters are shared) once the role and the tablespace are gone.
+      const ours = globals.sql.split('\n').filter((line) => line.includes(r) || line.includes(t)).join('\n');
+      await query(cluster, 'postgres', `DROP ROLE ${r}`);
+      if (location) await query(cluster, 'postgres', `DROP TABLESPACE ${t}`);
+      execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { input: ours, env: { ...process.env, ...envAs(cluster, 'postgres', role!) }, stdio: ['pipe', 'pipe', 'pipe'] });
+
+      const replayedRole = (await query<{ oid: string }>(cluster, 'postgres', 'SELECT oid::text FROM pg_catalog.pg_roles WHERE rolname = $1', [labelled]))[0]!.oid;
+      expect(await sharedLabels(cluster, 'pg_catalog.pg_authid', replayedRole)).toEqual(roleLabels);
+      expect(roleLabels).toHaveLength(2);
+      if (location) {
+        expect(await sharedLabels(cluster, 'pg_catalog.pg_tablespace', await spaceOid())).toEqual(spaceLabels);
+        expect(spaceLabels).toHaveLength(2);
+      }
+    } finally {
+      try {
+        await query(cluster, 'postgres', `DROP ROLE IF EXISTS ${r}`);
+        await query(cluster, 'postgres', `DROP TABLESPACE IF EXISTS ${t}`);
+      } finally {
+        if (location) rmSync(location, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it("records the database's labels in the manifest, and pgbak restore --create gives them back", async () => {
+    const name = `Lab "db" ü ${major} ${suffix}`;
+    const copy = `Lab 'copy' ${major} ${suffix}`;
+    databases.push(name, copy);
+    await query(cluster, 'postgres', `CREATE DATABASE ${quoteIdent(name)}`);
+    await queryAs(
+      cluster,
+      name,
+      role!,
+      `SECURITY LABEL FOR ${P} ON DATABASE ${quoteIdent(name)} IS 'classified';
+       SECURITY LABEL FOR ${O} ON DATABASE ${quoteIdent(name)} IS 'need ''to'' know';
+       CREATE TABLE "T t" (id integer); SECURITY LABEL FOR ${P} ON TABLE "T t" IS 'secret'; SECURITY LABEL FOR ${P} ON COLUMN "T t".id IS 'top secret'`,
+    );
+    const backup = await runBackup(['full', '--engine', 'native'], envAs(cluster, name, role!));
+    try {
+      expect(backup.manifest.steps[0]!.databaseDefinition?.securityLabels).toEqual([
+        { provider: P, label: 'classified' },
+        { provider: 'pgbak "other"', label: "need 'to' know" },
+      ]);
+
+      // pgbak's own sessions (the role's: each loads the provider) create the database, restore into it and label it.
+      const result = await runCli(['restore', backup.archive, '--target', copy, '--create'], { env: envAs(cluster, 'postgres', role!) });
+
+      expect(result.stderr).not.toMatch(/error/i);
+      expect(result.exitCode).toBe(0);
+      const oidOf = async (db: string) => (await query<{ oid: string }>(cluster, 'postgres', 'SELECT oid::text FROM pg_catalog.pg_database WHERE datname = $1', [db]))[0]!.oid;
+      expect(await sharedLabels(cluster, 'pg_catalog.pg_database', await oidOf(copy))).toEqual(await sharedLabels(cluster, 'pg_catalog.pg_database', await oidOf(name)));
+      expect(await labels(cluster, copy)).toEqual(await labels(cluster, name));
+      expect(await labels(cluster, copy)).toHaveLength(2);
+    } finally {
+      backup.reader.close();
     }
   });
 });
