@@ -24,6 +24,15 @@ import { buildLabelProvider, canBuildLabelProvider, createLabelRole, type LabelP
 
 const describeWithProvider = hasClientTools(['pg_dump', 'psql']) && canBuildLabelProvider() ? describe : describe.skip;
 
+/** The run's majors whose server runs on this machine: a server in a container cannot load a library built here. */
+function localMajors(): number[] {
+  const majors = runMajors();
+  const local = majors.filter((major) => getCluster(major).kind === 'embedded');
+  const remote = majors.filter((major) => !local.includes(major));
+  if (remote.length > 0) console.warn(`skipping the security label round trips on PostgreSQL ${remote.join(', ')}: the server runs in a container, which cannot load the provider built here`);
+  return local;
+}
+
 const S = '"Lab ""S"" ü"';
 const T = `${S}."T ""1"""`;
 const P = 'pgbak_test';
@@ -131,7 +140,7 @@ async function dropSubscriptions(cluster: ClusterInfo, db: TestDatabase | undefi
 /** The dump without the header line that names the database dumped. */
 const withoutDatabaseLine = (text: string) => text.replace(/^-- Database: .*$/m, '');
 
-describeWithProvider.each(runMajors())('security labels on PostgreSQL %i', (major) => {
+describeWithProvider.each(localMajors())('security labels on PostgreSQL %i', (major) => {
   let cluster: ClusterInfo;
   let provider: LabelProvider | undefined;
   let role: LabelRole | undefined;
@@ -320,6 +329,19 @@ describeWithProvider.each(runMajors())('security labels on PostgreSQL %i', (majo
       expect(await sharedLabels(cluster, 'pg_catalog.pg_database', await oidOf(copy))).toEqual(await sharedLabels(cluster, 'pg_catalog.pg_database', await oidOf(name)));
       expect(await labels(cluster, copy)).toEqual(await labels(cluster, name));
       expect(await labels(cluster, copy)).toHaveLength(2);
+
+      // A split layout restored by parallel sessions (each the role's, each loading the provider).
+      const split = await runBackup(['full', '--engine', 'native', '--layout', 'split'], envAs(cluster, name, role!));
+      try {
+        const parallel = `Lab 'split' ${major} ${suffix}`;
+        databases.push(parallel);
+        const restored = await runCli(['restore', split.archive, '--target', parallel, '--create', '--jobs', '2'], { env: envAs(cluster, 'postgres', role!) });
+        expect(restored.exitCode).toBe(0);
+        expect(await sharedLabels(cluster, 'pg_catalog.pg_database', await oidOf(parallel))).toEqual(await sharedLabels(cluster, 'pg_catalog.pg_database', await oidOf(name)));
+        expect(await labels(cluster, parallel)).toEqual(await labels(cluster, name));
+      } finally {
+        split.reader.close();
+      }
     } finally {
       backup.reader.close();
     }
