@@ -21,15 +21,15 @@ export interface MissingPrivileges {
 // A large object is readable by its owner's members, by members of a role it was
 // granted SELECT to (PUBLIC included) and by everyone with lo_compat_privileges on.
 // pg_read_all_data covers large objects only from PostgreSQL 19 (not 18, whose role
-// is refused them). From 17 on the server answers (has_largeobject_privilege, right on
-// every later release too); before, this reads the ACL itself.
+// is refused them). From 18 on the server answers (has_largeobject_privilege, new in
+// 18, right on every later release too); before, this reads the ACL itself.
 const largeObjectsSql = (serverMajor: number) => `
   SELECT m.oid::int8::text AS oid
     FROM pg_catalog.pg_largeobject_metadata m
    WHERE m.oid = ANY ($1::pg_catalog.oid[])
      AND NOT pg_catalog.current_setting('lo_compat_privileges')::bool
      AND ${
-       serverMajor >= 17
+       serverMajor >= 18
          ? "NOT pg_catalog.has_largeobject_privilege(m.oid, 'SELECT')"
          : `NOT pg_catalog.pg_has_role(m.lomowner, 'USAGE')
      AND NOT EXISTS (
