@@ -23,13 +23,34 @@ interface RoleRow {
   rolpassword: string | null;
   rolvaliduntil: string | null;
   comment: string | null;
+  labels: SecurityLabel[] | null;
+}
+
+/** A security label on a role or a tablespace (pg_shseclabel). */
+interface SecurityLabel {
+  provider: string;
+  label: string;
+}
+
+/**
+ * The labels of a row of a shared catalog, in the catalog's own order, as pg_dumpall
+ * reads them (`classoid` names the catalog, `objoid` the column with the row's OID).
+ */
+function labelsColumn(catalog: string, objoid: string): string {
+  return `(SELECT pg_catalog.json_agg(pg_catalog.json_build_object('provider', l.provider, 'label', l.label) ORDER BY l.ctid)
+              FROM pg_catalog.pg_shseclabel l WHERE l.classoid = '${catalog}'::pg_catalog.regclass AND l.objoid = ${objoid}) AS labels`;
+}
+
+/** `SECURITY LABEL FOR provider ON target IS 'label';`, one per label. */
+function labelLines(target: string, labels: SecurityLabel[] | null): string[] {
+  return (labels ?? []).map(({ provider, label }) => `SECURITY LABEL FOR ${quoteIdent(provider)} ON ${target} IS ${quoteLiteral(label)};`);
 }
 
 // GUCs whose value is a list that pg_dumpall splits and quotes item by item.
 const listSettings = new Set(['search_path', 'temp_tablespaces', 'session_preload_libraries', 'shared_preload_libraries', 'local_preload_libraries']);
 
 /**
- * Roles (attributes, comments), role settings, role memberships and tablespaces,
+ * Roles (attributes, comments, security labels), role settings, role memberships and tablespaces,
  * as `pg_dumpall --globals-only` writes them, read from the catalog. Without the
  * right to read pg_authid (non-superusers), role passwords are left out and say so.
  */
@@ -60,7 +81,8 @@ async function readRoles(client: QueryClient, withPasswords: boolean): Promise<R
     `SELECT a.oid::int AS oid, a.rolname, a.rolsuper, a.rolinherit, a.rolcreaterole, a.rolcreatedb, a.rolcanlogin,
             a.rolreplication, a.rolbypassrls, a.rolconnlimit, ${password} AS rolpassword,
             a.rolvaliduntil::text AS rolvaliduntil,
-            pg_catalog.shobj_description(a.oid, 'pg_authid') AS comment
+            pg_catalog.shobj_description(a.oid, 'pg_authid') AS comment,
+            ${labelsColumn('pg_catalog.pg_authid', 'a.oid')}
        FROM ${source} a
       WHERE a.rolname !~ '^pg_'
       ORDER BY a.rolname`,
@@ -84,6 +106,7 @@ function roleSql(role: RoleRow): string[] {
   if (role.rolvaliduntil) attrs.push(`VALID UNTIL ${quoteLiteral(role.rolvaliduntil)}`);
   const lines = [`CREATE ROLE ${name};`, `ALTER ROLE ${name} WITH ${attrs.join(' ')};`];
   if (role.comment !== null) lines.push(`COMMENT ON ROLE ${name} IS ${quoteLiteral(role.comment)};`);
+  lines.push(...labelLines(`ROLE ${name}`, role.labels));
   return lines;
 }
 
@@ -172,9 +195,10 @@ export function replayOrder<M extends Membership>(rows: readonly M[]): M[] {
 }
 
 async function tablespaceSql(client: QueryClient): Promise<string[]> {
-  const { rows } = await client.query<{ spcname: string; owner: string; location: string; options: string[] | null; comment: string | null }>(
+  const { rows } = await client.query<{ spcname: string; owner: string; location: string; options: string[] | null; comment: string | null; labels: SecurityLabel[] | null }>(
     `SELECT t.spcname, pg_catalog.pg_get_userbyid(t.spcowner) AS owner, pg_catalog.pg_tablespace_location(t.oid) AS location,
-            t.spcoptions AS options, pg_catalog.shobj_description(t.oid, 'pg_tablespace') AS comment
+            t.spcoptions AS options, pg_catalog.shobj_description(t.oid, 'pg_tablespace') AS comment,
+            ${labelsColumn('pg_catalog.pg_tablespace', 't.oid')}
        FROM pg_catalog.pg_tablespace t
       WHERE t.spcname !~ '^pg_'
       ORDER BY 1`,
@@ -186,6 +210,7 @@ async function tablespaceSql(client: QueryClient): Promise<string[]> {
     lines.push(`CREATE TABLESPACE ${name} OWNER ${quoteIdent(row.owner)} LOCATION ${quoteLiteral(row.location)};`);
     if (row.options?.length) lines.push(`ALTER TABLESPACE ${name} SET (${row.options.join(', ')});`);
     if (row.comment !== null) lines.push(`COMMENT ON TABLESPACE ${name} IS ${quoteLiteral(row.comment)};`);
+    lines.push(...labelLines(`TABLESPACE ${name}`, row.labels));
   }
   return lines;
 }

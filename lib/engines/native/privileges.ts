@@ -19,26 +19,30 @@ export interface MissingPrivileges {
 }
 
 // A large object is readable by its owner's members, by members of a role it was
-// granted SELECT to (PUBLIC included), by everyone with lo_compat_privileges on,
-// and from PostgreSQL 18 by members of pg_read_all_data. has_largeobject_privilege
-// exists from PostgreSQL 17 only: this reads the ACL itself.
-const largeObjectsSql = (readAllData: boolean) => `
+// granted SELECT to (PUBLIC included) and by everyone with lo_compat_privileges on.
+// pg_read_all_data covers large objects only from PostgreSQL 19 (not 18, whose role
+// is refused them). From 18 on the server answers (has_largeobject_privilege, new in
+// 18, right on every later release too); before, this reads the ACL itself.
+const largeObjectsSql = (serverMajor: number) => `
   SELECT m.oid::int8::text AS oid
     FROM pg_catalog.pg_largeobject_metadata m
    WHERE m.oid = ANY ($1::pg_catalog.oid[])
      AND NOT pg_catalog.current_setting('lo_compat_privileges')::bool
-     ${readAllData ? "AND NOT pg_catalog.pg_has_role('pg_read_all_data', 'USAGE')" : ''}
-     AND NOT pg_catalog.pg_has_role(m.lomowner, 'USAGE')
+     AND ${
+       serverMajor >= 18
+         ? "NOT pg_catalog.has_largeobject_privilege(m.oid, 'SELECT')"
+         : `NOT pg_catalog.pg_has_role(m.lomowner, 'USAGE')
      AND NOT EXISTS (
            SELECT 1 FROM pg_catalog.aclexplode(COALESCE(m.lomacl, pg_catalog.acldefault('L', m.lomowner))) a
             WHERE a.privilege_type = 'SELECT'
-              AND CASE WHEN a.grantee = 0 THEN true ELSE pg_catalog.pg_has_role(a.grantee, 'USAGE') END)
+              AND CASE WHEN a.grantee = 0 THEN true ELSE pg_catalog.pg_has_role(a.grantee, 'USAGE') END)`
+     }
    ORDER BY m.oid`;
 
 /** The large objects among `oids` the current role may not read. */
 export async function unreadableLargeObjects(client: QueryClient, oids: readonly number[], serverMajor: number): Promise<number[]> {
   if (oids.length === 0) return [];
-  const { rows } = await client.query<{ oid: string }>(largeObjectsSql(serverMajor >= 18), [oids.map(String)]);
+  const { rows } = await client.query<{ oid: string }>(largeObjectsSql(serverMajor), [oids.map(String)]);
   return rows.map((row) => Number(row.oid));
 }
 

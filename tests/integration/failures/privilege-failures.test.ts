@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { repoRoot, runCli } from '../../support/cli.js';
-import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
+import { createTestDatabase, getCluster, pgEnv, query, runMajors, type TestDatabase } from '../../support/db.js';
 import { listTree, tempDirs } from './helpers.js';
 
 const cluster = getCluster(15);
@@ -101,6 +101,36 @@ describe('a role that cannot read everything', () => {
     const after = await runCli(['run', 'full', '--engine', 'native', '--output-dir', path.join(dir, 'out'), '--json'], { env, cwd: dir });
     expect(after.stderr).not.toMatch(/error/);
     expect(after.exitCode).toBe(0);
+  });
+});
+
+// PostgreSQL 19 lets pg_read_all_data read large objects; 18 does not. A check that took
+// 18's role for a reader let the dump start and fail at the object's data (lo_get refused).
+describe.each(runMajors())('a pg_read_all_data role and a large object not granted to it, on PostgreSQL %i', (major) => {
+  it('is refused before any row is read (exit 2, the GRANT named), not halfway through the dump', async () => {
+    const server = getCluster(major);
+    const database = await createTestDatabase(server, `lo_read_all_${major}`);
+    const role = `lo_read_all_${randomBytes(3).toString('hex')}`;
+    try {
+      await query(server, 'postgres', `CREATE ROLE ${role} LOGIN PASSWORD 'pw'; GRANT pg_read_all_data TO ${role}`);
+      await query(server, 'postgres', `GRANT CONNECT ON DATABASE ${database.name} TO ${role}`);
+      const [{ oid }] = (await query<{ oid: string }>(server, database.name, "SELECT pg_catalog.lo_from_bytea(0, '\\x0102')::text AS oid")) as [{ oid: string }];
+      const dir = await dirs.make();
+
+      const result = await runCli(['run', 'full', '--engine', 'native', '--output-dir', path.join(dir, 'out'), '--json'], {
+        env: { ...pgEnv(server, database.name), PGUSER: role, PGPASSWORD: 'pw' },
+        cwd: dir,
+      });
+
+      expect(result.exitCode).toBe(2);
+      const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string; hint: string } };
+      expect(error).toMatchObject({ code: 'PRIVILEGES_MISSING', message: `role "${role}" cannot read 1 large object (${oid}) in the dump` });
+      expect(error.hint).toContain(`GRANT SELECT ON LARGE OBJECT ${oid} TO "${role}";`);
+      expect(await listTree(path.join(dir, 'out'))).not.toContainEqual(expect.stringMatching(/\.zip$/));
+    } finally {
+      await database.drop();
+      await query(server, 'postgres', `DROP ROLE IF EXISTS ${role}`);
+    }
   });
 });
 

@@ -31,7 +31,11 @@ export interface ColumnAcl {
 export interface DecorationRow extends DecoratedObject {
   /** Comments on the object and its (not dropped) columns, by objsubid; null when none. */
   comments: CommentPart[] | null;
-  /** Security labels on the object and its (not dropped) columns, by objsubid and provider; null when none. */
+  /**
+   * Security labels on the object and its (not dropped) columns, by objsubid, then in the
+   * catalog's own order (as pg_dump reads them: a copy restored from the dump keeps that
+   * order, so pg_dump writes source and copy alike); null when none.
+   */
   labels: LabelPart[] | null;
   /** Columns of a relation with privileges of their own, in column order; null when none. */
   columns: ColumnAcl[] | null;
@@ -46,10 +50,14 @@ SELECT o.*,
      LEFT JOIN pg_catalog.pg_attribute a ON d.objsubid > 0 AND o.kind <> 'INDEX'
        AND a.attrelid = o.objid AND a.attnum = d.objsubid AND NOT a.attisdropped
     WHERE d.classoid = o.classid AND d.objoid = o.objid AND (d.objsubid = 0 OR a.attname IS NOT NULL)) AS comments,
-  (SELECT pg_catalog.json_agg(pg_catalog.json_build_object('objsubid', l.objsubid, 'column', a.attname, 'provider', l.provider, 'label', l.label) ORDER BY l.objsubid, l.provider)
-     FROM pg_catalog.pg_seclabel l
+  (SELECT pg_catalog.json_agg(pg_catalog.json_build_object('objsubid', l.objsubid, 'column', a.attname, 'provider', l.provider, 'label', l.label) ORDER BY l.objsubid, l.ctid)
+     FROM (SELECT l.objsubid, l.provider, l.label, l.ctid FROM pg_catalog.pg_seclabel l WHERE l.classoid = o.classid AND l.objoid = o.objid
+           UNION ALL
+           -- A subscription lives in a shared catalog: its labels are in pg_shseclabel.
+           SELECT 0, s.provider, s.label, s.ctid FROM pg_catalog.pg_shseclabel s
+            WHERE o.kind = 'SUBSCRIPTION' AND s.classoid = o.classid AND s.objoid = o.objid) l
      LEFT JOIN pg_catalog.pg_attribute a ON l.objsubid > 0 AND a.attrelid = o.objid AND a.attnum = l.objsubid AND NOT a.attisdropped
-    WHERE l.classoid = o.classid AND l.objoid = o.objid AND (l.objsubid = 0 OR a.attname IS NOT NULL)) AS labels,
+    WHERE l.objsubid = 0 OR a.attname IS NOT NULL) AS labels,
   (SELECT pg_catalog.json_agg(pg_catalog.json_build_object('name', a.attname, 'acl', a.attacl::pg_catalog.text[]) ORDER BY a.attnum)
      FROM pg_catalog.pg_attribute a
     WHERE o.classid = ${pgClass} AND a.attrelid = o.objid

@@ -34,20 +34,26 @@ export function securityLabelSql(provider: string, target: string, label: string
 export const readSecurityLabels: CatalogReader = async (client: QueryClient, options) => {
   const rows = labelRows(await readDecorations(client));
   const entries: TocEntry[] = [];
+  // The previous label of each object: its labels keep the catalog's order (pg_dump's).
+  const previous = new Map<string, string>();
   for (const row of rows) {
     if (!isDecoratedObjectIncluded(row, options)) continue;
     const target = securityLabelTarget(row);
     const order = decorationOrder(row);
+    const id = `SECURITY LABEL ${quoteIdent(row.provider)} ${target}`;
+    const object = `${row.classid}:${row.objid}`;
+    const before = previous.get(object);
+    previous.set(object, id);
     entries.push(
       makeEntry({
-        id: `SECURITY LABEL ${quoteIdent(row.provider)} ${target}`,
+        id,
         kind: 'SECURITY LABEL',
         section: decorationSection(row.kind),
         schema: row.schema,
         name: row.objsubid > 0 ? `${row.name}.${row.column}` : row.name,
         ref: null,
         dependsOn: order.dependsOn,
-        after: order.after,
+        after: before === undefined ? order.after : [...order.after, before],
         sql: securityLabelSql(row.provider, target, row.label),
       }),
     );

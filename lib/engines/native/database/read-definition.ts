@@ -57,10 +57,11 @@ const settingsSql = `
   ) AS settings
    ORDER BY kind, rolname COLLATE "C", n`;
 
+// In the catalog's order, as pg_dump --create reads (and a restore of its dump keeps) them.
 const labelsSql = `
   SELECT provider, label FROM pg_catalog.pg_shseclabel
    WHERE classoid = 'pg_catalog.pg_database'::pg_catalog.regclass AND objoid = $1::int8::oid
-   ORDER BY provider COLLATE "C"`;
+   ORDER BY ctid`;
 
 const providers: Record<string, ManifestDatabaseDefinition['localeProvider']> = { c: 'libc', i: 'icu', b: 'builtin' };
 

@@ -133,30 +133,6 @@ describeWithTools.each(runMajors())('every object kind on PostgreSQL %i', (major
     expect(entriesBut(readOnly.text, others)).toEqual(entriesBut(dump.text, others));
   });
 
-  // No server of the test run ships a label provider (dummy_seclabel is a test module, not
-  // installed), so SECURITY LABEL cannot run here: a superuser writes the catalog row itself,
-  // and the test checks the read and the statement, not a restore.
-  it('writes security labels found in pg_seclabel (read only: no provider to restore them)', async () => {
-    const labelled = await createTestDatabase(cluster, `every_kind_labels_${major}`);
-    try {
-      await query(
-        cluster,
-        labelled.name,
-        `CREATE SCHEMA "Sec ""L"""; CREATE TABLE "Sec ""L""".t ("Col ü" integer);
-         INSERT INTO pg_catalog.pg_seclabel VALUES ('"Sec ""L""".t'::regclass, 'pg_catalog.pg_class'::regclass, 0, 'dummy', 'classified ''x''');
-         INSERT INTO pg_catalog.pg_seclabel VALUES ('"Sec ""L""".t'::regclass, 'pg_catalog.pg_class'::regclass, 1, 'dummy', 'col');
-         INSERT INTO pg_catalog.pg_seclabel VALUES ('"Sec ""L"""'::regnamespace, 'pg_catalog.pg_namespace'::regclass, 0, 'dummy', 'schema')`,
-      );
-      const { text } = await nativeDumpToFile(cluster, labelled.name, { login: reader });
-      const table = text.indexOf('CREATE TABLE "Sec ""L"""."t"');
-      expect(text.indexOf(`SECURITY LABEL FOR "dummy" ON TABLE "Sec ""L"""."t" IS 'classified ''x''';`)).toBeGreaterThan(table);
-      expect(text).toContain(`SECURITY LABEL FOR "dummy" ON COLUMN "Sec ""L"""."t"."Col ü" IS 'col';`);
-      expect(text).toContain(`SECURITY LABEL FOR "dummy" ON SCHEMA "Sec ""L""" IS 'schema';`);
-    } finally {
-      await labelled.drop();
-    }
-  });
-
   // On servers the installed pg_dump cannot read, the copy is checked against a second native
   // dump: a kind the engine did not read at all would pass that check, so each kind's statement is looked for.
   it('writes every kind of the fixtures', () => {

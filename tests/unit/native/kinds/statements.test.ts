@@ -29,6 +29,14 @@ describe('eventTriggerSql', () => {
     );
   });
 
+  it('writes its security labels after the comment, in the order read', () => {
+    const labels = [{ provider: 'z', label: "it's" }, { provider: 'a "p"', label: 'b' }];
+    expect(eventTriggerSql({ ...row, description: 'c', labels }, { noOwner: true })).toBe(
+      `CREATE EVENT TRIGGER "E ""x""" ON "ddl_command_start"\n   EXECUTE FUNCTION "s"."f"();\nCOMMENT ON EVENT TRIGGER "E ""x""" IS 'c';\n` +
+        `SECURITY LABEL FOR "z" ON EVENT TRIGGER "E ""x""" IS 'it''s';\nSECURITY LABEL FOR "a ""p""" ON EVENT TRIGGER "E ""x""" IS 'b';\n`,
+    );
+  });
+
   it('leaves the owner out with noOwner and a plain enabled trigger unaltered', () => {
     expect(eventTriggerSql(row, { noOwner: true })).toBe(`CREATE EVENT TRIGGER "E ""x""" ON "ddl_command_start"\n   EXECUTE FUNCTION "s"."f"();\n`);
   });
