@@ -32,7 +32,7 @@ export function securityLabelSql(provider: string, target: string, label: string
 }
 
 export const readSecurityLabels: CatalogReader = async (client: QueryClient, options) => {
-  const rows = labelRows(await readDecorations(client));
+  const rows = labelRows(await readDecorations(client, options.present));
   const entries: TocEntry[] = [];
   for (const row of rows) {
     if (!isDecoratedObjectIncluded(row, options)) continue;
