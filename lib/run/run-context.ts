@@ -16,6 +16,12 @@ export interface RunContext {
   signal: AbortSignal;
   /** The progress line on the terminal (a no-op one when not shown); the logger clears it before writing. */
   progress: Progress;
+  /**
+   * The output folders already swept for what killed runs left, by the archives of one
+   * per-database run (run-fleet.ts): each folder is read once per fleet, not once per
+   * database (a folder of a thousand databases' archives, a thousand times). Absent: sweep.
+   */
+  sweptFolders?: Map<string, Promise<void>>;
 }
 
 export function throwIfAborted(signal: AbortSignal): void {

@@ -81,6 +81,7 @@ async function runFleetHeld(options: RunOptions): Promise<FleetSummary> {
     logger.info(`${fleet.plans.length} archives, ${fleet.concurrency} at a time (up to ${fleet.connectionsPerArchive} server connections each, maxConnections ${fleet.maxConnections})`);
     // Progress lines of several archives at once would overwrite each other: none.
     const progress = createProgress({ stream: process.stderr, enabled: false });
+    const sweptFolders = new Map<string, Promise<void>>();
     const runOne = async (plan: Plan): Promise<FleetArchiveResult> => {
       const database = plan.databases[0]!;
       const base = { database, archive: plan.archiveName };
@@ -89,7 +90,7 @@ async function runFleetHeld(options: RunOptions): Promise<FleetSummary> {
       try {
         const alerts = await startRunAlerts(config, child);
         const archiveMetrics = watchRunMetrics(now);
-        const run = { config, plan, connection, sessions: new Sessions(connection), logger: child, signal, progress };
+        const run = { config, plan, connection, sessions: new Sessions(connection), logger: child, signal, progress, sweptFolders };
         try {
           const summary = await runPlanned(run, archiveMetrics, alerts);
           return { ...base, archive: summary.archive, status: 'ok', summary };

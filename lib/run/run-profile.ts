@@ -88,6 +88,18 @@ export async function runPlanned(run: RunContext, metrics: RunMetricsWatch, aler
   }
 }
 
+// The first archive of a per-database run to get here sweeps (into its own run log); the others wait for it.
+function sweepOnce(run: RunContext): Promise<void> {
+  const { plan, logger, sweptFolders } = run;
+  if (!sweptFolders) return sweepLeftovers(plan.outputDir, logger);
+  let sweep = sweptFolders.get(plan.outputDir);
+  if (!sweep) {
+    sweep = sweepLeftovers(plan.outputDir, logger);
+    sweptFolders.set(plan.outputDir, sweep);
+  }
+  return sweep;
+}
+
 function openProgress(option: RunOptions['progress']): Progress {
   if (typeof option === 'object') return option;
   return createProgress({ stream: process.stderr, enabled: option === true });
@@ -106,7 +118,7 @@ async function runLocked(run: RunContext): Promise<RunSummary> {
         // The run record names the local name (what status and the sweep look for beside the log).
         await recordRun(plan, files.logPath.replace(/\.log$/, archiveSuffix(plan.archiveName)), logger);
         for (const note of files.notes) logger.info(note);
-        await sweepLeftovers(plan.outputDir, logger);
+        await sweepOnce(run);
         written = await writeArchive(run, files);
       } catch (error) {
         // Whatever fails once the log is attached ends it with the failure record

@@ -128,6 +128,11 @@ export interface ReadOptions {
    * wrappers and servers, publications — are in it. Defaults to true.
    */
   includesDatabaseObjects?: boolean;
+  /**
+   * The catalogs that hold anything to read (readCatalog asks once, first): readers
+   * and view branches over catalogs that hold nothing are skipped. Absent: all are read.
+   */
+  present?: import('./catalog/presence.js').CatalogPresence;
 }
 
 /**

@@ -102,9 +102,10 @@ describe('a native step', () => {
     const log = await readFile(result.log, 'utf8');
     const built = /schema model built from the dump's catalog read \((\d+) queries answered from it, (\d+) sent to the server\)/.exec(log);
     expect(built).not.toBeNull();
-    // Every catalog reader the dump ran answered the model. Sent: the savepoint, session settings and version,
+    // Every catalog reader the dump ran answered the model (readers over catalogs that hold nothing run in
+    // neither: catalog-presence.test.ts). Sent: the savepoint, session settings and version,
     // the owners and grants the dump skipped, and compare's column and option details.
-    expect(Number(built![1])).toBeGreaterThan(30);
+    expect(Number(built![1])).toBeGreaterThan(20);
     expect(Number(built![2])).toBeLessThan(20);
   });
 });

@@ -5,7 +5,7 @@
 // host × database and a backup that shrank.
 import { jest } from '@jest/globals';
 import { chmodSync, mkdtempSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -15,6 +15,8 @@ import type { ClusterInfo } from '../../support/cluster-info.js';
 import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { startEmbeddedCluster, type EmbeddedPostgresModule } from '../../support/embedded-cluster.js';
 import { fakePgBin } from '../failures/helpers.js';
+import { OWNER_FILE } from '../../../lib/process/owner.js';
+import { deadOwner } from '../../unit/retention/fake-backups.js';
 import type { StartedCluster } from '../../support/clusters.js';
 import { startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
 
@@ -179,6 +181,22 @@ describeWithTools('a fleet run', () => {
     const status = await runCli(['status', out, '--json']);
     const groups = (JSON.parse(status.stdout) as { groups: Array<{ database: string; failing: boolean; lastFailure: { code?: string } | null }> }).groups;
     expect(groups.find((g) => g.database === 'no_such_db')).toMatchObject({ failing: true, lastFailure: { code: 'DATABASE_MISSING' } });
+  });
+
+  it('removes what a killed run left in the output folder once, into the run log of one archive', async () => {
+    const profiles = await tempDir('pgbak-fleet-profiles-');
+    const out = await tempDir('pgbak-fleet-out-');
+    await writeFile(path.join(profiles, 'swept.yaml'), 'concurrency: 3\nsteps:\n  - kind: full\n    databases: [fleet_a, fleet_b, fleet_c]\n');
+    const leftover = path.join(out, '.pgbak-tmp-killed');
+    await mkdir(leftover);
+    await writeFile(path.join(leftover, OWNER_FILE), JSON.stringify(await deadOwner()));
+    const run = await runCli(['run', 'swept', '--profiles-dir', profiles, '--output-dir', out], { env: pgEnv(server, 'postgres') });
+    expect(run.exitCode).toBe(0);
+    const files = await readdir(out);
+    expect(files).not.toContain('.pgbak-tmp-killed');
+    const logs = await Promise.all(files.filter((f) => f.endsWith('.log')).map((f) => readFile(path.join(out, f), 'utf8')));
+    expect(logs).toHaveLength(3);
+    expect(logs.filter((log) => log.includes('removed .pgbak-tmp-killed: temp folder of a run that is gone'))).toHaveLength(1);
   });
 
   it('writes the other archives when pg_dump of one database is killed', async () => {

@@ -1,6 +1,7 @@
 // One SQL view of every object a dump can decorate with COMMENT, OWNER and
 // GRANT, with the columns of DecoratedObject (acl-objects.ts).
-import { decoratedKindsBranches } from './decorated-kinds-query.js';
+import { decoratedKindsBranches, type ViewBranch } from './decorated-kinds-query.js';
+import { mayHold, type CatalogPresence } from './presence.js';
 import { catalogOid, isNotExtensionMember, isNotInternalPart, isUserSchema } from './fn-sql.js';
 
 const pgClass = catalogOid('pg_class');
@@ -13,22 +14,32 @@ const pgType = catalogOid('pg_type');
  * row types, trigger clones on partitions, views' `_RETURN` rules, internal
  * triggers — are left out.
  */
-export const decoratedObjectsCte = `objects AS (
-  SELECT 'SCHEMA'::pg_catalog.text AS kind, ${catalogOid('pg_namespace')} AS classid, n.oid AS objid,
+export function decoratedObjectsCte(present?: CatalogPresence): string {
+  const branches = [...coreBranches, ...decoratedKindsBranches].filter((branch) => branch.needs === undefined || mayHold(present, branch.needs));
+  return `objects AS (\n  ${branches.map((branch) => branch.sql).join('\n  UNION ALL\n  ')}\n)`;
+}
+
+// The first branch names the columns; it is always there.
+const coreBranches: ViewBranch[] = [
+  {
+    sql: `SELECT 'SCHEMA'::pg_catalog.text AS kind, ${catalogOid('pg_namespace')} AS classid, n.oid AS objid,
          NULL::pg_catalog.text AS schema, n.nspname::pg_catalog.text AS name, NULL::pg_catalog.text AS args,
          NULL::pg_catalog.text AS parent, NULL::pg_catalog.oid AS parent_classid, NULL::pg_catalog.oid AS parent_objid,
          NULL::pg_catalog.oid AS constraint_objid, pg_catalog.pg_get_userbyid(n.nspowner)::pg_catalog.text AS owner,
          n.nspacl::pg_catalog.text[] AS acl, pg_catalog.acldefault('n', n.nspowner)::pg_catalog.text[] AS base,
          false AS identity_sequence, NULL::pg_catalog.text AS grant_args, NULL::pg_catalog.text AS parent_schema
   FROM pg_catalog.pg_namespace n
-  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_namespace', 'n.oid')}
-  UNION ALL
-  SELECT 'EXTENSION', ${catalogOid('pg_extension')}, x.oid, n.nspname, x.extname, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, NULL, NULL
+  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_namespace', 'n.oid')}`,
+  },
+  {
+    needs: ['pg_extension'],
+    sql: `SELECT 'EXTENSION', ${catalogOid('pg_extension')}, x.oid, n.nspname, x.extname, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
   -- As pg_dump: extensions made by initdb (plpgsql) are part of every database, never dumped.
-  WHERE x.oid >= 16384
-  UNION ALL
-  SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
+  WHERE x.oid >= 16384`,
+  },
+  {
+    sql: `SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
            WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'c' THEN 'COMPOSITE' WHEN 'i' THEN 'INDEX' WHEN 'I' THEN 'INDEX' ELSE 'TABLE' END,
          ${pgClass}, c.oid, n.nspname, c.relname, NULL,
          -- An index's table; a serial or identity sequence's table (same schema), which decides
@@ -51,23 +62,31 @@ export const decoratedObjectsCte = `objects AS (
   LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
   LEFT JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c', 'i', 'I') AND ${isUserSchema('n.nspname')}
-    AND ${isNotExtensionMember('pg_class', 'c.oid')} AND (t.oid IS NULL OR ${isNotExtensionMember('pg_class', 't.oid')})
-  UNION ALL
-  SELECT CASE WHEN t.typtype = 'd' THEN 'DOMAIN' ELSE 'TYPE' END, ${pgType}, t.oid, n.nspname, t.typname,
+    AND ${isNotExtensionMember('pg_class', 'c.oid')} AND (t.oid IS NULL OR ${isNotExtensionMember('pg_class', 't.oid')})`,
+  },
+  {
+    needs: ['pg_type'],
+    sql: `SELECT CASE WHEN t.typtype = 'd' THEN 'DOMAIN' ELSE 'TYPE' END, ${pgType}, t.oid, n.nspname, t.typname,
          NULL, NULL, NULL, NULL, NULL, pg_catalog.pg_get_userbyid(t.typowner),
          t.typacl::pg_catalog.text[], pg_catalog.acldefault('T', t.typowner)::pg_catalog.text[], false, NULL, NULL
   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-  WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r')
+  -- The schema test again, on pg_type itself: the server checks it per row before the subqueries below,
+  -- which it would otherwise run for every built-in type (most of what this view cost on a small database).
+  WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r') AND t.typnamespace <> 'pg_catalog'::pg_catalog.regnamespace
     AND (t.typtype <> 'c' OR (SELECT r.relkind FROM pg_catalog.pg_class r WHERE r.oid = t.typrelid) = 'c')
     AND NOT EXISTS (SELECT FROM pg_catalog.pg_type e WHERE e.oid = t.typelem AND e.typarray = t.oid)
-    AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_type', 't.oid')}
-  UNION ALL
-  SELECT 'COLLATION', ${catalogOid('pg_collation')}, co.oid, n.nspname, co.collname, NULL, NULL, NULL, NULL, NULL,
+    AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_type', 't.oid')}`,
+  },
+  {
+    needs: ['pg_collation'],
+    sql: `SELECT 'COLLATION', ${catalogOid('pg_collation')}, co.oid, n.nspname, co.collname, NULL, NULL, NULL, NULL, NULL,
          pg_catalog.pg_get_userbyid(co.collowner), NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
-  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_collation', 'co.oid')}
-  UNION ALL
-  SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END,
+  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_collation', 'co.oid')}`,
+  },
+  {
+    needs: ['pg_proc'],
+    sql: `SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END,
          ${catalogOid('pg_proc')}, p.oid, n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid),
          NULL, NULL, NULL, NULL, pg_catalog.pg_get_userbyid(p.proowner),
          p.proacl::pg_catalog.text[], pg_catalog.acldefault('f', p.proowner)::pg_catalog.text[], false,
@@ -75,9 +94,10 @@ export const decoratedObjectsCte = `objects AS (
          CASE WHEN p.prokind = 'a' THEN COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format_type(a.t, NULL), ', ' ORDER BY a.i)
            FROM pg_catalog.unnest(p.proargtypes) WITH ORDINALITY AS a(t, i)), '') END, NULL
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_proc', 'p.oid')} AND ${isNotInternalPart('pg_proc', 'p.oid')}
-  UNION ALL
-  SELECT CASE WHEN con.contypid <> 0 THEN 'DOMAIN CONSTRAINT' ELSE 'CONSTRAINT' END,
+  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_proc', 'p.oid')} AND ${isNotInternalPart('pg_proc', 'p.oid')}`,
+  },
+  {
+    sql: `SELECT CASE WHEN con.contypid <> 0 THEN 'DOMAIN CONSTRAINT' ELSE 'CONSTRAINT' END,
          ${catalogOid('pg_constraint')}, con.oid, n.nspname, con.conname, NULL,
          COALESCE(r.relname, ty.typname), CASE WHEN con.contypid <> 0 THEN ${pgType} ELSE ${pgClass} END,
          CASE WHEN con.contypid <> 0 THEN con.contypid ELSE con.conrelid END, NULL, NULL, NULL, NULL, false, NULL, NULL
@@ -86,33 +106,42 @@ export const decoratedObjectsCte = `objects AS (
   LEFT JOIN pg_catalog.pg_class r ON r.oid = con.conrelid
   LEFT JOIN pg_catalog.pg_type ty ON ty.oid = con.contypid
   WHERE (con.conrelid <> 0 OR con.contypid <> 0) AND ${isUserSchema('n.nspname')}
-    AND ${isNotExtensionMember('pg_class', 'con.conrelid')} AND ${isNotExtensionMember('pg_type', 'con.contypid')}
-  UNION ALL
-  SELECT 'TRIGGER', ${catalogOid('pg_trigger')}, tg.oid, n.nspname, tg.tgname, NULL, r.relname, ${pgClass}, r.oid,
+    AND ${isNotExtensionMember('pg_class', 'con.conrelid')} AND ${isNotExtensionMember('pg_type', 'con.contypid')}`,
+  },
+  {
+    needs: ['pg_trigger'],
+    sql: `SELECT 'TRIGGER', ${catalogOid('pg_trigger')}, tg.oid, n.nspname, tg.tgname, NULL, r.relname, ${pgClass}, r.oid,
          NULL, NULL, NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_trigger tg
   JOIN pg_catalog.pg_class r ON r.oid = tg.tgrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
   WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ${isUserSchema('n.nspname')}
-    AND ${isNotExtensionMember('pg_class', 'r.oid')}
-  UNION ALL
-  SELECT 'POLICY', ${catalogOid('pg_policy')}, pol.oid, n.nspname, pol.polname, NULL, r.relname, ${pgClass}, r.oid,
+    AND ${isNotExtensionMember('pg_class', 'r.oid')}`,
+  },
+  {
+    needs: ['pg_policy'],
+    sql: `SELECT 'POLICY', ${catalogOid('pg_policy')}, pol.oid, n.nspname, pol.polname, NULL, r.relname, ${pgClass}, r.oid,
          NULL, NULL, NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_policy pol
   JOIN pg_catalog.pg_class r ON r.oid = pol.polrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
-  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_class', 'r.oid')}
-  UNION ALL
-  SELECT 'RULE', ${catalogOid('pg_rewrite')}, rw.oid, n.nspname, rw.rulename, NULL, r.relname, ${pgClass}, r.oid,
+  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_class', 'r.oid')}`,
+  },
+  {
+    needs: ['pg_rewrite'],
+    sql: `SELECT 'RULE', ${catalogOid('pg_rewrite')}, rw.oid, n.nspname, rw.rulename, NULL, r.relname, ${pgClass}, r.oid,
          NULL, NULL, NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_rewrite rw
   JOIN pg_catalog.pg_class r ON r.oid = rw.ev_class
   JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
-  WHERE rw.rulename <> '_RETURN' AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_class', 'r.oid')}
-  UNION ALL
-  SELECT 'LARGE OBJECT', ${catalogOid('pg_largeobject')}, lo.oid, NULL, lo.oid::pg_catalog.text, NULL, NULL, NULL, NULL,
+  WHERE rw.rulename <> '_RETURN' AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_class', 'r.oid')}`,
+  },
+  {
+    needs: ['pg_largeobject_metadata'],
+    sql: `SELECT 'LARGE OBJECT', ${catalogOid('pg_largeobject')}, lo.oid, NULL, lo.oid::pg_catalog.text, NULL, NULL, NULL, NULL,
          NULL, pg_catalog.pg_get_userbyid(lo.lomowner),
          lo.lomacl::pg_catalog.text[], pg_catalog.acldefault('L', lo.lomowner)::pg_catalog.text[], false, NULL, NULL
-  FROM pg_catalog.pg_largeobject_metadata lo
-${decoratedKindsBranches}
-)`;
+  FROM pg_catalog.pg_largeobject_metadata lo`,
+  },
+];
+

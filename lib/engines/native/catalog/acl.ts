@@ -49,7 +49,7 @@ export const readAcls: CatalogReader = async (client: QueryClient, options) => {
   if (options.noPrivileges) return [];
   const entries: TocEntry[] = [];
   // Objects with privileges of their own, and relations with column privileges.
-  const rows: AclRow[] = (await readDecorations(client))
+  const rows: AclRow[] = (await readDecorations(client, options.present))
     .filter((row) => row.acl !== null || (row.columns !== null && row.kind !== 'INDEX'))
     .map((row) => ({ ...decoratedObject(row), columns: row.columns }));
   for (const row of rows) {

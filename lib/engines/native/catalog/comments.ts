@@ -37,7 +37,7 @@ function commentRows(objects: readonly DecorationRow[]): CommentRow[] {
 
 /** COMMENT ON … IS … for each commented object in the dump. */
 export const readComments: CatalogReader = async (client: QueryClient, options) => {
-  const rows = commentRows(await readDecorations(client));
+  const rows = commentRows(await readDecorations(client, options.present));
   const entries: TocEntry[] = [];
   for (const row of rows) {
     if (!isDecoratedObjectIncluded(row, options)) continue;

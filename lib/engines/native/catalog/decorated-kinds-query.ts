@@ -11,6 +11,7 @@ import { dumpedTransform, transformName } from './transforms.js';
 import { currentDatabaseSubscription, sessionIsSuperuser } from './subscriptions.js';
 import { dumpedOperatorClass, dumpedOperatorFamily } from './operator-classes.js';
 import { catalogOid, isNotExtensionMember, isNotInternalPart, isUserSchema } from './fn-sql.js';
+import type { PresenceKey } from './presence.js';
 
 // FirstNormalObjectId: objects below it were made by initdb and exist in every database.
 const FIRST_NORMAL_OID = 16384;
@@ -105,5 +106,29 @@ const servers = `SELECT 'SERVER', ${catalogOid('pg_foreign_server')}, s.oid, NUL
          pg_catalog.acldefault('S', s.srvowner)::pg_catalog.text[], false, NULL, NULL
   FROM pg_catalog.pg_foreign_server s WHERE ${dumpedServer}`;
 
-/** `UNION ALL` and the branches above, to follow the view's last branch. */
-export const decoratedKindsBranches = [statistics, languages, casts, ...textSearch, operators, operatorFamilies, operatorClasses, accessMethods, wrappers, servers, conversions, transforms, publications, subscriptions].map((branch) => `  UNION ALL\n  ${branch}`).join('\n');
+/** One branch of the decorated-objects view, left out when none of the catalogs it `needs` holds anything. */
+export interface ViewBranch {
+  needs?: readonly PresenceKey[];
+  sql: string;
+}
+
+/** The branches above, to follow the view's own. */
+export const decoratedKindsBranches: readonly ViewBranch[] = [
+  { needs: ['pg_statistic_ext'], sql: statistics },
+  { needs: ['pg_language'], sql: languages },
+  { needs: ['pg_cast'], sql: casts },
+  { needs: ['pg_ts_parser'], sql: textSearch[0]! },
+  { needs: ['pg_ts_template'], sql: textSearch[1]! },
+  { needs: ['pg_ts_dict'], sql: textSearch[2]! },
+  { needs: ['pg_ts_config'], sql: textSearch[3]! },
+  { needs: ['pg_operator'], sql: operators },
+  { needs: ['pg_opfamily'], sql: operatorFamilies },
+  { needs: ['pg_opclass'], sql: operatorClasses },
+  { needs: ['pg_am'], sql: accessMethods },
+  { needs: ['pg_foreign_data_wrapper'], sql: wrappers },
+  { needs: ['pg_foreign_server'], sql: servers },
+  { needs: ['pg_conversion'], sql: conversions },
+  { needs: ['pg_transform'], sql: transforms },
+  { needs: ['pg_publication'], sql: publications },
+  { needs: ['pg_subscription'], sql: subscriptions },
+];

@@ -5,6 +5,7 @@
 // database's catalog cost.
 import type { QueryClient } from '../../../db/client.js';
 import { decoratedObjectsCte, type DecoratedObject } from './acl-objects.js';
+import type { CatalogPresence } from './presence.js';
 
 /** A comment on the object (objsubid 0) or on one of its columns. */
 export interface CommentPart {
@@ -43,7 +44,7 @@ export interface DecorationRow extends DecoratedObject {
 
 const pgClass = "'pg_catalog.pg_class'::pg_catalog.regclass";
 
-const decorationsQuery = `WITH ${decoratedObjectsCte}
+const decorationsQuery = (present: CatalogPresence | undefined) => `WITH ${decoratedObjectsCte(present)}
 SELECT o.*,
   (SELECT pg_catalog.json_agg(pg_catalog.json_build_object('objsubid', d.objsubid, 'column', a.attname, 'description', d.description) ORDER BY d.objsubid)
      FROM pg_catalog.pg_description d
@@ -65,9 +66,12 @@ SELECT o.*,
 FROM objects o
 ORDER BY o.kind, o.schema, o.parent, o.name, o.args`;
 
-/** Every decorated object with its comments, labels and column privileges. */
-export async function readDecorations(client: QueryClient): Promise<DecorationRow[]> {
-  const { rows } = await client.query<DecorationRow>(decorationsQuery);
+/**
+ * Every decorated object with its comments, labels and column privileges. The
+ * readers of one catalog read pass the same `present` (ReadOptions): one query text, asked once.
+ */
+export async function readDecorations(client: QueryClient, present?: CatalogPresence): Promise<DecorationRow[]> {
+  const { rows } = await client.query<DecorationRow>(decorationsQuery(present));
   return rows;
 }
 

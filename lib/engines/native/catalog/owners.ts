@@ -50,7 +50,7 @@ const alterKeyword: Partial<Record<DecoratedKind, string>> = {
 /** ALTER … OWNER TO for each owned object in the dump; nothing with noOwner. */
 export const readOwners: CatalogReader = async (client: QueryClient, options) => {
   if (options.noOwner) return [];
-  const rows = (await readDecorations(client)).filter((row) => row.owner !== null).map(decoratedObject);
+  const rows = (await readDecorations(client, options.present)).filter((row) => row.owner !== null).map(decoratedObject);
   const entries: TocEntry[] = [];
   for (const row of rows) {
     if (!isDecoratedObjectIncluded(row, options)) continue;

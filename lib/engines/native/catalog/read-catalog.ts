@@ -10,16 +10,20 @@ import { readDependencies } from '../dependencies.js';
 import { orderEntries } from '../order.js';
 import { configureDumpSession } from '../session-setup.js';
 import type { CatalogReader, ReadOptions, TocEntry } from '../toc.js';
-import { catalogReaders } from './readers.js';
+import { mayHold, readCatalogPresence } from './presence.js';
+import { catalogReaders, readerCatalogs } from './readers.js';
 
 /** Runs every reader in the caller's snapshot; a failure names the reader (compare's inspector reads the same way). */
 export async function readCatalog(client: QueryClient, readers: readonly CatalogReader[], readOptions: ReadOptions, logger?: PgbakLogger): Promise<TocEntry[]> {
   const entries: TocEntry[] = [];
   // Readers that ask the same query (the decorated objects) get one answer per read.
   const shared = sharingClient(client);
+  const options = { ...readOptions, present: readOptions.present ?? (await readPresence(shared)) };
   for (const reader of readers) {
+    const catalogs = readerCatalogs.get(reader);
+    if (catalogs && !mayHold(options.present, catalogs)) continue;
     try {
-      entries.push(...(await reader(shared, readOptions)));
+      entries.push(...(await reader(shared, options)));
     } catch (error) {
       if (isPgbakError(error)) throw error;
       const name = reader.name || 'a catalog reader';
@@ -29,6 +33,14 @@ export async function readCatalog(client: QueryClient, readers: readonly Catalog
   }
   logger?.verbose(`native dump: ${entries.length} catalog entries`);
   return entries;
+}
+
+async function readPresence(client: QueryClient) {
+  try {
+    return await readCatalogPresence(client);
+  } catch (error) {
+    throw describePgError(error, 'reading the catalog (which catalogs hold objects): ');
+  }
 }
 
 /** What the readers are told; the server's major version is found by `inspectCatalog` itself. */

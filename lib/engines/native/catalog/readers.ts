@@ -1,4 +1,5 @@
 import type { CatalogReader } from '../toc.js';
+import type { PresenceKey } from './presence.js';
 import { readCollations } from './collations.js';
 import { readConstraints } from './constraints.js';
 import { readExtensions } from './extensions.js';
@@ -80,3 +81,39 @@ export const catalogReaders: CatalogReader[] = [
   readExtensionMemberAcls,
   readSecurityLabels,
 ];
+
+/**
+ * Readers that select only from these catalogs' own objects (user schemas, or made
+ * after initdb): when none of the catalogs holds anything (readCatalogPresence),
+ * the reader would return nothing and is not run. Readers not named here always run.
+ */
+export const readerCatalogs: ReadonlyMap<CatalogReader, readonly PresenceKey[]> = new Map<CatalogReader, readonly PresenceKey[]>([
+  [readExtensions, ['pg_extension']],
+  [readTypes, ['pg_type']],
+  [readBaseTypes, ['pg_type']],
+  [readViews, ['views']],
+  [readPartitions, ['partitions']],
+  [readRowSecurity, ['row_security']],
+  [readCollations, ['pg_collation']],
+  [readFunctions, ['pg_proc']],
+  [readAggregates, ['pg_proc']],
+  [readTriggers, ['pg_trigger']],
+  [readRules, ['pg_rewrite']],
+  [readPolicies, ['pg_policy']],
+  [readLargeObjects, ['pg_largeobject_metadata']],
+  [readStatistics, ['pg_statistic_ext']],
+  [readEventTriggers, ['pg_event_trigger']],
+  [readCasts, ['pg_cast']],
+  [readLanguages, ['pg_language']],
+  [readTextSearchParsers, ['pg_ts_parser', 'pg_ts_template']],
+  [readTextSearch, ['pg_ts_dict', 'pg_ts_config']],
+  [readOperators, ['pg_operator']],
+  [readOperatorFamilies, ['pg_opfamily']],
+  [readOperatorClasses, ['pg_opclass']],
+  [readAccessMethods, ['pg_am']],
+  [readForeignData, ['pg_foreign_data_wrapper', 'pg_foreign_server']],
+  [readConversions, ['pg_conversion']],
+  [readTransforms, ['pg_transform']],
+  [readPublications, ['pg_publication']],
+  [readSubscriptions, ['pg_subscription']],
+]);

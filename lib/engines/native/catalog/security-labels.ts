@@ -32,7 +32,7 @@ export function securityLabelSql(provider: string, target: string, label: string
 }
 
 export const readSecurityLabels: CatalogReader = async (client: QueryClient, options) => {
-  const rows = labelRows(await readDecorations(client));
+  const rows = labelRows(await readDecorations(client, options.present));
   const entries: TocEntry[] = [];
   // The previous label of each object: its labels keep the catalog's order (pg_dump's).
   const previous = new Map<string, string>();
