@@ -1,7 +1,7 @@
 // `pgbak run` writing to S3 storage (a real s3rver on loopback) and to a local folder
 // at once: the object is the complete, readable zip; a failed run leaves no zip (its log only).
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
@@ -327,7 +327,7 @@ describe('pgbak run to S3 storage', () => {
   it('the CLI bundle leaves the AWS SDK out: a run without S3 storage does not load it', async () => {
     const bundle = await readFile(path.join(repoRoot, 'dist/cli.cjs'), 'utf8');
     expect(bundle).not.toContain('@aws-sdk/');
-    expect(bundle).toContain('require("./s3.cjs")');
+    expect(bundle).toContain('require("./s3-load.cjs")');
     // No import() at all: code compiled from V8's code cache could not run it (lib/cli/compile-cache.ts).
     expect(bundle).not.toMatch(/\bimport\(/);
   });
@@ -336,5 +336,34 @@ describe('pgbak run to S3 storage', () => {
     const bundle = await readFile(path.join(repoRoot, 'dist/s3.cjs'), 'utf8');
     expect(bundle).not.toMatch(/from\s*["']@(aws-sdk|smithy)\//);
     expect(bundle).toContain('CreateMultipartUploadCommand');
+    // It is compiled from V8's code cache (dist/s3-load.cjs), which cannot run an import():
+    // the SDK's instance-metadata credentials (import("node:http")) would fail on Node 20.
+    expect(bundle).not.toMatch(/[^\w.$]import\(/);
+    const loader = await readFile(path.join(repoRoot, 'dist/s3-load.cjs'), 'utf8');
+    expect(loader).not.toContain('@aws-sdk/');
+    expect(loader).toContain('s3.cjs');
+  });
+
+  it('a run to S3 compiles the S3 bundle from V8\'s code cache: written by the first run, read by the next, and both upload', async () => {
+    const cache = await dirs.make();
+    const state = await dirs.make();
+    // The test setup turns the cache off for every process (tests/support/temp-guard-setup.js): on again here (an undefined variable is not passed on).
+    const env = { ...s3Env({ XDG_CACHE_HOME: cache }), NODE_DISABLE_COMPILE_CACHE: undefined as unknown as string };
+    const run = () => runCli(['run', 'full', '--storage', `s3://${BUCKET}/code-cache/`, '--output-dir', state, '--quiet'], { env, cwd: state });
+    const cached = async () => (await readdir(path.join(cache, 'pgbak', 'node-compile-cache'))).filter((name) => name.startsWith('s3.cjs-'));
+    const first = await run();
+    expect(first.stderr).toBe('');
+    expect(first.exitCode).toBe(0);
+    const [file, ...more] = await cached();
+    expect(more).toEqual([]);
+    expect(file).toMatch(/^s3\.cjs-[0-9a-f]{8}-v[\d.]+-\w+-[0-9a-f]{8}\.v8$/);
+    const written = await stat(path.join(cache, 'pgbak', 'node-compile-cache', file!));
+    const second = await run();
+    expect(second.stderr).toBe('');
+    expect(second.exitCode).toBe(0);
+    // Read, not written again (the cache is written only when there was none that fit).
+    expect(await cached()).toEqual([file]);
+    expect((await stat(path.join(cache, 'pgbak', 'node-compile-cache', file!))).mtimeMs).toBe(written.mtimeMs);
+    expect((await keysUnder('code-cache/')).filter((key) => key.endsWith('.zip'))).toHaveLength(2);
   });
 });
