@@ -5,6 +5,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { execa } from 'execa';
 import { openZip, parseManifest } from '../../../lib/archive/index.js';
 import { repoRoot, runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
@@ -294,6 +295,47 @@ describe('pgbak run to S3 storage', () => {
       expect(summary.bytes).toBeGreaterThan(partSize);
       const keys = await keysUnder('sized/');
       expect(await text(keys.find((key) => key.endsWith('.sha256'))!)).toMatch(new RegExp(`^${summary.sha256}  `));
+    } finally {
+      await proxy.stop();
+      await big.drop();
+    }
+  });
+
+  it('over HTTPS, a run uploads its parts as UNSIGNED-PAYLOAD (no second sha256 of every byte), and the object lands byte-exact', async () => {
+    const big = await createTestDatabase(cluster, 's3https');
+    const work = await dirs.make();
+    // A certificate for 127.0.0.1 that the run trusts through NODE_EXTRA_CA_CERTS, as an operator would a private CA.
+    const [key, cert] = [path.join(work, 'key.pem'), path.join(work, 'cert.pem')];
+    await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    const proxy = await startFaultProxy(s3.endpoint, [], { tls: { key: await readFile(key, 'utf8'), cert: await readFile(cert, 'utf8') } });
+    try {
+      expect(proxy.endpoint).toMatch(/^https:/);
+      // ~7 MB that no compression shrinks: two parts of 5 MiB.
+      await query(
+        cluster,
+        big.name,
+        `CREATE TABLE blobs (id int PRIMARY KEY, data bytea);
+         INSERT INTO blobs SELECT g, (SELECT decode(string_agg(md5(random()::text || g || h), ''), 'hex') FROM generate_series(1, 1024) h) FROM generate_series(1, 450) g;`,
+      );
+      await writeFile(path.join(work, 'tls.yaml'), `storage:\n  - s3: { bucket: ${BUCKET}, prefix: tls/, partSize: 5MiB }\nsteps:\n  - kind: full\n`);
+      const result = await runCli(['run', path.join(work, 'tls.yaml'), '--json'], {
+        env: { ...s3Env({ AWS_ENDPOINT_URL_S3: proxy.endpoint, NODE_EXTRA_CA_CERTS: cert }), PGDATABASE: big.name },
+        cwd: work,
+      });
+      expect(result.stderr).not.toMatch(/error/i);
+      expect(result.exitCode).toBe(0);
+      const uploads = proxy.log.filter((entry) => entry.method === 'PUT');
+      expect(uploads.filter((entry) => /[?&]partNumber=/.test(entry.url)).length).toBeGreaterThanOrEqual(2);
+      // Every part, the .sha256 and the run log: unsigned payloads over TLS, the header itself signed.
+      for (const entry of uploads) {
+        expect(entry.headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
+        expect(entry.headers.authorization).toMatch(/SignedHeaders=[^,]*x-amz-content-sha256/);
+      }
+      const summary = JSON.parse(result.stdout) as { sha256: string; bytes: number };
+      const zip = (await keysUnder('tls/')).find((name) => name.endsWith('.zip'))!;
+      const bytes = await download(zip, path.join(work, 'downloaded.zip'));
+      expect(bytes.length).toBe(summary.bytes);
+      expect(sha256Of(bytes)).toBe(summary.sha256);
     } finally {
       await proxy.stop();
       await big.drop();
