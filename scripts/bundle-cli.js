@@ -96,15 +96,15 @@ await build({
     },
     {
       // S3 storage is imported lazily (await import()) and loads the AWS SDK: it stays out of
-      // the bundle and is loaded from its own bundle beside it (below), only by a run that
-      // reaches a bucket.
+      // the bundle and is loaded from its own bundle beside it (below), through its loader
+      // (dist/s3-load.cjs: V8's code cache), only by a run that reaches a bucket.
       name: 'lazy-s3',
       setup(b) {
         // Whoever imports it (run/run-files.ts as ../storage/s3/index.js, storage/open-source.ts as ./s3/index.js).
         b.onResolve({ filter: /s3\/index\.js$/ }, (args) => {
           const target = path.resolve(args.resolveDir, args.path);
           if (!target.endsWith(path.join('storage', 's3', 'index.js'))) return undefined;
-          return { path: './s3.cjs', external: true };
+          return { path: './s3-load.cjs', external: true };
         });
       },
     },
@@ -125,8 +125,24 @@ await build({
   format: 'cjs',
   sourcemap: true,
   charset: 'ascii',
+  // Compiled from V8's code cache (dist/s3-load.cjs, below), like the CLI bundle: no import()
+  // (the SDK's instance-metadata credentials import node:http so), a require() instead.
+  supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__pgbakBundleUrl' },
   banner: { js: "const __pgbakBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+});
+
+// What the CLI requires for S3 storage: dist/s3.cjs through V8's code cache (the shim says why).
+await build({
+  entryPoints: ['scripts/shims/s3-load.cjs'],
+  outfile: 'dist/s3-load.cjs',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  charset: 'ascii',
+  // Only the loader and lib/cli/compile-cache.ts: dist/s3.cjs is read as a file, never bundled.
   logLevel: 'warning',
 });
 

@@ -45,6 +45,7 @@
 // (`fault: 'lose-answer'`: a request that took effect, its answer lost).
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { Transform } from 'node:stream';
@@ -191,6 +192,8 @@ export interface FaultProxyOptions {
   store?: S3TestServer;
   /** Changes the headers of a forwarded answer (a store that reports another size). */
   answerHeaders?: (req: IncomingMessage, headers: OutgoingHttpHeaders) => OutgoingHttpHeaders;
+  /** Serve HTTPS with this key and certificate (PEM) instead of HTTP: an endpoint as real stores have, in front of s3rver's plain HTTP. */
+  tls?: { key: string; cert: string };
 }
 
 /** An HTTP proxy on 127.0.0.1 that forwards to `target` except for requests a rule answers with an S3 error. */
@@ -200,7 +203,7 @@ export async function startFaultProxy(target: string, rules: FaultRule[], option
   // Its own agent, so that stop() can close the connections it keeps to the server.
   const agent = new Agent({ keepAlive: false });
   const remaining = rules.map((rule) => rule.times);
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     const index = rules.findIndex((rule, i) => remaining[i]! > 0 && rule.match(req));
     if (index >= 0) {
       remaining[index]!--;
@@ -215,7 +218,8 @@ export async function startFaultProxy(target: string, rules: FaultRule[], option
     const forward = () => forwardTo(req, res);
     if (delay > 0) setTimeout(forward, delay);
     else forward();
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer(options.tls, serve) : createServer(serve);
 
   const injectFault = (rule: FaultRule, req: IncomingMessage, res: ServerResponse) => {
     const entry: FaultLogEntry = { method: req.method!, url: req.url!, status: rule.fault ? 0 : (rule.status ?? 500), injected: true, bytes: 0, headers: req.headers, ...withUploadId(req.url!) };
@@ -340,7 +344,7 @@ export async function startFaultProxy(target: string, rules: FaultRule[], option
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     log,
     stop: async () => {
       server.closeAllConnections();

@@ -50,7 +50,7 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
  * of times: a hung or failing store fails the run, never hangs it.
  */
 export function createS3Client(options: S3ClientOptions): S3Client {
-  return new S3Client({
+  const client = new S3Client({
     region: options.region,
     ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
     forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
@@ -66,6 +66,34 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  sendUploadsUnsignedOverHttps(client);
+  return client;
+}
+
+/** The commands whose bodies are the archive's bytes (its parts, a small archive, a checksum file, a record). */
+const UPLOADS = new Set(['PutObjectCommand', 'UploadPartCommand']);
+
+/**
+ * Over HTTPS, an upload's body is sent as UNSIGNED-PAYLOAD: Signature V4 otherwise hashes
+ * every body (sha256, `x-amz-content-sha256`) to sign it — a second sha256 of every byte of
+ * the archive, beside the one the sink computes for `<key>.sha256` (about 0.6 CPU-s per GiB;
+ * BENCHMARKS.md, s3cpu). TLS already keeps the bytes from being changed on the way, the
+ * size is checked after the upload, and the headers stay signed. S3 and the compatible
+ * stores accept it over HTTPS; AWS's Java SDK (AWS4UnsignedPayloadSigner) and botocore do
+ * the same. Over plain HTTP the payload stays signed: nothing else protects it there.
+ */
+function sendUploadsUnsignedOverHttps(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = args.request as { protocol?: string; headers?: Record<string, string> };
+      if (request.protocol === 'https:' && request.headers && UPLOADS.has(context.commandName ?? '')) {
+        request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      }
+      return next(args);
+    },
+    // After the request is serialized for its endpoint (the protocol is known), before it is signed.
+    { step: 'build', name: 'pgbakUnsignedPayloadOverHttps' },
+  );
 }
 
 /**

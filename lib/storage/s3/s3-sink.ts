@@ -19,7 +19,7 @@ import { PgbakError, toPgbakError } from '../../errors.js';
 // index would load a second copy of the logger with it.
 import { formatBytes } from '../../log/format-bytes.js';
 import type { CommittedArchive } from '../sink.js';
-import { s3Failed } from './s3-error.js';
+import { describeS3Error, s3Failed } from './s3-error.js';
 import { putSmallObject } from './s3-objects.js';
 import { SinkLifecycle } from '../sink-lifecycle.js';
 
@@ -81,9 +81,10 @@ const MAX_PARTS = 10_000;
  * (so that none lands after it) and sends AbortMultipartUpload for an upload begun.
  *
  * The bytes are hashed (sha256) on their way to the upload. Once the object is complete,
- * its size is checked (HeadObject) and `<key>.sha256` is written beside it, a sha256sum
+ * its size is checked (HeadObject) while `<key>.sha256` is written beside it, a sha256sum
  * line: S3 cannot add metadata to an object after a streamed upload without copying it.
- * When either fails the object is deleted: a copy the store changed is no backup.
+ * When either fails the object is deleted, and the checksum file with it: a copy the
+ * store changed is no backup.
  */
 export class S3Sink extends SinkLifecycle {
   readonly location: string;
@@ -187,12 +188,11 @@ export class S3Sink extends SinkLifecycle {
     this.options.signal?.removeEventListener('abort', this.onSignal);
     this.releaseBuffers();
     const sha256 = this.hash.digest('hex');
-    try {
-      await this.checkStoredSize();
-      await this.writeChecksumFile(sha256);
-    } catch (error) {
-      throw await this.removeObject(toPgbakError(error));
-    }
+    // The size check and the checksum file at once: one round trip of the run's finish, not two.
+    // When either fails, the object goes, and the checksum file with it.
+    const checks = await Promise.allSettled([this.checkStoredSize(), this.writeChecksumFile(sha256)]);
+    const failed = checks.find((check) => check.status === 'rejected');
+    if (failed) throw await this.removeObject(toPgbakError(failed.reason), checks[1].status === 'fulfilled');
     return { location: this.location, bytes: this.bytes, sha256 };
   }
 
@@ -380,20 +380,25 @@ export class S3Sink extends SinkLifecycle {
   }
 
   /**
-   * After a failed check of a completed object: deletes it (and a checksum file written
-   * before the failure would be stale, but none is: it is written last), and says so.
+   * After a failed check of a completed object: deletes it and its checksum file (written
+   * beside the check, or perhaps written by a PutObject whose answer was lost), and says so.
+   * `checksumWritten`: whether the checksum file is known to be there (a failure to delete
+   * it is then worth saying).
    */
-  private async removeObject(error: PgbakError): Promise<PgbakError> {
+  private async removeObject(error: PgbakError, checksumWritten: boolean): Promise<PgbakError> {
     const { client, bucket, key } = this.options;
     this.state = 'aborted';
     let deleted = true;
     let fate = 'the object was deleted';
-    try {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-    } catch (deleteError) {
+    const [object, checksum] = await Promise.allSettled([
+      client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })),
+      client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${key}.sha256` })),
+    ]);
+    if (object.status === 'rejected') {
       deleted = false;
-      fate = `deleting the object failed too (${s3Failed('delete', this.location, deleteError).message}): delete it by hand`;
+      fate = `deleting the object failed too (${s3Failed('delete', this.location, object.reason).message}): delete it by hand`;
     }
+    if (checksum.status === 'rejected' && checksumWritten) fate += `; ${this.location}.sha256 is left (${describeS3Error(checksum.reason).code}): delete it by hand`;
     const failure = new PgbakError(error.code, `${error.message}; ${fate}`, { hint: error.hint, cause: error });
     // Nothing is left to discard: an abort() after this resolves, or reports an object left behind.
     this.discarding = deleted ? Promise.resolve() : Promise.reject(failure);

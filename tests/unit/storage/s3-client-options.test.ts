@@ -1,5 +1,7 @@
 // The S3 client's settings come from the command's loaded environment (the env file
 // included), not from process.env where the AWS SDK would look for some of them.
+import { createHash } from 'node:crypto';
+import { HeadObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { createS3Client, s3ClientOptionsFromEnv } from '../../../lib/storage/s3/index.js';
 
 describe('s3ClientOptionsFromEnv', () => {
@@ -48,5 +50,52 @@ describe('createS3Client', () => {
     } finally {
       client.destroy();
     }
+  });
+});
+
+describe('payload signing', () => {
+  // The requests as they would go out, signed, without a network: a middleware right after
+  // the signer records each and answers it.
+  function recording(endpoint: string): { client: ReturnType<typeof createS3Client>; sent: Array<{ command: string; headers: Record<string, string> }> } {
+    const client = createS3Client({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 });
+    const sent: Array<{ command: string; headers: Record<string, string> }> = [];
+    client.middlewareStack.addRelativeTo(
+      ((_next: unknown, context: { commandName?: string }) => async (args: { request: { headers: Record<string, string> } }) => {
+        sent.push({ command: context.commandName ?? '', headers: { ...args.request.headers } });
+        return { response: { statusCode: 200, headers: {} }, output: { $metadata: {}, ETag: '"e"' } };
+      }) as never,
+      { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'record' },
+    );
+    return { client, sent };
+  }
+  const body = Buffer.from('the bytes of a part');
+  const bodySha256 = createHash('sha256').update(body).digest('hex');
+  const send = async (client: ReturnType<typeof createS3Client>) => {
+    await client.send(new UploadPartCommand({ Bucket: 'b', Key: 'k.zip', UploadId: 'u', PartNumber: 1, Body: body, ContentLength: body.length }));
+    await client.send(new PutObjectCommand({ Bucket: 'b', Key: 'k.zip.sha256', Body: 'x  k.zip\n' }));
+    await client.send(new HeadObjectCommand({ Bucket: 'b', Key: 'k.zip' }));
+    client.destroy();
+  };
+
+  it('over HTTPS, uploads go as UNSIGNED-PAYLOAD (no second sha256 of every byte), the header itself signed', async () => {
+    const { client, sent } = recording('https://s3.example.test');
+    await send(client);
+    expect(sent.map(({ command, headers }) => [command, headers['x-amz-content-sha256']])).toEqual([
+      ['UploadPartCommand', 'UNSIGNED-PAYLOAD'],
+      ['PutObjectCommand', 'UNSIGNED-PAYLOAD'],
+      // Requests without a body are as the SDK signs them.
+      ['HeadObjectCommand', createHash('sha256').update('').digest('hex')],
+    ]);
+    for (const { headers } of sent) expect(headers['authorization']).toMatch(/SignedHeaders=[^,]*x-amz-content-sha256/);
+  });
+
+  it('over plain HTTP, every body is signed with its sha256', async () => {
+    const { client, sent } = recording('http://127.0.0.1:9');
+    await send(client);
+    expect(sent.map(({ command, headers }) => [command, headers['x-amz-content-sha256']])).toEqual([
+      ['UploadPartCommand', bodySha256],
+      ['PutObjectCommand', createHash('sha256').update('x  k.zip\n').digest('hex')],
+      ['HeadObjectCommand', createHash('sha256').update('').digest('hex')],
+    ]);
   });
 });
