@@ -8,8 +8,9 @@
 'use strict';
 
 const { join } = require('node:path');
-const { loadBundle } = require('../../lib/cli/compile-cache.ts');
+const { cacheVariant, loadBundle } = require('../../lib/cli/compile-cache.ts');
 
-const bundle = loadBundle(join(__dirname, 's3.cjs'), { env: process.env });
+// One cache per command, as the CLI bundle's: a run and a restore compile different parts of the SDK.
+const bundle = loadBundle(join(__dirname, 's3.cjs'), { env: process.env, variant: cacheVariant(process.argv.slice(2)) });
 process.once('exit', () => bundle.persist());
 module.exports = bundle.exports;

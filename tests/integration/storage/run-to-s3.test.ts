@@ -398,7 +398,7 @@ describe('pgbak run to S3 storage', () => {
     expect(first.exitCode).toBe(0);
     const [file, ...more] = await cached();
     expect(more).toEqual([]);
-    expect(file).toMatch(/^s3\.cjs-[0-9a-f]{8}-v[\d.]+-\w+-[0-9a-f]{8}\.v8$/);
+    expect(file).toMatch(/^s3\.cjs-[0-9a-f]{8}-v[\d.]+-\w+-[0-9a-f]{8}-run\.v8$/);
     const written = await stat(path.join(cache, 'pgbak', 'node-compile-cache', file!));
     const second = await run();
     expect(second.stderr).toBe('');
