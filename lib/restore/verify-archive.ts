@@ -541,7 +541,7 @@ export function groupSteps(steps: readonly ManifestStep[]): ManifestStep[][] {
 }
 
 function toItem(step: ManifestStep, scratch: string): RestoreItem {
-  return { step: step.name, database: step.database, format: step.format, input: inputOf(step), target: scratch, dumpVersion: step.tool.version };
+  return { step: step.name, database: step.database, format: step.format, input: inputOf(step), target: scratch, dumpVersion: step.tool.version, kind: step.kind };
 }
 
 function describeTool(tool: ToolInfo): string {
