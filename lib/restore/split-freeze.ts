@@ -1,5 +1,6 @@
-// A table's rows in a split native dump, loaded in a transaction of their own, go
-// into the table emptied by TRUNCATE in that transaction and are copied FREEZE.
+// A table's rows in a split native dump, loaded in a transaction (their own, or with
+// --jobs 1 the restore's one), go into the table emptied by TRUNCATE in that transaction
+// and are copied FREEZE.
 // pg_restore -j does the TRUNCATE for the tables it created (restore_toc_entry in
 // pg_backup_archiver.c); FREEZE is pgbak's:
 // - with wal_level = minimal the server writes no WAL for the rows (the file is synced

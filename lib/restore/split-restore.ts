@@ -57,7 +57,7 @@ interface Work {
   transaction: boolean;
   /** A table's rows, checked against the manifest while they load (see split-part-check.ts). */
   check?: PartCheck;
-  /** A table this restore created: in a transaction of its own, its rows are copied FREEZE into it emptied (split-freeze.ts). */
+  /** A table this restore created: its rows are copied FREEZE into it, emptied in the same transaction (split-freeze.ts). */
   freeze?: boolean;
 }
 
@@ -124,7 +124,8 @@ export async function restoreSplit(item: RestoreItem, reader: ZipReader, connect
           stopOnError: true,
           signal: stop.signal,
           ...(work.check ? { onStatement: work.check.onStatement } : {}),
-          ...(work.freeze && transaction === 'own' ? { prepareCopy: frozenCopy(client) } : {}),
+          // Not without a transaction: TRUNCATE and COPY FREEZE must share one.
+          ...(work.freeze && transaction !== 'none' ? { prepareCopy: frozenCopy(client) } : {}),
         });
       } catch (caught) {
         if (stop.signal.aborted && ctx.signal.aborted) throw interrupted(label);

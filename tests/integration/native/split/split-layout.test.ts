@@ -90,9 +90,9 @@ describeWithTools('native split layout on PostgreSQL 15', () => {
     expect(compare.exitCode).toBe(0);
   });
 
-  it('loads the rows of the tables it created frozen under --jobs 2 (COPY FREEZE into the table emptied in the same transaction)', async () => {
-    const name = target('frozen');
-    const restore = await runCli(['restore', split.archive, '--target', name, '--create', '--jobs', '2'], { env: pgEnv(cluster, 'postgres') });
+  it.each([1, 2])('loads the rows of the tables it created frozen under --jobs %i (COPY FREEZE into the table emptied in the same transaction)', async (jobs) => {
+    const name = target(`frozen${jobs}`);
+    const restore = await runCli(['restore', split.archive, '--target', name, '--create', '--jobs', String(jobs)], { env: pgEnv(cluster, 'postgres') });
     expect(restore.exitCode).toBe(0);
     expect(await snapshotDatabase(cluster, name)).toEqual(await snapshotDatabase(cluster, source.name));
     expect(await frozenPages(cluster, name, 'public.split_parent')).toEqual({ pages: expect.any(Number), frozen: true });
