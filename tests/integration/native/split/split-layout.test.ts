@@ -98,6 +98,17 @@ describeWithTools('native split layout on PostgreSQL 15', () => {
     expect(await frozenPages(cluster, name, 'public.split_parent')).toEqual({ pages: expect.any(Number), frozen: true });
   });
 
+  it('copies FREEZE where transactions default to repeatable read too (COPY FREEZE tolerates the transaction snapshot)', async () => {
+    const name = target('repeatable');
+    await query(cluster, 'postgres', `CREATE DATABASE "${name}"`);
+    await query(cluster, 'postgres', `ALTER DATABASE "${name}" SET default_transaction_isolation = 'repeatable read'`);
+    const restore = await runCli(['restore', split.archive, '--target', name, '--jobs', '2'], { env: pgEnv(cluster, 'postgres') });
+    expect(restore.stderr).not.toContain('pgbak: error');
+    expect(restore.exitCode).toBe(0);
+    expect(await snapshotDatabase(cluster, name)).toEqual(await snapshotDatabase(cluster, source.name));
+    expect(await frozenPages(cluster, name, 'public.split_parent')).toEqual({ pages: expect.any(Number), frozen: true });
+  });
+
   it('verifies like any other backup, in parallel with --jobs', async () => {
     const verify = await runCli(['verify', split.archive, '--json', '--jobs', '2'], { env: pgEnv(cluster, 'postgres') });
     expect(verify.stderr).not.toContain('pgbak: error');
