@@ -8,9 +8,11 @@
 // restore needs a seekable file); the bare run's dump is extracted beforehand.
 // Client CPU-s is the measured process's own CPU time and its children's (pg_restore's
 // workers), not the server's: on a loaded machine the figure other processes blur least.
+// Server CPU-s is the PostgreSQL server's over the run (the backends that served it, and
+// the background processes: WAL writer, checkpointer…), read from /proc.
 // Prints a Markdown report (also .bench/restore-report.md) for BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -57,10 +59,11 @@ try {
   say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; PostgreSQL 15 (embedded), ${bin}/pg_restore`);
   say(`Dump: pgbench scale ${scale}, custom format, ${(dumpBytes / 2 ** 20).toFixed(0)} MiB. Median of ${reps} runs, the order swapped each time, a CHECKPOINT before each, each restored database dropped at once, autovacuum off.`);
   say('pgbak\'s time includes the sha256 check of the archive (split: the schema before, each table\'s rows while they load) and, for custom, extracting the dump to a private temp dir; the bare run reads an already extracted file.');
-  say('Client CPU-s: the measured process and the children it waited for (pg_restore\'s workers), not the server; median.');
+  say('Client CPU-s: the measured process and the children it waited for (pg_restore\'s workers), not the server; server CPU-s: the PostgreSQL server\'s processes over the run (backends, WAL writer, checkpointer…); medians.');
   say();
-  say('| case | bare createdb + pg_restore -j 2 | pgbak restore --create --jobs 2 | pgbak / bare | client CPU-s bare / pgbak | pgbak peak RSS | load before → after |');
-  say('|---|---|---|---|---|---|---|');
+  say('| case | bare createdb + pg_restore -j 2 | pgbak restore --create --jobs 2 | pgbak / bare | client CPU-s bare / pgbak | server CPU-s bare / pgbak | pgbak peak RSS | load before → after |');
+  say('|---|---|---|---|---|---|---|---|');
+  const postmaster = postmasterPid();
   // A restore leaves hundreds of MB of dirty buffers; whichever ran next would pay
   // for flushing them. A CHECKPOINT before each measured run, and the order
   // swapped every repetition, give both the same start.
@@ -69,18 +72,24 @@ try {
     const bare = [];
     const bareCpu = [];
     const wrapped = [];
+    const bareServer = [];
+    const wrappedServer = [];
     const load = loadavg()[0].toFixed(1);
     const runBare = async (i) => {
       checkpoint();
+      const server = serverCpuSeconds(postmaster);
       const created = await measure(tool('createdb'), [`b${i}`], { env });
       const restored = await measure(tool('pg_restore'), ['-j', '2', '-d', `b${i}`, dump], { env });
+      bareServer.push(serverCpuSeconds(postmaster) - server);
       bare.push(created.seconds + restored.seconds);
       bareCpu.push(created.processCpuSeconds + restored.processCpuSeconds);
       run(tool('dropdb'), [`b${i}`]);
     };
     const runPgbak = async (i) => {
       checkpoint();
+      const server = serverCpuSeconds(postmaster);
       wrapped.push(await measure(process.execPath, [pgbakBin, 'restore', pgbakArchive, '--target', `r${i}`, '--create', '--jobs', '2', '--quiet'], { env: { ...env, PGBAK_TMPDIR: work } }));
+      wrappedServer.push(serverCpuSeconds(postmaster) - server);
       run(tool('dropdb'), [`r${i}`]);
     };
     for (let i = 0; i < reps; i++) {
@@ -95,7 +104,8 @@ try {
     const b = median(bare);
     const w = median(wrapped.map((r) => r.seconds));
     const cpu = `${median(bareCpu).toFixed(2)} / ${median(wrapped.map((r) => r.processCpuSeconds)).toFixed(2)}`;
-    say(`| ${label}, scale ${scale} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${cpu} | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB | ${load} → ${loadavg()[0].toFixed(1)} |`);
+    const serverCpu = `${median(bareServer).toFixed(2)} / ${median(wrappedServer).toFixed(2)}`;
+    say(`| ${label}, scale ${scale} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${cpu} | ${serverCpu} | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB | ${load} → ${loadavg()[0].toFixed(1)} |`);
     say(`<!-- ${label}: bare ${bare.map((x) => x.toFixed(2)).join(' ')}; pgbak ${wrapped.map((r) => r.seconds.toFixed(2)).join(' ')} -->`);
   };
   if (cases.includes('custom')) await compare('custom', archive);
@@ -119,6 +129,35 @@ try {
 function run(file, args) {
   const result = spawnSync(file, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
   if (result.status !== 0) throw new Error(`${file} ${args.join(' ')} failed`);
+}
+
+// The postmaster: the parent of a backend (a connection's pg_backend_pid()).
+function postmasterPid() {
+  const result = spawnSync(tool('psql'), ['-X', '-A', '-t', '-c', 'SELECT pg_backend_pid()', 'postgres'], { env, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
+  return Number(procStat(Number(result.stdout.trim()))[1]);
+}
+
+// CPU seconds the server has used: the postmaster's own, its exited children's (the
+// backends of finished connections; it reaps them) and its running children's.
+function serverCpuSeconds(postmaster) {
+  const ticks = (fields, from, to) => fields.slice(from, to).reduce((sum, field) => sum + Number(field), 0);
+  let total = ticks(procStat(postmaster), 11, 15);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = procStat(Number(entry));
+      if (Number(fields[1]) === postmaster) total += ticks(fields, 11, 13);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total / 100;
+}
+
+// /proc/<pid>/stat from field 3 (state) on: [0] state, [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime.
+function procStat(pid) {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
 }
 
 function tool(name) {

@@ -29,8 +29,12 @@ const DEFAULT_MAX_TEXT = 16 * 1024 * 1024;
  * Bytes zlib hands out at a time when inflating an entry. yauzl's inflater uses zlib's
  * default of 16 KiB: every chunk is a round trip to libuv's thread pool, which for a
  * 500 MB entry of COPY text was 1.0 CPU-s of a 0.3 CPU-s inflate (measured at 256 KiB).
+ * 1 MiB halves what 256 KiB cost again (pgbench's 488 MB: 0.24 CPU-s instead of 0.40;
+ * BENCHMARKS.md, restorej), and every stage after it (sha256, the splitter, COPY's
+ * messages and socket writes) handles a quarter of the chunks. A stream holds a few
+ * chunks at most: some MiB per entry open.
  */
-const INFLATE_CHUNK = 256 * 1024;
+const INFLATE_CHUNK = 1024 * 1024;
 
 /** Read access to a finished archive. Close it when done: it holds a file descriptor. */
 export class ZipReader {

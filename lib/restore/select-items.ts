@@ -63,6 +63,7 @@ function toItem(step: ManifestStep, target: string): RestoreItem {
     input: inputOf(step),
     target,
     dumpVersion: step.tool.version,
+    kind: step.kind,
     engine: step.engine,
     ...(step.databaseDefinition ? { databaseDefinition: step.databaseDefinition } : {}),
   };

@@ -99,6 +99,12 @@ export function tampered(path: string, name: string, reason: string): PgbakError
   });
 }
 
+/** The table a table part's `COPY … FROM stdin;` loads, as the native engine writes it; null for any other statement. */
+export function copyTarget(sql: string): { schema: string; table: string } | null {
+  const copy = copyStatement.exec(sql);
+  return copy ? { schema: unquote(copy[1]!), table: unquote(copy[2]!) } : null;
+}
+
 function unquote(quoted: string): string {
   return quoted.replace(/""/g, '"');
 }

@@ -13,6 +13,7 @@ import { PgbakError } from '../errors.js';
 import type { NativeLoaderFlags } from './native-loader-glue.js';
 import type { ToolContext, ToolOutcome } from './run-tool.js';
 import { checkedWhileLoading, PartCheck } from './split-part-check.js';
+import { frozenCopy } from './split-freeze.js';
 import { SplitSchedule, type ScheduleUnit } from './split-schedule.js';
 import { splitSql } from '../sql/script/index.js';
 import type { RestoreCommand, RestoreItem, SplitInputPart } from './types.js';
@@ -56,6 +57,8 @@ interface Work {
   transaction: boolean;
   /** A table's rows, checked against the manifest while they load (see split-part-check.ts). */
   check?: PartCheck;
+  /** A table this restore created: its rows are copied FREEZE into it, emptied in the same transaction (split-freeze.ts). */
+  freeze?: boolean;
 }
 
 /**
@@ -83,13 +86,15 @@ export async function restoreSplit(item: RestoreItem, reader: ZipReader, connect
   const text = (sql: string) => async () => once(sql);
   const dataParts = named('data');
   const settings = await statementsOf(prelude);
+  // The pre-data part creates the tables, but for a data-only dump (tables that were there before).
+  const createdHere = item.kind !== undefined && item.kind !== 'data-only';
   const dataWork = (part: SplitInputPart): Work => {
     if (part.table === undefined || !checkedWhileLoading(part)) {
       // Large object contents come in their own transactions, one per object (a single one could exhaust the lock table).
       return { what: `sequence values and large objects (${part.name})`, source: stream(part.name), transaction: false };
     }
     const check = new PartCheck(reader, { name: part.name, sha256: part.sha256, bytes: part.bytes }, part.table, settings);
-    return { what: `table ${part.table} (${part.name})`, source: () => check.open(), transaction: true, check };
+    return { what: `table ${part.table} (${part.name})`, source: () => check.open(), transaction: true, check, freeze: createdHere };
   };
   const itemWork = (i: number): Work => ({ what: `${toc.items[i]!.id} (${postPart.name})`, source: text(slice(toc.items[i]!.range)), transaction: true });
   const lastItems = toc.items.map((_, i) => i).filter((i) => toc.items[i]!.phase !== 'post-data');
@@ -119,6 +124,8 @@ export async function restoreSplit(item: RestoreItem, reader: ZipReader, connect
           stopOnError: true,
           signal: stop.signal,
           ...(work.check ? { onStatement: work.check.onStatement } : {}),
+          // Not without a transaction: TRUNCATE and COPY FREEZE must share one.
+          ...(work.freeze && transaction !== 'none' ? { prepareCopy: frozenCopy(client) } : {}),
         });
       } catch (caught) {
         if (stop.signal.aborted && ctx.signal.aborted) throw interrupted(label);

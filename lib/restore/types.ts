@@ -2,7 +2,7 @@ import type { DecryptionKeys } from '../crypto/age/index.js';
 import type { ConnectionFlags } from '../config/resolve-connection.js';
 import type { Env } from '../config/env-file.js';
 import type { PgbakLogger } from '../log/index.js';
-import type { DumpFormat, ManifestDatabaseDefinition } from '../archive/index.js';
+import type { DumpFormat, ManifestDatabaseDefinition, ManifestStep } from '../archive/index.js';
 import type { Authenticity } from './authenticity.js';
 
 /** What `restoreArchive` accepts; the CLI fills it from flags. */
@@ -82,6 +82,8 @@ export interface RestoreItem {
   target: string;
   /** pg_dump version that wrote it (pg_restore must be at least as new). */
   dumpVersion: string;
+  /** The step's kind (absent in items made by hand): a data-only dump's tables are not created by the restore. */
+  kind?: ManifestStep['kind'];
   /** What wrote it (absent: pg_dump, in items made by hand). */
   engine?: 'pg_dump' | 'native';
   /** The dumped database itself (native engine, whole-database steps): what --create gives the target. */

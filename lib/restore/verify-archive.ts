@@ -1,7 +1,8 @@
 import type { DecryptionKeys } from '../crypto/age/index.js';
 import { stat } from 'node:fs/promises';
 import { withSslPasswordFiles } from '../config/ssl-password-file.js';
-import type { ManifestStep } from '../archive/index.js';
+import type { ManifestDatabaseDefinition, ManifestStep } from '../archive/index.js';
+import type { DatabaseSqlOptions } from '../engines/native/index.js';
 import type { Connection } from '../config/connection-types.js';
 import type { Env } from '../config/env-file.js';
 import { loadCommandConfig, type CommandConfig } from '../config/run-config.js';
@@ -95,7 +96,22 @@ export interface VerifiedDatabase {
   database: string;
   steps: string[];
   scratch: string;
+  /** The scratch database's encoding and locales, as the server made it (see createScratch). */
+  scratchDefinition: ScratchDefinition;
   checks: StepChecks[];
+}
+
+/** How the scratch database was created. */
+export interface ScratchDefinition {
+  encoding: string;
+  collate: string;
+  ctype: string;
+  /**
+   * `dumped`: with the dumped database's encoding, locale provider and locales (native
+   * backups record them); `server default`: from template0 with the server's defaults —
+   * the backup records no definition, or the server cannot make one like it (the log says why).
+   */
+  createdAs: 'dumped' | 'server default';
 }
 
 /** The verdict (`--json` prints it); also what `<zip>.verified.json` records. */
@@ -249,7 +265,8 @@ async function verifyOpened(
     for (const plan of plans) {
       if (signal.aborted) throw new PgbakError('INTERRUPTED', 'verify interrupted; the scratch databases were dropped');
       try {
-        const result = await verifyGroup(plan, items, { tools, scripts }, reader, connection, env, { jobs: options.jobs, loader: options.loader }, logger, signal);
+        const create = { serverMajor: server.version.major, sourceMajor: manifest.source.serverVersion.major };
+        const result = await verifyGroup(plan, items, { tools, scripts }, reader, connection, env, { jobs: options.jobs, loader: options.loader, create }, logger, signal);
         databases.push(result.database);
         mismatches.push(...result.mismatches);
       } catch (error) {
@@ -400,21 +417,27 @@ async function verifyGroup(
   reader: Parameters<typeof restoreItem>[1],
   connection: Connection,
   env: Env,
-  { jobs, loader }: { jobs: number | undefined; loader: RestoreLoader | undefined },
+  { jobs, loader, create }: { jobs: number | undefined; loader: RestoreLoader | undefined; create: ScratchOptions },
   logger: PgbakLogger,
   signal: AbortSignal,
 ): Promise<{ database: VerifiedDatabase; mismatches: Mismatch[] }> {
   const { steps, scratch } = plan;
   const database = steps[0]!.database!;
+  const dumped = steps.find((s) => s.databaseDefinition)?.databaseDefinition ?? null;
   let created = false;
+  let scratchDefinition: ScratchDefinition | undefined;
   try {
-    await withClient(connection, connection.database, async (client) => {
-      await createScratch(client, scratch, connection.user);
+    scratchDefinition = await withClient(connection, connection.database, async (client) => {
+      const createdAs = await createScratch(client, scratch, connection.user, dumped, create, (why) => {
+        logger.warn(`${database}: the scratch database cannot be created as the dumped one was (${describeLocale(dumped!)}): ${why}; verifying in one with the server's defaults (restore --create on this server would fail the same way)`);
+      });
       created = true;
+      return { ...(await readScratchLocale(client, scratch)), createdAs };
     });
+    if (scratchDefinition.createdAs === 'dumped') logger.info(`${database}: scratch database ${scratch} created as the dumped one was (${describeLocale(dumped!)})`);
     const mine = items.filter((i) => i.target === scratch);
     logger.info(`${database}: restoring ${mine.map((i) => `${i.step} with ${describeTool(tools.get(i)!)}`).join(' + ')} into scratch database ${scratch}`);
-    const dumped = new Map<string, SequenceValues>();
+    const sequencesDumped = new Map<string, SequenceValues>();
     for (const item of mine) {
       // Owners and grants may name roles the verifying server lacks; they are not what is compared.
       // A split native dump is loaded in parallel as restore --jobs does.
@@ -422,17 +445,17 @@ async function verifyGroup(
       const tool = tools.get(item)!;
       await restoreItem(item, reader, tool, connection, flags, env, { logger, signal }, scripts.get(item));
       const step = steps.find((s) => s.name === item.step)!;
-      dumped.set(item.step, await readDumpedSequences(step, item, reader, item.format === 'plain' ? null : tool, env, { logger, signal }));
+      sequencesDumped.set(item.step, await readDumpedSequences(step, item, reader, item.format === 'plain' ? null : tool, env, { logger, signal }));
     }
     if (signal.aborted) throw new PgbakError('INTERRUPTED', 'verify interrupted; the scratch databases were dropped');
     const countLargeObjects = steps.some((s) => s.largeObjects !== null);
     const facts = await withClient(connection, scratch, (client) =>
       readDataFacts(client, { filter: createScopeFilter(null), mode: 'exact', countLargeObjects }),
     );
-    const compared = steps.map((step) => compareFacts(step, facts, dumped.get(step.name) ?? {}));
+    const compared = steps.map((step) => compareFacts(step, facts, sequencesDumped.get(step.name) ?? {}));
     const mismatches = compared.flatMap((c) => c.mismatches);
     for (const m of mismatches) logger.warn(`${m.database}: ${m.check} of ${m.object}: expected ${m.expected}, found ${m.found}`);
-    return { database: { database, steps: steps.map((s) => s.name), scratch, checks: compared.map((c) => c.checks) }, mismatches };
+    return { database: { database, steps: steps.map((s) => s.name), scratch, scratchDefinition, checks: compared.map((c) => c.checks) }, mismatches };
   } finally {
     if (created) {
       // A fresh connection: the one that created it may be gone, and FORCE ends a killed tool's session.
@@ -444,19 +467,60 @@ async function verifyGroup(
   }
 }
 
+type ScratchOptions = Pick<DatabaseSqlOptions, 'serverMajor' | 'sourceMajor'>;
+
 // Creating the scratch database is the first thing verify asks of the server: a
 // role that may not is a configuration to fix (exit 2), not a failed backup.
-async function createScratch(client: QueryClient, scratch: string, user: string): Promise<void> {
+// With the dumped database's definition (native backups), the scratch database gets
+// its encoding, locale provider and locales, so that a LATIN1 or C-collation database
+// is verified as restore --create would make it (template0; neither owner, tablespace
+// nor properties: not what verify compares). A server that cannot (a locale or ICU it
+// lacks, an encoding the locale does not allow) gets `fallBack(why)` and the server's defaults.
+async function createScratch(
+  client: QueryClient,
+  scratch: string,
+  user: string,
+  dumped: ManifestDatabaseDefinition | null,
+  options: ScratchOptions,
+  fallBack: (why: string) => void,
+): Promise<ScratchDefinition['createdAs']> {
+  const refused = (error: unknown) => isPgbakError(error) && (error.cause as { code?: string } | undefined)?.code === '42501';
   try {
+    if (dumped !== null) {
+      try {
+        await createDatabase(client, scratch, { definition: { ...dumped, tablespace: null }, options: { ...options, noOwner: true, noPrivileges: true } });
+        return 'dumped';
+      } catch (error) {
+        // A locale, provider, encoding or option the server lacks or refuses (classes 22, 42, 0A);
+        // not a missing privilege, not a lost connection: those are not the definition's doing.
+        const code = (error as { cause?: { code?: unknown } }).cause?.code;
+        if (!isPgbakError(error) || refused(error) || typeof code !== 'string' || !/^(22|42|0A)[0-9A-Z]{3}$/.test(code)) throw error;
+        fallBack(error.message);
+      }
+    }
     await createDatabase(client, scratch);
+    return 'server default';
   } catch (error) {
-    if (!isPgbakError(error) || (error.cause as { code?: string } | undefined)?.code !== '42501') throw error;
-    throw new PgbakError('SERVER_ERROR', `cannot create the scratch database: ${error.message}`, {
+    if (!refused(error)) throw error;
+    throw new PgbakError('SERVER_ERROR', `cannot create the scratch database: ${(error as Error).message}`, {
       hint: `verify restores into a scratch database it creates and drops: give the role CREATEDB (ALTER ROLE ${quoteIdent(user)} CREATEDB), or verify on another server (--server, --user)`,
       cause: error,
       exitCode: ExitCode.usage,
     });
   }
+}
+
+async function readScratchLocale(client: QueryClient, scratch: string): Promise<Omit<ScratchDefinition, 'createdAs'>> {
+  const { rows } = await client.query<Omit<ScratchDefinition, 'createdAs'>>(
+    'SELECT pg_catalog.pg_encoding_to_char(encoding) AS encoding, datcollate::text AS collate, datctype::text AS ctype FROM pg_catalog.pg_database WHERE datname = $1',
+    [scratch],
+  );
+  return rows[0]!;
+}
+
+function describeLocale(d: ManifestDatabaseDefinition): string {
+  const locale = d.locale === null ? (d.collate === d.ctype ? d.collate : `${d.collate}/${d.ctype}`) : `${d.localeProvider} ${d.locale}`;
+  return `${d.encoding}, ${locale}`;
 }
 
 /**
@@ -477,7 +541,7 @@ export function groupSteps(steps: readonly ManifestStep[]): ManifestStep[][] {
 }
 
 function toItem(step: ManifestStep, scratch: string): RestoreItem {
-  return { step: step.name, database: step.database, format: step.format, input: inputOf(step), target: scratch, dumpVersion: step.tool.version };
+  return { step: step.name, database: step.database, format: step.format, input: inputOf(step), target: scratch, dumpVersion: step.tool.version, kind: step.kind };
 }
 
 function describeTool(tool: ToolInfo): string {

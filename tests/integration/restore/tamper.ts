@@ -53,3 +53,25 @@ export function dropCopyRows(sql: string, table: string, count: number): string 
   lines.splice(start + 1, count);
   return lines.join('\n');
 }
+
+/** Copies `archive` with its manifest changed by `edit` (every other entry as it is). */
+export async function rewriteManifest(archive: string, edit: (manifest: Manifest) => void): Promise<string> {
+  const reader = await openZip(archive);
+  const out = join(await makeTempDir('pgbak-tamper-'), 'rewritten.zip');
+  const zip = await ZipWriter.create(await LocalFileSink.open(out));
+  try {
+    const manifest: Manifest = parseManifest(await reader.readText(MANIFEST_ENTRY));
+    edit(manifest);
+    for (const entry of reader.entries()) {
+      if (entry.name !== MANIFEST_ENTRY) await zip.addStream(entry.name, await reader.openStream(entry.name), { compress: entry.compressed });
+    }
+    await zip.addBuffer(MANIFEST_ENTRY, serializeManifest(manifest), { compress: true });
+    await zip.finish();
+    return out;
+  } catch (error) {
+    await zip.abort();
+    throw error;
+  } finally {
+    reader.close();
+  }
+}

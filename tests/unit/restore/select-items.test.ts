@@ -7,7 +7,7 @@ describe('selectItems', () => {
   it('chooses every database entry by default and leaves the globals out', () => {
     const items = selectItems(manifest([step({ name: 'database' }), globalsStep()]), base);
     expect(items).toEqual([
-      { step: 'database', database: 'app', format: 'custom', input: { type: 'entry', name: 'database/app.dump', gunzip: false }, target: 'app', dumpVersion: '15.18', engine: 'pg_dump' },
+      { step: 'database', database: 'app', format: 'custom', input: { type: 'entry', name: 'database/app.dump', gunzip: false }, target: 'app', dumpVersion: '15.18', kind: 'full', engine: 'pg_dump' },
     ]);
   });
 

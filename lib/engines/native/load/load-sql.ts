@@ -40,6 +40,12 @@ export interface LoadSqlOptions {
    */
   stopOnError?: boolean;
   onStatement?: (event: LoadEvent) => void;
+  /**
+   * Runs before each `COPY … FROM stdin` (after onStatement), on the same client and in
+   * the load's transaction; what it returns is the COPY statement run instead (a caller
+   * may add options the script does not hold, such as FREEZE).
+   */
+  prepareCopy?: (sql: string) => Promise<string>;
   /** With `stopOnError: false`: each error as it happens. */
   onError?: (error: PgbakError) => void;
   /** Aborting cancels the running statement (see `cancel`) and rolls back. */
@@ -119,7 +125,9 @@ export async function loadSql(options: LoadSqlOptions): Promise<LoadSqlResult> {
       try {
         if (item.type === 'copy') {
           options.onStatement?.({ type: 'copy', line: item.line, sql: item.sql, skipped: false });
-          const copy = client.query(copyFrom(item.sql));
+          const prepare = options.prepareCopy;
+          const sql = prepare ? await run(() => prepare(item.sql)) : item.sql;
+          const copy = client.query(copyFrom(sql));
           copying = copy;
           try {
             await run(() => pipeline(item.data, copy));

@@ -20,6 +20,14 @@ async function schemaOf(cluster: ClusterInfo, database: string): Promise<string>
   return String(result.stdout).replace(/^\\(un)?restrict .*$/gm, '');
 }
 
+/** Whether every page of a table holding rows is all-frozen in the visibility map (COPY FREEZE sets it; a plain COPY does not). */
+async function frozenPages(cluster: ClusterInfo, database: string, table: string): Promise<{ pages: number; frozen: boolean }> {
+  await query(cluster, database, 'CREATE EXTENSION IF NOT EXISTS pg_visibility');
+  const [row] = await query<{ pages: number; frozen: boolean }>(cluster, database, 'SELECT count(*)::int AS pages, bool_and(all_frozen) AS frozen FROM pg_visibility_map($1::regclass)', [table]);
+  expect(row!.pages).toBeGreaterThan(0);
+  return row!;
+}
+
 describeWithTools('native split layout on PostgreSQL 15', () => {
   const cluster = getCluster(15);
   const resources = trackTestResources(cluster);
@@ -80,6 +88,25 @@ describeWithTools('native split layout on PostgreSQL 15', () => {
     expect(await schemaOf(cluster, fromSplit)).toBe(await schemaOf(cluster, source.name));
     const compare = await runCli(['compare', '--s-db', source.name, '--t-db', fromSplit], { env });
     expect(compare.exitCode).toBe(0);
+  });
+
+  it.each([1, 2])('loads the rows of the tables it created frozen under --jobs %i (COPY FREEZE into the table emptied in the same transaction)', async (jobs) => {
+    const name = target(`frozen${jobs}`);
+    const restore = await runCli(['restore', split.archive, '--target', name, '--create', '--jobs', String(jobs)], { env: pgEnv(cluster, 'postgres') });
+    expect(restore.exitCode).toBe(0);
+    expect(await snapshotDatabase(cluster, name)).toEqual(await snapshotDatabase(cluster, source.name));
+    expect(await frozenPages(cluster, name, 'public.split_parent')).toEqual({ pages: expect.any(Number), frozen: true });
+  });
+
+  it('copies FREEZE where transactions default to repeatable read too (COPY FREEZE tolerates the transaction snapshot)', async () => {
+    const name = target('repeatable');
+    await query(cluster, 'postgres', `CREATE DATABASE "${name}"`);
+    await query(cluster, 'postgres', `ALTER DATABASE "${name}" SET default_transaction_isolation = 'repeatable read'`);
+    const restore = await runCli(['restore', split.archive, '--target', name, '--jobs', '2'], { env: pgEnv(cluster, 'postgres') });
+    expect(restore.stderr).not.toContain('pgbak: error');
+    expect(restore.exitCode).toBe(0);
+    expect(await snapshotDatabase(cluster, name)).toEqual(await snapshotDatabase(cluster, source.name));
+    expect(await frozenPages(cluster, name, 'public.split_parent')).toEqual({ pages: expect.any(Number), frozen: true });
   });
 
   it('verifies like any other backup, in parallel with --jobs', async () => {
@@ -249,6 +276,8 @@ describeWithTools('native split layout on PostgreSQL 15', () => {
     const views = await query<{ sql: string }>(cluster, name, "SELECT format('REFRESH MATERIALIZED VIEW %I.%I', schemaname, matviewname) AS sql FROM pg_matviews");
     for (const view of views) await query(cluster, name, view.sql);
     expect(await snapshotDatabase(cluster, name)).toEqual(await snapshotDatabase(cluster, source.name));
+    // Tables that were there before are neither emptied nor copied FREEZE: their rows load as written.
+    expect(await frozenPages(cluster, name, 'public.split_parent')).toEqual({ pages: expect.any(Number), frozen: false });
   });
 
   it('restores a single-file native dump with --jobs serially, saying so', async () => {
