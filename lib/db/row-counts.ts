@@ -134,6 +134,8 @@ function classify(tables: TableRow[], mode: RowCountMode, warnings: string[]) {
 // count(*) of each table in the caller's transaction. One statement per batch keeps round trips low on databases with many tables.
 async function countExactly(client: QueryClient, readable: readonly TableName[]): Promise<Record<string, number>> {
   const result: Record<string, number> = {};
+  if (readable.length === 0) return result;
+  const restoreJit = await withoutJit(client);
   for (let i = 0; i < readable.length; i += batchSize) {
     const batch = readable.slice(i, i + batchSize);
     const sql = batch
@@ -145,7 +147,25 @@ async function countExactly(client: QueryClient, readable: readonly TableName[])
       result[displayName(table.schema, table.name)] = Number(row.n);
     }
   }
+  await restoreJit();
   return result;
+}
+
+// A batch of count(*)s whose planned cost passes jit_above_cost is JIT-compiled on a server
+// built with LLVM (most packaged ones): six functions per table, 1,200 per batch — on
+// PostgreSQL 15, 200 tables of 30,000 rows took seconds of compilation for a second of
+// counting, and past jit_optimize_above_cost tens of seconds (BENCHMARKS.md, helper
+// scale50). A scan gains nothing from it. Switched off for the counts only (SET LOCAL, then
+// back); a failure in between is undone by the caller's ROLLBACK TO SAVEPOINT.
+async function withoutJit(client: QueryClient): Promise<() => Promise<void>> {
+  // NULL before PostgreSQL 11 (no JIT): nothing to switch.
+  const { rows } = await client.query<{ jit: string | null }>("SELECT pg_catalog.current_setting('jit', true) AS jit");
+  const jit = rows[0]?.jit ?? null;
+  if (jit === null || jit === 'off') return async () => undefined;
+  await client.query("SELECT pg_catalog.set_config('jit', 'off', true)");
+  return async () => {
+    await client.query("SELECT pg_catalog.set_config('jit', $1, true)", [jit]);
+  };
 }
 
 // Sequences outside system schemas and extensions, with the table owning them

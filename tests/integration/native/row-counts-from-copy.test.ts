@@ -159,3 +159,30 @@ describe('completing deferred row counts (the library)', () => {
     });
   });
 });
+
+describe('counting with count(*)', () => {
+  it('switches JIT off for the counts only (a batch of count(*)s over big tables is JIT-compiled for seconds) and back after', async () => {
+    await withClient(cluster, db.name, async (client) => {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      try {
+        await client.query('SET LOCAL jit = on');
+        const seen: string[] = [];
+        const watching = {
+          async query(text: string, values?: unknown[]) {
+            if (text.includes('count(*)') && !text.includes('pg_largeobject')) {
+              const { rows } = await client.query<{ jit: string }>("SELECT current_setting('jit') AS jit");
+              seen.push(rows[0]!.jit);
+            }
+            return client.query(text, values);
+          },
+        } as unknown as Parameters<typeof readDataFacts>[0];
+        const facts = await readDataFacts(watching, { filter: createScopeFilter(null), mode: 'exact', countLargeObjects: true });
+        expect(facts.rowCounts!.tables['public.big']).toBe(30000);
+        expect(seen).toEqual(['off']);
+        expect((await client.query<{ jit: string }>("SELECT current_setting('jit') AS jit")).rows[0]!.jit).toBe('on');
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    });
+  });
+});
