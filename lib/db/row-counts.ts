@@ -11,6 +11,17 @@ export interface DataFacts {
   warnings: string[];
   /** How many tables have their rows in the dump (whatever the row-count mode); absent when not read. */
   dumpedTables?: number;
+  /**
+   * Readable tables whose exact count was left for {@link completeRowCounts} (`deferExact`):
+   * absent once every count is in.
+   */
+  uncounted?: TableName[];
+}
+
+/** A table, by schema and name. */
+export interface TableName {
+  schema: string;
+  name: string;
 }
 
 interface TableRow {
@@ -44,17 +55,32 @@ const batchSize = 200;
  */
 export async function readDataFacts(
   client: QueryClient,
-  options: { filter: ScopeFilter | null; mode: RowCountMode; countLargeObjects: boolean },
+  options: {
+    filter: ScopeFilter | null;
+    mode: RowCountMode;
+    countLargeObjects: boolean;
+    /**
+     * Exact mode: leave the readable tables uncounted (listed in `uncounted`) for
+     * {@link completeRowCounts} after the dump, which takes the counts its COPYs returned.
+     */
+    deferExact?: boolean;
+  },
 ): Promise<DataFacts> {
   const warnings: string[] = [];
   const filter = options.filter;
   let rowCounts: DataFacts['rowCounts'] = null;
   let dumpedTables: number | undefined;
+  let uncounted: TableName[] | undefined;
   if (filter) {
     const { rows } = await client.query<TableRow>(tablesSql);
     const tables = rows.filter((t) => filter.includesData(t.schema, t.name));
     dumpedTables = tables.length;
-    if (options.mode !== 'off') rowCounts = { mode: options.mode, tables: await count(client, tables, options.mode, warnings) };
+    if (options.mode !== 'off') {
+      const counted = classify(tables, options.mode, warnings);
+      if (options.deferExact && counted.readable.length > 0) uncounted = counted.readable.map(({ schema, name }) => ({ schema, name }));
+      else Object.assign(counted.result, await countExactly(client, counted.readable));
+      rowCounts = { mode: options.mode, tables: counted.result };
+    }
   }
   const sequences = filter
     ? await readSequences(
@@ -64,10 +90,31 @@ export async function readDataFacts(
       )
     : {};
   const largeObjects = options.countLargeObjects ? await countLargeObjects(client) : null;
-  return { rowCounts, sequences, largeObjects, warnings, ...(dumpedTables === undefined ? {} : { dumpedTables }) };
+  return { rowCounts, sequences, largeObjects, warnings, ...(dumpedTables === undefined ? {} : { dumpedTables }), ...(uncounted ? { uncounted } : {}) };
 }
 
-async function count(client: QueryClient, tables: TableRow[], mode: RowCountMode, warnings: string[]) {
+/**
+ * Completes the exact counts {@link readDataFacts} deferred (`uncounted`): a table whose
+ * rows the dump read in the same snapshot takes the number its COPY returned (`COPY n` is
+ * that snapshot's count(*)); any other is counted now, in the caller's transaction, still
+ * the dump's snapshot. Facts with nothing deferred come back as they are.
+ */
+export async function completeRowCounts(client: QueryClient, facts: DataFacts, rowsCopied: ReadonlyMap<string, number>): Promise<DataFacts> {
+  const { uncounted, ...rest } = facts;
+  if (!uncounted || !rest.rowCounts) return rest;
+  const tables = { ...rest.rowCounts.tables };
+  const left: TableName[] = [];
+  for (const table of uncounted) {
+    const rows = rowsCopied.get(displayName(table.schema, table.name));
+    if (rows === undefined) left.push(table);
+    else tables[displayName(table.schema, table.name)] = rows;
+  }
+  Object.assign(tables, await countExactly(client, left));
+  return { ...rest, rowCounts: { ...rest.rowCounts, tables } };
+}
+
+// Estimates and unreadable tables are settled from the catalog; the readable tables of exact mode are returned to count.
+function classify(tables: TableRow[], mode: RowCountMode, warnings: string[]) {
   const result: Record<string, number | null> = {};
   const readable: TableRow[] = [];
   for (const table of tables) {
@@ -81,7 +128,14 @@ async function count(client: QueryClient, tables: TableRow[], mode: RowCountMode
       warnings.push(`no SELECT privilege on ${key}: its rows were not counted`);
     }
   }
-  // One statement per batch keeps round trips low on databases with many tables.
+  return { result, readable };
+}
+
+// count(*) of each table in the caller's transaction. One statement per batch keeps round trips low on databases with many tables.
+async function countExactly(client: QueryClient, readable: readonly TableName[]): Promise<Record<string, number>> {
+  const result: Record<string, number> = {};
+  if (readable.length === 0) return result;
+  const restoreJit = await withoutJit(client);
   for (let i = 0; i < readable.length; i += batchSize) {
     const batch = readable.slice(i, i + batchSize);
     const sql = batch
@@ -93,7 +147,25 @@ async function count(client: QueryClient, tables: TableRow[], mode: RowCountMode
       result[displayName(table.schema, table.name)] = Number(row.n);
     }
   }
+  await restoreJit();
   return result;
+}
+
+// A batch of count(*)s whose planned cost passes jit_above_cost is JIT-compiled on a server
+// built with LLVM (most packaged ones): six functions per table, 1,200 per batch — on
+// PostgreSQL 15, 200 tables of 30,000 rows took seconds of compilation for a second of
+// counting, and past jit_optimize_above_cost tens of seconds (BENCHMARKS.md, helper
+// scale50). A scan gains nothing from it. Switched off for the counts only (SET LOCAL, then
+// back); a failure in between is undone by the caller's ROLLBACK TO SAVEPOINT.
+async function withoutJit(client: QueryClient): Promise<() => Promise<void>> {
+  // NULL before PostgreSQL 11 (no JIT): nothing to switch.
+  const { rows } = await client.query<{ jit: string | null }>("SELECT pg_catalog.current_setting('jit', true) AS jit");
+  const jit = rows[0]?.jit ?? null;
+  if (jit === null || jit === 'off') return async () => undefined;
+  await client.query("SELECT pg_catalog.set_config('jit', 'off', true)");
+  return async () => {
+    await client.query("SELECT pg_catalog.set_config('jit', $1, true)", [jit]);
+  };
 }
 
 // Sequences outside system schemas and extensions, with the table owning them

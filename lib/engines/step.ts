@@ -66,6 +66,11 @@ export interface StepOutcome {
   warnings?: string[];
   /** The value each setval the engine wrote sets (verify compares the restored sequences with these). */
   sequenceValues?: Record<string, { lastValue: string; isCalled: boolean }>;
+  /**
+   * The rows each table's data read returned, by display name (`public.orders`), when the
+   * engine read them in the step's snapshot itself: the exact row counts, without a second scan.
+   */
+  rowsCopied?: ReadonlyMap<string, number>;
   /** The database itself (native engine, whole-database dumps): what restore --create gives the copy. */
   databaseDefinition?: ManifestDatabaseDefinition;
 }

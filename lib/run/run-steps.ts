@@ -2,6 +2,7 @@
 // of its own, with the facts and the schema model read beside the dump.
 import { replayingClient } from '../db/query-record.js';
 import { withExportedSnapshot } from '../db/snapshot.js';
+import { displayName } from '../sql/quote.js';
 import { nativeEngine } from '../engines/native/index.js';
 import { pgDumpEngine } from '../engines/pgdump/index.js';
 import type { StepContext, StepRunResult, StepSession, StepSnapshot } from '../engines/step.js';
@@ -11,7 +12,7 @@ import { nativeInsteadOf } from './fallback.js';
 import { letYoungGenerationGrow } from './young-generation.js';
 import { runGlobalsWithFallback } from './globals-fallback.js';
 import { throwIfAborted, type RunContext } from './run-context.js';
-import { modelRecordIfAsked, readFactsSafely, readModelIfAsked, resolveStepScope, withModel, withoutUnreadableCounts } from './step-facts.js';
+import { completeFactsSafely, modelRecordIfAsked, readFactsSafely, readModelIfAsked, resolveStepScope, withModel, withoutUnreadableCounts } from './step-facts.js';
 
 /** Runs every step of the plan into the zip; a record per step, for the manifest. */
 export async function runSteps(run: RunContext, ctx: StepContext): Promise<StepRecord[]> {
@@ -75,9 +76,12 @@ async function runPgDumpStep(step: PgDumpPlanStep, run: RunContext, ctx: StepCon
 }
 
 // The native engine reads the catalog, the data and the facts in one snapshot of
-// its own; the facts first, as they share the connection with the dump. The
-// schema model is built afterwards from the dump's own catalog read (kept in a
-// record, replayed): the catalog is read once per step.
+// its own; the facts first, as they share the connection with the dump — but not
+// the exact row counts: each table's COPY returns its count in the same snapshot,
+// so a second scan of every table (count(*), before the dump and serially) is
+// saved; only a table the dump did not read is counted afterwards. The schema
+// model is built afterwards from the dump's own catalog read (kept in a record,
+// replayed): the catalog is read once per step.
 async function runNativeStep(step: NativePlanStep, run: RunContext, ctx: StepContext): Promise<StepRecord> {
   letYoungGenerationGrow();
   if (step.reason) ctx.logger.warn(`${step.step}: native engine instead of pg_dump: ${step.reason}`);
@@ -89,9 +93,15 @@ async function runNativeStep(step: NativePlanStep, run: RunContext, ctx: StepCon
   const database = step.database;
   return withExportedSnapshot(run.sessions, database, async ({ id, client }) => {
     const filter = await resolveStepScope(client, step, plan);
-    const facts = await readFactsSafely(client, step, plan, filter);
+    const before = await readFactsSafely(client, step, plan, filter, { deferExact: true });
     const catalogRecord = modelRecordIfAsked(step, plan);
-    const { result, omitted, warnings = [], sequenceValues, databaseDefinition } = await nativeEngine.runStep(step, stepSession(run, { id, client, filter, ...(catalogRecord ? { catalogRecord } : {}) }), ctx);
+    const { result, omitted, warnings = [], sequenceValues, databaseDefinition, rowsCopied = new Map() } = await nativeEngine.runStep(step, stepSession(run, { id, client, filter, ...(catalogRecord ? { catalogRecord } : {}) }), ctx);
+    const facts = await completeFactsSafely(client, step, before, rowsCopied);
+    const deferred = before.uncounted ?? [];
+    if (deferred.length > 0) {
+      const fromCopy = deferred.filter((table) => rowsCopied.has(displayName(table.schema, table.name))).length;
+      ctx.logger.debug(`${step.step} (${database}): exact row counts of ${fromCopy} table${fromCopy === 1 ? '' : 's'} from the dump's COPY, ${deferred.length - fromCopy} counted with count(*)`);
+    }
     const model = await readModelIfAsked(catalogRecord ? replayingClient(client, catalogRecord) : client, step, plan, filter);
     if (catalogRecord) ctx.logger.debug(`${step.step} (${database}): schema model built from the dump's catalog read (${catalogRecord.hits} queries answered from it, ${catalogRecord.misses.length} sent to the server)`);
     const counted = withoutUnreadableCounts(facts.warnings);

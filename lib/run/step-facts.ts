@@ -3,7 +3,7 @@
 // and the schema model.
 import type { QueryClient } from '../db/client.js';
 import { createQueryRecord, type QueryRecord } from '../db/query-record.js';
-import { readDataFacts, type DataFacts } from '../db/row-counts.js';
+import { completeRowCounts, readDataFacts, type DataFacts } from '../db/row-counts.js';
 import { isUnscoped, resolveScope } from '../db/resolve-scope.js';
 import { createScopeFilter, type ScopeFilter } from '../db/table-scope.js';
 import type { StepContext } from '../engines/step.js';
@@ -40,6 +40,7 @@ export async function readFactsSafely(
   step: PlanStep,
   plan: Plan,
   filter: ScopeFilter,
+  options: { deferExact?: boolean } = {},
 ): Promise<DataFacts> {
   await client.query('SAVEPOINT pgbak_facts');
   try {
@@ -48,13 +49,33 @@ export async function readFactsSafely(
       filter: step.tableScope ? filter : null,
       mode: plan.rowCounts,
       countLargeObjects: step.countLargeObjects,
+      ...(options.deferExact ? { deferExact: true } : {}),
     });
     return facts;
   } catch (error) {
     await client.query('ROLLBACK TO SAVEPOINT pgbak_facts').catch(() => undefined);
-    const message = `row counts of ${step.database} could not be read: ${(error as Error).message}`;
-    return { rowCounts: null, sequences: {}, largeObjects: null, warnings: [message] };
+    return factsNotRead(step, error);
   }
+}
+
+/**
+ * The exact counts deferred by `readFactsSafely(…, { deferExact: true })`, once the dump
+ * is written: from the rows its COPYs returned, count(*) for any table it did not read.
+ */
+export async function completeFactsSafely(client: QueryClient, step: PlanStep, facts: DataFacts, rowsCopied: ReadonlyMap<string, number>): Promise<DataFacts> {
+  if (!facts.uncounted) return facts;
+  await client.query('SAVEPOINT pgbak_facts');
+  try {
+    return await completeRowCounts(client, facts, rowsCopied);
+  } catch (error) {
+    await client.query('ROLLBACK TO SAVEPOINT pgbak_facts').catch(() => undefined);
+    return factsNotRead(step, error);
+  }
+}
+
+function factsNotRead(step: PlanStep, error: unknown): DataFacts {
+  const message = `row counts of ${step.database} could not be read: ${(error as Error).message}`;
+  return { rowCounts: null, sequences: {}, largeObjects: null, warnings: [message] };
 }
 
 // The native engine refuses what the role cannot read, or leaves it out and says so:

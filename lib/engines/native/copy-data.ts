@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type pg from 'pg';
 import type { QueryClient } from '../../db/client.js';
 import { describePgError } from '../../db/errors.js';
@@ -39,9 +38,9 @@ function columnList(copy: CopySpec): string {
  * left in the socket would make every later query on it (the ROLLBACK) wait
  * for ever.
  */
-export function startCopyOut(client: QueryClient, copy: CopySpec): Readable {
+export function startCopyOut(client: QueryClient, copy: CopySpec): CopyOutStream {
   // QueryClient is pg.Client underneath; the structural type leaves out the streaming overload.
-  const stream: Readable = (client as unknown as pg.Client).query(new CopyOutStream(copyToStatement(copy)));
+  const stream = (client as unknown as pg.Client).query(new CopyOutStream(copyToStatement(copy)));
   let failed = false;
   // Also keeps the "Connection terminated" the closed client reports to a destroyed stream from crashing the process.
   stream.on('error', () => {
@@ -56,11 +55,14 @@ export function startCopyOut(client: QueryClient, copy: CopySpec): Readable {
 
 /**
  * Streams one table's rows into the sink, waiting whenever the output is full;
- * `signal` (besides the sink's own) stops it early.
+ * `signal` (besides the sink's own) stops it early. Resolves with the number of
+ * rows copied (the server's `COPY n`).
  */
-export async function streamTableRows(client: QueryClient, copy: CopySpec, sink: DumpSink, role: string, signal?: AbortSignal): Promise<void> {
+export async function streamTableRows(client: QueryClient, copy: CopySpec, sink: DumpSink, role: string, signal?: AbortSignal): Promise<number> {
   try {
-    await sink.writeFrom(startCopyOut(client, copy), signal);
+    const rows = startCopyOut(client, copy);
+    await sink.writeFrom(rows, signal);
+    return await rows.completed;
   } catch (error) {
     throw describeCopyError(error, copy, role);
   }

@@ -127,6 +127,13 @@ function readsHere(type: number): boolean {
 export class CopyOutStream extends Readable implements pg.Submittable {
   /** Rows copied, from the server's `COPY n` (set once the command completed). */
   rowCount = 0;
+  /**
+   * The rows copied once the server has completed the command (`COPY n`, then
+   * ReadyForQuery, which may come after the stream's end); rejects when it failed.
+   * In the COPY's snapshot this is the table's count(*): a row count for free.
+   */
+  readonly completed: Promise<number>;
+  #settle: { resolve: (rows: number) => void; reject: (error: Error) => void } | null = null;
 
   readonly #parser = new CopyOutParser();
   #connection: pg.Connection | null = null;
@@ -137,6 +144,11 @@ export class CopyOutStream extends Readable implements pg.Submittable {
 
   constructor(readonly text: string) {
     super();
+    this.completed = new Promise<number>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    // Awaited only after the rows were read to their end; a failure reaches the reader as the stream's error.
+    this.completed.catch(() => undefined);
   }
 
   /** Called by pg's Client when the query's turn comes. */
@@ -188,6 +200,7 @@ export class CopyOutStream extends Readable implements pg.Submittable {
 
   /** The server's error (or the connection's), from the driver. */
   handleError(error: Error): void {
+    this.#settle?.reject(error);
     this.emit('error', error);
   }
 
@@ -196,5 +209,7 @@ export class CopyOutStream extends Readable implements pg.Submittable {
     if (match) this.rowCount = Number(match[1]);
   }
 
-  handleReadyForQuery(): void {}
+  handleReadyForQuery(): void {
+    this.#settle?.resolve(this.rowCount);
+  }
 }

@@ -86,6 +86,8 @@ export interface NativeDumpResult {
    * what a restore of this dump must bring back (verify compares with it).
    */
   sequenceValues: Record<string, SequenceValue>;
+  /** The rows each table's COPY returned, by display name (`public.orders`): its count(*) in the dump's snapshot. */
+  rowsCopied: Map<string, number>;
 }
 
 /**
@@ -164,7 +166,9 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
 
   if (!options.output === !options.parts) throw new PgbakError('INTERNAL', 'a native dump writes either to one output or to parts');
   const sink = options.output ? new DumpSink(options.output, signal) : null;
+  const rowsCopied = new Map<string, number>();
   const common = {
+    rowsCopied,
     entries: written,
     header: { database: options.database, serverVersion, pgbakVersion, kind },
     client,
@@ -199,7 +203,7 @@ export async function dumpNative(options: NativeDumpOptions): Promise<NativeDump
   }
   const bytes = sink?.bytes ?? 0;
   logger?.info(`native dump of ${options.database}: ${result.tables} table${result.tables === 1 ? '' : 's'}${sink ? `, ${bytes} bytes` : ', split layout'}`);
-  return { bytes, tables: result.tables, warnings, skipped, sequenceValues: writtenSequenceValues(ordered.entries, setValues) };
+  return { bytes, tables: result.tables, warnings, skipped, sequenceValues: writtenSequenceValues(ordered.entries, setValues), rowsCopied };
 }
 
 // Only the SEQUENCE SET entries that made it into the dump (the kind selects them).

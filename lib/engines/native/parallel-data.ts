@@ -36,18 +36,24 @@ export interface FetchedTableData {
   /**
    * Claims the table the writer is at: null when no worker has taken it (the
    * writer streams it from the leader's connection, as with jobs 1), else the
-   * worker's file once it is complete.
+   * worker's file once it is complete, with the rows its COPY returned.
    */
-  claim(id: string): Promise<string | null>;
+  claim(id: string): Promise<FetchedTable | null>;
   /** Deletes a file once written into the dump, so disk use shrinks as the dump grows. */
   release(id: string): Promise<void>;
   /** Aborted when a worker fails or the dump is interrupted: stops the writer's own COPY too. */
   readonly signal: AbortSignal;
 }
 
+/** A table a worker read: its file and the rows in it (the server's `COPY n`). */
+export interface FetchedTable {
+  file: string;
+  rows: number;
+}
+
 interface Slot {
-  promise: Promise<string>;
-  resolve(file: string): void;
+  promise: Promise<FetchedTable>;
+  resolve(table: FetchedTable): void;
   reject(error: unknown): void;
   file: string;
 }
@@ -127,8 +133,8 @@ async function runWorker(
     for (let table = nextWorkerTable(schedule); table && !signal.aborted; table = nextWorkerTable(schedule)) {
       const slot = slots.get(table.id)!;
       options.logger?.verbose(`native dump worker ${n + 1}: reading ${table.id}`);
-      await fetchTable(client, table.copy, slot.file, options.role, signal);
-      slot.resolve(slot.file);
+      const rows = await fetchTable(client, table.copy, slot.file, options.role, signal);
+      slot.resolve({ file: slot.file, rows });
     }
     clean = !signal.aborted;
   } finally {
@@ -138,10 +144,12 @@ async function runWorker(
   }
 }
 
-async function fetchTable(client: QueryClient, copy: CopySpec, file: string, role: string, signal: AbortSignal): Promise<void> {
+async function fetchTable(client: QueryClient, copy: CopySpec, file: string, role: string, signal: AbortSignal): Promise<number> {
   try {
     await lockTableNowait(client, copy);
-    await pipeline(startCopyOut(client, copy), createWriteStream(file, { flags: 'wx', mode: 0o600, highWaterMark: fileWriteBytes }), { signal });
+    const rows = startCopyOut(client, copy);
+    await pipeline(rows, createWriteStream(file, { flags: 'wx', mode: 0o600, highWaterMark: fileWriteBytes }), { signal });
+    return await rows.completed;
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     // The scratch file could not be written (disk full): that is the output's failure, not the table's.
@@ -155,9 +163,9 @@ function isDiskError(error: unknown): boolean {
 }
 
 function createSlot(file: string): Slot {
-  let resolve!: (file: string) => void;
+  let resolve!: (table: FetchedTable) => void;
   let reject!: (error: unknown) => void;
-  const promise = new Promise<string>((res, rej) => {
+  const promise = new Promise<FetchedTable>((res, rej) => {
     resolve = res;
     reject = rej;
   });

@@ -39,7 +39,7 @@ export async function runNativeDump(
   step: NativePlanStep,
   session: { client: QueryClient; snapshotId: string; connection: Connection; serverMajor: number; filter: ScopeFilter; catalogRecord?: QueryRecord },
   ctx: StepContext,
-): Promise<NativeStepResult & { warnings: string[]; sequenceValues: Record<string, { lastValue: string; isCalled: boolean }>; databaseDefinition?: ManifestDatabaseDefinition }> {
+): Promise<NativeStepResult & { warnings: string[]; sequenceValues: Record<string, { lastValue: string; isCalled: boolean }>; rowsCopied: ReadonlyMap<string, number>; databaseDefinition?: ManifestDatabaseDefinition }> {
   if (step.output.type !== 'stream' || step.database === null || step.kind === 'globals-only') {
     throw new PgbakError('INTERNAL', `${step.step}: not a native database step`);
   }
@@ -135,6 +135,7 @@ export async function runNativeDump(
     omitted,
     warnings: dumped.warnings,
     sequenceValues: dumped.sequenceValues,
+    rowsCopied: dumped.rowsCopied,
     ...(databaseDefinition ? { databaseDefinition } : {}),
   };
 }

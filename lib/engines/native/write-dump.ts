@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { QueryClient } from '../../db/client.js';
+import { displayName } from '../../sql/quote.js';
 import type { PgbakLogger } from '../../log/index.js';
 import { copyEndMarker, copyFromStatement, streamTableRows } from './copy-data.js';
 import { throwIfAborted, type DumpSink } from './dump-sink.js';
@@ -25,6 +26,8 @@ export interface WriteDumpOptions {
   signal?: AbortSignal;
   /** Told `schema.table` as each table's rows start (for the progress line). */
   onTable?: (table: string) => void;
+  /** Filled with the rows each table's COPY returned, by display name (`public.orders`). */
+  rowsCopied?: Map<string, number>;
 }
 
 const dataPhase = phases.indexOf('data');
@@ -67,18 +70,21 @@ export function renderEntry(entry: TocEntry): string {
 }
 
 /** A TABLE DATA entry as a `COPY … FROM stdin;` block with its rows (from a worker's file or the leader's connection). */
-export async function writeTableData(entry: TocEntry, options: Pick<WriteDumpOptions, 'sink' | 'client' | 'role' | 'parallel' | 'logger' | 'onTable'>): Promise<void> {
+export async function writeTableData(entry: TocEntry, options: Pick<WriteDumpOptions, 'sink' | 'client' | 'role' | 'parallel' | 'logger' | 'onTable' | 'rowsCopied'>): Promise<void> {
   const copy = entry.copy!;
   const { sink } = options;
   options.logger?.verbose(`native dump: writing ${entry.id}`);
   options.onTable?.(`${copy.schema}.${copy.table}`);
   await sink.write(`${renderEntryComment(entry)}${copyFromStatement(copy)}`);
-  const file = options.parallel ? await options.parallel.claim(entry.id) : null;
-  if (file === null) {
-    await streamTableRows(options.client, copy, sink, options.role, options.parallel?.signal);
+  const fetched = options.parallel ? await options.parallel.claim(entry.id) : null;
+  let rows: number;
+  if (fetched === null) {
+    rows = await streamTableRows(options.client, copy, sink, options.role, options.parallel?.signal);
   } else {
-    await sink.writeFrom(createReadStream(file, { highWaterMark: fileReadBytes }));
+    await sink.writeFrom(createReadStream(fetched.file, { highWaterMark: fileReadBytes }));
     await options.parallel!.release(entry.id);
+    rows = fetched.rows;
   }
   await sink.write(copyEndMarker);
+  options.rowsCopied?.set(displayName(copy.schema, copy.table), rows);
 }

@@ -46,6 +46,15 @@ describe('CopyOutStream (COPY TO STDOUT on a pg Client)', () => {
     expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   });
 
+  it('resolves completed with the server\'s row count once the command is done, however late its end came', async () => {
+    const stream = client.query(new CopyOutStream('COPY t TO STDOUT'));
+    await collect(stream);
+    expect(await stream.completed).toBe(20001);
+    const empty = client.query(new CopyOutStream('COPY empty TO STDOUT'));
+    await collect(empty);
+    expect(await empty.completed).toBe(0);
+  });
+
   it('ends at once for a table without rows', async () => {
     const stream = client.query(new CopyOutStream('COPY empty TO STDOUT'));
     expect((await collect(stream)).length).toBe(0);
@@ -58,6 +67,7 @@ describe('CopyOutStream (COPY TO STDOUT on a pg Client)', () => {
       await client.query('SET ROLE pgbak_copy_out_nobody');
       const stream = client.query(new CopyOutStream('COPY secret TO STDOUT'));
       await expect(collect(stream)).rejects.toMatchObject({ code: '42501' });
+      await expect(stream.completed).rejects.toMatchObject({ code: '42501' });
       await client.query('RESET ROLE');
       expect((await client.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
     } finally {
