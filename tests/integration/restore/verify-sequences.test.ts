@@ -28,7 +28,10 @@ beforeAll(async () => {
     busy.name,
     `CREATE TABLE public.ins (id serial PRIMARY KEY, v text NOT NULL);
      CREATE TABLE public.evt (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());
-     INSERT INTO public.ins (v) SELECT 'seed' FROM generate_series(1, 1000);
+     -- Enough rows that dumping them takes a while: the dump reads ins_id_seq after ins's
+     -- rows (in name order), well after the run's facts read it, and the writers advance it
+     -- in between. With 1,000 rows both reads could fall between two writer batches.
+     INSERT INTO public.ins (v) SELECT 'seed' FROM generate_series(1, 200000);
      INSERT INTO public.evt DEFAULT VALUES;`,
   );
 });
