@@ -131,11 +131,15 @@ function run(file, args) {
   if (result.status !== 0) throw new Error(`${file} ${args.join(' ')} failed`);
 }
 
-// The postmaster: the parent of a backend (a connection's pg_backend_pid()).
+// The postmaster: the first line of its data directory's postmaster.pid (a backend's parent
+// cannot be read from /proc once psql has disconnected: the backend is gone by then).
 function postmasterPid() {
-  const result = spawnSync(tool('psql'), ['-X', '-A', '-t', '-c', 'SELECT pg_backend_pid()', 'postgres'], { env, encoding: 'utf8' });
+  const sql = "SELECT pg_catalog.split_part(pg_catalog.pg_read_file('postmaster.pid'), E'\\n', 1)";
+  const result = spawnSync(tool('psql'), ['-X', '-A', '-t', '-c', sql, 'postgres'], { env, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
-  return Number(procStat(Number(result.stdout.trim()))[1]);
+  const pid = Number(result.stdout.trim());
+  procStat(pid);
+  return pid;
 }
 
 // CPU seconds the server has used: the postmaster's own, its exited children's (the
