@@ -5,7 +5,6 @@
 // empty and skipped), an empty database, a small table and an application
 // schema — and the skipping must happen (fewer queries sent).
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
 import type { QueryClient } from '../../../../lib/db/client.js';
 import { catalogReaders, readCatalog, type ReadOptions, type TocEntry } from '../../../../lib/engines/native/catalog/index.js';
 import { everyCatalog } from '../../../../lib/engines/native/catalog/presence.js';
@@ -14,16 +13,9 @@ import { quoteIdent } from '../../../../lib/sql/quote.js';
 import { createTestDatabase, getCluster, query, runMajors, withClient, type ClusterInfo } from '../../../support/db.js';
 import { baseStatements } from '../../compare/seed.js';
 import { operatorClassSeed, ownerKindsSeed, superuserKindsSeed } from './seed.js';
+import { kindFixtures } from './fixtures.js';
 
-const fixtureDir = new URL('./fixtures/', import.meta.url);
-const fixtures = readdirSync(fixtureDir)
-  .filter((name) => name.endsWith('.sql'))
-  .sort()
-  .map((name) => {
-    const sql = readFileSync(new URL(name, fixtureDir), 'utf8');
-    const min = /^-- requires: (\d+)/m.exec(sql);
-    return { name, sql, minMajor: min ? Number(min[1]) : 0 };
-  });
+const fixtures = kindFixtures;
 
 const family = (name: string) => name.split('-')[0];
 

@@ -6,7 +6,7 @@
 // server; on newer servers a native dump of the copy equals the first byte for
 // byte (but for the header line naming the database), and compare finds no drift.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { kindFixtures } from './fixtures.js';
 import { quoteIdent } from '../../../../lib/sql/quote.js';
 import { compareSchemas } from '../../../../lib/compare/compare.js';
 import { describeConnection, type ResolvedSide } from '../../../../lib/compare/sides.js';
@@ -23,16 +23,8 @@ import {
   type NativeDumpFile,
 } from '../../../support/native-fidelity.js';
 
-const fixtureDir = new URL('./fixtures/', import.meta.url);
 /** Fixture files, by kind; some need a newer server (`-- requires: 15` on the first line). */
-const fixtures = readdirSync(fixtureDir)
-  .filter((name) => name.endsWith('.sql'))
-  .sort()
-  .map((name) => {
-    const sql = readFileSync(new URL(name, fixtureDir), 'utf8');
-    const min = /^-- requires: (\d+)/m.exec(sql);
-    return { name, sql, minMajor: min ? Number(min[1]) : 0 };
-  });
+const fixtures = kindFixtures;
 
 const describeWithTools = hasClientTools(['pg_dump', 'psql']) ? describe : describe.skip;
 

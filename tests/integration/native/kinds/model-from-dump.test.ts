@@ -5,7 +5,7 @@
 // kind fixture and an ordinary application schema, on every major of the run,
 // whatever the dump left out (owners, grants, other schemas).
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { kindFixtures } from './fixtures.js';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { inspectDatabase, inspectSchema } from '../../../../lib/compare/inspect.js';
@@ -19,15 +19,7 @@ import { connectionInfo, createTestDatabase, getCluster, query, runMajors, withC
 import { baseStatements } from '../../compare/seed.js';
 import { operatorClassSeed, ownerKindsSeed, superuserKindsSeed } from './seed.js';
 
-const fixtureDir = new URL('./fixtures/', import.meta.url);
-const fixtures = readdirSync(fixtureDir)
-  .filter((name) => name.endsWith('.sql'))
-  .sort()
-  .map((name) => {
-    const sql = readFileSync(new URL(name, fixtureDir), 'utf8');
-    const min = /^-- requires: (\d+)/m.exec(sql);
-    return { name, sql, minMajor: min ? Number(min[1]) : 0 };
-  });
+const fixtures = kindFixtures;
 
 /** How a step narrows its dump, as the run hands it to the engine, and the schemas its model keeps to. */
 interface StepShape {
