@@ -1,5 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { loadRunConfig } from '../config/run-config.js';
+import { loadRunConfig, type RunConfig } from '../config/run-config.js';
+import { PgbakError, toPgbakError } from '../errors.js';
+import type { PgbakLogger } from '../log/index.js';
 import { formatBytes, quoteArgv } from '../log/index.js';
 import type { NativePlanStep, PgDumpPlanStep, Plan, PlannedStorage } from '../plan/types.js';
 import { chooseUploadSizes } from '../storage/index.js';
@@ -20,6 +22,13 @@ export function planCommand(ctx: () => CommandContext): CommandModule<object, Ru
       const { logger, print } = ctx();
       const config = await loadRunConfig(toRunConfigInput(args), (message) => logger.warn(message));
       const notify = describeNotifyEntries(config.profile.profile.notify ?? []);
+      if (config.servers.length > 1) {
+        const servers = await describeServers(config, logger, notify, args.json === true);
+        // --json: on a failure the report is the error's details (one object on stdout).
+        if (!(args.json && servers.failure)) print(servers.text);
+        if (servers.failure) throw servers.failure;
+        return;
+      }
       if (isPerDatabase(config.profile.profile)) {
         const { fleet, connection } = await prepareFleet({ config }, logger);
         const hasPassword = connection.password !== undefined;
@@ -33,6 +42,42 @@ export function planCommand(ctx: () => CommandContext): CommandModule<object, Ru
       print(args.json ? JSON.stringify(planJson(plan, hasPassword)) : describePlan(plan, hasPassword, notify));
     },
   };
+}
+
+// A profile with several servers: each server's plan in turn (a server that cannot be
+// asked is said, and the others still planned); exit 0 only when every one was planned.
+async function describeServers(config: Readonly<RunConfig>, logger: PgbakLogger, notify: string[], json: boolean): Promise<{ text: string; failure: PgbakError | null }> {
+  const concurrency = config.profile.profile.concurrency ?? 1;
+  const sections: string[] = [];
+  const servers: unknown[] = [];
+  const failed: string[] = [];
+  for (const server of config.servers) {
+    const serverConfig = { ...config, connection: server.connection, outputDir: server.outputDir, storage: server.storage };
+    const where = `${server.connection.host}:${server.connection.port}`;
+    try {
+      const { fleet, connection } = await prepareFleet({ config: serverConfig }, logger);
+      const hasPassword = connection.password !== undefined;
+      for (const warning of fleet.warnings) logger.warn(`${server.name}: ${warning}`);
+      servers.push({ name: server.name, host: server.connection.host, port: server.connection.port, ...fleetJson(fleet, hasPassword) });
+      sections.push(`# server ${server.name} (${where})`, describeFleetPlan(fleet, hasPassword, notify), '');
+    } catch (error) {
+      const failure = toPgbakError(error);
+      failed.push(server.name);
+      servers.push({ name: server.name, host: server.connection.host, port: server.connection.port, error: { code: failure.code, message: failure.message } });
+      sections.push(`# server ${server.name} (${where})`, `cannot plan: ${failure.code}: ${failure.message.split('\n')[0]}`, '');
+    }
+  }
+  const text = json
+    ? JSON.stringify({ concurrency, servers })
+    : [`servers   ${config.servers.length}: ${config.servers.map((s) => s.name).join(', ')}; at most ${concurrency} archive${concurrency === 1 ? '' : 's'} at a time over all of them`, '', ...sections].join('\n').trimEnd();
+  const failure =
+    failed.length === 0
+      ? null
+      : new PgbakError('DATABASES_FAILED', `${failed.length} of ${config.servers.length} servers cannot be planned: ${failed.join(', ')}`, {
+          hint: json ? 'details.servers says why for each' : 'the plan above says why for each',
+          details: { concurrency, servers },
+        });
+  return { text, failure };
 }
 
 function fleetJson(fleet: FleetPlan, hasPassword: boolean) {

@@ -44,7 +44,7 @@ export function runCommand(ctx: () => CommandContext): CommandModule<object, Run
 async function runOne(ctx: () => CommandContext, args: RunArgs, profile: string): Promise<RunSummary | FleetSummary> {
   const { logger, signal, interactive } = ctx();
   const config = await loadRunConfig(toRunConfigInput({ ...args, profile }), (message) => logger.warn(message));
-  if (isPerDatabase(config.profile.profile)) return runFleet({ config, logger, signal });
+  if (isPerDatabase(config.profile.profile) || config.servers.length > 1) return runFleet({ config, logger, signal });
   return runProfile({ config, logger, signal, progress: interactive && !args.quiet && !args.json });
 }
 
@@ -83,10 +83,16 @@ function describeSummary(summary: RunSummary): string {
 }
 
 function describeFleet(summary: FleetSummary): string {
-  const lines = summary.archives.map((a) =>
-    a.summary ? describeSummary(a.summary) : `${a.database}\t${a.status.toUpperCase()}\t${a.error ? `${a.error.code}: ${a.error.message.split('\n')[0]}` : ''}`,
-  );
+  const several = summary.servers.length > 1;
+  const failure = (error: { code: string; message: string } | undefined) => (error ? `${error.code}: ${error.message.split('\n')[0]}` : '');
+  const lines = summary.servers.filter((s) => s.status === 'failed').map((s) => `${s.name}\tFAILED\t${failure(s.error)}`);
+  for (const a of summary.archives) {
+    const server = several ? `${a.server}\t` : '';
+    lines.push(a.summary ? `${server}${describeSummary(a.summary)}` : `${server}${a.database}\t${a.status.toUpperCase()}\t${failure(a.error)}`);
+  }
   const seconds = (summary.durationMs / 1000).toFixed(1);
-  lines.push(`${summary.archives.length - summary.failed.length} of ${summary.archives.length} archives written, ${summary.concurrency} at a time, ${seconds}s`);
+  const written = summary.archives.filter((a) => a.status === 'ok').length;
+  const servers = several ? ` from ${summary.servers.filter((s) => s.status === 'ok').length} of ${summary.servers.length} servers` : '';
+  lines.push(`${written} of ${summary.archives.length} archives written${servers}, ${summary.concurrency} at a time, ${seconds}s`);
   return lines.join('\n');
 }

@@ -7,7 +7,7 @@ import { deepFreeze } from './deep-freeze.js';
 import type { Env } from './env-file.js';
 import { expandEnv, type ExpandProblem } from './expand-env.js';
 import type { ProfileDirs } from './profile-dirs.js';
-import { connectionSchema, profileSchema, retentionRules, retentionSchema, signingSchema, stepSchema, type Profile } from './profile-schema.js';
+import { connectionSchema, profileObjectSchema, profileSchema, retentionRules, serverConnectionSchema, retentionSchema, signingSchema, stepSchema, type Profile } from './profile-schema.js';
 import { notifyKeys } from './notify.js';
 import { localStorageSchema, s3StorageSchema } from './storage.js';
 import { didYouMean } from './suggest.js';
@@ -121,7 +121,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 const knownKeys = {
-  profile: Object.keys(profileSchema.shape),
+  profile: Object.keys(profileObjectSchema.shape),
+  connections: Object.keys(serverConnectionSchema.shape),
   connection: Object.keys(connectionSchema.shape),
   step: Object.keys(stepSchema.shape),
   retention: Object.keys(retentionSchema.shape),
@@ -139,6 +140,7 @@ function suggestKeys(issue: { code: string; path: ReadonlyArray<PropertyKey>; ke
   const known =
     issue.path.length === 0 ? knownKeys.profile
     : first === 'connection' && issue.path.length === 1 ? knownKeys.connection
+    : first === 'connections' && typeof second === 'number' && issue.path.length === 2 ? knownKeys.connections
     : first === 'retention' && issue.path.length === 1 ? knownKeys.retention
     : first === 'signing' && issue.path.length === 1 ? knownKeys.signing
     : first === 'steps' && typeof second === 'number' && issue.path.length === 2 ? knownKeys.step

@@ -164,13 +164,40 @@ export const stepSchema = z
   })
   .strict();
 
-/** A backup profile: what to dump, from where, and how. */
-export const profileSchema = z
+/**
+ * One server of a profile's `connections:` list: the fields of `connection:`, plus a `name`
+ * that stands for it in logs, in `{host}` of the storage locations, and in its run locks.
+ */
+export const serverConnectionSchema = connectionSchema
+  .extend({
+    /** The server's label (default: its host): logs, `{host}` in storage locations, run locks. */
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-", starting with a letter or digit')
+      .optional(),
+  })
+  .strict();
+
+/** The profile's keys as written (before the defaults of {@link profileSchema} fill in `steps`). */
+export const profileObjectSchema = z
   .object({
     /** One line shown by `pgbak profiles`. */
     description: z.string().optional(),
     /** Connection settings; flags and the environment may override them (see README). */
     connection: connectionSchema.optional(),
+    /**
+     * Several servers backed up by one run, each with the fields of `connection:` and an
+     * optional `name` (instead of `connection:`). Every storage location must hold `{host}`
+     * so that the servers' archives never share a place (see docs/profiles.md).
+     */
+    connections: z.array(serverConnectionSchema).min(1).optional(),
+    /**
+     * The databases of the steps that name none: `all` (every database that accepts
+     * connections, templates skipped) or a list. Without `steps`, each gets a `full` dump.
+     */
+    databases: z.union([z.literal('all'), names]).optional(),
+    /** Databases left out of the profile's `databases: all`. */
+    excludeDatabases: names.optional(),
     /** Where the zip goes (default `./backups`, or `PGBAK_OUTPUT_DIR`). */
     outputDir: name.optional(),
     /** Where the zip goes: `{ local: { dir } }` and `{ s3: { bucket, prefix, … } }` entries, all written at once (default: outputDir). */
@@ -214,13 +241,39 @@ export const profileSchema = z
      * A concurrency that would need more is lowered, with a warning; default 10.
      */
     maxConnections: wholeNumber(1, 10_000).optional(),
-    /** The steps, run in order into one zip (one per database, see `archives`). */
-    steps: z.array(stepSchema).min(1),
+    /** The steps, run in order into one zip (one per database, see `archives`). Default: one `full` step. */
+    steps: z.array(stepSchema).min(1).optional(),
   })
-  .strict()
+  .strict();
+
+/** A backup profile: what to dump, from where, and how (`steps` and their databases filled in from the defaults). */
+export const profileSchema = profileObjectSchema
   .superRefine((profile, ctx) => {
+    if (profile.connection !== undefined && profile.connections !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['connections'], message: 'set either connection (one server) or connections (several), not both' });
+    }
+    const labels = new Map<string, number>();
+    profile.connections?.forEach((server, index) => {
+      const label = server.name ?? server.host;
+      if (label === undefined) return;
+      const first = labels.get(label);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['connections', index, server.name === undefined ? 'host' : 'name'],
+          message: `connections[${first}] is also "${label}": give each server a distinct name (it goes into {host} of the storage locations)`,
+        });
+      }
+      labels.set(label, index);
+    });
+    if (profile.connections !== undefined && profile.connections.length > 1 && profile.archives === 'single') {
+      ctx.addIssue({ code: 'custom', path: ['archives'], message: 'archives: single puts every database into one zip, which cannot hold several servers: leave it out with connections' });
+    }
+    if (profile.excludeDatabases && profile.databases !== 'all') {
+      ctx.addIssue({ code: 'custom', path: ['excludeDatabases'], message: 'excludeDatabases needs databases: all' });
+    }
     const seen = new Set<string>();
-    profile.steps.forEach((step, index) => {
+    (profile.steps ?? []).forEach((step, index) => {
       const path = ['steps', index];
       const stepName = step.name ?? step.kind;
       if (seen.has(stepName)) {
@@ -269,7 +322,24 @@ export const profileSchema = z
         ctx.addIssue({ code: 'custom', path: [...path, 'excludeTableData'], message: 'kind schema-only dumps no data to exclude' });
       }
     });
-  });
+  })
+  .transform(withDefaultSteps);
 
-export type Profile = z.infer<typeof profileSchema>;
+/**
+ * The profile as the rest of pgbak reads it: without `steps`, one `full` step; a step that
+ * names no database takes the profile's `databases` (and `excludeDatabases`). Applying it
+ * again changes nothing (run overrides parse the result a second time).
+ */
+function withDefaultSteps<P extends z.infer<typeof profileObjectSchema>>(profile: P): P & { steps: ProfileStep[] } {
+  const steps: ProfileStep[] = profile.steps ?? [{ kind: 'full' }];
+  if (profile.databases === undefined) return { ...profile, steps };
+  const inherited = steps.map((step): ProfileStep =>
+    step.kind === 'globals-only' || step.database !== undefined || step.databases !== undefined
+      ? step
+      : { ...step, databases: profile.databases, ...(profile.databases === 'all' && profile.excludeDatabases && { excludeDatabases: profile.excludeDatabases }) },
+  );
+  return { ...profile, steps: inherited };
+}
+
+export type Profile = z.output<typeof profileSchema>;
 export type ProfileStep = z.infer<typeof stepSchema>;

@@ -6,7 +6,8 @@ import { loadEnv, type Env } from './env-file.js';
 import { loadProfile, type LoadedProfile } from './load-profile.js';
 import { resolveOutputDir } from './output-dir.js';
 import { resolveProfileDirs, type ProfileDirs } from './profile-dirs.js';
-import { resolveConnection, type ConnectionFlags } from './resolve-connection.js';
+import type { ConnectionFlags } from './resolve-connection.js';
+import { resolveServers, type RunServer } from './servers.js';
 import { applyRunOverrides, type StepOverrides } from './run-overrides.js';
 import { readSigningKey, type SigningKey } from './signing-key.js';
 import { resolveStorage, type Storage } from './storage.js';
@@ -69,6 +70,12 @@ export interface RunConfig extends CommandConfig {
   /** Where the archive goes, every copy at once (at least one). */
   readonly storage: readonly Storage[];
   readonly connection: Connection;
+  /**
+   * Every server the run backs up, each with its own folder and storage: one for a profile
+   * with `connection:`, one per entry of `connections:`. `connection`, `outputDir` and
+   * `storage` above are the first server's.
+   */
+  readonly servers: readonly RunServer[];
   /** The profile's `signing.keyFile`, read and checked; null when the profile does not sign. */
   readonly signing: SigningKey | null;
   /** age encryption of the archive (profile `encryption:`), keys read; null: none. */
@@ -93,12 +100,12 @@ export async function loadRunConfig(input: RunConfigInput, warn?: (message: stri
     input,
     stateDir,
   );
-  const outputDir = storage.find((where) => where.kind === 'local')?.dir ?? stateDir;
-  const connection = await resolveConnection({ env, profile: profile.profile.connection, profileDir: dirname(profile.file), flags: input.connection });
+  const servers = await resolveServers({ env, profile: profile.profile, file: profile.file, profileDir: dirname(profile.file), flags: input.connection, storage, stateDir });
+  const { connection, outputDir } = servers[0]!;
   const keyFile = profile.profile.signing?.keyFile;
   const signing = keyFile ? await readSigningKey(resolve(dirname(profile.file), keyFile), `profile ${profile.file}: signing.keyFile`) : null;
   const encryption = await resolveEncryption(profile.profile.encryption, { env, profileDir: dirname(profile.file), where: profile.file });
-  return deepFreeze({ ...base, profile, outputDir, storage, connection, signing, encryption });
+  return deepFreeze({ ...base, profile, outputDir, storage: servers[0]!.storage, connection, servers, signing, encryption });
 }
 
 /**

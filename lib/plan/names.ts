@@ -22,11 +22,21 @@ export function archiveName(profile: string, database: string, now: Date): strin
 }
 
 /**
- * The run lock of one (profile, database) in an output folder. `@` never occurs in
- * a safeName, so no other pair shares the name.
+ * The run lock of one (profile, database) in an output folder, and of the server for a
+ * profile with several (`connections:`). `@` never occurs in a safeName, so no other
+ * pair (or triple) shares the name.
  */
-export function lockFileName(profile: string, database: string): string {
-  return `.pgbak-${safeName(profile)}@${safeName(database)}.lock`;
+export function lockFileName(profile: string, database: string, server?: string): string {
+  return server === undefined ? `.pgbak-${safeName(profile)}@${safeName(database)}.lock` : `.pgbak-${safeName(profile)}@${safeName(server)}@${safeName(database)}.lock`;
+}
+
+/** Whether a file is the run lock of (profile, database) on some server of a several-server profile. */
+export function isServerLockOf(file: string, profile: string, database: string): boolean {
+  const start = `.pgbak-${safeName(profile)}@`;
+  const end = `@${safeName(database)}.lock`;
+  if (!file.startsWith(start) || !file.endsWith(end)) return false;
+  const server = file.slice(start.length, file.length - end.length);
+  return server.length > 0 && !server.includes('@');
 }
 
 function fnv1a(text: string): string {

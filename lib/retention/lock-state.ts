@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lockFileName, safeName } from '../plan/names.js';
+import { isServerLockOf, lockFileName, safeName } from '../plan/names.js';
 import { ownerState, parseOwner } from '../process/owner.js';
 
 /**
@@ -10,7 +10,9 @@ import { ownerState, parseOwner } from '../process/owner.js';
  * counts (prune simply comes back later).
  */
 export async function lockHeld(outputDir: string, profile: string, database: string): Promise<string | null> {
-  for (const file of [lockFileName(profile, database), `.pgbak-${safeName(profile)}.lock`]) {
+  // A profile with several servers names the server in its locks (one folder per server, but whichever).
+  const serverLocks = (await readdir(outputDir).catch(() => [] as string[])).filter((file) => isServerLockOf(file, profile, database));
+  for (const file of [lockFileName(profile, database), `.pgbak-${safeName(profile)}.lock`, ...serverLocks]) {
     const path = join(outputDir, file);
     let text: string;
     try {

@@ -96,6 +96,12 @@ export async function openRepositoryContext(
 async function openProfileStorage(loaded: LoadedProfile, options: { cwd: string; env: Env }): Promise<BackupRepository> {
   const storage = resolveStorage({ cwd: options.cwd, env: options.env, profile: loaded.profile.storage, outputDir: options.cwd });
   const local = storage.find((where) => where.kind === 'local');
+  if (local && local.dir.includes('{host}')) {
+    // One folder per server: the run filled in each server's name.
+    throw new PgbakError('USAGE', `profile "${loaded.name}" stores its backups in ${local.dir}, one folder per server`, {
+      hint: `name the folder to read (status looks below it too): pgbak status ${local.dir.slice(0, local.dir.indexOf('{host}')) || '.'}`,
+    });
+  }
   if (local) return new FolderRepository(local.dir);
   const bucket = storage.find((where): where is S3Storage => where.kind === 's3')!;
   // Expanded as the run expands it (the same sanitising): only {profile} is known here.

@@ -26,7 +26,7 @@ export interface LockRecord extends ProcessOwner {
  * go ahead. A multi-database run holds one lock per database. A lock whose owner
  * is certainly gone (no such process on this host, or its pid reused) is taken over.
  */
-export async function acquireRunLock(outputDir: string, profile: string, databases: readonly string[], now = new Date()): Promise<RunLock> {
+export async function acquireRunLock(outputDir: string, profile: string, databases: readonly string[], now = new Date(), server?: string): Promise<RunLock> {
   const held: string[] = [];
   const release = async () => {
     for (const path of held.splice(0).reverse()) await unlink(path).catch(() => undefined);
@@ -34,7 +34,7 @@ export async function acquireRunLock(outputDir: string, profile: string, databas
   try {
     // Sorted: two runs over overlapping sets meet at the same first lock.
     for (const database of [...new Set(databases)].sort()) {
-      held.push(await acquireOne(outputDir, profile, database, now));
+      held.push(await acquireOne(outputDir, profile, database, now, server));
     }
   } catch (error) {
     await release();
@@ -43,8 +43,8 @@ export async function acquireRunLock(outputDir: string, profile: string, databas
   return { paths: [...held], release };
 }
 
-async function acquireOne(outputDir: string, profile: string, database: string, now: Date): Promise<string> {
-  const path = join(outputDir, lockFileName(profile, database));
+async function acquireOne(outputDir: string, profile: string, database: string, now: Date, server: string | undefined): Promise<string> {
+  const path = join(outputDir, lockFileName(profile, database, server));
   const record: LockRecord = { ...(await currentOwner()), startedAt: now.toISOString() };
   // The lock appears with its content at once (write a private file, then link it):
   // a run starting at the same moment never reads an empty lock and takes it for stale.
@@ -71,7 +71,7 @@ async function acquireOne(outputDir: string, profile: string, database: string, 
       const seen = await readLock(path);
       const holder = parseLockRecord(seen);
       if (holder && (await ownerState(holder)) !== 'gone') {
-        throw new PgbakError('LOCKED', `another run of profile "${profile}" for database "${database}" is in progress (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
+        throw new PgbakError('LOCKED', `another run of profile "${profile}" for database "${database}"${server === undefined ? '' : ` on server "${server}"`} is in progress (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
           hint: `wait for it to finish; if that process is gone, remove ${path}`,
         });
       }

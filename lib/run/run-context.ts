@@ -22,6 +22,8 @@ export interface RunContext {
    * database (a folder of a thousand databases' archives, a thousand times). Absent: sweep.
    */
   sweptFolders?: Map<string, Promise<void>>;
+  /** The server's name when the profile lists several (`connections:`): its run locks name it. */
+  server?: string;
 }
 
 export function throwIfAborted(signal: AbortSignal): void {

@@ -107,7 +107,7 @@ function openProgress(option: RunOptions['progress']): Progress {
 
 async function runLocked(run: RunContext): Promise<RunSummary> {
   const { plan, logger } = run;
-  const lock = await acquireRunLock(plan.outputDir, plan.profile.name, plan.databases);
+  const lock = await acquireRunLock(plan.outputDir, plan.profile.name, plan.databases, new Date(), run.server);
   try {
     const files = await openRunFiles(plan, logger, run.config.env, run.progress, run.config.encryption);
     // The log goes beside the zip in each bucket too, once the run has ended either way.

@@ -240,10 +240,54 @@ steps:
     expect(problems('steps:\n  - kind: full\n    noOwner: yes please\n')).toMatch(/\(1 problem\):\n {2}\/profiles\/test\.yaml: steps\[0\]\.noOwner:/);
   });
 
-  it('refuses an empty file and a profile without steps', () => {
-    expect(problems('')).toContain(`${file}: steps:`);
-    expect(problems('description: nothing\n')).toContain(`${file}: steps:`);
+  it('gives a profile without steps one full step, and refuses an empty list of steps', () => {
+    expect(parseProfile('', file, {}).steps).toEqual([{ kind: 'full' }]);
+    expect(parseProfile('description: nothing\n', file, {}).steps).toEqual([{ kind: 'full' }]);
     expect(problems('steps: []\n')).toContain(`${file}: steps:`);
+  });
+
+  it('parses the example profile of the fleet issue as written: a full step over every database', () => {
+    const text = [
+      '# profiles/fleet.yaml',
+      'connection: { host: "${PGHOST}" }',
+      'databases: all                      # every database that allows connections, template0/1 excluded',
+      'concurrency: 4                      # databases dumped at once',
+      'storage: [ { s3: { bucket: acme-backups, prefix: "pg/{host}/{database}/" } } ]',
+      '',
+    ].join('\n');
+    expect(parseProfile(text, file, { PGHOST: 'db1.internal' })).toEqual({
+      connection: { host: 'db1.internal' },
+      databases: 'all',
+      concurrency: 4,
+      storage: [{ s3: { bucket: 'acme-backups', prefix: 'pg/{host}/{database}/' } }],
+      steps: [{ kind: 'full', databases: 'all' }],
+    });
+  });
+
+  it('hands the profile\'s databases to every step that names none, never to globals or a step with its own', () => {
+    const profile = parseProfile(
+      'databases: all\nexcludeDatabases: [scratch]\nsteps:\n  - kind: schema-only\n  - kind: full\n    databases: [app]\n  - kind: data-only\n    database: crm\n  - kind: globals-only\n',
+      file,
+      {},
+    );
+    expect(profile.steps).toEqual([
+      { kind: 'schema-only', databases: 'all', excludeDatabases: ['scratch'] },
+      { kind: 'full', databases: ['app'] },
+      { kind: 'data-only', database: 'crm' },
+      { kind: 'globals-only' },
+    ]);
+    expect(parseProfile('databases: [app, crm]\n', file, {}).steps).toEqual([{ kind: 'full', databases: ['app', 'crm'] }]);
+    expect(problems('databases: [app]\nexcludeDatabases: [crm]\n')).toContain(`${file}: excludeDatabases: excludeDatabases needs databases: all`);
+  });
+
+  it('reads a connections list, and refuses it beside connection, with two servers of one name, or with archives: single', () => {
+    const profile = parseProfile('connections:\n  - { name: east, host: db1, port: "5433" }\n  - { host: db2 }\n', file, {});
+    expect(profile.connections).toEqual([{ name: 'east', host: 'db1', port: 5433 }, { host: 'db2' }]);
+    expect(problems('connection: { host: a }\nconnections: [ { host: b } ]\n')).toContain(`${file}: connections: set either connection (one server) or connections (several), not both`);
+    expect(problems('connections: [ { host: a }, { name: a, host: b } ]\n')).toContain(`${file}: connections[1].name: connections[0] is also "a"`);
+    expect(problems('connections: [ { host: a }, { host: b } ]\narchives: single\n')).toContain(`${file}: archives: archives: single puts every database into one zip`);
+    expect(problems('connections: [ { name: "a/b", host: b } ]\n')).toContain(`${file}: connections[0].name:`);
+    expect(problems('connections: [ { host: a, password: x } ]\n')).toContain(`${file}: connections[0]: Unrecognized key: "password"`);
   });
 
   it('refuses a top level that is not a mapping', () => {
