@@ -9,6 +9,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { openZip, parseManifest, type Manifest } from '../../../lib/archive/index.js';
 import { runCli } from '../../support/cli.js';
 import type { ClusterInfo } from '../../support/cluster-info.js';
 import { getCluster, hasClientTools, query } from '../../support/db.js';
@@ -39,6 +40,15 @@ async function tempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   made.push(dir);
   return dir;
+}
+
+async function manifestOf(file: string): Promise<Manifest> {
+  const zip = await openZip(file);
+  try {
+    return parseManifest(await zip.readText('manifest.json'), file);
+  } finally {
+    zip.close();
+  }
 }
 
 function s3Env(): Record<string, string> {
@@ -137,15 +147,36 @@ describeWithTools('a profile with several servers (connections:)', () => {
       expect(files).toEqual(DBS.map((db) => expect.stringMatching(new RegExp(`^pair-${db}-\\d{8}T\\d{6}Z\\.zip$`))));
     }
 
+    // Each server's archives one at a time (maxConnections), both servers at once (concurrency 3).
+    const spansOf = async (host: string) =>
+      Promise.all(
+        (await readdir(path.join(out, host))).filter((f) => f.endsWith('.zip')).map(async (f) => {
+          const manifest = await manifestOf(path.join(out, host, f));
+          return [Date.parse(manifest.startedAt), Date.parse(manifest.finishedAt)] as const;
+        }),
+      );
+    const overlap = (spans: ReadonlyArray<readonly [number, number]>) => Math.max(...spans.map(([start]) => spans.filter(([s, f]) => s <= start && start <= f).length));
+    const [eastSpans, westSpans] = [await spansOf('east'), await spansOf('west')];
+    expect(overlap(eastSpans)).toBe(1);
+    expect(overlap(westSpans)).toBe(1);
+
+    // --concurrency 1: one archive at a time over both servers.
+    const serial = await runCli(['run', 'pair', '--profiles-dir', profiles, '--json', '--concurrency', '1'], { env: s3Env() });
+    expect(serial.exitCode).toBe(0);
+    const [eastAll, westAll] = [await spansOf('east'), await spansOf('west')];
+    const second = [...eastAll, ...westAll].filter((span) => ![...eastSpans, ...westSpans].some((first) => first[0] === span[0] && first[1] === span[1]));
+    expect(second).toHaveLength(4);
+    expect(overlap(second)).toBe(1);
+
     type Group = { host: string; profile: string; database: string; location: string; count: number };
     const bucket = await runCli(['status', `s3://${BUCKET}/pg/`, '--max-age', '1h', '--json'], { env: s3Env() });
     expect(bucket.exitCode).toBe(0);
     const groups = (JSON.parse(bucket.stdout) as { groups: Group[] }).groups;
     expect(groups.map((g) => [g.location, g.database, g.count])).toEqual([
-      [`s3://${BUCKET}/pg/east/${DBS[0]}/`, DBS[0], 1],
-      [`s3://${BUCKET}/pg/east/${DBS[1]}/`, DBS[1], 1],
-      [`s3://${BUCKET}/pg/west/${DBS[0]}/`, DBS[0], 1],
-      [`s3://${BUCKET}/pg/west/${DBS[1]}/`, DBS[1], 1],
+      [`s3://${BUCKET}/pg/east/${DBS[0]}/`, DBS[0], 2],
+      [`s3://${BUCKET}/pg/east/${DBS[1]}/`, DBS[1], 2],
+      [`s3://${BUCKET}/pg/west/${DBS[0]}/`, DBS[0], 2],
+      [`s3://${BUCKET}/pg/west/${DBS[1]}/`, DBS[1], 2],
     ]);
     const folder = await runCli(['status', out, '--max-age', '1h', '--json']);
     expect(folder.exitCode).toBe(0);
