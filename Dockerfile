@@ -5,7 +5,10 @@
 # as new as the server; the same major restores most faithfully).
 # Tags (docs/fleet.md, "The image"): pgbak:<version>-pg14-18 names the majors it carries;
 # pgbak:<version> is the same image; pgbak:latest the newest release (pin a version).
-FROM node:20-bookworm-slim AS build
+# Node: the current LTS (26, Active LTS since October 2026; Node 20 reached its end of
+# life in April 2026), the major .ci/run tests as LTS (a unit test keeps the two in step),
+# on Debian 13 (trixie), the current stable, which the PGDG repository builds every major for.
+FROM node:26-trixie-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY lib ./lib
@@ -14,7 +17,7 @@ COPY lib ./lib
 COPY scripts ./scripts
 RUN npm ci --ignore-scripts && npm run build
 
-FROM node:20-bookworm-slim
+FROM node:26-trixie-slim
 # postgresql-common ships the PGDG signing key and apt.postgresql.org.sh, which writes
 # /etc/apt/sources.list.d/pgdg.sources for this Debian release and runs apt-get update
 # (the setup apt.postgresql.org documents). Adding a major (19) or dropping one means a

@@ -32,14 +32,14 @@ const context: Record<string, string> = {
 };
 
 const dockerfile = (buildCopies: string, extra = '') => `# two stages, as pgbak's
-FROM node:20-bookworm-slim AS build
+FROM node:26-trixie-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 ${buildCopies}
 RUN npm ci --ignore-scripts \\
  && npm run build
 
-FROM node:20-bookworm-slim
+FROM node:26-trixie-slim
 RUN apt-get update && apt-get install -y postgresql-client-15 && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/app
 COPY package.json package-lock.json ./
