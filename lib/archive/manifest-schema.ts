@@ -89,6 +89,7 @@ export const manifestSchema: z.ZodType<Manifest> = z.object({
     user: z.string(),
     database: z.string(),
     sslmode: z.string().optional(),
+    server: z.string().optional(),
     serverVersion: z.object({ text: z.string(), major: count, minor: count }),
   }),
   startedAt: isoUtc,

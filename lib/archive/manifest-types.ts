@@ -99,6 +99,8 @@ export interface ManifestSource {
   database: string;
   /** libpq sslmode in effect, when one was set. */
   sslmode?: string;
+  /** The profile's name for the server (`connections[i].name`): what `{host}` was, and the host status shows. */
+  server?: string;
   serverVersion: {
     /** `server_version` as the server reports it, e.g. "16.4 (Debian 16.4-1)". */
     text: string;

@@ -80,6 +80,11 @@ export interface Connection {
   readonly passfile: string | undefined;
   /** Where each field came from, for `plan` and for error messages. */
   readonly origin: Readonly<Partial<Record<ConnectionField, string>>>;
+  /**
+   * The profile's name for this server (`connections[i].name`): what `{host}` stands for,
+   * the host status and metrics show. Absent: the host is its name.
+   */
+  readonly server?: string | undefined;
 }
 
 /** What may be shown anywhere: the connection without its secret. */
@@ -89,6 +94,8 @@ export interface PublicConnection {
   user: string;
   database: string;
   sslmode?: SslMode;
+  /** The profile's name for the server (`connections[i].name`), when it gave one. */
+  server?: string;
 }
 
 export function toPublicConnection(connection: Connection): PublicConnection {
@@ -99,5 +106,6 @@ export function toPublicConnection(connection: Connection): PublicConnection {
     database: connection.database,
   };
   if (connection.sslmode) out.sslmode = connection.sslmode;
+  if (connection.server !== undefined) out.server = connection.server;
   return out;
 }

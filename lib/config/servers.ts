@@ -55,7 +55,8 @@ export async function resolveServers(input: {
   const byLabel = new Map<string, number>();
   for (const [index, entry] of profile.connections.entries()) {
     const { name, ...fields } = entry;
-    const connection = await resolveConnection({ env, profile: fields, profileDir, flags });
+    const resolved = await resolveConnection({ env, profile: fields, profileDir, flags });
+    const connection = name === undefined ? resolved : Object.freeze({ ...resolved, server: name });
     const label = name ?? connection.host;
     // Hosts from the environment (${PGHOST}) are known only now; "/" becomes "_" in {host}.
     const key = segment(label);
@@ -66,7 +67,7 @@ export async function resolveServers(input: {
       });
     }
     byLabel.set(key, index);
-    servers.push(placeServer(label, connection, input.storage, input.stateDir, several));
+    servers.push(placeServer(label, connection, input.storage, input.stateDir, several, name !== undefined));
   }
   return servers;
 }
@@ -84,12 +85,12 @@ function checkServersSeparated(file: string, count: number, storage: readonly St
   }
 }
 
-function placeServer(label: string, connection: Connection, storage: readonly Storage[], stateDir: string, several: boolean): RunServer {
+function placeServer(label: string, connection: Connection, storage: readonly Storage[], stateDir: string, several: boolean, named = false): RunServer {
   const host = segment(label);
   const placed = storage.map((where): Storage => {
     if (where.kind === 'local') return { ...where, dir: where.dir.replaceAll('{host}', host) };
-    // One server: compile replaces {host} with the connection's host, as it always did.
-    return several ? { ...where, prefix: expandPrefix(where.prefix, { host: label }) } : { ...where };
+    // One unnamed server: compile replaces {host} with the connection's host, as it always did.
+    return several || named ? { ...where, prefix: expandPrefix(where.prefix, { host: label }) } : { ...where };
   });
   const local = placed.find((where) => where.kind === 'local');
   // Run logs and locks of an S3-only run: one subfolder per server, so that neither

@@ -20,7 +20,7 @@ export interface BackupMeta {
   bytes: number;
   sha256: string;
   profile: { name: string; file: string };
-  source: { database: string; host: string };
+  source: { database: string; host: string; server?: string };
   databases: string[];
   allDatabases: boolean;
   /** The manifest's `fleet` (an archive of a per-database run); absent otherwise. */
@@ -42,7 +42,7 @@ export function buildBackupMeta(manifest: Manifest, archive: string, stored: { b
     bytes: stored.bytes,
     sha256: stored.sha256,
     profile: { name: manifest.profile.name, file: manifest.profile.file },
-    source: { database: manifest.source.database, host: manifest.source.host },
+    source: { database: manifest.source.database, host: manifest.source.host, ...(manifest.source.server !== undefined && { server: manifest.source.server }) },
     databases: dumped.length > 0 ? dumped : [manifest.source.database],
     allDatabases: manifest.allDatabases === true,
     ...(manifest.fleet && { fleet: manifest.fleet }),

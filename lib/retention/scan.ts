@@ -25,7 +25,7 @@ export interface BackupInfo {
    * {@link BackupRow}: the database of that row's retention group.
    */
   database: string;
-  /** The server's host as the run connected to it (manifest `source.host`). */
+  /** The server's name (manifest `source.server`, a profile's `connections[i].name`), else its host as the run connected to it (`source.host`). */
   host: string;
   /**
    * Every database the steps dumped, in step order (a multi-database run lists
@@ -236,7 +236,7 @@ async function readBackup(repository: BackupRepository, object: RepositoryObject
     profile: manifest.profile.name,
     profileFile: manifest.profile.file,
     database: manifest.source.database,
-    host: manifest.source.host,
+    host: manifest.source.server ?? manifest.source.host,
     databases: manifest.fleet?.globals ? [CLUSTER_GROUP] : databasesOf(steps, manifest.source.database),
     allDatabases: manifest.allDatabases === true,
     ...(manifest.fleet && { fleet: manifest.fleet }),
@@ -276,7 +276,7 @@ async function readEncryptedBackup(repository: BackupRepository, object: Reposit
     profile: meta.profile.name,
     profileFile: meta.profile.file,
     database: meta.source.database,
-    host: meta.source.host,
+    host: meta.source.server ?? meta.source.host,
     databases: meta.fleet?.globals ? [CLUSTER_GROUP] : meta.databases,
     allDatabases: meta.allDatabases,
     ...(meta.fleet && { fleet: meta.fleet }),

@@ -42,13 +42,13 @@ export function watchRunMetrics(now: () => Date = () => new Date()): RunMetricsW
       // Never in the way of the run's own error: a profile whose databases cannot be told has no metrics.
       try {
         const { databases } = runDatabases(context);
-        subject = { profile: context.profile.name, host: context.connection.host, databases, allDatabases: false, settings: context.profile.profile.metrics };
+        subject = { profile: context.profile.name, host: context.connection.server ?? context.connection.host, databases, allDatabases: false, settings: context.profile.profile.metrics };
       } catch {
         subject = null;
       }
     },
     planned(config, plan) {
-      subject = { profile: plan.profile.name, host: plan.connection.host, databases: plan.databases, allDatabases: plan.allDatabases, settings: config.profile.profile.metrics };
+      subject = { profile: plan.profile.name, host: plan.connection.server ?? plan.connection.host, databases: plan.databases, allDatabases: plan.allDatabases, settings: config.profile.profile.metrics };
     },
     async succeeded(summary, logger) {
       await finish({ startedAt: new Date(summary.startedAt), bytes: summary.bytes, tables: tablesOf(summary), verified: summary.verify?.ok === true }, logger);

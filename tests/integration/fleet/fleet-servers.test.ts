@@ -172,12 +172,17 @@ describeWithTools('a profile with several servers (connections:)', () => {
     const bucket = await runCli(['status', `s3://${BUCKET}/pg/`, '--max-age', '1h', '--json'], { env: s3Env() });
     expect(bucket.exitCode).toBe(0);
     const groups = (JSON.parse(bucket.stdout) as { groups: Group[] }).groups;
-    expect(groups.map((g) => [g.location, g.database, g.count])).toEqual([
-      [`s3://${BUCKET}/pg/east/${DBS[0]}/`, DBS[0], 2],
-      [`s3://${BUCKET}/pg/east/${DBS[1]}/`, DBS[1], 2],
-      [`s3://${BUCKET}/pg/west/${DBS[0]}/`, DBS[0], 2],
-      [`s3://${BUCKET}/pg/west/${DBS[1]}/`, DBS[1], 2],
+    // The HOST each row shows is the server's name (both servers are 127.0.0.1 here).
+    expect(groups.map((g) => [g.host, g.location, g.database, g.count])).toEqual([
+      ['east', `s3://${BUCKET}/pg/east/${DBS[0]}/`, DBS[0], 2],
+      ['east', `s3://${BUCKET}/pg/east/${DBS[1]}/`, DBS[1], 2],
+      ['west', `s3://${BUCKET}/pg/west/${DBS[0]}/`, DBS[0], 2],
+      ['west', `s3://${BUCKET}/pg/west/${DBS[1]}/`, DBS[1], 2],
     ]);
+    const prometheus = await runCli(['status', `s3://${BUCKET}/pg/`, '--format', 'prometheus'], { env: s3Env() });
+    for (const host of ['east', 'west']) expect(prometheus.stdout).toContain(`pgbak_last_success_timestamp_seconds{profile="pair",database="${DBS[1]}",host="${host}"}`);
+    const manifest = await manifestOf(path.join(out, 'west', (await readdir(path.join(out, 'west'))).find((f) => f.endsWith('.zip'))!));
+    expect(manifest.source).toMatchObject({ host: '127.0.0.1', port: west.port, server: 'west' });
     const folder = await runCli(['status', out, '--max-age', '1h', '--json']);
     expect(folder.exitCode).toBe(0);
     expect((JSON.parse(folder.stdout) as { groups: Group[] }).groups.map((g) => [g.location, g.database])).toEqual([
