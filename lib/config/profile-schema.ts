@@ -272,6 +272,10 @@ export const profileSchema = profileObjectSchema
     if (profile.excludeDatabases && profile.databases !== 'all') {
       ctx.addIssue({ code: 'custom', path: ['excludeDatabases'], message: 'excludeDatabases needs databases: all' });
     }
+    const takesDatabases = (step: ProfileStep) => step.kind !== 'globals-only' && step.database === undefined && step.databases === undefined;
+    if (profile.databases !== undefined && profile.steps !== undefined && !profile.steps.some(takesDatabases)) {
+      ctx.addIssue({ code: 'custom', path: ['databases'], message: 'no step takes the profile\'s databases: each names its own (database/databases) or is globals-only' });
+    }
     const seen = new Set<string>();
     (profile.steps ?? []).forEach((step, index) => {
       const path = ['steps', index];

@@ -278,6 +278,7 @@ steps:
     ]);
     expect(parseProfile('databases: [app, crm]\n', file, {}).steps).toEqual([{ kind: 'full', databases: ['app', 'crm'] }]);
     expect(problems('databases: [app]\nexcludeDatabases: [crm]\n')).toContain(`${file}: excludeDatabases: excludeDatabases needs databases: all`);
+    expect(problems('databases: all\nsteps:\n  - kind: globals-only\n  - kind: full\n    database: app\n')).toContain(`${file}: databases: no step takes the profile's databases`);
   });
 
   it('reads a connections list, and refuses it beside connection, with two servers of one name, or with archives: single', () => {
