@@ -1,7 +1,8 @@
 // A per-database run (plan/compile-fleet.ts): one archive per database and one for the
-// globals, per server (`connections:` lists several), `concurrency` at a time. Each archive is an ordinary run (runPlanned) with its
-// own driver sessions, run log, lock, verify, retention, metrics and alerts; one that
-// fails leaves the others going, and the summary says which failed and why.
+// globals, for each server (`connections:` lists several), `concurrency` at a time. Each
+// archive is an ordinary run (runPlanned) with its own driver sessions, run log, lock,
+// verify, retention, metrics and alerts; one that fails (or a server that cannot be
+// reached) leaves the others going, and the summary says which failed and why.
 import { mapLimited, mapLimitedByKey } from '../map-limited.js';
 import { loadRunConfig, type RunConfig } from '../config/run-config.js';
 import type { RunServer } from '../config/servers.js';
