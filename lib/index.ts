@@ -1,6 +1,6 @@
 // The library entry: the same functions the CLI calls.
 export { runProfile, type RunSummary } from './run/run-profile.js';
-export { runFleet, type FleetSummary, type FleetArchiveResult } from './run/run-fleet.js';
+export { runFleet, type FleetSummary, type FleetArchiveResult, type FleetServerResult } from './run/run-fleet.js';
 export { compileFleet, isPerDatabase, connectionsOf, type FleetPlan } from './plan/compile-fleet.js';
 export { prepareRun, type PreparedRun } from './run/prepare.js';
 export type { RunOptions } from './run/options.js';
@@ -10,6 +10,7 @@ export { loadProfile, parseProfile, listProfiles, type LoadedProfile } from './c
 export type { Profile, ProfileStep, StepKind, DumpFormat } from './config/profile-schema.js';
 export { resolveConnection } from './config/resolve-connection.js';
 export { loadRunConfig, loadCommandConfig, type RunConfig, type RunConfigInput, type CommandConfig, type ConfigInput } from './config/run-config.js';
+export type { RunServer } from './config/servers.js';
 export { applyRunOverrides, type StepOverrides } from './config/run-overrides.js';
 export type { Connection } from './config/connection-types.js';
 export { discoverTools, selectTool } from './tools/index.js';
