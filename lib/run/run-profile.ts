@@ -1,4 +1,5 @@
 import { loadRunConfig } from '../config/run-config.js';
+import { PgbakError } from '../errors.js';
 import { basename } from 'node:path';
 import { withSslPasswordFiles } from '../config/ssl-password-file.js';
 import { createLogger, createProgress, type Progress } from '../log/index.js';
@@ -37,6 +38,12 @@ async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
   const metrics = watchRunMetrics(options.now);
   try {
     const config = options.config ?? (await loadRunConfig(options, (message) => logger.warn(message)));
+    if (config.servers.length > 1) {
+      // One archive of the first server only would look like the whole run.
+      throw new PgbakError('USAGE', `profile ${config.profile.name} lists ${config.servers.length} servers (connections:): runProfile backs up one`, {
+        hint: 'run it with runFleet (pgbak run does), which writes one archive per server and database',
+      });
+    }
     // The AWS SDK loads while the run connects, not before the first part goes.
     prefetchS3(config.storage);
     // Alerts (notify:) hear how the run ends; they never change its result.

@@ -1,6 +1,7 @@
 // The servers of a run: one for `connection:`, one per entry of `connections:`, each with
 // its own places; a several-server profile whose storage would mix them is refused.
 import { loadRunConfig, type RunConfigInput } from '../../../lib/config/run-config.js';
+import { runProfile } from '../../../lib/run/run-profile.js';
 import { createTempDir, rejection, type TempDir } from './support.js';
 
 describe('the servers of a run', () => {
@@ -67,5 +68,11 @@ describe('the servers of a run', () => {
     expect(same).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('connections[1] and connections[0] are both "db" in {host}') });
     const flag = await rejection(() => load('connections: [ { host: h1 }, { host: h2 } ]\nstorage: [ { s3: { bucket: acme, prefix: "{host}/" } } ]\n', { connection: { host: 'other' } }));
     expect(flag).toMatchObject({ code: 'USAGE', message: expect.stringContaining('--host would point the 2 servers') });
+  });
+
+  it('refuses runProfile (one archive) for a profile with several servers, before connecting', async () => {
+    const file = await dir.write('several.yaml', 'connections: [ { host: h1.invalid }, { host: h2.invalid } ]\nstorage: [ { s3: { bucket: acme, prefix: "{host}/" } } ]\n');
+    const error = await rejection(() => runProfile({ profile: file, cwd: dir.path, env }));
+    expect(error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('lists 2 servers (connections:): runProfile backs up one') });
   });
 });
