@@ -233,10 +233,10 @@ export const profileObjectSchema = z
      * all into one zip, as pgbak did before 0.3.
      */
     archives: z.enum(archiveModes).optional(),
-    /** Databases dumped at once (one archive each) by a `per-database` run (default 1); `run --concurrency` overrides it. */
+    /** Databases dumped at once (one archive each) by a `per-database` run (default 1), over all servers of `connections:`; `run --concurrency` overrides it. */
     concurrency: wholeNumber(1, 256).optional(),
     /**
-     * The most server connections pgbak holds at once for this profile, counted over the
+     * The most server connections pgbak holds at once on one server (each of `connections:`), counted over the
      * databases dumped at once (pg_dump's own and its jobs, pgbak's snapshot session, verify's).
      * A concurrency that would need more is lowered, with a warning; default 10.
      */
