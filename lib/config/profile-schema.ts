@@ -331,18 +331,19 @@ export const profileSchema = profileObjectSchema
 
 /**
  * The profile as the rest of pgbak reads it: without `steps`, one `full` step; a step that
- * names no database takes the profile's `databases` (and `excludeDatabases`). Applying it
- * again changes nothing (run overrides parse the result a second time).
+ * names no database takes the profile's `databases` (and `excludeDatabases`), which then live
+ * in the steps only. Parsing the result again (run overrides do) gives the same profile.
  */
-function withDefaultSteps<P extends z.infer<typeof profileObjectSchema>>(profile: P): P & { steps: ProfileStep[] } {
+function withDefaultSteps<P extends z.infer<typeof profileObjectSchema>>(profile: P): Omit<P, 'databases' | 'excludeDatabases'> & { steps: ProfileStep[] } {
+  const { databases, excludeDatabases, ...rest } = profile;
   const steps: ProfileStep[] = profile.steps ?? [{ kind: 'full' }];
-  if (profile.databases === undefined) return { ...profile, steps };
+  if (databases === undefined) return { ...rest, steps };
   const inherited = steps.map((step): ProfileStep =>
     step.kind === 'globals-only' || step.database !== undefined || step.databases !== undefined
       ? step
-      : { ...step, databases: profile.databases, ...(profile.databases === 'all' && profile.excludeDatabases && { excludeDatabases: profile.excludeDatabases }) },
+      : { ...step, databases, ...(databases === 'all' && excludeDatabases && { excludeDatabases }) },
   );
-  return { ...profile, steps: inherited };
+  return { ...rest, steps: inherited };
 }
 
 export type Profile = z.output<typeof profileSchema>;

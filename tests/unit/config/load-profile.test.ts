@@ -257,7 +257,6 @@ steps:
     ].join('\n');
     expect(parseProfile(text, file, { PGHOST: 'db1.internal' })).toEqual({
       connection: { host: 'db1.internal' },
-      databases: 'all',
       concurrency: 4,
       storage: [{ s3: { bucket: 'acme-backups', prefix: 'pg/{host}/{database}/' } }],
       steps: [{ kind: 'full', databases: 'all' }],

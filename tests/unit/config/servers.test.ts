@@ -75,4 +75,10 @@ describe('the servers of a run', () => {
     const error = await rejection(() => runProfile({ profile: file, cwd: dir.path, env }));
     expect(error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('lists 2 servers (connections:): runProfile backs up one') });
   });
+
+  it('accepts run overrides (--concurrency) on a profile with top-level databases: and no steps (the overridden profile parses again)', async () => {
+    const config = await load('connections: [ { name: a, host: h1 }, { name: b, host: h2 } ]\ndatabases: all\nexcludeDatabases: [scratch]\nstorage: [ { s3: { bucket: acme, prefix: "{host}/" } } ]\n', { overrides: { concurrency: 1, format: 'directory' } });
+    expect(config.profile.profile.concurrency).toBe(1);
+    expect(config.profile.profile.steps).toEqual([{ kind: 'full', databases: 'all', excludeDatabases: ['scratch'], format: 'directory' }]);
+  });
 });
