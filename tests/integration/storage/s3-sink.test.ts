@@ -159,6 +159,51 @@ describe('S3Sink', () => {
     ]);
   });
 
+  it('resolves the credentials at open, while the archive is written, not at its first request (a small archive\'s PutObject at commit)', async () => {
+    const proxy = await startFaultProxy(s3.endpoint, []);
+    proxies.push(proxy);
+    // A slow provider (STS web identity, instance metadata, a credential_process): when was it asked, and how often.
+    const asked: number[] = [];
+    const credentials = async () => {
+      asked.push(proxy.log.length);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', expiration: new Date(Date.now() + 3_600_000) };
+    };
+    const slow = createS3Client({ region: 'us-east-1', endpoint: proxy.endpoint, credentials });
+    try {
+      const key = newKey();
+      const sink = await S3Sink.open({ client: slow, bucket: BUCKET, key });
+      // Asked at open, before a byte is written or a request sent.
+      expect(asked).toEqual([0]);
+      await pipeline(Readable.from([randomBytes(64 * 1024)]), sink.writable);
+      await sink.commit();
+      // The answer was kept: the PutObject, HeadObject and .sha256 did not ask again.
+      expect(asked).toEqual([0]);
+      expect(proxy.log.map((entry) => entry.method)).toEqual(['PUT', 'HEAD', 'PUT']);
+    } finally {
+      slow.destroy();
+    }
+  });
+
+  it('credentials that fail at open are asked for again at the first request, whose error it is', async () => {
+    let calls = 0;
+    const credentials = async () => {
+      if (++calls === 1) throw new Error('the metadata service did not answer');
+      return { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', expiration: new Date(Date.now() + 3_600_000) };
+    };
+    const flaky = createS3Client({ region: 'us-east-1', endpoint: s3.endpoint, credentials });
+    try {
+      const key = newKey();
+      const sink = await S3Sink.open({ client: flaky, bucket: BUCKET, key });
+      await pipeline(Readable.from([Buffer.from('a small archive')]), sink.writable);
+      await expect(sink.commit()).resolves.toMatchObject({ bytes: 15 });
+      expect(calls).toBe(2);
+      expect((await objectBytes(key)).toString()).toBe('a small archive');
+    } finally {
+      flaky.destroy();
+    }
+  });
+
   it('on a source error in a multipart upload: the writer gets that error, the upload is aborted and no object appears', async () => {
     const key = newKey();
     const { client: proxied, proxy } = await throughProxy();
