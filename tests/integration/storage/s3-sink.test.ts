@@ -241,6 +241,35 @@ describe('S3Sink', () => {
     expect(await keysUnder(key)).toEqual([]);
   });
 
+  it('a small archive\'s PutObject whose connection drops halfway on every attempt: commit fails naming the key, and no object or .sha256 is left', async () => {
+    const key = newKey();
+    const putArchive = (req: { method?: string; url?: string }) => req.method === 'PUT' && (req.url ?? '').includes(`${key}?x-id=PutObject`);
+    const { client: proxied, proxy } = await throughProxy([{ match: putArchive, times: Infinity, fault: 'reset' }], 2);
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key });
+    await pipeline(Readable.from([randomBytes(3 * MiB)]), sink.writable);
+    const error = await sink.commit().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PgbakError);
+    expect((error as Error).message).toContain(`cannot upload to s3://${BUCKET}/${key}`);
+    // Both attempts reached the store and were cut off mid-body; nothing after them.
+    expect(proxy.log.map((entry) => [entry.method, entry.fault])).toEqual([
+      ['PUT', 'reset'],
+      ['PUT', 'reset'],
+    ]);
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('a small archive\'s PutObject whose connection drops once is sent again and lands byte-exact', async () => {
+    const key = newKey();
+    const putArchive = (req: { method?: string; url?: string }) => req.method === 'PUT' && (req.url ?? '').includes(`${key}?x-id=PutObject`);
+    const { client: proxied, proxy } = await throughProxy([{ match: putArchive, times: 1, fault: 'reset' }]);
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key });
+    const bytes = randomBytes(3 * MiB);
+    await pipeline(Readable.from([bytes]), sink.writable);
+    await expect(sink.commit()).resolves.toMatchObject({ bytes: bytes.length, sha256: sha256Of(bytes) });
+    expect(proxy.log.filter(putArchive).map((entry) => entry.fault ?? entry.status)).toEqual(['reset', 200]);
+    expect(sha256Of(await objectBytes(key))).toBe(sha256Of(bytes));
+  });
+
   it('a writable ended without commit publishes nothing (Upload never sees the end)', async () => {
     const key = newKey();
     const sink = await S3Sink.open({ client, bucket: BUCKET, key });
