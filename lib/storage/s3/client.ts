@@ -88,7 +88,10 @@ function sendPartsWithoutExpectContinue(client: S3Client): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const request = args.request as { headers?: Record<string, string> };
-      if (context.commandName === 'UploadPartCommand' && request.headers) delete request.headers['Expect'];
+      if (context.commandName === 'UploadPartCommand' && request.headers) {
+        delete request.headers['Expect'];
+        delete request.headers['expect'];
+      }
       return next(args);
     },
     // In the build step after the SDK's addExpectContinueMiddleware (priority "normal"), which sets it.
