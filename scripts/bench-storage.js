@@ -6,7 +6,10 @@
 //   upload  the dump-then-upload way: `pg_dump` to a file, then a multipart upload of that
 //           file by the same SDK with pgbak's client settings, part size and queue
 //           (scripts/lib/upload-file.js, a process of its own); its time is the sum of both;
-//   local   `pgbak run --output-dir …`: the same run to a local folder.
+//   local   `pgbak run --output-dir …`: the same run to a local folder; then (not timed
+//           into *local*) its zip uploaded as the upload side uploads a file, so that
+//           *staged* = local + that upload: pgbak's own work (counts, schema model,
+//           manifest) on both sides, streaming vs staging alone.
 // Three cases: custom format, plain format, and custom format with nothing compressed
 // (pg_dump -Z0, zip entries stored): pgbench data compresses ~60:1, so only that last case
 // makes an archive of many parts, where the upload queue fills and streaming has something
@@ -127,9 +130,23 @@ try {
       const dir = join(work, `local-${i}`);
       const result = await withServerCpu(() => measure(process.execPath, pgbakRun(c, ['--output-dir', dir]), { env }));
       const times = await phases(dir, result);
-      const bytes = await zipBytes(dir);
+      const zip = await zipPath(dir);
+      const bytes = (await stat(zip)).size;
+      // The staged way: the same run's zip, uploaded after it.
+      const key = `staged-${i}/bench.zip`;
+      const staged = await withServerCpu(() => measure(process.execPath, [uploader, zip, bucket, key, String(partSize), String(queueSize)], { env }));
+      const [object] = await emptyPrefix(key);
+      if (object?.Size !== bytes) throw new Error(`${key}: ${object?.Size} bytes in the bucket, ${bytes} in the file`);
       await rm(dir, { recursive: true, force: true });
-      return { ...result, ...times, bytes };
+      return {
+        ...result,
+        ...times,
+        bytes,
+        stagedUploadSeconds: staged.seconds,
+        stagedSeconds: result.seconds + staged.seconds,
+        stagedProcessCpuSeconds: result.processCpuSeconds + staged.processCpuSeconds,
+        stagedServerCpuSeconds: staged.serverCpuSeconds,
+      };
     },
   };
 
@@ -147,6 +164,7 @@ try {
   say('| case | stream (S3) | upload (pg_dump, then upload) | local | stream / upload | stream / local | uploaded: stream / upload | peak RSS stream / upload / local |');
   say('|---|---|---|---|---|---|---|---|');
   const results = {};
+  const stagedRows = [];
   const phaseRows = [];
   const cpuRows = [];
   for (const c of cases) {
@@ -162,6 +180,11 @@ try {
     const m = (name, field = 'seconds') => median(runs[name].map((r) => r[field]));
     const cpu = (field) => names.map((name) => m(name, field).toFixed(2)).join(' / ');
     cpuRows.push(`| ${c.name} | ${cpu('processCpuSeconds')} | ${m('stream', 'serverCpuSeconds').toFixed(2)} / ${m('upload', 'serverCpuSeconds').toFixed(2)} | ${cpu('cpuSeconds')} |`);
+    stagedRows.push(
+      `| ${c.name} | ${m('stream').toFixed(2)} s | ${m('local', 'stagedSeconds').toFixed(2)} s (${m('local').toFixed(2)} + ${m('local', 'stagedUploadSeconds').toFixed(2)}) ` +
+        `| ${(m('stream') / m('local', 'stagedSeconds')).toFixed(3)} | ${m('stream', 'processCpuSeconds').toFixed(2)} / ${m('local', 'stagedProcessCpuSeconds').toFixed(2)} ` +
+        `| ${m('stream', 'serverCpuSeconds').toFixed(2)} / ${m('local', 'stagedServerCpuSeconds').toFixed(2)} |`,
+    );
     phaseRows.push(`| ${c.name} | ${['startup', 'writing', 'finishing', 'after'].map((field) => `${m('stream', field).toFixed(2)} / ${m('local', field).toFixed(2)} s`).join(' | ')} |`);
     const peak = (name) => Math.max(...runs[name].map((r) => r.peakMiB));
     results[c.name] = { stream: m('stream'), upload: m('upload'), local: m('local'), dump: m('upload', 'dumpSeconds'), put: m('upload', 'uploadSeconds'), peakStream: peak('stream') };
@@ -181,6 +204,13 @@ try {
     const signed = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)} s`;
     say(`| ${name} | ${r.dump.toFixed(2)} s | ${signed(r.local - r.dump)} | ${signed(r.stream - r.local)} | ${r.put.toFixed(2)} s | ${signed(r.stream - r.upload)} |`);
   }
+
+  say();
+  say('Streaming vs staging with pgbak\'s own work on both sides (not the issue\'s comparison, which is above): *staged* = the *local* run (pgbak to a folder: counts, schema model, manifest, fsync) followed by an upload of its zip as the upload side uploads a file (a process of its own, lib-storage `Upload`, same part size and queue). Medians; client CPU-s: pgbak and its pg_dump (staged: plus the uploader); s3rver CPU-s: the loopback server while the command ran.');
+  say();
+  say('| case | stream | staged (local run, then upload) | stream / staged | client CPU-s stream / staged | s3rver CPU-s stream / staged |');
+  say('|---|---|---|---|---|---|');
+  for (const row of stagedRows) say(row);
 
   say();
   say('Phases of the pgbak runs, S3 / local (medians; from the run log\'s timestamps): *start-up* = process start → the run\'s first log line (Node, the CLI, configuration, connection, tool probe, lock, and for S3 loading the AWS SDK); *writing* = → "finishing" (pg_dump, zip, sha256, upload of the full parts); *finishing* = → "backup complete" (S3: the last part, CompleteMultipartUpload, HeadObject; local: fsync, rename); *after* = → process exit.');
@@ -283,10 +313,10 @@ async function phases(dir, { startedAt, endedAt }) {
   return { startup: (begun - startedAt) / 1000, writing: (finishing - begun) / 1000, finishing: (complete - finishing) / 1000, after: (endedAt - complete) / 1000 };
 }
 
-async function zipBytes(dir) {
+async function zipPath(dir) {
   const zip = (await readdir(dir)).find((name) => name.endsWith('.zip'));
   if (!zip) throw new Error(`no .zip in ${dir} after the run`);
-  return (await stat(join(dir, zip))).size;
+  return join(dir, zip);
 }
 
 function mib(bytes) {

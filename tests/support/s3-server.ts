@@ -176,6 +176,8 @@ export interface FaultLogEntry {
   bytes: number;
   /** The request's headers as the client sent them (x-amz-storage-class, content-length…). */
   headers: IncomingHttpHeaders;
+  /** Which of the client's connections to the proxy the request came on: 1, 2… in the order they were opened. */
+  connection: number;
 }
 
 export interface FaultProxy {
@@ -220,9 +222,13 @@ export async function startFaultProxy(target: string, rules: FaultRule[], option
     else forward();
   };
   const server: Server = options.tls ? createHttpsServer(options.tls, serve) : createServer(serve);
+  const connections = new WeakMap<object, number>();
+  let opened = 0;
+  server.on(options.tls ? 'secureConnection' : 'connection', (socket: object) => connections.set(socket, ++opened));
+  const connectionOf = (req: IncomingMessage) => connections.get(req.socket) ?? 0;
 
   const injectFault = (rule: FaultRule, req: IncomingMessage, res: ServerResponse) => {
-    const entry: FaultLogEntry = { method: req.method!, url: req.url!, status: rule.fault ? 0 : (rule.status ?? 500), injected: true, bytes: 0, headers: req.headers, ...withUploadId(req.url!) };
+    const entry: FaultLogEntry = { method: req.method!, url: req.url!, status: rule.fault ? 0 : (rule.status ?? 500), injected: true, bytes: 0, headers: req.headers, connection: connectionOf(req), ...withUploadId(req.url!) };
     if (rule.fault) entry.fault = rule.fault;
     log.push(entry);
     if (rule.fault === 'reset') {
@@ -256,7 +262,7 @@ export async function startFaultProxy(target: string, rules: FaultRule[], option
     const abort = req.method === 'DELETE' && uploadId !== null && keyParts.length > 0;
     const list = req.method === 'GET' && url.searchParams.has('uploads') && (keyParts.length === 0 || (keyParts.length === 1 && keyParts[0] === ''));
     if ((!abort && !list) || !bucket) return false;
-    const entry: FaultLogEntry = { method: req.method!, url: req.url!, status: 0, injected: true, bytes: 0, headers: req.headers, ...(uploadId !== null && { uploadId }) };
+    const entry: FaultLogEntry = { method: req.method!, url: req.url!, status: 0, injected: true, bytes: 0, headers: req.headers, connection: connectionOf(req), ...(uploadId !== null && { uploadId }) };
     log.push(entry);
     req.resume();
     req.once('end', () => {
@@ -283,7 +289,7 @@ export async function startFaultProxy(target: string, rules: FaultRule[], option
     const [bucket, ...rest] = url.pathname.slice(1).split('/');
     if (req.method !== 'GET' || !bucket || rest.some((part) => part !== '') || url.searchParams.get('delimiter') !== '/') return false;
     const prefix = url.searchParams.get('prefix') ?? '';
-    log.push({ method: req.method, url: req.url!, status: 200, injected: true, bytes: 0, headers: req.headers });
+    log.push({ method: req.method, url: req.url!, status: 200, injected: true, bytes: 0, headers: req.headers, connection: connectionOf(req) });
     const forward = request({ host: upstream.hostname, port: upstream.port, method: 'GET', path: req.url, headers: req.headers, agent }, (answer) => {
       const chunks: Buffer[] = [];
       answer.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -308,7 +314,7 @@ export async function startFaultProxy(target: string, rules: FaultRule[], option
     const forward = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
       (answer) => {
-        const entry: FaultLogEntry = { method: req.method!, url: req.url!, status: answer.statusCode!, injected: false, bytes: 0, headers: req.headers, ...withUploadId(req.url!) };
+        const entry: FaultLogEntry = { method: req.method!, url: req.url!, status: answer.statusCode!, injected: false, bytes: 0, headers: req.headers, connection: connectionOf(req), ...withUploadId(req.url!) };
         if (req.headers.range !== undefined) entry.range = req.headers.range;
         log.push(entry);
         if (loseAnswer) {

@@ -166,6 +166,7 @@ export class S3Sink extends SinkLifecycle {
     }
     const sink = new S3Sink(options);
     if (options.signal?.aborted) await sink.abort(abortReason(options.signal, sink.location));
+    else resolveCredentialsEarly(options.client);
     return sink;
   }
 
@@ -454,6 +455,20 @@ export class S3Sink extends SinkLifecycle {
     })();
     return this.discarding;
   }
+}
+
+/**
+ * Starts resolving the client's credentials now, while the archive's first bytes are being
+ * made, rather than at the first request: the SDK's default chain may have to ask STS (web
+ * identity, a Kubernetes service account), the instance metadata service or a
+ * credential_process, and an archive smaller than one part sends its first request only at
+ * commit, where that wait would add to the run's end. The client keeps what it resolves
+ * (and asks again after a failure, which the first request then reports as its own).
+ */
+function resolveCredentialsEarly(client: S3Client): void {
+  const credentials = (client.config as { credentials?: () => Promise<unknown> } | undefined)?.credentials;
+  if (typeof credentials !== 'function') return;
+  (async () => credentials())().catch(() => undefined);
 }
 
 function abortReason(signal: AbortSignal, location: string): Error {

@@ -301,7 +301,7 @@ describe('pgbak run to S3 storage', () => {
     }
   });
 
-  it('over HTTPS, a run uploads its parts as UNSIGNED-PAYLOAD (no second sha256 of every byte), and the object lands byte-exact', async () => {
+  it('over HTTPS, a run uploads its parts as UNSIGNED-PAYLOAD (no second sha256 of every byte) on kept-alive connections (no Expect: 100-continue), and the object lands byte-exact', async () => {
     const big = await createTestDatabase(cluster, 's3https');
     const work = await dirs.make();
     // A certificate for 127.0.0.1 that the run trusts through NODE_EXTRA_CA_CERTS, as an operator would a private CA.
@@ -325,7 +325,14 @@ describe('pgbak run to S3 storage', () => {
       expect(result.stderr).not.toMatch(/error/i);
       expect(result.exitCode).toBe(0);
       const uploads = proxy.log.filter((entry) => entry.method === 'PUT');
-      expect(uploads.filter((entry) => /[?&]partNumber=/.test(entry.url)).length).toBeGreaterThanOrEqual(2);
+      const parts = uploads.filter((entry) => /[?&]partNumber=/.test(entry.url));
+      expect(parts.length).toBeGreaterThanOrEqual(2);
+      // Parts without Expect: 100-continue, on kept-alive connections: with the header, the SDK
+      // sent each on a TLS connection of its own, opened for that one request.
+      for (const part of parts) {
+        expect(part.headers.expect).toBeUndefined();
+        expect(proxy.log.filter((entry) => entry.connection === part.connection).length).toBeGreaterThan(1);
+      }
       // Every part, the .sha256 and the run log: unsigned payloads over TLS, the header itself signed.
       for (const entry of uploads) {
         expect(entry.headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
@@ -407,5 +414,48 @@ describe('pgbak run to S3 storage', () => {
     expect(await cached()).toEqual([file]);
     expect((await stat(path.join(cache, 'pgbak', 'node-compile-cache', file!))).mtimeMs).toBe(written.mtimeMs);
     expect((await keysUnder('code-cache/')).filter((key) => key.endsWith('.zip'))).toHaveLength(2);
+  });
+});
+
+// Parts go without Expect: 100-continue (lib/storage/s3/client.ts): a store that refuses on
+// the headers alone must still fail the run at CreateMultipartUpload, before any part is sent.
+describe('a multipart upload the store refuses on its headers', () => {
+  let big: TestDatabase;
+  beforeAll(async () => {
+    big = await createTestDatabase(cluster, 's3refused');
+    // ~7 MB that no compression shrinks: more than one part of 5 MiB.
+    await query(
+      cluster,
+      big.name,
+      `CREATE TABLE blobs (id int PRIMARY KEY, data bytea);
+       INSERT INTO blobs SELECT g, (SELECT decode(string_agg(md5(random()::text || g || h), ''), 'hex') FROM generate_series(1, 1024) h) FROM generate_series(1, 450) g;`,
+    );
+  });
+  afterAll(async () => {
+    await big?.drop();
+  });
+
+  it.each([
+    ['credentials the store does not know: InvalidAccessKeyId', BUCKET, 'InvalidAccessKeyId', 'Check the credentials'],
+    ['a bucket that does not exist: NoSuchBucket', 'no-such-bucket', 'NoSuchBucket', 'Create the bucket'],
+  ])('%s — exit 1 naming bucket, key and the code; no part sent, no object, no incomplete upload', async (_name, bucket, code, hint) => {
+    const rules = code === 'InvalidAccessKeyId' ? [{ match: (req: { method?: string }) => req.method === 'PUT' || req.method === 'POST', times: Infinity, status: 403, code }] : [];
+    const proxy = await startFaultProxy(s3.endpoint, rules, { store: s3 });
+    try {
+      const work = await dirs.make();
+      await writeFile(path.join(work, 'refused.yaml'), `storage:\n  - s3: { bucket: ${bucket}, prefix: refused/, partSize: 5MiB }\nsteps:\n  - kind: full\n`);
+      const result = await runCli(['run', path.join(work, 'refused.yaml')], { env: { ...s3Env({ AWS_ENDPOINT_URL_S3: proxy.endpoint }), PGDATABASE: big.name }, cwd: work });
+      expect(result.exitCode).toBe(1);
+      const report = errorReport(result.stderr);
+      expect(report.message).toMatch(new RegExp(`s3://${bucket}/refused/refused-${big.name}-\\d{8}T\\d{6}Z\\.zip: ${code} \\(HTTP (403|404)\\)`));
+      expect(report.hint).toContain(hint);
+      // Refused at CreateMultipartUpload: not one part went.
+      expect(proxy.log.some((entry) => entry.method === 'POST' && /[?&]uploads/.test(entry.url) && entry.status >= 400)).toBe(true);
+      expect(proxy.log.filter((entry) => /[?&]partNumber=/.test(entry.url))).toEqual([]);
+      expect(await keysUnder('refused/')).toEqual([]);
+      expect(await s3.incompleteUploads(BUCKET)).toEqual([]);
+    } finally {
+      await proxy.stop();
+    }
   });
 });

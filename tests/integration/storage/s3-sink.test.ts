@@ -159,6 +159,51 @@ describe('S3Sink', () => {
     ]);
   });
 
+  it('resolves the credentials at open, while the archive is written, not at its first request (a small archive\'s PutObject at commit)', async () => {
+    const proxy = await startFaultProxy(s3.endpoint, []);
+    proxies.push(proxy);
+    // A slow provider (STS web identity, instance metadata, a credential_process): when was it asked, and how often.
+    const asked: number[] = [];
+    const credentials = async () => {
+      asked.push(proxy.log.length);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', expiration: new Date(Date.now() + 3_600_000) };
+    };
+    const slow = createS3Client({ region: 'us-east-1', endpoint: proxy.endpoint, credentials });
+    try {
+      const key = newKey();
+      const sink = await S3Sink.open({ client: slow, bucket: BUCKET, key });
+      // Asked at open, before a byte is written or a request sent.
+      expect(asked).toEqual([0]);
+      await pipeline(Readable.from([randomBytes(64 * 1024)]), sink.writable);
+      await sink.commit();
+      // The answer was kept: the PutObject, HeadObject and .sha256 did not ask again.
+      expect(asked).toEqual([0]);
+      expect(proxy.log.map((entry) => entry.method)).toEqual(['PUT', 'HEAD', 'PUT']);
+    } finally {
+      slow.destroy();
+    }
+  });
+
+  it('credentials that fail at open are asked for again at the first request, whose error it is', async () => {
+    let calls = 0;
+    const credentials = async () => {
+      if (++calls === 1) throw new Error('the metadata service did not answer');
+      return { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', expiration: new Date(Date.now() + 3_600_000) };
+    };
+    const flaky = createS3Client({ region: 'us-east-1', endpoint: s3.endpoint, credentials });
+    try {
+      const key = newKey();
+      const sink = await S3Sink.open({ client: flaky, bucket: BUCKET, key });
+      await pipeline(Readable.from([Buffer.from('a small archive')]), sink.writable);
+      await expect(sink.commit()).resolves.toMatchObject({ bytes: 15 });
+      expect(calls).toBe(2);
+      expect((await objectBytes(key)).toString()).toBe('a small archive');
+    } finally {
+      flaky.destroy();
+    }
+  });
+
   it('on a source error in a multipart upload: the writer gets that error, the upload is aborted and no object appears', async () => {
     const key = newKey();
     const { client: proxied, proxy } = await throughProxy();
@@ -194,6 +239,35 @@ describe('S3Sink', () => {
     await sink.abort();
     expect(proxy.log).toEqual([]);
     expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('a small archive\'s PutObject whose connection drops halfway on every attempt: commit fails naming the key, and no object or .sha256 is left', async () => {
+    const key = newKey();
+    const putArchive = (req: { method?: string; url?: string }) => req.method === 'PUT' && (req.url ?? '').includes(`${key}?x-id=PutObject`);
+    const { client: proxied, proxy } = await throughProxy([{ match: putArchive, times: Infinity, fault: 'reset' }], 2);
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key });
+    await pipeline(Readable.from([randomBytes(3 * MiB)]), sink.writable);
+    const error = await sink.commit().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PgbakError);
+    expect((error as Error).message).toContain(`cannot upload to s3://${BUCKET}/${key}`);
+    // Both attempts reached the store and were cut off mid-body; nothing after them.
+    expect(proxy.log.map((entry) => [entry.method, entry.fault])).toEqual([
+      ['PUT', 'reset'],
+      ['PUT', 'reset'],
+    ]);
+    expect(await keysUnder(key)).toEqual([]);
+  });
+
+  it('a small archive\'s PutObject whose connection drops once is sent again and lands byte-exact', async () => {
+    const key = newKey();
+    const putArchive = (req: { method?: string; url?: string }) => req.method === 'PUT' && (req.url ?? '').includes(`${key}?x-id=PutObject`);
+    const { client: proxied, proxy } = await throughProxy([{ match: putArchive, times: 1, fault: 'reset' }]);
+    const sink = await S3Sink.open({ client: proxied, bucket: BUCKET, key });
+    const bytes = randomBytes(3 * MiB);
+    await pipeline(Readable.from([bytes]), sink.writable);
+    await expect(sink.commit()).resolves.toMatchObject({ bytes: bytes.length, sha256: sha256Of(bytes) });
+    expect(proxy.log.filter(putArchive).map((entry) => entry.fault ?? entry.status)).toEqual(['reset', 200]);
+    expect(sha256Of(await objectBytes(key))).toBe(sha256Of(bytes));
   });
 
   it('a writable ended without commit publishes nothing (Upload never sees the end)', async () => {

@@ -99,3 +99,35 @@ describe('payload signing', () => {
     ]);
   });
 });
+
+describe('Expect: 100-continue', () => {
+  // The headers as the HTTP handler gets them: recorded at the end of the stack, answered there.
+  function recording(): { client: ReturnType<typeof createS3Client>; sent: Array<{ command: string; expect: string | undefined }> } {
+    const client = createS3Client({ region: 'us-east-1', endpoint: 'https://s3.example.test', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 });
+    const sent: Array<{ command: string; expect: string | undefined }> = [];
+    client.middlewareStack.addRelativeTo(
+      ((_next: unknown, context: { commandName?: string }) => async (args: { request: { headers: Record<string, string> } }) => {
+        sent.push({ command: context.commandName ?? '', expect: args.request.headers['Expect'] ?? args.request.headers['expect'] });
+        return { response: { statusCode: 200, headers: {} }, output: { $metadata: {}, ETag: '"e"' } };
+      }) as never,
+      { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'record' },
+    );
+    return { client, sent };
+  }
+
+  it('parts go without it (each would get a connection of its own), a PutObject of 2 MiB or more keeps it', async () => {
+    const { client, sent } = recording();
+    const part = Buffer.alloc(5 * 1024 * 1024);
+    try {
+      await client.send(new UploadPartCommand({ Bucket: 'b', Key: 'k.zip', UploadId: 'u', PartNumber: 1, Body: part, ContentLength: part.length }));
+      await client.send(new PutObjectCommand({ Bucket: 'b', Key: 'k.zip', Body: part, ContentLength: part.length }));
+    } finally {
+      client.destroy();
+    }
+    expect(sent).toEqual([
+      { command: 'UploadPartCommand', expect: undefined },
+      // The first request the store sees for a small archive: refused on its headers, its body is not sent.
+      { command: 'PutObjectCommand', expect: '100-continue' },
+    ]);
+  });
+});
