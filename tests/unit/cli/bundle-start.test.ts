@@ -45,9 +45,18 @@ describe('the CLI bundle at start', () => {
       "import Module from 'node:module';",
       'const loaded = [];',
       'const load = Module._load;',
-      'Module._load = function (request, ...rest) { if (!Module.isBuiltin(request)) loaded.push(request); return load.call(this, request, ...rest); };',
+      // The launcher (bin/pgbak.js, CommonJS) and what it requires of dist/ are pgbak's own.
+      "Module._load = function (request, parent, ...rest) { if (!Module.isBuiltin(request) && Module._resolveFilename(request, parent).includes('/node_modules/')) loaded.push(request); return load.call(this, request, parent, ...rest); };",
       'const report = () => loaded;',
     ].join('\n');
+    expect(await startWatched(args, setup)).toEqual([]);
+  });
+
+  // node:tls (with _tls_wrap, _tls_common, the secure context) is required by lib/db/tls.ts and
+  // by the driver when a connection uses TLS, not when the bundle loads (~1–2 ms a start).
+  // tests/integration/tls/ runs pgbak against TLS servers (verify-full, sslrootcert=system).
+  it.each(commands)('loads no node:tls for pgbak %j', async (args) => {
+    const setup = "const report = () => process.moduleLoadList.filter((name) => /^NativeModule (tls|_tls_wrap|_tls_common)$/.test(name));";
     expect(await startWatched(args, setup)).toEqual([]);
   });
 
