@@ -63,6 +63,22 @@ await build({
       },
     },
     {
+      // yargs' factory sets a default --version at once, guessing the version from the nearest
+      // package.json above the main file: a readdir of every folder up to / and, when none is
+      // found, an assertion error built and caught (~1-2 ms of every start). pgbak sets its own
+      // version right after (.version(pgbakVersion), lib/cli/main.ts): the guess is taken out of
+      // the bundled yargs (the option stays off until then); a yargs without it fails the build.
+      name: 'yargs-no-version-guess',
+      setup(b) {
+        b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, async (args) => {
+          const text = await readFile(args.path, 'utf8');
+          const call = 'yargs.help();\n        yargs.version();';
+          if (text.split(call).length !== 2) throw new Error(`${args.path}: expected one "${call}" (yargs changed: see scripts/bundle-cli.js)`);
+          return { contents: text.replace(call, 'yargs.help();\n        yargs.version(false); /* pgbak: no version guessed (scripts/bundle-cli.js) */'), loader: 'js' };
+        });
+      },
+    },
+    {
       // pg decides at load time whether it runs in a Cloudflare Worker, and on Node 20 that
       // loads undici (see the shim). Its Node.js stream functions, without the question.
       name: 'pg-node-stream',

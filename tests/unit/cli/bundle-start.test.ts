@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { pgbakBin, repoRoot } from '../../support/cli.js';
@@ -69,6 +70,26 @@ describe('the CLI bundle at start', () => {
     const help = await execa(process.execPath, [pgbakBin, 'run', '--help'], { cwd: repoRoot, reject: false });
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toMatch(/^pgbak run \[profile\]/);
+  });
+
+  // yargs' factory guessed a default version from the nearest package.json above its main file
+  // (a readdir of each folder up to /, an assertion error built and caught when there is none:
+  // ~1-2 ms a start); pgbak sets its own version at once. --version still prints pgbak's, also
+  // from a folder whose package.json says otherwise.
+  it("guesses no version from a package.json, and --version prints pgbak's", async () => {
+    const bundle = await readFile(join(repoRoot, 'dist', 'cli.cjs'), 'utf8');
+    expect(bundle).toContain('yargs.version(false);');
+    expect(bundle).not.toContain('yargs.version();');
+    const folder = await mkdtemp(join(tmpdir(), 'pgbak-version-'));
+    try {
+      await writeFile(join(folder, 'package.json'), JSON.stringify({ name: 'other', version: '9.9.9' }));
+      const { version } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+      const result = await execa(process.execPath, [pgbakBin, '--version'], { cwd: folder, reject: false });
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toBe(version);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   // zod compiles a parser (new Function) per object schema at its first parse: more than the
