@@ -90,6 +90,17 @@ await build({
       },
     },
     {
+      // pg requires node:dns at load time for its native binding's connection string only:
+      // required when used (see the shim), not at every start.
+      name: 'pg-lazy-dns',
+      setup(b) {
+        b.onResolve({ filter: /^dns$/ }, (args) => {
+          if (!/[\\/]pg[\\/]lib[\\/]connection-parameters\.js$/.test(args.importer)) return undefined;
+          return { path: path.resolve('scripts/shims/pg-dns.cjs') };
+        });
+      },
+    },
+    {
       // Every copy of string-width gets a fast path for printable ASCII, and is loaded only
       // for a text that is not: see the shim.
       name: 'ascii-string-width',

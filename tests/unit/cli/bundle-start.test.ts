@@ -56,8 +56,10 @@ describe('the CLI bundle at start', () => {
   // node:tls (with _tls_wrap, _tls_common, the secure context) is required by lib/db/tls.ts and
   // by the driver when a connection uses TLS, not when the bundle loads (~1–2 ms a start).
   // tests/integration/tls/ runs pgbak against TLS servers (verify-full, sslrootcert=system).
-  it.each(commands)('loads no node:tls for pgbak %j', async (args) => {
-    const setup = "const report = () => process.moduleLoadList.filter((name) => /^NativeModule (tls|_tls_wrap|_tls_common)$/.test(name));";
+  // node:dns (with the c-ares binding) was required by pg for its native binding only
+  // (scripts/shims/pg-dns.cjs); net requires it when a host name is to be resolved.
+  it.each(commands)('loads no node:tls or node:dns for pgbak %j', async (args) => {
+    const setup = "const report = () => process.moduleLoadList.filter((name) => /^NativeModule (tls|_tls_wrap|_tls_common|dns)$/.test(name));";
     expect(await startWatched(args, setup)).toEqual([]);
   });
 
