@@ -101,6 +101,17 @@ await build({
       },
     },
     {
+      // yargs' platform shim and pg-copy-streams require node:assert when they load: it is
+      // required only to throw an assertion that fails (see the shim).
+      name: 'lazy-assert',
+      setup(b) {
+        b.onResolve({ filter: /^assert$/ }, (args) => {
+          if (!/[\\/](yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs|pg-copy-streams[\\/]copy-(to|both)\.js)$/.test(args.importer)) return undefined;
+          return { path: path.resolve('scripts/shims/lazy-assert.cjs') };
+        });
+      },
+    },
+    {
       // Every copy of string-width gets a fast path for printable ASCII, and is loaded only
       // for a text that is not: see the shim.
       name: 'ascii-string-width',

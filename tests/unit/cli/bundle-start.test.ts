@@ -58,8 +58,9 @@ describe('the CLI bundle at start', () => {
   // tests/integration/tls/ runs pgbak against TLS servers (verify-full, sslrootcert=system).
   // node:dns (with the c-ares binding) was required by pg for its native binding only
   // (scripts/shims/pg-dns.cjs); net requires it when a host name is to be resolved.
-  it.each(commands)('loads no node:tls or node:dns for pgbak %j', async (args) => {
-    const setup = "const report = () => process.moduleLoadList.filter((name) => /^NativeModule (tls|_tls_wrap|_tls_common|dns)$/.test(name));";
+  // node:assert by yargs and pg-copy-streams, for assertions that hold (scripts/shims/lazy-assert.cjs).
+  it.each(commands)('loads no node:tls, node:dns or node:assert for pgbak %j', async (args) => {
+    const setup = "const report = () => process.moduleLoadList.filter((name) => /^NativeModule (tls|_tls_wrap|_tls_common|dns|assert)$/.test(name));";
     expect(await startWatched(args, setup)).toEqual([]);
   });
 
