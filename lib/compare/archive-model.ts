@@ -132,7 +132,7 @@ function parseModel(path: string, name: string, data: Buffer): SchemaModel {
       hint: 'Use a newer pgbak to compare with this backup.',
     });
   }
-  const result = schemaModelSchema.safeParse(json);
+  const result = schemaModelSchema().safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';

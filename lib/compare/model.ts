@@ -57,40 +57,51 @@ export interface SchemaModel {
   objects: ModelObject[];
 }
 
-const columnSchema = z
-  .object({
-    name: z.string(),
-    type: z.string(),
-    notNull: z.boolean(),
-    default: z.string().nullable(),
-    identity: z.string().nullable(),
-    generated: z.string().nullable(),
-    collation: z.string().nullable(),
-  })
-  .strict();
+function buildSchemaModelSchema() {
+  const columnSchema = z
+    .object({
+      name: z.string(),
+      type: z.string(),
+      notNull: z.boolean(),
+      default: z.string().nullable(),
+      identity: z.string().nullable(),
+      generated: z.string().nullable(),
+      collation: z.string().nullable(),
+    })
+    .strict();
 
-const objectSchema = z
-  .object({
-    id: z.string(),
-    kind: z.string(),
-    schema: z.string().nullable(),
-    name: z.string(),
-    sql: z.string(),
-    columns: z.array(columnSchema).optional(),
-    details: z.record(z.string(), z.string()).optional(),
-    table: z.string().optional(),
-  })
-  .strict();
+  const objectSchema = z
+    .object({
+      id: z.string(),
+      kind: z.string(),
+      schema: z.string().nullable(),
+      name: z.string(),
+      sql: z.string(),
+      columns: z.array(columnSchema).optional(),
+      details: z.record(z.string(), z.string()).optional(),
+      table: z.string().optional(),
+    })
+    .strict();
 
-/** Validates a model read from a file (a backup's schema-model entry). */
-export const schemaModelSchema = z
-  .object({
-    modelVersion: z.literal(SCHEMA_MODEL_VERSION),
-    database: z.string(),
-    serverVersion: z.string(),
-    serverMajor: z.number().int(),
-    schemas: z.array(z.string()).nullable(),
-    readAt: z.string(),
-    objects: z.array(objectSchema),
-  })
-  .strict();
+  return z
+    .object({
+      modelVersion: z.literal(SCHEMA_MODEL_VERSION),
+      database: z.string(),
+      serverVersion: z.string(),
+      serverMajor: z.number().int(),
+      schemas: z.array(z.string()).nullable(),
+      readAt: z.string(),
+      objects: z.array(objectSchema),
+    })
+    .strict();
+}
+
+let builtSchemaModelSchema: ReturnType<typeof buildSchemaModelSchema> | undefined;
+
+/**
+ * Validates a model read from a file (a backup's schema-model entry). Built on first use: a
+ * run writes models and never reads one back, and building it was ~1 ms of every start.
+ */
+export function schemaModelSchema(): ReturnType<typeof buildSchemaModelSchema> {
+  return (builtSchemaModelSchema ??= buildSchemaModelSchema());
+}

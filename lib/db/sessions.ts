@@ -8,12 +8,19 @@ import { connect, type QueryClient } from './client.js';
  */
 export class Sessions {
   readonly #idle = new Map<string, QueryClient>();
+  // Every close under way: a later close() waits for them too, so that once any close() has
+  // resolved, no connection it or an earlier one let go is still open on the server.
+  #closing: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly connection: Connection) {}
+  constructor(
+    readonly connection: Connection,
+    // How a connection is opened (lib/db/client.ts); a test hands in its own.
+    private readonly open: (connection: Connection, database: string) => Promise<QueryClient> = connect,
+  ) {}
 
   /** Runs `fn` with a connection to `database`, reused if one is idle. */
   async use<T>(database: string, fn: (client: QueryClient) => Promise<T>): Promise<T> {
-    const client = this.#idle.get(database) ?? (await connect(this.connection, database));
+    const client = this.#idle.get(database) ?? (await this.open(this.connection, database));
     this.#idle.delete(database);
     let healthy = false;
     try {
@@ -27,10 +34,16 @@ export class Sessions {
     }
   }
 
-  /** Closes every idle connection. */
+  /**
+   * Closes every idle connection, and resolves once they and those of every earlier close()
+   * are closed (a run starts closing its sessions as soon as its steps are done, and waits
+   * for that before verify opens its own connections). Never rejects.
+   */
   async close(): Promise<void> {
     const clients = [...this.#idle.values()];
     this.#idle.clear();
-    await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+    const ending = Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+    this.#closing = Promise.all([this.#closing, ending]);
+    await this.#closing;
   }
 }

@@ -3,11 +3,19 @@
 // made in which order, which files are read and what is verified (how a failure
 // reads: tls-failure.ts). pg_dump and psql get the same settings through childEnv.
 import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { checkServerIdentity, rootCertificates, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import type { Connection } from '../config/connection-types.js';
 import { effectiveSslMode, rootCertPath } from '../config/tls-settings.js';
 import { isNoSslOnServer, isTlsFailure, tlsError } from './tls-failure.js';
+
+// node:tls (and _tls_wrap, _tls_common, the secure context…) only when a connection uses
+// it: a run in the clear, or one whose server answers "no TLS" (sslmode prefer, the
+// default), never loads it; the driver requires it itself when the server agrees to TLS.
+// ~1–2 ms of every start (BENCHMARKS.md, 2026-12-05 boot).
+const requireBuiltin = createRequire(import.meta.url);
+const nodeTls = (): typeof import('node:tls') => requireBuiltin('node:tls') as typeof import('node:tls');
 
 /** One try at connecting: in the clear, or over TLS. */
 export type Attempt = 'plain' | 'tls';
@@ -72,7 +80,7 @@ export function tlsOptions(connection: Connection): ConnectionOptions {
   // With a root certificate libpq checks the chain in every mode (require too:
   // it then behaves as verify-ca); the host name only with verify-full.
   options.rejectUnauthorized = root !== undefined;
-  options.checkServerIdentity = mode === 'verify-full' ? (_servername, cert) => checkServerIdentity(connection.host, cert) : () => undefined;
+  options.checkServerIdentity = mode === 'verify-full' ? (_servername, cert) => nodeTls().checkServerIdentity(connection.host, cert) : () => undefined;
   Object.assign(options, clientCertificate(connection));
   if (connection.sslMinProtocolVersion) options.minVersion = connection.sslMinProtocolVersion;
   else options.minVersion = 'TLSv1.2'; // libpq's default since PostgreSQL 13
@@ -123,7 +131,7 @@ function systemRoots(connection: Connection): string[] | Buffer {
   for (const file of candidates) {
     if (file && statOrUndefined(file)?.isFile()) return readFileSync(file);
   }
-  return [...rootCertificates];
+  return [...nodeTls().rootCertificates];
 }
 
 // libpq sends ~/.postgresql/postgresql.crt (or sslcert) whenever it exists, in

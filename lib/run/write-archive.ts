@@ -31,6 +31,11 @@ export async function writeArchive(run: RunContext, files: RunFiles): Promise<{ 
   };
   try {
     const records = await runSteps(run, ctx);
+    // The dump's driver sessions are done with once the last step is: they close (a round
+    // trip, and the server's backend ending) while the archive is finished (the manifest,
+    // the log entry, fsync and rename) instead of after it. runLocked still waits for the
+    // close before verify opens connections of its own. close() never rejects.
+    void run.sessions.close();
     // Before the manifest: its steps carry the warning.
     const held = await guardEmptySteps(plan, records, logger, run.config.env);
     const finishedAt = new Date();

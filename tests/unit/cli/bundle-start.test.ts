@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { pgbakBin, repoRoot } from '../../support/cli.js';
@@ -45,9 +46,21 @@ describe('the CLI bundle at start', () => {
       "import Module from 'node:module';",
       'const loaded = [];',
       'const load = Module._load;',
-      'Module._load = function (request, ...rest) { if (!Module.isBuiltin(request)) loaded.push(request); return load.call(this, request, ...rest); };',
+      // The launcher (bin/pgbak.js, CommonJS) and what it requires of dist/ are pgbak's own.
+      "Module._load = function (request, parent, ...rest) { if (!Module.isBuiltin(request) && Module._resolveFilename(request, parent).includes('/node_modules/')) loaded.push(request); return load.call(this, request, parent, ...rest); };",
       'const report = () => loaded;',
     ].join('\n');
+    expect(await startWatched(args, setup)).toEqual([]);
+  });
+
+  // node:tls (with _tls_wrap, _tls_common, the secure context) is required by lib/db/tls.ts and
+  // by the driver when a connection uses TLS, not when the bundle loads (~1–2 ms a start).
+  // tests/integration/tls/ runs pgbak against TLS servers (verify-full, sslrootcert=system).
+  // node:dns (with the c-ares binding) was required by pg for its native binding only
+  // (scripts/shims/pg-dns.cjs); net requires it when a host name is to be resolved.
+  // node:assert by yargs and pg-copy-streams, for assertions that hold (scripts/shims/lazy-assert.cjs).
+  it.each(commands)('loads no node:tls, node:dns or node:assert for pgbak %j', async (args) => {
+    const setup = "const report = () => process.moduleLoadList.filter((name) => /^NativeModule (tls|_tls_wrap|_tls_common|dns|assert)$/.test(name));";
     expect(await startWatched(args, setup)).toEqual([]);
   });
 
@@ -60,6 +73,26 @@ describe('the CLI bundle at start', () => {
     const help = await execa(process.execPath, [pgbakBin, 'run', '--help'], { cwd: repoRoot, reject: false });
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toMatch(/^pgbak run \[profile\]/);
+  });
+
+  // yargs' factory guessed a default version from the nearest package.json above its main file
+  // (a readdir of each folder up to /, an assertion error built and caught when there is none:
+  // ~1-2 ms a start); pgbak sets its own version at once. --version still prints pgbak's, also
+  // from a folder whose package.json says otherwise.
+  it("guesses no version from a package.json, and --version prints pgbak's", async () => {
+    const bundle = await readFile(join(repoRoot, 'dist', 'cli.cjs'), 'utf8');
+    expect(bundle).toContain('yargs.version(false);');
+    expect(bundle).not.toContain('yargs.version();');
+    const folder = await mkdtemp(join(tmpdir(), 'pgbak-version-'));
+    try {
+      await writeFile(join(folder, 'package.json'), JSON.stringify({ name: 'other', version: '9.9.9' }));
+      const { version } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+      const result = await execa(process.execPath, [pgbakBin, '--version'], { cwd: folder, reject: false });
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toBe(version);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   // zod compiles a parser (new Function) per object schema at its first parse: more than the
