@@ -1,5 +1,5 @@
 import type { Connection } from '../config/connection-types.js';
-import { connect, type QueryClient } from './client.js';
+import { connect, TlsRefusals, type QueryClient } from './client.js';
 
 /**
  * Driver connections of one run, kept open between uses so that reading the
@@ -9,11 +9,19 @@ import { connect, type QueryClient } from './client.js';
 export class Sessions {
   readonly #idle = new Map<string, QueryClient>();
 
-  constructor(readonly connection: Connection) {}
+  /**
+   * `tls` is what the run learned about its servers' TLS (client.ts): the sessions of
+   * one run's archives share it, so that only the run's first connection to a server
+   * without TLS pays for asking.
+   */
+  constructor(
+    readonly connection: Connection,
+    readonly tls: TlsRefusals = new TlsRefusals(),
+  ) {}
 
   /** Runs `fn` with a connection to `database`, reused if one is idle. */
   async use<T>(database: string, fn: (client: QueryClient) => Promise<T>): Promise<T> {
-    const client = this.#idle.get(database) ?? (await connect(this.connection, database));
+    const client = this.#idle.get(database) ?? (await connect(this.connection, database, this.tls));
     this.#idle.delete(database);
     let healthy = false;
     try {

@@ -76,7 +76,7 @@ async function runFleetHeld(options: RunOptions): Promise<FleetSummary> {
       await metrics.failed(error, logger);
       throw await alerts.failed(error);
     });
-    const { fleet, connection } = prepared;
+    const { fleet, connection, tls } = prepared;
     for (const warning of fleet.warnings) logger.warn(warning);
     logger.info(`${fleet.plans.length} archives, ${fleet.concurrency} at a time (up to ${fleet.connectionsPerArchive} server connections each, maxConnections ${fleet.maxConnections})`);
     // Progress lines of several archives at once would overwrite each other: none.
@@ -90,7 +90,7 @@ async function runFleetHeld(options: RunOptions): Promise<FleetSummary> {
       try {
         const alerts = await startRunAlerts(config, child);
         const archiveMetrics = watchRunMetrics(now);
-        const run = { config, plan, connection, sessions: new Sessions(connection), logger: child, signal, progress, sweptFolders };
+        const run = { config, plan, connection, sessions: new Sessions(connection, tls), logger: child, signal, progress, sweptFolders };
         try {
           const summary = await runPlanned(run, archiveMetrics, alerts);
           return { ...base, archive: summary.archive, status: 'ok', summary };
