@@ -46,6 +46,13 @@ export async function configureDumpSession(client: QueryClient, options: Session
     'SET LOCAL idle_in_transaction_session_timeout = 0',
     `SET LOCAL lock_timeout = ${lockTimeout}`,
     'SET LOCAL synchronize_seqscans = off',
+    // The catalog readers' joins run in the order they are written (each reader joins
+    // its catalog to the small ones it names, by oid): the planner then does not search
+    // every join order of every query, which in the dump's fresh session is most of the
+    // catalog read's server CPU with a small database (a model read ~13% less with many
+    // small ones; no slower over 2,000 tables). Results are the same; only the plans differ.
+    'SET LOCAL join_collapse_limit = 1',
+    'SET LOCAL from_collapse_limit = 1',
   ];
   try {
     await client.query(statements.join('; '));
