@@ -28,6 +28,10 @@ export class TlsRefusals {
   add(connection: Connection): void {
     this.#servers.add(serverKey(connection));
   }
+
+  delete(connection: Connection): void {
+    this.#servers.delete(serverKey(connection));
+  }
 }
 
 function serverKey(connection: Connection): string {
@@ -41,9 +45,17 @@ function serverKey(connection: Connection): string {
  * run goes in the clear at once, and a refusal seen now is remembered.
  */
 export async function connect(connection: Connection, database = connection.database, refusals?: TlsRefusals): Promise<QueryClient> {
-  const libpq = sslAttempts(connection);
-  const knownPlain = refusals !== undefined && libpq.length === 2 && libpq[0] === 'tls' && refusals.has(connection);
-  const attempts: Attempt[] = knownPlain ? ['plain'] : libpq;
+  const attempts = sslAttempts(connection);
+  if (refusals !== undefined && attempts.length === 2 && attempts[0] === 'tls' && refusals.has(connection)) {
+    try {
+      return await open(connection, database, 'plain');
+    } catch (error) {
+      if (!retriesAfter(error, 'plain')) throw toConnectError(error, connection, database);
+      // Refused in the clear (a wrong password, or the server now wants TLS): libpq's
+      // attempts from the start, which say why as they always do.
+      refusals.delete(connection);
+    }
+  }
   const failures: Array<{ attempt: Attempt; error: unknown }> = [];
   for (const [index, attempt] of attempts.entries()) {
     try {

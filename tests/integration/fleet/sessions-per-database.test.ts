@@ -95,6 +95,17 @@ describe('a server without TLS under sslmode=prefer', () => {
     expect(proxy.accepted - before).toBe(5);
   });
 
+  it('reports a refusal in the clear as libpq would (a wrong password), and asks for TLS again after it', async () => {
+    const refusals = new TlsRefusals();
+    await (await connect(await resolveConnection({ env: throughProxy() }), 'postgres', refusals)).end();
+    const wrong = await resolveConnection({ env: { ...throughProxy(), PGPASSWORD: 'not-the-password' } });
+    const before = proxy.accepted;
+    await expect(connect(wrong, 'postgres', refusals)).rejects.toMatchObject({ code: 'AUTH_FAILED', message: expect.stringMatching(/password authentication failed/) });
+    // In the clear (refused), then libpq's attempts from the start: TLS (refused, remembered again), in the clear.
+    expect(proxy.accepted - before).toBe(3);
+    expect(refusals.has(wrong)).toBe(true);
+  });
+
   it('still refuses sslmode=require after the run saw the refusal under prefer', async () => {
     const refusals = new TlsRefusals();
     await (await connect(await resolveConnection({ env: throughProxy() }), 'postgres', refusals)).end();
