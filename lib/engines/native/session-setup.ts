@@ -48,9 +48,9 @@ export async function configureDumpSession(client: QueryClient, options: Session
     'SET LOCAL synchronize_seqscans = off',
     // The catalog readers' joins run in the order they are written (each reader joins
     // its catalog to the small ones it names, by oid): the planner then does not search
-    // every join order of every query, which in the dump's fresh session is most of the
-    // catalog read's server CPU with a small database (a model read ~13% less with many
-    // small ones; no slower over 2,000 tables). Results are the same; only the plans differ.
+    // every join order of every query: planning is most of a catalog read's server CPU in
+    // the dump's fresh session with a small database (2–4 ms of a ~33 ms model read; no
+    // slower over 2,000 tables, BENCHMARKS.md). Results are the same; only the plans differ.
     'SET LOCAL join_collapse_limit = 1',
     'SET LOCAL from_collapse_limit = 1',
   ];
