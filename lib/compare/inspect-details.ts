@@ -4,7 +4,7 @@
 // entries, through pg_catalog, with the same schema filter.
 import type { QueryClient } from '../db/client.js';
 import { quoteIdent, quoteQualified } from '../sql/quote.js';
-import { entryId, sequenceOptionLines, userSchema, type SequenceParts } from '../engines/native/catalog/index.js';
+import { entryId, sequenceOptionLines, userSchema, type EntryKind, type SequenceParts } from '../engines/native/catalog/index.js';
 import type { ModelColumn } from './model.js';
 
 /** Facts keyed by the native entry id of the object they belong to. */
@@ -42,15 +42,23 @@ interface TableRow {
   of_type: string | null;
 }
 
-/** Reads columns, table options, extension versions and enum labels of the included schemas. */
-export async function readInspectedDetails(client: QueryClient, includesSchema: (schema: string) => boolean): Promise<InspectedDetails> {
+/**
+ * Reads columns, table options, extension versions and enum labels of the included schemas.
+ * `kinds`: the kinds of the entries read (default: all). Details are only ever looked up
+ * for an entry (inspect.ts toModelObject), so a query whose facts would belong to a kind
+ * no entry has is not sent: every query is planned afresh in the dump's new session, and
+ * with many small databases that is most of what the model costs the server.
+ */
+export async function readInspectedDetails(client: QueryClient, includesSchema: (schema: string) => boolean, kinds?: ReadonlySet<EntryKind>): Promise<InspectedDetails> {
   const result: InspectedDetails = { columns: new Map(), details: new Map(), defaultOwners: new Map() };
-  await readColumns(client, includesSchema, result);
-  await readTableOptions(client, includesSchema, result);
-  await readExtensionVersions(client, result);
-  await readEnumLabels(client, includesSchema, result);
-  await readInlineChecks(client, includesSchema, result);
-  await readSequenceOptions(client, includesSchema, result);
+  const has = (kind: EntryKind) => kinds === undefined || kinds.has(kind);
+  // Columns give the TABLE entries their columns and the DEFAULT entries their table.
+  if (has('TABLE') || has('DEFAULT')) await readColumns(client, includesSchema, result);
+  if (has('TABLE')) await readTableOptions(client, includesSchema, result);
+  if (has('EXTENSION')) await readExtensionVersions(client, result);
+  if (has('TYPE')) await readEnumLabels(client, includesSchema, result);
+  if (has('TABLE')) await readInlineChecks(client, includesSchema, result);
+  if (has('SEQUENCE')) await readSequenceOptions(client, includesSchema, result);
   return result;
 }
 

@@ -33,7 +33,7 @@ export async function inspectSchema(client: QueryClient, options: InspectOptions
     includesTable: (schema) => includesSchema(schema),
     includesData: () => false,
   });
-  const details = await readInspectedDetails(client, includesSchema);
+  const details = await readInspectedDetails(client, includesSchema, new Set(entries.map((entry) => entry.kind)));
   return {
     modelVersion: SCHEMA_MODEL_VERSION,
     database: options.database,

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Connection } from '../config/connection-types.js';
 import { toConnectError } from './errors.js';
+import { isNoSslOnServer } from './tls-failure.js';
 import { errorToReport, retriesAfter, sslAttempts, tlsOptions, type Attempt } from './tls.js';
 
 /** The part of a `pg` client pgbak uses: small enough to fake in a unit test. */
@@ -10,17 +11,58 @@ export interface QueryClient {
 }
 
 /**
+ * The servers that answered "no TLS here" to a run's sslmode=prefer connection. libpq
+ * goes on in the clear on the same socket; the driver cannot, and opens a second
+ * connection, which costs the server a second backend's fork: a run that knows the
+ * answer connects in the clear at once (one backend per session, as libpq's). Kept per
+ * run (Sessions), never per process: a server may turn TLS on between two runs. prefer
+ * never protects against a forged refusal, so taking one at its word again adds no risk.
+ */
+export class TlsRefusals {
+  readonly #servers = new Set<string>();
+
+  has(connection: Connection): boolean {
+    return this.#servers.has(serverKey(connection));
+  }
+
+  add(connection: Connection): void {
+    this.#servers.add(serverKey(connection));
+  }
+
+  delete(connection: Connection): void {
+    this.#servers.delete(serverKey(connection));
+  }
+}
+
+function serverKey(connection: Connection): string {
+  return `${connection.host}:${connection.port}`;
+}
+
+/**
  * Opens a driver connection to `database` (default: the connection's), with
  * libpq's sslmode rules (see tls.ts): the attempts it would make, in its order.
+ * With `refusals`, a prefer connection to a server that refused TLS earlier in the
+ * run goes in the clear at once, and a refusal seen now is remembered.
  */
-export async function connect(connection: Connection, database = connection.database): Promise<QueryClient> {
+export async function connect(connection: Connection, database = connection.database, refusals?: TlsRefusals): Promise<QueryClient> {
   const attempts = sslAttempts(connection);
+  if (refusals !== undefined && attempts.length === 2 && attempts[0] === 'tls' && refusals.has(connection)) {
+    try {
+      return await open(connection, database, 'plain');
+    } catch (error) {
+      if (!retriesAfter(error, 'plain')) throw toConnectError(error, connection, database);
+      // Refused in the clear (a wrong password, or the server now wants TLS): libpq's
+      // attempts from the start, which say why as they always do.
+      refusals.delete(connection);
+    }
+  }
   const failures: Array<{ attempt: Attempt; error: unknown }> = [];
   for (const [index, attempt] of attempts.entries()) {
     try {
       return await open(connection, database, attempt);
     } catch (error) {
       failures.push({ attempt, error });
+      if (attempt === 'tls' && isNoSslOnServer(error)) refusals?.add(connection);
       if (index === attempts.length - 1 || !retriesAfter(error, attempt)) break;
     }
   }

@@ -1,5 +1,5 @@
 import type { Connection } from '../config/connection-types.js';
-import { connect, type QueryClient } from './client.js';
+import { connect, TlsRefusals, type QueryClient } from './client.js';
 
 /**
  * Driver connections of one run, kept open between uses so that reading the
@@ -12,15 +12,26 @@ export class Sessions {
   // resolved, no connection it or an earlier one let go is still open on the server.
   #closing: Promise<unknown> = Promise.resolve();
 
+  readonly tls: TlsRefusals;
+  readonly #open: (connection: Connection, database: string, tls: TlsRefusals) => Promise<QueryClient>;
+
+  /**
+   * `tls` is what the run learned about its servers' TLS (client.ts): the sessions of
+   * one run's archives share it, so that only the run's first connection to a server
+   * without TLS pays for asking. `open` is how a connection is opened (lib/db/client.ts);
+   * a test hands in its own.
+   */
   constructor(
     readonly connection: Connection,
-    // How a connection is opened (lib/db/client.ts); a test hands in its own.
-    private readonly open: (connection: Connection, database: string) => Promise<QueryClient> = connect,
-  ) {}
+    options: { tls?: TlsRefusals; open?: (connection: Connection, database: string, tls: TlsRefusals) => Promise<QueryClient> } = {},
+  ) {
+    this.tls = options.tls ?? new TlsRefusals();
+    this.#open = options.open ?? connect;
+  }
 
   /** Runs `fn` with a connection to `database`, reused if one is idle. */
   async use<T>(database: string, fn: (client: QueryClient) => Promise<T>): Promise<T> {
-    const client = this.#idle.get(database) ?? (await this.open(this.connection, database));
+    const client = this.#idle.get(database) ?? (await this.#open(this.connection, database, this.tls));
     this.#idle.delete(database);
     let healthy = false;
     try {

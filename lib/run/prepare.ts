@@ -2,6 +2,7 @@ import type { Connection } from '../config/connection-types.js';
 import type { Env } from '../config/env-file.js';
 import type { LoadedProfile } from '../config/load-profile.js';
 import { loadRunConfig, type RunConfig } from '../config/run-config.js';
+import type { TlsRefusals } from '../db/client.js';
 import { Sessions } from '../db/sessions.js';
 import { readServerInfo } from '../db/server-info.js';
 import type { PgbakLogger } from '../log/index.js';
@@ -43,6 +44,8 @@ export async function prepareRun(options: RunOptions, logger: PgbakLogger, faile
 /** What {@link prepareFleet} hands a per-database run: its plans; the server's connection is closed. */
 export interface PreparedFleet extends Omit<PreparedRun, 'plan' | 'sessions'> {
   fleet: FleetPlan;
+  /** What preparing learned about the server's TLS, for every archive's sessions to share. */
+  tls: TlsRefusals;
 }
 
 /**
@@ -58,8 +61,8 @@ export async function prepareFleet(options: RunOptions, logger: PgbakLogger, fai
     return { ...fleet, plans };
   });
   await prepared.sessions.close();
-  const { built, sessions: _sessions, ...rest } = prepared;
-  return { ...rest, fleet: built };
+  const { built, sessions, ...rest } = prepared;
+  return { ...rest, fleet: built, tls: sessions.tls };
 }
 
 async function prepareWith<T>(

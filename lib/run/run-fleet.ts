@@ -153,7 +153,7 @@ async function runFleetHeld(options: RunOptions): Promise<FleetSummary> {
           config: serverConfig,
           plan,
           connection: prepared.connection,
-          sessions: new Sessions(prepared.connection),
+          sessions: new Sessions(prepared.connection, { tls: prepared.tls }),
           logger: child,
           signal,
           progress,

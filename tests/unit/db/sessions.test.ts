@@ -28,7 +28,7 @@ describe('Sessions.close', () => {
   // first one's connection is still open, or verify would hold one connection more than allowed.
   it('waits for a close already under way, although it has nothing left to close itself', async () => {
     const client = slowClient();
-    const sessions = new Sessions(connection, async () => client);
+    const sessions = new Sessions(connection, { open: async () => client });
     await sessions.use('db', async () => undefined);
     const first = sessions.close();
     let secondDone = false;
@@ -45,7 +45,7 @@ describe('Sessions.close', () => {
 
   it('never rejects when a connection fails to close', async () => {
     const client = { query: async () => ({ rows: [] }), end: async () => Promise.reject(new Error('connection lost')) };
-    const sessions = new Sessions(connection, async () => client);
+    const sessions = new Sessions(connection, { open: async () => client });
     await sessions.use('db', async () => undefined);
     await expect(sessions.close()).resolves.toBeUndefined();
     await expect(sessions.close()).resolves.toBeUndefined();
@@ -53,10 +53,10 @@ describe('Sessions.close', () => {
 
   it('reuses an idle connection, and opens another after a close', async () => {
     let opened = 0;
-    const sessions = new Sessions(connection, async () => {
+    const sessions = new Sessions(connection, { open: async () => {
       opened++;
       return { query: async () => ({ rows: [] }), end: async () => undefined };
-    });
+    } });
     await sessions.use('db', async () => undefined);
     await sessions.use('db', async () => undefined);
     expect(opened).toBe(1);
