@@ -9,13 +9,14 @@ import type { PgbakLogger, Progress } from '../log/index.js';
 import type { Plan } from '../plan/types.js';
 import { removeLeftovers } from '../retention/index.js';
 import type { Env } from '../config/env-file.js';
-import type { S3Storage, Storage } from '../config/storage.js';
+import type { S3Storage } from '../config/storage.js';
 import { formatBytes } from '../log/index.js';
 import type { PlannedStorage } from '../plan/types.js';
-import { chooseUploadSizes, LocalFileSink, s3ClientOptionsFor, TeeSink, type ArchiveSink } from '../storage/index.js';
+import { chooseUploadSizes, DeferredSink, LocalFileSink, s3ClientOptionsFor, s3ClientOptionsFromEnv, TeeSink, type ArchiveSink } from '../storage/index.js';
 import type { Encryption } from '../config/encryption.js';
 import { EncryptingSink, parseRecipients, type AgeRecipient } from '../crypto/age/index.js';
 import { archiveBase, archiveSuffix } from '../plan/names.js';
+import type { createS3Client } from '../storage/s3/index.js';
 
 type PlannedS3Storage = Extract<PlannedStorage, { kind: 's3' }>;
 
@@ -58,7 +59,7 @@ export async function openRunFiles(
 ): Promise<RunFiles> {
   const base = archiveBase(plan.archiveName);
   const suffix = archiveSuffix(plan.archiveName);
-  const s3 = await openS3Clients(plan, env);
+  const s3 = openS3Clients(plan, env);
   try {
     for (let n = 1; n <= MAX_NAME_ATTEMPTS; n++) {
       const name = n === 1 ? plan.archiveName : `${base}-${n}${suffix}`;
@@ -102,20 +103,6 @@ export async function openRunFiles(
 
 const MAX_NAME_ATTEMPTS = 100;
 
-/**
- * Starts loading the S3 storage module (the AWS SDK: ~0.05 CPU-s from V8's code cache, 0.1 s
- * without; a second on a loaded machine) when the run writes to a bucket, so that it loads
- * while the run connects and plans; openRunFiles then finds it loaded. Loading is one
- * synchronous stretch of the main thread: it waits for the event loop's next turn, by
- * which time the connection to the server has been asked for and the client tools' probes
- * have begun, so that the server and the probes work while it loads rather than after.
- * A failure to load is reported by openRunFiles.
- */
-export function prefetchS3(storage: readonly Storage[]): void {
-  if (!storage.some((where) => where.kind === 's3')) return;
-  setImmediate(() => void import('../storage/s3/index.js').catch(() => undefined));
-}
-
 function ageRecipientsOf(encryption: Encryption): AgeRecipient[] {
   if (encryption.kind === 'age-passphrase') return [{ kind: 'scrypt', passphrase: Buffer.from(encryption.passphrase.reveal(), 'utf8') }];
   return parseRecipients(encryption.recipients.join('\n')).recipients;
@@ -133,22 +120,46 @@ interface S3Clients {
   close(): void;
 }
 
-async function openS3Clients(plan: Plan, env: Env): Promise<S3Clients> {
+/**
+ * The run's S3 clients, made when the first sink opens. The S3 module (the AWS SDK: ~0.05
+ * CPU-s from V8's code cache, 0.1 s without, one synchronous stretch of the main thread)
+ * loads only then: each bucket's sink is a {@link DeferredSink}, opened at the archive's
+ * first byte, which comes once the first step (pg_dump) has started. Loaded any earlier,
+ * it stood between the run's connection and pg_dump's start (BENCHMARKS.md, 2026-12-05,
+ * S3 start-up +0.06 s over a local run). A failure to load or to open fails the archive's
+ * writing, as a failed upload does.
+ */
+function openS3Clients(plan: Plan, env: Env): S3Clients {
   const buckets = plan.storage.filter((where): where is PlannedS3Storage => where.kind === 's3');
   if (buckets.length === 0) return { close: () => undefined };
-  const { createS3Client, s3ClientOptionsFromEnv, S3Sink } = await import('../storage/s3/index.js');
   const clients = new Map<string, ReturnType<typeof createS3Client>>();
+  let closed = false;
   // Credentials from the run's environment (the env file included) when it has them;
   // otherwise the SDK's default chain (shared files, web identity, instance metadata).
+  // Read now: a malformed setting fails the run before pg_dump starts (CONFIG_INVALID).
   const fromEnv = s3ClientOptionsFromEnv(env);
-  const clientFor = (where: PlannedS3Storage) => {
+  const openSink = async (where: PlannedS3Storage, key: string, sizes: ReturnType<typeof chooseUploadSizes>, onUploaded?: (bytes: number) => void): Promise<ArchiveSink> => {
+    const s3 = await import('../storage/s3/index.js');
+    if (closed) throw new PgbakError('INTERRUPTED', `writing s3://${where.bucket}/${key} was aborted`);
     const id = JSON.stringify([where.region, where.endpoint, where.forcePathStyle]);
     let client = clients.get(id);
     if (!client) {
-      client = createS3Client(s3ClientOptionsFor(where, fromEnv));
+      client = s3.createS3Client(s3ClientOptionsFor(where, fromEnv));
       clients.set(id, client);
     }
-    return client;
+    return s3.S3Sink.open({
+      client,
+      bucket: where.bucket,
+      key,
+      partSize: sizes.partSize,
+      maxParts: sizes.maxParts,
+      queueSize: sizes.queueSize,
+      estimatedBytes: sizes.estimatedBytes,
+      ...(where.storageClass !== undefined && { storageClass: where.storageClass }),
+      ...(where.sse !== undefined && { sse: where.sse }),
+      ...(where.kmsKeyId !== undefined && { kmsKeyId: where.kmsKeyId }),
+      ...(onUploaded && { onUploaded }),
+    });
   };
   return {
     open: async (where, key, onUploaded) => {
@@ -157,22 +168,11 @@ async function openS3Clients(plan: Plan, env: Env): Promise<S3Clients> {
       const note =
         `uploading to s3://${where.bucket}/${key} in parts of ${formatBytes(sizes.partSize)} (at most ${sizes.maxParts}, ${sizes.queueSize} at once, up to ${formatBytes(sizes.memoryBytes)} in memory)` +
         `${where.storageClass ? `, storage class ${where.storageClass}` : ''}${where.sse ? `, encryption ${where.sse}${where.kmsKeyId ? ` with key ${where.kmsKeyId}` : ''}` : ''}`;
-      const sink = await S3Sink.open({
-        client: clientFor(where),
-        bucket: where.bucket,
-        key,
-        partSize: sizes.partSize,
-        maxParts: sizes.maxParts,
-        queueSize: sizes.queueSize,
-        estimatedBytes: sizes.estimatedBytes,
-        ...(where.storageClass !== undefined && { storageClass: where.storageClass }),
-        ...(where.sse !== undefined && { sse: where.sse }),
-        ...(where.kmsKeyId !== undefined && { kmsKeyId: where.kmsKeyId }),
-        ...(onUploaded && { onUploaded }),
-      });
+      const sink = new DeferredSink(`s3://${where.bucket}/${key}`, () => openSink(where, key, sizes, onUploaded));
       return { sink, note };
     },
     close: () => {
+      closed = true;
       for (const client of clients.values()) client.destroy();
       clients.clear();
     },

@@ -19,7 +19,6 @@ import { prepareFleet, type PreparedFleet } from './prepare.js';
 import { recordFailedRun } from './record-failed-run.js';
 import { watchRunMetrics } from './run-metrics.js';
 import { runPlanned } from './run-profile.js';
-import { prefetchS3 } from './run-files.js';
 import type { RunSummary } from './summary.js';
 
 /** One archive of a per-database run, as `run --json` reports it. */
@@ -103,7 +102,6 @@ async function runFleetHeld(options: RunOptions): Promise<FleetSummary> {
   const startedAt = now();
   try {
     const config = options.config ?? (await loadRunConfig(options, (message) => logger.warn(message)));
-    prefetchS3(config.storage);
     const several = config.servers.length > 1;
     // Each server is asked for its databases and planned on its own: one that cannot be
     // reached (or refuses the role) is reported and the others go ahead.

@@ -12,7 +12,7 @@ import { endWithFailure, recordFailedRun } from './record-failed-run.js';
 import { retain, holdRetention } from './retain.js';
 import { watchRunMetrics, type RunMetricsWatch } from './run-metrics.js';
 import { throwIfAborted, type RunContext } from './run-context.js';
-import { ensureDir, openRunFiles, prefetchS3, sweepLeftovers } from './run-files.js';
+import { ensureDir, openRunFiles, sweepLeftovers } from './run-files.js';
 import { recordRun } from './run-record.js';
 import { archiveSuffix } from '../plan/names.js';
 import { storeRunLog } from './store-run-log.js';
@@ -45,7 +45,6 @@ async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
       });
     }
     // The AWS SDK loads while the run connects, not before the first part goes.
-    prefetchS3(config.storage);
     // Alerts (notify:) hear how the run ends; they never change its result.
     const alerts = await startRunAlerts(config, logger);
     const { plan, connection, sessions } = await prepareRun({ ...options, config }, logger, (context, error) => {

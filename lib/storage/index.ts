@@ -4,6 +4,8 @@
 export type { ArchiveSink, CommittedArchive } from './sink.js';
 export { LocalFileSink } from './local/file-sink.js';
 export { TeeSink } from './tee-sink.js';
+export { DeferredSink } from './deferred-sink.js';
+export { s3ClientOptionsFromEnv, type S3ClientOptions } from './s3-client-options.js';
 export { chooseUploadSizes, DEFAULT_PART_SIZE, UPLOAD_MEMORY_BUDGET, type UploadSizes } from './upload-sizes.js';
 export { describeFsError, isOutputFailure, outputNotWritable } from './output-error.js';
 // S3 (./s3/index.js) is not re-exported here: the AWS SDK is large, and a run without S3

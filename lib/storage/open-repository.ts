@@ -5,7 +5,7 @@ import { PgbakError } from '../errors.js';
 import { FolderRepository } from './local/folder-repository.js';
 import { isS3Location } from './open-source.js';
 import type { BackupRepository } from './repository.js';
-import type { S3ClientOptions } from './s3/index.js';
+import type { S3ClientOptions } from './s3-client-options.js';
 
 /**
  * The repository a `list`/`status`/`prune` location names: `s3://bucket/prefix/` (the

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { PgbakError } from '../errors.js';
 import type { ArchiveSink, CommittedArchive } from './sink.js';
 import { SinkLifecycle } from './sink-lifecycle.js';
+import { drained, ended } from './stream-settle.js';
 
 
 /**
@@ -116,37 +117,4 @@ class TeeWritable extends Writable {
     for (const child of this.children) if (!child.destroyed) child.destroy(reason);
     callback(error);
   }
-}
-
-/** Resolves on 'drain'; rejects when the stream fails or closes first. */
-function drained(stream: Writable): Promise<void> {
-  return settleOn(stream, 'drain', () => stream.writableNeedDrain === false);
-}
-
-/** Ends `stream` and resolves once it finished; rejects when it fails or closes first. */
-function ended(stream: Writable): Promise<void> {
-  stream.end();
-  return settleOn(stream, 'finish', () => stream.writableFinished);
-}
-
-function settleOn(stream: Writable, event: 'drain' | 'finish', already: () => boolean): Promise<void> {
-  if (already()) return Promise.resolve();
-  if (stream.destroyed) return Promise.reject(stream.errored ?? closedEarly());
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      stream.off(event, onDone);
-      stream.off('error', onError);
-      stream.off('close', onClose);
-    };
-    const onDone = () => (cleanup(), resolve());
-    const onError = (error: Error) => (cleanup(), reject(error));
-    const onClose = () => (cleanup(), already() ? resolve() : reject(stream.errored ?? closedEarly()));
-    stream.once(event, onDone);
-    stream.once('error', onError);
-    stream.once('close', onClose);
-  });
-}
-
-function closedEarly(): PgbakError {
-  return new PgbakError('INTERRUPTED', 'a copy of the archive closed before its end');
 }
