@@ -115,7 +115,7 @@ function describeEncryption(encryption: Encryption): string {
 }
 
 interface S3Clients {
-  /** A sink for one bucket and a line for the run log saying how it uploads; the AWS SDK is loaded only when the plan has a bucket. */
+  /** A sink for one bucket and a line for the run log saying how it uploads; the AWS SDK loads at the sink's first byte (DeferredSink). */
   open?: (where: PlannedS3Storage, key: string, onUploaded?: (bytes: number) => void) => Promise<{ sink: ArchiveSink; note: string }>;
   close(): void;
 }

@@ -44,7 +44,6 @@ async function runProfileHeld(options: RunOptions): Promise<RunSummary> {
         hint: 'run it with runFleet (pgbak run does), which writes one archive per server and database',
       });
     }
-    // The AWS SDK loads while the run connects, not before the first part goes.
     // Alerts (notify:) hear how the run ends; they never change its result.
     const alerts = await startRunAlerts(config, logger);
     const { plan, connection, sessions } = await prepareRun({ ...options, config }, logger, (context, error) => {
