@@ -4,18 +4,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { openZip, parseManifest } from '../../lib/archive/index.js';
+import { manifestOf } from '../support/archive-manifest.js';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../support/db.js';
 
-async function manifestOf(archive: string) {
-  const zip = await openZip(archive);
-  try {
-    return parseManifest(await zip.readText('manifest.json'));
-  } finally {
-    zip.close();
-  }
-}
 
 describe('engine auto', () => {
   const cluster = getCluster(15);

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { openZip, parseManifest, type Manifest } from '../../../lib/archive/index.js';
+import { manifestOf } from '../../support/archive-manifest.js';
 import { runCli } from '../../support/cli.js';
 import type { ClusterInfo } from '../../support/cluster-info.js';
 import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
@@ -44,14 +44,6 @@ function s3Env(): Record<string, string> {
   return { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: proxy!.endpoint };
 }
 
-async function manifestOf(file: string): Promise<Manifest> {
-  const zip = await openZip(file);
-  try {
-    return parseManifest(await zip.readText('manifest.json'), file);
-  } finally {
-    zip.close();
-  }
-}
 
 beforeAll(async () => {
   if (!hasClientTools()) return;

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { openZip, parseManifest, type Manifest } from '../../../lib/archive/index.js';
+import { manifestOf } from '../../support/archive-manifest.js';
 import { runCli } from '../../support/cli.js';
 import type { ClusterInfo } from '../../support/cluster-info.js';
 import { getCluster, hasClientTools, query } from '../../support/db.js';
@@ -42,14 +42,6 @@ async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
-async function manifestOf(file: string): Promise<Manifest> {
-  const zip = await openZip(file);
-  try {
-    return parseManifest(await zip.readText('manifest.json'), file);
-  } finally {
-    zip.close();
-  }
-}
 
 function s3Env(): Record<string, string> {
   return { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: proxy!.endpoint };

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as tcpConnect, type AddressInfo, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { openZip, parseManifest, type Manifest } from '../../../lib/archive/index.js';
+import { manifestOf } from '../../support/archive-manifest.js';
 import { resolveConnection } from '../../../lib/config/resolve-connection.js';
 import { connect, TlsRefusals } from '../../../lib/db/client.js';
 import { runCli } from '../../support/cli.js';
@@ -51,14 +51,6 @@ async function startCountingProxy(cluster: ClusterInfo): Promise<CountingProxy> 
   return proxy;
 }
 
-async function manifestOf(file: string): Promise<Manifest> {
-  const zip = await openZip(file);
-  try {
-    return parseManifest(await zip.readText('manifest.json'), file);
-  } finally {
-    zip.close();
-  }
-}
 
 let proxy: CountingProxy;
 const databases: TestDatabase[] = [];

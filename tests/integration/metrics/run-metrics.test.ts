@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseExposition, type Sample } from '../../../lib/notify/metrics/index.js';
-import { openZip, parseManifest } from '../../../lib/archive/index.js';
+import { manifestOf } from '../../support/archive-manifest.js';
 import { lockFileName } from '../../../lib/plan/names.js';
 import { currentOwner } from '../../../lib/process/owner.js';
 import { runCli } from '../../support/cli.js';
@@ -49,14 +49,6 @@ function valueOf(samples: Sample[], name: string, labels: Record<string, string>
   return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
-async function manifestOf(zip: string) {
-  const reader = await openZip(zip);
-  try {
-    return parseManifest(await reader.readText('manifest.json'), zip);
-  } finally {
-    reader.close();
-  }
-}
 
 describe('metrics after pgbak run', () => {
   itWithPromtool('a success, then a failure (success kept), then another profile: one textfile, merged, 0644, promtool-clean', async () => {

@@ -4,19 +4,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { openZip, parseManifest } from '../../../lib/archive/index.js';
+import { manifestOf } from '../../support/archive-manifest.js';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type ClusterInfo, type TestDatabase } from '../../support/db.js';
 import { seedDatabase, snapshotDatabase } from '../../support/seed.js';
 
-async function manifestOf(archive: string) {
-  const zip = await openZip(archive);
-  try {
-    return parseManifest(await zip.readText('manifest.json'));
-  } finally {
-    zip.close();
-  }
-}
 
 describe.each([15, 17])('native engine on PostgreSQL %i', (major) => {
   let cluster: ClusterInfo;

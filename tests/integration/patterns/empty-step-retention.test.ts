@@ -5,7 +5,7 @@
 // matches nothing, which fails with exit 2.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { openZip, parseManifest } from '../../../lib/archive/index.js';
+import { manifestOf } from '../../support/archive-manifest.js';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { tempDirs } from '../failures/helpers.js';
@@ -24,14 +24,6 @@ async function zipsIn(out: string): Promise<string[]> {
   return (await readdir(out)).filter((file) => file.endsWith('.zip')).sort();
 }
 
-async function manifestOf(archive: string) {
-  const zip = await openZip(archive);
-  try {
-    return parseManifest(await zip.readText('manifest.json'));
-  } finally {
-    zip.close();
-  }
-}
 
 interface Summary {
   archive: string;
