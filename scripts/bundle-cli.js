@@ -172,31 +172,15 @@ await build({
 });
 
 // What the CLI requires for S3 storage: dist/s3.cjs through V8's code cache (the shim says why).
-await build({
-  entryPoints: ['scripts/shims/s3-load.cjs'],
-  outfile: 'dist/s3-load.cjs',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  charset: 'ascii',
-  // Only the loader and lib/cli/compile-cache.ts: dist/s3.cjs is read as a file, never bundled.
-  logLevel: 'warning',
-});
+// The two small loaders: one CommonJS file each, ASCII, for Node 20 and later.
+const loader = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', charset: 'ascii', logLevel: 'warning' };
+// Only the loader and lib/cli/compile-cache.ts: dist/s3.cjs is read as a file, never bundled.
+await build({ ...loader, entryPoints: ['scripts/shims/s3-load.cjs'], outfile: 'dist/s3-load.cjs' });
 
 // What bin/pgbak.js requires to load the CLI bundle: lib/cli/compile-cache.ts as CommonJS, so
 // that the launcher stays CommonJS too (an ES module entry point sets up Node's ES module loader
 // first: ~6 ms of CPU at every start on Node 20).
-await build({
-  entryPoints: ['lib/cli/compile-cache.ts'],
-  outfile: 'dist/cli-load.cjs',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  charset: 'ascii',
-  logLevel: 'warning',
-});
+await build({ ...loader, entryPoints: ['lib/cli/compile-cache.ts'], outfile: 'dist/cli-load.cjs' });
 
 // Both bundles ASCII-only (see scripts/lib/ascii-bundle.js): V8 then keeps the source as a
 // one-byte string, decoded in a fraction of the time at every start.

@@ -8,7 +8,6 @@ import { manifestOf } from '../support/archive-manifest.js';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../support/db.js';
 
-
 describe('engine auto', () => {
   const cluster = getCluster(15);
   const role = `bk_${randomBytes(3).toString('hex')}`;

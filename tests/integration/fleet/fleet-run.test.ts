@@ -44,7 +44,6 @@ function s3Env(): Record<string, string> {
   return { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: proxy!.endpoint };
 }
 
-
 beforeAll(async () => {
   if (!hasClientTools()) return;
   ownRoot = mkdtempSync(path.join(os.tmpdir(), 'pgbak-fleet-pg-'));

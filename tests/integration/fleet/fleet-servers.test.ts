@@ -42,7 +42,6 @@ async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
-
 function s3Env(): Record<string, string> {
   return { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: proxy!.endpoint };
 }

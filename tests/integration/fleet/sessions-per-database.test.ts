@@ -51,7 +51,6 @@ async function startCountingProxy(cluster: ClusterInfo): Promise<CountingProxy> 
   return proxy;
 }
 
-
 let proxy: CountingProxy;
 const databases: TestDatabase[] = [];
 const made: string[] = [];

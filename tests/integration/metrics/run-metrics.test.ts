@@ -49,7 +49,6 @@ function valueOf(samples: Sample[], name: string, labels: Record<string, string>
   return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
-
 describe('metrics after pgbak run', () => {
   itWithPromtool('a success, then a failure (success kept), then another profile: one textfile, merged, 0644, promtool-clean', async () => {
     const work = await dirs.make('pgbak-metrics-');

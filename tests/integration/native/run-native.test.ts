@@ -9,7 +9,6 @@ import { runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type ClusterInfo, type TestDatabase } from '../../support/db.js';
 import { seedDatabase, snapshotDatabase } from '../../support/seed.js';
 
-
 describe.each([15, 17])('native engine on PostgreSQL %i', (major) => {
   let cluster: ClusterInfo;
   let source: TestDatabase;

@@ -24,7 +24,6 @@ async function zipsIn(out: string): Promise<string[]> {
   return (await readdir(out)).filter((file) => file.endsWith('.zip')).sort();
 }
 
-
 interface Summary {
   archive: string;
   log: string;
