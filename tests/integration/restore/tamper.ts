@@ -2,8 +2,7 @@
 // entry's content changed, with or without the manifest updated to match.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { MANIFEST_ENTRY, parseManifest, serializeManifest, ZipWriter, type Manifest } from '../../../lib/archive/index.js';
-import { openZip } from '../../../lib/archive/index.js';
+import { MANIFEST_ENTRY, openZip, parseManifest, serializeManifest, ZipWriter, type Manifest, type ZipReader } from '../../../lib/archive/index.js';
 import { LocalFileSink } from '../../../lib/storage/index.js';
 import { makeTempDir } from '../../support/restore-helpers.js';
 
@@ -13,11 +12,7 @@ import { makeTempDir } from '../../support/restore-helpers.js';
  * the digest check passes and only a deeper check (verify) can notice.
  */
 export async function rewriteEntry(archive: string, name: string, edit: (text: string) => string, fixManifest: boolean): Promise<string> {
-  const reader = await openZip(archive);
-  const out = join(await makeTempDir('pgbak-tamper-'), 'tampered.zip');
-  const zip = await ZipWriter.create(await LocalFileSink.open(out));
-  try {
-    const manifest: Manifest = parseManifest(await reader.readText(MANIFEST_ENTRY));
+  return copyArchive(archive, 'tampered.zip', async (reader, manifest) => {
     // latin1 maps every byte to one character and back: binary dumps keep their size.
     const chunks: Buffer[] = [];
     for await (const chunk of await reader.openStream(name)) chunks.push(chunk as Buffer);
@@ -29,20 +24,8 @@ export async function rewriteEntry(archive: string, name: string, edit: (text: s
         entry.sha256 = createHash('sha256').update(data).digest('hex');
       }
     }
-    for (const entry of reader.entries()) {
-      if (entry.name === MANIFEST_ENTRY) continue;
-      if (entry.name === name) await zip.addBuffer(name, data, { compress: true });
-      else await zip.addStream(entry.name, await reader.openStream(entry.name), { compress: entry.compressed });
-    }
-    await zip.addBuffer(MANIFEST_ENTRY, serializeManifest(manifest), { compress: true });
-    await zip.finish();
-    return out;
-  } catch (error) {
-    await zip.abort();
-    throw error;
-  } finally {
-    reader.close();
-  }
+    return new Map([[name, data]]);
+  });
 }
 
 /** Drops the first `count` rows of the COPY block of `table` (as pg_dump writes its name) in a plain dump. */
@@ -56,14 +39,28 @@ export function dropCopyRows(sql: string, table: string, count: number): string 
 
 /** Copies `archive` with its manifest changed by `edit` (every other entry as it is). */
 export async function rewriteManifest(archive: string, edit: (manifest: Manifest) => void): Promise<string> {
+  return copyArchive(archive, 'rewritten.zip', async (_reader, manifest) => {
+    edit(manifest);
+    return new Map();
+  });
+}
+
+/**
+ * Copies `archive` into a new temporary folder as `fileName`: `change` may edit the manifest
+ * and returns the entries to replace (compressed); the rest are copied as they are.
+ */
+async function copyArchive(archive: string, fileName: string, change: (reader: ZipReader, manifest: Manifest) => Promise<Map<string, Buffer>>): Promise<string> {
   const reader = await openZip(archive);
-  const out = join(await makeTempDir('pgbak-tamper-'), 'rewritten.zip');
+  const out = join(await makeTempDir('pgbak-tamper-'), fileName);
   const zip = await ZipWriter.create(await LocalFileSink.open(out));
   try {
     const manifest: Manifest = parseManifest(await reader.readText(MANIFEST_ENTRY));
-    edit(manifest);
+    const replaced = await change(reader, manifest);
     for (const entry of reader.entries()) {
-      if (entry.name !== MANIFEST_ENTRY) await zip.addStream(entry.name, await reader.openStream(entry.name), { compress: entry.compressed });
+      if (entry.name === MANIFEST_ENTRY) continue;
+      const data = replaced.get(entry.name);
+      if (data) await zip.addBuffer(entry.name, data, { compress: true });
+      else await zip.addStream(entry.name, await reader.openStream(entry.name), { compress: entry.compressed });
     }
     await zip.addBuffer(MANIFEST_ENTRY, serializeManifest(manifest), { compress: true });
     await zip.finish();
