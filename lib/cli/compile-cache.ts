@@ -51,7 +51,10 @@ export function loadBundle<T>(file: string, options: CompileCacheOptions): Loade
   // One file per install (its folder's CRC-32), Node version and architecture: two installs of
   // one user (a global one, a project's) keep their own instead of replacing each other's.
   const install = crc32(dirname(file)).toString(16).padStart(8, '0');
-  const prefix = `${basename(file)}-${install}-${process.version}-${process.arch}-`;
+  // A start from pgbak's startup snapshot (bin/pgbak) keeps caches of its own: Node 26 rejects
+  // code cached by a start without one, and the other way round (on every start: they
+  // replaced each other's cache, a compile from scratch each time).
+  const prefix = `${basename(file)}-${install}-${process.version}${startedFromSnapshot(process.execArgv) ? '-snapshot' : ''}-${process.arch}-`;
   const build = crc32(bytes).toString(16).padStart(8, '0');
   const variant = options.variant !== undefined && /^[a-z][a-z0-9-]{0,31}$/.test(options.variant) ? options.variant : 'none';
   const cacheFile = folder && join(folder, `${prefix}${build}-${variant}.v8`);
@@ -81,6 +84,11 @@ export function loadBundle<T>(file: string, options: CompileCacheOptions): Loade
       writeCache(cacheFile, prefix, build, script);
     },
   };
+}
+
+/** Whether Node was started from a startup snapshot (`--snapshot-blob`, as bin/pgbak does). */
+export function startedFromSnapshot(execArgv: readonly string[]): boolean {
+  return execArgv.some((arg) => arg === '--snapshot-blob' || arg.startsWith('--snapshot-blob='));
 }
 
 function writeCache(cacheFile: string, prefix: string, build: string, script: vm.Script): void {
