@@ -15,6 +15,8 @@ COPY lib ./lib
 # npm run build runs scripts/bundle-cli.js (and its shims). scripts/check-dockerfile.js
 # replays this recipe in CI (.ci/run), so a missing COPY fails there, not in docker build.
 COPY scripts ./scripts
+# npm run build checks the startup snapshot it builds by starting bin/pgbak.js from it.
+COPY bin ./bin
 RUN npm ci --ignore-scripts && npm run build
 
 FROM node:26-trixie-slim
@@ -33,7 +35,9 @@ RUN npm ci --omit=dev --ignore-scripts
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY profiles ./profiles
-RUN ln -s /opt/pgbak/bin/pgbak.js /usr/local/bin/pgbak
+# bin/pgbak: the launcher that starts Node from the startup snapshot npm run build made for
+# this image's node (dist/snapshot/), or runs bin/pgbak.js without one.
+RUN ln -s /opt/pgbak/bin/pgbak /usr/local/bin/pgbak
 USER node
 WORKDIR /backups
 ENTRYPOINT ["pgbak"]

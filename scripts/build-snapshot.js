@@ -5,7 +5,8 @@
 // any Node runs), and checked before it is given that name: a Node started from it must run
 // bin/pgbak.js --version and print this version. Blobs of other Node binaries stay (CI builds
 // on Node 20, then on Node 26); those of an earlier entry format (another .vN) go. Should Node
-// fail to build or run it, the build goes on without one: bin/pgbak then starts as before.
+// fail to build or run it, the build fails (bin/pgbak would start without it, unnoticed):
+// PGBAK_NO_SNAPSHOT=1 builds without one, as bin/pgbak then starts without one.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,11 @@ const temporary = `${blob}.${process.pid}.tmp`;
 function snapshotKey(nodePath) {
   const stats = statSync(nodePath, { bigint: true });
   return `${stats.size}-${stats.mtimeNs / 1_000_000_000n}`;
+}
+
+if (process.env.PGBAK_NO_SNAPSHOT) {
+  console.error('build-snapshot: PGBAK_NO_SNAPSHOT is set: no startup snapshot built');
+  process.exit(0);
 }
 
 mkdirSync(folder, { recursive: true });
@@ -44,5 +50,6 @@ if (check?.status === 0 && check.stdout.trim() === version) {
   rmSync(temporary, { force: true });
   rmSync(blob, { force: true });
   const why = check ? `a Node started from it printed ${JSON.stringify(check.stdout.trim())} (exit ${check.status}): ${check.stderr.trim()}` : `node --build-snapshot failed (exit ${built.status}): ${built.stderr.trim()}`;
-  console.error(`build-snapshot: no startup snapshot for Node ${process.version}; bin/pgbak starts without one. ${why}`);
+  console.error(`build-snapshot: cannot build a startup snapshot for Node ${process.version} (PGBAK_NO_SNAPSHOT=1 builds without one): ${why}`);
+  process.exitCode = 1;
 }

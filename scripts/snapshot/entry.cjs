@@ -1,16 +1,22 @@
 // The entry of pgbak's V8 startup snapshot (scripts/build-snapshot.js builds it into
 // dist/snapshot/, bin/pgbak starts Node from it). What it holds: Node's own modules the CLI
-// bundle requires at every start, already loaded (~25 ms of CPU a start: BENCHMARKS.md,
-// "startup snapshot"). Nothing of pgbak is in it: the deserialized process runs bin/pgbak.js
-// from disk, which loads the bundle as a start without the snapshot does (V8's code cache).
-// So the snapshot holds no state of a run (environment, arguments, working folder, time,
-// random seeds, handles, a logger): only modules whose loading reads none of that. Only the
-// modules Node verifies for snapshots (no "not yet fully verified" warning on Node 20 or 26):
-// child_process, tty, readline, vm and dgram are left to load at start as before.
+// bundle requires at every start, already loaded (BENCHMARKS.md, "startup snapshot"). Nothing
+// of pgbak is in it: the deserialized process runs bin/pgbak.js from disk, which loads the
+// bundle as a start without the snapshot does (V8's code cache). So the snapshot holds no
+// state of a run (environment, arguments, working folder, time, random seeds, handles, a
+// logger): only modules, loaded as `require()` loads them, which reads none of that.
+// Node calls child_process, tty, readline, readline/promises, stream/consumers, vm and dgram
+// "not yet fully verified" in a snapshot (a warning when it is built, which
+// scripts/build-snapshot.js keeps to itself); on Node 20 they are most of the gain
+// (11.6 ms of CPU a run with them, 2.2 without), and loading them sets up nothing
+// per process (constants, classes, bindings' constructors): pgbak's tests start from the
+// snapshot (tests/unit/cli/startup-snapshot.test.ts).
 'use strict';
-for (const id of ['stream', 'stream/promises', 'zlib', 'os', 'fs/promises', 'crypto', 'net', 'timers/promises', 'v8', 'diagnostics_channel', 'string_decoder', 'util/types']) {
-  require(`node:${id}`);
-}
+const modules = [
+  'child_process', 'crypto', 'dgram', 'diagnostics_channel', 'fs/promises', 'net', 'os', 'readline', 'readline/promises', 'stream',
+  'stream/consumers', 'stream/promises', 'string_decoder', 'timers/promises', 'tty', 'util/types', 'v8', 'vm', 'zlib',
+];
+for (const id of modules) require(`node:${id}`);
 
 require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {
   // bin/pgbak passes the launcher script as the first argument, where Node puts a script's
