@@ -15,8 +15,6 @@ COPY lib ./lib
 # npm run build runs scripts/bundle-cli.js (and its shims). scripts/check-dockerfile.js
 # replays this recipe in CI (.ci/run), so a missing COPY fails there, not in docker build.
 COPY scripts ./scripts
-# npm run build checks the startup snapshot it builds by starting bin/pgbak.js from it.
-COPY bin ./bin
 RUN npm ci --ignore-scripts && npm run build
 
 FROM node:26-trixie-slim

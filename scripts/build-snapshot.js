@@ -2,13 +2,13 @@
 // scripts/bundle-cli.js) into dist/snapshot/, where bin/pgbak looks for it; see
 // scripts/snapshot/entry.cjs for what it holds. A blob fits one Node binary only: it is named
 // after that binary's size and modification time (what bin/pgbak can read with stat(1), before
-// any Node runs), and checked before it is given that name: a Node started from it must run
-// bin/pgbak.js --version and print this version. Blobs of other Node binaries stay (CI builds
+// any Node runs), and checked before it is given that name: a Node started from it must run a
+// script given as bin/pgbak gives bin/pgbak.js (scripts/snapshot/check.cjs) with its arguments. Blobs of other Node binaries stay (CI builds
 // on Node 20, then on Node 26); those of an earlier entry format (another .vN) go. Should Node
 // fail to build or run it, the build fails (bin/pgbak would start without it, unnoticed):
 // PGBAK_NO_SNAPSHOT=1 builds without one, as bin/pgbak then starts without one.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,11 +40,10 @@ for (const name of readdirSync(folder)) {
 const env = { ...process.env };
 delete env.NODE_OPTIONS;
 const built = spawnSync(process.execPath, ['--snapshot-blob', temporary, '--build-snapshot', join(root, 'scripts', 'snapshot', 'entry.cjs')], { env, encoding: 'utf8' });
-const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 const check = built.status === 0
-  ? spawnSync(process.execPath, ['--snapshot-blob', temporary, join(root, 'bin', 'pgbak.js'), '--version'], { env: { ...env, NODE_DISABLE_COMPILE_CACHE: '1' }, encoding: 'utf8' })
+  ? spawnSync(process.execPath, ['--snapshot-blob', temporary, join(root, 'scripts', 'snapshot', 'check.cjs'), 'run', '--version'], { env, encoding: 'utf8' })
   : undefined;
-if (check?.status === 0 && check.stdout.trim() === version) {
+if (check?.status === 0 && check.stdout === `pgbak startup snapshot: ${process.version} run --version\n`) {
   renameSync(temporary, blob);
 } else {
   rmSync(temporary, { force: true });
