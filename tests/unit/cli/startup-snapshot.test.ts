@@ -90,7 +90,7 @@ describe('the startup snapshot', () => {
   }, 30_000);
 
   it('is not used with NODE_OPTIONS (V8 flags in it make Node refuse the blob) or PGBAK_NO_SNAPSHOT', async () => {
-    for (const env of [{ NODE_OPTIONS: '--max-old-space-size=300' }, { PGBAK_NO_SNAPSHOT: '1' }]) {
+    for (const env of [{ NODE_OPTIONS: '--max-old-space-size=300' }, { PGBAK_NO_SNAPSHOT: '1' }] as Record<string, string>[]) {
       const result = await launch(['--version'], { env });
       expect([env, result.exitCode, result.stdout, result.stderr]).toEqual([env, 0, version, '']);
     }
