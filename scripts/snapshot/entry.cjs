@@ -18,6 +18,10 @@ const modules = [
 ];
 for (const id of modules) require(`node:${id}`);
 
+// What a blob runs when Node starts from it. Blobs built by an earlier build for another Node
+// binary stay in dist/snapshot/ (build-snapshot.js rebuilds only the running Node's): when this
+// function changes, so does the blobs' format (`v1` in scripts/build-snapshot.js and bin/pgbak),
+// so that no blob with the old one is used. The module list above may change without that.
 require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {
   // bin/pgbak passes the launcher script as the first argument, where Node puts a script's
   // path: process.argv is then what `node bin/pgbak.js …` gives.
