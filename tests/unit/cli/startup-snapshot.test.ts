@@ -41,6 +41,22 @@ describe('the startup snapshot', () => {
     expect(readdirSync(join(repoRoot, 'dist', 'snapshot'))).toContain(`node-${node.size}-${Math.floor(node.mtimeMs / 1000)}.v1.blob`);
   });
 
+  it("is rebuilt for this Node only: another Node's blob stays, a blob of an earlier format goes", async () => {
+    const folder = join(repoRoot, 'dist', 'snapshot');
+    const otherNode = join(folder, 'node-1-2.v1.blob');
+    const earlierFormat = join(folder, 'node-1-2.v0.blob');
+    writeFileSync(otherNode, 'not a blob');
+    writeFileSync(earlierFormat, 'not a blob');
+    try {
+      await execa(process.execPath, [join(repoRoot, 'scripts', 'build-snapshot.js')], { cwd: repoRoot });
+      expect(existsSync(otherNode)).toBe(true);
+      expect(existsSync(earlierFormat)).toBe(false);
+    } finally {
+      rmSync(otherNode, { force: true });
+      rmSync(earlierFormat, { force: true });
+    }
+  }, 60_000);
+
   it('is what bin/pgbak starts Node from, and the next start uses the code cache that start wrote', async () => {
     const first = await launch(['--version']);
     expect([first.exitCode, first.stdout, first.stderr]).toEqual([0, version, '']);
