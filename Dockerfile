@@ -33,7 +33,9 @@ RUN npm ci --omit=dev --ignore-scripts
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY profiles ./profiles
-RUN ln -s /opt/pgbak/bin/pgbak.js /usr/local/bin/pgbak
+# bin/pgbak: the launcher that starts Node from the startup snapshot npm run build made for
+# this image's node (dist/snapshot/), or runs bin/pgbak.js without one.
+RUN ln -s /opt/pgbak/bin/pgbak /usr/local/bin/pgbak
 USER node
 WORKDIR /backups
 ENTRYPOINT ["pgbak"]

@@ -2,6 +2,9 @@
 // CommonJS (bin/package.json): an ES module entry point makes Node 20 set up its ES module
 // loader first and load this file and the compile-cache loader through it, ~6 ms of CPU at
 // every start (BENCHMARKS.md, 2026-12-05 boot). Nothing here imports an ES module.
+// The `pgbak` command (bin/pgbak) runs this file too, in a Node started from pgbak's startup
+// snapshot when there is one for that Node (scripts/snapshot/entry.cjs): the same code, with
+// Node's modules already loaded.
 'use strict';
 const { join } = require('node:path');
 const { setFlagsFromString } = require('node:v8');

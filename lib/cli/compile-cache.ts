@@ -51,7 +51,12 @@ export function loadBundle<T>(file: string, options: CompileCacheOptions): Loade
   // One file per install (its folder's CRC-32), Node version and architecture: two installs of
   // one user (a global one, a project's) keep their own instead of replacing each other's.
   const install = crc32(dirname(file)).toString(16).padStart(8, '0');
-  const prefix = `${basename(file)}-${install}-${process.version}-${process.arch}-`;
+  // A start from a startup snapshot (bin/pgbak) keeps caches of its own, one per blob: Node 26
+  // rejects code cached by a start without that blob, and the other way round (alternating,
+  // they replaced each other's cache: a compile from scratch at every start).
+  const blob = snapshotBlob(process.execArgv);
+  const mode = blob === undefined ? '' : `-snapshot${crc32(blob).toString(16).padStart(8, '0')}`;
+  const prefix = `${basename(file)}-${install}-${process.version}${mode}-${process.arch}-`;
   const build = crc32(bytes).toString(16).padStart(8, '0');
   const variant = options.variant !== undefined && /^[a-z][a-z0-9-]{0,31}$/.test(options.variant) ? options.variant : 'none';
   const cacheFile = folder && join(folder, `${prefix}${build}-${variant}.v8`);
@@ -81,6 +86,16 @@ export function loadBundle<T>(file: string, options: CompileCacheOptions): Loade
       writeCache(cacheFile, prefix, build, script);
     },
   };
+}
+
+/** The startup snapshot Node was started from (`--snapshot-blob <file>`, as bin/pgbak does), if any. */
+export function snapshotBlob(execArgv: readonly string[]): string | undefined {
+  let blob: string | undefined;
+  execArgv.forEach((arg, index) => {
+    if (arg === '--snapshot-blob') blob = execArgv[index + 1] ?? '';
+    else if (arg.startsWith('--snapshot-blob=')) blob = arg.slice('--snapshot-blob='.length);
+  });
+  return blob;
 }
 
 function writeCache(cacheFile: string, prefix: string, build: string, script: vm.Script): void {
