@@ -99,6 +99,19 @@ async function open(connection: Connection, database: string, attempt: Attempt):
   return client as unknown as QueryClient;
 }
 
+/**
+ * Runs parameterless statements in one round trip (one simple-protocol Query message):
+ * a result per statement, in order. The first statement that fails stops the rest and
+ * rejects, as each would on its own; inside a transaction, that transaction is then aborted.
+ */
+export async function queryEach(client: QueryClient, statements: readonly string[]): Promise<Array<{ rows: Record<string, unknown>[] }>> {
+  const result = (await client.query(statements.join('\n;\n'))) as unknown;
+  // The driver answers one statement with a result, several with an array of them.
+  const results = (Array.isArray(result) ? result : [result]) as Array<{ rows: Record<string, unknown>[] }>;
+  if (results.length !== statements.length) throw new Error(`expected ${statements.length} results, got ${results.length}`);
+  return results;
+}
+
 /** Runs `fn` with a connected client and always closes it. */
 export async function withClient<T>(connection: Connection, database: string | undefined, fn: (client: QueryClient) => Promise<T>): Promise<T> {
   const client = await connect(connection, database);
