@@ -72,6 +72,11 @@ export function createLogger(options: LoggerOptions): PgbakLogger {
   let runLog: WriteStream | undefined;
   let runLogFailed = false;
   let closed = false;
+  let corked = false;
+  const uncork = (stream: WriteStream) => {
+    corked = false;
+    stream.uncork();
+  };
 
   const toConsole = (level: LogLevel, message: string, meta: Record<string, unknown>) => {
     if (LEVELS[level] <= LEVELS[consoleLevel]) writeConsole(stderr, `${formatConsoleLine(level, `${options.prefix ?? ''}${message}`, meta, consoleOptions)}\n`);
@@ -84,7 +89,16 @@ export function createLogger(options: LoggerOptions): PgbakLogger {
     if (runLog && !closed) {
       const line = formatRunLogLine(new Date(), level, safeMessage, safeMeta);
       records.push(line);
-      if (!runLogFailed) runLog.write(`${line}\n`);
+      if (!runLogFailed) {
+        // The lines of one tick (a chunk of pg_dump's stderr is dozens) reach the file in one
+        // write: each write of its own is a round trip through libuv's thread pool.
+        if (!corked) {
+          corked = true;
+          runLog.cork();
+          process.nextTick(uncork, runLog);
+        }
+        runLog.write(`${line}\n`);
+      }
     }
   };
 

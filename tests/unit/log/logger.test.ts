@@ -146,6 +146,21 @@ describe('createLogger run log', () => {
     expect(onDisk.trimEnd().split('\n').at(-1)).toContain('"message":"line 19999"');
   });
 
+  it('writes lines logged in one tick to the file soon after, without waiting for close() (they are written together)', async () => {
+    const file = path.join(dir, 'run.log');
+    const logger = createLogger({ level: 'quiet', stderr: captureStream().stream });
+    await logger.attachRunLog(file);
+    logger.info('first');
+    logger.verbose('second');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    logger.info('third, a tick later');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = (await readFile(file, 'utf8')).trimEnd().split('\n').map((line) => (JSON.parse(line) as { message: string }).message);
+    expect(before).toEqual(['first', 'second', 'third, a tick later']);
+    await logger.close();
+    expect(await readFile(file, 'utf8')).toBe(logger.runLogRecords());
+  });
+
   it('never writes a secret to the run log, in messages or in metadata', async () => {
     const file = path.join(dir, 'run.log');
     const logger = createLogger({ level: 'quiet', stderr: captureStream().stream });
