@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Connection } from '../config/connection-types.js';
 import { toConnectError } from './errors.js';
+import { useFastScram } from './scram-crypto.js';
 import { isNoSslOnServer } from './tls-failure.js';
 import { errorToReport, retriesAfter, sslAttempts, tlsOptions, type Attempt } from './tls.js';
 
@@ -70,6 +71,7 @@ export async function connect(connection: Connection, database = connection.data
 }
 
 async function open(connection: Connection, database: string, attempt: Attempt): Promise<QueryClient> {
+  useFastScram();
   const ssl = attempt === 'tls' ? tlsOptions(connection) : false;
   const timeout = connection.connectTimeout;
   const client = new pg.Client({
