@@ -54,6 +54,8 @@ export interface PgbakLogger {
 
 const CONSOLE_LEVEL: Record<ConsoleLevel, LogLevel> = { quiet: 'error', normal: 'info', verbose: 'verbose', debug: 'debug' };
 const LEVELS: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, verbose: 3, debug: 4 };
+// How long a verbose or debug line may wait in memory before the run log's next write.
+const CHATTER_FLUSH_MS = 50;
 
 /**
  * Creates a logger. Console lines are written synchronously as they are logged,
@@ -73,9 +75,15 @@ export function createLogger(options: LoggerOptions): PgbakLogger {
   let runLogFailed = false;
   let closed = false;
   let corked = false;
-  const uncork = (stream: WriteStream) => {
+  let flushQueued = false;
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    flushQueued = false;
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    if (!corked) return;
     corked = false;
-    stream.uncork();
+    runLog?.uncork();
   };
 
   const toConsole = (level: LogLevel, message: string, meta: Record<string, unknown>) => {
@@ -90,14 +98,21 @@ export function createLogger(options: LoggerOptions): PgbakLogger {
       const line = formatRunLogLine(new Date(), level, safeMessage, safeMeta);
       records.push(line);
       if (!runLogFailed) {
-        // The lines of one tick (a chunk of pg_dump's stderr is dozens) reach the file in one
-        // write: each write of its own is a round trip through libuv's thread pool.
+        // Lines are gathered and written together: each write of its own is a round trip
+        // through libuv's thread pool (pg_dump's progress is a line every millisecond or so).
+        // Verbose and debug lines wait up to CHATTER_FLUSH_MS; a line of info or above goes
+        // out at the next tick with whatever waits (the run record, a failure: on disk at once).
         if (!corked) {
           corked = true;
           runLog.cork();
-          process.nextTick(uncork, runLog);
         }
         runLog.write(`${line}\n`);
+        if (LEVELS[level] <= LEVELS.info) {
+          if (!flushQueued) {
+            flushQueued = true;
+            process.nextTick(flush);
+          }
+        } else flushTimer ??= setTimeout(flush, CHATTER_FLUSH_MS).unref();
       }
     }
   };
@@ -135,6 +150,7 @@ export function createLogger(options: LoggerOptions): PgbakLogger {
       if (closed) return;
       closed = true;
       const stream = runLog;
+      flush();
       if (!stream || stream.closed) return;
       // 'close' comes after the last write and the descriptor's close, and after an error too.
       await new Promise<void>((resolve) => {
