@@ -112,7 +112,10 @@ export function createLogger(options: LoggerOptions): PgbakLogger {
             flushQueued = true;
             process.nextTick(flush);
           }
-        } else flushTimer ??= setTimeout(flush, CHATTER_FLUSH_MS).unref();
+        } else {
+          // Not unref'd: the lines reach the file even when close() never comes.
+          flushTimer ??= setTimeout(flush, CHATTER_FLUSH_MS);
+        }
       }
     }
   };
