@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 // O_EXCL with O_CREAT: the call creates the file or fails with EEXIST, whatever is
 // there (a file, a symlink, a dangling one); O_NOFOLLOW says the same once more.
@@ -72,9 +72,34 @@ async function makePrivateDirectory(dir: string): Promise<void> {
 
 /**
  * Makes a rename inside `dir` durable: without it a crash right after the rename
- * can bring back the old directory entry on some file systems.
+ * can bring back the old directory entry on some file systems. Callers at the same
+ * moment share one fsync (a group commit: the archives of a per-database run finish
+ * side by side in one folder), but never one that began before they called: it may
+ * have missed their rename. A caller whose folder is being synced waits for the next
+ * sync, which everyone arriving meanwhile shares; each gets that sync's outcome.
  */
-export async function syncDirectory(dir: string): Promise<void> {
+export function syncDirectory(dir: string): Promise<void> {
+  const key = resolve(dir);
+  const state = directorySyncs.get(key);
+  if (!state) return startDirectorySync(key);
+  state.next ??= state.running.catch(() => undefined).then(() => startDirectorySync(key));
+  return state.next;
+}
+
+const directorySyncs = new Map<string, { running: Promise<void>; next: Promise<void> | null }>();
+
+function startDirectorySync(key: string): Promise<void> {
+  const running = fsyncDirectory(key);
+  const state = { running, next: null };
+  directorySyncs.set(key, state);
+  // Nobody queued behind it: the folder has no sync under way any more.
+  void running.catch(() => undefined).then(() => {
+    if (directorySyncs.get(key) === state && state.next === null) directorySyncs.delete(key);
+  });
+  return running;
+}
+
+async function fsyncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Connection } from '../config/connection-types.js';
 import { toConnectError } from './errors.js';
+import { useFastScram } from './scram-crypto.js';
 import { isNoSslOnServer } from './tls-failure.js';
 import { errorToReport, retriesAfter, sslAttempts, tlsOptions, type Attempt } from './tls.js';
 
@@ -70,6 +71,7 @@ export async function connect(connection: Connection, database = connection.data
 }
 
 async function open(connection: Connection, database: string, attempt: Attempt): Promise<QueryClient> {
+  useFastScram();
   const ssl = attempt === 'tls' ? tlsOptions(connection) : false;
   const timeout = connection.connectTimeout;
   const client = new pg.Client({
@@ -97,6 +99,19 @@ async function open(connection: Connection, database: string, attempt: Attempt):
   });
   await client.connect();
   return client as unknown as QueryClient;
+}
+
+/**
+ * Runs parameterless statements in one round trip (one simple-protocol Query message):
+ * a result per statement, in order. The first statement that fails stops the rest and
+ * rejects, as each would on its own; inside a transaction, that transaction is then aborted.
+ */
+export async function queryEach(client: QueryClient, statements: readonly string[]): Promise<Array<{ rows: Record<string, unknown>[] }>> {
+  const result = (await client.query(statements.join('\n;\n'))) as unknown;
+  // The driver answers one statement with a result, several with an array of them.
+  const results = (Array.isArray(result) ? result : [result]) as Array<{ rows: Record<string, unknown>[] }>;
+  if (results.length !== statements.length) throw new Error(`expected ${statements.length} results, got ${results.length}`);
+  return results;
 }
 
 /** Runs `fn` with a connected client and always closes it. */

@@ -1,6 +1,6 @@
 import type { RowCountMode } from '../config/profile-schema.js';
-import { displayName, quoteQualified } from '../sql/quote.js';
-import type { QueryClient } from './client.js';
+import { displayName, quoteLiteral, quoteQualified } from '../sql/quote.js';
+import { queryEach, type QueryClient } from './client.js';
 import type { ScopeFilter } from './table-scope.js';
 
 /** What the manifest records about the data of one dumped database. */
@@ -47,6 +47,9 @@ const tablesSql = `
 
 const batchSize = 200;
 
+const largeObjectsSql = 'SELECT count(*)::text AS n FROM pg_catalog.pg_largeobject_metadata';
+const jitSql = "SELECT pg_catalog.current_setting('jit', true) AS jit";
+
 /**
  * Reads row counts, sequence values and the number of large objects inside the
  * caller's transaction (the exported snapshot), so they describe exactly what
@@ -64,32 +67,53 @@ export async function readDataFacts(
      * {@link completeRowCounts} after the dump, which takes the counts its COPYs returned.
      */
     deferExact?: boolean;
+    /** A statement sent in the same round trip before the reads (the caller's SAVEPOINT). */
+    before?: string;
   },
 ): Promise<DataFacts> {
   const warnings: string[] = [];
   const filter = options.filter;
+  const countsExactly = filter !== null && options.mode === 'exact' && !options.deferExact;
+  // The catalog reads go to the server in one round trip: each is a statement of its own
+  // (their rows as before), without a round trip (and a server message cycle) apiece.
+  const statements = [
+    ...(options.before ? [options.before] : []),
+    ...(filter ? [tablesSql, sequencesSql] : []),
+    ...(options.countLargeObjects ? [largeObjectsSql] : []),
+    ...(countsExactly ? [jitSql] : []),
+  ];
+  const results = statements.length > 0 ? await queryEach(client, statements) : [];
+  const next = (() => {
+    let i = options.before ? 1 : 0;
+    return <R>() => results[i++]!.rows as R[];
+  })();
   let rowCounts: DataFacts['rowCounts'] = null;
   let dumpedTables: number | undefined;
   let uncounted: TableName[] | undefined;
+  let sequences: DataFacts['sequences'] = {};
+  let largeObjects: number | null = null;
   if (filter) {
-    const { rows } = await client.query<TableRow>(tablesSql);
-    const tables = rows.filter((t) => filter.includesData(t.schema, t.name));
+    const tableRows = next<TableRow>();
+    const sequenceRows = next<SequenceRow>();
+    if (options.countLargeObjects) largeObjects = Number(next<{ n: string }>()[0]!.n);
+    const jit = countsExactly ? (next<{ jit: string | null }>()[0]?.jit ?? null) : undefined;
+    const tables = tableRows.filter((t) => filter.includesData(t.schema, t.name));
     dumpedTables = tables.length;
     if (options.mode !== 'off') {
       const counted = classify(tables, options.mode, warnings);
       if (options.deferExact && counted.readable.length > 0) uncounted = counted.readable.map(({ schema, name }) => ({ schema, name }));
-      else Object.assign(counted.result, await countExactly(client, counted.readable));
+      else Object.assign(counted.result, await countExactly(client, counted.readable, jit));
       rowCounts = { mode: options.mode, tables: counted.result };
     }
+    sequences = await readSequenceValues(
+      client,
+      sequenceRows,
+      (row) => filter.includesSequence(row.schema, row.name, row.owner_table === null ? null : { schema: row.owner_schema!, table: row.owner_table }),
+      warnings,
+    );
+  } else if (options.countLargeObjects) {
+    largeObjects = Number(next<{ n: string }>()[0]!.n);
   }
-  const sequences = filter
-    ? await readSequences(
-        client,
-        (row) => filter.includesSequence(row.schema, row.name, row.owner_table === null ? null : { schema: row.owner_schema!, table: row.owner_table }),
-        warnings,
-      )
-    : {};
-  const largeObjects = options.countLargeObjects ? await countLargeObjects(client) : null;
   return { rowCounts, sequences, largeObjects, warnings, ...(dumpedTables === undefined ? {} : { dumpedTables }), ...(uncounted ? { uncounted } : {}) };
 }
 
@@ -132,22 +156,27 @@ function classify(tables: TableRow[], mode: RowCountMode, warnings: string[]) {
 }
 
 // count(*) of each table in the caller's transaction. One statement per batch keeps round trips low on databases with many tables.
-async function countExactly(client: QueryClient, readable: readonly TableName[]): Promise<Record<string, number>> {
+// `jit`: the setting, when the caller read it already (undefined: read it here).
+async function countExactly(client: QueryClient, readable: readonly TableName[], jit?: string | null): Promise<Record<string, number>> {
   const result: Record<string, number> = {};
   if (readable.length === 0) return result;
-  const restoreJit = await withoutJit(client);
+  // NULL before PostgreSQL 11 (no JIT): nothing to switch.
+  const setting = jit !== undefined ? jit : ((await client.query<{ jit: string | null }>(jitSql)).rows[0]?.jit ?? null);
+  const switchJit = setting !== null && setting !== 'off';
   for (let i = 0; i < readable.length; i += batchSize) {
     const batch = readable.slice(i, i + batchSize);
     const sql = batch
       .map((t, j) => `SELECT ${j} AS i, count(*)::text AS n FROM ONLY ${quoteQualified(t.schema, t.name)}`)
       .join(' UNION ALL ');
-    const { rows } = await client.query<{ i: number; n: string }>(sql);
-    for (const row of rows) {
+    // JIT off before the first batch and back after the last, in the same round trips as the counts.
+    const first = switchJit && i === 0;
+    const last = switchJit && i + batchSize >= readable.length;
+    const results = await queryEach(client, [...(first ? [JIT_OFF] : []), sql, ...(last ? [jitBack(setting)] : [])]);
+    for (const row of results[first ? 1 : 0]!.rows as Array<{ i: number; n: string }>) {
       const table = batch[row.i]!;
       result[displayName(table.schema, table.name)] = Number(row.n);
     }
   }
-  await restoreJit();
   return result;
 }
 
@@ -155,17 +184,13 @@ async function countExactly(client: QueryClient, readable: readonly TableName[])
 // built with LLVM (most packaged ones): six functions per table, 1,200 per batch — on
 // PostgreSQL 15, 200 tables of 30,000 rows took seconds of compilation for a second of
 // counting, and past jit_optimize_above_cost tens of seconds (BENCHMARKS.md, helper
-// scale50). A scan gains nothing from it. Switched off for the counts only (SET LOCAL, then
-// back); a failure in between is undone by the caller's ROLLBACK TO SAVEPOINT.
-async function withoutJit(client: QueryClient): Promise<() => Promise<void>> {
-  // NULL before PostgreSQL 11 (no JIT): nothing to switch.
-  const { rows } = await client.query<{ jit: string | null }>("SELECT pg_catalog.current_setting('jit', true) AS jit");
-  const jit = rows[0]?.jit ?? null;
-  if (jit === null || jit === 'off') return async () => undefined;
-  await client.query("SELECT pg_catalog.set_config('jit', 'off', true)");
-  return async () => {
-    await client.query("SELECT pg_catalog.set_config('jit', $1, true)", [jit]);
-  };
+// scale50). A scan gains nothing from it. Switched off for the counts only (set_config
+// local to the transaction, then back); a failure in between is undone by the caller's
+// ROLLBACK TO SAVEPOINT.
+const JIT_OFF = "SELECT pg_catalog.set_config('jit', 'off', true)";
+
+function jitBack(setting: string): string {
+  return `SELECT pg_catalog.set_config('jit', ${quoteLiteral(setting)}, true)`;
 }
 
 // Sequences outside system schemas and extensions, with the table owning them
@@ -199,8 +224,7 @@ type SequenceFilter = (row: SequenceRow) => boolean;
 
 // Read from each sequence itself: pg_sequences shows NULL for a sequence set with
 // setval(…, false), losing the value a restore must bring back.
-async function readSequences(client: QueryClient, include: SequenceFilter, warnings: string[]) {
-  const { rows } = await client.query<SequenceRow>(sequencesSql);
+async function readSequenceValues(client: QueryClient, rows: readonly SequenceRow[], include: SequenceFilter, warnings: string[]) {
   const out: DataFacts['sequences'] = {};
   const readable = rows.filter((row) => {
     if (!include(row)) return false;
@@ -221,9 +245,4 @@ async function readSequences(client: QueryClient, include: SequenceFilter, warni
     }
   }
   return out;
-}
-
-async function countLargeObjects(client: QueryClient): Promise<number> {
-  const { rows } = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM pg_catalog.pg_largeobject_metadata');
-  return Number(rows[0]!.n);
 }

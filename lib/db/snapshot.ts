@@ -1,4 +1,4 @@
-import type { QueryClient } from './client.js';
+import { queryEach, type QueryClient } from './client.js';
 import type { Sessions } from './sessions.js';
 import { describePgError } from './errors.js';
 
@@ -17,9 +17,9 @@ export async function withExportedSnapshot<T>(sessions: Sessions, database: stri
   return sessions.use(database, async (client) => {
     let id: string;
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      const { rows } = await client.query<{ id: string }>('SELECT pg_catalog.pg_export_snapshot() AS id');
-      id = rows[0]!.id;
+      // One round trip: a BEGIN in a multi-statement query leaves its transaction open after it.
+      const [, exported] = await queryEach(client, ['BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY', 'SELECT pg_catalog.pg_export_snapshot() AS id']);
+      id = (exported!.rows[0] as { id: string }).id;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw describePgError(error, `exporting a snapshot of "${database}": `);

@@ -54,6 +54,8 @@ export interface PgbakLogger {
 
 const CONSOLE_LEVEL: Record<ConsoleLevel, LogLevel> = { quiet: 'error', normal: 'info', verbose: 'verbose', debug: 'debug' };
 const LEVELS: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, verbose: 3, debug: 4 };
+// How long a verbose or debug line may wait in memory before the run log's next write.
+const CHATTER_FLUSH_MS = 50;
 
 /**
  * Creates a logger. Console lines are written synchronously as they are logged,
@@ -72,6 +74,17 @@ export function createLogger(options: LoggerOptions): PgbakLogger {
   let runLog: WriteStream | undefined;
   let runLogFailed = false;
   let closed = false;
+  let corked = false;
+  let flushQueued = false;
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    flushQueued = false;
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    if (!corked) return;
+    corked = false;
+    runLog?.uncork();
+  };
 
   const toConsole = (level: LogLevel, message: string, meta: Record<string, unknown>) => {
     if (LEVELS[level] <= LEVELS[consoleLevel]) writeConsole(stderr, `${formatConsoleLine(level, `${options.prefix ?? ''}${message}`, meta, consoleOptions)}\n`);
@@ -84,7 +97,26 @@ export function createLogger(options: LoggerOptions): PgbakLogger {
     if (runLog && !closed) {
       const line = formatRunLogLine(new Date(), level, safeMessage, safeMeta);
       records.push(line);
-      if (!runLogFailed) runLog.write(`${line}\n`);
+      if (!runLogFailed) {
+        // Lines are gathered and written together: each write of its own is a round trip
+        // through libuv's thread pool (pg_dump's progress is a line every millisecond or so).
+        // Verbose and debug lines wait up to CHATTER_FLUSH_MS; a line of info or above goes
+        // out at the next tick with whatever waits (the run record, a failure: on disk at once).
+        if (!corked) {
+          corked = true;
+          runLog.cork();
+        }
+        runLog.write(`${line}\n`);
+        if (LEVELS[level] <= LEVELS.info) {
+          if (!flushQueued) {
+            flushQueued = true;
+            process.nextTick(flush);
+          }
+        } else {
+          // Not unref'd: the lines reach the file even when close() never comes.
+          flushTimer ??= setTimeout(flush, CHATTER_FLUSH_MS);
+        }
+      }
     }
   };
 
@@ -121,6 +153,7 @@ export function createLogger(options: LoggerOptions): PgbakLogger {
       if (closed) return;
       closed = true;
       const stream = runLog;
+      flush();
       if (!stream || stream.closed) return;
       // 'close' comes after the last write and the descriptor's close, and after an error too.
       await new Promise<void>((resolve) => {

@@ -13,6 +13,9 @@ const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/\b(password\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S+)/gi, `$1${MASK}`],
 ];
 
+// What text must contain for any of PATTERNS to match (they are tried only then).
+const MAY_HOLD_PASSWORD = /postgres|password/i;
+
 /**
  * Builds a redactor for the given secrets (each non-empty one is replaced wherever
  * it appears, longest first so that a secret containing another is hidden whole)
@@ -23,6 +26,8 @@ export function createRedactor(secrets: readonly string[]): Redactor {
   const secretPattern = literal.length > 0 ? new RegExp(literal.map(escapeRegExp).join('|'), 'g') : undefined;
   return (text) => {
     let result = secretPattern ? text.replace(secretPattern, MASK) : text;
+    // Every pattern needs one of these words: most lines (pg_dump's progress) have neither.
+    if (!MAY_HOLD_PASSWORD.test(result)) return result;
     for (const [pattern, replacement] of PATTERNS) result = result.replace(pattern, replacement);
     return result;
   };

@@ -42,7 +42,6 @@ export async function readFactsSafely(
   filter: ScopeFilter,
   options: { deferExact?: boolean } = {},
 ): Promise<DataFacts> {
-  await client.query('SAVEPOINT pgbak_facts');
   try {
     const facts = await readDataFacts(client, {
       // tableScope is null when the step dumps no table data.
@@ -50,6 +49,9 @@ export async function readFactsSafely(
       mode: plan.rowCounts,
       countLargeObjects: step.countLargeObjects,
       ...(options.deferExact ? { deferExact: true } : {}),
+      // In the reads' round trip. A SAVEPOINT that fails (a lost connection) leaves the facts
+      // unread as a failed read does; the snapshot's ROLLBACK then fails the step, as before.
+      before: 'SAVEPOINT pgbak_facts',
     });
     return facts;
   } catch (error) {

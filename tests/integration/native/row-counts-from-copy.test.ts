@@ -161,24 +161,56 @@ describe('completing deferred row counts (the library)', () => {
 });
 
 describe('counting with count(*)', () => {
+  it('reads the catalog facts after the caller\'s SAVEPOINT in one round trip, and a failed read leaves the transaction usable after ROLLBACK TO it', async () => {
+    await withClient(cluster, db.name, async (client) => {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      try {
+        const sent: string[] = [];
+        let failNext = false;
+        const watching = {
+          async query(text: string, values?: unknown[]) {
+            sent.push(text);
+            // A read that fails on the server, in the same message as the SAVEPOINT.
+            return client.query(failNext ? `${text}\n;\nSELECT 1/0` : text, values);
+          },
+        } as unknown as Parameters<typeof readDataFacts>[0];
+        const facts = await readDataFacts(watching, { filter: createScopeFilter(null), mode: 'estimate', countLargeObjects: true, before: 'SAVEPOINT pgbak_facts' });
+        // The tables, the sequences and the large objects: one query, after the SAVEPOINT.
+        expect(sent[0]).toMatch(/^SAVEPOINT pgbak_facts\n;\n/);
+        expect(sent[0]).toContain('pg_largeobject_metadata');
+        expect(sent.filter((text) => text.includes('pg_catalog.pg_class'))).toHaveLength(1);
+        expect(facts.largeObjects).toBe(0);
+        expect(facts.rowCounts!.tables).toHaveProperty(['public.escapes']);
+        failNext = true;
+        await expect(readDataFacts(watching, { filter: createScopeFilter(null), mode: 'estimate', countLargeObjects: true, before: 'SAVEPOINT pgbak_facts' })).rejects.toThrow(/division by zero/);
+        await client.query('ROLLBACK TO SAVEPOINT pgbak_facts');
+        expect((await client.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    });
+  });
+
   it('switches JIT off for the counts only (a batch of count(*)s over big tables is JIT-compiled for seconds) and back after', async () => {
     await withClient(cluster, db.name, async (client) => {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
       try {
         await client.query('SET LOCAL jit = on');
+        // The server says, in each table's count row, the setting the count ran under (the
+        // switch shares the counts' round trip, so asking before the query would not show it).
         const seen: string[] = [];
         const watching = {
           async query(text: string, values?: unknown[]) {
-            if (text.includes('count(*)') && !text.includes('pg_largeobject')) {
-              const { rows } = await client.query<{ jit: string }>("SELECT current_setting('jit') AS jit");
-              seen.push(rows[0]!.jit);
-            }
-            return client.query(text, values);
+            const probed = text.replace(/count\(\*\)::text AS n FROM ONLY/g, "count(*)::text AS n, pg_catalog.current_setting('jit') AS jit_now FROM ONLY");
+            const result = (await client.query(probed, values)) as unknown as { rows: Array<{ jit_now?: string }> } | Array<{ rows: Array<{ jit_now?: string }> }>;
+            for (const each of Array.isArray(result) ? result : [result]) for (const row of each.rows) if (row.jit_now) seen.push(row.jit_now);
+            return result;
           },
         } as unknown as Parameters<typeof readDataFacts>[0];
         const facts = await readDataFacts(watching, { filter: createScopeFilter(null), mode: 'exact', countLargeObjects: true });
         expect(facts.rowCounts!.tables['public.big']).toBe(30000);
-        expect(seen).toEqual(['off']);
+        expect(seen.length).toBe(Object.keys(facts.rowCounts!.tables).length);
+        expect(new Set(seen)).toEqual(new Set(['off']));
         expect((await client.query<{ jit: string }>("SELECT current_setting('jit') AS jit")).rows[0]!.jit).toBe('on');
       } finally {
         await client.query('ROLLBACK');

@@ -146,6 +146,51 @@ describe('createLogger run log', () => {
     expect(onDisk.trimEnd().split('\n').at(-1)).toContain('"message":"line 19999"');
   });
 
+  it('writes lines logged in one tick to the file soon after, without waiting for close() (they are written together)', async () => {
+    const file = path.join(dir, 'run.log');
+    const logger = createLogger({ level: 'quiet', stderr: captureStream().stream });
+    await logger.attachRunLog(file);
+    logger.info('first');
+    logger.verbose('second');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    logger.info('third, a tick later');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = (await readFile(file, 'utf8')).trimEnd().split('\n').map((line) => (JSON.parse(line) as { message: string }).message);
+    expect(before).toEqual(['first', 'second', 'third, a tick later']);
+    await logger.close();
+    expect(await readFile(file, 'utf8')).toBe(logger.runLogRecords());
+  });
+
+  it('writes a line of info or above at once with the verbose lines before it, and verbose lines alone after a short wait', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      const file = path.join(dir, 'run.log');
+      const logger = createLogger({ level: 'quiet', stderr: captureStream().stream });
+      await logger.attachRunLog(file);
+      const messagesOnDisk = async (count: number) => {
+        // Real I/O, polled without timers (they are fake here).
+        for (let i = 0; i < 5_000; i++) {
+          const text = await readFile(file, 'utf8');
+          const lines = text === '' ? [] : text.trimEnd().split('\n');
+          if (lines.length >= count) return lines.map((line) => (JSON.parse(line) as { message: string }).message);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        return 'timed out';
+      };
+      logger.verbose('pg_dump: reading schemas');
+      for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(await readFile(file, 'utf8')).toBe('');
+      logger.info('run record');
+      expect(await messagesOnDisk(2)).toEqual(['pg_dump: reading schemas', 'run record']);
+      logger.debug('later');
+      jest.advanceTimersByTime(50);
+      expect(await messagesOnDisk(3)).toEqual(['pg_dump: reading schemas', 'run record', 'later']);
+      await logger.close();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('never writes a secret to the run log, in messages or in metadata', async () => {
     const file = path.join(dir, 'run.log');
     const logger = createLogger({ level: 'quiet', stderr: captureStream().stream });

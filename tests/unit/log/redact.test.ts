@@ -34,6 +34,14 @@ describe('createRedactor', () => {
     expect(redact('postgres://app@db/app')).toBe('postgres://app@db/app');
   });
 
+  it('masks the patterns in any letter case (a quick check of the words before them must not miss one)', () => {
+    const redact = createRedactor([]);
+    expect(redact('POSTGRESQL://app:p4ss@db/app')).toBe('POSTGRESQL://app:***@db/app');
+    expect(redact('PostGres://app:p4ss@db/app')).toBe('PostGres://app:***@db/app');
+    expect(redact('host=db PassWord=p4ss')).toBe('host=db PassWord=***');
+    expect(redact('pg_dump: reading schemas')).toBe('pg_dump: reading schemas');
+  });
+
   it('masks PGPASSWORD= assignments', () => {
     expect(createRedactor([])('env PGPASSWORD=topsecret pg_dump app')).toBe('env PGPASSWORD=*** pg_dump app');
     expect(createRedactor([])(`PGPASSWORD='two words' psql`)).toBe('PGPASSWORD=*** psql');
