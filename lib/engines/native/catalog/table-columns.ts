@@ -10,7 +10,8 @@ export interface TableColumn extends ColumnParts {
   typeOid: number;
 }
 
-interface ColumnRow {
+/** One live column of a user table as the catalog gives it (compare's details read these rows too). */
+export interface ColumnRow {
   attrelid: number;
   attname: string;
   type: string;
@@ -31,21 +32,29 @@ interface ColumnRow {
   inh_notnull: boolean;
   relname: string;
   notnull_name: string | null;
+  /** 'a' (ALWAYS), 'd' (BY DEFAULT) or '' (no identity). */
+  attidentity: string;
+  /** The column's default (not a generation expression), as pg_get_expr writes it. */
+  default: string | null;
 }
 
-/** Table oid -> its live columns in attnum order. */
-export async function readTableColumns(client: QueryClient, options: ReadOptions): Promise<Map<number, TableColumn[]>> {
-  const compression = options.serverMajor >= 14 ? 'a.attcompression::text' : "''::text";
+/**
+ * The live columns of every user table (relkind r, p, f) by table oid and attnum: one
+ * query text per server major, so the readers of one catalog read ask it once (sharingClient).
+ */
+export async function readColumnRows(client: QueryClient, serverMajor: number): Promise<ColumnRow[]> {
+  const compression = serverMajor >= 14 ? 'a.attcompression::text' : "''::text";
   // PostgreSQL 18 keeps NOT NULL as a named constraint (contype 'n').
   const notNullName =
-    options.serverMajor >= 18
+    serverMajor >= 18
       ? "(SELECT k.conname FROM pg_catalog.pg_constraint k WHERE k.conrelid = a.attrelid AND k.contype = 'n' AND k.conkey[1] = a.attnum)"
       : 'NULL::name';
   const { rows } = await client.query<ColumnRow>(
     `SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.atttypid,
             a.attnotnull, a.attislocal, c.relispartition, c.relname, ${notNullName} AS notnull_name,
             CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
-            a.attgenerated::text AS generated_kind,
+            a.attgenerated::text AS generated_kind, a.attidentity::text AS attidentity,
+            CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default,
             -- a parent generates the column with the same expression: the child inherits it and must not repeat it
             (a.attgenerated <> '' AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
                       JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
@@ -59,9 +68,10 @@ export async function readTableColumns(client: QueryClient, options: ReadOptions
             EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
                       JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
                      WHERE i.inhrelid = a.attrelid AND pa.attnotnull) AS inh_notnull
-       FROM pg_catalog.pg_attribute a
-       JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+       FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       -- From the user tables to their columns (joins run in the order written): not every column of the catalog.
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
        JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
        LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
        LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation
@@ -69,6 +79,12 @@ export async function readTableColumns(client: QueryClient, options: ReadOptions
       WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND ${userSchema('n.nspname')}
       ORDER BY a.attrelid, a.attnum`,
   );
+  return rows;
+}
+
+/** Table oid -> its live columns in attnum order. */
+export async function readTableColumns(client: QueryClient, options: ReadOptions): Promise<Map<number, TableColumn[]>> {
+  const rows = await readColumnRows(client, options.serverMajor);
   const byTable = new Map<number, TableColumn[]>();
   for (const row of rows) {
     const list = byTable.get(Number(row.attrelid)) ?? [];

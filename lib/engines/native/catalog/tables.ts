@@ -10,7 +10,8 @@ import { readInlineChecks, readTableColumns } from './table-columns.js';
 import { readDefaults } from './table-defaults.js';
 import { entryId, fdwOptions, notExtensionMember, ref, userSchema } from './table-sql.js';
 
-interface TableRow {
+/** One user table (relkind r, p, f; not an extension member) as the catalog gives it (compare's details read these rows too). */
+export interface TableRow {
   oid: number;
   nspname: string;
   nspoid: number;
@@ -28,11 +29,12 @@ interface TableRow {
   reloftype: number;
   ftoptions: string[] | null;
   size: string;
-  /** [schema, name, oid] of each parent, by inhseqno. */
-  parents: Array<[string, string, number]> | null;
+  /** [schema, name, oid, `schema.name` as format('%I.%I') writes it] of each parent, by inhseqno. */
+  parents: Array<[string, string, number, string]> | null;
 }
 
-export const readTables: CatalogReader = async (client: QueryClient, options) => {
+/** Every user table, by schema and name: one query text, asked once per catalog read (sharingClient). */
+export async function readTableRows(client: QueryClient): Promise<TableRow[]> {
   const { rows } = await client.query<TableRow>(
     `SELECT c.oid, n.nspname, n.oid AS nspoid, c.relname, c.relkind, c.relpersistence, c.relispartition,
             c.reloptions, tc.reloptions AS toast_reloptions,
@@ -41,7 +43,7 @@ export const readTables: CatalogReader = async (client: QueryClient, options) =>
             fs.srvname AS server, c.reloftype,
             CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype, ${fdwOptions('ft.ftoptions')} AS ftoptions,
             CASE WHEN c.relkind = 'r' THEN pg_catalog.pg_relation_size(c.oid) ELSE 0 END::text AS size,
-            (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(pn.nspname, p.relname, p.oid) ORDER BY i.inhseqno)
+            (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(pn.nspname, p.relname, p.oid, pg_catalog.format('%I.%I', pn.nspname, p.relname)) ORDER BY i.inhseqno)
                FROM pg_catalog.pg_inherits i
                JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
                JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
@@ -55,6 +57,11 @@ export const readTables: CatalogReader = async (client: QueryClient, options) =>
       WHERE c.relkind IN ('r', 'p', 'f') AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_class', 'c.oid')}
       ORDER BY n.nspname, c.relname`,
   );
+  return rows;
+}
+
+export const readTables: CatalogReader = async (client: QueryClient, options) => {
+  const rows = await readTableRows(client);
   const tables = rows.filter((row) => options.includesTable(row.nspname, row.relname));
   const columns = await readTableColumns(client, options);
   const checks = await readInlineChecks(client);
