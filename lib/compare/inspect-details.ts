@@ -14,10 +14,17 @@ import {
   readTableRows,
   sequenceOptionLines,
   userSchema,
+  type CatalogPresence,
   type EntryKind,
   type TableRow,
 } from '../engines/native/catalog/index.js';
 import type { ModelColumn } from './model.js';
+
+/** What the catalog read was told: the readers' queries are asked again with the same texts. */
+export interface CatalogRead {
+  serverMajor: number;
+  present: CatalogPresence;
+}
 
 /** Facts keyed by the native entry id of the object they belong to. */
 export interface InspectedDetails {
@@ -39,14 +46,14 @@ export interface InspectedDetails {
 export async function readInspectedDetails(
   client: QueryClient,
   includesSchema: (schema: string) => boolean,
-  serverMajor: number,
+  catalog: CatalogRead,
   kinds?: ReadonlySet<EntryKind>,
 ): Promise<InspectedDetails> {
   const result: InspectedDetails = { columns: new Map(), details: new Map(), defaultOwners: new Map() };
   const has = (kind: EntryKind) => kinds === undefined || kinds.has(kind);
   // Columns give the TABLE entries their columns and the DEFAULT entries their table.
-  const tables = has('TABLE') || has('DEFAULT') ? new Map((await readTableRows(client)).map((row) => [Number(row.oid), row])) : new Map<number, TableRow>();
-  if (has('TABLE') || has('DEFAULT')) await readColumns(client, tables, includesSchema, serverMajor, result);
+  const tables = has('TABLE') || has('DEFAULT') ? new Map((await readTableRows(client, catalog.present)).map((row) => [Number(row.oid), row])) : new Map<number, TableRow>();
+  if (has('TABLE') || has('DEFAULT')) await readColumns(client, tables, includesSchema, catalog, result);
   if (has('TABLE')) readTableOptions(tables, includesSchema, result);
   if (has('EXTENSION')) await readExtensionVersions(client, result);
   if (has('TYPE')) await readEnumLabels(client, includesSchema, result);
@@ -60,10 +67,10 @@ async function readColumns(
   client: QueryClient,
   tables: ReadonlyMap<number, TableRow>,
   includesSchema: (schema: string) => boolean,
-  serverMajor: number,
+  catalog: CatalogRead,
   out: InspectedDetails,
 ): Promise<void> {
-  for (const row of await readColumnRows(client, serverMajor)) {
+  for (const row of await readColumnRows(client, catalog.serverMajor, catalog.present)) {
     const owner = tables.get(Number(row.attrelid));
     if (!owner || !includesSchema(owner.nspname)) continue;
     const table = entryId('TABLE', owner.nspname, owner.relname);

@@ -29,14 +29,14 @@ export async function inspectSchema(client: QueryClient, options: InspectOptions
   const includesSchema = (schema: string) => schemas === null || schemas.includes(schema);
   // One sharing client for the readers and the details: the details are read from the readers' own rows.
   const shared = sharingClient(client);
-  const { serverVersion, serverMajor, entries } = await inspectCatalog(shared, {
+  const { serverVersion, serverMajor, entries, present } = await inspectCatalog(shared, {
     noOwner: false,
     noPrivileges: false,
     includesSchema,
     includesTable: (schema) => includesSchema(schema),
     includesData: () => false,
   });
-  const details = await readInspectedDetails(shared, includesSchema, serverMajor, new Set(entries.map((entry) => entry.kind)));
+  const details = await readInspectedDetails(shared, includesSchema, { serverMajor, present }, new Set(entries.map((entry) => entry.kind)));
   return {
     modelVersion: SCHEMA_MODEL_VERSION,
     database: options.database,

@@ -96,6 +96,23 @@ describe('a schema model read', () => {
     expect(table('SEQUENCE "public"."parent_id_seq"').details).toMatchObject({ 'identity of': 'public.parent ALTER COLUMN id' });
     expect(table('SEQUENCE "public"."ticket_no"').details).toMatchObject({ increment: 'INCREMENT BY 5', type: 'AS bigint' });
   });
+
+  it('leaves the lookups of partitions, parents, foreign tables and referenced tables out of a database without any', async () => {
+    const { model, sent } = await modelWithQueries(await databaseWith(['CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL, at timestamptz DEFAULT now())', 'CREATE INDEX ON notes (at)']));
+    // The presence query asks whether pg_inherits holds anything; no other query reads it.
+    const readers = sent.filter((sql) => !sql.includes('AS pg_inherits'));
+    for (const lookup of ['pg_catalog.pg_inherits', 'pg_catalog.pg_foreign_table', 'rk.conname', 'pg_catalog.pg_options_to_table']) {
+      expect(readers.filter((sql) => sql.includes(lookup))).toEqual([]);
+    }
+    expect(model.objects.map((object) => object.id)).toContain('INDEX "public"."notes_at_idx"');
+  });
+
+  it('reads no dependencies for a database without entries', async () => {
+    const { model, sent } = await modelWithQueries(await databaseWith([]));
+    expect(model.objects).toEqual([]);
+    // Nothing to order: pg_depend is not read.
+    expect(sent.filter((sql) => sql.includes('SELECT DISTINCT d.classid::int8::text AS classid'))).toEqual([]);
+  });
 });
 
 describe('the dump session (native dump and model read)', () => {

@@ -15,5 +15,6 @@ export { sequenceOptionLines, type SequenceParts } from './type-sequence-build.j
 // The rows of the table, column and sequence readers, for compare's details: asked through the
 // catalog read's sharing client, they cost the server nothing more.
 export { readTableRows, type TableRow } from './tables.js';
+export type { CatalogPresence } from './presence.js';
 export { readColumnRows, readInlineChecks, type ColumnRow } from './table-columns.js';
 export { readSequenceRows, type SequenceRow } from './sequences.js';

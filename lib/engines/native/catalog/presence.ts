@@ -60,6 +60,10 @@ const tests = {
   pg_event_trigger: anyRow('pg_event_trigger'),
   pg_publication: anyRow('pg_publication'),
   pg_subscription: anyRow('pg_subscription', currentDatabaseSubscription),
+  // Foreign keys (none on the system catalogs): without any, the constraints reader leaves out the referenced side.
+  foreign_keys: anyRow('pg_constraint', "s.contype = 'f'"),
+  // Inheritance and partitioning: without any, the readers leave out their parent lookups.
+  pg_inherits: anyRow('pg_inherits'),
   // A large object may be given any OID (lo_create(oid)).
   pg_largeobject_metadata: anyRow('pg_largeobject_metadata'),
 } as const;

@@ -4,6 +4,7 @@ import type { QueryClient } from '../../../db/client.js';
 import { quoteQualified } from '../../../sql/quote.js';
 import type { ReadOptions } from '../toc.js';
 import type { ColumnParts } from './table-build.js';
+import { mayHold, type CatalogPresence } from './presence.js';
 import { fdwOptions, userSchema } from './table-sql.js';
 
 export interface TableColumn extends ColumnParts {
@@ -38,11 +39,27 @@ export interface ColumnRow {
   default: string | null;
 }
 
+// A parent generates the column with the same expression: the child inherits it and must not repeat it.
+const inheritedGeneration = `(a.attgenerated <> '' AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
+                      JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
+                      JOIN pg_catalog.pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
+                     WHERE i.inhrelid = a.attrelid AND pa.attgenerated = a.attgenerated
+                       AND pg_catalog.pg_get_expr(pd.adbin, pd.adrelid) = pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)))`;
+
+const inheritedNotNull = `EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
+                      JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
+                     WHERE i.inhrelid = a.attrelid AND pa.attnotnull)`;
+
 /**
  * The live columns of every user table (relkind r, p, f) by table oid and attnum: one
- * query text per server major, so the readers of one catalog read ask it once (sharingClient).
+ * query text per server major and presence, so the readers of one catalog read ask it
+ * once (sharingClient). With no inheritance (pg_inherits empty) and no foreign server,
+ * the lookups of parents' columns and of foreign tables' column options are left out
+ * (false, null: what they would find), and not planned.
  */
-export async function readColumnRows(client: QueryClient, serverMajor: number): Promise<ColumnRow[]> {
+export async function readColumnRows(client: QueryClient, serverMajor: number, present?: CatalogPresence): Promise<ColumnRow[]> {
+  const inherits = mayHold(present, ['pg_inherits']);
+  const foreign = mayHold(present, ['pg_foreign_server']);
   const compression = serverMajor >= 14 ? 'a.attcompression::text' : "''::text";
   // PostgreSQL 18 keeps NOT NULL as a named constraint (contype 'n').
   const notNullName =
@@ -55,19 +72,12 @@ export async function readColumnRows(client: QueryClient, serverMajor: number): 
             CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
             a.attgenerated::text AS generated_kind, a.attidentity::text AS attidentity,
             CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default,
-            -- a parent generates the column with the same expression: the child inherits it and must not repeat it
-            (a.attgenerated <> '' AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
-                      JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
-                      JOIN pg_catalog.pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
-                     WHERE i.inhrelid = a.attrelid AND pa.attgenerated = a.attgenerated
-                       AND pg_catalog.pg_get_expr(pd.adbin, pd.adrelid) = pg_catalog.pg_get_expr(ad.adbin, ad.adrelid))) AS inh_generated,
+            ${inherits ? inheritedGeneration : 'false'} AS inh_generated,
             cn.nspname AS coll_nsp, co.collname AS coll_name,
             COALESCE(a.attstattarget::int, -1) AS statistics,
             CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END AS storage,
-            ${compression} AS compression, a.attoptions, ${fdwOptions('a.attfdwoptions')} AS fdwoptions,
-            EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
-                      JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
-                     WHERE i.inhrelid = a.attrelid AND pa.attnotnull) AS inh_notnull
+            ${compression} AS compression, a.attoptions, ${foreign ? fdwOptions('a.attfdwoptions') : 'NULL::pg_catalog.text[]'} AS fdwoptions,
+            ${inherits ? inheritedNotNull : 'false'} AS inh_notnull
        FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
        -- From the user tables to their columns (joins run in the order written): not every column of the catalog.
@@ -84,7 +94,7 @@ export async function readColumnRows(client: QueryClient, serverMajor: number): 
 
 /** Table oid -> its live columns in attnum order. */
 export async function readTableColumns(client: QueryClient, options: ReadOptions): Promise<Map<number, TableColumn[]>> {
-  const rows = await readColumnRows(client, options.serverMajor);
+  const rows = await readColumnRows(client, options.serverMajor, options.present);
   const byTable = new Map<number, TableColumn[]>();
   for (const row of rows) {
     const list = byTable.get(Number(row.attrelid)) ?? [];

@@ -8,6 +8,7 @@ import type { CatalogReader, ObjectRef, TocEntry } from '../toc.js';
 import { buildCreateTable } from './table-build.js';
 import { readInlineChecks, readTableColumns } from './table-columns.js';
 import { readDefaults } from './table-defaults.js';
+import { mayHold, type CatalogPresence } from './presence.js';
 import { entryId, fdwOptions, notExtensionMember, ref, userSchema } from './table-sql.js';
 
 /** One user table (relkind r, p, f; not an extension member) as the catalog gives it (compare's details read these rows too). */
@@ -33,35 +34,46 @@ export interface TableRow {
   parents: Array<[string, string, number, string]> | null;
 }
 
-/** Every user table, by schema and name: one query text, asked once per catalog read (sharingClient). */
-export async function readTableRows(client: QueryClient): Promise<TableRow[]> {
+// Each parent of the table, by inhseqno.
+const parentsColumn = `(SELECT pg_catalog.json_agg(pg_catalog.json_build_array(pn.nspname, p.relname, p.oid, pg_catalog.format('%I.%I', pn.nspname, p.relname)) ORDER BY i.inhseqno)
+               FROM pg_catalog.pg_inherits i
+               JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+               JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+              WHERE i.inhrelid = c.oid)`;
+
+// A foreign table's server and options (a foreign table needs a server).
+const foreignJoins = `LEFT JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = c.oid
+       LEFT JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver
+`;
+
+/**
+ * Every user table, by schema and name: one query text per presence, asked once per catalog
+ * read (sharingClient). With no inheritance (pg_inherits empty) and no foreign server, the
+ * parents and the foreign table joins are left out (null: what they would find), and not planned.
+ */
+export async function readTableRows(client: QueryClient, present?: CatalogPresence): Promise<TableRow[]> {
+  const foreign = mayHold(present, ['pg_foreign_server']);
   const { rows } = await client.query<TableRow>(
     `SELECT c.oid, n.nspname, n.oid AS nspoid, c.relname, c.relkind, c.relpersistence, c.relispartition,
             c.reloptions, tc.reloptions AS toast_reloptions,
             CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
             c.relreplident, CASE WHEN am.amname <> 'heap' THEN am.amname END AS am,
-            fs.srvname AS server, c.reloftype,
-            CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype, ${fdwOptions('ft.ftoptions')} AS ftoptions,
+            ${foreign ? 'fs.srvname' : 'NULL::pg_catalog.name'} AS server, c.reloftype,
+            CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype, ${foreign ? fdwOptions('ft.ftoptions') : 'NULL::pg_catalog.text[]'} AS ftoptions,
             CASE WHEN c.relkind = 'r' THEN pg_catalog.pg_relation_size(c.oid) ELSE 0 END::text AS size,
-            (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(pn.nspname, p.relname, p.oid, pg_catalog.format('%I.%I', pn.nspname, p.relname)) ORDER BY i.inhseqno)
-               FROM pg_catalog.pg_inherits i
-               JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
-               JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
-              WHERE i.inhrelid = c.oid) AS parents
+            ${mayHold(present, ['pg_inherits']) ? parentsColumn : 'NULL::pg_catalog.json'} AS parents
        FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
        LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
-       LEFT JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = c.oid
-       LEFT JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver
-      WHERE c.relkind IN ('r', 'p', 'f') AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_class', 'c.oid')}
+       ${foreign ? foreignJoins : ''}      WHERE c.relkind IN ('r', 'p', 'f') AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_class', 'c.oid')}
       ORDER BY n.nspname, c.relname`,
   );
   return rows;
 }
 
 export const readTables: CatalogReader = async (client: QueryClient, options) => {
-  const rows = await readTableRows(client);
+  const rows = await readTableRows(client, options.present);
   const tables = rows.filter((row) => options.includesTable(row.nspname, row.relname));
   const columns = await readTableColumns(client, options);
   const checks = await readInlineChecks(client);
