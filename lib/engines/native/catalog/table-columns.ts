@@ -2,7 +2,6 @@
 // grouped by table oid.
 import type { QueryClient } from '../../../db/client.js';
 import { quoteQualified } from '../../../sql/quote.js';
-import type { ReadOptions } from '../toc.js';
 import type { ColumnParts } from './table-build.js';
 import { mayHold, type CatalogPresence } from './presence.js';
 import { fdwOptions, userSchema } from './table-sql.js';
@@ -37,6 +36,8 @@ export interface ColumnRow {
   attidentity: string;
   /** The column's default (not a generation expression), as pg_get_expr writes it. */
   default: string | null;
+  /** The pg_attrdef row of that default. */
+  default_oid: number | null;
 }
 
 // A parent generates the column with the same expression: the child inherits it and must not repeat it.
@@ -72,6 +73,7 @@ export async function readColumnRows(client: QueryClient, serverMajor: number, p
             CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
             a.attgenerated::text AS generated_kind, a.attidentity::text AS attidentity,
             CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default,
+            CASE WHEN a.attgenerated = '' THEN ad.oid END AS default_oid,
             ${inherits ? inheritedGeneration : 'false'} AS inh_generated,
             cn.nspname AS coll_nsp, co.collname AS coll_name,
             COALESCE(a.attstattarget::int, -1) AS statistics,
@@ -92,9 +94,8 @@ export async function readColumnRows(client: QueryClient, serverMajor: number, p
   return rows;
 }
 
-/** Table oid -> its live columns in attnum order. */
-export async function readTableColumns(client: QueryClient, options: ReadOptions): Promise<Map<number, TableColumn[]>> {
-  const rows = await readColumnRows(client, options.serverMajor, options.present);
+/** Table oid -> its live columns in attnum order, from readColumnRows. */
+export function columnsByTable(rows: readonly ColumnRow[]): Map<number, TableColumn[]> {
   const byTable = new Map<number, TableColumn[]>();
   for (const row of rows) {
     const list = byTable.get(Number(row.attrelid)) ?? [];

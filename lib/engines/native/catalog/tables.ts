@@ -6,8 +6,8 @@ import type { QueryClient } from '../../../db/client.js';
 import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
 import type { CatalogReader, ObjectRef, TocEntry } from '../toc.js';
 import { buildCreateTable } from './table-build.js';
-import { readInlineChecks, readTableColumns } from './table-columns.js';
-import { readDefaults } from './table-defaults.js';
+import { columnsByTable, readColumnRows, readInlineChecks, type ColumnRow } from './table-columns.js';
+import { readDefaults, type DefaultRow } from './table-defaults.js';
 import { mayHold, type CatalogPresence } from './presence.js';
 import { entryId, fdwOptions, notExtensionMember, ref, userSchema } from './table-sql.js';
 
@@ -75,7 +75,8 @@ export async function readTableRows(client: QueryClient, present?: CatalogPresen
 export const readTables: CatalogReader = async (client: QueryClient, options) => {
   const rows = await readTableRows(client, options.present);
   const tables = rows.filter((row) => options.includesTable(row.nspname, row.relname));
-  const columns = await readTableColumns(client, options);
+  const columnRows = await readColumnRows(client, options.serverMajor, options.present);
+  const columns = columnsByTable(columnRows);
   const checks = await readInlineChecks(client);
   const entries: TocEntry[] = [];
   for (const row of tables) {
@@ -134,6 +135,25 @@ export const readTables: CatalogReader = async (client: QueryClient, options) =>
       });
     }
   }
-  entries.push(...(await readDefaults(client, options)));
+  // The defaults of the tables come with their columns (in the tables' order, then by attnum).
+  const withDefaults = new Map<number, ColumnRow[]>();
+  for (const column of columnRows) {
+    if (column.default === null || column.default_oid === null) continue;
+    const list = withDefaults.get(Number(column.attrelid)) ?? [];
+    list.push(column);
+    withDefaults.set(Number(column.attrelid), list);
+  }
+  const tableDefaults: DefaultRow[] = rows.flatMap((row) =>
+    (withDefaults.get(Number(row.oid)) ?? []).map((column) => ({
+      oid: Number(column.default_oid),
+      adrelid: Number(row.oid),
+      relkind: row.relkind,
+      nspname: row.nspname,
+      relname: row.relname,
+      attname: column.attname,
+      expression: column.default!,
+    })),
+  );
+  entries.push(...(await readDefaults(client, options, tableDefaults)));
   return entries;
 };
