@@ -1,11 +1,30 @@
 // What compare needs beyond the native engine's entries: each column's
 // attributes one by one (the CREATE TABLE text would mix them together), table
 // options, extension versions and enum labels. Read in the same snapshot as the
-// entries, through pg_catalog, with the same schema filter.
+// entries, with the same schema filter: columns, table options, inline checks and
+// sequence options from the rows of the native readers themselves, asked through the
+// catalog read's sharing client (answered from its record, no query to the server).
 import type { QueryClient } from '../db/client.js';
 import { quoteIdent, quoteQualified } from '../sql/quote.js';
-import { entryId, sequenceOptionLines, userSchema, type EntryKind, type SequenceParts } from '../engines/native/catalog/index.js';
+import {
+  entryId,
+  readColumnRows,
+  readInlineChecks as readInlineCheckRows,
+  readSequenceRows,
+  readTableRows,
+  sequenceOptionLines,
+  userSchema,
+  type CatalogPresence,
+  type EntryKind,
+  type TableRow,
+} from '../engines/native/catalog/index.js';
 import type { ModelColumn } from './model.js';
+
+/** What the catalog read was told: the readers' queries are asked again with the same texts. */
+export interface CatalogRead {
+  serverMajor: number;
+  present: CatalogPresence;
+}
 
 /** Facts keyed by the native entry id of the object they belong to. */
 export interface InspectedDetails {
@@ -17,31 +36,6 @@ export interface InspectedDetails {
   defaultOwners: Map<string, string>;
 }
 
-interface ColumnRow {
-  nspname: string;
-  relname: string;
-  attname: string;
-  type: string;
-  attnotnull: boolean;
-  default: string | null;
-  attidentity: string;
-  generated: string | null;
-  collation_schema: string | null;
-  collation_name: string | null;
-}
-
-interface TableRow {
-  nspname: string;
-  relname: string;
-  relkind: string;
-  relpersistence: string;
-  reloptions: string[] | null;
-  partkey: string | null;
-  inherits: string[] | null;
-  access_method: string | null;
-  of_type: string | null;
-}
-
 /**
  * Reads columns, table options, extension versions and enum labels of the included schemas.
  * `kinds`: the kinds of the entries read (default: all). Details are only ever looked up
@@ -49,39 +43,37 @@ interface TableRow {
  * no entry has is not sent: every query is planned afresh in the dump's new session, and
  * with many small databases that is most of what the model costs the server.
  */
-export async function readInspectedDetails(client: QueryClient, includesSchema: (schema: string) => boolean, kinds?: ReadonlySet<EntryKind>): Promise<InspectedDetails> {
+export async function readInspectedDetails(
+  client: QueryClient,
+  includesSchema: (schema: string) => boolean,
+  catalog: CatalogRead,
+  kinds?: ReadonlySet<EntryKind>,
+): Promise<InspectedDetails> {
   const result: InspectedDetails = { columns: new Map(), details: new Map(), defaultOwners: new Map() };
   const has = (kind: EntryKind) => kinds === undefined || kinds.has(kind);
   // Columns give the TABLE entries their columns and the DEFAULT entries their table.
-  if (has('TABLE') || has('DEFAULT')) await readColumns(client, includesSchema, result);
-  if (has('TABLE')) await readTableOptions(client, includesSchema, result);
+  const tables = has('TABLE') || has('DEFAULT') ? new Map((await readTableRows(client, catalog.present)).map((row) => [Number(row.oid), row])) : new Map<number, TableRow>();
+  if (has('TABLE') || has('DEFAULT')) await readColumns(client, tables, includesSchema, catalog, result);
+  if (has('TABLE')) readTableOptions(tables, includesSchema, result);
   if (has('EXTENSION')) await readExtensionVersions(client, result);
   if (has('TYPE')) await readEnumLabels(client, includesSchema, result);
-  if (has('TABLE')) await readInlineChecks(client, includesSchema, result);
+  if (has('TABLE')) await readInlineChecks(client, tables, includesSchema, result);
   if (has('SEQUENCE')) await readSequenceOptions(client, includesSchema, result);
   return result;
 }
 
-async function readColumns(client: QueryClient, includesSchema: (schema: string) => boolean, out: InspectedDetails): Promise<void> {
-  const { rows } = await client.query<ColumnRow>(
-    `SELECT n.nspname, c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,
-            CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default,
-            a.attidentity::text AS attidentity,
-            CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
-            cn.nspname AS collation_schema, co.collname AS collation_name
-       FROM pg_catalog.pg_attribute a
-       JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-       LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-       LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation
-       LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
-      WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND ${userSchema('n.nspname')}
-      ORDER BY n.nspname, c.relname, a.attnum`,
-  );
-  for (const row of rows) {
-    if (!includesSchema(row.nspname)) continue;
-    const table = entryId('TABLE', row.nspname, row.relname);
+// Tables that are extension members have no entry, so no columns are looked up for them.
+async function readColumns(
+  client: QueryClient,
+  tables: ReadonlyMap<number, TableRow>,
+  includesSchema: (schema: string) => boolean,
+  catalog: CatalogRead,
+  out: InspectedDetails,
+): Promise<void> {
+  for (const row of await readColumnRows(client, catalog.serverMajor, catalog.present)) {
+    const owner = tables.get(Number(row.attrelid));
+    if (!owner || !includesSchema(owner.nspname)) continue;
+    const table = entryId('TABLE', owner.nspname, owner.relname);
     const list = out.columns.get(table) ?? [];
     list.push({
       name: row.attname,
@@ -90,38 +82,25 @@ async function readColumns(client: QueryClient, includesSchema: (schema: string)
       default: row.default,
       identity: row.attidentity === 'a' ? 'ALWAYS' : row.attidentity === 'd' ? 'BY DEFAULT' : null,
       generated: row.generated,
-      collation: row.collation_schema !== null && row.collation_name !== null ? quoteQualified(row.collation_schema, row.collation_name) : null,
+      collation: row.coll_nsp !== null && row.coll_name !== null ? quoteQualified(row.coll_nsp, row.coll_name) : null,
     });
     out.columns.set(table, list);
-    if (row.default !== null) out.defaultOwners.set(entryId('DEFAULT', row.nspname, row.relname, row.attname), table);
+    if (row.default !== null) out.defaultOwners.set(entryId('DEFAULT', owner.nspname, owner.relname, row.attname), table);
   }
 }
 
-async function readTableOptions(client: QueryClient, includesSchema: (schema: string) => boolean, out: InspectedDetails): Promise<void> {
-  const { rows } = await client.query<TableRow>(
-    `SELECT n.nspname, c.relname, c.relkind::text AS relkind, c.relpersistence::text AS relpersistence, c.reloptions,
-            CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
-            (SELECT pg_catalog.array_agg(pg_catalog.format('%I.%I', pn.nspname, p.relname) ORDER BY i.inhseqno)
-               FROM pg_catalog.pg_inherits i
-               JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
-               JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
-              WHERE i.inhrelid = c.oid AND NOT c.relispartition) AS inherits,
-            am.amname AS access_method,
-            CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS of_type
-       FROM pg_catalog.pg_class c
-       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
-      WHERE c.relkind IN ('r', 'p') AND ${userSchema('n.nspname')}`,
-  );
-  for (const row of rows) {
-    if (!includesSchema(row.nspname)) continue;
+function readTableOptions(tables: ReadonlyMap<number, TableRow>, includesSchema: (schema: string) => boolean, out: InspectedDetails): void {
+  for (const row of tables.values()) {
+    if ((row.relkind !== 'r' && row.relkind !== 'p') || !includesSchema(row.nspname)) continue;
     const details: Record<string, string> = {};
     if (row.relpersistence === 'u') details.persistence = 'UNLOGGED';
     if (row.partkey) details['partition key'] = row.partkey;
-    if (row.inherits && row.inherits.length > 0) details.inherits = row.inherits.join(', ');
+    const inherits = row.relispartition ? [] : (row.parents ?? []).map(([, , , formatted]) => formatted);
+    if (inherits.length > 0) details.inherits = inherits.join(', ');
     if (row.reloptions && row.reloptions.length > 0) details.options = [...row.reloptions].sort().join(', ');
-    if (row.access_method && row.access_method !== 'heap') details['access method'] = row.access_method;
-    if (row.of_type) details['of type'] = row.of_type;
+    // The reader leaves heap (and a relation without one) out, as this detail does.
+    if (row.am) details['access method'] = row.am;
+    if (row.oftype) details['of type'] = row.oftype;
     out.details.set(entryId('TABLE', row.nspname, row.relname), details);
   }
 }
@@ -153,54 +132,38 @@ export const checkDetailPrefix = 'check constraint ';
 
 // Validated CHECK constraints are part of the native engine's CREATE TABLE, not
 // entries of their own: compare them with the table, by name and definition.
-async function readInlineChecks(client: QueryClient, includesSchema: (schema: string) => boolean, out: InspectedDetails): Promise<void> {
-  const { rows } = await client.query<{ nspname: string; relname: string; conname: string; def: string }>(
-    `SELECT n.nspname, c.relname, k.conname, pg_catalog.pg_get_constraintdef(k.oid) AS def
-       FROM pg_catalog.pg_constraint k
-       JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
-       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE k.contype = 'c' AND k.convalidated AND (k.conislocal OR c.relispartition)
-        AND c.relkind IN ('r', 'p') AND ${userSchema('n.nspname')}`,
-  );
-  for (const row of rows) {
-    if (!includesSchema(row.nspname)) continue;
-    const table = entryId('TABLE', row.nspname, row.relname);
+async function readInlineChecks(
+  client: QueryClient,
+  tables: ReadonlyMap<number, TableRow>,
+  includesSchema: (schema: string) => boolean,
+  out: InspectedDetails,
+): Promise<void> {
+  for (const [oid, checks] of await readInlineCheckRows(client)) {
+    const owner = tables.get(oid);
+    if (!owner || (owner.relkind !== 'r' && owner.relkind !== 'p') || !includesSchema(owner.nspname)) continue;
+    const table = entryId('TABLE', owner.nspname, owner.relname);
     const details = out.details.get(table) ?? {};
-    details[`${checkDetailPrefix}${quoteIdent(row.conname)}`] = row.def;
+    for (const check of checks) details[`${checkDetailPrefix}${quoteIdent(check.name)}`] = check.definition;
     out.details.set(table, details);
   }
-}
-
-interface SequenceRow extends SequenceParts {
-  nspname: string;
-  relname: string;
-  identity_column: string | null;
 }
 
 // Sequences are compared by their options (type, increment, bounds, cache,
 // cycle), never by their current value.
 async function readSequenceOptions(client: QueryClient, includesSchema: (schema: string) => boolean, out: InspectedDetails): Promise<void> {
-  const { rows } = await client.query<SequenceRow>(
-    `SELECT n.nspname, c.relname, pg_catalog.format_type(s.seqtypid, NULL) AS type, s.seqstart::text AS start,
-            s.seqincrement::text AS increment, s.seqmin::text AS min, s.seqmax::text AS max, s.seqcache::text AS cache,
-            s.seqcycle AS cycle,
-            (SELECT pg_catalog.format('%I.%I ALTER COLUMN %I', tn.nspname, tc.relname, a.attname)
-               FROM pg_catalog.pg_depend d
-               JOIN pg_catalog.pg_class tc ON tc.oid = d.refobjid
-               JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
-               JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-              WHERE d.classid = 1259 AND d.objid = c.oid AND d.refclassid = 1259 AND d.deptype = 'i') AS identity_column
-       FROM pg_catalog.pg_class c
-       JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
-       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'S' AND ${userSchema('n.nspname')}`,
-  );
-  for (const row of rows) {
+  for (const row of await readSequenceRows(client)) {
     if (!includesSchema(row.nspname)) continue;
+    const id = entryId('SEQUENCE', row.nspname, row.relname);
+    // A sequence joined to more than one owning column comes once per column: the identity one counts.
+    const known = out.details.get(id);
+    if (known) {
+      if (row.identity_of && !known['identity of']) known['identity of'] = row.identity_of;
+      continue;
+    }
     const details: Record<string, string> = { type: `AS ${row.type}`, cycle: 'NO CYCLE' };
     for (const line of sequenceOptionLines(row)) details[sequenceOptionKey(line)] = line;
-    if (row.identity_column) details['identity of'] = row.identity_column;
-    out.details.set(entryId('SEQUENCE', row.nspname, row.relname), details);
+    if (row.identity_of) details['identity of'] = row.identity_of;
+    out.details.set(id, details);
   }
 }
 

@@ -3,6 +3,7 @@
 // one REPEATABLE READ snapshot, needing only a SELECT-only role.
 import type { QueryClient } from '../db/client.js';
 import { describePgError } from '../db/errors.js';
+import { sharingClient } from '../db/query-record.js';
 import { inspectCatalog, type EntryKind, type TocEntry } from '../engines/native/catalog/index.js';
 import { readInspectedDetails, type InspectedDetails } from './inspect-details.js';
 import { SCHEMA_MODEL_VERSION, type ModelObject, type SchemaModel } from './model.js';
@@ -26,14 +27,16 @@ const dataKinds: ReadonlySet<EntryKind> = new Set(['TABLE DATA', 'SEQUENCE SET',
 export async function inspectSchema(client: QueryClient, options: InspectOptions): Promise<SchemaModel> {
   const schemas = options.schemas && options.schemas.length > 0 ? [...new Set(options.schemas)].sort() : null;
   const includesSchema = (schema: string) => schemas === null || schemas.includes(schema);
-  const { serverVersion, serverMajor, entries } = await inspectCatalog(client, {
+  // One sharing client for the readers and the details: the details are read from the readers' own rows.
+  const shared = sharingClient(client);
+  const { serverVersion, serverMajor, entries, present } = await inspectCatalog(shared, {
     noOwner: false,
     noPrivileges: false,
     includesSchema,
     includesTable: (schema) => includesSchema(schema),
     includesData: () => false,
   });
-  const details = await readInspectedDetails(client, includesSchema, new Set(entries.map((entry) => entry.kind)));
+  const details = await readInspectedDetails(shared, includesSchema, { serverMajor, present }, new Set(entries.map((entry) => entry.kind)));
   return {
     modelVersion: SCHEMA_MODEL_VERSION,
     database: options.database,

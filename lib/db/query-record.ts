@@ -63,11 +63,16 @@ export function replayingClient(client: QueryClient, record: QueryRecord): Query
  * snapshot) that share a query.
  */
 export function sharingClient(client: QueryClient): QueryClient {
+  // Already sharing (inspectSchema shares one client between the readers and its details): as it is.
+  if (sharing.has(client)) return client;
   const record = createQueryRecord();
   const recording = recordingClient(client, record);
   const replaying = replayingClient(recording, record);
+  sharing.add(replaying);
   return replaying;
 }
+
+const sharing = new WeakSet<QueryClient>();
 
 function queryKey(sql: string, params: unknown[] | undefined): string {
   return params && params.length > 0 ? `${sql}\0${JSON.stringify(params)}` : sql;

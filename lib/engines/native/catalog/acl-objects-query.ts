@@ -2,7 +2,7 @@
 // GRANT, with the columns of DecoratedObject (acl-objects.ts).
 import { decoratedKindsBranches, type ViewBranch } from './decorated-kinds-query.js';
 import { mayHold, type CatalogPresence } from './presence.js';
-import { catalogOid, isNotExtensionMember, isNotInternalPart, isUserSchema } from './fn-sql.js';
+import { catalogOid, isNotInternalPart, isUserSchema } from './fn-sql.js';
 
 const pgClass = catalogOid('pg_class');
 const pgType = catalogOid('pg_type');
@@ -16,7 +16,20 @@ const pgType = catalogOid('pg_type');
  */
 export function decoratedObjectsCte(present?: CatalogPresence): string {
   const branches = [...coreBranches, ...decoratedKindsBranches].filter((branch) => branch.needs === undefined || mayHold(present, branch.needs));
-  return `objects AS (\n  ${branches.map((branch) => branch.sql).join('\n  UNION ALL\n  ')}\n)`;
+  return `${extensionLinks},\nobjects AS (\n  ${branches.map((branch) => branch.sql).join('\n  UNION ALL\n  ')}\n)`;
+}
+
+// Every extension member link ('e' always points to a pg_extension row), read once by
+// pg_depend's index on the referenced object: the branches below test membership
+// against these few rows instead of each scanning pg_depend for its catalog's links.
+const extensionLinks = `extension_links AS MATERIALIZED (
+  SELECT d.classid, d.objid FROM pg_catalog.pg_depend d
+   WHERE d.refclassid = ${catalogOid('pg_extension')} AND d.deptype = 'e'
+)`;
+
+/** SQL condition: the object `oid` of catalog `catalog` is not an extension member (see extensionLinks). */
+function isNotMember(catalog: string, oid: string): string {
+  return `NOT EXISTS (SELECT FROM extension_links ext WHERE ext.classid = ${catalogOid(catalog)} AND ext.objid = ${oid})`;
 }
 
 // The first branch names the columns; it is always there.
@@ -29,7 +42,7 @@ const coreBranches: ViewBranch[] = [
          n.nspacl::pg_catalog.text[] AS acl, pg_catalog.acldefault('n', n.nspowner)::pg_catalog.text[] AS base,
          false AS identity_sequence, NULL::pg_catalog.text AS grant_args, NULL::pg_catalog.text AS parent_schema
   FROM pg_catalog.pg_namespace n
-  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_namespace', 'n.oid')}`,
+  WHERE ${isUserSchema('n.nspname')} AND ${isNotMember('pg_namespace', 'n.oid')}`,
   },
   {
     needs: ['pg_extension'],
@@ -62,7 +75,7 @@ const coreBranches: ViewBranch[] = [
   LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
   LEFT JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c', 'i', 'I') AND ${isUserSchema('n.nspname')}
-    AND ${isNotExtensionMember('pg_class', 'c.oid')} AND (t.oid IS NULL OR ${isNotExtensionMember('pg_class', 't.oid')})`,
+    AND ${isNotMember('pg_class', 'c.oid')} AND (t.oid IS NULL OR ${isNotMember('pg_class', 't.oid')})`,
   },
   {
     needs: ['pg_type'],
@@ -75,14 +88,14 @@ const coreBranches: ViewBranch[] = [
   WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r') AND t.typnamespace <> 'pg_catalog'::pg_catalog.regnamespace
     AND (t.typtype <> 'c' OR (SELECT r.relkind FROM pg_catalog.pg_class r WHERE r.oid = t.typrelid) = 'c')
     AND NOT EXISTS (SELECT FROM pg_catalog.pg_type e WHERE e.oid = t.typelem AND e.typarray = t.oid)
-    AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_type', 't.oid')}`,
+    AND ${isUserSchema('n.nspname')} AND ${isNotMember('pg_type', 't.oid')}`,
   },
   {
     needs: ['pg_collation'],
     sql: `SELECT 'COLLATION', ${catalogOid('pg_collation')}, co.oid, n.nspname, co.collname, NULL, NULL, NULL, NULL, NULL,
          pg_catalog.pg_get_userbyid(co.collowner), NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
-  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_collation', 'co.oid')}`,
+  WHERE ${isUserSchema('n.nspname')} AND ${isNotMember('pg_collation', 'co.oid')}`,
   },
   {
     needs: ['pg_proc'],
@@ -94,19 +107,26 @@ const coreBranches: ViewBranch[] = [
          CASE WHEN p.prokind = 'a' THEN COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format_type(a.t, NULL), ', ' ORDER BY a.i)
            FROM pg_catalog.unnest(p.proargtypes) WITH ORDINALITY AS a(t, i)), '') END, NULL
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_proc', 'p.oid')} AND ${isNotInternalPart('pg_proc', 'p.oid')}`,
+  WHERE ${isUserSchema('n.nspname')} AND ${isNotMember('pg_proc', 'p.oid')} AND ${isNotInternalPart('pg_proc', 'p.oid')}`,
   },
+  // A constraint is on a table or on a domain, never both. A domain constraint lives in its
+  // domain's schema: with no type of a user schema (presence), there is none to read.
   {
-    sql: `SELECT CASE WHEN con.contypid <> 0 THEN 'DOMAIN CONSTRAINT' ELSE 'CONSTRAINT' END,
-         ${catalogOid('pg_constraint')}, con.oid, n.nspname, con.conname, NULL,
-         COALESCE(r.relname, ty.typname), CASE WHEN con.contypid <> 0 THEN ${pgType} ELSE ${pgClass} END,
-         CASE WHEN con.contypid <> 0 THEN con.contypid ELSE con.conrelid END, NULL, NULL, NULL, NULL, false, NULL, NULL
+    sql: `SELECT 'CONSTRAINT', ${catalogOid('pg_constraint')}, con.oid, n.nspname, con.conname, NULL,
+         r.relname, ${pgClass}, con.conrelid, NULL, NULL, NULL, NULL, false, NULL, NULL
   FROM pg_catalog.pg_constraint con
   JOIN pg_catalog.pg_namespace n ON n.oid = con.connamespace
-  LEFT JOIN pg_catalog.pg_class r ON r.oid = con.conrelid
-  LEFT JOIN pg_catalog.pg_type ty ON ty.oid = con.contypid
-  WHERE (con.conrelid <> 0 OR con.contypid <> 0) AND ${isUserSchema('n.nspname')}
-    AND ${isNotExtensionMember('pg_class', 'con.conrelid')} AND ${isNotExtensionMember('pg_type', 'con.contypid')}`,
+  JOIN pg_catalog.pg_class r ON r.oid = con.conrelid
+  WHERE con.conrelid <> 0 AND ${isUserSchema('n.nspname')} AND ${isNotMember('pg_class', 'con.conrelid')}`,
+  },
+  {
+    needs: ['pg_type'],
+    sql: `SELECT 'DOMAIN CONSTRAINT', ${catalogOid('pg_constraint')}, con.oid, n.nspname, con.conname, NULL,
+         ty.typname, ${pgType}, con.contypid, NULL, NULL, NULL, NULL, false, NULL, NULL
+  FROM pg_catalog.pg_constraint con
+  JOIN pg_catalog.pg_namespace n ON n.oid = con.connamespace
+  JOIN pg_catalog.pg_type ty ON ty.oid = con.contypid
+  WHERE con.contypid <> 0 AND ${isUserSchema('n.nspname')} AND ${isNotMember('pg_type', 'con.contypid')}`,
   },
   {
     needs: ['pg_trigger'],
@@ -116,7 +136,7 @@ const coreBranches: ViewBranch[] = [
   JOIN pg_catalog.pg_class r ON r.oid = tg.tgrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
   WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ${isUserSchema('n.nspname')}
-    AND ${isNotExtensionMember('pg_class', 'r.oid')}`,
+    AND ${isNotMember('pg_class', 'r.oid')}`,
   },
   {
     needs: ['pg_policy'],
@@ -125,7 +145,7 @@ const coreBranches: ViewBranch[] = [
   FROM pg_catalog.pg_policy pol
   JOIN pg_catalog.pg_class r ON r.oid = pol.polrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
-  WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_class', 'r.oid')}`,
+  WHERE ${isUserSchema('n.nspname')} AND ${isNotMember('pg_class', 'r.oid')}`,
   },
   {
     needs: ['pg_rewrite'],
@@ -134,7 +154,7 @@ const coreBranches: ViewBranch[] = [
   FROM pg_catalog.pg_rewrite rw
   JOIN pg_catalog.pg_class r ON r.oid = rw.ev_class
   JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
-  WHERE rw.rulename <> '_RETURN' AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_class', 'r.oid')}`,
+  WHERE rw.rulename <> '_RETURN' AND ${isUserSchema('n.nspname')} AND ${isNotMember('pg_class', 'r.oid')}`,
   },
   {
     needs: ['pg_largeobject_metadata'],

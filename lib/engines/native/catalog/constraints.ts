@@ -5,6 +5,7 @@
 import type { QueryClient } from '../../../db/client.js';
 import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
 import type { CatalogReader, TocEntry } from '../toc.js';
+import { mayHold } from './presence.js';
 import { entryId, notExtensionMember, ref, userSchema } from './table-sql.js';
 
 interface ConstraintRow {
@@ -41,22 +42,34 @@ export function buildAddConstraint(c: AddConstraint): string {
   return `ALTER TABLE ${c.only ? 'ONLY ' : ''}${quoteQualified(c.schema, c.table)}\n    ADD CONSTRAINT ${quoteIdent(c.name)} ${c.definition};\n`;
 }
 
+// An FK's referenced table and the constraint owning the referenced unique index. With no
+// foreign key in the database the joins are left out (nulls, which only FK rows read), and not planned.
+const referencedSide = {
+  columns: 'rn.nspname AS ref_schema, rc.relname AS ref_table, rk.conname AS ref_conname',
+  joins: `       LEFT JOIN pg_catalog.pg_class rc ON k.contype = 'f' AND rc.oid = k.confrelid
+       LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+       LEFT JOIN pg_catalog.pg_constraint rk ON k.contype = 'f' AND rk.conrelid = k.confrelid
+            AND rk.conindid = k.conindid AND rk.contype IN ('p', 'u')
+`,
+};
+const noReferencedSide = {
+  columns: 'NULL::pg_catalog.name AS ref_schema, NULL::pg_catalog.name AS ref_table, NULL::pg_catalog.name AS ref_conname',
+  joins: '',
+};
+
 export const readConstraints: CatalogReader = async (client: QueryClient, options) => {
+  const referenced = mayHold(options.present, ['foreign_keys']) ? referencedSide : noReferencedSide;
   const { rows } = await client.query<ConstraintRow>(
     `SELECT k.oid, k.conname, k.contype, k.conrelid, n.nspname, c.relname, c.relkind,
             pg_catalog.pg_get_constraintdef(k.oid) AS def, k.conislocal, k.convalidated,
             ic.relname AS index_name, ix.indisclustered, ix.indisreplident,
-            k.confrelid, rn.nspname AS ref_schema, rc.relname AS ref_table, rk.conname AS ref_conname
+            k.confrelid, ${referenced.columns}
        FROM pg_catalog.pg_constraint k
        JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_catalog.pg_index ix ON k.contype IN ('p', 'u', 'x') AND ix.indexrelid = k.conindid
        LEFT JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
-       LEFT JOIN pg_catalog.pg_class rc ON k.contype = 'f' AND rc.oid = k.confrelid
-       LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
-       LEFT JOIN pg_catalog.pg_constraint rk ON k.contype = 'f' AND rk.conrelid = k.confrelid
-            AND rk.conindid = k.conindid AND rk.contype IN ('p', 'u')
-      WHERE c.relkind IN ('r', 'p') AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_class', 'c.oid')}
+${referenced.joins}      WHERE c.relkind IN ('r', 'p') AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_class', 'c.oid')}
         AND (k.contype IN ('p', 'u', 'x')
              OR (k.contype = 'f' AND k.conparentid = 0)
              OR (k.contype = 'c' AND NOT k.convalidated AND k.conislocal))

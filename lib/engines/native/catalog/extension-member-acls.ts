@@ -22,35 +22,44 @@ interface MemberAclRow {
   base: string[];
 }
 
-/** SQL condition: the object `oid` of catalog `catalog` is an extension member. */
-function isMember(catalog: string, oid: string): string {
-  return `EXISTS (SELECT FROM pg_catalog.pg_depend e WHERE e.classid = ${catalogOid(catalog)} AND e.objid = ${oid} AND e.deptype = 'e')`;
+/**
+ * SQL: the extension members of catalog `catalog`, as `<alias>` joined from the links, e.g.
+ * `extension_links e JOIN pg_catalog.pg_proc p ON p.oid = e.objid AND e.classid = <pg_proc>`.
+ * The links come from pg_depend by its index on the referenced object (every 'e' link points
+ * to a pg_extension row): a handful of rows, instead of a probe of pg_depend for every
+ * built-in function and type (most of what this query cost a small database). An object
+ * belongs to one extension at most: one link each.
+ */
+function members(catalog: string, alias: string): string {
+  return `extension_links e JOIN pg_catalog.${catalog} ${alias} ON ${alias}.oid = e.objid AND e.classid = ${catalogOid(catalog)}`;
 }
 
 // pg_init_privs 'e': privileges the extension's script left on the object (recorded only when they are
 // not the defaults). A NULL acl means the object's defaults (acldefault). Each branch keeps to extension
 // members itself, so the names and signatures are made for members only, not for every built-in function.
 const memberAclsQuery = `
-WITH members AS (
+WITH extension_links AS MATERIALIZED (
+  SELECT d.classid, d.objid FROM pg_catalog.pg_depend d
+   WHERE d.refclassid = ${catalogOid('pg_extension')} AND d.deptype = 'e'
+),
+members AS (
   SELECT CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind, ${catalogOid('pg_class')} AS classid, c.oid AS objid,
          n.nspname AS schema, c.relname AS name, NULL::text AS args, c.relowner AS owner,
          c.relacl AS acl, pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner) AS dflt
-    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ${isMember('pg_class', 'c.oid')}
+    FROM ${members('pg_class', 'c')} JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
   UNION ALL
   SELECT CASE WHEN p.prokind = 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, ${catalogOid('pg_proc')}, p.oid, n.nspname, p.proname,
          pg_catalog.pg_get_function_identity_arguments(p.oid), p.proowner, p.proacl, pg_catalog.acldefault('f', p.proowner)
-    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-   WHERE p.prokind IN ('f', 'p', 'w') AND ${isMember('pg_proc', 'p.oid')}
+    FROM ${members('pg_proc', 'p')} JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+   WHERE p.prokind IN ('f', 'p', 'w')
   UNION ALL
   SELECT CASE WHEN t.typtype = 'd' THEN 'DOMAIN' ELSE 'TYPE' END, ${catalogOid('pg_type')}, t.oid, n.nspname, t.typname, NULL, t.typowner,
          t.typacl, pg_catalog.acldefault('T', t.typowner)
-    FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-   WHERE ${isMember('pg_type', 't.oid')}
+    FROM ${members('pg_type', 't')} JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
   UNION ALL
   SELECT 'SCHEMA', ${catalogOid('pg_namespace')}, n.oid, NULL, n.nspname, NULL, n.nspowner, n.nspacl, pg_catalog.acldefault('n', n.nspowner)
-    FROM pg_catalog.pg_namespace n
-   WHERE ${isMember('pg_namespace', 'n.oid')}
+    FROM ${members('pg_namespace', 'n')}
 )
 SELECT m.kind, m.classid, m.objid, m.schema, m.name, m.args, pg_catalog.pg_get_userbyid(m.owner) AS owner,
        COALESCE(m.acl, m.dflt)::pg_catalog.text[] AS acl, COALESCE(ip.initprivs, m.dflt)::pg_catalog.text[] AS base

@@ -12,3 +12,9 @@ export { entryKinds, type CatalogReader, type EntryKind, type ObjectRef, type Re
 // Entry ids and SQL pieces in the form the readers write them.
 export { entryId, formatReloptions, userSchema } from './table-sql.js';
 export { sequenceOptionLines, type SequenceParts } from './type-sequence-build.js';
+// The rows of the table, column and sequence readers, for compare's details: asked through the
+// catalog read's sharing client, they cost the server nothing more.
+export { readTableRows, type TableRow } from './tables.js';
+export type { CatalogPresence } from './presence.js';
+export { readColumnRows, readInlineChecks, type ColumnRow } from './table-columns.js';
+export { readSequenceRows, type SequenceRow } from './sequences.js';

@@ -5,6 +5,7 @@
 // costs the server — in a fleet of small databases, per database, in a fresh backend.
 import type { QueryClient } from '../../../db/client.js';
 import { currentDatabaseSubscription } from './subscriptions.js';
+import { userSchema } from './table-sql.js';
 
 /**
  * A catalog (or a kind of object in pg_type and pg_class) that may hold objects a reader writes. Each test is a superset of
@@ -60,6 +61,14 @@ const tests = {
   pg_event_trigger: anyRow('pg_event_trigger'),
   pg_publication: anyRow('pg_publication'),
   pg_subscription: anyRow('pg_subscription', currentDatabaseSubscription),
+  // Foreign keys (none on the system catalogs): without any, the constraints reader leaves out the referenced side.
+  foreign_keys: anyRow('pg_constraint', "s.contype = 'f'"),
+  // Tables, sequences and materialized views of user schemas (not pg_toast's 't' and 'i'): an empty database has none.
+  relations: `EXISTS (SELECT FROM pg_catalog.pg_class o WHERE o.relkind IN ('r', 'p', 'f', 'S', 'm') AND o.relnamespace <> ALL (s.system))`,
+  // Schemas the schemas reader writes: every user schema but public.
+  schemas: anyRow('pg_namespace', `${userSchema('s.nspname')} AND s.nspname <> 'public'`),
+  // Inheritance and partitioning: without any, the readers leave out their parent lookups.
+  pg_inherits: anyRow('pg_inherits'),
   // A large object may be given any OID (lo_create(oid)).
   pg_largeobject_metadata: anyRow('pg_largeobject_metadata'),
 } as const;

@@ -6,11 +6,11 @@ import { describePgError } from '../../../db/errors.js';
 import { sharingClient } from '../../../db/query-record.js';
 import { PgbakError, isPgbakError } from '../../../errors.js';
 import type { PgbakLogger } from '../../../log/index.js';
-import { readDependencies } from '../dependencies.js';
+import { emptyDependencyGraph, readDependencies } from '../dependencies.js';
 import { orderEntries } from '../order.js';
 import { configureDumpSession } from '../session-setup.js';
 import type { CatalogReader, ReadOptions, TocEntry } from '../toc.js';
-import { mayHold, readCatalogPresence } from './presence.js';
+import { mayHold, readCatalogPresence, type CatalogPresence } from './presence.js';
 import { catalogReaders, readerCatalogs } from './readers.js';
 
 /** Runs every reader in the caller's snapshot; a failure names the reader (compare's inspector reads the same way). */
@@ -56,6 +56,8 @@ export interface InspectedCatalog {
   entries: TocEntry[];
   /** Dependency loops the ordering broke, one line each. */
   warnings: string[];
+  /** The catalogs found to hold something, as the readers were told (compare's details ask the same queries). */
+  present: CatalogPresence;
 }
 
 /**
@@ -72,7 +74,9 @@ export async function inspectCatalog(client: QueryClient, options: InspectCatalo
   );
   const serverVersion = rows[0]!.version;
   const serverMajor = Math.floor(Number(rows[0]!.num) / 10000);
-  const entries = await readCatalog(client, catalogReaders, { ...options, serverMajor });
-  const ordered = orderEntries(entries, await readDependencies(client));
-  return { serverVersion, serverMajor, entries: ordered.entries, warnings: ordered.warnings };
+  const present = options.present ?? (await readPresence(client));
+  const entries = await readCatalog(client, catalogReaders, { ...options, serverMajor, present });
+  // An empty catalog (a new database) has nothing to order.
+  const ordered = orderEntries(entries, entries.length === 0 ? emptyDependencyGraph() : await readDependencies(client));
+  return { serverVersion, serverMajor, entries: ordered.entries, warnings: ordered.warnings, present };
 }

@@ -88,6 +88,12 @@ export const catalogReaders: CatalogReader[] = [
  * the reader would return nothing and is not run. Readers not named here always run.
  */
 export const readerCatalogs: ReadonlyMap<CatalogReader, readonly PresenceKey[]> = new Map<CatalogReader, readonly PresenceKey[]>([
+  [readSchemas, ['schemas']],
+  [readSequences, ['relations']],
+  // The tables reader also writes the column defaults of views.
+  [readTables, ['relations', 'views']],
+  [readConstraints, ['relations']],
+  [readIndexes, ['relations']],
   [readExtensions, ['pg_extension']],
   [readTypes, ['pg_type']],
   [readBaseTypes, ['pg_type']],

@@ -6,7 +6,8 @@ import type { CatalogReader, TocEntry } from '../toc.js';
 import { entryId, notExtensionMember, ref, userSchema } from './table-sql.js';
 import { buildAddIdentity, buildCreateSequence, buildOwnedBy, type SequenceParts } from './type-sequence-build.js';
 
-interface SequenceRow {
+/** One user sequence (not an extension member) and the column that owns it, if any (compare's details read these rows too). */
+export interface SequenceRow extends SequenceParts {
   oid: number;
   nspname: string;
   nspoid: number;
@@ -26,15 +27,19 @@ interface SequenceRow {
   table_name: string | null;
   column_name: string | null;
   attidentity: string | null;
+  /** `schema.table ALTER COLUMN column` (format('%I')) of an identity sequence's column; null otherwise. */
+  identity_of: string | null;
 }
 
-export const readSequences: CatalogReader = async (client: QueryClient, options) => {
+/** Every user sequence, by schema and name: one query text, asked once per catalog read (sharingClient). */
+export async function readSequenceRows(client: QueryClient): Promise<SequenceRow[]> {
   const { rows } = await client.query<SequenceRow>(
     `SELECT c.oid, n.nspname, n.oid AS nspoid, c.relname, c.relpersistence,
             pg_catalog.format_type(s.seqtypid, NULL) AS type, s.seqstart::text AS start, s.seqincrement::text AS increment,
             s.seqmin::text AS min, s.seqmax::text AS max, s.seqcache::text AS cache, s.seqcycle AS cycle,
             d.deptype, tc.oid AS table_oid, tn.nspname AS table_schema, tc.relname AS table_name,
-            a.attname AS column_name, a.attidentity
+            a.attname AS column_name, a.attidentity,
+            CASE WHEN d.deptype = 'i' THEN pg_catalog.format('%I.%I ALTER COLUMN %I', tn.nspname, tc.relname, a.attname) END AS identity_of
        FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -46,6 +51,11 @@ export const readSequences: CatalogReader = async (client: QueryClient, options)
       WHERE c.relkind = 'S' AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_class', 'c.oid')}
       ORDER BY n.nspname, c.relname`,
   );
+  return rows;
+}
+
+export const readSequences: CatalogReader = async (client: QueryClient, options) => {
+  const rows = await readSequenceRows(client);
   const included = rows.filter((row) =>
     row.table_schema !== null && row.table_name !== null
       ? options.includesTable(row.table_schema, row.table_name)

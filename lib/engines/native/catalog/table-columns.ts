@@ -2,15 +2,16 @@
 // grouped by table oid.
 import type { QueryClient } from '../../../db/client.js';
 import { quoteQualified } from '../../../sql/quote.js';
-import type { ReadOptions } from '../toc.js';
 import type { ColumnParts } from './table-build.js';
+import { mayHold, type CatalogPresence } from './presence.js';
 import { fdwOptions, userSchema } from './table-sql.js';
 
 export interface TableColumn extends ColumnParts {
   typeOid: number;
 }
 
-interface ColumnRow {
+/** One live column of a user table as the catalog gives it (compare's details read these rows too). */
+export interface ColumnRow {
   attrelid: number;
   attname: string;
   type: string;
@@ -31,37 +32,58 @@ interface ColumnRow {
   inh_notnull: boolean;
   relname: string;
   notnull_name: string | null;
+  /** 'a' (ALWAYS), 'd' (BY DEFAULT) or '' (no identity). */
+  attidentity: string;
+  /** The column's default (not a generation expression), as pg_get_expr writes it. */
+  default: string | null;
+  /** The pg_attrdef row of that default. */
+  default_oid: number | null;
 }
 
-/** Table oid -> its live columns in attnum order. */
-export async function readTableColumns(client: QueryClient, options: ReadOptions): Promise<Map<number, TableColumn[]>> {
-  const compression = options.serverMajor >= 14 ? 'a.attcompression::text' : "''::text";
+// A parent generates the column with the same expression: the child inherits it and must not repeat it.
+const inheritedGeneration = `(a.attgenerated <> '' AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
+                      JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
+                      JOIN pg_catalog.pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
+                     WHERE i.inhrelid = a.attrelid AND pa.attgenerated = a.attgenerated
+                       AND pg_catalog.pg_get_expr(pd.adbin, pd.adrelid) = pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)))`;
+
+const inheritedNotNull = `EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
+                      JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
+                     WHERE i.inhrelid = a.attrelid AND pa.attnotnull)`;
+
+/**
+ * The live columns of every user table (relkind r, p, f) by table oid and attnum: one
+ * query text per server major and presence, so the readers of one catalog read ask it
+ * once (sharingClient). With no inheritance (pg_inherits empty) and no foreign server,
+ * the lookups of parents' columns and of foreign tables' column options are left out
+ * (false, null: what they would find), and not planned.
+ */
+export async function readColumnRows(client: QueryClient, serverMajor: number, present?: CatalogPresence): Promise<ColumnRow[]> {
+  const inherits = mayHold(present, ['pg_inherits']);
+  const foreign = mayHold(present, ['pg_foreign_server']);
+  const compression = serverMajor >= 14 ? 'a.attcompression::text' : "''::text";
   // PostgreSQL 18 keeps NOT NULL as a named constraint (contype 'n').
   const notNullName =
-    options.serverMajor >= 18
+    serverMajor >= 18
       ? "(SELECT k.conname FROM pg_catalog.pg_constraint k WHERE k.conrelid = a.attrelid AND k.contype = 'n' AND k.conkey[1] = a.attnum)"
       : 'NULL::name';
   const { rows } = await client.query<ColumnRow>(
     `SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.atttypid,
             a.attnotnull, a.attislocal, c.relispartition, c.relname, ${notNullName} AS notnull_name,
             CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
-            a.attgenerated::text AS generated_kind,
-            -- a parent generates the column with the same expression: the child inherits it and must not repeat it
-            (a.attgenerated <> '' AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
-                      JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
-                      JOIN pg_catalog.pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
-                     WHERE i.inhrelid = a.attrelid AND pa.attgenerated = a.attgenerated
-                       AND pg_catalog.pg_get_expr(pd.adbin, pd.adrelid) = pg_catalog.pg_get_expr(ad.adbin, ad.adrelid))) AS inh_generated,
+            a.attgenerated::text AS generated_kind, a.attidentity::text AS attidentity,
+            CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default,
+            CASE WHEN a.attgenerated = '' THEN ad.oid END AS default_oid,
+            ${inherits ? inheritedGeneration : 'false'} AS inh_generated,
             cn.nspname AS coll_nsp, co.collname AS coll_name,
             COALESCE(a.attstattarget::int, -1) AS statistics,
             CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END AS storage,
-            ${compression} AS compression, a.attoptions, ${fdwOptions('a.attfdwoptions')} AS fdwoptions,
-            EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
-                      JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname
-                     WHERE i.inhrelid = a.attrelid AND pa.attnotnull) AS inh_notnull
-       FROM pg_catalog.pg_attribute a
-       JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+            ${compression} AS compression, a.attoptions, ${foreign ? fdwOptions('a.attfdwoptions') : 'NULL::pg_catalog.text[]'} AS fdwoptions,
+            ${inherits ? inheritedNotNull : 'false'} AS inh_notnull
+       FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       -- From the user tables to their columns (joins run in the order written): not every column of the catalog.
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
        JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
        LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
        LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation
@@ -69,6 +91,11 @@ export async function readTableColumns(client: QueryClient, options: ReadOptions
       WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND ${userSchema('n.nspname')}
       ORDER BY a.attrelid, a.attnum`,
   );
+  return rows;
+}
+
+/** Table oid -> its live columns in attnum order, from readColumnRows. */
+export function columnsByTable(rows: readonly ColumnRow[]): Map<number, TableColumn[]> {
   const byTable = new Map<number, TableColumn[]>();
   for (const row of rows) {
     const list = byTable.get(Number(row.attrelid)) ?? [];

@@ -3,10 +3,12 @@
 // form, which also works when the default calls a function or sequence made later).
 import type { QueryClient } from '../../../db/client.js';
 import type { ReadOptions, TocEntry } from '../toc.js';
+import { mayHold } from './presence.js';
 import { buildSetDefault } from './table-build.js';
 import { entryId, notExtensionMember, ref, userSchema } from './table-sql.js';
 
-interface DefaultRow {
+/** One column default, and the relation it belongs to. */
+export interface DefaultRow {
   oid: number;
   adrelid: number;
   relkind: string;
@@ -16,18 +18,13 @@ interface DefaultRow {
   expression: string;
 }
 
-export async function readDefaults(client: QueryClient, options: ReadOptions): Promise<TocEntry[]> {
-  const { rows } = await client.query<DefaultRow>(
-    `SELECT ad.oid, ad.adrelid, c.relkind, n.nspname, c.relname, a.attname,
-            pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS expression
-       FROM pg_catalog.pg_attrdef ad
-       JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
-       JOIN pg_catalog.pg_class c ON c.oid = ad.adrelid
-       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE a.attgenerated = '' AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'f')
-        AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_class', 'c.oid')}
-      ORDER BY n.nspname, c.relname, a.attnum`,
-  );
+/**
+ * DEFAULT entries: those of tables from their columns as the tables reader read them
+ * (`tableDefaults`: no query of their own), and those of views, read here when the
+ * database has views (presence).
+ */
+export async function readDefaults(client: QueryClient, options: ReadOptions, tableDefaults: readonly DefaultRow[]): Promise<TocEntry[]> {
+  const rows = [...tableDefaults, ...(mayHold(options.present, ['views']) ? await readViewDefaults(client) : [])];
   return rows
     .filter((row) => options.includesTable(row.nspname, row.relname))
     .map(
@@ -43,4 +40,20 @@ export async function readDefaults(client: QueryClient, options: ReadOptions): P
         sql: buildSetDefault(row.nspname, row.relname, row.attname, row.expression, row.relkind === 'f'),
       }),
     );
+}
+
+// Defaults on view columns (ALTER VIEW … SET DEFAULT), in the order a view's entries are read.
+async function readViewDefaults(client: QueryClient): Promise<DefaultRow[]> {
+  const { rows } = await client.query<DefaultRow>(
+    `SELECT ad.oid, ad.adrelid, c.relkind, n.nspname, c.relname, a.attname,
+            pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS expression
+       FROM pg_catalog.pg_attrdef ad
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+       JOIN pg_catalog.pg_class c ON c.oid = ad.adrelid
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE a.attgenerated = '' AND NOT a.attisdropped AND c.relkind = 'v'
+        AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_class', 'c.oid')}
+      ORDER BY n.nspname, c.relname, a.attnum`,
+  );
+  return rows;
 }

@@ -6,11 +6,13 @@ import type { QueryClient } from '../../../db/client.js';
 import { quoteIdent, quoteQualified } from '../../../sql/quote.js';
 import type { CatalogReader, ObjectRef, TocEntry } from '../toc.js';
 import { buildCreateTable } from './table-build.js';
-import { readInlineChecks, readTableColumns } from './table-columns.js';
-import { readDefaults } from './table-defaults.js';
+import { columnsByTable, readColumnRows, readInlineChecks, type ColumnRow } from './table-columns.js';
+import { readDefaults, type DefaultRow } from './table-defaults.js';
+import { mayHold, type CatalogPresence } from './presence.js';
 import { entryId, fdwOptions, notExtensionMember, ref, userSchema } from './table-sql.js';
 
-interface TableRow {
+/** One user table (relkind r, p, f; not an extension member) as the catalog gives it (compare's details read these rows too). */
+export interface TableRow {
   oid: number;
   nspname: string;
   nspoid: number;
@@ -28,35 +30,53 @@ interface TableRow {
   reloftype: number;
   ftoptions: string[] | null;
   size: string;
-  /** [schema, name, oid] of each parent, by inhseqno. */
-  parents: Array<[string, string, number]> | null;
+  /** [schema, name, oid, `schema.name` as format('%I.%I') writes it] of each parent, by inhseqno. */
+  parents: Array<[string, string, number, string]> | null;
 }
 
-export const readTables: CatalogReader = async (client: QueryClient, options) => {
+// Each parent of the table, by inhseqno.
+const parentsColumn = `(SELECT pg_catalog.json_agg(pg_catalog.json_build_array(pn.nspname, p.relname, p.oid, pg_catalog.format('%I.%I', pn.nspname, p.relname)) ORDER BY i.inhseqno)
+               FROM pg_catalog.pg_inherits i
+               JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+               JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+              WHERE i.inhrelid = c.oid)`;
+
+// A foreign table's server and options (a foreign table needs a server).
+const foreignJoins = `LEFT JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = c.oid
+       LEFT JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver
+`;
+
+/**
+ * Every user table, by schema and name: one query text per presence, asked once per catalog
+ * read (sharingClient). With no inheritance (pg_inherits empty) and no foreign server, the
+ * parents and the foreign table joins are left out (null: what they would find), and not planned.
+ */
+export async function readTableRows(client: QueryClient, present?: CatalogPresence): Promise<TableRow[]> {
+  const foreign = mayHold(present, ['pg_foreign_server']);
   const { rows } = await client.query<TableRow>(
     `SELECT c.oid, n.nspname, n.oid AS nspoid, c.relname, c.relkind, c.relpersistence, c.relispartition,
             c.reloptions, tc.reloptions AS toast_reloptions,
             CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
             c.relreplident, CASE WHEN am.amname <> 'heap' THEN am.amname END AS am,
-            fs.srvname AS server, c.reloftype,
-            CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype, ${fdwOptions('ft.ftoptions')} AS ftoptions,
+            ${foreign ? 'fs.srvname' : 'NULL::pg_catalog.name'} AS server, c.reloftype,
+            CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype, ${foreign ? fdwOptions('ft.ftoptions') : 'NULL::pg_catalog.text[]'} AS ftoptions,
             CASE WHEN c.relkind = 'r' THEN pg_catalog.pg_relation_size(c.oid) ELSE 0 END::text AS size,
-            (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(pn.nspname, p.relname, p.oid) ORDER BY i.inhseqno)
-               FROM pg_catalog.pg_inherits i
-               JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
-               JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
-              WHERE i.inhrelid = c.oid) AS parents
+            ${mayHold(present, ['pg_inherits']) ? parentsColumn : 'NULL::pg_catalog.json'} AS parents
        FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
        LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
-       LEFT JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = c.oid
-       LEFT JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver
-      WHERE c.relkind IN ('r', 'p', 'f') AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_class', 'c.oid')}
+       ${foreign ? foreignJoins : ''}      WHERE c.relkind IN ('r', 'p', 'f') AND ${userSchema('n.nspname')} AND ${notExtensionMember('pg_class', 'c.oid')}
       ORDER BY n.nspname, c.relname`,
   );
+  return rows;
+}
+
+export const readTables: CatalogReader = async (client: QueryClient, options) => {
+  const rows = await readTableRows(client, options.present);
   const tables = rows.filter((row) => options.includesTable(row.nspname, row.relname));
-  const columns = await readTableColumns(client, options);
+  const columnRows = await readColumnRows(client, options.serverMajor, options.present);
+  const columns = columnsByTable(columnRows);
   const checks = await readInlineChecks(client);
   const entries: TocEntry[] = [];
   for (const row of tables) {
@@ -115,6 +135,25 @@ export const readTables: CatalogReader = async (client: QueryClient, options) =>
       });
     }
   }
-  entries.push(...(await readDefaults(client, options)));
+  // The defaults of the tables come with their columns (in the tables' order, then by attnum).
+  const withDefaults = new Map<number, ColumnRow[]>();
+  for (const column of columnRows) {
+    if (column.default === null || column.default_oid === null) continue;
+    const list = withDefaults.get(Number(column.attrelid)) ?? [];
+    list.push(column);
+    withDefaults.set(Number(column.attrelid), list);
+  }
+  const tableDefaults: DefaultRow[] = rows.flatMap((row) =>
+    (withDefaults.get(Number(row.oid)) ?? []).map((column) => ({
+      oid: Number(column.default_oid),
+      adrelid: Number(row.oid),
+      relkind: row.relkind,
+      nspname: row.nspname,
+      relname: row.relname,
+      attname: column.attname,
+      expression: column.default!,
+    })),
+  );
+  entries.push(...(await readDefaults(client, options, tableDefaults)));
   return entries;
 };

@@ -61,6 +61,16 @@ describe.each(runMajors())('a catalog read that skips the catalogs holding nothi
     { name: 'an empty database', sql: [] },
     { name: 'one small table (a serial, a primary key, an index)', sql: ['CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL, at timestamptz DEFAULT now()); CREATE INDEX ON notes (at)'] },
     { name: "compare's application schema", sql: baseStatements },
+    // What the presence of partitions, inheritance and foreign keys lets the table readers leave out.
+    {
+      name: 'a partitioned table with a partitioned index and a foreign key, an inheritance child with a CHECK',
+      sql: [
+        'CREATE TABLE events (id int, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at); CREATE INDEX events_at ON events (at)',
+        "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+        'CREATE TABLE notes (id int PRIMARY KEY, event int, at date, FOREIGN KEY (event, at) REFERENCES events)',
+        'CREATE TABLE base (v int CHECK (v > 0)); CREATE TABLE derived (w int) INHERITS (base)',
+      ],
+    },
     // A fixture alone, after those of its family it builds on (publication-schemas-15 on publication-basic).
     ...fixtures
       .filter((fixture) => major >= fixture.minMajor)
