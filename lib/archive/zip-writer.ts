@@ -128,6 +128,14 @@ export class ZipWriter {
     return { name, ...counter.digest(), compressed: this.deflates(options) };
   }
 
+  /**
+   * The archive's first bytes are coming soon (a tool that writes them has started): the
+   * sink gets ready now if it waits for them (ArchiveSink.prepare). Never throws.
+   */
+  prepare(): void {
+    if (this.state === 'open') this.sink.prepare?.();
+  }
+
   /** Adds a small in-memory entry (the manifest, the log). */
   async addBuffer(name: string, data: Buffer, options: EntryOptions): Promise<EntryInfo> {
     this.assertReady(`add ${name}`);

@@ -40,6 +40,10 @@ export class EncryptingSink extends SinkLifecycle {
     }
   }
 
+  prepare(): void {
+    this.inner.prepare?.();
+  }
+
   protected async complete(): Promise<CommittedArchive> {
     try {
       if (!this.writable.writableEnded && !this.writable.destroyed) this.writable.end();

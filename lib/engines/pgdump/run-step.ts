@@ -74,6 +74,9 @@ async function runChild(
     cancelSignal: ctx.signal,
     forceKillAfterDelay: ctx.killAfterMs ?? 5_000,
   });
+  // pg_dump now connects and reads its catalog, which leaves this thread idle: the sink
+  // gets ready meanwhile (an upload loads the AWS SDK) rather than at the first byte.
+  if (output) ctx.zip.prepare?.();
   const stderr = followStderr(child.stderr, {
     onLine(line) {
       const parsed = parsePgDumpVerbose(line);
