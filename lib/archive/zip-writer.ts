@@ -125,6 +125,8 @@ export class ZipWriter {
     } finally {
       this.current = undefined;
     }
+    // A streamed entry is the bulk of an archive; what follows is small: an upload sends what it holds.
+    this.sink.flush?.();
     return { name, ...counter.digest(), compressed: this.deflates(options) };
   }
 

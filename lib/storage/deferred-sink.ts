@@ -50,6 +50,10 @@ export class DeferredSink extends SinkLifecycle {
     this.target().catch(() => undefined);
   }
 
+  flush(): void {
+    this.opened?.then((sink) => sink.flush?.(), () => undefined);
+  }
+
   /** The sink behind, opened at the first call. */
   private target(): Promise<ArchiveSink> {
     this.opened ??= this.open();

@@ -56,6 +56,13 @@ export interface ArchiveSink {
    */
   prepare?(): void;
   /**
+   * Says that the archive came to a break (a streamed entry such as pg_dump's output has
+   * ended, and what follows is small): a sink that holds bytes back to send them in
+   * large pieces (an upload's part) may send what it holds now. Optional, safe at any
+   * moment, never throws, publishes nothing.
+   */
+  flush?(): void;
+  /**
    * Destroys the writable with `reason` (so whoever writes into it stops with that
    * error) and removes whatever was written. Idempotent and safe at any moment;
    * during {@link commit} it waits for it, and a committed archive is left alone.

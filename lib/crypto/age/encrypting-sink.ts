@@ -44,6 +44,10 @@ export class EncryptingSink extends SinkLifecycle {
     this.inner.prepare?.();
   }
 
+  flush(): void {
+    this.inner.flush?.();
+  }
+
   protected async complete(): Promise<CommittedArchive> {
     try {
       if (!this.writable.writableEnded && !this.writable.destroyed) this.writable.end();
