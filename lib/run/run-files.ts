@@ -166,8 +166,9 @@ function openS3Clients(plan: Plan, env: Env): S3Clients {
       queueSize: sizes.queueSize,
       estimatedBytes: sizes.estimatedBytes,
       // AWS S3 takes a short part at the end of pg_dump's output; some compatible stores
-      // (R2, Garage) want every part but the last of one size: with a custom endpoint, never.
-      unevenParts: options.endpoint === undefined,
+      // (R2, Garage) want every part but the last of one size: with a custom endpoint, only
+      // when the profile says `equalParts: false` (MinIO, Ceph).
+      unevenParts: !(where.equalParts ?? options.endpoint !== undefined),
       ...(where.storageClass !== undefined && { storageClass: where.storageClass }),
       ...(where.sse !== undefined && { sse: where.sse }),
       ...(where.kmsKeyId !== undefined && { kmsKeyId: where.kmsKeyId }),
