@@ -85,6 +85,8 @@ const SHORT_PARTS_SHARE = 0.01;
  * after it arrives, so the last part, full or short, goes only at {@link commit}: the
  * writable's end says the last byte was handed over and publishes nothing. An archive
  * that fits in one part is sent at commit as one PutObject, and nothing is sent before.
+ * With `unevenParts` (AWS S3), {@link flush} sends the part being filled short at a break
+ * in the archive (pg_dump's output ended), so that the last part is small.
  * (lib-storage's `Upload` did this before; it copied every part two or three times over,
  * which the 150 MB budget could not hold: BENCHMARKS.md, 2026-12-05.)
  *
