@@ -135,6 +135,10 @@ function source(total: number): { stream: Readable; bytes: Buffer; read: () => n
 const names = (store: StubStore) => store.calls.map((call) => call.name.replace(/Command$/, ''));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const tick = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits until `done()` holds (10 s at most: a loaded machine is slow, never wrong). */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done() && waited < 10_000; waited += 10) await tick(10);
+}
 
 describe('S3Sink parts', () => {
   it('holds the writer back while queueSize parts are in flight and one is full: memory stays at (queueSize + 1) part buffers', async () => {
@@ -358,8 +362,9 @@ describe('S3Sink parts', () => {
       const sink = await S3Sink.open({ client: store.client, bucket: BUCKET, key: KEY, partSize: BIG, unevenParts: true });
       const bytes = randomBytes(BIG + 6 * MiB + 3000);
       await write(sink, bytes.subarray(0, BIG + 6 * MiB));
+      await until(() => store.partSizes.size === 1);
       sink.flush();
-      await tick(30);
+      await until(() => store.partSizes.size === 2);
       // Part 1 full, part 2 short (6 MiB), sent before commit.
       expect([...store.partSizes.values()]).toEqual([BIG, 6 * MiB]);
       await write(sink, bytes.subarray(BIG + 6 * MiB));
@@ -394,8 +399,9 @@ describe('S3Sink parts', () => {
       const sink = await S3Sink.open({ client: store.client, bucket: BUCKET, key: KEY, partSize: BIG, maxParts: 3, unevenParts: true });
       const bytes = randomBytes(BIG + 6 * MiB);
       await write(sink, bytes);
+      await until(() => store.partSizes.size === 1);
       sink.flush();
-      await tick(30);
+      await tick(50);
       expect([...store.partSizes.values()]).toEqual([BIG]);
       await sink.commit();
       expect(store.objects.get(KEY)!.equals(bytes)).toBe(true);
