@@ -125,7 +125,17 @@ export class ZipWriter {
     } finally {
       this.current = undefined;
     }
+    // A streamed entry is the bulk of an archive; what follows is small: an upload sends what it holds.
+    this.sink.flush?.();
     return { name, ...counter.digest(), compressed: this.deflates(options) };
+  }
+
+  /**
+   * The archive's first bytes are coming soon (a tool that writes them has started): the
+   * sink gets ready now if it waits for them (ArchiveSink.prepare). Never throws.
+   */
+  prepare(): void {
+    if (this.state === 'open') this.sink.prepare?.();
   }
 
   /** Adds a small in-memory entry (the manifest, the log). */

@@ -95,6 +95,12 @@ export const s3StorageSchema = z
     maxParts: wholeNumber(1, S3_LIMITS.maxParts).optional(),
     /** Parts uploaded at once; default 4, lowered when parts are large (memory ≈ (queueSize + 1) × partSize). */
     queueSize: wholeNumber(1, 64).optional(),
+    /**
+     * Every part but the last of one size (partSize): Cloudflare R2 and Garage refuse others.
+     * Default true with a custom endpoint, false on AWS S3, where the part being filled goes
+     * short when pg_dump's output ends (docs/storage.md). false suits MinIO and Ceph too.
+     */
+    equalParts: flag.optional(),
   })
   .strict()
   .superRefine((s3, ctx) => {
@@ -139,10 +145,12 @@ export interface S3Storage {
   partSize?: number;
   maxParts?: number;
   queueSize?: number;
+  /** Every part but the last of partSize (the profile's; default: with a custom endpoint). */
+  equalParts?: boolean;
 }
 
 /** The upload options of an `s3:` entry, as they travel into {@link S3Storage}. */
-export type S3UploadOptions = Pick<S3Storage, 'storageClass' | 'sse' | 'kmsKeyId' | 'partSize' | 'maxParts' | 'queueSize'>;
+export type S3UploadOptions = Pick<S3Storage, 'storageClass' | 'sse' | 'kmsKeyId' | 'partSize' | 'maxParts' | 'queueSize' | 'equalParts'>;
 
 export type Storage = LocalStorage | S3Storage;
 
@@ -191,7 +199,7 @@ function s3Storage(bucket: string, prefix: string, env: Env, options?: z.infer<t
   };
 }
 
-const uploadKeys = ['storageClass', 'sse', 'kmsKeyId', 'partSize', 'maxParts', 'queueSize'] as const;
+const uploadKeys = ['storageClass', 'sse', 'kmsKeyId', 'partSize', 'maxParts', 'queueSize', 'equalParts'] as const;
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;

@@ -11,7 +11,7 @@ import type { PgbakLogger, Progress } from '../log/index.js';
 import type { PlanStep } from '../plan/types.js';
 
 /** What an engine may do with the archive: add entries. Finishing or discarding it is the run's. */
-export type ArchiveEntries = Pick<ZipWriter, 'addStream' | 'addBuffer' | 'addFile'>;
+export type ArchiveEntries = Pick<ZipWriter, 'addStream' | 'addBuffer' | 'addFile'> & Partial<Pick<ZipWriter, 'prepare'>>;
 
 /** What the executor needs besides the step: the world it talks to. */
 export interface StepContext {

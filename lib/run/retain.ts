@@ -1,11 +1,11 @@
 import type { Env } from '../config/env-file.js';
 import type { RetentionPolicy } from '../config/profile-schema.js';
-import type { Storage } from '../config/storage.js';
+import type { S3Storage, Storage } from '../config/storage.js';
 import { toPgbakError } from '../errors.js';
 import type { PgbakLogger } from '../log/index.js';
 import type { Plan } from '../plan/types.js';
 import { applyRetention, hasRetention } from '../retention/index.js';
-import { openS3Repository } from '../storage/index.js';
+import { openS3Repository, type BackupRepository } from '../storage/index.js';
 import type { RetentionCopy, RunSummary } from './summary.js';
 
 // The run dumped less than the last one (guardEmptySteps): the good backups stay.
@@ -21,11 +21,11 @@ export function holdRetention(plan: Plan, held: string[], logger: PgbakLogger): 
  * a run whose backup is complete: a problem is a warning (and in --json), so that a
  * retry does not pile up more backups. `deleted` and `failed` sum up the copies.
  */
-export async function retain(plan: Plan, logger: PgbakLogger, env: Env): Promise<RunSummary['retention']> {
+export async function retain(plan: Plan, logger: PgbakLogger, env: Env, openBucket: OpenBucket = (where) => openS3Repository(where, env)): Promise<RunSummary['retention']> {
   const policy = plan.retention;
   if (!hasRetention(policy)) return null;
   const copies: RetentionCopy[] = [];
-  for (const where of uniqueStorage(plan.storage)) copies.push(await retainIn(where, { profile: plan.profile.name, policy }, logger, env));
+  for (const where of uniqueStorage(plan.storage)) copies.push(await retainIn(where, { profile: plan.profile.name, policy }, logger, openBucket));
   const deleted = [...new Set(copies.flatMap((copy) => copy.deleted))];
   const failed = copies.reduce((sum, copy) => sum + copy.failed, 0);
   const errors = copies.filter((copy) => copy.error !== undefined).map((copy) => `${copy.location}: ${copy.error}`);
@@ -35,9 +35,12 @@ export async function retain(plan: Plan, logger: PgbakLogger, env: Env): Promise
   return { deleted, failed, ...(errors.length > 0 && { error: single ? copies[0]!.error! : errors.join('; ') }), ...(!single && { copies }) };
 }
 
-async function retainIn(where: Storage, run: { profile: string; policy: RetentionPolicy }, logger: PgbakLogger, env: Env): Promise<RetentionCopy> {
+/** A bucket as a repository: the run's own client (RunFiles.s3Repository), or one of its own. */
+type OpenBucket = (where: S3Storage) => Promise<BackupRepository>;
+
+async function retainIn(where: Storage, run: { profile: string; policy: RetentionPolicy }, logger: PgbakLogger, openBucket: OpenBucket): Promise<RetentionCopy> {
   const location = where.kind === 'local' ? where.dir : `s3://${where.bucket}/${where.prefix}`;
-  const repository = where.kind === 's3' ? await openS3Repository(where, env) : undefined;
+  const repository = where.kind === 's3' ? await openBucket(where) : undefined;
   try {
     const result = await applyRetention({
       ...(repository ? { repository } : { outputDir: location }),

@@ -12,7 +12,7 @@ import type { Env } from '../config/env-file.js';
 import type { S3Storage } from '../config/storage.js';
 import { formatBytes } from '../log/index.js';
 import type { PlannedStorage } from '../plan/types.js';
-import { chooseUploadSizes, DeferredSink, LocalFileSink, s3ClientOptionsFor, s3ClientOptionsFromEnv, TeeSink, type ArchiveSink } from '../storage/index.js';
+import { chooseUploadSizes, DeferredSink, LocalFileSink, openS3Repository, s3ClientOptionsFor, s3ClientOptionsFromEnv, TeeSink, type ArchiveSink, type BackupRepository } from '../storage/index.js';
 import type { Encryption } from '../config/encryption.js';
 import { EncryptingSink, parseRecipients, type AgeRecipient } from '../crypto/age/index.js';
 import { archiveBase, archiveSuffix } from '../plan/names.js';
@@ -37,7 +37,14 @@ export interface RunFiles {
    * run record, which status and prune look for) is written.
    */
   notes: string[];
-  /** Lets go of the S3 clients; call once the zip is committed or aborted. */
+  /**
+   * A bucket of the run (one of `remoteStorage`) as a repository for what the run writes
+   * after the zip (its log, retention): over the client the upload used when there is one —
+   * its connection is open and its credentials resolved, where a client of its own paid
+   * both again at the run's end — else over a client of its own. Close it after use.
+   */
+  s3Repository(where: S3Storage): Promise<BackupRepository>;
+  /** Lets go of the S3 clients; call once nothing more is written to the buckets (the run log). */
   close(): void;
   /** The age file key of an encrypted archive: `run --verify` reads the archive back with it (no private key on the backup host). */
   fileKey?: Buffer;
@@ -82,6 +89,7 @@ export async function openRunFiles(
           remote: opened.remote,
           remoteStorage: opened.remoteStorage,
           notes: encryption === null ? opened.notes : [...opened.notes, describeEncryption(encryption)],
+          s3Repository: s3.repository,
           close: s3.close,
           ...(fileKey && { fileKey }),
         };
@@ -117,6 +125,7 @@ function describeEncryption(encryption: Encryption): string {
 interface S3Clients {
   /** A sink for one bucket and a line for the run log saying how it uploads; the AWS SDK loads at the sink's first byte (DeferredSink). */
   open?: (where: PlannedS3Storage, key: string, onUploaded?: (bytes: number) => void) => Promise<{ sink: ArchiveSink; note: string }>;
+  repository(where: S3Storage): Promise<BackupRepository>;
   close(): void;
 }
 
@@ -131,7 +140,7 @@ interface S3Clients {
  */
 function openS3Clients(plan: Plan, env: Env): S3Clients {
   const buckets = plan.storage.filter((where): where is PlannedS3Storage => where.kind === 's3');
-  if (buckets.length === 0) return { close: () => undefined };
+  if (buckets.length === 0) return { repository: (where) => openS3Repository(where, env), close: () => undefined };
   const clients = new Map<string, ReturnType<typeof createS3Client>>();
   let closed = false;
   // Credentials from the run's environment (the env file included) when it has them;
@@ -141,10 +150,11 @@ function openS3Clients(plan: Plan, env: Env): S3Clients {
   const openSink = async (where: PlannedS3Storage, key: string, sizes: ReturnType<typeof chooseUploadSizes>, onUploaded?: (bytes: number) => void): Promise<ArchiveSink> => {
     const s3 = await import('../storage/s3/index.js');
     if (closed) throw new PgbakError('INTERRUPTED', `writing s3://${where.bucket}/${key} was aborted`);
-    const id = JSON.stringify([where.region, where.endpoint, where.forcePathStyle]);
+    const id = clientId(where);
+    const options = s3ClientOptionsFor(where, fromEnv);
     let client = clients.get(id);
     if (!client) {
-      client = s3.createS3Client(s3ClientOptionsFor(where, fromEnv));
+      client = s3.createS3Client(options);
       clients.set(id, client);
     }
     return s3.S3Sink.open({
@@ -155,6 +165,10 @@ function openS3Clients(plan: Plan, env: Env): S3Clients {
       maxParts: sizes.maxParts,
       queueSize: sizes.queueSize,
       estimatedBytes: sizes.estimatedBytes,
+      // AWS S3 takes a short part at the end of pg_dump's output; some compatible stores
+      // (R2, Garage) want every part but the last of one size: with a custom endpoint, only
+      // when the profile says `equalParts: false` (MinIO, Ceph).
+      unevenParts: !(where.equalParts ?? options.endpoint !== undefined),
       ...(where.storageClass !== undefined && { storageClass: where.storageClass }),
       ...(where.sse !== undefined && { sse: where.sse }),
       ...(where.kmsKeyId !== undefined && { kmsKeyId: where.kmsKeyId }),
@@ -171,12 +185,24 @@ function openS3Clients(plan: Plan, env: Env): S3Clients {
       const sink = new DeferredSink(`s3://${where.bucket}/${key}`, () => openSink(where, key, sizes, onUploaded));
       return { sink, note };
     },
+    repository: async (where) => {
+      const client = closed ? undefined : clients.get(clientId(where));
+      if (client === undefined) return openS3Repository(where, env);
+      const s3 = await import('../storage/s3/index.js');
+      // The run's client: closing the repository leaves it to close().
+      return new s3.S3Repository(client, where.bucket, where.prefix);
+    },
     close: () => {
       closed = true;
       for (const client of clients.values()) client.destroy();
       clients.clear();
     },
   };
+}
+
+// One client per region, endpoint and addressing (the credentials are the run's, alike for all).
+function clientId(where: S3Storage): string {
+  return JSON.stringify([where.region, where.endpoint, where.forcePathStyle]);
 }
 
 /**

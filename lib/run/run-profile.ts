@@ -115,10 +115,11 @@ async function runLocked(run: RunContext): Promise<RunSummary> {
   const lock = await acquireRunLock(plan.outputDir, plan.profile.name, plan.databases, new Date(), run.server);
   try {
     const files = await openRunFiles(plan, logger, run.config.env, run.progress, run.config.encryption);
-    // The log goes beside the zip in each bucket too, once the run has ended either way.
-    const logCopies = { buckets: files.remoteStorage, name: basename(files.logPath), env: run.config.env };
-    let written: Awaited<ReturnType<typeof writeArchive>>;
+    // The log goes beside the zip in each bucket too, once the run has ended either way,
+    // over the client the upload used (its connection is open): the clients close after it.
+    const logCopies = { buckets: files.remoteStorage, name: basename(files.logPath), env: run.config.env, repository: files.s3Repository };
     try {
+      let written: Awaited<ReturnType<typeof writeArchive>>;
       try {
         // The run record names the local name (what status and the sweep look for beside the log).
         await recordRun(plan, files.logPath.replace(/\.log$/, archiveSuffix(plan.archiveName)), logger);
@@ -132,19 +133,19 @@ async function runLocked(run: RunContext): Promise<RunSummary> {
         await storeRunLog(logCopies, logger);
         throw failure;
       }
+      try {
+        const { summary, held } = written;
+        // The dump's sessions are done with: verify opens its own (see connectionsOf in plan/compile-fleet.ts).
+        await run.sessions.close();
+        if (plan.verify) summary.verify = await verifyWritten(run, files);
+        summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger, run.config.env, files.s3Repository);
+        return summary;
+      } finally {
+        // Verification and retention included, as the log beside a zip in a folder.
+        await storeRunLog(logCopies, logger);
+      }
     } finally {
       files.close();
-    }
-    try {
-      const { summary, held } = written;
-      // The dump's sessions are done with: verify opens its own (see connectionsOf in plan/compile-fleet.ts).
-      await run.sessions.close();
-      if (plan.verify) summary.verify = await verifyWritten(run, files);
-      summary.retention = held.length > 0 ? holdRetention(plan, held, logger) : await retain(plan, logger, run.config.env);
-      return summary;
-    } finally {
-      // Verification and retention included, as the log beside a zip in a folder.
-      await storeRunLog(logCopies, logger);
     }
   } finally {
     await lock.release();

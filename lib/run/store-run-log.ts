@@ -6,7 +6,7 @@ import type { Env } from '../config/env-file.js';
 import type { S3Storage } from '../config/storage.js';
 import { PgbakError, toPgbakError } from '../errors.js';
 import type { PgbakLogger } from '../log/index.js';
-import { openS3Repository } from '../storage/index.js';
+import { openS3Repository, type BackupRepository } from '../storage/index.js';
 
 /**
  * How long putting the log in a bucket may take, retries included: the store may be
@@ -20,6 +20,8 @@ export interface RunLogCopies {
   /** `<zip name without .zip>.log`. */
   name: string;
   env: Env;
+  /** Opens a bucket (the run's own client, RunFiles.s3Repository); default: a client of its own. */
+  repository?: (where: S3Storage) => Promise<BackupRepository>;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function storeRunLog(copies: RunLogCopies, logger: PgbakLogger, tim
       const location = `s3://${where.bucket}/${where.prefix}${copies.name}`;
       try {
         await withTimeout(timeoutMs, `storing the run log at ${location}`, async (signal) => {
-          const repository = await openS3Repository(where, copies.env);
+          const repository = await (copies.repository?.(where) ?? openS3Repository(where, copies.env));
           try {
             await repository.writeSmall(copies.name, body, { signal, contentType: 'application/x-ndjson; charset=utf-8' });
           } finally {

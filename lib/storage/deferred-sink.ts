@@ -37,6 +37,23 @@ export class DeferredSink extends SinkLifecycle {
     });
   }
 
+  /**
+   * Opens the sink behind now rather than at the first byte: called once the tool that
+   * makes the first bytes has started, the SDK loads while it connects and reads its
+   * catalog (the main thread is idle then) instead of holding its first bytes (pg_dump
+   * blocks once its 64 KiB pipe is full: a run to S3 spent ~0.1 s more writing than one
+   * to a folder, BENCHMARKS.md 2026-12-05). A failure to open is the writable's error once
+   * bytes come (or at the end); nothing is opened once the sink is done with.
+   */
+  prepare(): void {
+    if (this.state !== 'open' || this.writable.destroyed) return;
+    this.target().catch(() => undefined);
+  }
+
+  flush(): void {
+    this.opened?.then((sink) => sink.flush?.(), () => undefined);
+  }
+
   /** The sink behind, opened at the first call. */
   private target(): Promise<ArchiveSink> {
     this.opened ??= this.open();

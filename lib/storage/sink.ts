@@ -48,6 +48,21 @@ export interface ArchiveSink {
    */
   commit(): Promise<CommittedArchive>;
   /**
+   * Says that the archive's first bytes are coming soon (the first step's tool has
+   * started): a sink that gets ready only at its first byte (deferred-sink.ts, which
+   * loads the AWS SDK) starts now, while the tool connects and reads its catalog, instead
+   * of holding the tool's first bytes. Optional, safe at any moment, never throws: a
+   * failure to get ready is the writable's error once bytes come.
+   */
+  prepare?(): void;
+  /**
+   * Says that the archive came to a break (a streamed entry such as pg_dump's output has
+   * ended, and what follows is small): a sink that holds bytes back to send them in
+   * large pieces (an upload's part) may send what it holds now. Optional, safe at any
+   * moment, never throws, publishes nothing.
+   */
+  flush?(): void;
+  /**
    * Destroys the writable with `reason` (so whoever writes into it stops with that
    * error) and removes whatever was written. Idempotent and safe at any moment;
    * during {@link commit} it waits for it, and a committed archive is left alone.

@@ -34,6 +34,14 @@ export class TeeSink extends SinkLifecycle {
     });
   }
 
+  prepare(): void {
+    for (const child of this.children) child.prepare?.();
+  }
+
+  flush(): void {
+    for (const child of this.children) child.flush?.();
+  }
+
   /**
    * Commits the copies one after another. When one fails, the copies not committed yet
    * are aborted and the error says which copies are complete and which are gone.

@@ -40,6 +40,14 @@ export class EncryptingSink extends SinkLifecycle {
     }
   }
 
+  prepare(): void {
+    this.inner.prepare?.();
+  }
+
+  flush(): void {
+    this.inner.flush?.();
+  }
+
   protected async complete(): Promise<CommittedArchive> {
     try {
       if (!this.writable.writableEnded && !this.writable.destroyed) this.writable.end();

@@ -74,6 +74,10 @@ async function runChild(
     cancelSignal: ctx.signal,
     forceKillAfterDelay: ctx.killAfterMs ?? 5_000,
   });
+  // pg_dump now connects and reads its catalog (or, writing to a folder or a file, the
+  // whole dump), which leaves this thread idle: the archive's sink gets ready meanwhile (an
+  // upload loads the AWS SDK) rather than at the first byte, which it would hold back.
+  ctx.zip.prepare?.();
   const stderr = followStderr(child.stderr, {
     onLine(line) {
       const parsed = parsePgDumpVerbose(line);

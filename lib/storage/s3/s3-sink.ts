@@ -50,6 +50,12 @@ export interface S3SinkOptions {
   sse?: S3Encryption;
   /** The KMS key for SSE-KMS (x-amz-server-side-encryption-aws-kms-key-id). */
   kmsKeyId?: string;
+  /**
+   * Whether the store takes parts of different sizes (all but the last at least 5 MiB), so
+   * that {@link S3Sink.flush} may send a part short. AWS S3 does; Cloudflare R2 and Garage
+   * refuse it ("All non-trailing parts must have the same length"), so the default is no.
+   */
+  unevenParts?: boolean;
   /** Aborts the upload when it fires (SIGINT/SIGTERM). */
   signal?: AbortSignal;
   /**
@@ -62,6 +68,13 @@ export interface S3SinkOptions {
 
 const MiB = 1024 * 1024;
 const MAX_PARTS = 10_000;
+/** S3's smallest part but the last. */
+const MIN_PART_SIZE = 5 * MiB;
+/**
+ * What parts sent short by {@link S3Sink.flush} may cost of the upload's room (partSize ×
+ * maxParts), in all: each takes a whole part's place for fewer bytes.
+ */
+const SHORT_PARTS_SHARE = 0.01;
 
 /**
  * An archive streamed to S3 (or a compatible store) while it is written, as a multipart
@@ -72,6 +85,8 @@ const MAX_PARTS = 10_000;
  * after it arrives, so the last part, full or short, goes only at {@link commit}: the
  * writable's end says the last byte was handed over and publishes nothing. An archive
  * that fits in one part is sent at commit as one PutObject, and nothing is sent before.
+ * With `unevenParts` (AWS S3), {@link flush} sends the part being filled short at a break
+ * in the archive (pg_dump's output ended), so that the last part is small.
  * (lib-storage's `Upload` did this before; it copied every part two or three times over,
  * which the 150 MB budget could not hold: BENCHMARKS.md, 2026-12-05.)
  *
@@ -92,7 +107,12 @@ export class S3Sink extends SinkLifecycle {
 
   private readonly partSize: number;
   private readonly queueSize: number;
-  private readonly maxBytes: number;
+  /** What the parts can hold: partSize × maxParts, less what short parts left unused. */
+  private maxBytes: number;
+  /** What short parts (flush) left unused of their partSize, in all; at most SHORT_PARTS_SHARE of partSize × maxParts. */
+  private shortfall = 0;
+  /** The take() under way (the writable's write), if any: a flush waits for it. */
+  private taking: Promise<void> | undefined;
   private readonly closed: Promise<void>;
   private failure: Error | undefined;
   private bytes = 0;
@@ -132,7 +152,18 @@ export class S3Sink extends SinkLifecycle {
     this.writable = new Writable({
       highWaterMark: 64 * 1024,
       write: (chunk: Buffer, _encoding, callback) => {
-        this.take(chunk).then(() => callback(), callback);
+        const taking = this.take(chunk);
+        this.taking = taking;
+        taking.then(
+          () => {
+            if (this.taking === taking) this.taking = undefined;
+            callback();
+          },
+          (error: Error) => {
+            if (this.taking === taking) this.taking = undefined;
+            callback(error);
+          },
+        );
       },
     });
     this.closed = new Promise((resolve) => this.writable.once('close', resolve));
@@ -195,6 +226,36 @@ export class S3Sink extends SinkLifecycle {
     const failed = checks.find((check) => check.status === 'rejected');
     if (failed) throw await this.removeObject(toPgbakError(failed.reason), checks[1].status === 'fulfilled');
     return { location: this.location, bytes: this.bytes, sha256 };
+  }
+
+  /**
+   * A break in the archive (a streamed entry, such as pg_dump's output, has ended): the
+   * part being filled goes now, short, if it holds S3's minimum (5 MiB), instead of waiting
+   * for the rest to fill it or for {@link commit}. What comes after (the manifest, the log,
+   * the zip's directory: a few KiB) is then the last part, and the big one uploads while
+   * the run finishes the archive (BENCHMARKS.md, s3tail: it was the largest request after
+   * pg_dump's exit). Bytes still on their way from the writer go into the next part, which
+   * is fine: only parts but the last must hold 5 MiB. A short part takes a whole part's
+   * place, so short parts may cost 1% of the upload's room at most; beyond that, while
+   * queueSize parts are in flight, and for a store that wants parts of one size
+   * (`unevenParts` not set) it does nothing. Never throws.
+   */
+  flush(): void {
+    if (!this.options.unevenParts || this.state !== 'open' || this.writable.writableEnded || this.writable.destroyed) return;
+    void (async () => {
+      // After the chunk being taken: the part then holds everything written so far, in order.
+      while (this.taking !== undefined) await this.taking.catch(() => undefined);
+      const shortBy = this.partSize - this.filled;
+      if (this.stopped || this.failure !== undefined || this.filled < MIN_PART_SIZE || shortBy === 0) return;
+      // Room for this part and one more (the rest of the archive) at least.
+      if (this.partsSent + 2 > (this.options.maxParts ?? MAX_PARTS)) return;
+      if (this.inFlight.size >= this.queueSize || this.writable.writableEnded) return;
+      if (this.shortfall + shortBy > SHORT_PARTS_SHARE * this.partSize * (this.options.maxParts ?? MAX_PARTS)) return;
+      this.shortfall += shortBy;
+      this.maxBytes -= shortBy;
+      // A slot is free and no take() runs: sendFilling hands the part over before it awaits anything.
+      await this.sendFilling();
+    })().catch(() => undefined);
   }
 
   /**

@@ -399,6 +399,34 @@ describe('S3Sink', () => {
     expect(await keysUnder(key)).toEqual([]);
   });
 
+  it('with unevenParts, the part being filled goes short when a streamed entry ends; the rest is one small last part and the object lands byte-exact', async () => {
+    const key = newKey();
+    const { client: proxied, proxy } = await throughProxy();
+    const writer = await ZipWriter.create(await S3Sink.open({ client: proxied, bucket: BUCKET, key, partSize: 8 * MiB, unevenParts: true }), { compressionLevel: 0 });
+    const dump = generatedSource(14 * MiB);
+    await writer.addStream('app/app.dump', dump.stream, { compress: false });
+    // Content-Length of each UploadPart, by part number (the log is in the order they were answered).
+    const parts = () =>
+      proxy.log
+        .filter((entry) => entry.method === 'PUT' && entry.url.includes('partNumber='))
+        .map((entry) => [Number(/partNumber=(\d+)/.exec(entry.url)![1]), Number(entry.headers['content-length'])] as const)
+        .sort(([a], [b]) => a - b)
+        .map(([, length]) => length);
+    // The 8 MiB part went while the entry was written; the ~6 MiB rest goes now, before finish().
+    for (let i = 0; i < 100 && parts().length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(parts()).toHaveLength(2);
+    expect(parts()[0]).toBe(8 * MiB);
+    expect(parts()[1]).toBeGreaterThanOrEqual(5 * MiB);
+    await writer.addBuffer('manifest.json', Buffer.from('{}'), { compress: false });
+    const finished = await writer.finish();
+    expect(parts()).toHaveLength(3);
+    // The manifest, the zip's directory and what was still on its way from the entry (the streams' buffers).
+    expect(parts()[2]).toBeLessThan(1 * MiB);
+    const stored = await objectBytes(key);
+    expect(stored.length).toBe(finished.bytes);
+    expect(sha256Of(stored)).toBe(finished.sha256);
+  });
+
   it('in a tee, with a store that aborts multipart uploads, the tee fails with the S3 copy\'s AccessDenied', async () => {
     const key = newKey();
     const dir = tempDir();

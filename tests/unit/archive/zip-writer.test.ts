@@ -396,4 +396,14 @@ describe('ZipWriter', () => {
       expect(upload.committed).toBe(false);
     });
   });
+
+  it('passes prepare() to its sink while open, and not once it is aborted', async () => {
+    const sink = new MemorySink('memory://p.zip');
+    const writer = await ZipWriter.create(sink);
+    writer.prepare();
+    expect(sink.prepareCalls).toBe(1);
+    await writer.abort();
+    writer.prepare();
+    expect(sink.prepareCalls).toBe(1);
+  });
 });

@@ -53,6 +53,15 @@ describe('profile storage:', () => {
     expect(parse('  - s3: { bucket: acme, sse: AES256, partSize: 8388608 }').storage).toEqual([{ s3: { bucket: 'acme', sse: 'AES256', partSize: 8388608 } }]);
   });
 
+  it('takes equalParts (parts of one size, as R2 and Garage want) and hands it on to the run', () => {
+    expect(parse('  - s3: { bucket: acme, endpoint: "http://minio:9000", equalParts: false }').storage).toEqual([
+      { s3: { bucket: 'acme', endpoint: 'http://minio:9000', equalParts: false } },
+    ]);
+    expect(problem(() => parse('  - s3: { bucket: acme, equalParts: maybe }'))).toContain('storage[0].s3.equalParts');
+    const [where] = resolveStorage({ cwd: '/', env: {}, outputDir: '/b', profile: [{ s3: { bucket: 'acme', equalParts: false } }] });
+    expect(where).toMatchObject({ kind: 's3', bucket: 'acme', equalParts: false });
+  });
+
   it('refuses an unknown storage class or encryption with the closest one named', () => {
     expect(problem(() => parse('  - s3: { bucket: acme, storageClass: STANDARD_AI }'))).toContain(
       'storage[0].s3.storageClass: unknown storage class "STANDARD_AI" (did you mean "STANDARD_IA"?); one of STANDARD, STANDARD_IA',

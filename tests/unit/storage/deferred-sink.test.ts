@@ -89,4 +89,44 @@ describe('DeferredSink', () => {
     expect(behind.committed).toBe(false);
     expect(behind.finished).toBe(false);
   });
+
+  it('opens the sink behind at prepare(), before any byte, and once only (the SDK loads while pg_dump starts)', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'p.zip');
+    const { sink, calls } = deferred(() => LocalFileSink.open(path));
+    sink.prepare();
+    sink.prepare();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(calls.opened).toBe(1);
+    const source = generatedSource(1024 * 1024);
+    await pipeline(source.stream, sink.writable);
+    expect((await sink.commit()).sha256).toBe(source.sha256());
+    expect(calls.opened).toBe(1);
+  });
+
+  it('aborts what prepare() opened when the run fails before any byte: nothing is left, the sink behind saw no end', async () => {
+    const behind = new MemorySink('memory://x.zip');
+    const { sink, calls } = deferred(async () => behind);
+    sink.prepare();
+    await new Promise((resolve) => setImmediate(resolve));
+    await sink.abort(new Error('pg_dump exited with 1'));
+    expect(calls.opened).toBe(1);
+    expect(behind.abortCalls).toBe(1);
+    expect(behind.finished).toBe(false);
+    expect(behind.committed).toBe(false);
+  });
+
+  it('reports a failure to open at prepare() as the writing\'s error, and opens nothing after an abort', async () => {
+    const refused = new Error('the store refused: NoSuchBucket');
+    const failing = deferred(() => Promise.reject(refused));
+    failing.sink.prepare();
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(pipeline(generatedSource(1024).stream, failing.sink.writable)).rejects.toBe(refused);
+    await expect(failing.sink.commit()).rejects.toThrow(/aborted|refused/);
+
+    const { sink, calls } = deferred(async () => new MemorySink('memory://x.zip'));
+    await sink.abort(new Error('SIGTERM'));
+    sink.prepare();
+    expect(calls.opened).toBe(0);
+  });
 });

@@ -24,6 +24,7 @@ export class MemorySink implements ArchiveSink {
   finished = false;
   committed = false;
   abortCalls = 0;
+  prepareCalls = 0;
   /** What the writable was destroyed with: undefined while alive, null for a plain destroy. */
   destroyedWith: Error | null | undefined;
 
@@ -56,6 +57,10 @@ export class MemorySink implements ArchiveSink {
       },
     });
     this.writable.on('error', () => undefined);
+  }
+
+  prepare(): void {
+    this.prepareCalls++;
   }
 
   async commit(): Promise<CommittedArchive> {

@@ -6,7 +6,7 @@
 // S3-protocol server: tests/integration/storage/s3-sink.test.ts.
 import { constants } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { S3Sink } from '../../../lib/storage/s3/index.js';
@@ -135,6 +135,10 @@ function source(total: number): { stream: Readable; bytes: Buffer; read: () => n
 const names = (store: StubStore) => store.calls.map((call) => call.name.replace(/Command$/, ''));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const tick = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits until `done()` holds (10 s at most: a loaded machine is slow, never wrong). */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done() && waited < 10_000; waited += 10) await tick(10);
+}
 
 describe('S3Sink parts', () => {
   it('holds the writer back while queueSize parts are in flight and one is full: memory stays at (queueSize + 1) part buffers', async () => {
@@ -341,5 +345,93 @@ describe('S3Sink parts', () => {
     await aborting;
     await outcome;
     expect(names(store)).toEqual(['CreateMultipartUpload', 'UploadPart', 'UploadPart', 'AbortMultipartUpload']);
+  });
+
+  describe('flush (a streamed entry ended)', () => {
+    const BIG = 8 * MiB;
+    /** Writes `bytes` into the sink without ending it, and waits until the sink took them. */
+    const write = async (sink: S3Sink, bytes: Buffer) => {
+      for (let at = 0; at < bytes.length; at += 64 * 1024) {
+        if (!sink.writable.write(bytes.subarray(at, at + 64 * 1024))) await new Promise((resolve) => sink.writable.once('drain', resolve));
+      }
+      await tick(10);
+    };
+
+    it('sends the part being filled short once it holds 5 MiB, so that only the small rest goes at commit, and the object is whole', async () => {
+      const store = stubStore();
+      const sink = await S3Sink.open({ client: store.client, bucket: BUCKET, key: KEY, partSize: BIG, unevenParts: true });
+      const bytes = randomBytes(BIG + 6 * MiB + 3000);
+      await write(sink, bytes.subarray(0, BIG + 6 * MiB));
+      await until(() => store.partSizes.size === 1);
+      sink.flush();
+      await until(() => store.partSizes.size === 2);
+      // Part 1 full, part 2 short (6 MiB), sent before commit.
+      expect([...store.partSizes.values()]).toEqual([BIG, 6 * MiB]);
+      await write(sink, bytes.subarray(BIG + 6 * MiB));
+      const committed = await sink.commit();
+      expect([...store.partSizes.values()]).toEqual([BIG, 6 * MiB, 3000]);
+      expect(committed).toEqual({ location: `s3://${BUCKET}/${KEY}`, bytes: bytes.length, sha256: sha256(bytes) });
+      expect(store.objects.get(KEY)!.equals(bytes)).toBe(true);
+    });
+
+    it('sends nothing while the part holds less than 5 MiB, nor for a store that wants parts of one size (R2), nor after the writer ended', async () => {
+      for (const { unevenParts, held } of [
+        { unevenParts: true, held: 5 * MiB - 1 },
+        { unevenParts: false, held: 6 * MiB },
+      ]) {
+        const store = stubStore();
+        const sink = await S3Sink.open({ client: store.client, bucket: BUCKET, key: KEY, partSize: BIG, unevenParts });
+        const bytes = randomBytes(held);
+        await write(sink, bytes);
+        sink.flush();
+        await tick(30);
+        expect(store.partSizes.size).toBe(0);
+        await sink.commit();
+        // One PutObject: the archive was smaller than one part.
+        expect(names(store)).toEqual(['PutObject', 'HeadObject', 'PutObject']);
+        expect(store.objects.get(KEY)!.equals(bytes)).toBe(true);
+      }
+    });
+
+    it('keeps room for the archive: short parts cost 1% of partSize × maxParts at most, and none takes the last part\'s place', async () => {
+      const store = stubStore();
+      // 3 parts of 8 MiB: 1% is ~0.24 MiB, less than any short part leaves unused.
+      const sink = await S3Sink.open({ client: store.client, bucket: BUCKET, key: KEY, partSize: BIG, maxParts: 3, unevenParts: true });
+      const bytes = randomBytes(BIG + 6 * MiB);
+      await write(sink, bytes);
+      await until(() => store.partSizes.size === 1);
+      sink.flush();
+      await tick(50);
+      expect([...store.partSizes.values()]).toEqual([BIG]);
+      await sink.commit();
+      expect(store.objects.get(KEY)!.equals(bytes)).toBe(true);
+    });
+
+    it('a flush racing the writer and the commit sends every byte once, in order', async () => {
+      const store = stubStore();
+      const sink = await S3Sink.open({ client: store.client, bucket: BUCKET, key: KEY, partSize: BIG, queueSize: 2, unevenParts: true });
+      const input = source(5 * BIG + 7 * MiB);
+      // A chunk per turn of the event loop, as a pipe delivers them: the writer is idle between chunks at times.
+      const paced = input.stream.pipe(new PassThrough({ highWaterMark: 64 * 1024 }));
+      const piping = pipeline(paced, new Transform({ transform: (chunk, _encoding, callback) => setImmediate(() => callback(null, chunk)) }), sink.writable);
+      // Flushes at random moments while the bytes flow.
+      const flushing = (async () => {
+        while (input.read() < 5 * BIG + 7 * MiB) {
+          sink.flush();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+      await piping;
+      await flushing;
+      sink.flush();
+      const committed = await sink.commit();
+      expect(committed.sha256).toBe(sha256(input.bytes));
+      expect(store.objects.get(KEY)!.equals(input.bytes)).toBe(true);
+      const sizes = [...store.partSizes.entries()].sort(([a], [b]) => a - b).map(([, size]) => size);
+      // Some flushes sent a part short; every part but the last holds S3's minimum at least.
+      expect(sizes.slice(0, -1).some((size) => size < BIG)).toBe(true);
+      expect(sizes.slice(0, -1).every((size) => size >= 5 * MiB)).toBe(true);
+      expect(store.changedWhileSent).toEqual([]);
+    });
   });
 });

@@ -144,4 +144,13 @@ describe('TeeSink', () => {
     await done.abort();
     expect(await readdir(dir)).toEqual(['c.zip']);
   });
+
+  it('passes prepare() on to every copy (an upload behind it gets ready while pg_dump starts)', async () => {
+    const a = new MemorySink('memory://a.zip');
+    const b = new MemorySink('memory://b.zip');
+    const tee = new TeeSink([a, b]);
+    tee.prepare();
+    expect([a.prepareCalls, b.prepareCalls]).toEqual([1, 1]);
+    await tee.abort();
+  });
 });
