@@ -2,7 +2,8 @@
 // on one throwaway PostgreSQL (pgbench -i -s $PGBAK_BENCH_SCALE, default 50, about
 // 750 MB). Runs alternate (bare, pgbak, bare, pgbak…) so drift hits both alike.
 // Prints a Markdown report (also written to .bench/report.md) for BENCHMARKS.md.
-// PGBAK_BENCH_ONLY=native runs only the native engine vs pg_dump -Fp section;
+// PGBAK_BENCH_ONLY=native runs only the native engine vs pg_dump -Fp section, PGBAK_BENCH_ONLY=run
+// only pgbak run vs bare pg_dump (scale rows and the empty database);
 // PGBAK_BENCH_CASES=deflate,stored,jobs2 picks its cases (default: all three), and
 // PGBAK_BENCH_BASELINE=<other build>/bin/pgbak.js adds that build's native runs beside
 // (alternating with the others), to see what a change did on the same machine state.
@@ -21,13 +22,15 @@ const scale = Number(process.env.PGBAK_BENCH_SCALE ?? 50);
 const reps = Number(process.env.PGBAK_BENCH_REPS ?? 3);
 const startReps = Number(process.env.PGBAK_BENCH_START_REPS ?? 21);
 const only = process.env.PGBAK_BENCH_ONLY ?? '';
-if (only !== '' && only !== 'native') throw new Error(`PGBAK_BENCH_ONLY: expected native, got ${only}`);
+if (only !== '' && only !== 'native' && only !== 'run') throw new Error(`PGBAK_BENCH_ONLY: expected native or run, got ${only}`);
 const nativeCases = (process.env.PGBAK_BENCH_CASES ?? 'deflate,stored,jobs2').split(',').filter(Boolean);
 const unknownCase = nativeCases.find((c) => !['deflate', 'stored', 'jobs2'].includes(c));
 if (unknownCase) throw new Error(`PGBAK_BENCH_CASES: expected deflate, stored or jobs2, got ${unknownCase}`);
 const baselineBin = process.env.PGBAK_BENCH_BASELINE ?? '';
 const work = join(root, '.bench');
 const pgbakBin = join(root, 'bin', 'pgbak.js');
+// The command an operator runs: Node from the startup snapshot npm run build made for the node on PATH.
+const pgbakCommand = join(root, 'bin', 'pgbak');
 
 const pg = await startThrowawayPostgres({ settings: ['fsync=off', 'synchronous_commit=off', 'max_wal_size=4GB', 'shared_buffers=512MB'] });
 const env = { ...process.env, ...pg.env, NO_COLOR: '1' };
@@ -51,12 +54,12 @@ try {
   if (only !== 'native') {
     say(`## pgbak run vs bare pg_dump — ${new Date().toISOString().slice(0, 10)}`);
     say();
-    say(`Command: \`PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} npm run bench\``);
+    say(`Command: \`PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} npm run bench\`${only === 'run' ? ` (this section alone: \`PGBAK_BENCH_ONLY=run PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps} node scripts/bench.js\` after npm run build)` : ''}`);
     say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; PostgreSQL 15 (embedded), ${pgDump}`);
-    say(`Database: pgbench scale ${scale}, ${size}. Median of ${reps} alternating runs (${startReps} for the empty database); peak memory is the VmHWM of the measured process itself.`);
+    say(`Database: pgbench scale ${scale}, ${size}. Median of ${reps} alternating runs (${startReps} for the empty database); peak memory is the VmHWM of the measured process itself. *pgbak / bare* is the ratio of the two medians; *paired* is the median of each pgbak run over (for the empty database: minus) the bare run just before it, which drift between repetitions moves less. pgbak is the \`pgbak\` command (bin/pgbak, from the startup snapshot of this Node).`);
     say();
-    say('| case | bare pg_dump | pgbak run | pgbak / bare | bare peak RSS | pgbak peak RSS | output |');
-    say('|---|---|---|---|---|---|---|');
+    say('| case | bare pg_dump | pgbak run | pgbak / bare | paired | bare peak RSS | pgbak peak RSS | output |');
+    say('|---|---|---|---|---|---|---|---|');
     for (const format of ['custom', 'plain']) {
       for (const rowCounts of format === 'custom' ? ['exact', 'estimate', 'off'] : ['exact']) {
         const bare = [];
@@ -68,13 +71,14 @@ try {
           const zipBytes = (await stat(out)).size;
           await rm(out, { force: true });
           const dir = join(work, `pgbak-${i}`);
-          wrapped.push(await measure(process.execPath, [pgbakBin, 'run', 'full', '--database', 'bench', '--format', format, '--row-counts', rowCounts, '--output-dir', dir, '--quiet'], { env }));
+          wrapped.push(await measure(pgbakCommand, ['run', 'full', '--database', 'bench', '--format', format, '--row-counts', rowCounts, '--output-dir', dir, '--quiet'], { env: { ...env, PATH: `${dirname(process.execPath)}:${env.PATH ?? ''}` } }));
           bytes = zipBytes;
           await rm(dir, { recursive: true, force: true });
         }
         const b = median(bare.map((r) => r.seconds));
         const w = median(wrapped.map((r) => r.seconds));
-        say(`| ${format}, row counts ${rowCounts} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB | ${(bytes / 2 ** 20).toFixed(0)} MiB |`);
+        const paired = median(wrapped.map((r, i) => r.seconds / bare[i].seconds));
+        say(`| ${format}, row counts ${rowCounts} | ${b.toFixed(2)} s | ${w.toFixed(2)} s | ${(w / b).toFixed(3)} | ${paired.toFixed(3)} | ${Math.max(...bare.map((r) => r.peakMiB)).toFixed(0)} MiB | ${Math.max(...wrapped.map((r) => r.peakMiB)).toFixed(0)} MiB | ${(bytes / 2 ** 20).toFixed(0)} MiB |`);
       }
     }
     // Fixed start-up cost: both on an empty database; the difference is pgbak's own cost.
@@ -89,7 +93,7 @@ try {
     delete withoutExtraCa.NODE_EXTRA_CA_CERTS;
     // The `pgbak` command as an operator runs it (bin/pgbak, which starts Node from the startup
     // snapshot npm run build made for it), with that Node first on PATH.
-    const emptyRun = (node) => measure(join(root, 'bin', 'pgbak'), ['run', 'full', '--database', 'empty', '--output-dir', join(work, 'empty'), '--quiet'], { env: { ...env, PATH: `${dirname(node)}:${env.PATH ?? ''}` } });
+    const emptyRun = (node) => measure(pgbakCommand, ['run', 'full', '--database', 'empty', '--output-dir', join(work, 'empty'), '--quiet'], { env: { ...env, PATH: `${dirname(node)}:${env.PATH ?? ''}` } });
     // One run each first: the code cache of this build (one per Node version) is written by the
     // first; npm run build made the startup snapshot of this Node, the LTS Node's is made here.
     if (lts) spawnSync(lts.node, [join(root, 'scripts', 'build-snapshot.js')], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -121,7 +125,8 @@ try {
     const peak = (runs) => `${Math.max(...runs.map((r) => r.peakMiB)).toFixed(0)} MiB`;
     const emptyRow = (label, runs) => {
       const w = median(runs.map((r) => r.seconds));
-      say(`| ${label} | ${b.toFixed(3)} s | ${w.toFixed(3)} s | +${(w - b).toFixed(3)} s | ${peak(bare)} | ${peak(runs)} | CPU ${cpu(bare)} s / ${cpu(runs)} s |`);
+      const paired = median(runs.map((r, i) => r.seconds - bare[i].seconds));
+      say(`| ${label} | ${b.toFixed(3)} s | ${w.toFixed(3)} s | +${(w - b).toFixed(3)} s | +${paired.toFixed(3)} s | ${peak(bare)} | ${peak(runs)} | CPU ${cpu(bare)} s / ${cpu(runs)} s |`);
     };
     emptyRow(`empty database (start-up cost), custom, \`pgbak\` (bin/pgbak) on Node ${process.versions.node}${extraCa ? ' with NODE_EXTRA_CA_CERTS' : ''}`, wrapped);
     if (lts) emptyRow(`empty database (start-up cost), custom, \`pgbak\` (bin/pgbak) on Node ${lts.version} (current LTS)`, wrappedLts);
@@ -137,7 +142,7 @@ try {
     say(`Command: \`PGBAK_BENCH_ONLY=native PGBAK_BENCH_SCALE=${scale} PGBAK_BENCH_REPS=${reps}${extra} node scripts/bench.js\` (after npm run build)`);
     say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; PostgreSQL 15 (embedded), ${pgDump}`);
   }
-  await benchNative(pgDump);
+  if (only !== 'run') await benchNative(pgDump);
   await writeFile(join(work, 'report.md'), `${lines.join('\n')}\n`);
 } finally {
   await pg.stop();
