@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../support/db.js';
 import { pgbakBin, runCli } from '../support/cli.js';
-import { startS3Server, type S3TestServer } from '../support/s3-server.js';
+import { s3ClientEnv, startS3Server, type S3TestServer } from '../support/s3-server.js';
 
 const hasScript = (() => {
   try {
@@ -44,10 +44,7 @@ describe('progress on a terminal', () => {
       ...process.env,
       ...pgEnv(cluster, db.name),
       NO_COLOR: '1',
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      ...s3ClientEnv(s3.endpoint),
     };
     delete env.DATABASE_URL;
     const { stdout } = await promisify(execFile)('script', ['-qec', `${process.execPath} ${pgbakBin} ${args}`, '/dev/null'], { env, encoding: 'utf8', timeout: 120_000 });

@@ -419,6 +419,11 @@ async function listUploads(store: S3TestServer, bucket: string, prefix: string):
   return { status: 200, body };
 }
 
+/** What pgbak needs in its environment to reach the test server at `endpoint` (s3rver's fixed credentials). */
+export function s3ClientEnv(endpoint: string): Record<string, string> {
+  return { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: endpoint };
+}
+
 /** Per multipart upload seen by a proxy: its key, the parts stored (answered 200), and how it ended. */
 export function multipartLedger(proxy: FaultProxy): Map<string, { key: string; partsStored: number[]; completed: boolean; aborted: boolean }> {
   const ledger = new Map<string, { key: string; partsStored: number[]; completed: boolean; aborted: boolean }>();

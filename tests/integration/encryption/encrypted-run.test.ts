@@ -14,7 +14,7 @@ import { openZip } from '../../../lib/archive/index.js';
 import { connectionUrl, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { fakePgBin } from '../failures/helpers.js';
 import { makeTempDir, removeTempDirs } from '../../support/restore-helpers.js';
-import { startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
+import { s3ClientEnv, startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
 import { hasAge, runAge } from '../../support/age-cli.js';
 import { cluster, databaseExists, pgbak, testState } from '../restore/helpers.js';
 
@@ -46,7 +46,7 @@ async function profile(name: string, lines: string[]): Promise<string> {
 }
 
 function s3Env(endpoint = proxy.endpoint): Record<string, string> {
-  return { AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+  return s3ClientEnv(endpoint);
 }
 
 async function runProfile(profileFile: string, outDir: string, extra: string[] = [], env: Record<string, string> = {}) {

@@ -18,7 +18,7 @@ import { fakePgBin } from '../failures/helpers.js';
 import { OWNER_FILE } from '../../../lib/process/owner.js';
 import { deadOwner } from '../../unit/retention/fake-backups.js';
 import type { StartedCluster } from '../../support/clusters.js';
-import { startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
+import { s3ClientEnv, startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
 
 jest.setTimeout(240_000);
 
@@ -41,7 +41,7 @@ async function tempDir(prefix: string): Promise<string> {
 }
 
 function s3Env(): Record<string, string> {
-  return { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: proxy!.endpoint };
+  return s3ClientEnv(proxy!.endpoint);
 }
 
 beforeAll(async () => {

@@ -17,7 +17,7 @@ import { startEmbeddedCluster, type EmbeddedPostgresModule } from '../../support
 import type { StartedCluster } from '../../support/clusters.js';
 import { currentOwner } from '../../../lib/process/owner.js';
 import { lockFileName } from '../../../lib/plan/names.js';
-import { startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
+import { s3ClientEnv, startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
 
 jest.setTimeout(240_000);
 
@@ -43,7 +43,7 @@ async function tempDir(prefix: string): Promise<string> {
 }
 
 function s3Env(): Record<string, string> {
-  return { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: proxy!.endpoint };
+  return s3ClientEnv(proxy!.endpoint);
 }
 
 // A loopback port nothing listens on: a server that is down.

@@ -12,7 +12,7 @@ import type { ClusterInfo } from '../../support/cluster-info.js';
 import { hasClientTools, query } from '../../support/db.js';
 import { startEmbeddedCluster, type EmbeddedPostgresModule } from '../../support/embedded-cluster.js';
 import type { StartedCluster } from '../../support/clusters.js';
-import { startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
+import { s3ClientEnv, startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
 
 jest.setTimeout(240_000);
 
@@ -75,7 +75,7 @@ afterAll(async () => {
 });
 
 function s3Env(): Record<string, string> {
-  return { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: proxy!.endpoint };
+  return s3ClientEnv(proxy!.endpoint);
 }
 
 type Group = { host: string; profile: string; database: string; location: string; stale: boolean };

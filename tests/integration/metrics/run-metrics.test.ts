@@ -13,7 +13,7 @@ import { currentOwner } from '../../../lib/process/owner.js';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { expectValidMetrics, itWithPromtool } from '../../support/promtool.js';
-import { startS3Server, type S3TestServer } from '../../support/s3-server.js';
+import { s3ClientEnv, startS3Server, type S3TestServer } from '../../support/s3-server.js';
 import { closedPort, errorReport, tempDirs } from '../failures/helpers.js';
 
 const cluster = getCluster(15);
@@ -240,7 +240,7 @@ describe('metrics after pgbak run', () => {
 
   itWithPromtool('status s3://bucket/prefix/ --format prometheus: the bucket\'s backups as metrics', async () => {
     const work = await dirs.make('pgbak-metrics-');
-    const s3Env = { ...pgEnv(cluster, database.name), AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: s3.endpoint };
+    const s3Env = { ...pgEnv(cluster, database.name), ...s3ClientEnv(s3.endpoint) };
     const run = await runCli(['run', 'full', '--storage', `s3://${BUCKET}/pg/`, '--output-dir', work, '--json'], { env: s3Env, cwd: work });
     expect(run.exitCode).toBe(0);
     const summary = JSON.parse(run.stdout) as { bytes: number; startedAt: string; copies: Array<{ location: string }> };

@@ -7,7 +7,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { jest } from '@jest/globals';
 import { hasClientTools, query, type TestDatabase } from '../../support/db.js';
 import { makeTempDir, removeTempDirs, type Backup } from '../../support/restore-helpers.js';
-import { startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
+import { s3ClientEnv, startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
 import { cluster, pgbak, testState } from './helpers.js';
 
 jest.setTimeout(180_000);
@@ -44,7 +44,7 @@ afterAll(async () => {
 
 /** The AWS SDK's environment, through the command's loaded env (as an env file or the shell would give it). */
 function s3Env(endpoint = proxy.endpoint): Record<string, string> {
-  return { AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+  return s3ClientEnv(endpoint);
 }
 
 describeWithTools('pgbak restore s3://… --list', () => {

@@ -10,7 +10,7 @@ import { getSmallObject } from '../../../lib/storage/s3/index.js';
 import { hasClientTools, query, type TestDatabase } from '../../support/db.js';
 import { SEEDED_SNAPSHOT, snapshotDatabase } from '../../support/seed.js';
 import { removeTempDirs, type Backup } from '../../support/restore-helpers.js';
-import { startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
+import { s3ClientEnv, startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
 import { errorReport } from '../failures/helpers.js';
 import { cluster, databaseExists, leftScratchDatabases, pgbak, testState } from './helpers.js';
 
@@ -62,7 +62,7 @@ async function put(key: string, body: Buffer | string): Promise<void> {
 
 /** The AWS SDK's environment, through the command's loaded env, pointed at the logging proxy. */
 function s3Env(endpoint = proxy.endpoint): Record<string, string> {
-  return { AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+  return s3ClientEnv(endpoint);
 }
 
 /** The archive with one byte of the dump entry's data changed (a bad disk, a bad copy). */

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { GetObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { runCli, startCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
-import { multipartLedger, startFaultProxy, startS3Server, type FaultProxy, type FaultProxyOptions, type FaultRule, type S3TestServer } from '../../support/s3-server.js';
+import { multipartLedger, s3ClientEnv, startFaultProxy, startS3Server, type FaultProxy, type FaultProxyOptions, type FaultRule, type S3TestServer } from '../../support/s3-server.js';
 import { errorReport, listTree, processExists, tempDirs } from '../failures/helpers.js';
 import { expectOnlyFailureLog } from './run-log-objects.js';
 
@@ -79,10 +79,7 @@ const slowParts: FaultProxyOptions = { delay: (req) => (uploadPart()(req) ? 700 
 function s3Env(proxy: FaultProxy, extra: Record<string, string> = {}): Record<string, string> {
   return {
     ...pgEnv(cluster, database.name),
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_S3: proxy.endpoint,
+    ...s3ClientEnv(proxy.endpoint),
     ...extra,
   };
 }

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { openZip, parseManifest } from '../../../lib/archive/index.js';
 import { repoRoot, runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
-import { startFaultProxy, startS3Server, type S3TestServer } from '../../support/s3-server.js';
+import { s3ClientEnv, startFaultProxy, startS3Server, type S3TestServer } from '../../support/s3-server.js';
 import { errorReport, fakePgBin, listTree, tempDirs } from '../failures/helpers.js';
 import { expectOnlyFailureLog } from './run-log-objects.js';
 
@@ -36,10 +36,7 @@ afterAll(async () => {
 function s3Env(extra: Record<string, string> = {}): Record<string, string> {
   return {
     ...pgEnv(cluster, database.name),
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    ...s3ClientEnv(s3.endpoint),
     ...extra,
   };
 }

@@ -7,7 +7,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { getSmallObject } from '../../../lib/storage/s3/index.js';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
-import { startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
+import { s3ClientEnv, startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
 import { listTree, tempDirs } from '../failures/helpers.js';
 
 const describeWithTools = hasClientTools() ? describe : describe.skip;
@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 function s3Env(): Record<string, string> {
-  return { ...pgEnv(cluster, database.name), AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: proxy.endpoint };
+  return { ...pgEnv(cluster, database.name), ...s3ClientEnv(proxy.endpoint) };
 }
 
 async function keysUnder(prefix: string): Promise<string[]> {

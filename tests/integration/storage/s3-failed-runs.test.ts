@@ -11,7 +11,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { jest } from '@jest/globals';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
-import { startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
+import { s3ClientEnv, startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
 import { errorReport, fakePgBin, listTree, tempDirs } from '../failures/helpers.js';
 import { expectOnlyFailureLog, keysIn, readRunLogObject } from './run-log-objects.js';
 
@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 function s3Env(extra: Record<string, string> = {}, endpoint = s3.endpoint): Record<string, string> {
-  return { ...pgEnv(cluster, database.name), AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: endpoint, ...extra };
+  return { ...pgEnv(cluster, database.name), ...s3ClientEnv(endpoint), ...extra };
 }
 
 const newPrefix = () => `r${++prefixCount}/`;

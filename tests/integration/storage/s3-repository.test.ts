@@ -10,7 +10,7 @@ import { jest } from '@jest/globals';
 import { S3Repository } from '../../../lib/storage/s3/index.js';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, pgEnv, query, type TestDatabase } from '../../support/db.js';
-import { startFaultProxy, startS3Server, type S3TestServer } from '../../support/s3-server.js';
+import { s3ClientEnv, startFaultProxy, startS3Server, type S3TestServer } from '../../support/s3-server.js';
 import { writeFakeBackup, writeForeignZip, type FakeBackup } from '../../unit/retention/fake-backups.js';
 import { errorReport, tempDirs } from '../failures/helpers.js';
 import { keysIn } from './run-log-objects.js';
@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 function s3Env(endpoint = s3.endpoint): Record<string, string> {
-  return { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: endpoint };
+  return s3ClientEnv(endpoint);
 }
 
 /** A fresh prefix per test: `t<n>/db1/`. */

@@ -12,7 +12,7 @@ import { getSmallObject } from '../../../lib/storage/s3/index.js';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { removeTempDirs } from '../../support/restore-helpers.js';
-import { startS3Server, type S3TestServer } from '../../support/s3-server.js';
+import { s3ClientEnv, startS3Server, type S3TestServer } from '../../support/s3-server.js';
 import { errorReport, tempDirs } from '../failures/helpers.js';
 import { rewriteEntry } from '../restore/tamper.js';
 
@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 function env(): Record<string, string> {
-  return { ...pgEnv(cluster, database.name), AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: s3.endpoint };
+  return { ...pgEnv(cluster, database.name), ...s3ClientEnv(s3.endpoint) };
 }
 
 function target(prefix: string): string {

@@ -8,7 +8,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { jest } from '@jest/globals';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
-import { startS3Server, type S3TestServer } from '../../support/s3-server.js';
+import { s3ClientEnv, startS3Server, type S3TestServer } from '../../support/s3-server.js';
 import { tempDirs } from '../failures/helpers.js';
 
 jest.setTimeout(180_000);
@@ -26,7 +26,7 @@ const zips: Record<string, string> = {};
 let superseded: string;
 
 function s3Env(database: string): Record<string, string> {
-  return { ...pgEnv(cluster, database), AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: s3.endpoint };
+  return { ...pgEnv(cluster, database), ...s3ClientEnv(s3.endpoint) };
 }
 
 async function keysUnder(prefix: string): Promise<string[]> {
