@@ -5,7 +5,7 @@
 // host × database and a backup that shrank.
 import { jest } from '@jest/globals';
 import { chmodSync, mkdtempSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -14,7 +14,7 @@ import { runCli } from '../../support/cli.js';
 import type { ClusterInfo } from '../../support/cluster-info.js';
 import { createTestDatabase, getCluster, hasClientTools, pgEnv, query, type TestDatabase } from '../../support/db.js';
 import { startEmbeddedCluster, type EmbeddedPostgresModule } from '../../support/embedded-cluster.js';
-import { fakePgBin } from '../failures/helpers.js';
+import { fakePgBin, tempDirs } from '../failures/helpers.js';
 import { OWNER_FILE } from '../../../lib/process/owner.js';
 import { deadOwner } from '../../unit/retention/fake-backups.js';
 import type { StartedCluster } from '../../support/clusters.js';
@@ -25,7 +25,7 @@ jest.setTimeout(240_000);
 const describeWithTools = hasClientTools() ? describe : describe.skip;
 const FLEET_DBS = ['fleet_a', 'fleet_b', 'fleet_c', 'fleet_d', 'fleet_e'];
 const BUCKET = 'fleet-backups';
-const made: string[] = [];
+const dirs = tempDirs();
 let own: StartedCluster | undefined;
 let ownRoot: string | undefined;
 let server: ClusterInfo;
@@ -33,12 +33,6 @@ let shared: TestDatabase | undefined;
 let s3: S3TestServer | undefined;
 // In front of s3rver, adding the CommonPrefixes it leaves out (see s3-server.ts).
 let proxy: FaultProxy | undefined;
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
 
 function s3Env(): Record<string, string> {
   return s3ClientEnv(proxy!.endpoint);
@@ -67,7 +61,7 @@ afterAll(async () => {
   await s3?.stop();
   await own?.stop().catch(() => undefined);
   if (ownRoot) await rm(ownRoot, { recursive: true, force: true });
-  await Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true })));
+  await dirs.removeAll();
 });
 
 // The most client connections to `cluster` seen at once (this watcher's own left out), polled until stopped.
@@ -97,8 +91,8 @@ function watchConnections(cluster: ClusterInfo): { stop(): Promise<number> } {
 
 describeWithTools('a fleet run', () => {
   it('writes one archive per database and one for the globals, never more connections at once than maxConnections', async () => {
-    const profiles = await tempDir('pgbak-fleet-profiles-');
-    const out = await tempDir('pgbak-fleet-out-');
+    const profiles = await dirs.make('pgbak-fleet-profiles-');
+    const out = await dirs.make('pgbak-fleet-out-');
     // Two connections per archive (pg_dump's and pgbak's snapshot session): concurrency 3 does not fit in 4.
     await writeFile(
       path.join(profiles, 'fleet.yaml'),
@@ -145,8 +139,8 @@ describeWithTools('a fleet run', () => {
   });
 
   it('writes the other databases when one fails, exits 1 and names the failed one', async () => {
-    const profiles = await tempDir('pgbak-fleet-profiles-');
-    const out = await tempDir('pgbak-fleet-out-');
+    const profiles = await dirs.make('pgbak-fleet-profiles-');
+    const out = await dirs.make('pgbak-fleet-out-');
     await writeFile(path.join(profiles, 'some.yaml'), 'concurrency: 2\nsteps:\n  - kind: full\n    databases: [fleet_a, no_such_db, fleet_b]\n');
     // --concurrency overrides the profile's.
     const run = await runCli(['run', 'some', '--profiles-dir', profiles, '--output-dir', out, '--json', '--concurrency', '1'], { env: pgEnv(server, 'postgres') });
@@ -175,8 +169,8 @@ describeWithTools('a fleet run', () => {
   });
 
   it('removes what a killed run left in the output folder once, into the run log of one archive', async () => {
-    const profiles = await tempDir('pgbak-fleet-profiles-');
-    const out = await tempDir('pgbak-fleet-out-');
+    const profiles = await dirs.make('pgbak-fleet-profiles-');
+    const out = await dirs.make('pgbak-fleet-out-');
     await writeFile(path.join(profiles, 'swept.yaml'), 'concurrency: 3\nsteps:\n  - kind: full\n    databases: [fleet_a, fleet_b, fleet_c]\n');
     const leftover = path.join(out, '.pgbak-tmp-killed');
     await mkdir(leftover);
@@ -191,8 +185,8 @@ describeWithTools('a fleet run', () => {
   });
 
   it('writes the other archives when pg_dump of one database is killed', async () => {
-    const profiles = await tempDir('pgbak-fleet-profiles-');
-    const out = await tempDir('pgbak-fleet-out-');
+    const profiles = await dirs.make('pgbak-fleet-profiles-');
+    const out = await dirs.make('pgbak-fleet-out-');
     await writeFile(path.join(profiles, 'killed.yaml'), 'concurrency: 3\nsteps:\n  - kind: full\n    format: plain\n    databases: [fleet_a, fleet_b, fleet_c]\n');
     const fake = { PGBAK_PG_BIN: fakePgBin, FAKE_PG_DUMP_MODE: 'die', FAKE_PG_DUMP_ONLY_FOR: 'fleet_b' };
     const run = await runCli(['run', 'killed', '--profiles-dir', profiles, '--output-dir', out], { env: { ...pgEnv(server, 'postgres'), ...fake } });
@@ -208,8 +202,8 @@ describeWithTools('a fleet run', () => {
   });
 
   it('runs every profile of a folder (two servers) and status over the folder and the bucket shows host × database', async () => {
-    const profiles = await tempDir('pgbak-fleet-servers-');
-    const out = await tempDir('pgbak-fleet-tree-');
+    const profiles = await dirs.make('pgbak-fleet-servers-');
+    const out = await dirs.make('pgbak-fleet-tree-');
     const sharedCluster = getCluster(15);
     const storage = (name: string) => `storage:\n  - local: { dir: ${path.join(out, name)} }\n  - s3: { bucket: ${BUCKET}, prefix: "pg/{host}/{database}/", region: us-east-1, endpoint: "${s3!.endpoint}", forcePathStyle: true }\n`;
     await mkdir(path.join(out, 'one'));

@@ -5,7 +5,7 @@
 // And the issue's example profile (no steps, top-level `databases: all`) run as written.
 import { jest } from '@jest/globals';
 import { chmodSync, mkdtempSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { getCluster, hasClientTools, query } from '../../support/db.js';
 import { startEmbeddedCluster, type EmbeddedPostgresModule } from '../../support/embedded-cluster.js';
 import type { StartedCluster } from '../../support/clusters.js';
 import { currentOwner } from '../../../lib/process/owner.js';
+import { tempDirs } from '../failures/helpers.js';
 import { lockFileName } from '../../../lib/plan/names.js';
 import { s3ClientEnv, startFaultProxy, startS3Server, type FaultProxy, type S3TestServer } from '../../support/s3-server.js';
 
@@ -24,7 +25,7 @@ jest.setTimeout(240_000);
 const describeWithTools = hasClientTools() ? describe : describe.skip;
 const BUCKET = 'fleet-servers';
 const EXAMPLE_BUCKET = 'acme-backups';
-const made: string[] = [];
+const dirs = tempDirs();
 let own: StartedCluster | undefined;
 let ownRoot: string | undefined;
 // Two servers: the run's shared cluster and one of this file's own (both on 127.0.0.1).
@@ -35,12 +36,6 @@ let proxy: FaultProxy | undefined;
 const suffix = Math.random().toString(36).slice(2, 8);
 // Same names on both servers: their archives must not meet.
 const DBS = [`srv_a_${suffix}`, `srv_b_${suffix}`];
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
 
 function s3Env(): Record<string, string> {
   return s3ClientEnv(proxy!.endpoint);
@@ -57,7 +52,7 @@ async function closedPort(): Promise<number> {
 
 // A profile folder with a password file per server; `servers` are YAML flow mappings.
 async function profileWith(name: string, body: string, passwords: Record<string, string>): Promise<string> {
-  const dir = await tempDir('pgbak-servers-profiles-');
+  const dir = await dirs.make('pgbak-servers-profiles-');
   for (const [file, password] of Object.entries(passwords)) await writeFile(path.join(dir, file), `${password}\n`, { mode: 0o600 });
   await writeFile(path.join(dir, `${name}.yaml`), body);
   return dir;
@@ -90,7 +85,7 @@ afterAll(async () => {
   await s3?.stop();
   await own?.stop().catch(() => undefined);
   if (ownRoot) await rm(ownRoot, { recursive: true, force: true });
-  await Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true })));
+  await dirs.removeAll();
 });
 
 type Summary = {
@@ -103,7 +98,7 @@ type Summary = {
 
 describeWithTools('a profile with several servers (connections:)', () => {
   it('writes one archive per server × database into each server\'s own place, and status shows every server × database', async () => {
-    const out = await tempDir('pgbak-servers-out-');
+    const out = await dirs.make('pgbak-servers-out-');
     const storage = `storage:\n  - local: { dir: "${path.join(out, '{host}')}" }\n  - s3: { bucket: ${BUCKET}, prefix: "pg/{host}/{database}/", region: us-east-1, forcePathStyle: true }\n`;
     const profiles = await profileWith(
       'pair',
@@ -185,7 +180,7 @@ describeWithTools('a profile with several servers (connections:)', () => {
   });
 
   it('goes on with the other servers when one is down and one refuses the password, and says which failed', async () => {
-    const out = await tempDir('pgbak-servers-out-');
+    const out = await dirs.make('pgbak-servers-out-');
     const down = await closedPort();
     const profiles = await profileWith(
       'mixed',
@@ -223,7 +218,7 @@ describeWithTools('a profile with several servers (connections:)', () => {
   });
 
   it('holds the lock of each server × database: a run of one server\'s database does not stop the same database of another', async () => {
-    const out = await tempDir('pgbak-servers-out-');
+    const out = await dirs.make('pgbak-servers-out-');
     const profiles = await profileWith(
       'locked',
       `connections:\n${server('east', east, 'east.pass')}${server('west', west, 'west.pass')}databases: [${DBS[0]}]\nstorage: [ { local: { dir: "${path.join(out, '{host}')}" } } ]\n`,
@@ -264,8 +259,8 @@ describeWithTools('a profile with several servers (connections:)', () => {
 
 describeWithTools('the example profile of the fleet issue', () => {
   it('runs as written: no steps, databases: all, concurrency 4, one archive per database under pg/{host}/{database}/', async () => {
-    const profiles = await tempDir('pgbak-example-profiles-');
-    const work = await tempDir('pgbak-example-cwd-');
+    const profiles = await dirs.make('pgbak-example-profiles-');
+    const work = await dirs.make('pgbak-example-cwd-');
     await writeFile(
       path.join(profiles, 'fleet.yaml'),
       [

@@ -2,31 +2,24 @@
 // database it connected to), `list` and `status` give each database its own row,
 // and its run locks cover each database it dumps.
 import { jest } from '@jest/globals';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCli, startCli } from '../../support/cli.js';
 import { createTestDatabase, getCluster, hasClientTools, pgEnv, type TestDatabase } from '../../support/db.js';
-import { fakePgBin, killQuietly, listTree, waitForPid } from '../failures/helpers.js';
+import { fakePgBin, killQuietly, listTree, tempDirs, waitForPid } from '../failures/helpers.js';
 
 jest.setTimeout(120_000);
 
 const describeWithTools = hasClientTools() ? describe : describe.skip;
 const cluster = getCluster(15);
 const databases: TestDatabase[] = [];
-const made: string[] = [];
+const dirs = tempDirs();
 const strayPids: number[] = [];
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
 
 afterAll(async () => {
   strayPids.forEach((pid) => killQuietly(pid));
   await Promise.all(databases.map((database) => database.drop()));
-  await Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true })));
+  await dirs.removeAll();
 });
 
 describeWithTools('a run of several databases', () => {
@@ -38,12 +31,12 @@ describeWithTools('a run of several databases', () => {
   beforeAll(async () => {
     databases.push(...(await Promise.all(['multi_app', 'multi_crm', 'multi_other'].map((prefix) => createTestDatabase(cluster, prefix)))));
     [app, crm, other] = databases as [TestDatabase, TestDatabase, TestDatabase];
-    profiles = await tempDir('pgbak-profiles-');
+    profiles = await dirs.make('pgbak-profiles-');
     await writeFile(path.join(profiles, 'both.yaml'), `archives: single\nsteps:\n  - kind: schema-only\n    databases: [${app.name}, ${crm.name}]\n`);
   });
 
   it('names the zip for its databases, and list and status show one row per database', async () => {
-    const out = await tempDir('pgbak-multi-');
+    const out = await dirs.make('pgbak-multi-');
     // Connected to a third database: the zip must not carry its name.
     const run = await runCli(['run', 'both', '--profiles-dir', profiles, '--output-dir', out], { env: pgEnv(cluster, other.name) });
     expect(run.exitCode).toBe(0);
@@ -68,8 +61,8 @@ describeWithTools('a run of several databases', () => {
   });
 
   it('holds the lock of each database it dumps, and a second run of the profile is refused', async () => {
-    const out = await tempDir('pgbak-multi-lock-');
-    const pidFile = path.join(await tempDir('pgbak-pid-'), 'pg_dump.pid');
+    const out = await dirs.make('pgbak-multi-lock-');
+    const pidFile = path.join(await dirs.make('pgbak-pid-'), 'pg_dump.pid');
     const fake = { PGBAK_PG_BIN: fakePgBin, FAKE_PG_DUMP_MODE: 'hang', FAKE_PG_DUMP_PIDFILE: pidFile };
     const multi = startCli(['run', 'both', '--profiles-dir', profiles, '--output-dir', out], { env: { ...pgEnv(cluster, app.name), ...fake }, timeout: 60_000 });
     try {
